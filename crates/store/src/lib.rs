@@ -1,0 +1,1 @@
+//! Storage behind one interface, with SQLite and PostgreSQL backends.
