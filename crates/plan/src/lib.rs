@@ -1,1 +1,21 @@
-//! The plan as data: indicators, targets, tasks, units and divisions, its TOML format and loader.
+//! The plan as data: indicators with their baselines and targets, the main tasks, the
+//! responsible units and the administrative divisions, loaded from a documented TOML file
+//! (see `docs/plan-format.md`). Xinzhou's plan ships embedded as the default.
+//!
+//! This crate is pure: it knows nothing of HTTP, SQL or async runtimes.
+
+mod decimal;
+mod load;
+mod model;
+
+pub use decimal::{Decimal, DecimalError};
+pub use load::{PlanError, PlanErrorKind};
+pub use model::*;
+
+/// The TOML text of Xinzhou's implementation plan (忻政办发〔2023〕33号), embedded in the binary.
+pub const XINZHOU_TOML: &str = include_str!("../plans/xinzhou.toml");
+
+/// Xinzhou's plan, the default every deployment starts with.
+pub fn xinzhou() -> Result<Plan, PlanError> {
+    Plan::from_toml(XINZHOU_TOML, "<内置:xinzhou.toml>")
+}

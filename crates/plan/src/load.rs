@@ -1,0 +1,548 @@
+//! Reading a plan file: TOML syntax, then the plan's own rules, with every error pinned to
+//! the file, line and field that caused it.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::*;
+use crate::{Decimal, DecimalError};
+
+/// Stable kinds of plan-file errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanErrorKind {
+    /// The file is not valid TOML.
+    Syntax,
+    /// A field is missing, unknown, or of the wrong type.
+    Schema,
+    /// A field has a value the plan's rules do not allow.
+    Invalid,
+    /// A field refers to a unit, division or number that does not exist, or repeats one.
+    Reference,
+}
+
+impl PlanErrorKind {
+    /// Stable machine-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanErrorKind::Syntax => "syntax",
+            PlanErrorKind::Schema => "schema",
+            PlanErrorKind::Invalid => "invalid",
+            PlanErrorKind::Reference => "reference",
+        }
+    }
+}
+
+/// A plan file that cannot be used, with where and why.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{line}:{column}: 字段 {field}: {message}")]
+pub struct PlanError {
+    /// What sort of error.
+    pub kind: PlanErrorKind,
+    /// The file name as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// Dotted path of the field, e.g. `indicators[3].targets[0].value`.
+    pub field: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = src.get(..offset).unwrap_or(src);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+struct Ctx<'a> {
+    src: &'a str,
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &self,
+        kind: PlanErrorKind,
+        span: Range<usize>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> PlanError {
+        let (line, column) = line_col(self.src, span.start);
+        PlanError {
+            kind,
+            file: self.file.to_string(),
+            line,
+            column,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn decimal(&self, s: &Spanned<String>, field: String) -> Result<Decimal, PlanError> {
+        s.get_ref().parse().map_err(|e: DecimalError| {
+            self.err(PlanErrorKind::Invalid, s.span(), field, e.to_string())
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanFile {
+    format: Spanned<u32>,
+    plan: RawMeta,
+    units: Vec<RawUnit>,
+    divisions: Vec<RawDivision>,
+    indicators: Vec<RawIndicator>,
+    #[serde(default)]
+    areas: Vec<RawArea>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    id: String,
+    title: String,
+    issuer: String,
+    document_number: String,
+    date: Spanned<String>,
+    baseline_year: i32,
+    milestone_years: Spanned<Vec<i32>>,
+    division: Spanned<String>,
+    #[serde(default)]
+    counties_carry_all_tasks: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnit {
+    id: Spanned<String>,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDivision {
+    code: Spanned<String>,
+    name: String,
+    level: DivisionLevelRaw,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum DivisionLevelRaw {
+    City,
+    County,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    number: Spanned<u32>,
+    category: String,
+    name: String,
+    unit: String,
+    baseline_text: String,
+    baseline: Option<Spanned<String>>,
+    direction: DirectionRaw,
+    responsible: Vec<Spanned<String>>,
+    targets: Vec<RawTarget>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum DirectionRaw {
+    Higher,
+    Lower,
+    Hold,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum KindRaw {
+    Value,
+    Hold,
+    Reduction,
+    ProvincialAssignment,
+    ContinuousDecline,
+    EffectivelyEnsured,
+    Undetermined,
+    None,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    year: Spanned<i32>,
+    text: String,
+    kind: Spanned<KindRaw>,
+    value: Option<Spanned<String>>,
+    percent: Option<Spanned<String>>,
+    relative_to: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArea {
+    number: Spanned<u32>,
+    title: String,
+    #[serde(default)]
+    tasks: Vec<RawTask>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTask {
+    number: Spanned<u32>,
+    title: String,
+    text: String,
+    responsible: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    responsible_verbatim: Option<String>,
+}
+
+impl Plan {
+    /// Parses and validates a plan file. `file` names it in error messages.
+    pub fn from_toml(src: &str, file: &str) -> Result<Plan, PlanError> {
+        let cx = Ctx { src, file };
+        let de = toml::Deserializer::new(src);
+        let raw: RawPlanFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = e.path().to_string();
+            let inner = e.into_inner();
+            let span = inner.span().unwrap_or(0..0);
+            let kind = if inner.message().contains("missing field")
+                || inner.message().contains("unknown")
+                || inner.message().contains("invalid type")
+            {
+                PlanErrorKind::Schema
+            } else {
+                PlanErrorKind::Syntax
+            };
+            let field = if field == "." { "(文件)".to_string() } else { field };
+            cx.err(kind, span, field, inner.message().trim().to_string())
+        })?;
+        validate(&cx, raw)
+    }
+}
+
+fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
+    use PlanErrorKind::*;
+    if *raw.format.get_ref() != 1 {
+        return Err(cx.err(Invalid, raw.format.span(), "format", "只支持格式版本 1"));
+    }
+    let m = raw.plan;
+    if !is_iso_date(m.date.get_ref()) {
+        return Err(cx.err(Invalid, m.date.span(), "plan.date", "日期应为 YYYY-MM-DD"));
+    }
+    if m.milestone_years.get_ref().is_empty()
+        || m.milestone_years.get_ref().windows(2).any(|w| w[0] >= w[1])
+    {
+        return Err(cx.err(
+            Invalid,
+            m.milestone_years.span(),
+            "plan.milestone_years",
+            "目标年份须非空且递增",
+        ));
+    }
+
+    let mut unit_ids = HashSet::new();
+    let mut units = Vec::new();
+    for (i, u) in raw.units.into_iter().enumerate() {
+        let id = u.id.get_ref();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(cx.err(
+                Invalid,
+                u.id.span(),
+                format!("units[{i}].id"),
+                "单位编号只能用英文字母、数字和下划线",
+            ));
+        }
+        if !unit_ids.insert(id.clone()) {
+            return Err(cx.err(Reference, u.id.span(), format!("units[{i}].id"), format!("单位编号「{id}」重复")));
+        }
+        units.push(Unit { id: id.clone(), name: u.name });
+    }
+
+    let mut codes = HashSet::new();
+    let mut divisions = Vec::new();
+    for (i, d) in raw.divisions.into_iter().enumerate() {
+        let code = d.code.get_ref();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(cx.err(
+                Invalid,
+                d.code.span(),
+                format!("divisions[{i}].code"),
+                "行政区划代码应为 6 位数字（GB/T 2260）",
+            ));
+        }
+        if !codes.insert(code.clone()) {
+            return Err(cx.err(Reference, d.code.span(), format!("divisions[{i}].code"), format!("行政区划代码「{code}」重复")));
+        }
+        divisions.push(Division {
+            code: code.clone(),
+            name: d.name,
+            level: match d.level {
+                DivisionLevelRaw::City => DivisionLevel::City,
+                DivisionLevelRaw::County => DivisionLevel::County,
+            },
+        });
+    }
+    if !codes.contains(m.division.get_ref()) {
+        return Err(cx.err(Reference, m.division.span(), "plan.division", "规划所属行政区划不在 divisions 中"));
+    }
+
+    let check_units = |list: &[Spanned<String>], field: &str| -> Result<Vec<String>, PlanError> {
+        if list.is_empty() {
+            return Err(cx.err(Invalid, 0..0, field.to_string(), "至少需要一个责任单位"));
+        }
+        list.iter()
+            .enumerate()
+            .map(|(j, u)| {
+                if unit_ids.contains(u.get_ref()) {
+                    Ok(u.get_ref().clone())
+                } else {
+                    Err(cx.err(
+                        Reference,
+                        u.span(),
+                        format!("{field}[{j}]"),
+                        format!("责任单位「{}」未在 units 中定义", u.get_ref()),
+                    ))
+                }
+            })
+            .collect()
+    };
+
+    let mut numbers = HashSet::new();
+    let mut indicators = Vec::new();
+    for (i, ind) in raw.indicators.into_iter().enumerate() {
+        let f = format!("indicators[{i}]");
+        let n = *ind.number.get_ref();
+        if n == 0 || !numbers.insert(n) {
+            return Err(cx.err(Reference, ind.number.span(), format!("{f}.number"), format!("指标序号 {n} 无效或重复")));
+        }
+        let baseline = match &ind.baseline {
+            Some(b) => Some(cx.decimal(b, format!("{f}.baseline"))?),
+            None => None,
+        };
+        let responsible = check_units(&ind.responsible, &format!("{f}.responsible"))?;
+        let mut targets = Vec::new();
+        for (j, t) in ind.targets.into_iter().enumerate() {
+            let tf = format!("{f}.targets[{j}]");
+            let kind = target_kind(cx, &t, &tf)?;
+            if matches!(kind, TargetKind::Hold) && baseline.is_none() {
+                return Err(cx.err(Invalid, t.kind.span(), format!("{tf}.kind"), "“保持”目标需要 baseline 数值"));
+            }
+            if !m.milestone_years.get_ref().contains(t.year.get_ref()) {
+                return Err(cx.err(Reference, t.year.span(), format!("{tf}.year"), "目标年份不在 plan.milestone_years 中"));
+            }
+            targets.push(Target { year: *t.year.get_ref(), text: t.text, kind });
+        }
+        indicators.push(Indicator {
+            number: n,
+            category: ind.category,
+            name: ind.name,
+            unit: ind.unit,
+            baseline_text: ind.baseline_text,
+            baseline,
+            direction: match ind.direction {
+                DirectionRaw::Higher => Direction::Higher,
+                DirectionRaw::Lower => Direction::Lower,
+                DirectionRaw::Hold => Direction::Hold,
+            },
+            responsible,
+            targets,
+        });
+    }
+    indicators.sort_by_key(|i| i.number);
+
+    let mut areas = Vec::new();
+    let mut area_numbers = HashSet::new();
+    for (i, a) in raw.areas.into_iter().enumerate() {
+        let f = format!("areas[{i}]");
+        let an = *a.number.get_ref();
+        if an == 0 || !area_numbers.insert(an) {
+            return Err(cx.err(Reference, a.number.span(), format!("{f}.number"), format!("任务领域序号 {an} 无效或重复")));
+        }
+        let mut task_numbers = HashSet::new();
+        let mut tasks = Vec::new();
+        for (j, t) in a.tasks.into_iter().enumerate() {
+            let tf = format!("{f}.tasks[{j}]");
+            let tn = *t.number.get_ref();
+            if tn == 0 || !task_numbers.insert(tn) {
+                return Err(cx.err(Reference, t.number.span(), format!("{tf}.number"), format!("任务序号 {tn} 无效或重复")));
+            }
+            let responsible = check_units(&t.responsible, &format!("{tf}.responsible"))?;
+            tasks.push(Task { area: an, number: tn, title: t.title, text: t.text, responsible });
+        }
+        areas.push(TaskArea { number: an, title: a.title, tasks });
+    }
+
+    Ok(Plan {
+        meta: PlanMeta {
+            id: m.id,
+            title: m.title,
+            issuer: m.issuer,
+            document_number: m.document_number,
+            date: m.date.into_inner(),
+            baseline_year: m.baseline_year,
+            milestone_years: m.milestone_years.into_inner(),
+            division: m.division.into_inner(),
+            counties_carry_all_tasks: m.counties_carry_all_tasks,
+        },
+        units,
+        divisions,
+        indicators,
+        areas,
+    })
+}
+
+fn target_kind(cx: &Ctx<'_>, t: &RawTarget, tf: &str) -> Result<TargetKind, PlanError> {
+    use PlanErrorKind::*;
+    let kind = *t.kind.get_ref();
+    let need = |v: &Option<Spanned<String>>, name: &str| -> Result<Decimal, PlanError> {
+        match v {
+            Some(s) => cx.decimal(s, format!("{tf}.{name}")),
+            None => Err(cx.err(Schema, t.kind.span(), format!("{tf}.{name}"), format!("此目标类型需要 {name} 字段"))),
+        }
+    };
+    let forbid = |v: &Option<Spanned<String>>, name: &str| -> Result<(), PlanError> {
+        match v {
+            Some(s) => Err(cx.err(Schema, s.span(), format!("{tf}.{name}"), format!("此目标类型不应有 {name} 字段"))),
+            None => Ok(()),
+        }
+    };
+    Ok(match kind {
+        KindRaw::Value => {
+            forbid(&t.percent, "percent")?;
+            TargetKind::Value { value: need(&t.value, "value")? }
+        }
+        KindRaw::Reduction => {
+            forbid(&t.value, "value")?;
+            let percent = need(&t.percent, "percent")?;
+            let relative_to = t.relative_to.ok_or_else(|| {
+                cx.err(Schema, t.kind.span(), format!("{tf}.relative_to"), "“较基年下降”目标需要 relative_to 年份")
+            })?;
+            TargetKind::Reduction { percent, relative_to }
+        }
+        other => {
+            forbid(&t.value, "value")?;
+            forbid(&t.percent, "percent")?;
+            match other {
+                KindRaw::Hold => TargetKind::Hold,
+                KindRaw::ProvincialAssignment => TargetKind::ProvincialAssignment,
+                KindRaw::ContinuousDecline => TargetKind::ContinuousDecline,
+                KindRaw::EffectivelyEnsured => TargetKind::EffectivelyEnsured,
+                KindRaw::Undetermined => TargetKind::Undetermined,
+                _ => TargetKind::None,
+            }
+        }
+    })
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::XINZHOU_TOML;
+
+    fn load_err(src: &str) -> PlanError {
+        Plan::from_toml(src, "bad.toml").unwrap_err()
+    }
+
+    #[test]
+    fn embedded_plan_loads() {
+        let p = crate::xinzhou().unwrap();
+        assert_eq!(p.indicators.len(), 24);
+        assert_eq!(p.areas.len(), 8);
+        assert_eq!(p.tasks().count(), 25);
+        assert_eq!(p.divisions.len(), 15);
+        assert_eq!(p.categories(), ["国土空间", "绿色发展", "生态系统", "环境质量", "城乡生活", "生态文化", "治理体系"]);
+    }
+
+    #[test]
+    fn relative_target_parsed() {
+        let p = crate::xinzhou().unwrap();
+        let t = p.indicator(3).unwrap().target(2025).unwrap();
+        assert_eq!(t.text, "较2020年下降14.5%");
+        assert_eq!(t.kind, TargetKind::Reduction { percent: "14.5".parse().unwrap(), relative_to: 2020 });
+        let b = p.indicator(2).unwrap();
+        assert!(b.baseline_text.starts_with("按照2022年"));
+        assert_eq!(b.baseline.unwrap().to_string(), "789.6703");
+    }
+
+    #[test]
+    fn bad_unit_reference_names_line_and_field() {
+        let src = XINZHOU_TOML.replacen("responsible = [\"slj\"]", "responsible = [\"nope\"]", 1);
+        let e = load_err(&src);
+        assert_eq!(e.kind, PlanErrorKind::Reference);
+        assert_eq!(e.field, "indicators[4].responsible[0]");
+        let line = src.lines().position(|l| l.contains("\"nope\"")).unwrap() + 1;
+        assert_eq!(e.line, line);
+        assert!(e.to_string().starts_with(&format!("bad.toml:{line}:")));
+    }
+
+    #[test]
+    fn bad_number_names_field() {
+        let src = XINZHOU_TOML.replacen("value = \"16.71\"", "value = \"16,71\"", 1);
+        let e = load_err(&src);
+        assert_eq!(e.kind, PlanErrorKind::Invalid);
+        assert_eq!(e.field, "indicators[5].targets[0].value");
+        assert_eq!(e.line, src.lines().position(|l| l.contains("16,71")).unwrap() + 1);
+    }
+
+    #[test]
+    fn missing_field_is_schema_error() {
+        let src = XINZHOU_TOML.replacen("unit = \"万平方千米\"\n", "", 1);
+        let e = load_err(&src);
+        assert_eq!(e.kind, PlanErrorKind::Schema);
+        assert!(e.field.starts_with("indicators[0]"), "{}", e.field);
+        assert!(e.message.contains("unit"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_field_is_refused() {
+        let src = XINZHOU_TOML.replacen("category = \"国土空间\"", "category = \"国土空间\"\ncolour = \"red\"", 1);
+        let e = load_err(&src);
+        assert_eq!(e.kind, PlanErrorKind::Schema);
+        assert_eq!(e.line, src.lines().position(|l| l.contains("colour")).unwrap() + 1);
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let src = format!("{XINZHOU_TOML}\n[[indicators]\n");
+        let e = load_err(&src);
+        assert_eq!(e.kind, PlanErrorKind::Syntax);
+        assert_eq!(e.line, src.lines().count());
+    }
+
+    #[test]
+    fn duplicate_indicator_number_refused() {
+        let src = XINZHOU_TOML.replacen("number = 2\ncategory", "number = 1\ncategory", 1);
+        let e = load_err(&src);
+        assert_eq!(e.kind, PlanErrorKind::Reference);
+        assert_eq!(e.field, "indicators[1].number");
+    }
+
+    #[test]
+    fn value_kind_requires_value() {
+        let src = XINZHOU_TOML.replacen(", value = \"16.71\"", "", 1);
+        let e = load_err(&src);
+        assert_eq!(e.field, "indicators[5].targets[0].value");
+    }
+}
