@@ -1,1 +1,480 @@
-//! Storage behind one interface, with SQLite and PostgreSQL backends.
+//! Storage behind one interface, [`Store`], with two backends: embedded SQLite (the default,
+//! a single file, zero setup) and PostgreSQL (several stateless servers sharing one store).
+//!
+//! Every method runs the same SQL on both backends (placeholders are `$n`, which both accept);
+//! only the migrations differ. Writes that change data also write their audit entry in the same
+//! transaction, so a change without its audit record cannot exist.
+
+#[macro_use]
+mod macros;
+mod migrate;
+mod model;
+
+use chrono::{SecondsFormat, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use model::*;
+use macros::BeginWrite;
+use qingshan_plan::Plan;
+
+/// Errors of the storage layer, with stable kinds.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not one we can use.
+    #[error("数据库地址无效：{0}（应为 sqlite://文件路径 或 postgres://…）")]
+    InvalidUrl(String),
+    /// The database refused or failed.
+    #[error("数据库错误：{0}")]
+    Database(#[from] sqlx::Error),
+    /// A referenced row does not exist.
+    #[error("未找到：{0}")]
+    NotFound(String),
+    /// The write collides with an existing row.
+    #[error("冲突：{0}")]
+    Conflict(String),
+    /// Stored data is not what this version expects.
+    #[error("数据不一致：{0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Stable machine-readable kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::InvalidUrl(_) => "invalid_url",
+            StoreError::Database(_) => "database",
+            StoreError::NotFound(_) => "not_found",
+            StoreError::Conflict(_) => "conflict",
+            StoreError::Corrupt(_) => "corrupt",
+        }
+    }
+}
+
+/// Result of a storage call.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The one storage interface; which backend is behind it is chosen by the URL.
+#[derive(Clone, Debug)]
+pub enum Store {
+    /// Embedded SQLite file.
+    Sqlite(SqlitePool),
+    /// Shared PostgreSQL server.
+    Postgres(PgPool),
+}
+
+/// Now, in the fixed-width UTC form every timestamp column uses (sortable as text).
+pub fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A timestamp `secs` seconds from now, in the stored form.
+pub fn text_in(secs: i64) -> String {
+    (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Opens a store by URL: `sqlite://PATH` (created if missing), `sqlite::memory:`, or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::InvalidUrl(url.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a write is on disk when the call returns; acknowledgements depend on it.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let memory = url.contains(":memory:");
+            let pool = SqlitePoolOptions::new()
+                // An in-memory database exists per connection; keep exactly one.
+                .max_connections(if memory { 1 } else { 8 })
+                .min_connections(if memory { 1 } else { 0 })
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|_| StoreError::InvalidUrl(url.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::InvalidUrl(url.to_string()))
+        }
+    }
+
+    /// Which backend this is: "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub async fn migrate(&self) -> Result<usize> {
+        migrate::run(self).await
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, p => { sqlx::query("SELECT 1").execute(p).await?; });
+        Ok(())
+    }
+
+    /// Writes the plan (metadata, units, divisions, indicators, tasks) so that values and
+    /// reports can refer to it. Idempotent; one transaction.
+    pub async fn sync_plan(&self, plan: &Plan, source_toml: &str) -> Result<()> {
+        let now = now_text();
+        let pid = &plan.meta.id;
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            sqlx::query("INSERT INTO plans (id, title, document_number, source_toml, loaded_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (id) DO UPDATE SET title = excluded.title, document_number = excluded.document_number, source_toml = excluded.source_toml, loaded_at = excluded.loaded_at")
+                .bind(pid).bind(&plan.meta.title).bind(&plan.meta.document_number).bind(source_toml).bind(&now)
+                .execute(&mut *tx).await?;
+            for u in &plan.units {
+                sqlx::query("INSERT INTO units (plan_id, id, name) VALUES ($1, $2, $3) ON CONFLICT (plan_id, id) DO UPDATE SET name = excluded.name")
+                    .bind(pid).bind(&u.id).bind(&u.name).execute(&mut *tx).await?;
+            }
+            for d in &plan.divisions {
+                let level = match d.level { qingshan_plan::DivisionLevel::City => "city", qingshan_plan::DivisionLevel::County => "county" };
+                sqlx::query("INSERT INTO divisions (code, name, level) VALUES ($1, $2, $3) ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level")
+                    .bind(&d.code).bind(&d.name).bind(level).execute(&mut *tx).await?;
+            }
+            for i in &plan.indicators {
+                let targets = serde_json::to_string(&i.targets).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let direction = serde_json::to_value(i.direction).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                sqlx::query("INSERT INTO indicators (plan_id, number, category, name, unit, direction, baseline_text, baseline, responsible, targets_json) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                             ON CONFLICT (plan_id, number) DO UPDATE SET category = excluded.category, name = excluded.name, unit = excluded.unit, \
+                             direction = excluded.direction, baseline_text = excluded.baseline_text, baseline = excluded.baseline, \
+                             responsible = excluded.responsible, targets_json = excluded.targets_json")
+                    .bind(pid).bind(i64::from(i.number)).bind(&i.category).bind(&i.name).bind(&i.unit).bind(direction)
+                    .bind(&i.baseline_text).bind(i.baseline.map(|b| b.to_string())).bind(i.responsible.join(",")).bind(targets)
+                    .execute(&mut *tx).await?;
+            }
+            for t in plan.tasks() {
+                sqlx::query("INSERT INTO tasks (plan_id, area, number, title, body, responsible) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (plan_id, area, number) DO UPDATE SET title = excluded.title, body = excluded.body, responsible = excluded.responsible")
+                    .bind(pid).bind(i64::from(t.area)).bind(i64::from(t.number)).bind(&t.title).bind(&t.text).bind(t.responsible.join(","))
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Number of stored indicators of a plan (what `sync_plan` wrote).
+    pub async fn count_indicators(&self, plan_id: &str) -> Result<i64> {
+        Ok(with_pool!(self, p => {
+            sqlx::query("SELECT COUNT(*) AS n FROM indicators WHERE plan_id = $1").bind(plan_id).fetch_one(p).await?.try_get::<i64, _>("n")?
+        }))
+    }
+
+    // ---- users -------------------------------------------------------------------------
+
+    /// Creates a user; audited as done by `actor`.
+    pub async fn create_user(&self, new: &NewUser, actor: &Actor) -> Result<User> {
+        let now = now_text();
+        let audit = AuditEntry::ok(actor, "user.create", format!("user:{}", new.username))
+            .with_new(format!("role={} unit={} division={}", new.role.as_str(), new.unit_id.as_deref().unwrap_or("-"), new.division_code.as_deref().unwrap_or("-")));
+        let id: i64 = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let exists = sqlx::query("SELECT id FROM users WHERE username = $1").bind(&new.username).fetch_optional(&mut *tx).await?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict(format!("用户名「{}」已存在", new.username)));
+            }
+            let row = sqlx::query("INSERT INTO users (username, display_name, password_hash, role, unit_id, division_code, active, created_at) \
+                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+                .bind(&new.username).bind(&new.display_name).bind(&new.password_hash).bind(new.role.as_str())
+                .bind(&new.unit_id).bind(&new.division_code).bind(true).bind(&now)
+                .fetch_one(&mut *tx).await?;
+            let id: i64 = row.try_get("id")?;
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+            id
+        });
+        self.user_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+    }
+
+    /// A user by id.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        Ok(with_pool!(self, p => {
+            match sqlx::query(USER_COLUMNS_BY_ID).bind(id).fetch_optional(p).await? {
+                Some(r) => Some(user_from_row!(r)),
+                None => None,
+            }
+        }))
+    }
+
+    /// A user and their password hash, by username, for login.
+    pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        Ok(with_pool!(self, p => {
+            match sqlx::query(USER_COLUMNS_BY_NAME).bind(username).fetch_optional(p).await? {
+                Some(r) => {
+                    let hash: String = r.try_get("password_hash")?;
+                    Some((user_from_row!(r), hash))
+                }
+                None => None,
+            }
+        }))
+    }
+
+    /// All users, by id.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(USER_COLUMNS_ALL).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(user_from_row!(r)); }
+            out
+        }))
+    }
+
+    // ---- sessions and tokens -----------------------------------------------------------
+
+    /// Starts a session; the token itself never reaches the database, only its hash.
+    pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, ttl_secs: i64) -> Result<()> {
+        let now = now_text();
+        let expires = text_in(ttl_secs);
+        with_pool!(self, p => {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash).bind(user_id).bind(csrf_token).bind(&now).bind(&expires).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// The live session for a token hash: its user and CSRF token.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<(User, String)>> {
+        let now = now_text();
+        Ok(with_pool!(self, p => {
+            let r = sqlx::query(&format!("{USER_SELECT}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = $3"))
+                .bind(token_hash).bind(&now).bind(true).fetch_optional(p).await?;
+            match r {
+                Some(r) => { let csrf: String = r.try_get("csrf_token")?; Some((user_from_row!(r), csrf)) }
+                None => None,
+            }
+        }))
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        with_pool!(self, p => { sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(p).await?; });
+        Ok(())
+    }
+
+    /// Records an API token issued to a user; audited.
+    pub async fn create_api_token(&self, token_hash: &str, user_id: i64, label: &str, actor: &Actor) -> Result<i64> {
+        let now = now_text();
+        let audit = AuditEntry::ok(actor, "token.issue", format!("user_id:{user_id}")).with_new(label.to_string());
+        Ok(with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let found = sqlx::query("SELECT id FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
+            if found.is_none() { return Err(StoreError::NotFound(format!("用户 {user_id}"))); }
+            let r = sqlx::query("INSERT INTO api_tokens (token_hash, user_id, label, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(token_hash).bind(user_id).bind(label).bind(actor.user_id).bind(&now).fetch_one(&mut *tx).await?;
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+            r.try_get::<i64, _>("id")?
+        }))
+    }
+
+    /// The user an API token (by hash) belongs to, if the token is live.
+    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        Ok(with_pool!(self, p => {
+            let r = sqlx::query(&format!("{USER_SELECT} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2"))
+                .bind(token_hash).bind(true).fetch_optional(p).await?;
+            match r { Some(r) => Some(user_from_row!(r)), None => None }
+        }))
+    }
+
+    // ---- login throttling ----------------------------------------------------------------
+
+    /// Records a login attempt.
+    pub async fn record_login_attempt(&self, username: &str, peer: &str, ok: bool) -> Result<()> {
+        let now = now_text();
+        with_pool!(self, p => {
+            sqlx::query("INSERT INTO login_attempts (username, peer, at, ok) VALUES ($1, $2, $3, $4)")
+                .bind(username).bind(peer).bind(&now).bind(ok).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Failed attempts for a username or from a peer since a time (stored form).
+    pub async fn failed_logins_since(&self, username: &str, peer: &str, since: &str) -> Result<i64> {
+        Ok(with_pool!(self, p => {
+            sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE ok = $1 AND at >= $2 AND (username = $3 OR peer = $4)")
+                .bind(false).bind(since).bind(username).bind(peer).fetch_one(p).await?.try_get::<i64, _>("n")?
+        }))
+    }
+
+    // ---- audit ---------------------------------------------------------------------------
+
+    /// Writes one audit entry on its own (refusals, logins); changes audit inside their own transaction.
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        with_pool!(self, p => {
+            let mut conn = p.acquire().await?;
+            insert_audit!(&mut *conn, entry);
+        });
+        Ok(())
+    }
+
+    /// The newest audit entries first, optionally only those whose action starts with a prefix.
+    pub async fn audit_log(&self, action_prefix: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
+        let pattern = format!("{}%", action_prefix.unwrap_or(""));
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT id, at, actor, actor_user_id, action, target, outcome, old_value, new_value, detail, peer FROM audit_log \
+                                    WHERE action LIKE $1 ORDER BY id DESC LIMIT $2")
+                .bind(&pattern).bind(limit).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(AuditRecord {
+                    id: r.try_get("id")?, at: r.try_get("at")?, actor: r.try_get("actor")?, actor_user_id: r.try_get("actor_user_id")?,
+                    action: r.try_get("action")?, target: r.try_get("target")?, outcome: r.try_get("outcome")?,
+                    old_value: r.try_get("old_value")?, new_value: r.try_get("new_value")?, detail: r.try_get("detail")?, peer: r.try_get("peer")?,
+                });
+            }
+            out
+        }))
+    }
+
+    // ---- indicator values ----------------------------------------------------------------
+
+    /// Records a value as a new revision (never overwriting), with its audit entry, in one
+    /// transaction. Returns the stored revision.
+    pub async fn record_indicator_value(&self, v: &NewIndicatorValue, actor: &Actor) -> Result<IndicatorValue> {
+        let now = now_text();
+        // Concurrent writers may race for the same revision number; the unique key catches it
+        // and we retry with the next number.
+        for _ in 0..20 {
+            let res: Result<IndicatorValue> = with_pool!(self, p => async {
+                let mut tx = p.begin_write().await?;
+                let div = sqlx::query("SELECT code FROM divisions WHERE code = $1").bind(&v.division_code).fetch_optional(&mut *tx).await?;
+                if div.is_none() { return Err(StoreError::NotFound(format!("行政区划 {}", v.division_code))); }
+                let prev = sqlx::query("SELECT revision, value FROM indicator_values WHERE plan_id = $1 AND indicator_number = $2 AND year = $3 AND division_code = $4 ORDER BY revision DESC LIMIT 1")
+                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).fetch_optional(&mut *tx).await?;
+                let (revision, old) = match prev {
+                    Some(r) => (r.try_get::<i64, _>("revision")? + 1, Some(r.try_get::<String, _>("value")?)),
+                    None => (1, None),
+                };
+                let ins = sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
+                                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).bind(revision).bind(&v.value)
+                    .bind(&v.note).bind(&v.reason).bind(&v.source).bind(actor.user_id).bind(&now)
+                    .fetch_one(&mut *tx).await;
+                let id: i64 = match ins {
+                    Ok(r) => r.try_get("id")?,
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        return Err(StoreError::Conflict("revision race".into()));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let mut audit = AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
+                    .with_new(v.value.clone());
+                audit.old_value = old;
+                audit.detail = Some(format!("revision={revision} source={} reason={}", v.source, v.reason.as_deref().unwrap_or("")));
+                insert_audit!(&mut *tx, &audit);
+                tx.commit().await?;
+                Ok(IndicatorValue {
+                    id, plan_id: v.plan_id.clone(), indicator_number: v.indicator_number, year: v.year, division_code: v.division_code.clone(),
+                    revision, value: v.value.clone(), note: v.note.clone(), reason: v.reason.clone(), source: v.source.clone(),
+                    entered_by: actor.user_id, entered_by_name: Some(actor.name.clone()), entered_at: now.clone(),
+                })
+            }.await);
+            match res {
+                Err(StoreError::Conflict(m)) if m == "revision race" => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict("并发写入过多，请重试".into()))
+    }
+
+    /// Every revision of one indicator's values, oldest first; optionally one division only.
+    pub async fn indicator_value_history(&self, plan_id: &str, number: i64, division: Option<&str>) -> Result<Vec<IndicatorValue>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{VALUE_SELECT} WHERE v.plan_id = $1 AND v.indicator_number = $2 AND ($3 IS NULL OR v.division_code = $3) ORDER BY v.year, v.division_code, v.revision"))
+                .bind(plan_id).bind(number).bind(division).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(value_from_row!(r)); }
+            out
+        }))
+    }
+
+    /// The current (latest-revision) value of every indicator, year and division of a plan.
+    pub async fn current_indicator_values(&self, plan_id: &str) -> Result<Vec<IndicatorValue>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{VALUE_SELECT} WHERE v.plan_id = $1 AND v.revision = (SELECT MAX(w.revision) FROM indicator_values w \
+                 WHERE w.plan_id = v.plan_id AND w.indicator_number = v.indicator_number AND w.year = v.year AND w.division_code = v.division_code) \
+                 ORDER BY v.indicator_number, v.year, v.division_code"))
+                .bind(plan_id).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(value_from_row!(r)); }
+            out
+        }))
+    }
+
+    // ---- task reports --------------------------------------------------------------------
+
+    /// Records a task progress report as a new revision for its period; audited.
+    pub async fn record_task_report(&self, r: &NewTaskReport, actor: &Actor) -> Result<TaskReport> {
+        let now = now_text();
+        let res: Result<TaskReport> = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let prev = sqlx::query("SELECT revision, status FROM task_reports WHERE plan_id = $1 AND area = $2 AND number = $3 AND period = $4 ORDER BY revision DESC LIMIT 1")
+                .bind(&r.plan_id).bind(r.area).bind(r.number).bind(&r.period).fetch_optional(&mut *tx).await?;
+            let (revision, old) = match prev {
+                Some(x) => (x.try_get::<i64, _>("revision")? + 1, Some(x.try_get::<String, _>("status")?)),
+                None => (1, None),
+            };
+            let row = sqlx::query("INSERT INTO task_reports (plan_id, area, number, period, revision, status, narrative, reported_by, reported_at) \
+                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                .bind(&r.plan_id).bind(r.area).bind(r.number).bind(&r.period).bind(revision).bind(r.status.as_str()).bind(&r.narrative)
+                .bind(actor.user_id).bind(&now).fetch_one(&mut *tx).await?;
+            let id: i64 = row.try_get("id")?;
+            let mut audit = AuditEntry::ok(actor, "task_report.record", format!("task:{}-{} period:{}", r.area, r.number, r.period)).with_new(r.status.as_str().to_string());
+            audit.old_value = old;
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+            Ok(TaskReport { id, area: r.area, number: r.number, period: r.period.clone(), revision, status: r.status, narrative: r.narrative.clone(),
+                            reported_by_name: Some(actor.name.clone()), reported_at: now.clone() })
+        });
+        res
+    }
+
+    /// Latest report per period of one task, newest period first.
+    pub async fn task_reports(&self, plan_id: &str, area: i64, number: i64) -> Result<Vec<TaskReport>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT r.id, r.area, r.number, r.period, r.revision, r.status, r.narrative, r.reported_at, u.display_name FROM task_reports r \
+                 LEFT JOIN users u ON u.id = r.reported_by WHERE r.plan_id = $1 AND r.area = $2 AND r.number = $3 \
+                 AND r.revision = (SELECT MAX(x.revision) FROM task_reports x WHERE x.plan_id = r.plan_id AND x.area = r.area AND x.number = r.number AND x.period = r.period) \
+                 ORDER BY r.period DESC")
+                .bind(plan_id).bind(area).bind(number).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for x in rows {
+                let status: String = x.try_get("status")?;
+                out.push(TaskReport {
+                    id: x.try_get("id")?, area: x.try_get("area")?, number: x.try_get("number")?, period: x.try_get("period")?,
+                    revision: x.try_get("revision")?, status: TaskStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
+                    narrative: x.try_get("narrative")?, reported_by_name: x.try_get("display_name")?, reported_at: x.try_get("reported_at")?,
+                });
+            }
+            out
+        }))
+    }
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash";
+const USER_COLUMNS_BY_ID: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u WHERE u.id = $1";
+const USER_COLUMNS_BY_NAME: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u WHERE u.username = $1";
+const USER_COLUMNS_ALL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u ORDER BY u.id";
+const VALUE_SELECT: &str = "SELECT v.id, v.plan_id, v.indicator_number, v.year, v.division_code, v.revision, v.value, v.note, v.reason, v.source, v.entered_by, v.entered_at, u.display_name \
+                            FROM indicator_values v LEFT JOIN users u ON u.id = v.entered_by";

@@ -1,0 +1,48 @@
+//! Schema migrations, embedded in the binary and tracked in `schema_migrations`.
+//!
+//! Each backend has its own SQL (types and identity columns differ); versions must match.
+
+use crate::macros::BeginWrite;
+use crate::{Result, Store, now_text};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub(crate) async fn run(store: &Store) -> Result<usize> {
+    let mut applied = 0;
+    with_pool!(store, p => {
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            .execute(p).await?;
+        for m in MIGRATIONS {
+            let mut tx = p.begin_write().await?;
+            // Several servers may start at once against one PostgreSQL; the lock makes one migrate.
+            if matches!(store, Store::Postgres(_)) {
+                sqlx::query("SELECT pg_advisory_xact_lock(7262147)").execute(&mut *tx).await?;
+            }
+            let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version).fetch_optional(&mut *tx).await?;
+            if done.is_some() {
+                continue;
+            }
+            let sql = match store { Store::Sqlite(_) => m.sqlite, Store::Postgres(_) => m.postgres };
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(m.version).bind(m.name).bind(now_text()).execute(&mut *tx).await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "migration applied");
+            applied += 1;
+        }
+    });
+    Ok(applied)
+}
