@@ -1,1 +1,254 @@
-fn main() {}
+//! `qingshan`: the one binary. Serves the platform, and carries the command-line tools for the
+//! plan, accounts and the standards.
+
+mod plan_cmd;
+mod water_cmd;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use qingshan_plan::Plan;
+use qingshan_store::{Actor, NewUser, Role, Store};
+
+/// 青山: ecological plan monitoring and assessment platform.
+#[derive(Parser)]
+#[command(name = "qingshan", version, about = "青山：生态环境规划监测评估平台")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the plan comes from.
+#[derive(Args, Clone)]
+struct PlanArg {
+    /// A plan file (TOML, see docs/plan-format.md); default: the embedded Xinzhou plan.
+    #[arg(long, env = "QINGSHAN_PLAN", global = true)]
+    plan: Option<PathBuf>,
+}
+
+/// Which database.
+#[derive(Args, Clone)]
+struct DbArg {
+    /// Database URL: sqlite://FILE (default, created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (dashboard, pages, API).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "QINGSHAN_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        plan: PlanArg,
+        /// Mark cookies Secure (when served over HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Plan commands: show, list and check.
+    Plan {
+        #[command(subcommand)]
+        command: plan_cmd::PlanCommand,
+        #[command(flatten)]
+        plan: PlanArg,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Apply database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Surface-water standards (GB 3838-2002).
+    Water {
+        #[command(subcommand)]
+        command: water_cmd::WaterCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input (first line) or QINGSHAN_PASSWORD.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Display name (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// admin, staff, reporter or county.
+        #[arg(long)]
+        role: String,
+        /// Responsible unit id (reporters), e.g. slj for 市水利局.
+        #[arg(long)]
+        unit: Option<String>,
+        /// GB/T 2260 division code (county users).
+        #[arg(long)]
+        division: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        plan: PlanArg,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+/// Loads the plan: the file given, or the embedded Xinzhou plan. Returns it with its source.
+fn load_plan(arg: &PlanArg) -> anyhow::Result<(Plan, String)> {
+    match &arg.plan {
+        Some(path) => {
+            let src = std::fs::read_to_string(path).with_context(|| format!("无法读取规划文件 {}", path.display()))?;
+            let plan = Plan::from_toml(&src, &path.display().to_string())?;
+            Ok((plan, src))
+        }
+        None => Ok((qingshan_plan::xinzhou()?, qingshan_plan::XINZHOU_TOML.to_string())),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("收到停止信号，正在关闭");
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QINGSHAN_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()) {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        let broken_pipe = e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe));
+        if broken_pipe {
+            return;
+        }
+        eprintln!("错误: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { addr, db, plan, secure_cookies } => {
+            // The plan is checked before the database is touched: a bad file changes nothing.
+            let (plan, src) = load_plan(&plan)?;
+            runtime()?.block_on(async move {
+                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
+                if store.users().await?.is_empty() {
+                    tracing::warn!("尚无账号：用 `qingshan user add --role admin …` 创建管理员");
+                }
+                let config = qingshan_server::ServerConfig { secure_cookies, ..Default::default() };
+                let state = qingshan_server::AppState { store, plan, config: std::sync::Arc::new(config) };
+                qingshan_server::serve(state, &addr, |a| {
+                    tracing::info!("青山已启动：http://{a}/");
+                    println!("listening on http://{a}/");
+                }, shutdown_signal())
+                .await?;
+                Ok(())
+            })
+        }
+        Command::Plan { command, plan } => {
+            let (plan, _) = plan_cmd::load_for(&command, &plan)?;
+            plan_cmd::run(command, &plan)
+        }
+        Command::User { command } => user(command),
+        Command::Migrate { db } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            let n = store.migrate().await?;
+            println!("已应用 {n} 个迁移（{}）", store.backend());
+            Ok(())
+        }),
+        Command::Water { command } => water_cmd::run(command),
+    }
+}
+
+fn user(cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add { username, display_name, role, unit, division, db, plan } => {
+            let (plan, src) = load_plan(&plan)?;
+            let role = Role::parse(&role).with_context(|| format!("未知角色「{role}」：应为 admin、staff、reporter 或 county"))?;
+            match role {
+                Role::Reporter => {
+                    let u = unit.as_deref().context("填报员须指定 --unit（责任单位编号）")?;
+                    plan.unit(u).with_context(|| {
+                        let ids: Vec<String> = plan.units.iter().map(|u| format!("{}={}", u.id, u.name)).collect();
+                        format!("规划中没有责任单位「{u}」；可用：{}", ids.join("，"))
+                    })?;
+                }
+                Role::County => {
+                    let d = division.as_deref().context("县（市、区）用户须指定 --division（行政区划代码）")?;
+                    plan.division(d).with_context(|| format!("规划中没有行政区划「{d}」"))?;
+                }
+                Role::Admin | Role::Staff => {}
+            }
+            if username.trim().is_empty() || username.len() > 64 {
+                anyhow::bail!("用户名不能为空且不超过 64 个字符");
+            }
+            let password = match std::env::var("QINGSHAN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("无法从标准输入读取密码")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            if password.chars().count() < 8 {
+                anyhow::bail!("密码至少 8 个字符");
+            }
+            let hash = qingshan_server::auth::hash_password(&password)?;
+            runtime()?.block_on(async move {
+                let store = Store::connect(&db.db).await?;
+                store.migrate().await?;
+                store.sync_plan(&plan, &src).await?;
+                let new = NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    password_hash: hash,
+                    role,
+                    unit_id: if role == Role::Reporter { unit } else { None },
+                    division_code: if role == Role::County { division } else { None },
+                };
+                let u = store.create_user(&new, &Actor::cli()).await?;
+                println!("已创建账号 {}（id {}，{}）", u.username, u.id, u.role.label());
+                Ok(())
+            })
+        }
+        UserCommand::List { db } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            store.migrate().await?;
+            for u in store.users().await? {
+                println!("{}\t{}\t{}\t{}\t{}", u.id, u.username, u.role.as_str(), u.unit_id.unwrap_or_default(), u.division_code.unwrap_or_default());
+            }
+            Ok(())
+        }),
+    }
+}

@@ -1,1 +1,129 @@
-//! The web server: pages, JSON API, sessions and roles.
+//! The qingshan web server: the plan dashboard and its pages (zh-CN, rendered on the server,
+//! every asset embedded), the JSON API under `/api/v1`, sessions, API tokens and roles.
+
+pub mod api;
+pub mod auth;
+mod error;
+mod openapi;
+pub mod pages;
+mod templates;
+pub mod views;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use qingshan_plan::Plan;
+use qingshan_store::{Actor, AuditEntry, Store};
+use tokio::net::TcpListener;
+
+pub use error::AppError;
+
+/// Shared state of every request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// The plan this server carries.
+    pub plan: Arc<Plan>,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+}
+
+/// Settings of the web server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Failed logins (per user name or address) allowed in the window before refusing.
+    pub login_max_failures: i64,
+    /// The login throttling window, in minutes.
+    pub login_window_minutes: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { secure_cookies: false, login_max_failures: 5, login_window_minutes: 15 }
+    }
+}
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] qingshan_store::StoreError),
+    /// The address could not be bound.
+    #[error("无法监听 {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("服务运行错误: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Builds the router with all pages and the API.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/plan", get(api::plan))
+        .route("/indicators", get(api::indicators))
+        .route("/indicators/{number}", get(api::indicator))
+        .route("/indicators/{number}/values", get(api::indicator_values).post(api::record_value))
+        .route("/tasks", get(api::tasks))
+        .route("/units", get(api::units))
+        .route("/divisions", get(api::divisions))
+        .route("/me", get(api::me))
+        .route("/tokens", post(api::issue_token))
+        .route("/audit", get(api::audit))
+        .route("/openapi.json", get(openapi::document));
+    Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/indicators/{number}", get(pages::indicator))
+        .route("/indicators/{number}/values", post(pages::record_value))
+        .route("/tasks", get(pages::tasks))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/admin/audit", get(pages::audit))
+        .route("/assets/app.css", get(pages::stylesheet))
+        .route("/healthz", get(pages::healthz))
+        .nest("/api/v1", api)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::resolve))
+        .with_state(state)
+}
+
+/// Opens the store, migrates it and writes the plan into it: everything serving needs.
+pub async fn prepare(db_url: &str, plan: Plan, plan_source: &str) -> Result<(Store, Arc<Plan>), StartError> {
+    let store = Store::connect(db_url).await?;
+    let applied = store.migrate().await?;
+    store.sync_plan(&plan, plan_source).await?;
+    let mut entry = AuditEntry::ok(&Actor::system(), "plan.load", format!("plan:{}", plan.meta.id));
+    entry.detail = Some(format!("{} 项指标，{} 项任务，迁移 {applied} 个", plan.indicators.len(), plan.tasks().count()));
+    store.audit(&entry).await?;
+    Ok((store, Arc::new(plan)))
+}
+
+/// Binds `addr` and serves until `shutdown` resolves; calls `on_bound` with the real address
+/// (port 0 picks a free one) before accepting.
+pub async fn serve(
+    state: AppState,
+    addr: &str,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr: addr.to_string(), source })?;
+    let local = listener.local_addr().map_err(StartError::Serve)?;
+    on_bound(local);
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)
+}

@@ -1,0 +1,102 @@
+//! The one application error: every handler returns it, and it becomes the HTTP response.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use qingshan_store::StoreError;
+
+/// What went wrong in handling a request, each kind with its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (401).
+    #[error("请先登录")]
+    Unauthenticated,
+    /// Signed in, but not allowed (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The form or request lacks a valid CSRF token (403).
+    #[error("表单已失效或缺少防伪令牌（CSRF），请刷新页面后重试")]
+    Csrf,
+    /// No such thing (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// Input is wrong; `field` names which part (422).
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The write collides with existing data (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts (429).
+    #[error("尝试次数过多，请 {0} 分钟后再试")]
+    TooManyAttempts(i64),
+    /// Something failed inside (500); details go to the log, not the client.
+    #[error("服务器内部错误")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable machine-readable kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::NotFound(_) => "not_found",
+            AppError::Invalid { .. } => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyAttempts(_) => "too_many_attempts",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Shorthand for an invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.to_string(), message: message.into() }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => AppError::NotFound(m),
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> Self {
+        AppError::Internal(format!("template: {e:#}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let mut body = serde_json::json!({ "error": self.kind(), "message": self.to_string() });
+        if let AppError::Invalid { field, .. } = &self {
+            body["field"] = serde_json::Value::String(field.clone());
+        }
+        (self.status(), axum::Json(body)).into_response()
+    }
+}

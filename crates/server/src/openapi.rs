@@ -1,0 +1,79 @@
+//! The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn err_responses() -> Value {
+    json!({
+        "401": { "description": "未登录或令牌无效", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "403": { "description": "无权操作，或缺少 CSRF 令牌（会话方式）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "404": { "description": "不存在", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "422": { "description": "输入有误，field 指明字段", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+    })
+}
+
+fn ok(desc: &str) -> Value {
+    json!({ "200": { "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } } })
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let number = json!({ "name": "number", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "指标序号" });
+    let mut record_responses = err_responses();
+    record_responses["201"] = json!({ "description": "已记录为新的修订版本", "content": { "application/json": { "schema": { "type": "object", "properties": { "value": { "$ref": "#/components/schemas/IndicatorValue" } } } } } });
+    let mut token_responses = err_responses();
+    token_responses["201"] = json!({ "description": "令牌（只显示一次）", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "integer" }, "token": { "type": "string" }, "user_id": { "type": "integer" } } } } } });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "青山 qingshan API", "version": env!("CARGO_PKG_VERSION"), "description": "规划指标、任务与填报数据。读接口公开；写接口需会话（附 X-CSRF-Token 请求头）或管理员签发的 API 令牌（Authorization: Bearer）。" },
+        "servers": [{ "url": "/api/v1" }],
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "管理员签发的 API 令牌" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "qs_session", "description": "浏览器会话；写操作另需 X-CSRF-Token 请求头（见 GET /me）" }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                    "error": { "type": "string", "enum": ["unauthenticated", "forbidden", "csrf", "not_found", "invalid", "conflict", "too_many_attempts", "internal"] },
+                    "message": { "type": "string" }, "field": { "type": "string" } } },
+                "ValueInput": { "type": "object", "required": ["year", "value"], "properties": {
+                    "year": { "type": "integer" },
+                    "division": { "type": "string", "pattern": "^[0-9]{6}$", "description": "GB/T 2260 代码，缺省为规划所属行政区" },
+                    "value": { "oneOf": [{ "type": "string" }, { "type": "number" }], "description": "十进制数；用字符串可保留原样精度" },
+                    "note": { "type": "string", "maxLength": 500 }, "reason": { "type": "string", "maxLength": 500 } } },
+                "IndicatorValue": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "indicator_number": { "type": "integer" }, "year": { "type": "integer" }, "division_code": { "type": "string" },
+                    "revision": { "type": "integer" }, "value": { "type": "string" }, "note": { "type": ["string", "null"] }, "reason": { "type": ["string", "null"] },
+                    "source": { "type": "string" }, "entered_by_name": { "type": ["string", "null"] }, "entered_at": { "type": "string" } } }
+            }
+        },
+        "paths": {
+            "/plan": { "get": { "summary": "规划基本信息", "responses": ok("规划元数据") } },
+            "/indicators": { "get": { "summary": "全部指标（含目标与最新值）", "responses": ok("指标列表") } },
+            "/indicators/{number}": { "get": { "summary": "单项指标", "parameters": [number.clone()], "responses": ok("指标") } },
+            "/indicators/{number}/values": {
+                "get": { "summary": "指标填报记录（全部修订）", "parameters": [number.clone(), { "name": "division", "in": "query", "schema": { "type": "string" } }], "responses": ok("修订列表") },
+                "post": { "summary": "填报指标数值（新增修订，不覆盖）", "parameters": [number],
+                          "security": [{ "bearer": [] }, { "session": [] }],
+                          "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ValueInput" } } } },
+                          "responses": record_responses }
+            },
+            "/tasks": { "get": { "summary": "主要任务（按领域）", "responses": ok("任务") } },
+            "/units": { "get": { "summary": "责任单位", "responses": ok("单位") } },
+            "/divisions": { "get": { "summary": "行政区划（GB/T 2260）", "responses": ok("区划") } },
+            "/me": { "get": { "summary": "当前用户与 CSRF 令牌", "security": [{ "bearer": [] }, { "session": [] }], "responses": ok("用户") } },
+            "/tokens": { "post": { "summary": "签发 API 令牌（管理员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["user_id", "label"], "properties": { "user_id": { "type": "integer" }, "label": { "type": "string" } } } } } },
+                "responses": token_responses } },
+            "/audit": { "get": { "summary": "审计日志（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "action", "in": "query", "schema": { "type": "string" } }, { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }],
+                "responses": ok("审计记录") } },
+            "/openapi.json": { "get": { "summary": "本文档", "responses": ok("OpenAPI 文档") } }
+        }
+    })
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

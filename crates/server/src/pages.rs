@@ -1,0 +1,327 @@
+//! Server-rendered pages (zh-CN).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use minijinja::context;
+use qingshan_store::{AuditEntry, Role};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::{ValueInput, record_value_checked, refuse};
+use crate::auth::{self, Auth, CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_SECS, Via};
+use crate::templates::render;
+use crate::views::{indicator_view, indicator_views, latest_by_indicator};
+use crate::{AppError, AppState};
+
+/// An error on a page: the login page for the anonymous, an error page for the rest.
+pub struct PageError(AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        PageError(e)
+    }
+}
+
+impl From<qingshan_store::StoreError> for PageError {
+    fn from(e: qingshan_store::StoreError) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl From<minijinja::Error> for PageError {
+    fn from(e: minijinja::Error) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if matches!(e, AppError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        if let AppError::Internal(detail) = &e {
+            tracing::error!(%detail, "internal error on a page");
+        }
+        let html = render("error.html", context! { status => e.status().as_u16(), message => e.to_string(), user => Value::Null })
+            .unwrap_or_else(|_| e.to_string());
+        (e.status(), Html(html)).into_response()
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
+    let base = context! {
+        user => auth.user,
+        role_label => auth.user.as_ref().map(|u| u.role.label()),
+        is_staff => auth.is_staff(),
+        csrf_token => auth.csrf,
+        plan => s.plan.meta,
+    };
+    let html = render(name, context! { ..ctx, ..base })?;
+    Ok(Html(html).into_response())
+}
+
+/// `GET /`: the plan dashboard, indicators by category.
+pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+    let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
+    let views = indicator_views(&s.plan, &values);
+    let groups: Vec<_> = s
+        .plan
+        .categories()
+        .into_iter()
+        .map(|c| context! { category => c, indicators => views.iter().filter(|v| v.category == c).collect::<Vec<_>>() })
+        .collect();
+    let reported = views.iter().filter(|v| v.latest.is_some()).count();
+    page("dashboard.html", &auth, &s, context! { groups, reported, total => views.len(), years => s.plan.target_years() })
+}
+
+/// Query of the indicator page.
+#[derive(Deserialize)]
+pub struct IndicatorQuery {
+    /// Set after a successful save.
+    pub saved: Option<u8>,
+}
+
+/// `GET /indicators/{number}`: one indicator, its targets, its history and the entry form.
+pub async fn indicator(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(number): Path<u32>,
+    Query(q): Query<IndicatorQuery>,
+) -> PageResult {
+    let ind = s.plan.indicator(number).ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
+    let current = s.store.current_indicator_values(&s.plan.meta.id).await?;
+    let latest = latest_by_indicator(&current, &s.plan.meta.division).remove(&i64::from(number));
+    let view = indicator_view(&s.plan, ind, latest);
+    let history = s.store.indicator_value_history(&s.plan.meta.id, number.into(), None).await?;
+    let history: Vec<_> = history
+        .iter()
+        .rev()
+        .map(|v| context! { v => v, division_name => s.plan.division(&v.division_code).map(|d| d.name.as_str()) })
+        .collect();
+    let city_series: Vec<(i64, f64)> = current
+        .iter()
+        .filter(|v| v.indicator_number == i64::from(number) && v.division_code == s.plan.meta.division)
+        .filter_map(|v| v.value.parse::<qingshan_plan::Decimal>().ok().map(|d| (v.year, d.to_f64())))
+        .collect();
+    let chart = crate::pages::chart::indicator_chart(&s.plan, ind, &city_series);
+    // Which divisions this user may enter values for; empty means no form.
+    let divisions: Vec<_> = match &auth.user {
+        Some(u) => s
+            .plan
+            .divisions
+            .iter()
+            .filter(|d| auth::value_permission(u, ind, &d.code).is_ok())
+            .collect(),
+        None => Vec::new(),
+    };
+    let years: Vec<i32> = (s.plan.meta.baseline_year..=s.plan.meta.milestone_years.last().copied().unwrap_or(2035)).collect();
+    page(
+        "indicator.html",
+        &auth,
+        &s,
+        context! { ind => view, history, divisions, years, saved => q.saved.is_some(), chart },
+    )
+}
+
+/// The value form.
+#[derive(Deserialize)]
+pub struct ValueForm {
+    /// CSRF token.
+    pub csrf_token: Option<String>,
+    /// Year.
+    pub year: String,
+    /// Division code.
+    pub division: String,
+    /// Value text.
+    pub value: String,
+    /// Note.
+    pub note: Option<String>,
+    /// Reason.
+    pub reason: Option<String>,
+}
+
+/// `POST /indicators/{number}/values`: the entry form.
+pub async fn record_value(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(number): Path<u32>,
+    Form(f): Form<ValueForm>,
+) -> PageResult {
+    let Ok(year) = f.year.trim().parse::<i64>() else {
+        let err = AppError::invalid("year", "年份应为四位数字");
+        return Err(refuse(&s, &auth, "indicator_value.record", format!("indicator:{number}"), err, Some(f.value)).await.into());
+    };
+    let input = ValueInput { year, division: Some(f.division), value: Value::String(f.value), note: f.note, reason: f.reason };
+    record_value_checked(&s, &auth, number, input, f.csrf_token.as_deref(), "manual").await?;
+    Ok(Redirect::to(&format!("/indicators/{number}?saved=1")).into_response())
+}
+
+/// Query of the tasks page.
+#[derive(Deserialize)]
+pub struct TasksQuery {
+    /// "area" (default) or "unit".
+    pub by: Option<String>,
+}
+
+/// `GET /tasks`: the main tasks by area or by responsible unit.
+pub async fn tasks(State(s): State<AppState>, Extension(auth): Extension<Auth>, Query(q): Query<TasksQuery>) -> PageResult {
+    let by_unit = q.by.as_deref() == Some("unit");
+    let task_ctx = |t: &qingshan_plan::Task| {
+        context! {
+            code => t.code(), area => t.area, number => t.number, title => t.title, paras => t.text.lines().collect::<Vec<_>>(),
+            units => t.responsible.iter().map(|u| s.plan.unit_name(u)).collect::<Vec<_>>(),
+        }
+    };
+    let areas: Vec<_> = s
+        .plan
+        .areas
+        .iter()
+        .map(|a| context! { numeral => qingshan_plan::area_numeral(a.number), title => a.title, tasks => a.tasks.iter().map(task_ctx).collect::<Vec<_>>() })
+        .collect();
+    let units: Vec<_> = s
+        .plan
+        .units
+        .iter()
+        .map(|u| {
+            let tasks: Vec<_> = s.plan.tasks().filter(|t| t.responsible.contains(&u.id)).map(task_ctx).collect();
+            let indicators: Vec<_> = s.plan.indicators.iter().filter(|i| i.is_owned_by(&u.id)).map(|i| context! { number => i.number, name => i.name }).collect();
+            context! { id => u.id, name => u.name, tasks, indicators }
+        })
+        .collect();
+    page("tasks.html", &auth, &s, context! { by_unit, areas, units, task_count => s.plan.tasks().count() })
+}
+
+/// Query of the login page.
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    /// Where to go after signing in.
+    pub next: Option<String>,
+}
+
+fn cookie_header(name: &str, value: &str, max_age: i64, secure: bool) -> Result<HeaderValue, AppError> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// `GET /login`: the form, with a CSRF token bound to a cookie (double submit).
+pub async fn login_form(State(s): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> PageResult {
+    let token = auth::cookie(&headers, CSRF_COOKIE).filter(|t| t.len() == 64).unwrap_or_else(auth::new_token);
+    let mut resp = page("login.html", &auth, &s, context! { login_csrf => token, next => q.next, error => Value::Null })?;
+    resp.headers_mut().append(header::SET_COOKIE, cookie_header(CSRF_COOKIE, &token, 3600, s.config.secure_cookies)?);
+    Ok(resp)
+}
+
+/// The login form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    /// CSRF token.
+    pub csrf_token: Option<String>,
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Where to go next.
+    pub next: Option<String>,
+}
+
+/// `POST /login`: checks CSRF, throttles, verifies the password, starts a session.
+pub async fn login(State(s): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Form(f): Form<LoginForm>) -> PageResult {
+    let target = format!("user:{}", f.username);
+    let cookie_token = auth::cookie(&headers, CSRF_COOKIE);
+    let csrf_ok = matches!((&cookie_token, &f.csrf_token), (Some(c), Some(t)) if auth::same_secret(c, t));
+    if !csrf_ok {
+        return Err(refuse(&s, &auth, "session.login", target, AppError::Csrf, None).await.into());
+    }
+    let since = qingshan_store::text_in(-60 * s.config.login_window_minutes);
+    let failures = s.store.failed_logins_since(&f.username, &auth.peer, &since).await?;
+    if failures >= s.config.login_max_failures {
+        let err = AppError::TooManyAttempts(s.config.login_window_minutes);
+        return Err(refuse(&s, &auth, "session.login", target, err, None).await.into());
+    }
+    let found = s.store.user_credentials(&f.username).await?;
+    let user = match found {
+        Some((u, hash)) if u.active && auth::verify_password(&f.password, &hash) => u,
+        _ => {
+            s.store.record_login_attempt(&f.username, &auth.peer, false).await?;
+            s.store.audit(&AuditEntry::refused(&auth.actor(), "session.login", target, "用户名或密码错误")).await?;
+            let token = cookie_token.unwrap_or_default();
+            let resp = page("login.html", &auth, &s, context! { login_csrf => token, next => f.next, error => "用户名或密码错误" })?;
+            return Ok((StatusCode::UNAUTHORIZED, resp).into_response());
+        }
+    };
+    s.store.record_login_attempt(&f.username, &auth.peer, true).await?;
+    let sid = auth::new_token();
+    let csrf = auth::new_token();
+    s.store.create_session(&auth::token_hash(&sid), user.id, &csrf, SESSION_TTL_SECS).await?;
+    let actor = qingshan_store::Actor { user_id: Some(user.id), name: user.username.clone(), peer: Some(auth.peer.clone()) };
+    s.store.audit(&AuditEntry::ok(&actor, "session.login", target)).await?;
+    // Only same-site paths: an open redirect would make the login page a phishing tool.
+    let next = f.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let mut resp = Redirect::to(&next).into_response();
+    resp.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &sid, SESSION_TTL_SECS, s.config.secure_cookies)?);
+    Ok(resp)
+}
+
+/// The logout form.
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    /// CSRF token.
+    pub csrf_token: Option<String>,
+}
+
+/// `POST /logout`.
+pub async fn logout(State(s): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> PageResult {
+    if auth.via == Via::Session {
+        auth.check_csrf(f.csrf_token.as_deref())?;
+        if let Some(sid) = auth::cookie(&headers, SESSION_COOKIE) {
+            s.store.delete_session(&auth::token_hash(&sid)).await?;
+        }
+        s.store.audit(&AuditEntry::ok(&auth.actor(), "session.logout", "session".into())).await?;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    resp.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", 0, s.config.secure_cookies)?);
+    Ok(resp)
+}
+
+/// `GET /admin/audit`: the audit log, for staff.
+pub async fn audit(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+    if let Err(e) = auth.require_staff() {
+        let e = refuse(&s, &auth, "page.view", "page:/admin/audit".into(), e, None).await;
+        return Err(e.into());
+    }
+    let entries = s.store.audit_log(None, 200).await?;
+    page("audit.html", &auth, &s, context! { entries })
+}
+
+/// The embedded stylesheet.
+pub async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../assets/app.css"))
+}
+
+/// `GET /healthz`: the process and its store answer.
+pub async fn healthz(State(s): State<AppState>) -> Result<axum::Json<Value>, AppError> {
+    s.store.ping().await?;
+    Ok(axum::Json(serde_json::json!({ "status": "ok", "backend": s.store.backend(), "plan": s.plan.meta.id })))
+}
+
+/// Anything else.
+pub async fn not_found(Extension(auth): Extension<Auth>, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return AppError::NotFound(format!("没有此接口：{}", uri.path())).into_response();
+    }
+    let _ = &auth;
+    PageError(AppError::NotFound(format!("页面不存在：{}", uri.path()))).into_response()
+}
+
+/// Whether a role is shown the staff navigation.
+pub fn is_staff_role(r: Role) -> bool {
+    matches!(r, Role::Admin | Role::Staff)
+}
+
+pub mod chart;
