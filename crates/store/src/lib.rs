@@ -378,6 +378,7 @@ impl Store {
                     }
                     Err(e) => return Err(e.into()),
                 };
+                let entered_by_name = display_name!(&mut *tx, actor);
                 let mut audit = AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
                     .with_new(v.value.clone());
                 audit.old_value = old;
@@ -387,7 +388,7 @@ impl Store {
                 Ok(IndicatorValue {
                     id, plan_id: v.plan_id.clone(), indicator_number: v.indicator_number, year: v.year, division_code: v.division_code.clone(),
                     revision, value: v.value.clone(), note: v.note.clone(), reason: v.reason.clone(), source: v.source.clone(),
-                    entered_by: actor.user_id, entered_by_name: Some(actor.name.clone()), entered_at: now.clone(),
+                    entered_by: actor.user_id, entered_by_name, entered_at: now.clone(),
                 })
             }.await);
             match res {
@@ -440,12 +441,13 @@ impl Store {
                 .bind(&r.plan_id).bind(r.area).bind(r.number).bind(&r.period).bind(revision).bind(r.status.as_str()).bind(&r.narrative)
                 .bind(actor.user_id).bind(&now).fetch_one(&mut *tx).await?;
             let id: i64 = row.try_get("id")?;
+            let reported_by_name = display_name!(&mut *tx, actor);
             let mut audit = AuditEntry::ok(actor, "task_report.record", format!("task:{}-{} period:{}", r.area, r.number, r.period)).with_new(r.status.as_str().to_string());
             audit.old_value = old;
             insert_audit!(&mut *tx, &audit);
             tx.commit().await?;
             Ok(TaskReport { id, area: r.area, number: r.number, period: r.period.clone(), revision, status: r.status, narrative: r.narrative.clone(),
-                            reported_by_name: Some(actor.name.clone()), reported_at: now.clone() })
+                            reported_by_name, reported_at: now.clone() })
         });
         res
     }

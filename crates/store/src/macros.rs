@@ -83,3 +83,19 @@ impl BeginWrite for sqlx::PgPool {
         self.begin().await
     }
 }
+
+/// The display name of the actor's user (what reads return), or the actor's name.
+macro_rules! display_name {
+    ($exec:expr, $actor:expr) => {{
+        let actor: &$crate::Actor = $actor;
+        match actor.user_id {
+            Some(id) => sqlx::query("SELECT display_name FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional($exec)
+                .await?
+                .map(|r| r.try_get::<String, _>("display_name"))
+                .transpose()?,
+            None => Some(actor.name.clone()),
+        }
+    }};
+}
