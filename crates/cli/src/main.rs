@@ -109,16 +109,22 @@ enum UserCommand {
 fn load_plan(arg: &PlanArg) -> anyhow::Result<(Plan, String)> {
     match &arg.plan {
         Some(path) => {
-            let src = std::fs::read_to_string(path).with_context(|| format!("无法读取规划文件 {}", path.display()))?;
+            let src = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取规划文件 {}", path.display()))?;
             let plan = Plan::from_toml(&src, &path.display().to_string())?;
             Ok((plan, src))
         }
-        None => Ok((qingshan_plan::xinzhou()?, qingshan_plan::XINZHOU_TOML.to_string())),
+        None => Ok((
+            qingshan_plan::xinzhou()?,
+            qingshan_plan::XINZHOU_TOML.to_string(),
+        )),
     }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 async fn shutdown_signal() {
@@ -142,12 +148,18 @@ async fn shutdown_signal() {
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("QINGSHAN_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QINGSHAN_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     if let Err(e) = run(Cli::parse()) {
         // A closed pipe (`| head`) is the reader's choice, not a failure.
-        let broken_pipe = e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe));
+        let broken_pipe = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        });
         if broken_pipe {
             return;
         }
@@ -158,7 +170,12 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, db, plan, secure_cookies } => {
+        Command::Serve {
+            addr,
+            db,
+            plan,
+            secure_cookies,
+        } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
@@ -166,12 +183,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if store.users().await?.is_empty() {
                     tracing::warn!("尚无账号：用 `qingshan user add --role admin …` 创建管理员");
                 }
-                let config = qingshan_server::ServerConfig { secure_cookies, ..Default::default() };
-                let state = qingshan_server::AppState { store, plan, config: std::sync::Arc::new(config) };
-                qingshan_server::serve(state, &addr, |a| {
-                    tracing::info!("青山已启动：http://{a}/");
-                    println!("listening on http://{a}/");
-                }, shutdown_signal())
+                let config = qingshan_server::ServerConfig {
+                    secure_cookies,
+                    ..Default::default()
+                };
+                let state = qingshan_server::AppState {
+                    store,
+                    plan,
+                    config: std::sync::Arc::new(config),
+                };
+                qingshan_server::serve(
+                    state,
+                    &addr,
+                    |a| {
+                        tracing::info!("青山已启动：http://{a}/");
+                        println!("listening on http://{a}/");
+                    },
+                    shutdown_signal(),
+                )
                 .await?;
                 Ok(())
             })
@@ -193,20 +222,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn user(cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
-        UserCommand::Add { username, display_name, role, unit, division, db, plan } => {
+        UserCommand::Add {
+            username,
+            display_name,
+            role,
+            unit,
+            division,
+            db,
+            plan,
+        } => {
             let (plan, src) = load_plan(&plan)?;
-            let role = Role::parse(&role).with_context(|| format!("未知角色「{role}」：应为 admin、staff、reporter 或 county"))?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("未知角色「{role}」：应为 admin、staff、reporter 或 county")
+            })?;
             match role {
                 Role::Reporter => {
-                    let u = unit.as_deref().context("填报员须指定 --unit（责任单位编号）")?;
+                    let u = unit
+                        .as_deref()
+                        .context("填报员须指定 --unit（责任单位编号）")?;
                     plan.unit(u).with_context(|| {
-                        let ids: Vec<String> = plan.units.iter().map(|u| format!("{}={}", u.id, u.name)).collect();
+                        let ids: Vec<String> = plan
+                            .units
+                            .iter()
+                            .map(|u| format!("{}={}", u.id, u.name))
+                            .collect();
                         format!("规划中没有责任单位「{u}」；可用：{}", ids.join("，"))
                     })?;
                 }
                 Role::County => {
-                    let d = division.as_deref().context("县（市、区）用户须指定 --division（行政区划代码）")?;
-                    plan.division(d).with_context(|| format!("规划中没有行政区划「{d}」"))?;
+                    let d = division
+                        .as_deref()
+                        .context("县（市、区）用户须指定 --division（行政区划代码）")?;
+                    plan.division(d)
+                        .with_context(|| format!("规划中没有行政区划「{d}」"))?;
                 }
                 Role::Admin | Role::Staff => {}
             }
@@ -217,7 +265,9 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                 Ok(p) => p,
                 Err(_) => {
                     let mut line = String::new();
-                    std::io::stdin().read_line(&mut line).context("无法从标准输入读取密码")?;
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("无法从标准输入读取密码")?;
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
@@ -238,7 +288,12 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                     division_code: if role == Role::County { division } else { None },
                 };
                 let u = store.create_user(&new, &Actor::cli()).await?;
-                println!("已创建账号 {}（id {}，{}）", u.username, u.id, u.role.label());
+                println!(
+                    "已创建账号 {}（id {}，{}）",
+                    u.username,
+                    u.id,
+                    u.role.label()
+                );
                 Ok(())
             })
         }
@@ -246,7 +301,14 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
             let store = Store::connect(&db.db).await?;
             store.migrate().await?;
             for u in store.users().await? {
-                println!("{}\t{}\t{}\t{}\t{}", u.id, u.username, u.role.as_str(), u.unit_id.unwrap_or_default(), u.division_code.unwrap_or_default());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.id,
+                    u.username,
+                    u.role.as_str(),
+                    u.unit_id.unwrap_or_default(),
+                    u.division_code.unwrap_or_default()
+                );
             }
             Ok(())
         }),

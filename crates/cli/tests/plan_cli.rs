@@ -1,19 +1,29 @@
 //! The plan commands against the seed document itself, and the refusal of bad plan files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn qingshan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_qingshan")).args(args).env_remove("QINGSHAN_PLAN").env_remove("QINGSHAN_DB").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args(args)
+        .env_remove("QINGSHAN_PLAN")
+        .env_remove("QINGSHAN_DB")
+        .output()
+        .unwrap()
 }
 
 fn seed() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/000_99901f9d3b38cdf2.txt");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("the seed plan must be at {}: {e}", path.display()))
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seed/000_99901f9d3b38cdf2.txt");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the seed plan must be at {}: {e}", path.display()))
 }
 
 fn clean(s: &str) -> String {
-    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}').to_string()
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+        .to_string()
 }
 
 /// The seed's indicator table, parsed independently of the plan file: rows are separated by
@@ -50,11 +60,30 @@ fn seed_table() -> Vec<Vec<String>> {
 #[test]
 fn indicators_csv_matches_the_seed_table() {
     let out = qingshan(&["plan", "indicators", "--format", "csv"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut r = csv::Reader::from_reader(out.stdout.as_slice());
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(header, ["number", "category", "name", "unit", "baseline_2020", "target_2025", "target_2035", "responsible_units"]);
-    let got: Vec<Vec<String>> = r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect();
+    assert_eq!(
+        header,
+        [
+            "number",
+            "category",
+            "name",
+            "unit",
+            "baseline_2020",
+            "target_2025",
+            "target_2035",
+            "responsible_units"
+        ]
+    );
+    let got: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
     let seed = seed_table();
     assert_eq!(got.len(), 24);
     assert_eq!(seed.len(), 24, "seed table parse");
@@ -83,16 +112,26 @@ fn seed_tasks() -> Vec<(String, String)> {
         if line.starts_with('（') && line.chars().nth(2) == Some('）') {
             area_title = line.chars().skip(3).collect();
             title = None;
-        } else if let Some((n, t)) = line.split_once('、') {
-            if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() {
-                title = Some(t.trim().to_string());
-            }
+        } else if let Some((n, t)) = line.split_once('、')
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit())
+        {
+            title = Some(t.trim().to_string());
         }
         if let Some(pos) = line.find("（责任单位：") {
             let units = line[pos + "（责任单位：".len()..].trim_end_matches('）');
-            let units = units.split('。').next().unwrap().replace("、各县〈市、区〉人民政府", "");
+            let units = units
+                .split('。')
+                .next()
+                .unwrap()
+                .replace("、各县〈市、区〉人民政府", "");
             // Area 八 has no numbered task: its title stands for the task.
-            let t = title.clone().unwrap_or_else(|| area_title.split_once('，').map(|(_, b)| b.to_string()).unwrap_or(area_title.clone()));
+            let t = title.clone().unwrap_or_else(|| {
+                area_title
+                    .split_once('，')
+                    .map(|(_, b)| b.to_string())
+                    .unwrap_or(area_title.clone())
+            });
             out.push((t, units));
         }
     }
@@ -104,7 +143,11 @@ fn tasks_csv_lists_every_task_with_its_units() {
     let out = qingshan(&["plan", "tasks", "--format", "csv"]);
     assert!(out.status.success());
     let mut r = csv::Reader::from_reader(out.stdout.as_slice());
-    let got: Vec<(String, String)> = r.records().map(|rec| rec.unwrap()).map(|rec| (rec[4].to_string(), rec[5].to_string())).collect();
+    let got: Vec<(String, String)> = r
+        .records()
+        .map(|rec| rec.unwrap())
+        .map(|rec| (rec[4].to_string(), rec[5].to_string()))
+        .collect();
     assert_eq!(got, seed_tasks());
     assert_eq!(got.len(), 25);
     insta::assert_snapshot!("tasks_csv", String::from_utf8(out.stdout).unwrap());
@@ -124,7 +167,11 @@ fn json_and_table_formats() {
 }
 
 fn bad_plan(dir: &std::path::Path) -> PathBuf {
-    let src = qingshan_plan::XINZHOU_TOML.replacen("responsible = [\"slj\"]", "responsible = [\"水利局\"]", 1);
+    let src = qingshan_plan::XINZHOU_TOML.replacen(
+        "responsible = [\"slj\"]",
+        "responsible = [\"水利局\"]",
+        1,
+    );
     let path = dir.join("bad.toml");
     std::fs::write(&path, src).unwrap();
     path
@@ -135,24 +182,48 @@ fn malformed_plan_is_refused_with_file_line_and_field() {
     let dir = std::env::temp_dir().join(format!("qingshan-cli-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = bad_plan(&dir);
-    let line = std::fs::read_to_string(&path).unwrap().lines().position(|l| l.contains("水利局\"]")).unwrap() + 1;
+    let line = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("水利局\"]"))
+        .unwrap()
+        + 1;
 
     let out = qingshan(&["plan", "check", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains(&format!("{}:{line}:", path.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:{line}:", path.display())),
+        "{err}"
+    );
     assert!(err.contains("indicators[4].responsible[0]"), "{err}");
 
     // Serving with it changes nothing: the database is never even created.
     let db = dir.join("never.db");
-    let out = qingshan(&["serve", "--addr", "127.0.0.1:0", "--db", &format!("sqlite://{}", db.display()), "--plan", path.to_str().unwrap()]);
+    let out = qingshan(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--db",
+        &format!("sqlite://{}", db.display()),
+        "--plan",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("indicators[4].responsible[0]"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("indicators[4].responsible[0]")
+    );
     assert!(!db.exists());
 
     let ok = qingshan(&["plan", "check", "/nonexistent/plan.toml"]);
     assert_eq!(ok.status.code(), Some(1));
-    assert!(String::from_utf8(ok.stderr).unwrap().contains("无法读取规划文件"));
+    assert!(
+        String::from_utf8(ok.stderr)
+            .unwrap()
+            .contains("无法读取规划文件")
+    );
 }
 
 #[test]
@@ -164,7 +235,11 @@ fn another_city_loads_its_own_plan() {
     std::fs::write(&path, src).unwrap();
     let out = qingshan(&["plan", "show", "--plan", path.to_str().unwrap()]);
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout).unwrap().starts_with("示例市贯彻落实"));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("示例市贯彻落实")
+    );
 }
 
 #[test]
@@ -172,13 +247,58 @@ fn user_add_checks_role_and_unit() {
     let dir = std::env::temp_dir().join(format!("qingshan-cli-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("u.db").display());
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_qingshan")).args(args).env("QINGSHAN_PASSWORD", "long enough pw").output().unwrap();
-    let out = run(&["user", "add", "--username", "w", "--role", "reporter", "--unit", "nope", "--db", &db]);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_qingshan"))
+            .args(args)
+            .env("QINGSHAN_PASSWORD", "long enough pw")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "user",
+        "add",
+        "--username",
+        "w",
+        "--role",
+        "reporter",
+        "--unit",
+        "nope",
+        "--db",
+        &db,
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("slj=市水利局"));
-    let out = run(&["user", "add", "--username", "w", "--role", "reporter", "--unit", "slj", "--db", &db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["user", "add", "--username", "w", "--role", "staff", "--db", &db]);
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("slj=市水利局")
+    );
+    let out = run(&[
+        "user",
+        "add",
+        "--username",
+        "w",
+        "--role",
+        "reporter",
+        "--unit",
+        "slj",
+        "--db",
+        &db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "user",
+        "add",
+        "--username",
+        "w",
+        "--role",
+        "staff",
+        "--db",
+        &db,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let list = String::from_utf8(run(&["user", "list", "--db", &db]).stdout).unwrap();
     assert_eq!(list.trim_end_matches('\n'), "1\tw\treporter\tslj\t");

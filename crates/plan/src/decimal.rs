@@ -56,7 +56,9 @@ impl FromStr for Decimal {
     type Err = DecimalError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || DecimalError { text: s.to_string() };
+        let err = || DecimalError {
+            text: s.to_string(),
+        };
         let t = s.trim();
         let (neg, digits) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),

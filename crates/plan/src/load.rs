@@ -225,7 +225,11 @@ impl Plan {
             } else {
                 PlanErrorKind::Syntax
             };
-            let field = if field == "." { "(文件)".to_string() } else { field };
+            let field = if field == "." {
+                "(文件)".to_string()
+            } else {
+                field
+            };
             cx.err(kind, span, field, inner.message().trim().to_string())
         })?;
         validate(&cx, raw)
@@ -265,9 +269,17 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
             ));
         }
         if !unit_ids.insert(id.clone()) {
-            return Err(cx.err(Reference, u.id.span(), format!("units[{i}].id"), format!("单位编号「{id}」重复")));
+            return Err(cx.err(
+                Reference,
+                u.id.span(),
+                format!("units[{i}].id"),
+                format!("单位编号「{id}」重复"),
+            ));
         }
-        units.push(Unit { id: id.clone(), name: u.name });
+        units.push(Unit {
+            id: id.clone(),
+            name: u.name,
+        });
     }
 
     let mut codes = HashSet::new();
@@ -283,7 +295,12 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
             ));
         }
         if !codes.insert(code.clone()) {
-            return Err(cx.err(Reference, d.code.span(), format!("divisions[{i}].code"), format!("行政区划代码「{code}」重复")));
+            return Err(cx.err(
+                Reference,
+                d.code.span(),
+                format!("divisions[{i}].code"),
+                format!("行政区划代码「{code}」重复"),
+            ));
         }
         divisions.push(Division {
             code: code.clone(),
@@ -295,7 +312,12 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         });
     }
     if !codes.contains(m.division.get_ref()) {
-        return Err(cx.err(Reference, m.division.span(), "plan.division", "规划所属行政区划不在 divisions 中"));
+        return Err(cx.err(
+            Reference,
+            m.division.span(),
+            "plan.division",
+            "规划所属行政区划不在 divisions 中",
+        ));
     }
 
     let check_units = |list: &[Spanned<String>], field: &str| -> Result<Vec<String>, PlanError> {
@@ -325,7 +347,12 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         let f = format!("indicators[{i}]");
         let n = *ind.number.get_ref();
         if n == 0 || !numbers.insert(n) {
-            return Err(cx.err(Reference, ind.number.span(), format!("{f}.number"), format!("指标序号 {n} 无效或重复")));
+            return Err(cx.err(
+                Reference,
+                ind.number.span(),
+                format!("{f}.number"),
+                format!("指标序号 {n} 无效或重复"),
+            ));
         }
         let baseline = match &ind.baseline {
             Some(b) => Some(cx.decimal(b, format!("{f}.baseline"))?),
@@ -337,12 +364,26 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
             let tf = format!("{f}.targets[{j}]");
             let kind = target_kind(cx, &t, &tf)?;
             if matches!(kind, TargetKind::Hold) && baseline.is_none() {
-                return Err(cx.err(Invalid, t.kind.span(), format!("{tf}.kind"), "“保持”目标需要 baseline 数值"));
+                return Err(cx.err(
+                    Invalid,
+                    t.kind.span(),
+                    format!("{tf}.kind"),
+                    "“保持”目标需要 baseline 数值",
+                ));
             }
             if !m.milestone_years.get_ref().contains(t.year.get_ref()) {
-                return Err(cx.err(Reference, t.year.span(), format!("{tf}.year"), "目标年份不在 plan.milestone_years 中"));
+                return Err(cx.err(
+                    Reference,
+                    t.year.span(),
+                    format!("{tf}.year"),
+                    "目标年份不在 plan.milestone_years 中",
+                ));
             }
-            targets.push(Target { year: *t.year.get_ref(), text: t.text, kind });
+            targets.push(Target {
+                year: *t.year.get_ref(),
+                text: t.text,
+                kind,
+            });
         }
         indicators.push(Indicator {
             number: n,
@@ -368,7 +409,12 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         let f = format!("areas[{i}]");
         let an = *a.number.get_ref();
         if an == 0 || !area_numbers.insert(an) {
-            return Err(cx.err(Reference, a.number.span(), format!("{f}.number"), format!("任务领域序号 {an} 无效或重复")));
+            return Err(cx.err(
+                Reference,
+                a.number.span(),
+                format!("{f}.number"),
+                format!("任务领域序号 {an} 无效或重复"),
+            ));
         }
         let mut task_numbers = HashSet::new();
         let mut tasks = Vec::new();
@@ -376,12 +422,27 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
             let tf = format!("{f}.tasks[{j}]");
             let tn = *t.number.get_ref();
             if tn == 0 || !task_numbers.insert(tn) {
-                return Err(cx.err(Reference, t.number.span(), format!("{tf}.number"), format!("任务序号 {tn} 无效或重复")));
+                return Err(cx.err(
+                    Reference,
+                    t.number.span(),
+                    format!("{tf}.number"),
+                    format!("任务序号 {tn} 无效或重复"),
+                ));
             }
             let responsible = check_units(&t.responsible, &format!("{tf}.responsible"))?;
-            tasks.push(Task { area: an, number: tn, title: t.title, text: t.text, responsible });
+            tasks.push(Task {
+                area: an,
+                number: tn,
+                title: t.title,
+                text: t.text,
+                responsible,
+            });
         }
-        areas.push(TaskArea { number: an, title: a.title, tasks });
+        areas.push(TaskArea {
+            number: an,
+            title: a.title,
+            tasks,
+        });
     }
 
     Ok(Plan {
@@ -409,27 +470,47 @@ fn target_kind(cx: &Ctx<'_>, t: &RawTarget, tf: &str) -> Result<TargetKind, Plan
     let need = |v: &Option<Spanned<String>>, name: &str| -> Result<Decimal, PlanError> {
         match v {
             Some(s) => cx.decimal(s, format!("{tf}.{name}")),
-            None => Err(cx.err(Schema, t.kind.span(), format!("{tf}.{name}"), format!("此目标类型需要 {name} 字段"))),
+            None => Err(cx.err(
+                Schema,
+                t.kind.span(),
+                format!("{tf}.{name}"),
+                format!("此目标类型需要 {name} 字段"),
+            )),
         }
     };
     let forbid = |v: &Option<Spanned<String>>, name: &str| -> Result<(), PlanError> {
         match v {
-            Some(s) => Err(cx.err(Schema, s.span(), format!("{tf}.{name}"), format!("此目标类型不应有 {name} 字段"))),
+            Some(s) => Err(cx.err(
+                Schema,
+                s.span(),
+                format!("{tf}.{name}"),
+                format!("此目标类型不应有 {name} 字段"),
+            )),
             None => Ok(()),
         }
     };
     Ok(match kind {
         KindRaw::Value => {
             forbid(&t.percent, "percent")?;
-            TargetKind::Value { value: need(&t.value, "value")? }
+            TargetKind::Value {
+                value: need(&t.value, "value")?,
+            }
         }
         KindRaw::Reduction => {
             forbid(&t.value, "value")?;
             let percent = need(&t.percent, "percent")?;
             let relative_to = t.relative_to.ok_or_else(|| {
-                cx.err(Schema, t.kind.span(), format!("{tf}.relative_to"), "“较基年下降”目标需要 relative_to 年份")
+                cx.err(
+                    Schema,
+                    t.kind.span(),
+                    format!("{tf}.relative_to"),
+                    "“较基年下降”目标需要 relative_to 年份",
+                )
             })?;
-            TargetKind::Reduction { percent, relative_to }
+            TargetKind::Reduction {
+                percent,
+                relative_to,
+            }
         }
         other => {
             forbid(&t.value, "value")?;
@@ -451,7 +532,9 @@ fn is_iso_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
 }
@@ -472,7 +555,18 @@ mod tests {
         assert_eq!(p.areas.len(), 8);
         assert_eq!(p.tasks().count(), 25);
         assert_eq!(p.divisions.len(), 15);
-        assert_eq!(p.categories(), ["国土空间", "绿色发展", "生态系统", "环境质量", "城乡生活", "生态文化", "治理体系"]);
+        assert_eq!(
+            p.categories(),
+            [
+                "国土空间",
+                "绿色发展",
+                "生态系统",
+                "环境质量",
+                "城乡生活",
+                "生态文化",
+                "治理体系"
+            ]
+        );
     }
 
     #[test]
@@ -480,7 +574,13 @@ mod tests {
         let p = crate::xinzhou().unwrap();
         let t = p.indicator(3).unwrap().target(2025).unwrap();
         assert_eq!(t.text, "较2020年下降14.5%");
-        assert_eq!(t.kind, TargetKind::Reduction { percent: "14.5".parse().unwrap(), relative_to: 2020 });
+        assert_eq!(
+            t.kind,
+            TargetKind::Reduction {
+                percent: "14.5".parse().unwrap(),
+                relative_to: 2020
+            }
+        );
         let b = p.indicator(2).unwrap();
         assert!(b.baseline_text.starts_with("按照2022年"));
         assert_eq!(b.baseline.unwrap().to_string(), "789.6703");
@@ -503,7 +603,10 @@ mod tests {
         let e = load_err(&src);
         assert_eq!(e.kind, PlanErrorKind::Invalid);
         assert_eq!(e.field, "indicators[5].targets[0].value");
-        assert_eq!(e.line, src.lines().position(|l| l.contains("16,71")).unwrap() + 1);
+        assert_eq!(
+            e.line,
+            src.lines().position(|l| l.contains("16,71")).unwrap() + 1
+        );
     }
 
     #[test]
@@ -517,10 +620,17 @@ mod tests {
 
     #[test]
     fn unknown_field_is_refused() {
-        let src = XINZHOU_TOML.replacen("category = \"国土空间\"", "category = \"国土空间\"\ncolour = \"red\"", 1);
+        let src = XINZHOU_TOML.replacen(
+            "category = \"国土空间\"",
+            "category = \"国土空间\"\ncolour = \"red\"",
+            1,
+        );
         let e = load_err(&src);
         assert_eq!(e.kind, PlanErrorKind::Schema);
-        assert_eq!(e.line, src.lines().position(|l| l.contains("colour")).unwrap() + 1);
+        assert_eq!(
+            e.line,
+            src.lines().position(|l| l.contains("colour")).unwrap() + 1
+        );
     }
 
     #[test]

@@ -228,7 +228,9 @@ impl Task {
 
 /// Chinese numeral of an area number, as the plan writes （一）…（八）.
 pub fn area_numeral(n: u32) -> String {
-    const DIGITS: [&str; 11] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    const DIGITS: [&str; 11] = [
+        "零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+    ];
     match n {
         0..=10 => DIGITS[n as usize].to_string(),
         11..=19 => format!("十{}", DIGITS[(n - 10) as usize]),

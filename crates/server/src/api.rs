@@ -15,21 +15,30 @@ type ApiResult = Result<Json<Value>, AppError>;
 
 /// `GET /plan`: the plan's metadata.
 pub async fn plan(State(s): State<AppState>) -> ApiResult {
-    Ok(Json(json!({ "plan": s.plan.meta, "categories": s.plan.categories() })))
+    Ok(Json(
+        json!({ "plan": s.plan.meta, "categories": s.plan.categories() }),
+    ))
 }
 
 /// `GET /indicators`: every indicator with targets and its latest city value.
 pub async fn indicators(State(s): State<AppState>) -> ApiResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
-    Ok(Json(json!({ "indicators": indicator_views(&s.plan, &values) })))
+    Ok(Json(
+        json!({ "indicators": indicator_views(&s.plan, &values) }),
+    ))
 }
 
 /// `GET /indicators/{number}`.
 pub async fn indicator(State(s): State<AppState>, Path(number): Path<u32>) -> ApiResult {
-    let ind = s.plan.indicator(number).ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
+    let ind = s
+        .plan
+        .indicator(number)
+        .ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let latest = latest_by_indicator(&values, &s.plan.meta.division).remove(&i64::from(number));
-    Ok(Json(json!({ "indicator": indicator_view(&s.plan, ind, latest), "definition": ind })))
+    Ok(Json(
+        json!({ "indicator": indicator_view(&s.plan, ind, latest), "definition": ind }),
+    ))
 }
 
 /// Query of the value history.
@@ -40,9 +49,18 @@ pub struct HistoryQuery {
 }
 
 /// `GET /indicators/{number}/values`: every revision, oldest first.
-pub async fn indicator_values(State(s): State<AppState>, Path(number): Path<u32>, Query(q): Query<HistoryQuery>) -> ApiResult {
-    s.plan.indicator(number).ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
-    let hist = s.store.indicator_value_history(&s.plan.meta.id, number.into(), q.division.as_deref()).await?;
+pub async fn indicator_values(
+    State(s): State<AppState>,
+    Path(number): Path<u32>,
+    Query(q): Query<HistoryQuery>,
+) -> ApiResult {
+    s.plan
+        .indicator(number)
+        .ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
+    let hist = s
+        .store
+        .indicator_value_history(&s.plan.meta.id, number.into(), q.division.as_deref())
+        .await?;
     Ok(Json(json!({ "values": hist })))
 }
 
@@ -62,8 +80,20 @@ pub struct ValueInput {
 }
 
 /// Audits a refused write and hands the error back.
-pub(crate) async fn refuse(s: &AppState, auth: &Auth, action: &str, target: String, err: AppError, attempted: Option<String>) -> AppError {
-    let mut e = AuditEntry::refused(&auth.actor(), action, target, format!("{}: {err}", err.kind()));
+pub(crate) async fn refuse(
+    s: &AppState,
+    auth: &Auth,
+    action: &str,
+    target: String,
+    err: AppError,
+    attempted: Option<String>,
+) -> AppError {
+    let mut e = AuditEntry::refused(
+        &auth.actor(),
+        action,
+        target,
+        format!("{}: {err}", err.kind()),
+    );
     e.new_value = attempted;
     if let Err(store_err) = s.store.audit(&e).await {
         tracing::error!(%store_err, "could not audit a refused write");
@@ -81,7 +111,10 @@ pub(crate) async fn record_value_checked(
     source: &str,
 ) -> Result<IndicatorValue, AppError> {
     let action = "indicator_value.record";
-    let division = input.division.clone().unwrap_or_else(|| s.plan.meta.division.clone());
+    let division = input
+        .division
+        .clone()
+        .unwrap_or_else(|| s.plan.meta.division.clone());
     let target = format!("indicator:{number} year:{} division:{division}", input.year);
     let value_text = match &input.value {
         Value::String(t) => t.clone(),
@@ -97,7 +130,15 @@ pub(crate) async fn record_value_checked(
         return Err(refuse(s, auth, action, target, e, attempted).await);
     }
     let Some(ind) = s.plan.indicator(number) else {
-        return Err(refuse(s, auth, action, target, AppError::NotFound(format!("没有第 {number} 项指标")), attempted).await);
+        return Err(refuse(
+            s,
+            auth,
+            action,
+            target,
+            AppError::NotFound(format!("没有第 {number} 项指标")),
+            attempted,
+        )
+        .await);
     };
     if let Err(why) = value_permission(&user, ind, &division) {
         return Err(refuse(s, auth, action, target, AppError::Forbidden(why), attempted).await);
@@ -108,8 +149,18 @@ pub(crate) async fn record_value_checked(
     };
     let note = input.note.filter(|n| !n.trim().is_empty());
     let reason = input.reason.filter(|n| !n.trim().is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500) || reason.as_ref().is_some_and(|n| n.chars().count() > 500) {
-        return Err(refuse(s, auth, action, target, AppError::invalid("note", "说明不超过 500 字"), attempted).await);
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500)
+        || reason.as_ref().is_some_and(|n| n.chars().count() > 500)
+    {
+        return Err(refuse(
+            s,
+            auth,
+            action,
+            target,
+            AppError::invalid("note", "说明不超过 500 字"),
+            attempted,
+        )
+        .await);
     }
     let new = NewIndicatorValue {
         plan_id: s.plan.meta.id.clone(),
@@ -142,12 +193,17 @@ pub async fn record_value(
     };
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let stored = record_value_checked(&s, &auth, number, input, csrf, "api").await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({ "value": stored }))))
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "value": stored })),
+    ))
 }
 
 /// `GET /tasks`: the main tasks by area.
 pub async fn tasks(State(s): State<AppState>) -> ApiResult {
-    Ok(Json(json!({ "areas": s.plan.areas, "counties_carry_all_tasks": s.plan.meta.counties_carry_all_tasks })))
+    Ok(Json(
+        json!({ "areas": s.plan.areas, "counties_carry_all_tasks": s.plan.meta.counties_carry_all_tasks }),
+    ))
 }
 
 /// `GET /units`.
@@ -183,17 +239,33 @@ pub async fn issue_token(
     body: Result<Json<TokenInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
     let action = "token.issue";
-    let check = auth.require_admin().map(|_| ()).and_then(|_| auth.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok())));
+    let check = auth
+        .require_admin()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok())));
     if let Err(e) = check {
         return Err(refuse(&s, &auth, action, "token".into(), e, None).await);
     }
-    let input = body.map_err(|rej| AppError::invalid("body", rej.body_text()))?.0;
+    let input = body
+        .map_err(|rej| AppError::invalid("body", rej.body_text()))?
+        .0;
     if input.label.trim().is_empty() {
         return Err(AppError::invalid("label", "请说明令牌用途"));
     }
     let token = new_token();
-    let id = s.store.create_api_token(&token_hash(&token), input.user_id, input.label.trim(), &auth.actor()).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(json!({ "id": id, "token": token, "user_id": input.user_id }))))
+    let id = s
+        .store
+        .create_api_token(
+            &token_hash(&token),
+            input.user_id,
+            input.label.trim(),
+            &auth.actor(),
+        )
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "id": id, "token": token, "user_id": input.user_id })),
+    ))
 }
 
 /// Query of the audit log.
@@ -206,8 +278,15 @@ pub struct AuditQuery {
 }
 
 /// `GET /audit`: the audit log, for staff.
-pub async fn audit(State(s): State<AppState>, Extension(auth): Extension<Auth>, Query(q): Query<AuditQuery>) -> ApiResult {
+pub async fn audit(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult {
     auth.require_staff()?;
-    let entries = s.store.audit_log(q.action.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
+    let entries = s
+        .store
+        .audit_log(q.action.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000))
+        .await?;
     Ok(Json(json!({ "entries": entries })))
 }

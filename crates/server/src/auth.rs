@@ -2,8 +2,8 @@
 
 use std::net::SocketAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
@@ -36,7 +36,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 /// Checks a password against a stored Argon2 hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -54,7 +58,11 @@ pub fn token_hash(token: &str) -> String {
 
 /// Compares secrets without an early exit.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// A cookie's value from the request headers.
@@ -97,8 +105,16 @@ impl Auth {
     /// The actor to record in the audit log.
     pub fn actor(&self) -> Actor {
         match &self.user {
-            Some(u) => Actor { user_id: Some(u.id), name: u.username.clone(), peer: Some(self.peer.clone()) },
-            None => Actor { user_id: None, name: "公众".into(), peer: Some(self.peer.clone()) },
+            Some(u) => Actor {
+                user_id: Some(u.id),
+                name: u.username.clone(),
+                peer: Some(self.peer.clone()),
+            },
+            None => Actor {
+                user_id: None,
+                name: "公众".into(),
+                peer: Some(self.peer.clone()),
+            },
         }
     }
 
@@ -113,7 +129,9 @@ impl Auth {
         if matches!(u.role, Role::Admin | Role::Staff) {
             Ok(u)
         } else {
-            Err(AppError::Forbidden("仅生态环境局工作人员和管理员可访问".into()))
+            Err(AppError::Forbidden(
+                "仅生态环境局工作人员和管理员可访问".into(),
+            ))
         }
     }
 
@@ -129,7 +147,9 @@ impl Auth {
 
     /// Whether the user is staff or admin.
     pub fn is_staff(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| matches!(u.role, Role::Admin | Role::Staff))
+        self.user
+            .as_ref()
+            .is_some_and(|u| matches!(u.role, Role::Admin | Role::Staff))
     }
 
     /// Checks the CSRF token of a cookie-authenticated write (form field or header).
@@ -151,7 +171,10 @@ pub fn value_permission(user: &User, indicator: &Indicator, division: &str) -> R
         Role::Admin | Role::Staff => Ok(()),
         Role::Reporter => match &user.unit_id {
             Some(unit) if indicator.is_owned_by(unit) => Ok(()),
-            _ => Err(format!("指标 {}（{}）不属于本单位，无权填报", indicator.number, indicator.name)),
+            _ => Err(format!(
+                "指标 {}（{}）不属于本单位，无权填报",
+                indicator.number, indicator.name
+            )),
         },
         Role::County => match &user.division_code {
             Some(d) if d == division => Ok(()),
@@ -161,7 +184,11 @@ pub fn value_permission(user: &User, indicator: &Indicator, division: &str) -> R
 }
 
 /// Middleware: resolves the session cookie or API token into an [`Auth`] extension.
-pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn resolve(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -176,17 +203,37 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .map(str::to_string);
     let auth = if let Some(token) = bearer {
         match state.store.api_token_user(&token_hash(&token)).await? {
-            Some(user) => Auth { user: Some(user), csrf: None, via: Via::Token, peer },
+            Some(user) => Auth {
+                user: Some(user),
+                csrf: None,
+                via: Via::Token,
+                peer,
+            },
             // A wrong token is an error, not silent anonymity: scripts must learn it failed.
             None => return Err(AppError::Unauthenticated),
         }
     } else if let Some(sid) = cookie(headers, SESSION_COOKIE) {
         match state.store.session(&token_hash(&sid)).await? {
-            Some((user, csrf)) => Auth { user: Some(user), csrf: Some(csrf), via: Via::Session, peer },
-            None => Auth { user: None, csrf: None, via: Via::Anonymous, peer },
+            Some((user, csrf)) => Auth {
+                user: Some(user),
+                csrf: Some(csrf),
+                via: Via::Session,
+                peer,
+            },
+            None => Auth {
+                user: None,
+                csrf: None,
+                via: Via::Anonymous,
+                peer,
+            },
         }
     } else {
-        Auth { user: None, csrf: None, via: Via::Anonymous, peer }
+        Auth {
+            user: None,
+            csrf: None,
+            via: Via::Anonymous,
+            peer,
+        }
     };
     req.extensions_mut().insert(auth);
     Ok(next.run(req).await)
@@ -208,7 +255,10 @@ mod tests {
     #[test]
     fn cookies_parse() {
         let mut h = HeaderMap::new();
-        h.insert(axum::http::header::COOKIE, "a=1; qs_session=abc; b=2".parse().unwrap());
+        h.insert(
+            axum::http::header::COOKIE,
+            "a=1; qs_session=abc; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&h, "qs_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
     }
@@ -216,10 +266,23 @@ mod tests {
     #[test]
     fn reporter_only_own_unit() {
         let plan = qingshan_plan::xinzhou().unwrap();
-        let water = User { id: 1, username: "w".into(), display_name: "w".into(), role: Role::Reporter, unit_id: Some("slj".into()), division_code: None, active: true };
+        let water = User {
+            id: 1,
+            username: "w".into(),
+            display_name: "w".into(),
+            role: Role::Reporter,
+            unit_id: Some("slj".into()),
+            division_code: None,
+            active: true,
+        };
         assert!(value_permission(&water, plan.indicator(7).unwrap(), "140900").is_ok());
         assert!(value_permission(&water, plan.indicator(6).unwrap(), "140900").is_err());
-        let county = User { role: Role::County, unit_id: None, division_code: Some("140902".into()), ..water };
+        let county = User {
+            role: Role::County,
+            unit_id: None,
+            division_code: Some("140902".into()),
+            ..water
+        };
         assert!(value_permission(&county, plan.indicator(6).unwrap(), "140902").is_ok());
         assert!(value_permission(&county, plan.indicator(6).unwrap(), "140900").is_err());
     }

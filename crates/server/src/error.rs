@@ -68,7 +68,10 @@ impl AppError {
 
     /// Shorthand for an invalid field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 

@@ -45,7 +45,11 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { secure_cookies: false, login_max_failures: 5, login_window_minutes: 15 }
+        ServerConfig {
+            secure_cookies: false,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+        }
     }
 }
 
@@ -74,7 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route("/plan", get(api::plan))
         .route("/indicators", get(api::indicators))
         .route("/indicators/{number}", get(api::indicator))
-        .route("/indicators/{number}/values", get(api::indicator_values).post(api::record_value))
+        .route(
+            "/indicators/{number}/values",
+            get(api::indicator_values).post(api::record_value),
+        )
         .route("/tasks", get(api::tasks))
         .route("/units", get(api::units))
         .route("/divisions", get(api::divisions))
@@ -94,17 +101,32 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(pages::healthz))
         .nest("/api/v1", api)
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::resolve))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
         .with_state(state)
 }
 
 /// Opens the store, migrates it and writes the plan into it: everything serving needs.
-pub async fn prepare(db_url: &str, plan: Plan, plan_source: &str) -> Result<(Store, Arc<Plan>), StartError> {
+pub async fn prepare(
+    db_url: &str,
+    plan: Plan,
+    plan_source: &str,
+) -> Result<(Store, Arc<Plan>), StartError> {
     let store = Store::connect(db_url).await?;
     let applied = store.migrate().await?;
     store.sync_plan(&plan, plan_source).await?;
-    let mut entry = AuditEntry::ok(&Actor::system(), "plan.load", format!("plan:{}", plan.meta.id));
-    entry.detail = Some(format!("{} 项指标，{} 项任务，迁移 {applied} 个", plan.indicators.len(), plan.tasks().count()));
+    let mut entry = AuditEntry::ok(
+        &Actor::system(),
+        "plan.load",
+        format!("plan:{}", plan.meta.id),
+    );
+    entry.detail = Some(format!(
+        "{} 项指标，{} 项任务，迁移 {applied} 个",
+        plan.indicators.len(),
+        plan.tasks().count()
+    ));
     store.audit(&entry).await?;
     Ok((store, Arc::new(plan)))
 }
@@ -119,11 +141,17 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| StartError::Bind { addr: addr.to_string(), source })?;
+        .map_err(|source| StartError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
     let local = listener.local_addr().map_err(StartError::Serve)?;
     on_bound(local);
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve)
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(StartError::Serve)
 }

@@ -76,7 +76,12 @@ pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Aut
         .map(|c| context! { category => c, indicators => views.iter().filter(|v| v.category == c).collect::<Vec<_>>() })
         .collect();
     let reported = views.iter().filter(|v| v.latest.is_some()).count();
-    page("dashboard.html", &auth, &s, context! { groups, reported, total => views.len(), years => s.plan.target_years() })
+    page(
+        "dashboard.html",
+        &auth,
+        &s,
+        context! { groups, reported, total => views.len(), years => s.plan.target_years() },
+    )
 }
 
 /// Query of the indicator page.
@@ -93,11 +98,17 @@ pub async fn indicator(
     Path(number): Path<u32>,
     Query(q): Query<IndicatorQuery>,
 ) -> PageResult {
-    let ind = s.plan.indicator(number).ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
+    let ind = s
+        .plan
+        .indicator(number)
+        .ok_or_else(|| AppError::NotFound(format!("没有第 {number} 项指标")))?;
     let current = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let latest = latest_by_indicator(&current, &s.plan.meta.division).remove(&i64::from(number));
     let view = indicator_view(&s.plan, ind, latest);
-    let history = s.store.indicator_value_history(&s.plan.meta.id, number.into(), None).await?;
+    let history = s
+        .store
+        .indicator_value_history(&s.plan.meta.id, number.into(), None)
+        .await?;
     let history: Vec<_> = history
         .iter()
         .rev()
@@ -105,8 +116,15 @@ pub async fn indicator(
         .collect();
     let city_series: Vec<(i64, f64)> = current
         .iter()
-        .filter(|v| v.indicator_number == i64::from(number) && v.division_code == s.plan.meta.division)
-        .filter_map(|v| v.value.parse::<qingshan_plan::Decimal>().ok().map(|d| (v.year, d.to_f64())))
+        .filter(|v| {
+            v.indicator_number == i64::from(number) && v.division_code == s.plan.meta.division
+        })
+        .filter_map(|v| {
+            v.value
+                .parse::<qingshan_plan::Decimal>()
+                .ok()
+                .map(|d| (v.year, d.to_f64()))
+        })
         .collect();
     let chart = crate::pages::chart::indicator_chart(&s.plan, ind, &city_series);
     // Which divisions this user may enter values for; empty means no form.
@@ -119,7 +137,9 @@ pub async fn indicator(
             .collect(),
         None => Vec::new(),
     };
-    let years: Vec<i32> = (s.plan.meta.baseline_year..=s.plan.meta.milestone_years.last().copied().unwrap_or(2035)).collect();
+    let years: Vec<i32> = (s.plan.meta.baseline_year
+        ..=s.plan.meta.milestone_years.last().copied().unwrap_or(2035))
+        .collect();
     page(
         "indicator.html",
         &auth,
@@ -154,9 +174,24 @@ pub async fn record_value(
 ) -> PageResult {
     let Ok(year) = f.year.trim().parse::<i64>() else {
         let err = AppError::invalid("year", "年份应为四位数字");
-        return Err(refuse(&s, &auth, "indicator_value.record", format!("indicator:{number}"), err, Some(f.value)).await.into());
+        return Err(refuse(
+            &s,
+            &auth,
+            "indicator_value.record",
+            format!("indicator:{number}"),
+            err,
+            Some(f.value),
+        )
+        .await
+        .into());
     };
-    let input = ValueInput { year, division: Some(f.division), value: Value::String(f.value), note: f.note, reason: f.reason };
+    let input = ValueInput {
+        year,
+        division: Some(f.division),
+        value: Value::String(f.value),
+        note: f.note,
+        reason: f.reason,
+    };
     record_value_checked(&s, &auth, number, input, f.csrf_token.as_deref(), "manual").await?;
     Ok(Redirect::to(&format!("/indicators/{number}?saved=1")).into_response())
 }
@@ -169,7 +204,11 @@ pub struct TasksQuery {
 }
 
 /// `GET /tasks`: the main tasks by area or by responsible unit.
-pub async fn tasks(State(s): State<AppState>, Extension(auth): Extension<Auth>, Query(q): Query<TasksQuery>) -> PageResult {
+pub async fn tasks(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<TasksQuery>,
+) -> PageResult {
     let by_unit = q.by.as_deref() == Some("unit");
     let task_ctx = |t: &qingshan_plan::Task| {
         context! {
@@ -188,12 +227,28 @@ pub async fn tasks(State(s): State<AppState>, Extension(auth): Extension<Auth>, 
         .units
         .iter()
         .map(|u| {
-            let tasks: Vec<_> = s.plan.tasks().filter(|t| t.responsible.contains(&u.id)).map(task_ctx).collect();
-            let indicators: Vec<_> = s.plan.indicators.iter().filter(|i| i.is_owned_by(&u.id)).map(|i| context! { number => i.number, name => i.name }).collect();
+            let tasks: Vec<_> = s
+                .plan
+                .tasks()
+                .filter(|t| t.responsible.contains(&u.id))
+                .map(task_ctx)
+                .collect();
+            let indicators: Vec<_> = s
+                .plan
+                .indicators
+                .iter()
+                .filter(|i| i.is_owned_by(&u.id))
+                .map(|i| context! { number => i.number, name => i.name })
+                .collect();
             context! { id => u.id, name => u.name, tasks, indicators }
         })
         .collect();
-    page("tasks.html", &auth, &s, context! { by_unit, areas, units, task_count => s.plan.tasks().count() })
+    page(
+        "tasks.html",
+        &auth,
+        &s,
+        context! { by_unit, areas, units, task_count => s.plan.tasks().count() },
+    )
 }
 
 /// Query of the login page.
@@ -203,17 +258,39 @@ pub struct LoginQuery {
     pub next: Option<String>,
 }
 
-fn cookie_header(name: &str, value: &str, max_age: i64, secure: bool) -> Result<HeaderValue, AppError> {
+fn cookie_header(
+    name: &str,
+    value: &str,
+    max_age: i64,
+    secure: bool,
+) -> Result<HeaderValue, AppError> {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .map_err(|e| AppError::Internal(e.to_string()))
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// `GET /login`: the form, with a CSRF token bound to a cookie (double submit).
-pub async fn login_form(State(s): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> PageResult {
-    let token = auth::cookie(&headers, CSRF_COOKIE).filter(|t| t.len() == 64).unwrap_or_else(auth::new_token);
-    let mut resp = page("login.html", &auth, &s, context! { login_csrf => token, next => q.next, error => Value::Null })?;
-    resp.headers_mut().append(header::SET_COOKIE, cookie_header(CSRF_COOKIE, &token, 3600, s.config.secure_cookies)?);
+pub async fn login_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> PageResult {
+    let token = auth::cookie(&headers, CSRF_COOKIE)
+        .filter(|t| t.len() == 64)
+        .unwrap_or_else(auth::new_token);
+    let mut resp = page(
+        "login.html",
+        &auth,
+        &s,
+        context! { login_csrf => token, next => q.next, error => Value::Null },
+    )?;
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(CSRF_COOKIE, &token, 3600, s.config.secure_cookies)?,
+    );
     Ok(resp)
 }
 
@@ -231,40 +308,90 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: checks CSRF, throttles, verifies the password, starts a session.
-pub async fn login(State(s): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Form(f): Form<LoginForm>) -> PageResult {
+pub async fn login(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
     let target = format!("user:{}", f.username);
     let cookie_token = auth::cookie(&headers, CSRF_COOKIE);
-    let csrf_ok = matches!((&cookie_token, &f.csrf_token), (Some(c), Some(t)) if auth::same_secret(c, t));
+    let csrf_ok =
+        matches!((&cookie_token, &f.csrf_token), (Some(c), Some(t)) if auth::same_secret(c, t));
     if !csrf_ok {
-        return Err(refuse(&s, &auth, "session.login", target, AppError::Csrf, None).await.into());
+        return Err(
+            refuse(&s, &auth, "session.login", target, AppError::Csrf, None)
+                .await
+                .into(),
+        );
     }
     let since = qingshan_store::text_in(-60 * s.config.login_window_minutes);
-    let failures = s.store.failed_logins_since(&f.username, &auth.peer, &since).await?;
+    let failures = s
+        .store
+        .failed_logins_since(&f.username, &auth.peer, &since)
+        .await?;
     if failures >= s.config.login_max_failures {
         let err = AppError::TooManyAttempts(s.config.login_window_minutes);
-        return Err(refuse(&s, &auth, "session.login", target, err, None).await.into());
+        return Err(refuse(&s, &auth, "session.login", target, err, None)
+            .await
+            .into());
     }
     let found = s.store.user_credentials(&f.username).await?;
     let user = match found {
         Some((u, hash)) if u.active && auth::verify_password(&f.password, &hash) => u,
         _ => {
-            s.store.record_login_attempt(&f.username, &auth.peer, false).await?;
-            s.store.audit(&AuditEntry::refused(&auth.actor(), "session.login", target, "用户名或密码错误")).await?;
+            s.store
+                .record_login_attempt(&f.username, &auth.peer, false)
+                .await?;
+            s.store
+                .audit(&AuditEntry::refused(
+                    &auth.actor(),
+                    "session.login",
+                    target,
+                    "用户名或密码错误",
+                ))
+                .await?;
             let token = cookie_token.unwrap_or_default();
-            let resp = page("login.html", &auth, &s, context! { login_csrf => token, next => f.next, error => "用户名或密码错误" })?;
+            let resp = page(
+                "login.html",
+                &auth,
+                &s,
+                context! { login_csrf => token, next => f.next, error => "用户名或密码错误" },
+            )?;
             return Ok((StatusCode::UNAUTHORIZED, resp).into_response());
         }
     };
-    s.store.record_login_attempt(&f.username, &auth.peer, true).await?;
+    s.store
+        .record_login_attempt(&f.username, &auth.peer, true)
+        .await?;
     let sid = auth::new_token();
     let csrf = auth::new_token();
-    s.store.create_session(&auth::token_hash(&sid), user.id, &csrf, SESSION_TTL_SECS).await?;
-    let actor = qingshan_store::Actor { user_id: Some(user.id), name: user.username.clone(), peer: Some(auth.peer.clone()) };
-    s.store.audit(&AuditEntry::ok(&actor, "session.login", target)).await?;
+    s.store
+        .create_session(&auth::token_hash(&sid), user.id, &csrf, SESSION_TTL_SECS)
+        .await?;
+    let actor = qingshan_store::Actor {
+        user_id: Some(user.id),
+        name: user.username.clone(),
+        peer: Some(auth.peer.clone()),
+    };
+    s.store
+        .audit(&AuditEntry::ok(&actor, "session.login", target))
+        .await?;
     // Only same-site paths: an open redirect would make the login page a phishing tool.
-    let next = f.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = f
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
     let mut resp = Redirect::to(&next).into_response();
-    resp.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, &sid, SESSION_TTL_SECS, s.config.secure_cookies)?);
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(
+            SESSION_COOKIE,
+            &sid,
+            SESSION_TTL_SECS,
+            s.config.secure_cookies,
+        )?,
+    );
     Ok(resp)
 }
 
@@ -276,16 +403,30 @@ pub struct LogoutForm {
 }
 
 /// `POST /logout`.
-pub async fn logout(State(s): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, Form(f): Form<LogoutForm>) -> PageResult {
+pub async fn logout(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Form(f): Form<LogoutForm>,
+) -> PageResult {
     if auth.via == Via::Session {
         auth.check_csrf(f.csrf_token.as_deref())?;
         if let Some(sid) = auth::cookie(&headers, SESSION_COOKIE) {
             s.store.delete_session(&auth::token_hash(&sid)).await?;
         }
-        s.store.audit(&AuditEntry::ok(&auth.actor(), "session.logout", "session".into())).await?;
+        s.store
+            .audit(&AuditEntry::ok(
+                &auth.actor(),
+                "session.logout",
+                "session".into(),
+            ))
+            .await?;
     }
     let mut resp = Redirect::to("/").into_response();
-    resp.headers_mut().append(header::SET_COOKIE, cookie_header(SESSION_COOKIE, "", 0, s.config.secure_cookies)?);
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(SESSION_COOKIE, "", 0, s.config.secure_cookies)?,
+    );
     Ok(resp)
 }
 
@@ -301,13 +442,21 @@ pub async fn audit(State(s): State<AppState>, Extension(auth): Extension<Auth>) 
 
 /// The embedded stylesheet.
 pub async fn stylesheet() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], include_str!("../assets/app.css"))
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/app.css"),
+    )
 }
 
 /// `GET /healthz`: the process and its store answer.
 pub async fn healthz(State(s): State<AppState>) -> Result<axum::Json<Value>, AppError> {
     s.store.ping().await?;
-    Ok(axum::Json(serde_json::json!({ "status": "ok", "backend": s.store.backend(), "plan": s.plan.meta.id })))
+    Ok(axum::Json(
+        serde_json::json!({ "status": "ok", "backend": s.store.backend(), "plan": s.plan.meta.id }),
+    ))
 }
 
 /// Anything else.

@@ -43,7 +43,8 @@ mod tests {
     fn every_template_compiles() {
         let mut env = minijinja::Environment::new();
         for (name, src) in super::SOURCES {
-            env.add_template(name, src).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            env.add_template(name, src)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
         }
     }
 }

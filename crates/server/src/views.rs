@@ -72,7 +72,10 @@ pub fn indicator_view(plan: &Plan, ind: &Indicator, latest: Option<Latest>) -> I
         unit: ind.unit.clone(),
         baseline_text: ind.baseline_text.clone(),
         baseline: ind.baseline.map(|b| b.to_string()),
-        direction: serde_json::to_value(ind.direction).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        direction: serde_json::to_value(ind.direction)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         direction_label: ind.direction.label(),
         targets: ind
             .targets
@@ -88,7 +91,11 @@ pub fn indicator_view(plan: &Plan, ind: &Indicator, latest: Option<Latest>) -> I
             })
             .collect(),
         responsible: ind.responsible.clone(),
-        responsible_names: ind.responsible.iter().map(|u| plan.unit_name(u).to_string()).collect(),
+        responsible_names: ind
+            .responsible
+            .iter()
+            .map(|u| plan.unit_name(u).to_string())
+            .collect(),
         latest,
     }
 }
@@ -101,7 +108,12 @@ pub fn latest_by_indicator(values: &[IndicatorValue], division: &str) -> HashMap
         if newer {
             out.insert(
                 v.indicator_number,
-                Latest { year: v.year, value: v.value.clone(), revision: v.revision, source: v.source.clone() },
+                Latest {
+                    year: v.year,
+                    value: v.value.clone(),
+                    revision: v.revision,
+                    source: v.source.clone(),
+                },
             );
         }
     }
@@ -119,18 +131,40 @@ pub fn indicator_views(plan: &Plan, values: &[IndicatorValue]) -> Vec<IndicatorV
 
 /// Checks a value to record against the plan: the year within the plan's span, a known
 /// division, a decimal number, and a percentage within 0–100.
-pub fn validate_value(plan: &Plan, ind: &Indicator, year: i64, division: &str, value: &str) -> Result<Decimal, AppError> {
+pub fn validate_value(
+    plan: &Plan,
+    ind: &Indicator,
+    year: i64,
+    division: &str,
+    value: &str,
+) -> Result<Decimal, AppError> {
     let first = i64::from(plan.meta.baseline_year);
-    let last = plan.meta.milestone_years.last().map_or(first, |y| i64::from(*y));
+    let last = plan
+        .meta
+        .milestone_years
+        .last()
+        .map_or(first, |y| i64::from(*y));
     if year < first || year > last {
-        return Err(AppError::invalid("year", format!("年份应在 {first}–{last} 之间")));
+        return Err(AppError::invalid(
+            "year",
+            format!("年份应在 {first}–{last} 之间"),
+        ));
     }
     if plan.division(division).is_none() {
-        return Err(AppError::invalid("division", format!("未知的行政区划代码「{division}」")));
+        return Err(AppError::invalid(
+            "division",
+            format!("未知的行政区划代码「{division}」"),
+        ));
     }
-    let v: Decimal = value.trim().parse().map_err(|e: qingshan_plan::DecimalError| AppError::invalid("value", e.to_string()))?;
+    let v: Decimal = value
+        .trim()
+        .parse()
+        .map_err(|e: qingshan_plan::DecimalError| AppError::invalid("value", e.to_string()))?;
     if ind.is_percentage() && (v < Decimal::from_int(0) || v > Decimal::from_int(100)) {
-        return Err(AppError::invalid("value", format!("指标 {} 以 % 计，数值应在 0–100 之间", ind.number)));
+        return Err(AppError::invalid(
+            "value",
+            format!("指标 {} 以 % 计，数值应在 0–100 之间", ind.number),
+        ));
     }
     Ok(v)
 }

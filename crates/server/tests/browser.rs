@@ -1,6 +1,8 @@
 //! Pages in a real browser: headless Chromium (Debian's `chromium`) loads them from the real
 //! server and we read back the DOM it built. Skipped loudly without Chromium, except under CI.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -24,13 +26,26 @@ fn chromium() -> Option<&'static str> {
 fn run_chromium(bin: &str, args: &[&str]) -> String {
     let profile = std::env::temp_dir().join(format!("qingshan-chromium-{}", uuid::Uuid::new_v4()));
     let out = Command::new(bin)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .output()
         .unwrap();
     let _ = std::fs::remove_dir_all(&profile);
-    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -38,9 +53,13 @@ fn run_chromium(bin: &str, args: &[&str]) -> String {
 async fn dashboard_and_indicator_page_render_in_chromium() {
     let Some(bin) = chromium() else { return };
     let path = std::env::temp_dir().join(format!("qingshan-browser-{}.db", uuid::Uuid::new_v4()));
-    let (store, plan) = qingshan_server::prepare(&format!("sqlite://{}", path.display()), qingshan_plan::xinzhou().unwrap(), qingshan_plan::XINZHOU_TOML)
-        .await
-        .unwrap();
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        qingshan_plan::xinzhou().unwrap(),
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
     let actor = Actor::cli();
     for (year, v) in [(2021, "15.10"), (2022, "15.62"), (2023, "16.05")] {
         let new = qingshan_store::NewIndicatorValue {
@@ -55,23 +74,56 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
         };
         store.record_indicator_value(&new, &actor).await.unwrap();
     }
-    let state = AppState { store, plan, config: Arc::new(ServerConfig::default()) };
+    let state = AppState {
+        store,
+        plan,
+        config: Arc::new(ServerConfig::default()),
+    };
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(qingshan_server::serve(state, "127.0.0.1:0", |a| { let _ = addr_tx.send(a); }, std::future::pending()));
+    tokio::spawn(qingshan_server::serve(
+        state,
+        "127.0.0.1:0",
+        |a| {
+            let _ = addr_tx.send(a);
+        },
+        std::future::pending(),
+    ));
     let addr = addr_rx.await.unwrap();
 
-    let dom = tokio::task::spawn_blocking(move || run_chromium(bin, &["--dump-dom", &format!("http://{addr}/")])).await.unwrap();
+    let dom = tokio::task::spawn_blocking(move || {
+        run_chromium(bin, &["--dump-dom", &format!("http://{addr}/")])
+    })
+    .await
+    .unwrap();
     assert!(dom.contains("森林覆盖率"), "dashboard DOM lacks indicators");
     assert_eq!(dom.matches("<tr id=\"indicator-").count(), 24);
-    assert!(dom.contains("16.05<small>（2023年）</small>"), "latest value not shown");
+    assert!(
+        dom.contains("16.05<small>（2023年）</small>"),
+        "latest value not shown"
+    );
 
-    let dom = tokio::task::spawn_blocking(move || run_chromium(bin, &["--dump-dom", &format!("http://{addr}/indicators/6")])).await.unwrap();
+    let dom = tokio::task::spawn_blocking(move || {
+        run_chromium(bin, &["--dump-dom", &format!("http://{addr}/indicators/6")])
+    })
+    .await
+    .unwrap();
     assert!(dom.contains("<svg class=\"chart\""));
     assert_eq!(dom.matches("class=\"series-dot\"").count(), 3);
 
     // A picture for people to look at; kept in the target directory.
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
     let shot_arg = format!("--screenshot={}", shot.display());
-    tokio::task::spawn_blocking(move || run_chromium(bin, &[&shot_arg, "--window-size=1400,1800", &format!("http://{addr}/")])).await.unwrap();
+    tokio::task::spawn_blocking(move || {
+        run_chromium(
+            bin,
+            &[
+                &shot_arg,
+                "--window-size=1400,1800",
+                &format!("http://{addr}/"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }

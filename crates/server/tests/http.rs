@@ -1,5 +1,7 @@
 //! End-to-end tests: the real server on port 0 with a fresh SQLite database, driven over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -20,7 +22,13 @@ impl App {
         format!("http://{}{}", self.addr, path)
     }
 
-    async fn user(&self, username: &str, role: Role, unit: Option<&str>, division: Option<&str>) -> User {
+    async fn user(
+        &self,
+        username: &str,
+        role: Role,
+        unit: Option<&str>,
+        division: Option<&str>,
+    ) -> User {
         self.store
             .create_user(
                 &NewUser {
@@ -42,16 +50,34 @@ impl App {
         let c = client();
         let (status, _) = self.try_login(&c, username, "correct horse").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "login of {username}");
-        let me: Value = c.get(self.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        let me: Value = c
+            .get(self.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         (c, me["csrf_token"].as_str().unwrap().to_string())
     }
 
     async fn try_login(&self, c: &Client, username: &str, password: &str) -> (StatusCode, String) {
-        let page = c.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let page = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let token = hidden(&page, "csrf_token");
         let r = c
             .post(self.url("/login"))
-            .form(&[("csrf_token", token.as_str()), ("username", username), ("password", password)])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", username),
+                ("password", password),
+            ])
             .send()
             .await
             .unwrap();
@@ -65,28 +91,58 @@ impl App {
 }
 
 fn client() -> Client {
-    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in page")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 async fn spawn() -> App {
     let path = std::env::temp_dir().join(format!("qingshan-http-{}.db", uuid::Uuid::new_v4()));
     let plan = qingshan_plan::xinzhou().unwrap();
-    let (store, plan) = qingshan_server::prepare(&format!("sqlite://{}", path.display()), plan, qingshan_plan::XINZHOU_TOML).await.unwrap();
-    let state = AppState { store: store.clone(), plan, config: Arc::new(ServerConfig::default()) };
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        plan,
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        store: store.clone(),
+        plan,
+        config: Arc::new(ServerConfig::default()),
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        qingshan_server::serve(state, "127.0.0.1:0", |a| { let _ = addr_tx.send(a); }, async { let _ = stop_rx.await; })
-            .await
-            .unwrap();
+        qingshan_server::serve(
+            state,
+            "127.0.0.1:0",
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
     });
-    App { addr: addr_rx.await.unwrap(), store, _stop: stop_tx }
+    App {
+        addr: addr_rx.await.unwrap(),
+        store,
+        _stop: stop_tx,
+    }
 }
 
 #[tokio::test]
@@ -98,13 +154,22 @@ async fn dashboard_is_public_and_lists_every_indicator() {
     let plan = qingshan_plan::xinzhou().unwrap();
     for i in &plan.indicators {
         // minijinja's HTML escaping writes "/" as "&#x2f;".
-        assert!(html.contains(&i.name.replace('/', "&#x2f;")), "dashboard lacks indicator {} {}", i.number, i.name);
+        assert!(
+            html.contains(&i.name.replace('/', "&#x2f;")),
+            "dashboard lacks indicator {} {}",
+            i.number,
+            i.name
+        );
     }
     for c in plan.categories() {
         assert!(html.contains(&format!("<h2>{c}</h2>")));
     }
     assert!(html.contains("lang=\"zh-CN\""));
-    let css = client().get(app.url("/assets/app.css")).send().await.unwrap();
+    let css = client()
+        .get(app.url("/assets/app.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     // No asset may come from outside: the intranet has no internet.
     assert!(!html.contains("http://") || html.matches("http://").count() == 0);
@@ -118,16 +183,53 @@ async fn public_cannot_reach_staff_pages_or_write() {
     let r = c.get(app.url("/admin/audit")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/login");
-    assert_eq!(c.get(app.url("/api/v1/audit")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    let r = c.post(app.url("/api/v1/indicators/6/values")).json(&json!({"year": 2023, "value": "15.1"})).send().await.unwrap();
+    assert_eq!(
+        c.get(app.url("/api/v1/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = c
+        .post(app.url("/api/v1/indicators/6/values"))
+        .json(&json!({"year": 2023, "value": "15.1"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = c.post(app.url("/indicators/6/values")).form(&[("year", "2023"), ("division", "140900"), ("value", "15.1")]).send().await.unwrap();
+    let r = c
+        .post(app.url("/indicators/6/values"))
+        .form(&[("year", "2023"), ("division", "140900"), ("value", "15.1")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = c.post(app.url("/api/v1/tokens")).json(&json!({"user_id": 1, "label": "x"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"user_id": 1, "label": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert!(app.store.current_indicator_values("xinzhou-beautiful-shanxi-2023").await.unwrap().is_empty());
-    let refused: Vec<_> = app.audit().await.into_iter().filter(|e| e.outcome == "refused" && e.actor == "公众").collect();
-    assert!(refused.iter().any(|e| e.action == "indicator_value.record" && e.target.starts_with("indicator:6")));
+    assert!(
+        app.store
+            .current_indicator_values("xinzhou-beautiful-shanxi-2023")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let refused: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.outcome == "refused" && e.actor == "公众")
+        .collect();
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.action == "indicator_value.record" && e.target.starts_with("indicator:6"))
+    );
     assert!(refused.iter().any(|e| e.target == "page:/admin/audit"));
     assert!(refused.iter().any(|e| e.action == "token.issue"));
 }
@@ -135,7 +237,8 @@ async fn public_cannot_reach_staff_pages_or_write() {
 #[tokio::test]
 async fn water_bureau_reporter_cannot_change_forest_cover() {
     let app = spawn().await;
-    app.user("slj-reporter", Role::Reporter, Some("slj"), None).await;
+    app.user("slj-reporter", Role::Reporter, Some("slj"), None)
+        .await;
     let (c, csrf) = app.login("slj-reporter").await;
 
     let r = c
@@ -150,18 +253,36 @@ async fn water_bureau_reporter_cannot_change_forest_cover() {
     assert_eq!(body["error"], "forbidden");
 
     // The web form is refused the same way.
-    let page = c.get(app.url("/indicators/6")).send().await.unwrap().text().await.unwrap();
-    assert!(!page.contains("action=\"/indicators/6/values\""), "no entry form for another unit's indicator");
+    let page = c
+        .get(app.url("/indicators/6"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("action=\"/indicators/6/values\""),
+        "no entry form for another unit's indicator"
+    );
     let r = c
         .post(app.url("/indicators/6/values"))
-        .form(&[("csrf_token", csrf.as_str()), ("year", "2023"), ("division", "140900"), ("value", "15.30")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("year", "2023"),
+            ("division", "140900"),
+            ("value", "15.30"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     let log = app.audit().await;
-    let attempts: Vec<_> = log.iter().filter(|e| e.actor == "slj-reporter" && e.target.starts_with("indicator:6 ")).collect();
+    let attempts: Vec<_> = log
+        .iter()
+        .filter(|e| e.actor == "slj-reporter" && e.target.starts_with("indicator:6 "))
+        .collect();
     assert_eq!(attempts.len(), 2, "{log:#?}");
     for a in attempts {
         assert_eq!(a.outcome, "refused");
@@ -169,7 +290,13 @@ async fn water_bureau_reporter_cannot_change_forest_cover() {
         assert!(a.detail.as_deref().unwrap().starts_with("forbidden"));
         assert_eq!(a.peer.as_deref(), Some("127.0.0.1"));
     }
-    assert!(app.store.indicator_value_history("xinzhou-beautiful-shanxi-2023", 6, None).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .indicator_value_history("xinzhou-beautiful-shanxi-2023", 6, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Its own indicator (7, 水土保持率) is fine.
     let r = c
@@ -188,27 +315,85 @@ async fn forms_without_csrf_token_are_refused() {
     app.user("staff", Role::Staff, None, None).await;
     let (c, csrf) = app.login("staff").await;
     let form = [("year", "2022"), ("division", "140902"), ("value", "15.02")];
-    let r = c.post(app.url("/indicators/6/values")).form(&form).send().await.unwrap();
+    let r = c
+        .post(app.url("/indicators/6/values"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = c.post(app.url("/indicators/6/values")).form(&[("csrf_token", "0".repeat(64).as_str()), form[0], form[1], form[2]]).send().await.unwrap();
+    let r = c
+        .post(app.url("/indicators/6/values"))
+        .form(&[
+            ("csrf_token", "0".repeat(64).as_str()),
+            form[0],
+            form[1],
+            form[2],
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // The API with a session cookie needs the header too.
-    let r = c.post(app.url("/api/v1/indicators/6/values")).json(&json!({"year": 2022, "value": "1"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/indicators/6/values"))
+        .json(&json!({"year": 2022, "value": "1"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "csrf");
-    assert!(app.store.indicator_value_history("xinzhou-beautiful-shanxi-2023", 6, None).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .indicator_value_history("xinzhou-beautiful-shanxi-2023", 6, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Logout without the token is refused as well; with it, it works.
-    assert_eq!(c.post(app.url("/logout")).form(&[("x", "y")]).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.post(app.url("/logout"))
+            .form(&[("x", "y")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 
-    let r = c.post(app.url("/indicators/6/values")).form(&[("csrf_token", csrf.as_str()), form[0], form[1], form[2]]).send().await.unwrap();
+    let r = c
+        .post(app.url("/indicators/6/values"))
+        .form(&[("csrf_token", csrf.as_str()), form[0], form[1], form[2]])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = c.get(app.url("/indicators/6?saved=1")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url("/indicators/6?saved=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("已保存为新的修订版本"));
     assert!(page.contains("15.02") && page.contains("忻府区"));
-    let csrf_refusals = app.audit().await.into_iter().filter(|e| e.outcome == "refused" && e.detail.as_deref().is_some_and(|d| d.starts_with("csrf"))).count();
+    let csrf_refusals = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| {
+            e.outcome == "refused" && e.detail.as_deref().is_some_and(|d| d.starts_with("csrf"))
+        })
+        .count();
     assert_eq!(csrf_refusals, 3);
     // The login form itself is CSRF-protected.
-    let r = client().post(app.url("/login")).form(&[("username", "staff"), ("password", "correct horse")]).send().await.unwrap();
+    let r = client()
+        .post(app.url("/login"))
+        .form(&[("username", "staff"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -217,27 +402,72 @@ async fn values_are_validated_and_revised() {
     let app = spawn().await;
     app.user("staff", Role::Staff, None, None).await;
     let (c, csrf) = app.login("staff").await;
-    let post = |body: Value| c.post(app.url("/api/v1/indicators/6/values")).header("x-csrf-token", &csrf).json(&body).send();
+    let post = |body: Value| {
+        c.post(app.url("/api/v1/indicators/6/values"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+    };
     for (body, field) in [
         (json!({"year": 2023, "value": "120"}), "value"),
         (json!({"year": 2023, "value": "十五"}), "value"),
         (json!({"year": 2019, "value": "15"}), "year"),
-        (json!({"year": 2023, "division": "110000", "value": "15"}), "division"),
+        (
+            json!({"year": 2023, "division": "110000", "value": "15"}),
+            "division",
+        ),
     ] {
         let r = post(body.clone()).await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(r.json::<Value>().await.unwrap()["field"], field, "{body}");
     }
-    let r = c.post(app.url("/api/v1/indicators/6/values")).header("x-csrf-token", &csrf).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/indicators/6/values"))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(post(json!({"year": 2023, "value": 99})).await.unwrap().status(), StatusCode::CREATED);
-    let second: Value = post(json!({"year": 2023, "value": "15.40", "reason": "统计年鉴更正"})).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        post(json!({"year": 2023, "value": 99}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    let second: Value = post(json!({"year": 2023, "value": "15.40", "reason": "统计年鉴更正"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(second["value"]["revision"], 2);
     assert_eq!(second["value"]["value"], "15.40");
-    let hist: Value = client().get(app.url("/api/v1/indicators/6/values")).send().await.unwrap().json().await.unwrap();
-    let values: Vec<&str> = hist["values"].as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap()).collect();
+    let hist: Value = client()
+        .get(app.url("/api/v1/indicators/6/values"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let values: Vec<&str> = hist["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap())
+        .collect();
     assert_eq!(values, ["99", "15.40"]);
-    let ind: Value = client().get(app.url("/api/v1/indicators/6")).send().await.unwrap().json().await.unwrap();
+    let ind: Value = client()
+        .get(app.url("/api/v1/indicators/6"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ind["indicator"]["latest"]["value"], "15.40");
     assert_eq!(ind["indicator"]["targets"][0]["text"], "16.71");
 }
@@ -248,13 +478,21 @@ async fn logins_are_throttled() {
     app.user("admin", Role::Admin, None, None).await;
     let c = client();
     for _ in 0..5 {
-        assert_eq!(app.try_login(&c, "admin", "wrong").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.try_login(&c, "admin", "wrong").await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let (status, body) = app.try_login(&c, "admin", "correct horse").await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(body.contains("尝试次数过多"));
     let log = app.audit().await;
-    assert_eq!(log.iter().filter(|e| e.action == "session.login" && e.outcome == "refused").count(), 6);
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "session.login" && e.outcome == "refused")
+            .count(),
+        6
+    );
 }
 
 #[tokio::test]
@@ -263,20 +501,55 @@ async fn admin_issues_api_tokens_for_scripts() {
     app.user("admin", Role::Admin, None, None).await;
     let reporter = app.user("water", Role::Reporter, Some("slj"), None).await;
     let (c, csrf) = app.login("admin").await;
-    let r = c.post(app.url("/api/v1/tokens")).header("x-csrf-token", &csrf).json(&json!({"user_id": reporter.id, "label": "水利统计系统对接"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"user_id": reporter.id, "label": "水利统计系统对接"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    let token = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let token = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let script = Client::new();
-    let r = script.post(app.url("/api/v1/indicators/5/values")).bearer_auth(&token).json(&json!({"year": 2024, "value": "9.8"})).send().await.unwrap();
+    let r = script
+        .post(app.url("/api/v1/indicators/5/values"))
+        .bearer_auth(&token)
+        .json(&json!({"year": 2024, "value": "9.8"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    assert_eq!(r.json::<Value>().await.unwrap()["value"]["entered_by_name"], "water显示名");
-    let r = script.post(app.url("/api/v1/indicators/6/values")).bearer_auth(&token).json(&json!({"year": 2024, "value": "9.8"})).send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["value"]["entered_by_name"],
+        "water显示名"
+    );
+    let r = script
+        .post(app.url("/api/v1/indicators/6/values"))
+        .bearer_auth(&token)
+        .json(&json!({"year": 2024, "value": "9.8"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = script.get(app.url("/api/v1/indicators")).bearer_auth("not-a-token").send().await.unwrap();
+    let r = script
+        .get(app.url("/api/v1/indicators"))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     // A reporter may not issue tokens.
-    let r = script.post(app.url("/api/v1/tokens")).bearer_auth(&token).json(&json!({"user_id": reporter.id, "label": "x"})).send().await.unwrap();
+    let r = script
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(&token)
+        .json(&json!({"user_id": reporter.id, "label": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -285,13 +558,39 @@ async fn county_user_sees_and_writes_only_its_division() {
     let app = spawn().await;
     app.user("xinfu", Role::County, None, Some("140902")).await;
     let (c, csrf) = app.login("xinfu").await;
-    let ok = c.post(app.url("/api/v1/indicators/17/values")).header("x-csrf-token", &csrf).json(&json!({"year": 2024, "division": "140902", "value": "55"})).send().await.unwrap();
+    let ok = c
+        .post(app.url("/api/v1/indicators/17/values"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"year": 2024, "division": "140902", "value": "55"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::CREATED);
-    let no = c.post(app.url("/api/v1/indicators/17/values")).header("x-csrf-token", &csrf).json(&json!({"year": 2024, "division": "140921", "value": "55"})).send().await.unwrap();
+    let no = c
+        .post(app.url("/api/v1/indicators/17/values"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"year": 2024, "division": "140921", "value": "55"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no.status(), StatusCode::FORBIDDEN);
-    let page = c.get(app.url("/indicators/17")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url("/indicators/17"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("value=\"140902\"") && !page.contains("value=\"140921\""));
-    assert_eq!(c.get(app.url("/admin/audit")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get(app.url("/admin/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -303,7 +602,14 @@ async fn staff_see_the_audit_log() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("plan.load") && html.contains("session.login"));
-    let api: Value = c.get(app.url("/api/v1/audit?action=session.")).send().await.unwrap().json().await.unwrap();
+    let api: Value = c
+        .get(app.url("/api/v1/audit?action=session."))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(api["entries"][0]["action"], "session.login");
 }
 
@@ -311,32 +617,104 @@ async fn staff_see_the_audit_log() {
 async fn tasks_pages_and_api() {
     let app = spawn().await;
     let c = client();
-    let html = c.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(app.url("/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(html.matches("<details class=\"task\"").count(), 25);
     assert!(html.contains("（三）全域治污勠力攻坚"));
-    let by_unit = c.get(app.url("/tasks?by=unit")).send().await.unwrap().text().await.unwrap();
+    let by_unit = c
+        .get(app.url("/tasks?by=unit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(by_unit.contains("id=\"unit-sthj\"") && by_unit.contains("市公安局交警支队"));
-    let api: Value = c.get(app.url("/api/v1/tasks")).send().await.unwrap().json().await.unwrap();
+    let api: Value = c
+        .get(app.url("/api/v1/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(api["areas"].as_array().unwrap().len(), 8);
     assert_eq!(api["counties_carry_all_tasks"], true);
-    assert_eq!(c.get(app.url("/nope")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(c.get(app.url("/api/v1/nope")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    assert_eq!(c.get(app.url("/indicators/99")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get(app.url("/nope")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(app.url("/api/v1/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        c.get(app.url("/indicators/99"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn openapi_describes_the_api_and_health_answers() {
     let app = spawn().await;
     let c = client();
-    let doc: Value = c.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = c
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    for p in ["/plan", "/indicators", "/indicators/{number}", "/indicators/{number}/values", "/tasks", "/units", "/divisions", "/me", "/tokens", "/audit"] {
+    for p in [
+        "/plan",
+        "/indicators",
+        "/indicators/{number}",
+        "/indicators/{number}/values",
+        "/tasks",
+        "/units",
+        "/divisions",
+        "/me",
+        "/tokens",
+        "/audit",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "openapi lacks {p}");
         let live = p.replace("{number}", "6");
-        let status = c.get(app.url(&format!("/api/v1{live}"))).send().await.unwrap().status();
-        assert_ne!(status, StatusCode::NOT_FOUND, "{p} documented but not routed");
+        let status = c
+            .get(app.url(&format!("/api/v1{live}")))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_ne!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{p} documented but not routed"
+        );
     }
-    let h: Value = c.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let h: Value = c
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(h["status"], "ok");
     assert_eq!(h["backend"], "sqlite");
 }

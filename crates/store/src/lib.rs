@@ -17,8 +17,8 @@ use sqlx::{PgPool, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use model::*;
 use macros::BeginWrite;
+pub use model::*;
 use qingshan_plan::Plan;
 
 /// Errors of the storage layer, with stable kinds.
@@ -187,7 +187,12 @@ impl Store {
     pub async fn create_user(&self, new: &NewUser, actor: &Actor) -> Result<User> {
         let now = now_text();
         let audit = AuditEntry::ok(actor, "user.create", format!("user:{}", new.username))
-            .with_new(format!("role={} unit={} division={}", new.role.as_str(), new.unit_id.as_deref().unwrap_or("-"), new.division_code.as_deref().unwrap_or("-")));
+            .with_new(format!(
+                "role={} unit={} division={}",
+                new.role.as_str(),
+                new.unit_id.as_deref().unwrap_or("-"),
+                new.division_code.as_deref().unwrap_or("-")
+            ));
         let id: i64 = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let exists = sqlx::query("SELECT id FROM users WHERE username = $1").bind(&new.username).fetch_optional(&mut *tx).await?;
@@ -204,7 +209,9 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.user_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+        self.user_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
     /// A user by id.
@@ -243,7 +250,13 @@ impl Store {
     // ---- sessions and tokens -----------------------------------------------------------
 
     /// Starts a session; the token itself never reaches the database, only its hash.
-    pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, ttl_secs: i64) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        ttl_secs: i64,
+    ) -> Result<()> {
         let now = now_text();
         let expires = text_in(ttl_secs);
         with_pool!(self, p => {
@@ -273,9 +286,16 @@ impl Store {
     }
 
     /// Records an API token issued to a user; audited.
-    pub async fn create_api_token(&self, token_hash: &str, user_id: i64, label: &str, actor: &Actor) -> Result<i64> {
+    pub async fn create_api_token(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        label: &str,
+        actor: &Actor,
+    ) -> Result<i64> {
         let now = now_text();
-        let audit = AuditEntry::ok(actor, "token.issue", format!("user_id:{user_id}")).with_new(label.to_string());
+        let audit = AuditEntry::ok(actor, "token.issue", format!("user_id:{user_id}"))
+            .with_new(label.to_string());
         Ok(with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let found = sqlx::query("SELECT id FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
@@ -310,7 +330,12 @@ impl Store {
     }
 
     /// Failed attempts for a username or from a peer since a time (stored form).
-    pub async fn failed_logins_since(&self, username: &str, peer: &str, since: &str) -> Result<i64> {
+    pub async fn failed_logins_since(
+        &self,
+        username: &str,
+        peer: &str,
+        since: &str,
+    ) -> Result<i64> {
         Ok(with_pool!(self, p => {
             sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE ok = $1 AND at >= $2 AND (username = $3 OR peer = $4)")
                 .bind(false).bind(since).bind(username).bind(peer).fetch_one(p).await?.try_get::<i64, _>("n")?
@@ -329,7 +354,11 @@ impl Store {
     }
 
     /// The newest audit entries first, optionally only those whose action starts with a prefix.
-    pub async fn audit_log(&self, action_prefix: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>> {
+    pub async fn audit_log(
+        &self,
+        action_prefix: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>> {
         let pattern = format!("{}%", action_prefix.unwrap_or(""));
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT id, at, actor, actor_user_id, action, target, outcome, old_value, new_value, detail, peer FROM audit_log \
@@ -351,7 +380,11 @@ impl Store {
 
     /// Records a value as a new revision (never overwriting), with its audit entry, in one
     /// transaction. Returns the stored revision.
-    pub async fn record_indicator_value(&self, v: &NewIndicatorValue, actor: &Actor) -> Result<IndicatorValue> {
+    pub async fn record_indicator_value(
+        &self,
+        v: &NewIndicatorValue,
+        actor: &Actor,
+    ) -> Result<IndicatorValue> {
         let now = now_text();
         // Concurrent writers may race for the same revision number; the unique key catches it
         // and we retry with the next number.
@@ -400,7 +433,12 @@ impl Store {
     }
 
     /// Every revision of one indicator's values, oldest first; optionally one division only.
-    pub async fn indicator_value_history(&self, plan_id: &str, number: i64, division: Option<&str>) -> Result<Vec<IndicatorValue>> {
+    pub async fn indicator_value_history(
+        &self,
+        plan_id: &str,
+        number: i64,
+        division: Option<&str>,
+    ) -> Result<Vec<IndicatorValue>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query(&format!("{VALUE_SELECT} WHERE v.plan_id = $1 AND v.indicator_number = $2 AND ($3 IS NULL OR v.division_code = $3) ORDER BY v.year, v.division_code, v.revision"))
                 .bind(plan_id).bind(number).bind(division).fetch_all(p).await?;
@@ -453,7 +491,12 @@ impl Store {
     }
 
     /// Latest report per period of one task, newest period first.
-    pub async fn task_reports(&self, plan_id: &str, area: i64, number: i64) -> Result<Vec<TaskReport>> {
+    pub async fn task_reports(
+        &self,
+        plan_id: &str,
+        area: i64,
+        number: i64,
+    ) -> Result<Vec<TaskReport>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT r.id, r.area, r.number, r.period, r.revision, r.status, r.narrative, r.reported_at, u.display_name FROM task_reports r \
                  LEFT JOIN users u ON u.id = r.reported_by WHERE r.plan_id = $1 AND r.area = $2 AND r.number = $3 \

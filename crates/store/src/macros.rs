@@ -10,7 +10,6 @@ macro_rules! with_pool {
     };
 }
 
-
 /// Inserts an [`crate::AuditEntry`] with the given executor.
 macro_rules! insert_audit {
     ($exec:expr, $e:expr) => {{
@@ -31,7 +30,8 @@ macro_rules! user_from_row {
             id: $r.try_get("id")?,
             username: $r.try_get("username")?,
             display_name: $r.try_get("display_name")?,
-            role: $crate::Role::parse(&role).ok_or_else(|| $crate::StoreError::Corrupt(format!("未知角色 {role}")))?,
+            role: $crate::Role::parse(&role)
+                .ok_or_else(|| $crate::StoreError::Corrupt(format!("未知角色 {role}")))?,
             unit_id: $r.try_get("unit_id")?,
             division_code: $r.try_get("division_code")?,
             active: $r.try_get("active")?,
@@ -67,7 +67,8 @@ pub(crate) trait BeginWrite {
     type Db: sqlx::Database;
     fn begin_write(
         &self,
-    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
 }
 
 impl BeginWrite for sqlx::SqlitePool {

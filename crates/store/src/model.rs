@@ -99,12 +99,20 @@ pub struct Actor {
 impl Actor {
     /// The command line (an operator at the server's console).
     pub fn cli() -> Actor {
-        Actor { user_id: None, name: "cli".into(), peer: None }
+        Actor {
+            user_id: None,
+            name: "cli".into(),
+            peer: None,
+        }
     }
 
     /// The server itself (start-up, plan loading).
     pub fn system() -> Actor {
-        Actor { user_id: None, name: "system".into(), peer: None }
+        Actor {
+            user_id: None,
+            name: "system".into(),
+            peer: None,
+        }
     }
 }
 

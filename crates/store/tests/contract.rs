@@ -4,11 +4,15 @@
 //! test gets a fresh database. Without it they are skipped loudly, except under CI, where a
 //! missing PostgreSQL is a failure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use qingshan_store::*;
 
 async fn sqlite() -> Store {
     let path = std::env::temp_dir().join(format!("qingshan-contract-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let store = Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
     store
 }
@@ -16,15 +20,24 @@ async fn sqlite() -> Store {
 async fn postgres() -> Option<Store> {
     let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but TEST_DATABASE_URL is unset: the PostgreSQL contract cases must run in CI");
+            panic!(
+                "CI=true but TEST_DATABASE_URL is unset: the PostgreSQL contract cases must run in CI"
+            );
         }
-        eprintln!("\n!!! SKIPPED: PostgreSQL contract case (set TEST_DATABASE_URL to run it) !!!\n");
+        eprintln!(
+            "\n!!! SKIPPED: PostgreSQL contract case (set TEST_DATABASE_URL to run it) !!!\n"
+        );
         return None;
     };
     let admin = Store::connect(&url).await.unwrap();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let Store::Postgres(pool) = &admin else { panic!("TEST_DATABASE_URL is not PostgreSQL") };
-    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(pool).await.unwrap();
+    let Store::Postgres(pool) = &admin else {
+        panic!("TEST_DATABASE_URL is not PostgreSQL")
+    };
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(pool)
+        .await
+        .unwrap();
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
     let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
     store.migrate().await.unwrap();
@@ -58,7 +71,10 @@ fn plan() -> qingshan_plan::Plan {
 
 async fn seeded(store: &Store) -> qingshan_plan::Plan {
     let p = plan();
-    store.sync_plan(&p, qingshan_plan::XINZHOU_TOML).await.unwrap();
+    store
+        .sync_plan(&p, qingshan_plan::XINZHOU_TOML)
+        .await
+        .unwrap();
     p
 }
 
@@ -80,7 +96,11 @@ async fn reporter(store: &Store, name: &str) -> User {
 }
 
 fn actor(u: &User) -> Actor {
-    Actor { user_id: Some(u.id), name: u.username.clone(), peer: Some("127.0.0.1".into()) }
+    Actor {
+        user_id: Some(u.id),
+        name: u.username.clone(),
+        peer: Some("127.0.0.1".into()),
+    }
 }
 
 fn value(n: i64, year: i64, div: &str, v: &str) -> NewIndicatorValue {
@@ -103,7 +123,10 @@ async fn migrations_are_idempotent(store: Store) {
 
 async fn plan_sync_is_idempotent(store: Store) {
     let p = seeded(&store).await;
-    store.sync_plan(&p, qingshan_plan::XINZHOU_TOML).await.unwrap();
+    store
+        .sync_plan(&p, qingshan_plan::XINZHOU_TOML)
+        .await
+        .unwrap();
     assert_eq!(store.count_indicators(&p.meta.id).await.unwrap(), 24);
 }
 
@@ -113,7 +136,14 @@ async fn users_and_credentials(store: Store) {
     assert_eq!(u.unit_id.as_deref(), Some("slj"));
     let dup = store
         .create_user(
-            &NewUser { username: "water".into(), display_name: "x".into(), password_hash: "h".into(), role: Role::Staff, unit_id: None, division_code: None },
+            &NewUser {
+                username: "water".into(),
+                display_name: "x".into(),
+                password_hash: "h".into(),
+                role: Role::Staff,
+                unit_id: None,
+                division_code: None,
+            },
             &Actor::cli(),
         )
         .await
@@ -131,8 +161,14 @@ async fn users_and_credentials(store: Store) {
 
 async fn sessions_expire_and_end(store: Store) {
     let u = reporter(&store, "s").await;
-    store.create_session("live", u.id, "csrf1", 3600).await.unwrap();
-    store.create_session("old", u.id, "csrf2", -1).await.unwrap();
+    store
+        .create_session("live", u.id, "csrf1", 3600)
+        .await
+        .unwrap();
+    store
+        .create_session("old", u.id, "csrf2", -1)
+        .await
+        .unwrap();
     let (su, csrf) = store.session("live").await.unwrap().unwrap();
     assert_eq!((su.id, csrf.as_str()), (u.id, "csrf1"));
     assert!(store.session("old").await.unwrap().is_none());
@@ -142,29 +178,73 @@ async fn sessions_expire_and_end(store: Store) {
 
 async fn api_tokens(store: Store) {
     let u = reporter(&store, "t").await;
-    store.create_api_token("hash1", u.id, "script", &Actor::cli()).await.unwrap();
-    assert_eq!(store.api_token_user("hash1").await.unwrap().unwrap().id, u.id);
+    store
+        .create_api_token("hash1", u.id, "script", &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.api_token_user("hash1").await.unwrap().unwrap().id,
+        u.id
+    );
     assert!(store.api_token_user("nope").await.unwrap().is_none());
-    assert_eq!(store.create_api_token("hash2", 9999, "x", &Actor::cli()).await.unwrap_err().kind(), "not_found");
+    assert_eq!(
+        store
+            .create_api_token("hash2", 9999, "x", &Actor::cli())
+            .await
+            .unwrap_err()
+            .kind(),
+        "not_found"
+    );
 }
 
 async fn values_are_revised_never_overwritten(store: Store) {
     let p = seeded(&store).await;
     let u = reporter(&store, "v").await;
-    let a = store.record_indicator_value(&value(7, 2023, "140900", "60.10"), &actor(&u)).await.unwrap();
-    let b = store.record_indicator_value(&value(7, 2023, "140900", "60.25"), &actor(&u)).await.unwrap();
-    store.record_indicator_value(&value(7, 2023, "140902", "58"), &actor(&u)).await.unwrap();
+    let a = store
+        .record_indicator_value(&value(7, 2023, "140900", "60.10"), &actor(&u))
+        .await
+        .unwrap();
+    let b = store
+        .record_indicator_value(&value(7, 2023, "140900", "60.25"), &actor(&u))
+        .await
+        .unwrap();
+    store
+        .record_indicator_value(&value(7, 2023, "140902", "58"), &actor(&u))
+        .await
+        .unwrap();
     assert_eq!((a.revision, b.revision), (1, 2));
-    let hist = store.indicator_value_history(&p.meta.id, 7, Some("140900")).await.unwrap();
-    assert_eq!(hist.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(), ["60.10", "60.25"]);
+    let hist = store
+        .indicator_value_history(&p.meta.id, 7, Some("140900"))
+        .await
+        .unwrap();
+    assert_eq!(
+        hist.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
+        ["60.10", "60.25"]
+    );
     assert_eq!(hist[1].entered_by_name.as_deref(), Some("v 填报员"));
-    assert_eq!(store.indicator_value_history(&p.meta.id, 7, None).await.unwrap().len(), 3);
+    assert_eq!(
+        store
+            .indicator_value_history(&p.meta.id, 7, None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     let cur = store.current_indicator_values(&p.meta.id).await.unwrap();
     assert_eq!(cur.len(), 2);
-    assert_eq!(cur.iter().find(|v| v.division_code == "140900").unwrap().value, "60.25");
+    assert_eq!(
+        cur.iter()
+            .find(|v| v.division_code == "140900")
+            .unwrap()
+            .value,
+        "60.25"
+    );
     let log = store.audit_log(Some("indicator_value."), 10).await.unwrap();
     assert_eq!(log.len(), 3);
-    let second = log.iter().find(|e| e.new_value.as_deref() == Some("60.25")).unwrap();
+    let second = log
+        .iter()
+        .find(|e| e.new_value.as_deref() == Some("60.25"))
+        .unwrap();
     assert_eq!(second.old_value.as_deref(), Some("60.10"));
     assert_eq!(second.actor, "v");
 }
@@ -172,10 +252,25 @@ async fn values_are_revised_never_overwritten(store: Store) {
 async fn bad_value_changes_nothing(store: Store) {
     let p = seeded(&store).await;
     let u = reporter(&store, "b").await;
-    let e = store.record_indicator_value(&value(7, 2023, "999999", "1"), &actor(&u)).await.unwrap_err();
+    let e = store
+        .record_indicator_value(&value(7, 2023, "999999", "1"), &actor(&u))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), "not_found");
-    assert!(store.current_indicator_values(&p.meta.id).await.unwrap().is_empty());
-    assert!(store.audit_log(Some("indicator_value."), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .current_indicator_values(&p.meta.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit_log(Some("indicator_value."), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn concurrent_revisions_are_distinct(store: Store) {
@@ -185,12 +280,21 @@ async fn concurrent_revisions_are_distinct(store: Store) {
     for i in 0..6 {
         let s = store.clone();
         let a = actor(&u);
-        handles.push(tokio::spawn(async move { s.record_indicator_value(&value(9, 2024, "140900", &format!("2{i}")), &a).await }));
+        handles.push(tokio::spawn(async move {
+            s.record_indicator_value(&value(9, 2024, "140900", &format!("2{i}")), &a)
+                .await
+        }));
     }
     for h in handles {
         h.await.unwrap().unwrap();
     }
-    let mut revs: Vec<i64> = store.indicator_value_history(&p.meta.id, 9, None).await.unwrap().iter().map(|v| v.revision).collect();
+    let mut revs: Vec<i64> = store
+        .indicator_value_history(&p.meta.id, 9, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.revision)
+        .collect();
     revs.sort();
     assert_eq!(revs, [1, 2, 3, 4, 5, 6]);
 }
@@ -198,31 +302,107 @@ async fn concurrent_revisions_are_distinct(store: Store) {
 async fn task_reports_revise(store: Store) {
     let p = seeded(&store).await;
     let u = reporter(&store, "task").await;
-    let r = NewTaskReport { plan_id: p.meta.id.clone(), area: 3, number: 2, period: "2024".into(), status: TaskStatus::InProgress, narrative: "推进入河排污口整治".into() };
+    let r = NewTaskReport {
+        plan_id: p.meta.id.clone(),
+        area: 3,
+        number: 2,
+        period: "2024".into(),
+        status: TaskStatus::InProgress,
+        narrative: "推进入河排污口整治".into(),
+    };
     store.record_task_report(&r, &actor(&u)).await.unwrap();
-    let done = store.record_task_report(&NewTaskReport { status: TaskStatus::Completed, ..r.clone() }, &actor(&u)).await.unwrap();
+    let done = store
+        .record_task_report(
+            &NewTaskReport {
+                status: TaskStatus::Completed,
+                ..r.clone()
+            },
+            &actor(&u),
+        )
+        .await
+        .unwrap();
     assert_eq!(done.revision, 2);
-    store.record_task_report(&NewTaskReport { period: "2023".into(), ..r }, &actor(&u)).await.unwrap();
+    store
+        .record_task_report(
+            &NewTaskReport {
+                period: "2023".into(),
+                ..r
+            },
+            &actor(&u),
+        )
+        .await
+        .unwrap();
     let reps = store.task_reports(&p.meta.id, 3, 2).await.unwrap();
-    assert_eq!(reps.iter().map(|r| (r.period.as_str(), r.status)).collect::<Vec<_>>(), [("2024", TaskStatus::Completed), ("2023", TaskStatus::InProgress)]);
+    assert_eq!(
+        reps.iter()
+            .map(|r| (r.period.as_str(), r.status))
+            .collect::<Vec<_>>(),
+        [
+            ("2024", TaskStatus::Completed),
+            ("2023", TaskStatus::InProgress)
+        ]
+    );
 }
 
 async fn login_attempts_counted(store: Store) {
     let since = now_text();
     for _ in 0..3 {
-        store.record_login_attempt("x", "10.0.0.1", false).await.unwrap();
+        store
+            .record_login_attempt("x", "10.0.0.1", false)
+            .await
+            .unwrap();
     }
-    store.record_login_attempt("x", "10.0.0.1", true).await.unwrap();
-    store.record_login_attempt("y", "10.0.0.2", false).await.unwrap();
-    assert_eq!(store.failed_logins_since("x", "10.0.0.9", &since).await.unwrap(), 3);
-    assert_eq!(store.failed_logins_since("z", "10.0.0.2", &since).await.unwrap(), 1);
-    assert_eq!(store.failed_logins_since("x", "10.0.0.1", &text_in(10)).await.unwrap(), 0);
+    store
+        .record_login_attempt("x", "10.0.0.1", true)
+        .await
+        .unwrap();
+    store
+        .record_login_attempt("y", "10.0.0.2", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .failed_logins_since("x", "10.0.0.9", &since)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store
+            .failed_logins_since("z", "10.0.0.2", &since)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .failed_logins_since("x", "10.0.0.1", &text_in(10))
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 async fn refusals_are_audited(store: Store) {
-    let e = AuditEntry::refused(&Actor { user_id: None, name: "公众".into(), peer: Some("1.2.3.4".into()) }, "indicator_value.record", "indicator:6".into(), "无权限");
+    let e = AuditEntry::refused(
+        &Actor {
+            user_id: None,
+            name: "公众".into(),
+            peer: Some("1.2.3.4".into()),
+        },
+        "indicator_value.record",
+        "indicator:6".into(),
+        "无权限",
+    );
     store.audit(&e).await.unwrap();
     let log = store.audit_log(None, 5).await.unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!((log[0].outcome.as_str(), log[0].detail.as_deref(), log[0].peer.as_deref()), ("refused", Some("无权限"), Some("1.2.3.4")));
+    assert_eq!(
+        (
+            log[0].outcome.as_str(),
+            log[0].detail.as_deref(),
+            log[0].peer.as_deref()
+        ),
+        ("refused", Some("无权限"), Some("1.2.3.4"))
+    );
 }

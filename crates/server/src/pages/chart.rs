@@ -48,9 +48,10 @@ pub fn indicator_chart(plan: &Plan, ind: &Indicator, series: &[(i64, f64)]) -> S
     let (mut lo, mut hi) = if ys.is_empty() {
         (0.0, 1.0)
     } else {
-        ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
-            (a.min(y), b.max(y))
-        })
+        ys.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
+                (a.min(y), b.max(y))
+            })
     };
     let span = (hi - lo).abs().max(hi.abs() * 0.05).max(1e-6);
     lo -= span * 0.15;
@@ -118,7 +119,11 @@ pub fn indicator_chart(plan: &Plan, ind: &Indicator, series: &[(i64, f64)]) -> S
             .iter()
             .map(|(yr, v)| format!("{:.1},{:.1}", x(*yr), y(*v)))
             .collect();
-        let _ = write!(s, r##"<polyline points="{}" class="series"/>"##, path.join(" "));
+        let _ = write!(
+            s,
+            r##"<polyline points="{}" class="series"/>"##,
+            path.join(" ")
+        );
         for (yr, v) in &pts {
             let _ = write!(
                 s,
@@ -145,7 +150,11 @@ mod tests {
     #[test]
     fn draws_targets_and_series() {
         let plan = qingshan_plan::xinzhou().unwrap();
-        let svg = indicator_chart(&plan, plan.indicator(6).unwrap(), &[(2021, 15.0), (2022, 15.6)]);
+        let svg = indicator_chart(
+            &plan,
+            plan.indicator(6).unwrap(),
+            &[(2021, 15.0), (2022, 15.6)],
+        );
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("class=\"target\"").count(), 2);
         assert_eq!(svg.matches("class=\"series-dot\"").count(), 2);
