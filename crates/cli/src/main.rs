@@ -1,6 +1,7 @@
 //! `qingshan`: the one binary. Serves the platform, and carries the command-line tools for the
 //! plan, accounts and the standards.
 
+mod air_cmd;
 mod plan_cmd;
 mod water_cmd;
 
@@ -66,6 +67,11 @@ enum Command {
     Migrate {
         #[command(flatten)]
         db: DbArg,
+    },
+    /// Air-quality standards (HJ 633, GB 3095, HJ 663).
+    Air {
+        #[command(subcommand)]
+        command: air_cmd::AirCommand,
     },
     /// Surface-water standards (GB 3838-2002).
     Water {
@@ -216,6 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("已应用 {n} 个迁移（{}）", store.backend());
             Ok(())
         }),
+        Command::Air { command } => air_cmd::run(command),
         Command::Water { command } => water_cmd::run(command),
     }
 }
