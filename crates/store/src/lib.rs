@@ -9,6 +9,7 @@
 mod macros;
 mod migrate;
 mod model;
+mod sources;
 
 use chrono::{SecondsFormat, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -20,6 +21,7 @@ use std::time::Duration;
 use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
+pub use sources::*;
 
 /// Errors of the storage layer, with stable kinds.
 #[derive(Debug, thiserror::Error)]

@@ -63,6 +63,8 @@ contract!(
     task_reports_revise,
     login_attempts_counted,
     refusals_are_audited,
+    registry_import_and_devices,
+    ingest_stores_once_and_archives_everything,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -404,5 +406,124 @@ async fn refusals_are_audited(store: Store) {
             log[0].peer.as_deref()
         ),
         ("refused", Some("无权限"), Some("1.2.3.4"))
+    );
+}
+
+const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
+9144030071526726XG,某热电有限公司,140902,DA001,1号锅炉,gas,MN0001,2017,strict,123456,60,P-001,2024-01-01,2028-12-31,a21026,35,1,6,120.5
+9144030071526726XG,某热电有限公司,140902,DA001,1号锅炉,gas,MN0001,2017,strict,123456,60,P-001,2024-01-01,2028-12-31,a21002,50,1,6,200
+91110000802100433B,某化工有限公司,140981,DW001,总排口,water,MN0002,2005,field,654321,300,,,,,,,,
+";
+
+async fn registry_import_and_devices(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    // Importing again updates in place.
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let devs = store.registered_devices().await.unwrap();
+    assert_eq!(
+        devs.iter()
+            .map(|d| (d.mn.as_str(), d.crc_policy.as_str(), d.interval_secs))
+            .collect::<Vec<_>>(),
+        [("MN0001", "strict", 60), ("MN0002", "field", 300)]
+    );
+    assert_eq!(
+        store.audit_log(Some("registry."), 10).await.unwrap().len(),
+        2
+    );
+}
+
+fn upload(mn: &str, qn: &str, dt: &str, rtd: &str) -> ReceivedFrame {
+    ReceivedFrame {
+        received_at: now_text(),
+        peer: "127.0.0.1:5000".into(),
+        bytes: format!("##frame {mn} {qn}").into_bytes(),
+        verdict: FrameVerdict::Upload,
+        mn: Some(mn.into()),
+        cn: Some("2011".into()),
+        error_kind: None,
+        message: None,
+        upload: Some(Upload {
+            mn: mn.into(),
+            cn: "2011".into(),
+            qn: qn.into(),
+            data_time: dt.into(),
+            pno: 0,
+            st: Some("31".into()),
+            flag: Some(5),
+            factors: vec![FactorValues {
+                factor: "a21026".into(),
+                rtd: Some(rtd.into()),
+                flag: Some("N".into()),
+                ..Default::default()
+            }],
+        }),
+    }
+}
+
+async fn ingest_stores_once_and_archives_everything(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let mut bad = upload("MN0001", "x", "y", "z");
+    bad.verdict = FrameVerdict::Rejected;
+    bad.upload = None;
+    bad.error_kind = Some("crc_mismatch".into());
+    let mut unknown = upload("MN9999", "20260101000000000", "20260101000000", "1");
+    unknown.verdict = FrameVerdict::Quarantined;
+    let batch = vec![
+        upload("MN0001", "20260101000000000", "20260101000000", "12.30"),
+        upload("MN0001", "20260101000000000", "20260101000000", "12.30"),
+        upload("MN0001", "20260101000030000", "20260101000030", "12.50"),
+        bad,
+        unknown,
+    ];
+    let out = store.ingest(&batch).await.unwrap();
+    assert_eq!(
+        out,
+        [
+            IngestOutcome::Stored,
+            IngestOutcome::Duplicate,
+            IngestOutcome::Stored,
+            IngestOutcome::Archived,
+            IngestOutcome::Archived
+        ]
+    );
+    // The same frame in a later batch is still a duplicate.
+    assert_eq!(
+        store.ingest(&batch[..1]).await.unwrap(),
+        [IngestOutcome::Duplicate]
+    );
+    let stats = store.ingest_stats().await.unwrap();
+    assert_eq!(
+        (stats.total, stats.by_cn["2011"], stats.by_device["MN0001"]),
+        (2, 2, 2)
+    );
+    let counts = store.archive_counts().await.unwrap();
+    assert_eq!(
+        (
+            counts["stored"],
+            counts["duplicate"],
+            counts["rejected"],
+            counts["quarantined"]
+        ),
+        (2, 2, 1, 1)
+    );
+    let q = store.quarantine().await.unwrap();
+    assert_eq!((q.len(), q[0].mn.as_str(), q[0].frames), (1, "MN9999", 1));
+    let m = store
+        .measurements(
+            "MN0001",
+            "2011",
+            "a21026",
+            "20260101000000",
+            "20260102000000",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        m.iter()
+            .map(|m| m.values.rtd.as_deref().unwrap())
+            .collect::<Vec<_>>(),
+        ["12.30", "12.50"]
     );
 }

@@ -1,0 +1,12 @@
+//! Pollution sources as data: enterprises with their 统一社会信用代码, outlets (排放口),
+//! monitoring devices (数采仪, known by MN) and permits (排污许可证) with per-factor limits;
+//! and the registry file that carries them. Pure: no I/O beyond the reader it is given.
+
+mod credit_code;
+mod registry;
+
+pub use credit_code::{CreditCodeError, check_credit_code};
+pub use registry::{
+    CrcPolicyName, Device, Enterprise, Limit, Outlet, OutletKind, Permit, REGISTRY_COLUMNS,
+    Registry, RegistryError, read_registry, write_registry,
+};

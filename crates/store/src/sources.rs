@@ -1,0 +1,346 @@
+//! Pollution sources in the store: the registry, the raw frame archive and uploaded data.
+
+use qingshan_sources::Registry;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::macros::BeginWrite;
+use crate::{Actor, AuditEntry, Result, Store, StoreError, now_text};
+
+/// A registered device as the gateway needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegisteredDevice {
+    /// MN.
+    pub mn: String,
+    /// Outlet row id.
+    pub outlet_id: i64,
+    /// "2005", "2017" or "2025".
+    pub protocol: String,
+    /// "strict" or "field".
+    pub crc_policy: String,
+    /// The PW it must send.
+    pub password: String,
+    /// Expected reporting interval, seconds.
+    pub interval_secs: i64,
+}
+
+/// What the gateway decided about a frame before storing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameVerdict {
+    /// A valid upload from a registered device: store its data.
+    Upload,
+    /// A valid frame from an unknown MN: keep it for staff to register.
+    Quarantined,
+    /// A valid frame with a wrong password or otherwise not accepted.
+    Refused,
+    /// Could not be decoded (CRC, length, syntax).
+    Rejected,
+    /// Bytes between frames.
+    Garbage,
+    /// A valid frame that carries no data to store (requests, replies, notifications).
+    Control,
+}
+
+/// One factor's values in an upload, as exact text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FactorValues {
+    /// 2017 factor code (2005 codes mapped).
+    pub factor: String,
+    /// Real-time value.
+    pub rtd: Option<String>,
+    /// Minimum.
+    pub min: Option<String>,
+    /// Mean.
+    pub avg: Option<String>,
+    /// Maximum.
+    pub max: Option<String>,
+    /// Cumulative amount.
+    pub cou: Option<String>,
+    /// Converted real-time value.
+    pub zs_rtd: Option<String>,
+    /// Converted mean.
+    pub zs_avg: Option<String>,
+    /// Data flag (N, F, M, …).
+    pub flag: Option<String>,
+    /// Extended flag.
+    pub eflag: Option<String>,
+    /// Other fields, `name=value;…`.
+    pub extra: Option<String>,
+}
+
+/// The data of an upload frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    /// MN.
+    pub mn: String,
+    /// CN.
+    pub cn: String,
+    /// QN (empty when the frame had none).
+    pub qn: String,
+    /// DataTime (empty when none).
+    pub data_time: String,
+    /// Segment number of a split packet (0 when not split).
+    pub pno: i64,
+    /// ST.
+    pub st: Option<String>,
+    /// Flag.
+    pub flag: Option<i64>,
+    /// Factors.
+    pub factors: Vec<FactorValues>,
+}
+
+/// A received frame to archive (and, for uploads, to store).
+#[derive(Debug, Clone)]
+pub struct ReceivedFrame {
+    /// When it arrived (stored form).
+    pub received_at: String,
+    /// Remote address.
+    pub peer: String,
+    /// The exact bytes.
+    pub bytes: Vec<u8>,
+    /// The gateway's verdict.
+    pub verdict: FrameVerdict,
+    /// MN, if readable.
+    pub mn: Option<String>,
+    /// CN, if readable.
+    pub cn: Option<String>,
+    /// Error kind (decode errors: crc_mismatch…; refusals: bad_password).
+    pub error_kind: Option<String>,
+    /// Human message.
+    pub message: Option<String>,
+    /// The data, for uploads.
+    pub upload: Option<Upload>,
+}
+
+/// What became of an archived frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Its data is stored (first time).
+    Stored,
+    /// Same MN, CN, QN, DataTime and segment as a stored upload: archived only.
+    Duplicate,
+    /// Archived with its verdict.
+    Archived,
+}
+
+/// Counts of stored uploads (each once).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestStats {
+    /// All stored uploads.
+    pub total: i64,
+    /// By CN.
+    pub by_cn: std::collections::BTreeMap<String, i64>,
+    /// By MN.
+    pub by_device: std::collections::BTreeMap<String, i64>,
+}
+
+/// A frame kept in quarantine, grouped by MN.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantinedDevice {
+    /// MN.
+    pub mn: String,
+    /// Frames received.
+    pub frames: i64,
+    /// First seen.
+    pub first_seen: String,
+    /// Last seen.
+    pub last_seen: String,
+    /// Last peer.
+    pub peer: String,
+}
+
+/// A stored measurement row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    /// DataTime.
+    pub data_time: String,
+    /// CN.
+    pub cn: String,
+    /// Values.
+    #[serde(flatten)]
+    pub values: FactorValues,
+}
+
+impl Store {
+    /// Imports a registry in one transaction: enterprises, outlets, devices, permits and limits
+    /// are added or updated by their natural keys. Audited.
+    pub async fn import_registry(&self, reg: &Registry, actor: &Actor) -> Result<()> {
+        let now = now_text();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for e in &reg.enterprises {
+                sqlx::query("INSERT INTO enterprises (credit_code, name, division_code, industry, address, longitude, latitude, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                             ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, division_code = excluded.division_code, industry = excluded.industry, \
+                             address = excluded.address, longitude = excluded.longitude, latitude = excluded.latitude")
+                    .bind(&e.credit_code).bind(&e.name).bind(&e.division_code).bind(&e.industry).bind(&e.address).bind(&e.longitude).bind(&e.latitude).bind(&now)
+                    .execute(&mut *tx).await?;
+            }
+            for o in &reg.outlets {
+                sqlx::query("INSERT INTO outlets (enterprise_id, code, name, kind) SELECT id, $2, $3, $4 FROM enterprises WHERE credit_code = $1 \
+                             ON CONFLICT (enterprise_id, code) DO UPDATE SET name = excluded.name, kind = excluded.kind")
+                    .bind(&o.credit_code).bind(&o.code).bind(&o.name).bind(o.kind.as_str()).execute(&mut *tx).await?;
+            }
+            for d in &reg.devices {
+                let r = sqlx::query("INSERT INTO devices (mn, outlet_id, protocol, crc_policy, password, interval_secs, created_at) \
+                             SELECT $1, o.id, $4, $5, $6, $7, $8 FROM outlets o JOIN enterprises e ON e.id = o.enterprise_id WHERE e.credit_code = $2 AND o.code = $3 \
+                             ON CONFLICT (mn) DO UPDATE SET outlet_id = excluded.outlet_id, protocol = excluded.protocol, crc_policy = excluded.crc_policy, \
+                             password = excluded.password, interval_secs = excluded.interval_secs")
+                    .bind(&d.mn).bind(&d.credit_code).bind(&d.outlet_code).bind(&d.protocol).bind(&d.crc_policy).bind(&d.password)
+                    .bind(i64::from(d.interval_secs)).bind(&now).execute(&mut *tx).await?;
+                if r.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("设备 {} 的排放口 {}/{}", d.mn, d.credit_code, d.outlet_code)));
+                }
+            }
+            for pm in &reg.permits {
+                sqlx::query("INSERT INTO permits (enterprise_id, permit_number, valid_from, valid_to) SELECT id, $2, $3, $4 FROM enterprises WHERE credit_code = $1 \
+                             ON CONFLICT (permit_number) DO UPDATE SET valid_from = excluded.valid_from, valid_to = excluded.valid_to")
+                    .bind(&pm.credit_code).bind(&pm.number).bind(&pm.valid_from).bind(&pm.valid_to).execute(&mut *tx).await?;
+            }
+            for l in &reg.limits {
+                sqlx::query("INSERT INTO permit_limits (permit_id, outlet_id, factor_code, hourly_limit, use_converted, reference_o2, annual_total_t) \
+                             SELECT pm.id, o.id, $4, $5, $6, $7, $8 FROM permits pm JOIN enterprises e ON e.id = pm.enterprise_id JOIN outlets o ON o.enterprise_id = e.id \
+                             WHERE pm.permit_number = $1 AND e.credit_code = $2 AND o.code = $3 \
+                             ON CONFLICT (permit_id, outlet_id, factor_code) DO UPDATE SET hourly_limit = excluded.hourly_limit, use_converted = excluded.use_converted, \
+                             reference_o2 = excluded.reference_o2, annual_total_t = excluded.annual_total_t")
+                    .bind(&l.permit_number).bind(&l.credit_code).bind(&l.outlet_code).bind(&l.factor_code).bind(&l.hourly_limit)
+                    .bind(l.use_converted).bind(&l.reference_o2).bind(&l.annual_total_t).execute(&mut *tx).await?;
+            }
+            let mut audit = AuditEntry::ok(actor, "registry.import", "registry".into());
+            audit.detail = Some(format!("企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}", reg.enterprises.len(), reg.outlets.len(), reg.devices.len(), reg.permits.len(), reg.limits.len()));
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every registered device.
+    pub async fn registered_devices(&self) -> Result<Vec<RegisteredDevice>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT mn, outlet_id, protocol, crc_policy, password, interval_secs FROM devices ORDER BY mn").fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(RegisteredDevice {
+                    mn: r.try_get("mn")?, outlet_id: r.try_get("outlet_id")?, protocol: r.try_get("protocol")?,
+                    crc_policy: r.try_get("crc_policy")?, password: r.try_get("password")?, interval_secs: r.try_get("interval_secs")?,
+                });
+            }
+            out
+        }))
+    }
+
+    /// Archives a batch of received frames and stores the data of uploads, all in one
+    /// transaction: when this returns `Ok`, every frame of the batch is durable. A repeated
+    /// upload (same MN, CN, QN, DataTime, segment) is archived as a duplicate, its data kept once.
+    pub async fn ingest(&self, frames: &[ReceivedFrame]) -> Result<Vec<IngestOutcome>> {
+        let mut outcomes = Vec::with_capacity(frames.len());
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for f in frames {
+                let verdict = match f.verdict {
+                    FrameVerdict::Upload => "stored",
+                    FrameVerdict::Quarantined => "quarantined",
+                    FrameVerdict::Refused => "refused",
+                    FrameVerdict::Rejected => "rejected",
+                    FrameVerdict::Garbage => "garbage",
+                    FrameVerdict::Control => "stored",
+                };
+                let raw_id: i64 = sqlx::query("INSERT INTO raw_frames (received_at, peer, mn, cn, bytes, verdict, error_kind, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+                    .bind(&f.received_at).bind(&f.peer).bind(&f.mn).bind(&f.cn).bind(&f.bytes).bind(verdict).bind(&f.error_kind).bind(&f.message)
+                    .fetch_one(&mut *tx).await?.try_get("id")?;
+                let Some(u) = f.upload.as_ref().filter(|_| f.verdict == FrameVerdict::Upload) else {
+                    outcomes.push(IngestOutcome::Archived);
+                    continue;
+                };
+                let inserted = sqlx::query("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at, raw_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                                            ON CONFLICT (mn, cn, qn, data_time, pno) DO NOTHING RETURNING id")
+                    .bind(&u.mn).bind(&u.cn).bind(&u.qn).bind(&u.data_time).bind(u.pno).bind(&u.st).bind(u.flag).bind(&f.received_at).bind(raw_id)
+                    .fetch_optional(&mut *tx).await?;
+                let Some(row) = inserted else {
+                    sqlx::query("UPDATE raw_frames SET verdict = 'duplicate' WHERE id = $1").bind(raw_id).execute(&mut *tx).await?;
+                    outcomes.push(IngestOutcome::Duplicate);
+                    continue;
+                };
+                let upload_id: i64 = row.try_get("id")?;
+                for m in &u.factors {
+                    sqlx::query("INSERT INTO measurements (upload_id, mn, cn, data_time, factor, rtd, min, avg, max, cou, zs_rtd, zs_avg, flag, eflag, extra) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+                        .bind(upload_id).bind(&u.mn).bind(&u.cn).bind(&u.data_time).bind(&m.factor).bind(&m.rtd).bind(&m.min).bind(&m.avg)
+                        .bind(&m.max).bind(&m.cou).bind(&m.zs_rtd).bind(&m.zs_avg).bind(&m.flag).bind(&m.eflag).bind(&m.extra)
+                        .execute(&mut *tx).await?;
+                }
+                outcomes.push(IngestOutcome::Stored);
+            }
+            tx.commit().await?;
+        });
+        Ok(outcomes)
+    }
+
+    /// Counts of stored uploads, each once.
+    pub async fn ingest_stats(&self) -> Result<IngestStats> {
+        let mut stats = IngestStats::default();
+        with_pool!(self, p => {
+            for r in sqlx::query("SELECT cn, COUNT(*) AS n FROM uploads GROUP BY cn").fetch_all(p).await? {
+                let n: i64 = r.try_get("n")?;
+                stats.total += n;
+                stats.by_cn.insert(r.try_get("cn")?, n);
+            }
+            for r in sqlx::query("SELECT mn, COUNT(*) AS n FROM uploads GROUP BY mn").fetch_all(p).await? {
+                stats.by_device.insert(r.try_get("mn")?, r.try_get("n")?);
+            }
+        });
+        Ok(stats)
+    }
+
+    /// Archived frames by verdict.
+    pub async fn archive_counts(&self) -> Result<std::collections::BTreeMap<String, i64>> {
+        let mut out = std::collections::BTreeMap::new();
+        with_pool!(self, p => {
+            for r in sqlx::query("SELECT verdict, COUNT(*) AS n FROM raw_frames GROUP BY verdict").fetch_all(p).await? {
+                out.insert(r.try_get("verdict")?, r.try_get("n")?);
+            }
+        });
+        Ok(out)
+    }
+
+    /// Unknown devices whose frames wait in quarantine.
+    pub async fn quarantine(&self) -> Result<Vec<QuarantinedDevice>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT mn, COUNT(*) AS n, MIN(received_at) AS first_seen, MAX(received_at) AS last_seen, MAX(peer) AS peer \
+                                    FROM raw_frames WHERE verdict = 'quarantined' AND mn IS NOT NULL GROUP BY mn ORDER BY mn").fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(QuarantinedDevice { mn: r.try_get("mn")?, frames: r.try_get("n")?, first_seen: r.try_get("first_seen")?, last_seen: r.try_get("last_seen")?, peer: r.try_get("peer")? });
+            }
+            out
+        }))
+    }
+
+    /// A device's stored values of one factor and CN, within `[from, to)` DataTimes (YYYYMMDDhhmmss).
+    pub async fn measurements(
+        &self,
+        mn: &str,
+        cn: &str,
+        factor: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Measurement>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT cn, data_time, factor, rtd, min, avg, max, cou, zs_rtd, zs_avg, flag, eflag, extra FROM measurements \
+                                    WHERE mn = $1 AND cn = $2 AND factor = $3 AND data_time >= $4 AND data_time < $5 ORDER BY data_time")
+                .bind(mn).bind(cn).bind(factor).bind(from).bind(to).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(Measurement {
+                    data_time: r.try_get("data_time")?, cn: r.try_get("cn")?,
+                    values: FactorValues {
+                        factor: r.try_get("factor")?, rtd: r.try_get("rtd")?, min: r.try_get("min")?, avg: r.try_get("avg")?, max: r.try_get("max")?,
+                        cou: r.try_get("cou")?, zs_rtd: r.try_get("zs_rtd")?, zs_avg: r.try_get("zs_avg")?, flag: r.try_get("flag")?,
+                        eflag: r.try_get("eflag")?, extra: r.try_get("extra")?,
+                    },
+                });
+            }
+            out
+        }))
+    }
+}
