@@ -50,6 +50,19 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long)]
         secure_cookies: bool,
+        /// Address of the HJ 212 gateway (device connections); `off` disables it.
+        #[arg(long, env = "QINGSHAN_HJ212_ADDR", default_value = "127.0.0.1:9212")]
+        hj212_addr: String,
+    },
+    /// Pollution-source registry: enterprises, outlets, devices, permits.
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
+    /// What the gateway has stored.
+    Ingest {
+        #[command(subcommand)]
+        command: IngestCommand,
     },
     /// Plan commands: show, list and check.
     Plan {
@@ -77,6 +90,36 @@ enum Command {
     Water {
         #[command(subcommand)]
         command: water_cmd::WaterCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// Import a registry CSV (all or nothing; errors name row and column).
+    Import {
+        /// The registry CSV; `-` reads standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Print the registry CSV template (the header row).
+    Template,
+    /// Frames from unknown devices waiting to be registered.
+    Quarantine {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum IngestCommand {
+    /// Stored upload frames (each counted once), by CN and by device.
+    Stats {
+        #[command(flatten)]
+        db: DbArg,
+        /// Print one JSON object: {"total": N, "by_cn": {…}, "by_device": {…}}.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -176,12 +219,7 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve {
-            addr,
-            db,
-            plan,
-            secure_cookies,
-        } => {
+        Command::Serve { addr, db, plan, secure_cookies, hj212_addr } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
@@ -189,25 +227,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if store.users().await?.is_empty() {
                     tracing::warn!("尚无账号：用 `qingshan user add --role admin …` 创建管理员");
                 }
-                let config = qingshan_server::ServerConfig {
-                    secure_cookies,
-                    ..Default::default()
+                let config = qingshan_server::ServerConfig { secure_cookies, ..Default::default() };
+                let state = qingshan_server::AppState { store: store.clone(), plan, config: std::sync::Arc::new(config) };
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                tokio::spawn(async move {
+                    shutdown_signal().await;
+                    let _ = stop_tx.send(true);
+                });
+                let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                    let _ = rx.wait_for(|s| *s).await;
                 };
-                let state = qingshan_server::AppState {
-                    store,
-                    plan,
-                    config: std::sync::Arc::new(config),
+                let gateway = async {
+                    if hj212_addr == "off" {
+                        return Ok(());
+                    }
+                    let cfg = qingshan_server::gateway::GatewayConfig::default();
+                    qingshan_server::gateway::bind_and_run(store.clone(), &hj212_addr, cfg, |a| {
+                        tracing::info!("HJ 212 网关已启动：{a}");
+                        println!("hj212 gateway on {a}");
+                    }, stopped(stop_rx.clone()))
+                    .await
+                    .map_err(anyhow::Error::from)
                 };
-                qingshan_server::serve(
-                    state,
-                    &addr,
-                    |a| {
+                let web = async {
+                    qingshan_server::serve(state, &addr, |a| {
                         tracing::info!("青山已启动：http://{a}/");
                         println!("listening on http://{a}/");
-                    },
-                    shutdown_signal(),
-                )
-                .await?;
+                    }, stopped(stop_rx.clone()))
+                    .await
+                    .map_err(anyhow::Error::from)
+                };
+                tokio::try_join!(web, gateway)?;
                 Ok(())
             })
         }
@@ -216,6 +266,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             plan_cmd::run(command, &plan)
         }
         Command::User { command } => user(command),
+        Command::Sources { command } => sources(command),
+        Command::Ingest { command: IngestCommand::Stats { db, json } } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            store.migrate().await?;
+            let stats = store.ingest_stats().await?;
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                println!("已存储上传帧 {} 条", stats.total);
+                for (cn, n) in &stats.by_cn {
+                    println!("  CN={cn}\t{n}");
+                }
+                println!("设备 {} 台", stats.by_device.len());
+            }
+            Ok(())
+        }),
         Command::Migrate { db } => runtime()?.block_on(async move {
             let store = Store::connect(&db.db).await?;
             let n = store.migrate().await?;
@@ -224,6 +290,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }),
         Command::Air { command } => air_cmd::run(command),
         Command::Water { command } => water_cmd::run(command),
+    }
+}
+
+fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
+    match cmd {
+        SourcesCommand::Template => {
+            println!("{}", qingshan_sources::REGISTRY_COLUMNS.join(","));
+            Ok(())
+        }
+        SourcesCommand::Import { file, db } => {
+            let reg = if file.as_os_str() == "-" {
+                qingshan_sources::read_registry(std::io::stdin().lock())
+            } else {
+                let f = std::fs::File::open(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+                qingshan_sources::read_registry(std::io::BufReader::new(f))
+            }
+            .with_context(|| format!("{}", file.display()))?;
+            runtime()?.block_on(async move {
+                let store = Store::connect(&db.db).await?;
+                store.migrate().await?;
+                store.import_registry(&reg, &Actor::cli()).await?;
+                println!(
+                    "已导入：企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}",
+                    reg.enterprises.len(), reg.outlets.len(), reg.devices.len(), reg.permits.len(), reg.limits.len()
+                );
+                Ok(())
+            })
+        }
+        SourcesCommand::Quarantine { db } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            store.migrate().await?;
+            for q in store.quarantine().await? {
+                println!("{}\t{} 帧\t{} — {}\t{}", q.mn, q.frames, q.first_seen, q.last_seen, q.peer);
+            }
+            Ok(())
+        }),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 mod error;
+pub mod gateway;
 mod openapi;
 pub mod pages;
 mod templates;
