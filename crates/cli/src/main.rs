@@ -3,6 +3,7 @@
 
 mod air_cmd;
 mod plan_cmd;
+mod progress_cmd;
 mod water_cmd;
 
 use std::path::PathBuf;
@@ -261,6 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::Plan { command: plan_cmd::PlanCommand::Progress(args), .. } => progress_cmd::run(args),
         Command::Plan { command, plan } => {
             let (plan, _) = plan_cmd::load_for(&command, &plan)?;
             plan_cmd::run(command, &plan)

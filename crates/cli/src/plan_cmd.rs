@@ -42,6 +42,9 @@ pub enum PlanCommand {
         /// The plan file.
         file: PathBuf,
     },
+    /// Progress status per row of a CSV (id,direction,base_year,base_value,target_year,
+    /// target_value,current_year,current_value → id,ratio,status).
+    Progress(crate::progress_cmd::ProgressArgs),
 }
 
 /// The plan a command works on (for `check`, the file it checks).
@@ -206,6 +209,7 @@ pub fn run(cmd: PlanCommand, plan: &Plan) -> anyhow::Result<()> {
                 }
             }
         }
+        PlanCommand::Progress(args) => crate::progress_cmd::run(args)?,
         PlanCommand::Check { file } => {
             writeln!(
                 out,

@@ -7,6 +7,7 @@
 mod decimal;
 mod load;
 mod model;
+pub mod progress;
 
 pub use decimal::{Decimal, DecimalError};
 pub use load::{PlanError, PlanErrorKind};

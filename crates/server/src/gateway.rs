@@ -237,7 +237,8 @@ async fn connection(inner: &Inner, mut stream: TcpStream, peer: SocketAddr, mut 
     let _ = stream.set_nodelay(true);
     let peer_text = peer.to_string();
     let mut dec = StreamDecoder::with_max_len(CrcPolicy::Field, inner.config.max_frame_len);
-    let mut buf = vec![0u8; 8192];
+    // Small: frames are 300–1000 bytes, and an idle connection should cost little.
+    let mut buf = vec![0u8; 2048];
     let mut partial_since: Option<Instant> = None;
     loop {
         // While a frame is half received, the frame deadline applies, not the idle timeout.

@@ -7,6 +7,7 @@ mod error;
 pub mod gateway;
 mod openapi;
 pub mod pages;
+pub mod simulator;
 mod templates;
 pub mod views;
 

@@ -5,7 +5,7 @@
 mod credit_code;
 mod registry;
 
-pub use credit_code::{CreditCodeError, check_credit_code};
+pub use credit_code::{CreditCodeError, check_credit_code, credit_code_check_char};
 pub use registry::{
     CrcPolicyName, Device, Enterprise, Limit, Outlet, OutletKind, Permit, REGISTRY_COLUMNS,
     Registry, RegistryError, read_registry, write_registry,

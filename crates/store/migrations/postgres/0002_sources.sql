@@ -1,5 +1,5 @@
 -- Pollution sources: registry (enterprises, outlets, devices, permits), the raw frame archive,
--- and the uploaded data.
+-- and the uploaded data. An upload's evidence is the raw frame with the same MN, CN, QN and DataTime.
 CREATE TABLE enterprises (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     credit_code TEXT NOT NULL UNIQUE,
@@ -51,6 +51,8 @@ CREATE TABLE raw_frames (
     peer TEXT NOT NULL,
     mn TEXT,
     cn TEXT,
+    qn TEXT,
+    data_time TEXT,
     bytes BYTEA NOT NULL,
     verdict TEXT NOT NULL CHECK (verdict IN ('stored', 'duplicate', 'quarantined', 'refused', 'rejected', 'garbage')),
     error_kind TEXT,
@@ -68,7 +70,6 @@ CREATE TABLE uploads (
     st TEXT,
     flag BIGINT,
     received_at TEXT NOT NULL,
-    raw_id BIGINT NOT NULL REFERENCES raw_frames(id),
     UNIQUE (mn, cn, qn, data_time, pno)
 );
 CREATE INDEX uploads_mn_time ON uploads (mn, cn, data_time);
