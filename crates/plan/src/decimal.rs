@@ -8,7 +8,10 @@ use std::str::FromStr;
 ///
 /// Plan figures are compared and reported as the document writes them; a float would turn
 /// "71.60" into 71.6 and 0.620607 into something else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Equality is by value ("71.60" == "71.6"), consistent with the ordering; the written scale is
+/// kept only for display.
+#[derive(Debug, Clone, Copy)]
 pub struct Decimal {
     mantissa: i128,
     scale: u32,
@@ -106,6 +109,32 @@ impl fmt::Display for Decimal {
     }
 }
 
+impl Decimal {
+    /// The value with trailing zeros dropped: equal values give equal pairs.
+    fn normalized(&self) -> (i128, u32) {
+        let (mut m, mut s) = (self.mantissa, self.scale);
+        while s > 0 && m % 10 == 0 {
+            m /= 10;
+            s -= 1;
+        }
+        (m, s)
+    }
+}
+
+impl PartialEq for Decimal {
+    fn eq(&self, other: &Self) -> bool {
+        self.normalized() == other.normalized()
+    }
+}
+
+impl Eq for Decimal {}
+
+impl std::hash::Hash for Decimal {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.normalized().hash(state);
+    }
+}
+
 impl PartialOrd for Decimal {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -146,6 +175,8 @@ mod tests {
         let a: Decimal = "71.60".parse().unwrap();
         let b: Decimal = "71.6".parse().unwrap();
         assert_eq!(a.cmp(&b), Ordering::Equal);
+        assert_eq!(a, b);
+        assert_ne!(a, "71.61".parse().unwrap());
         assert!("0.1".parse::<Decimal>().unwrap() < "0.10000000001".parse().unwrap());
     }
 

@@ -9,6 +9,7 @@
 mod macros;
 mod migrate;
 mod model;
+mod alarms;
 mod sources;
 
 use chrono::{SecondsFormat, Utc};
@@ -21,6 +22,7 @@ use std::time::Duration;
 use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
+pub use alarms::*;
 pub use sources::*;
 
 /// Errors of the storage layer, with stable kinds.

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_sources.sql"),
         postgres: include_str!("../migrations/postgres/0002_sources.sql"),
     },
+    Migration {
+        version: 3,
+        name: "alarms",
+        sqlite: include_str!("../migrations/sqlite/0003_alarms.sql"),
+        postgres: include_str!("../migrations/postgres/0003_alarms.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {

@@ -43,7 +43,7 @@ pub enum FrameVerdict {
 }
 
 /// One factor's values in an upload, as exact text.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FactorValues {
     /// 2017 factor code (2005 codes mapped).
     pub factor: String,
@@ -163,9 +163,8 @@ pub struct Measurement {
 }
 
 /// Rows per multi-row statement, under SQLite's 32766 bound parameters.
-const UPLOAD_CHUNK: usize = 4000;
+const UPLOAD_CHUNK: usize = 3000;
 const RAW_CHUNK: usize = 3000;
-const MEASUREMENT_CHUNK: usize = 2000;
 
 impl Store {
     /// Imports a registry in one transaction: enterprises, outlets, devices, permits and limits
@@ -238,7 +237,7 @@ impl Store {
     /// transaction: when this returns `Ok`, every frame of the batch is durable. A repeated
     /// upload (same MN, CN, QN, DataTime, segment) is archived as a duplicate, its data kept once.
     ///
-    /// Multi-row statements keep the cost per frame low: three statements per batch (per chunk)
+    /// Multi-row statements keep the cost per frame low: two statements per batch (per chunk)
     /// instead of several per frame.
     pub async fn ingest(&self, frames: &[ReceivedFrame]) -> Result<Vec<IngestOutcome>> {
         type Key = (String, String, String, String, i64);
@@ -252,10 +251,11 @@ impl Store {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             for chunk in uploads.chunks(UPLOAD_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at) ");
-                qb.push_values(chunk, |mut b, (u, received_at)| {
+                let factors: Vec<String> = chunk.iter().map(|(u, _)| serde_json::to_string(&u.factors).unwrap_or_else(|_| "[]".into())).collect();
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at, factors) ");
+                qb.push_values(chunk.iter().zip(factors), |mut b, ((u, received_at), f)| {
                     b.push_bind(&u.mn).push_bind(&u.cn).push_bind(&u.qn).push_bind(&u.data_time).push_bind(u.pno)
-                        .push_bind(&u.st).push_bind(u.flag).push_bind(*received_at);
+                        .push_bind(&u.st).push_bind(u.flag).push_bind(*received_at).push_bind(f);
                 });
                 qb.push(" ON CONFLICT (mn, cn, qn, data_time, pno) DO NOTHING RETURNING id, mn, cn, qn, data_time, pno");
                 for r in qb.build().fetch_all(&mut *tx).await? {
@@ -264,16 +264,12 @@ impl Store {
                 }
             }
             // The first frame of the batch with a newly inserted key stored it; any other is a duplicate.
-            let mut stored: Vec<(i64, &Upload)> = Vec::new();
             for f in frames {
                 let outcome = match (f.verdict, &f.upload) {
                     (FrameVerdict::Upload, Some(u)) => {
                         let key: Key = (u.mn.clone(), u.cn.clone(), u.qn.clone(), u.data_time.clone(), u.pno);
                         match new_ids.remove(&key) {
-                            Some(id) => {
-                                stored.push((id, u));
-                                IngestOutcome::Stored
-                            }
+                            Some(_) => IngestOutcome::Stored,
                             None => IngestOutcome::Duplicate,
                         }
                     }
@@ -296,16 +292,6 @@ impl Store {
                     let (qn, dt) = match &f.upload { Some(u) => (Some(u.qn.as_str()), Some(u.data_time.as_str())), None => (None, None) };
                     b.push_bind(&f.received_at).push_bind(&f.peer).push_bind(&f.mn).push_bind(&f.cn).push_bind(qn).push_bind(dt)
                         .push_bind(&f.bytes).push_bind(verdict).push_bind(&f.error_kind).push_bind(&f.message);
-                });
-                qb.build().execute(&mut *tx).await?;
-            }
-            let measurements: Vec<(i64, &Upload, &FactorValues)> = stored.iter().flat_map(|(id, u)| u.factors.iter().map(move |m| (*id, *u, m))).collect();
-            for chunk in measurements.chunks(MEASUREMENT_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new("INSERT INTO measurements (upload_id, mn, cn, data_time, factor, rtd, min, avg, max, cou, zs_rtd, zs_avg, flag, eflag, extra) ");
-                qb.push_values(chunk, |mut b, (id, u, m)| {
-                    b.push_bind(*id).push_bind(&u.mn).push_bind(&u.cn).push_bind(&u.data_time).push_bind(&m.factor).push_bind(&m.rtd)
-                        .push_bind(&m.min).push_bind(&m.avg).push_bind(&m.max).push_bind(&m.cou).push_bind(&m.zs_rtd).push_bind(&m.zs_avg)
-                        .push_bind(&m.flag).push_bind(&m.eflag).push_bind(&m.extra);
                 });
                 qb.build().execute(&mut *tx).await?;
             }
@@ -367,28 +353,17 @@ impl Store {
     }
 
     /// A device's stored values of one factor and CN, within `[from, to)` DataTimes (YYYYMMDDhhmmss).
-    pub async fn measurements(
-        &self,
-        mn: &str,
-        cn: &str,
-        factor: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<Measurement>> {
+    pub async fn measurements(&self, mn: &str, cn: &str, factor: &str, from: &str, to: &str) -> Result<Vec<Measurement>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT cn, data_time, factor, rtd, min, avg, max, cou, zs_rtd, zs_avg, flag, eflag, extra FROM measurements \
-                                    WHERE mn = $1 AND cn = $2 AND factor = $3 AND data_time >= $4 AND data_time < $5 ORDER BY data_time")
-                .bind(mn).bind(cn).bind(factor).bind(from).bind(to).fetch_all(p).await?;
+            let rows = sqlx::query("SELECT cn, data_time, factors FROM uploads WHERE mn = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time, pno")
+                .bind(mn).bind(cn).bind(from).bind(to).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push(Measurement {
-                    data_time: r.try_get("data_time")?, cn: r.try_get("cn")?,
-                    values: FactorValues {
-                        factor: r.try_get("factor")?, rtd: r.try_get("rtd")?, min: r.try_get("min")?, avg: r.try_get("avg")?, max: r.try_get("max")?,
-                        cou: r.try_get("cou")?, zs_rtd: r.try_get("zs_rtd")?, zs_avg: r.try_get("zs_avg")?, flag: r.try_get("flag")?,
-                        eflag: r.try_get("eflag")?, extra: r.try_get("extra")?,
-                    },
-                });
+                let json: String = r.try_get("factors")?;
+                let factors: Vec<FactorValues> = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("uploads.factors: {e}")))?;
+                if let Some(values) = factors.into_iter().find(|f| f.factor == factor) {
+                    out.push(Measurement { data_time: r.try_get("data_time")?, cn: r.try_get("cn")?, values });
+                }
             }
             out
         }))

@@ -70,24 +70,9 @@ CREATE TABLE uploads (
     st TEXT,
     flag BIGINT,
     received_at TEXT NOT NULL,
+    -- The factors' values as a JSON array of {factor, rtd, min, avg, max, cou, zs_rtd, zs_avg, flag, eflag, extra},
+    -- exact text: one row per upload keeps ingest cheap; series are read per device and CN.
+    factors TEXT NOT NULL,
     UNIQUE (mn, cn, qn, data_time, pno)
 );
 CREATE INDEX uploads_mn_time ON uploads (mn, cn, data_time);
-CREATE TABLE measurements (
-    upload_id BIGINT NOT NULL REFERENCES uploads(id),
-    mn TEXT NOT NULL,
-    cn TEXT NOT NULL,
-    data_time TEXT NOT NULL,
-    factor TEXT NOT NULL,
-    rtd TEXT,
-    min TEXT,
-    avg TEXT,
-    max TEXT,
-    cou TEXT,
-    zs_rtd TEXT,
-    zs_avg TEXT,
-    flag TEXT,
-    eflag TEXT,
-    extra TEXT
-);
-CREATE INDEX measurements_series ON measurements (mn, cn, factor, data_time);

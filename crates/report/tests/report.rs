@@ -1,0 +1,526 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The annual report built from a synthetic 2021–2024 dataset on Xinzhou's plan, rendered in
+//! every format and read back.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::Command;
+
+use qingshan_plan::progress::{Rule, Status};
+use qingshan_plan::{Plan, xinzhou};
+use qingshan_report::{
+    AssignedTarget, Inputs, ManualJudgement, ReportData, ReportErrorKind, TaskReportInput,
+    TaskState, ValueInput, find_cjk_font, render_html, render_pdf, render_xlsx,
+};
+
+const CITY: &str = "140900";
+const WUTAI: &str = "140922";
+const YUANPING: &str = "140981";
+
+fn v(indicator: u32, year: i32, division: &str, value: &str) -> ValueInput {
+    ValueInput {
+        indicator,
+        year,
+        division: division.to_string(),
+        value: value.to_string(),
+    }
+}
+
+fn task(
+    area: u32,
+    number: u32,
+    period: &str,
+    status: TaskState,
+    narrative: &str,
+) -> TaskReportInput {
+    TaskReportInput {
+        area,
+        number,
+        period: period.to_string(),
+        status,
+        narrative: narrative.to_string(),
+    }
+}
+
+fn inputs() -> Inputs {
+    let mut values = Vec::new();
+    let series: [(u32, [&str; 4]); 7] = [
+        // 生态保护红线面积, held.
+        (1, ["0.620607", "0.620607", "0.620607", "0.620607"]),
+        // 能耗降低, cumulative since 2020.
+        (3, ["3.1", "6.0", "9.0", "11.2"]),
+        // 森林覆盖率.
+        (6, ["14.6", "15.1", "15.5", "15.9"]),
+        // 水土保持率.
+        (7, ["60.0", "60.4", "60.7", "61.0"]),
+        // PM2.5, assigned by the province.
+        (12, ["42", "40", "39", "37"]),
+        // 城镇生活污水集中收集率, falling.
+        (17, ["47.0", "46.5", "46.0", "45.8"]),
+        // 农村生活污水治理率.
+        (21, ["8", "11", "14", "17"]),
+    ];
+    for (n, vals) in series {
+        for (k, val) in vals.iter().enumerate() {
+            values.push(v(n, 2021 + k as i32, CITY, val));
+        }
+    }
+    // A value after the report year must not show.
+    values.push(v(6, 2025, CITY, "99"));
+    // A revision: the later entry for the same year wins.
+    values.push(v(7, 2024, CITY, "61.5"));
+    values.extend([
+        v(6, 2020, WUTAI, "20.1"),
+        v(6, 2022, WUTAI, "20.5"),
+        v(6, 2024, WUTAI, "21.4"),
+        v(17, 2021, YUANPING, "40"),
+        v(17, 2024, YUANPING, "38"),
+    ]);
+    Inputs {
+        values,
+        assigned: vec![AssignedTarget {
+            indicator: 12,
+            year: 2024,
+            division: CITY.to_string(),
+            value: "38".to_string(),
+        }],
+        judgements: vec![ManualJudgement {
+            indicator: 16,
+            division: CITY.to_string(),
+            met: true,
+            justification: "重点建设用地均完成土壤污染状况调查，安全利用率100%".to_string(),
+        }],
+        task_reports: vec![
+            task(
+                1,
+                1,
+                "2024Q2",
+                TaskState::InProgress,
+                "完成国土空间总体规划报批",
+            ),
+            task(
+                1,
+                1,
+                "2024",
+                TaskState::Completed,
+                "国土空间总体规划获批实施",
+            ),
+            task(
+                3,
+                2,
+                "2024",
+                TaskState::Lagging,
+                "汾河流域2个断面水质<Ⅲ类，整治滞后",
+            ),
+            task(2, 1, "2023", TaskState::NotStarted, "尚未启动"),
+            task(4, 1, "2025Q1", TaskState::Completed, "下一年度的报告"),
+        ],
+        ..Inputs::default()
+    }
+}
+
+fn plan() -> Plan {
+    xinzhou().unwrap()
+}
+
+fn data() -> ReportData {
+    ReportData::build(&plan(), 2024, &inputs()).unwrap()
+}
+
+#[test]
+fn statuses_follow_the_progress_methods() {
+    let d = data();
+    let status = |n: u32| {
+        d.indicators
+            .iter()
+            .find(|i| i.number == n)
+            .unwrap()
+            .assessment
+            .clone()
+    };
+    assert_eq!(status(1).status, Status::TargetAchieved);
+    let pm = status(12);
+    assert_eq!(
+        (pm.status, pm.rule),
+        (Status::TargetAchieved, Rule::FinalAchieved)
+    );
+    assert!(d.indicators[11].reasoning.contains("省级下达"));
+    assert_eq!(status(16).status, Status::Manual);
+    assert_eq!(status(17).status, Status::Deterioration);
+    // Nothing was reported for 9 (湿地保护率): no data, which the score charges for.
+    assert_eq!(
+        (status(9).status, status(9).rule),
+        (Status::NotAvailable, Rule::NoData)
+    );
+    // The 2025 value is outside a 2024 report.
+    let forest = &d.indicators[5];
+    assert_eq!(forest.series.last().unwrap().year, 2024);
+    assert_eq!(forest.assessment.current.unwrap().value.to_string(), "15.9");
+    // The revised 2024 value of 7 is the one judged.
+    assert_eq!(status(7).current.unwrap().value.to_string(), "61.5");
+    // Outlook anchored at the baseline: five points 2020–2024.
+    let o = forest.outlook.as_ref().unwrap();
+    assert_eq!((o.points, o.years, o.target_year), (5, (2020, 2024), 2025));
+}
+
+#[test]
+fn roll_ups_add_up() {
+    let d = data();
+    assert_eq!(d.summary.total, 24);
+    assert_eq!(d.by_unit.iter().map(|g| g.counts.total).sum::<usize>(), 24);
+    assert_eq!(
+        d.by_category.iter().map(|g| g.counts.total).sum::<usize>(),
+        24
+    );
+    let city = d.by_division.iter().find(|g| g.key == CITY).unwrap();
+    assert_eq!(city.counts, d.summary);
+    // Counties are judged only on what they reported.
+    let wutai = d.by_division.iter().find(|g| g.key == WUTAI).unwrap();
+    assert_eq!(wutai.counts.total, 1);
+    let yuanping = d.by_division.iter().find(|g| g.key == YUANPING).unwrap();
+    assert_eq!(yuanping.counts.total, 1);
+    assert_eq!(d.division_assessments.len(), 2);
+    // 五台县's own 2020 value is its baseline, not the city's 14.21.
+    let w = d
+        .division_assessments
+        .iter()
+        .find(|a| a.division == WUTAI)
+        .unwrap();
+    assert_eq!(w.assessment.base.unwrap().value.to_string(), "20.1");
+    assert!(!w.assessment.base_substituted);
+    // 原平市 has no 2020 value: its first report stands in, and says so.
+    let y = d
+        .division_assessments
+        .iter()
+        .find(|a| a.division == YUANPING)
+        .unwrap();
+    assert!(y.assessment.base_substituted);
+    assert_eq!(y.assessment.status, Status::Deterioration);
+    let ys = d
+        .division_scores
+        .iter()
+        .find(|s| s.key == YUANPING)
+        .unwrap();
+    assert_eq!(ys.score.to_string(), "94");
+    // Every unit owning an indicator has a score, and scores match the counts.
+    assert_eq!(d.unit_scores.len(), d.by_unit.len());
+    for s in &d.unit_scores {
+        let g = d.by_unit.iter().find(|g| g.key == s.key).unwrap();
+        assert_eq!(s.indicators, g.counts.total, "{}", s.key);
+    }
+}
+
+#[test]
+fn tasks_take_the_latest_report_up_to_the_year() {
+    let d = data();
+    let find = |code: &str| {
+        d.areas
+            .iter()
+            .flat_map(|a| a.tasks.iter())
+            .find(|t| t.code == code)
+            .unwrap()
+    };
+    assert_eq!(find("1-1").status, Some(TaskState::Completed));
+    assert_eq!(find("1-1").period.as_deref(), Some("2024"));
+    assert_eq!(find("3-2").status, Some(TaskState::Lagging));
+    assert_eq!(find("2-1").status, Some(TaskState::NotStarted));
+    assert_eq!(find("4-1").status, None);
+    let t = &d.task_summary;
+    assert_eq!(t.total, plan().tasks().count());
+    assert_eq!(
+        (t.completed, t.lagging, t.not_started, t.in_progress),
+        (1, 1, 1, 0)
+    );
+    assert_eq!(t.unreported, t.total - 3);
+}
+
+#[test]
+fn bad_inputs_are_refused_with_an_input_error() {
+    let p = plan();
+    let mut i = inputs();
+    i.values.push(v(6, 2023, CITY, "15,5"));
+    let e = ReportData::build(&p, 2024, &i).unwrap_err();
+    assert_eq!(e.kind(), ReportErrorKind::Input);
+    assert!(e.to_string().contains("15,5"), "{e}");
+
+    let mut i = inputs();
+    i.values.push(v(6, 2023, "999999", "1"));
+    assert!(
+        ReportData::build(&p, 2024, &i)
+            .unwrap_err()
+            .to_string()
+            .contains("999999")
+    );
+
+    let mut i = inputs();
+    i.values.push(v(99, 2023, CITY, "1"));
+    assert_eq!(
+        ReportData::build(&p, 2024, &i).unwrap_err().kind().code(),
+        "input"
+    );
+
+    let mut i = inputs();
+    i.task_reports
+        .push(task(1, 1, "2024H1", TaskState::Completed, ""));
+    assert!(
+        ReportData::build(&p, 2024, &i)
+            .unwrap_err()
+            .to_string()
+            .contains("2024H1")
+    );
+
+    let mut i = inputs();
+    i.task_reports
+        .push(task(9, 9, "2024", TaskState::Completed, ""));
+    assert!(ReportData::build(&p, 2024, &i).is_err());
+}
+
+#[test]
+fn report_data_serialises() {
+    let json = serde_json::to_value(data()).unwrap();
+    assert_eq!(json["year"], 2024);
+    assert_eq!(json["indicators"].as_array().unwrap().len(), 24);
+    assert_eq!(
+        json["indicators"][11]["assessment"]["status"],
+        "target_achieved"
+    );
+    assert_eq!(json["summary"]["total"], 24);
+}
+
+#[test]
+fn html_golden() {
+    let html = render_html(&data());
+    insta::assert_snapshot!("report_2024_html", html);
+}
+
+#[test]
+fn html_is_escaped_self_contained_and_complete() {
+    let mut i = inputs();
+    i.task_reports.push(task(
+        5,
+        1,
+        "2024",
+        TaskState::InProgress,
+        "<script>alert('x')</script> & \"引号\"",
+    ));
+    let d = ReportData::build(&plan(), 2024, &i).unwrap();
+    let html = render_html(&d);
+    assert!(!html.contains("<script>"));
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;引号&quot;")
+    );
+    assert!(html.contains("汾河流域2个断面水质&lt;Ⅲ类"));
+    for forbidden in ["http://", "https://"] {
+        // The only URL allowed is the SVG namespace, which is not fetched.
+        let n = html.matches(forbidden).count();
+        let ns = html.matches("http://www.w3.org/2000/svg").count();
+        assert_eq!(
+            n - if forbidden == "http://" { ns } else { 0 },
+            0,
+            "{forbidden}"
+        );
+    }
+    for section in [
+        "总体情况",
+        "指标评估",
+        "任务进展",
+        "责任单位",
+        "县（市、区）",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    assert_eq!(html.matches("<svg ").count(), 24);
+    assert_eq!(html.matches("<polyline ").count(), 7);
+}
+
+fn unzip(bytes: &[u8]) -> zip::ZipArchive<std::io::Cursor<&[u8]>> {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap()
+}
+
+fn entry(z: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str) -> String {
+    let mut s = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+#[test]
+fn xlsx_has_four_sheets_with_the_right_rows() {
+    let d = data();
+    let bytes = render_xlsx(&d).unwrap();
+    std::fs::write(out_dir().join("report-2024.xlsx"), &bytes).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    let mut z = unzip(&bytes);
+    let wb = entry(&mut z, "xl/workbook.xml");
+    let names: Vec<&str> = wb
+        .split("<sheet ")
+        .skip(1)
+        .map(|s| {
+            s.split("name=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(names, ["指标", "任务", "责任单位", "县市区"]);
+    let rows = |z: &mut zip::ZipArchive<_>, n: usize| {
+        entry(z, &format!("xl/worksheets/sheet{n}.xml"))
+            .matches("<row ")
+            .count()
+    };
+    assert_eq!(rows(&mut z, 1), 1 + 24);
+    assert_eq!(rows(&mut z, 2), 1 + plan().tasks().count());
+    assert_eq!(rows(&mut z, 3), 1 + d.by_unit.len());
+    assert_eq!(rows(&mut z, 4), 1 + 14);
+    // Numbers are stored as numbers: the baseline of indicator 1 in F2, the 2024 forest
+    // value in the 2024 column (I=2020 … M=2024) of row 7.
+    let s1 = entry(&mut z, "xl/worksheets/sheet1.xml");
+    assert!(
+        s1.contains("<c r=\"F2\" s=\"") && s1.contains("<v>0.620607</v>"),
+        "F2"
+    );
+    let m7 = s1.split("<c r=\"M7\"").nth(1).unwrap();
+    assert!(m7.starts_with(" s=\"") && m7.split("</c>").next().unwrap().contains("<v>15.9</v>"));
+    let shared = entry(&mut z, "xl/sharedStrings.xml");
+    assert!(shared.contains("森林覆盖率") && shared.contains("需加快"));
+}
+
+/// A CJK font, or `None` after saying loudly why the test cannot run (a failure on CI).
+fn font_or_skip(test: &str) -> Option<Vec<u8>> {
+    match find_cjk_font() {
+        Some((_, bytes)) => Some(bytes),
+        None => {
+            let msg = format!(
+                "{test}: SKIPPED — no CJK font (apt-get install fonts-wqy-microhei, or set QINGSHAN_FONT)"
+            );
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("{msg}");
+            }
+            eprintln!("{msg}");
+            None
+        }
+    }
+}
+
+fn tool_or_skip(test: &str, tool: &str) -> bool {
+    let found = Command::new(tool).arg("-v").output().is_ok();
+    if !found {
+        let msg = format!("{test}: SKIPPED — {tool} not found (apt-get install poppler-utils)");
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{msg}");
+        }
+        eprintln!("{msg}");
+    }
+    found
+}
+
+fn out_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("qingshan-report");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn pdf_embeds_a_font_subset() {
+    let Some(font) = font_or_skip("pdf_embeds_a_font_subset") else {
+        return;
+    };
+    let pdf = render_pdf(&data(), &font).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("/FontFile2") || text.contains("/FontFile3"));
+    // A subset's name carries a six-capital-letter tag: /ABCDEF+Name.
+    let tagged = text.split("/BaseFont").skip(1).any(|rest| {
+        let rest = rest.trim_start().trim_start_matches('/');
+        let tag: Vec<char> = rest.chars().take(7).collect();
+        tag.len() == 7 && tag[..6].iter().all(char::is_ascii_uppercase) && tag[6] == '+'
+    });
+    assert!(tagged, "no subset tag on the embedded font");
+    // A subset is far smaller than the 5 MB font.
+    assert!(pdf.len() < font.len() / 4, "{} bytes", pdf.len());
+}
+
+#[test]
+fn pdf_fonts_are_embedded_and_page_one_renders() {
+    let Some(font) = font_or_skip("pdf_fonts_are_embedded_and_page_one_renders") else {
+        return;
+    };
+    if !tool_or_skip("pdf_fonts_are_embedded_and_page_one_renders", "pdftoppm") {
+        return;
+    }
+    let dir = out_dir();
+    let path = dir.join("report-2024.pdf");
+    std::fs::write(&path, render_pdf(&data(), &font).unwrap()).unwrap();
+
+    let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
+    assert!(fonts.status.success());
+    let listing = String::from_utf8_lossy(&fonts.stdout);
+    let rows: Vec<&str> = listing.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{listing}");
+    for row in &rows {
+        // name type encoding emb sub uni object ID
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let n = cols.len();
+        assert!(n >= 7, "{row}");
+        assert_eq!(cols[n - 5], "yes", "not embedded: {row}");
+        assert_eq!(cols[n - 4], "yes", "not a subset: {row}");
+        assert_eq!(cols[n - 3], "yes", "no ToUnicode: {row}");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("WenQuanYi") || r.contains("CJK") || r.contains("Hei")),
+        "{listing}"
+    );
+
+    for old in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+        if old.file_name().to_string_lossy().ends_with(".png") {
+            std::fs::remove_file(old.path()).unwrap();
+        }
+    }
+    let prefix = dir.join("page");
+    let st = Command::new("pdftoppm")
+        .args(["-png", "-r", "80", "-f", "1", "-l", "3"])
+        .arg(&path)
+        .arg(&prefix)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let png = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("page") && n.ends_with("1.png"))
+        })
+        .expect("page 1 PNG");
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG"));
+    // A blank A4 page at 80 dpi compresses to about 2 kB; the title page has text on it.
+    assert!(
+        bytes.len() > 8_000,
+        "page 1 looks blank: {} bytes",
+        bytes.len()
+    );
+    eprintln!("page 1 rendered to {}", png.display());
+
+    // The text layer carries the Chinese text (ToUnicode maps are right).
+    let txt = Command::new("pdftotext")
+        .args(["-f", "1", "-l", "2"])
+        .arg(&path)
+        .arg("-")
+        .output();
+    if let Ok(out) = txt {
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("实施情况评估报告"), "{s}");
+        assert!(s.contains("总体情况"), "{s}");
+    }
+}
+
+#[test]
+fn pdf_refuses_a_font_without_chinese() {
+    let e = render_pdf(&data(), b"not a font").unwrap_err();
+    assert_eq!(e.kind(), ReportErrorKind::Font);
+}
