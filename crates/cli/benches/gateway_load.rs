@@ -14,12 +14,20 @@ use std::time::Duration;
 use qingshan_server::simulator::{self, SimulatorConfig};
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn main() {
@@ -33,31 +41,64 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("qingshan-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("bench.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut cfg = SimulatorConfig::new(format!("127.0.0.1:{port}").parse().unwrap(), devices);
     cfg.interval = Duration::from_millis(interval_ms);
     cfg.duration = Duration::from_secs(secs);
     cfg.grace = Duration::from_secs(15);
 
     let registry = dir.join("registry.csv");
-    qingshan_sources::write_registry(&simulator::registry(&cfg), std::fs::File::create(&registry).unwrap()).unwrap();
+    qingshan_sources::write_registry(
+        &simulator::registry(&cfg),
+        std::fs::File::create(&registry).unwrap(),
+    )
+    .unwrap();
     let bin = env!("CARGO_BIN_EXE_qingshan");
-    let out = Command::new(bin).args(["sources", "import", registry.to_str().unwrap(), "--db", &db]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin)
+        .args(["sources", "import", registry.to_str().unwrap(), "--db", &db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut server = Command::new(bin)
-        .args(["serve", "--addr", "127.0.0.1:0", "--hj212-addr", &format!("127.0.0.1:{port}"), "--hj212-max-per-ip", "100000", "--db", &db])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--hj212-addr",
+            &format!("127.0.0.1:{port}"),
+            "--hj212-max-per-ip",
+            "100000",
+            "--db",
+            &db,
+        ])
         .env("QINGSHAN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    while !lines.next().unwrap().unwrap().starts_with("hj212 gateway on") {}
+    while !lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .starts_with("hj212 gateway on")
+    {}
     std::thread::spawn(move || for _ in lines {});
     let pid = server.id();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     // Idle connections first, on a fresh server: hold `idle` sockets open and see what they cost.
     let before = rss_kib(pid);
     let held = rt.block_on(async {
@@ -66,7 +107,10 @@ fn main() {
             match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
                 Ok(s) => v.push(s),
                 Err(e) => {
-                    eprintln!("gateway_load: connect failed after {} idle connections: {e}", v.len());
+                    eprintln!(
+                        "gateway_load: connect failed after {} idle connections: {e}",
+                        v.len()
+                    );
                     break;
                 }
             }
@@ -94,9 +138,14 @@ fn main() {
     let rss_start = rss_kib(pid);
     let report = rt.block_on(simulator::run(cfg.clone()));
     let offered = devices as f64 * 1000.0 / interval_ms as f64;
-    let stats = Command::new(bin).args(["ingest", "stats", "--db", &db, "--json"]).output().unwrap();
+    let stats = Command::new(bin)
+        .args(["ingest", "stats", "--db", &db, "--json"])
+        .output()
+        .unwrap();
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-    println!("gateway_load: devices={devices} interval_ms={interval_ms} duration_s={secs} offered_fps={offered:.0}");
+    println!(
+        "gateway_load: devices={devices} interval_ms={interval_ms} duration_s={secs} offered_fps={offered:.0}"
+    );
     println!(
         "gateway_load: sent={} acked={} resent={} stored={} acked_fps={:.0} p50_ms={:.2} p99_ms={:.2} conn_errors={}",
         report.sent,
@@ -108,7 +157,10 @@ fn main() {
         report.p99_ms,
         report.connection_errors
     );
-    println!("gateway_load: server_rss_kib start={rss_start} after_load={}", rss_kib(pid));
+    println!(
+        "gateway_load: server_rss_kib start={rss_start} after_load={}",
+        rss_kib(pid)
+    );
 
     let _ = server.kill();
     let _ = server.wait();

@@ -54,6 +54,8 @@ pub enum Hj212Command {
         #[arg(value_name = "FILE", default_value = "-")]
         file: String,
     },
+    /// Simulate devices speaking HJ 212 with A=1 to a gateway; resend what is not acknowledged.
+    Simulate(crate::simulate_cmd::SimulateArgs),
 }
 
 fn open(file: &str) -> anyhow::Result<Box<dyn BufRead>> {
@@ -85,8 +87,12 @@ fn for_each_line(
 
 /// Runs an `hj212` subcommand.
 pub fn run(cmd: Hj212Command) -> anyhow::Result<()> {
+    if let Hj212Command::Simulate(args) = cmd {
+        return crate::simulate_cmd::run(args);
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     match cmd {
+        Hj212Command::Simulate(_) => {}
         Hj212Command::Decode { crc, file } => {
             let policy = CrcPolicy::from(crc);
             for_each_line(open(&file)?, |line| {

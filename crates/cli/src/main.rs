@@ -2,8 +2,10 @@
 //! plan, accounts and the standards.
 
 mod air_cmd;
+mod hj212_cmd;
 mod plan_cmd;
 mod progress_cmd;
+mod simulate_cmd;
 mod water_cmd;
 
 use std::path::PathBuf;
@@ -54,6 +56,12 @@ enum Command {
         /// Address of the HJ 212 gateway (device connections); `off` disables it.
         #[arg(long, env = "QINGSHAN_HJ212_ADDR", default_value = "127.0.0.1:9212")]
         hj212_addr: String,
+        /// Most device connections open at once.
+        #[arg(long, default_value_t = 20_000)]
+        hj212_max_connections: usize,
+        /// Most device connections from one address.
+        #[arg(long, default_value_t = 5_000)]
+        hj212_max_per_ip: usize,
     },
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
@@ -81,6 +89,11 @@ enum Command {
     Migrate {
         #[command(flatten)]
         db: DbArg,
+    },
+    /// HJ 212 protocol tools: decode, encode, reply, simulate.
+    Hj212 {
+        #[command(subcommand)]
+        command: hj212_cmd::Hj212Command,
     },
     /// Air-quality standards (HJ 633, GB 3095, HJ 663).
     Air {
@@ -220,7 +233,15 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, db, plan, secure_cookies, hj212_addr } => {
+        Command::Serve {
+            addr,
+            db,
+            plan,
+            secure_cookies,
+            hj212_addr,
+            hj212_max_connections,
+            hj212_max_per_ip,
+        } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
@@ -228,8 +249,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if store.users().await?.is_empty() {
                     tracing::warn!("尚无账号：用 `qingshan user add --role admin …` 创建管理员");
                 }
-                let config = qingshan_server::ServerConfig { secure_cookies, ..Default::default() };
-                let state = qingshan_server::AppState { store: store.clone(), plan, config: std::sync::Arc::new(config) };
+                let config = qingshan_server::ServerConfig {
+                    secure_cookies,
+                    ..Default::default()
+                };
+                let state = qingshan_server::AppState {
+                    store: store.clone(),
+                    plan,
+                    config: std::sync::Arc::new(config),
+                };
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
                 tokio::spawn(async move {
                     shutdown_signal().await;
@@ -242,19 +270,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     if hj212_addr == "off" {
                         return Ok(());
                     }
-                    let cfg = qingshan_server::gateway::GatewayConfig::default();
-                    qingshan_server::gateway::bind_and_run(store.clone(), &hj212_addr, cfg, |a| {
-                        tracing::info!("HJ 212 网关已启动：{a}");
-                        println!("hj212 gateway on {a}");
-                    }, stopped(stop_rx.clone()))
+                    let cfg = qingshan_server::gateway::GatewayConfig {
+                        max_connections: hj212_max_connections,
+                        max_per_ip: hj212_max_per_ip,
+                        ..Default::default()
+                    };
+                    qingshan_server::gateway::bind_and_run(
+                        store.clone(),
+                        &hj212_addr,
+                        cfg,
+                        |a| {
+                            tracing::info!("HJ 212 网关已启动：{a}");
+                            println!("hj212 gateway on {a}");
+                        },
+                        stopped(stop_rx.clone()),
+                    )
                     .await
                     .map_err(anyhow::Error::from)
                 };
                 let web = async {
-                    qingshan_server::serve(state, &addr, |a| {
-                        tracing::info!("青山已启动：http://{a}/");
-                        println!("listening on http://{a}/");
-                    }, stopped(stop_rx.clone()))
+                    qingshan_server::serve(
+                        state,
+                        &addr,
+                        |a| {
+                            tracing::info!("青山已启动：http://{a}/");
+                            println!("listening on http://{a}/");
+                        },
+                        stopped(stop_rx.clone()),
+                    )
                     .await
                     .map_err(anyhow::Error::from)
                 };
@@ -262,14 +305,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
-        Command::Plan { command: plan_cmd::PlanCommand::Progress(args), .. } => progress_cmd::run(args),
+        Command::Plan {
+            command: plan_cmd::PlanCommand::Progress(args),
+            ..
+        } => progress_cmd::run(args),
         Command::Plan { command, plan } => {
             let (plan, _) = plan_cmd::load_for(&command, &plan)?;
             plan_cmd::run(command, &plan)
         }
         Command::User { command } => user(command),
         Command::Sources { command } => sources(command),
-        Command::Ingest { command: IngestCommand::Stats { db, json } } => runtime()?.block_on(async move {
+        Command::Ingest {
+            command: IngestCommand::Stats { db, json },
+        } => runtime()?.block_on(async move {
             let store = Store::connect(&db.db).await?;
             store.migrate().await?;
             let stats = store.ingest_stats().await?;
@@ -291,6 +339,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Air { command } => air_cmd::run(command),
+        Command::Hj212 { command } => hj212_cmd::run(command),
         Command::Water { command } => water_cmd::run(command),
     }
 }
@@ -305,7 +354,8 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
             let reg = if file.as_os_str() == "-" {
                 qingshan_sources::read_registry(std::io::stdin().lock())
             } else {
-                let f = std::fs::File::open(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+                let f = std::fs::File::open(&file)
+                    .with_context(|| format!("无法读取 {}", file.display()))?;
                 qingshan_sources::read_registry(std::io::BufReader::new(f))
             }
             .with_context(|| format!("{}", file.display()))?;
@@ -315,7 +365,11 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
                 store.import_registry(&reg, &Actor::cli()).await?;
                 println!(
                     "已导入：企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}",
-                    reg.enterprises.len(), reg.outlets.len(), reg.devices.len(), reg.permits.len(), reg.limits.len()
+                    reg.enterprises.len(),
+                    reg.outlets.len(),
+                    reg.devices.len(),
+                    reg.permits.len(),
+                    reg.limits.len()
                 );
                 Ok(())
             })
@@ -324,7 +378,10 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
             let store = Store::connect(&db.db).await?;
             store.migrate().await?;
             for q in store.quarantine().await? {
-                println!("{}\t{} 帧\t{} — {}\t{}", q.mn, q.frames, q.first_seen, q.last_seen, q.peer);
+                println!(
+                    "{}\t{} 帧\t{} — {}\t{}",
+                    q.mn, q.frames, q.first_seen, q.last_seen, q.peer
+                );
             }
             Ok(())
         }),

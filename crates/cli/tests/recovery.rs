@@ -11,13 +11,25 @@ use qingshan_server::simulator::{self, SimulatorConfig};
 use qingshan_store::Store;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts `qingshan serve` and waits until the gateway listens.
 fn serve(db: &str, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--hj212-addr", &format!("127.0.0.1:{port}"), "--db", db])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--hj212-addr",
+            &format!("127.0.0.1:{port}"),
+            "--db",
+            db,
+        ])
         .env("QINGSHAN_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -26,7 +38,10 @@ fn serve(db: &str, port: u16) -> Child {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     loop {
-        let line = lines.next().expect("server exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
         if line.starts_with("hj212 gateway on") {
             break;
         }
@@ -50,9 +65,20 @@ async fn acknowledged_frames_survive_sigkill() {
     cfg.record_acks = true;
 
     let registry = dir.join("registry.csv");
-    qingshan_sources::write_registry(&simulator::registry(&cfg), std::fs::File::create(&registry).unwrap()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_qingshan")).args(["sources", "import", registry.to_str().unwrap(), "--db", &db]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    qingshan_sources::write_registry(
+        &simulator::registry(&cfg),
+        std::fs::File::create(&registry).unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args(["sources", "import", registry.to_str().unwrap(), "--db", &db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut server = serve(&db, port);
     let sim = tokio::spawn(simulator::run(cfg));
@@ -65,21 +91,43 @@ async fn acknowledged_frames_survive_sigkill() {
     server.kill().unwrap();
     server.wait().unwrap();
 
-    let summary = format!("sent {} acked {} resent {} errors {}", report.sent, report.acked, report.resent, report.connection_errors);
+    let summary = format!(
+        "sent {} acked {} resent {} errors {}",
+        report.sent, report.acked, report.resent, report.connection_errors
+    );
     eprintln!("{summary}");
     assert!(report.acked > 500, "{summary}");
-    assert!(report.connection_errors > 0, "the kill should have cut connections: {summary}");
+    assert!(
+        report.connection_errors > 0,
+        "the kill should have cut connections: {summary}"
+    );
     assert_eq!(report.acked_keys.len() as u64, report.acked);
     let store = Store::connect(&db).await.unwrap();
-    let stored: std::collections::HashMap<(String, String), usize> =
-        store.upload_keys().await.unwrap().into_iter().fold(Default::default(), |mut m, k| {
+    let stored: std::collections::HashMap<(String, String), usize> = store
+        .upload_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .fold(Default::default(), |mut m, k| {
             *m.entry(k).or_default() += 1;
             m
         });
-    let missing: Vec<_> = report.acked_keys.iter().filter(|k| !stored.contains_key(*k)).collect();
-    assert!(missing.is_empty(), "{} acknowledged uploads lost, e.g. {:?}", missing.len(), missing.first());
+    let missing: Vec<_> = report
+        .acked_keys
+        .iter()
+        .filter(|k| !stored.contains_key(*k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged uploads lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
     assert!(stored.values().all(|n| *n == 1), "an upload stored twice");
     let stats = store.ingest_stats().await.unwrap();
     assert_eq!(stats.total as usize, stored.len());
-    eprintln!("recovery: sent {} acked {} resent {} stored {}", report.sent, report.acked, report.resent, stats.total);
+    eprintln!(
+        "recovery: sent {} acked {} resent {} stored {}",
+        report.sent, report.acked, report.resent, stats.total
+    );
 }

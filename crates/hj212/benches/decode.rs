@@ -8,7 +8,8 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qingshan_hj212::{CrcPolicy, Packet, StreamDecoder, StreamEvent, decode_frame};
 
-/// A real-time (2011) upload with `factors` water factors, built through the encoder.
+/// A real-time (2011) upload with `factors` water factors shaped like real traffic
+/// (12-decimal values, as in `real-frames.txt`), built through the encoder.
 fn frame_2011(factors: usize, seq: u32) -> Vec<u8> {
     let codes = [
         "w01018", "w21003", "w21011", "w21001", "w01001", "w00000", "w01009", "w01010", "w01014",
@@ -27,7 +28,11 @@ fn frame_2011(factors: usize, seq: u32) -> Vec<u8> {
             .factor(
                 code,
                 "Rtd",
-                format!("{}.{:06}", 200 + i, (seq as usize * 7919 + i) % 1_000_000),
+                format!(
+                    "{}.{:012}",
+                    200 + i,
+                    (seq as u64 * 7919 + i as u64) % 1_000_000_000_000
+                ),
             )
             .factor(code, "Flag", "N");
     }
@@ -38,7 +43,7 @@ fn frame_2011(factors: usize, seq: u32) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let small = frame_2011(7, 1);
+    let small = frame_2011(5, 1);
     let large = {
         // Grow with Min/Avg/Max/Cou per factor until ~1,000 bytes.
         let mut b = Packet::builder("2051")
@@ -86,7 +91,7 @@ fn bench(c: &mut Criterion) {
     let mut n_frames = 0u64;
     let mut seq = 0u32;
     while stream.len() < 100 * 1024 * 1024 {
-        stream.extend_from_slice(&frame_2011(7, seq));
+        stream.extend_from_slice(&frame_2011(5, seq));
         seq = seq.wrapping_add(1);
         n_frames += 1;
     }

@@ -13,8 +13,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use qingshan_hj212::{CrcPolicy, CrcVariant, FieldKind, Packet, StreamDecoder, StreamEvent, is_upload, qn_from_unix_millis, reply_for};
-use qingshan_store::{FactorValues, FrameVerdict, IngestOutcome, ReceivedFrame, RegisteredDevice, Store, Upload, now_text};
+use qingshan_hj212::{
+    CrcPolicy, CrcVariant, FieldKind, Packet, StreamDecoder, StreamEvent, is_upload,
+    qn_from_unix_millis, reply_for,
+};
+use qingshan_store::{
+    FactorValues, FrameVerdict, IngestOutcome, ReceivedFrame, RegisteredDevice, Store, Upload,
+    now_text,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
@@ -45,7 +51,8 @@ impl Default for GatewayConfig {
     fn default() -> Self {
         GatewayConfig {
             max_connections: 20_000,
-            max_per_ip: 1_000,
+            // Devices behind a carrier's NAT share one address; the limit only stops a runaway client.
+            max_per_ip: 5_000,
             idle_timeout: Duration::from_secs(600),
             frame_timeout: Duration::from_secs(30),
             max_frame_len: 9999,
@@ -82,11 +89,27 @@ pub enum GatewayError {
 
 /// Serves HJ 212 on `listener` until `shutdown` resolves, then drains: stops accepting, lets
 /// connections finish the frames they already received, and commits what is queued.
-pub async fn run(store: Store, listener: TcpListener, config: GatewayConfig, shutdown: impl Future<Output = ()>) -> Result<(), GatewayError> {
-    let devices = store.registered_devices().await?.into_iter().map(|d| (d.mn.clone(), d)).collect();
+pub async fn run(
+    store: Store,
+    listener: TcpListener,
+    config: GatewayConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), GatewayError> {
+    let devices = store
+        .registered_devices()
+        .await?
+        .into_iter()
+        .map(|d| (d.mn.clone(), d))
+        .collect();
     let (tx, rx) = mpsc::channel::<WriteReq>(config.batch_max * 4);
     let writer = tokio::spawn(writer_task(store.clone(), rx, config.batch_max));
-    let inner = Arc::new(Inner { store, devices: RwLock::new((devices, Instant::now())), writer: tx, per_ip: Mutex::new(HashMap::new()), config });
+    let inner = Arc::new(Inner {
+        store,
+        devices: RwLock::new((devices, Instant::now())),
+        writer: tx,
+        per_ip: Mutex::new(HashMap::new()),
+        config,
+    });
     let slots = Arc::new(Semaphore::new(inner.config.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
@@ -126,8 +149,14 @@ pub async fn run(store: Store, listener: TcpListener, config: GatewayConfig, shu
     drop(listener);
     let _ = stop_tx.send(true);
     let drain = inner.config.drain_timeout;
-    if tokio::time::timeout(drain, async { while conns.join_next().await.is_some() {} }).await.is_err() {
-        tracing::warn!(left = conns.len(), "drain timeout: closing remaining connections");
+    if tokio::time::timeout(drain, async { while conns.join_next().await.is_some() {} })
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            left = conns.len(),
+            "drain timeout: closing remaining connections"
+        );
         conns.shutdown().await;
     }
     drop(inner);
@@ -149,7 +178,10 @@ impl IpGuard {
             return None;
         }
         *n += 1;
-        Some(IpGuard { inner: inner.clone(), ip })
+        Some(IpGuard {
+            inner: inner.clone(),
+            ip,
+        })
     }
 }
 
@@ -218,7 +250,10 @@ impl Inner {
             match self.store.registered_devices().await {
                 Ok(list) => {
                     let mut guard = self.devices.write().unwrap_or_else(|p| p.into_inner());
-                    *guard = (list.into_iter().map(|d| (d.mn.clone(), d)).collect(), Instant::now());
+                    *guard = (
+                        list.into_iter().map(|d| (d.mn.clone(), d)).collect(),
+                        Instant::now(),
+                    );
                 }
                 Err(e) => tracing::warn!(error = %e, "device registry reload failed"),
             }
@@ -233,7 +268,12 @@ struct Pending {
     reply_to: Option<Packet>,
 }
 
-async fn connection(inner: &Inner, mut stream: TcpStream, peer: SocketAddr, mut stop: watch::Receiver<bool>) {
+async fn connection(
+    inner: &Inner,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    mut stop: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     let peer_text = peer.to_string();
     let mut dec = StreamDecoder::with_max_len(CrcPolicy::Field, inner.config.max_frame_len);
@@ -268,7 +308,10 @@ async fn connection(inner: &Inner, mut stream: TcpStream, peer: SocketAddr, mut 
         for p in pending {
             let Ok(Some(_)) = p.done.await else { continue };
             if let Some(packet) = p.reply_to {
-                let now_qn = qn_from_unix_millis(chrono::Utc::now().timestamp_millis(), inner.config.device_utc_offset_secs);
+                let now_qn = qn_from_unix_millis(
+                    chrono::Utc::now().timestamp_millis(),
+                    inner.config.device_utc_offset_secs,
+                );
                 match reply_for(&packet, &now_qn) {
                     Ok(replies) => {
                         for r in replies {
@@ -302,14 +345,23 @@ async fn connection(inner: &Inner, mut stream: TcpStream, peer: SocketAddr, mut 
 }
 
 fn factor_values(p: &Packet) -> Vec<FactorValues> {
-    let text = |f: &qingshan_hj212::Factor<'_>, k: FieldKind| f.value(k).map(|v| v.text().to_string());
+    let text =
+        |f: &qingshan_hj212::Factor<'_>, k: FieldKind| f.value(k).map(|v| v.text().to_string());
     p.factors()
         .iter()
         .map(|f| {
             let extra: Vec<String> = f
                 .items
                 .iter()
-                .filter(|i| matches!(i.kind(), FieldKind::Other | FieldKind::SampleTime | FieldKind::ZsMin | FieldKind::ZsMax))
+                .filter(|i| {
+                    matches!(
+                        i.kind(),
+                        FieldKind::Other
+                            | FieldKind::SampleTime
+                            | FieldKind::ZsMin
+                            | FieldKind::ZsMax
+                    )
+                })
                 .map(|i| format!("{}={}", i.field(), i.value.text()))
                 .collect();
             FactorValues {
@@ -323,7 +375,11 @@ fn factor_values(p: &Packet) -> Vec<FactorValues> {
                 zs_avg: text(f, FieldKind::ZsAvg),
                 flag: text(f, FieldKind::Flag),
                 eflag: text(f, FieldKind::EFlag),
-                extra: if extra.is_empty() { None } else { Some(extra.join(";")) },
+                extra: if extra.is_empty() {
+                    None
+                } else {
+                    Some(extra.join(";"))
+                },
             }
         })
         .collect()
@@ -348,7 +404,10 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
             frame.verdict = FrameVerdict::Garbage;
             frame.message = Some(format!("跳过帧外字节 {len} 个（流偏移 {offset}）"));
         }
-        StreamEvent::Rejected { error, frame: bytes } => {
+        StreamEvent::Rejected {
+            error,
+            frame: bytes,
+        } => {
             frame.bytes = bytes;
             frame.error_kind = Some(error.kind().to_string());
             frame.message = Some(error.to_string());
@@ -369,7 +428,10 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
                 }
                 Some(d) if d.crc_policy == "strict" && p.crc_variant() != CrcVariant::Hj212 => {
                     frame.error_kind = Some("crc_mismatch".into());
-                    frame.message = Some(format!("设备 CRC 策略为 strict，但帧使用 {} 校验", p.crc_variant().as_str()));
+                    frame.message = Some(format!(
+                        "设备 CRC 策略为 strict，但帧使用 {} 校验",
+                        p.crc_variant().as_str()
+                    ));
                 }
                 Some(d) if p.pw() != Some(d.password.as_str()) => {
                     frame.verdict = FrameVerdict::Refused;
@@ -399,10 +461,21 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
         }
     }
     let (done_tx, done_rx) = oneshot::channel();
-    if inner.writer.send(WriteReq { frame, done: done_tx }).await.is_err() {
+    if inner
+        .writer
+        .send(WriteReq {
+            frame,
+            done: done_tx,
+        })
+        .await
+        .is_err()
+    {
         return None;
     }
-    Some(Pending { done: done_rx, reply_to })
+    Some(Pending {
+        done: done_rx,
+        reply_to,
+    })
 }
 
 /// Binds `addr` for HJ 212 and runs the gateway; `on_bound` gets the real address.

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use qingshan_hj212::{CrcPolicy, Packet, StreamDecoder, StreamEvent};
-use qingshan_sources::{Device, Enterprise, Limit, Outlet, OutletKind, Permit, Registry, credit_code_check_char};
+use qingshan_sources::{
+    Device, Enterprise, Limit, Outlet, OutletKind, Permit, Registry, credit_code_check_char,
+};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -115,7 +117,12 @@ pub fn registry(cfg: &SimulatorConfig) -> Registry {
             longitude: None,
             latitude: None,
         });
-        reg.outlets.push(Outlet { credit_code: credit_code.clone(), code: "DA001".into(), name: "1号锅炉排口".into(), kind: OutletKind::Gas });
+        reg.outlets.push(Outlet {
+            credit_code: credit_code.clone(),
+            code: "DA001".into(),
+            name: "1号锅炉排口".into(),
+            kind: OutletKind::Gas,
+        });
         reg.devices.push(Device {
             mn: device_mn(i),
             credit_code: credit_code.clone(),
@@ -126,8 +133,17 @@ pub fn registry(cfg: &SimulatorConfig) -> Registry {
             interval_secs: cfg.interval.as_secs().max(1) as u32,
         });
         let permit = format!("{credit_code}001P");
-        reg.permits.push(Permit { number: permit.clone(), credit_code: credit_code.clone(), valid_from: "2024-01-01".into(), valid_to: "2028-12-31".into() });
-        for (factor, limit, total) in [("a21026", "35", "120"), ("a21002", "50", "200"), ("a34013", "10", "30")] {
+        reg.permits.push(Permit {
+            number: permit.clone(),
+            credit_code: credit_code.clone(),
+            valid_from: "2024-01-01".into(),
+            valid_to: "2028-12-31".into(),
+        });
+        for (factor, limit, total) in [
+            ("a21026", "35", "120"),
+            ("a21002", "50", "200"),
+            ("a34013", "10", "30"),
+        ] {
             reg.limits.push(Limit {
                 permit_number: permit.clone(),
                 credit_code: credit_code.clone(),
@@ -274,7 +290,10 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
         let (mut rd, mut wr) = stream.split();
         let mut dec = StreamDecoder::new(CrcPolicy::Strict);
         // One wake-up per interval: thousands of simulated devices must not cost more than the server.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::from_std(next_send.max(Instant::now())), cfg.interval);
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::from_std(next_send.max(Instant::now())),
+            cfg.interval,
+        );
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let now = Instant::now();
         for (_, last, bytes) in pending.values_mut() {
@@ -287,7 +306,8 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
         }
         loop {
             let now = Instant::now();
-            let sending = now < stop_sending && !(cfg.inject == Some(Inject::Offline) && now >= offline_at);
+            let sending =
+                now < stop_sending && !(cfg.inject == Some(Inject::Offline) && now >= offline_at);
             if !sending && (pending.is_empty() || now > give_up) {
                 return;
             }

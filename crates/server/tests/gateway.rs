@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use qingshan_hj212::{Packet, decode_frame, reply_9013, reply_9014, CrcPolicy};
+use qingshan_hj212::{CrcPolicy, Packet, decode_frame, reply_9013, reply_9014};
 use qingshan_server::gateway::{self, GatewayConfig};
 use qingshan_store::{Actor, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,18 +26,41 @@ struct Gw {
 
 async fn start(config: GatewayConfig) -> Gw {
     let path = std::env::temp_dir().join(format!("qingshan-gw-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let store = Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
-    store.import_registry(&qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(), &Actor::cli()).await.unwrap();
+    store
+        .import_registry(
+            &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
     let s = store.clone();
     let task = tokio::spawn(async move {
-        gateway::bind_and_run(s, "127.0.0.1:0", config, |a| { let _ = addr_tx.send(a); }, async { let _ = stop_rx.await; })
-            .await
-            .unwrap();
+        gateway::bind_and_run(
+            s,
+            "127.0.0.1:0",
+            config,
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
     });
-    Gw { addr: addr_rx.await.unwrap(), store, stop: Some(stop), task }
+    Gw {
+        addr: addr_rx.await.unwrap(),
+        store,
+        stop: Some(stop),
+        task,
+    }
 }
 
 fn upload(mn: &str, pw: &str, qn: &str, rtd: &str) -> Packet {
@@ -61,12 +84,23 @@ async fn read_frames(s: &mut TcpStream, n: usize) -> Vec<Vec<u8>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let frames: Vec<Vec<u8>> = buf.split_inclusive(|b| *b == b'\n').filter(|f: &&[u8]| f.ends_with(b"\r\n")).map(|f| f.to_vec()).collect();
+        let frames: Vec<Vec<u8>> = buf
+            .split_inclusive(|b| *b == b'\n')
+            .filter(|f: &&[u8]| f.ends_with(b"\r\n"))
+            .map(|f| f.to_vec())
+            .collect();
         if frames.len() >= n {
             return frames;
         }
-        let k = tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk)).await.expect("reply timed out").unwrap();
-        assert!(k > 0, "connection closed after {} of {n} replies", frames.len());
+        let k = tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk))
+            .await
+            .expect("reply timed out")
+            .unwrap();
+        assert!(
+            k > 0,
+            "connection closed after {} of {n} replies",
+            frames.len()
+        );
         buf.extend_from_slice(&chunk[..k]);
     }
 }
@@ -76,7 +110,10 @@ async fn no_reply(s: &mut TcpStream) {
     let mut chunk = [0u8; 256];
     match tokio::time::timeout(Duration::from_millis(400), s.read(&mut chunk)).await {
         Err(_) => {}
-        Ok(r) => panic!("unexpected reply: {:?}", r.map(|n| String::from_utf8_lossy(&chunk[..n]).to_string())),
+        Ok(r) => panic!(
+            "unexpected reply: {:?}",
+            r.map(|n| String::from_utf8_lossy(&chunk[..n]).to_string())
+        ),
     }
 }
 
@@ -84,27 +121,69 @@ async fn no_reply(s: &mut TcpStream) {
 async fn uploads_are_stored_once_and_acknowledged_with_exact_bytes() {
     let mut gw = start(GatewayConfig::default()).await;
     let mut s = TcpStream::connect(gw.addr).await.unwrap();
-    let p = upload("010000A8900016F000169DC0", "123456", "20260301080000000", "12.30");
+    let p = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301080000000",
+        "12.30",
+    );
     s.write_all(&p.encode()).await.unwrap();
     let replies = read_frames(&mut s, 1).await;
     assert_eq!(replies[0], reply_9014(&p).unwrap().encode());
     let reply = String::from_utf8(replies[0].clone()).unwrap();
-    assert!(reply.starts_with("##") && reply.contains("QN=20260301080000000;") && reply.contains("CN=9014;") && reply.contains("MN=010000A8900016F000169DC0;"), "{reply}");
+    assert!(
+        reply.starts_with("##")
+            && reply.contains("QN=20260301080000000;")
+            && reply.contains("CN=9014;")
+            && reply.contains("MN=010000A8900016F000169DC0;"),
+        "{reply}"
+    );
     // The reply itself is a valid frame by the standard's CRC.
     decode_frame(&replies[0][..replies[0].len() - 2], CrcPolicy::Strict).unwrap();
 
-    let m = gw.store.measurements("010000A8900016F000169DC0", "2011", "a21026", "20260301000000", "20260302000000").await.unwrap();
+    let m = gw
+        .store
+        .measurements(
+            "010000A8900016F000169DC0",
+            "2011",
+            "a21026",
+            "20260301000000",
+            "20260302000000",
+        )
+        .await
+        .unwrap();
     assert_eq!(m.len(), 1);
-    assert_eq!((m[0].values.rtd.as_deref(), m[0].values.flag.as_deref()), (Some("12.30"), Some("N")));
+    assert_eq!(
+        (m[0].values.rtd.as_deref(), m[0].values.flag.as_deref()),
+        (Some("12.30"), Some("N"))
+    );
 
     // Resent (the device missed our ack): acknowledged again, stored once.
     s.write_all(&p.encode()).await.unwrap();
-    assert_eq!(read_frames(&mut s, 1).await[0], reply_9014(&p).unwrap().encode());
+    assert_eq!(
+        read_frames(&mut s, 1).await[0],
+        reply_9014(&p).unwrap().encode()
+    );
 
     // Split across writes, and two frames in one write, with garbage between.
-    let p2 = upload("010000A8900016F000169DC0", "123456", "20260301080030000", "12.40");
-    let p3 = upload("010000A8900016F000169DC0", "123456", "20260301080100000", "12.50");
-    let p4 = upload("010000A8900016F000169DC0", "123456", "20260301080130000", "12.60");
+    let p2 = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301080030000",
+        "12.40",
+    );
+    let p3 = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301080100000",
+        "12.50",
+    );
+    let p4 = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301080130000",
+        "12.60",
+    );
     let b2 = p2.encode();
     s.write_all(&b2[..40]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -114,16 +193,29 @@ async fn uploads_are_stored_once_and_acknowledged_with_exact_bytes() {
     two.extend_from_slice(&p4.encode());
     s.write_all(&two).await.unwrap();
     let r = read_frames(&mut s, 3).await;
-    assert_eq!(r, [reply_9014(&p2).unwrap().encode(), reply_9014(&p3).unwrap().encode(), reply_9014(&p4).unwrap().encode()]);
+    assert_eq!(
+        r,
+        [
+            reply_9014(&p2).unwrap().encode(),
+            reply_9014(&p3).unwrap().encode(),
+            reply_9014(&p4).unwrap().encode()
+        ]
+    );
 
     let stats = gw.store.ingest_stats().await.unwrap();
     assert_eq!((stats.total, stats.by_cn["2011"]), (4, 4));
     let counts = gw.store.archive_counts().await.unwrap();
-    assert_eq!((counts["stored"], counts["duplicate"], counts["garbage"]), (4, 1, 1));
+    assert_eq!(
+        (counts["stored"], counts["duplicate"], counts["garbage"]),
+        (4, 1, 1)
+    );
 
     drop(s);
     gw.stop.take().unwrap().send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), &mut gw.task).await.expect("gateway drains and stops").unwrap();
+    tokio::time::timeout(Duration::from_secs(5), &mut gw.task)
+        .await
+        .expect("gateway drains and stops")
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,30 +223,70 @@ async fn bad_frames_get_no_ack_and_are_archived_with_their_verdict() {
     let gw = start(GatewayConfig::default()).await;
     let mut s = TcpStream::connect(gw.addr).await.unwrap();
     // Wrong CRC.
-    let mut bad = upload("010000A8900016F000169DC0", "123456", "20260301090000000", "1").encode();
+    let mut bad = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301090000000",
+        "1",
+    )
+    .encode();
     let n = bad.len();
     bad[n - 3] = if bad[n - 3] == b'0' { b'1' } else { b'0' };
     s.write_all(&bad).await.unwrap();
     no_reply(&mut s).await;
     // Wrong password.
-    s.write_all(&upload("010000A8900016F000169DC0", "999999", "20260301090030000", "1").encode()).await.unwrap();
+    s.write_all(
+        &upload(
+            "010000A8900016F000169DC0",
+            "999999",
+            "20260301090030000",
+            "1",
+        )
+        .encode(),
+    )
+    .await
+    .unwrap();
     no_reply(&mut s).await;
     // Modbus CRC from a strict device is refused; from a field-policy device it is accepted.
-    let mut modbus = upload("010000A8900016F000169DC0", "123456", "20260301090100000", "1");
+    let mut modbus = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301090100000",
+        "1",
+    );
     modbus.set_crc_variant(qingshan_hj212::CrcVariant::Modbus);
     s.write_all(&modbus.encode()).await.unwrap();
     no_reply(&mut s).await;
     let mut field = upload("MN2005DEVICE", "654321", "20260301090100000", "1");
     field.set_crc_variant(qingshan_hj212::CrcVariant::Modbus);
     s.write_all(&field.encode()).await.unwrap();
-    assert_eq!(read_frames(&mut s, 1).await[0], reply_9014(&field).unwrap().encode());
+    assert_eq!(
+        read_frames(&mut s, 1).await[0],
+        reply_9014(&field).unwrap().encode()
+    );
     // Unknown device: kept in quarantine (durably), so acknowledged.
-    let unknown = upload("FFFF00000000000000000001", "123456", "20260301090200000", "1");
+    let unknown = upload(
+        "FFFF00000000000000000001",
+        "123456",
+        "20260301090200000",
+        "1",
+    );
     s.write_all(&unknown.encode()).await.unwrap();
-    assert_eq!(read_frames(&mut s, 1).await[0], reply_9014(&unknown).unwrap().encode());
+    assert_eq!(
+        read_frames(&mut s, 1).await[0],
+        reply_9014(&unknown).unwrap().encode()
+    );
 
     let counts = gw.store.archive_counts().await.unwrap();
-    assert_eq!((counts["rejected"], counts["refused"], counts["quarantined"], counts["stored"]), (2, 1, 1, 1));
+    assert_eq!(
+        (
+            counts["rejected"],
+            counts["refused"],
+            counts["quarantined"],
+            counts["stored"]
+        ),
+        (2, 1, 1, 1)
+    );
     let q = gw.store.quarantine().await.unwrap();
     assert_eq!(q[0].mn, "FFFF00000000000000000001");
     assert_eq!(gw.store.ingest_stats().await.unwrap().total, 1);
@@ -164,24 +296,45 @@ async fn bad_frames_get_no_ack_and_are_archived_with_their_verdict() {
 async fn time_calibration_request_gets_9013_then_1012() {
     let gw = start(GatewayConfig::default()).await;
     let mut s = TcpStream::connect(gw.addr).await.unwrap();
-    let req = Packet::builder("1013").qn("20260301100000000").st("31").pw("123456").mn("010000A8900016F000169DC0").flag(5).build().unwrap();
+    let req = Packet::builder("1013")
+        .qn("20260301100000000")
+        .st("31")
+        .pw("123456")
+        .mn("010000A8900016F000169DC0")
+        .flag(5)
+        .build()
+        .unwrap();
     s.write_all(&req.encode()).await.unwrap();
     let r = read_frames(&mut s, 2).await;
     assert_eq!(r[0], reply_9013(&req).unwrap().encode());
     let set_time = decode_frame(&r[1][..r[1].len() - 2], CrcPolicy::Strict).unwrap();
     assert_eq!(set_time.cn(), "1012");
-    let system_time = set_time.param("SystemTime").expect("1012 carries SystemTime");
+    let system_time = set_time
+        .param("SystemTime")
+        .expect("1012 carries SystemTime");
     assert_eq!(system_time.len(), 14);
-    let now_beijing = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y%m%d").to_string();
+    let now_beijing = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y%m%d")
+        .to_string();
     assert!(system_time.starts_with(&now_beijing), "{system_time}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_oversized_senders_do_not_block_others() {
-    let gw = start(GatewayConfig { frame_timeout: Duration::from_millis(300), ..GatewayConfig::default() }).await;
+    let gw = start(GatewayConfig {
+        frame_timeout: Duration::from_millis(300),
+        ..GatewayConfig::default()
+    })
+    .await;
     // A slow sender: half a frame, then nothing.
     let mut slow = TcpStream::connect(gw.addr).await.unwrap();
-    let p = upload("010000A8900016F000169DC0", "123456", "20260301110000000", "1").encode();
+    let p = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301110000000",
+        "1",
+    )
+    .encode();
     slow.write_all(&p[..30]).await.unwrap();
     // An oversized declaration followed by junk.
     let mut big = TcpStream::connect(gw.addr).await.unwrap();
@@ -189,13 +342,26 @@ async fn slow_and_oversized_senders_do_not_block_others() {
     big.write_all(&vec![b'x'; 20_000]).await.unwrap();
     // A well-behaved device is served meanwhile.
     let mut good = TcpStream::connect(gw.addr).await.unwrap();
-    let q = upload("010000A8900016F000169DC0", "123456", "20260301110030000", "2");
+    let q = upload(
+        "010000A8900016F000169DC0",
+        "123456",
+        "20260301110030000",
+        "2",
+    );
     good.write_all(&q.encode()).await.unwrap();
-    assert_eq!(read_frames(&mut good, 1).await[0], reply_9014(&q).unwrap().encode());
+    assert_eq!(
+        read_frames(&mut good, 1).await[0],
+        reply_9014(&q).unwrap().encode()
+    );
     // The slow sender is cut off once its frame is overdue, without sending anything more.
     let mut chunk = [0u8; 16];
-    let closed = tokio::time::timeout(Duration::from_secs(3), slow.read(&mut chunk)).await.expect("slow sender closed");
+    let closed = tokio::time::timeout(Duration::from_secs(3), slow.read(&mut chunk))
+        .await
+        .expect("slow sender closed");
     assert!(matches!(closed, Ok(0) | Err(_)));
     let counts = gw.store.archive_counts().await.unwrap();
-    assert!(counts.get("rejected").copied().unwrap_or(0) >= 1, "{counts:?}");
+    assert!(
+        counts.get("rejected").copied().unwrap_or(0) >= 1,
+        "{counts:?}"
+    );
 }

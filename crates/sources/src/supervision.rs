@@ -113,10 +113,19 @@ fn runs<F: Fn(&Point) -> bool>(points: &[Point], breaks: F, min_len: usize) -> V
     out
 }
 
-fn episode(points: &[Point], (s, e): (usize, usize), peak: Option<usize>, context: String) -> Episode {
+fn episode(
+    points: &[Point],
+    (s, e): (usize, usize),
+    peak: Option<usize>,
+    context: String,
+) -> Episode {
     Episode {
         start: points[s].time.clone(),
-        end: if e + 1 == points.len() { None } else { Some(points[e].time.clone()) },
+        end: if e + 1 == points.len() {
+            None
+        } else {
+            Some(points[e].time.clone())
+        },
         peak: peak.and_then(|i| points[i].value.clone()),
         peak_time: peak.map(|i| points[i].time.clone()),
         records: e - s + 1,
@@ -130,14 +139,19 @@ fn number(p: &Point) -> Option<Decimal> {
 
 /// 超标: records with flag `N` (or no flag) whose value exceeds `limit`.
 pub fn exceedances(points: &[Point], limit: Decimal) -> Vec<Episode> {
-    let over = |p: &Point| p.flag.as_deref().is_none_or(|f| f == "N") && number(p).is_some_and(|v| v > limit);
+    let over = |p: &Point| {
+        p.flag.as_deref().is_none_or(|f| f == "N") && number(p).is_some_and(|v| v > limit)
+    };
     runs(points, over, 1)
         .into_iter()
         .map(|r| {
             let peak = (r.0..=r.1).max_by_key(|i| number(&points[*i]));
             let pv = peak.and_then(|i| number(&points[i]));
             let ctx = match pv {
-                Some(v) => format!("小时均值超过许可限值 {limit}，峰值 {v}，超标倍数 {}", exceed_multiple(v, limit)),
+                Some(v) => format!(
+                    "小时均值超过许可限值 {limit}，峰值 {v}，超标倍数 {}",
+                    exceed_multiple(v, limit)
+                ),
                 None => format!("小时均值超过许可限值 {limit}"),
             };
             episode(points, r, peak, ctx)
@@ -160,11 +174,19 @@ pub fn device_faults(points: &[Point], min_records: usize) -> Vec<Episode> {
     runs(points, fault, min_records.max(1))
         .into_iter()
         .map(|r| {
-            let flags: Vec<&str> = points[r.0..=r.1].iter().filter_map(|p| p.flag.as_deref()).collect();
+            let flags: Vec<&str> = points[r.0..=r.1]
+                .iter()
+                .filter_map(|p| p.flag.as_deref())
+                .collect();
             let mut distinct = flags.clone();
             distinct.sort_unstable();
             distinct.dedup();
-            episode(points, r, None, format!("连续 {} 条数据标记为 {}", r.1 - r.0 + 1, distinct.join("/")))
+            episode(
+                points,
+                r,
+                None,
+                format!("连续 {} 条数据标记为 {}", r.1 - r.0 + 1, distinct.join("/")),
+            )
         })
         .collect()
 }
@@ -184,8 +206,17 @@ pub fn frozen(points: &[Point], min_records: usize) -> Vec<Episode> {
             j += 1;
         }
         if j - i >= min_records {
-            let what = if v == Decimal::from_int(0) { "零值".to_string() } else { format!("恒值 {v}") };
-            out.push(episode(points, (i, j - 1), Some(i), format!("连续 {} 条数据为{what}", j - i)));
+            let what = if v == Decimal::from_int(0) {
+                "零值".to_string()
+            } else {
+                format!("恒值 {v}")
+            };
+            out.push(episode(
+                points,
+                (i, j - 1),
+                Some(i),
+                format!("连续 {} 条数据为{what}", j - i),
+            ));
         }
         i = j;
     }
@@ -193,11 +224,18 @@ pub fn frozen(points: &[Point], min_records: usize) -> Vec<Episode> {
 }
 
 /// 离线: the device's last record is older than `multiple` × its interval. Times in seconds.
-pub fn offline(last_seen: Option<i64>, now: i64, interval_secs: i64, multiple: i64) -> Option<String> {
+pub fn offline(
+    last_seen: Option<i64>,
+    now: i64,
+    interval_secs: i64,
+    multiple: i64,
+) -> Option<String> {
     let allowed = interval_secs.max(1) * multiple.max(1);
     match last_seen {
         None => Some("从未收到数据".into()),
-        Some(t) if now - t > allowed => Some(format!("已 {} 秒未收到数据（允许 {allowed} 秒）", now - t)),
+        Some(t) if now - t > allowed => {
+            Some(format!("已 {} 秒未收到数据（允许 {allowed} 秒）", now - t))
+        }
         Some(_) => None,
     }
 }
@@ -210,24 +248,60 @@ mod tests {
         values
             .iter()
             .enumerate()
-            .map(|(h, (v, f))| Point { time: format!("20260301{h:02}0000"), value: Some(v.to_string()), flag: Some(f.to_string()) })
+            .map(|(h, (v, f))| Point {
+                time: format!("20260301{h:02}0000"),
+                value: Some(v.to_string()),
+                flag: Some(f.to_string()),
+            })
             .collect()
     }
 
     #[test]
     fn exceedance_is_strictly_above_the_limit_with_flag_n() {
-        let pts = series(&[("35", "N"), ("35.01", "N"), ("48.2", "N"), ("36", "N"), ("20", "N"), ("90", "M"), ("40", "N")]);
+        let pts = series(&[
+            ("35", "N"),
+            ("35.01", "N"),
+            ("48.2", "N"),
+            ("36", "N"),
+            ("20", "N"),
+            ("90", "M"),
+            ("40", "N"),
+        ]);
         let eps = exceedances(&pts, "35.00".parse().unwrap());
         assert_eq!(eps.len(), 2);
-        assert_eq!((eps[0].start.as_str(), eps[0].end.as_deref(), eps[0].peak.as_deref(), eps[0].records), ("20260301010000", Some("20260301030000"), Some("48.2"), 3));
-        assert!(eps[0].context.contains("超标倍数 0.38"), "{}", eps[0].context);
+        assert_eq!(
+            (
+                eps[0].start.as_str(),
+                eps[0].end.as_deref(),
+                eps[0].peak.as_deref(),
+                eps[0].records
+            ),
+            ("20260301010000", Some("20260301030000"), Some("48.2"), 3)
+        );
+        assert!(
+            eps[0].context.contains("超标倍数 0.38"),
+            "{}",
+            eps[0].context
+        );
         // The last run reaches the end of the data: still open.
-        assert_eq!((eps[1].start.as_str(), eps[1].end.as_deref()), ("20260301060000", None));
+        assert_eq!(
+            (eps[1].start.as_str(), eps[1].end.as_deref()),
+            ("20260301060000", None)
+        );
     }
 
     #[test]
     fn faults_need_a_sustained_run() {
-        let pts = series(&[("1", "N"), ("1", "D"), ("1", "D"), ("1", "N"), ("1", "M"), ("1", "C"), ("1", "F"), ("1", "N")]);
+        let pts = series(&[
+            ("1", "N"),
+            ("1", "D"),
+            ("1", "D"),
+            ("1", "N"),
+            ("1", "M"),
+            ("1", "C"),
+            ("1", "F"),
+            ("1", "N"),
+        ]);
         let eps = device_faults(&pts, 3);
         assert_eq!(eps.len(), 1);
         assert_eq!(eps[0].records, 3);
@@ -236,7 +310,16 @@ mod tests {
 
     #[test]
     fn frozen_values_and_zeros() {
-        let pts = series(&[("12.3", "N"), ("12.30", "N"), ("12.3", "N"), ("12.4", "N"), ("0", "N"), ("0.0", "N"), ("0", "N"), ("0", "N")]);
+        let pts = series(&[
+            ("12.3", "N"),
+            ("12.30", "N"),
+            ("12.3", "N"),
+            ("12.4", "N"),
+            ("0", "N"),
+            ("0.0", "N"),
+            ("0", "N"),
+            ("0", "N"),
+        ]);
         let eps = frozen(&pts, 3);
         assert_eq!(eps.len(), 2);
         assert_eq!(eps[0].context, "连续 3 条数据为恒值 12.3");
@@ -248,7 +331,11 @@ mod tests {
     #[test]
     fn offline_after_the_allowed_silence() {
         assert_eq!(offline(Some(1000), 1000 + 90, 30, 3), None);
-        assert!(offline(Some(1000), 1000 + 91, 30, 3).unwrap().contains("91 秒"));
+        assert!(
+            offline(Some(1000), 1000 + 91, 30, 3)
+                .unwrap()
+                .contains("91 秒")
+        );
         assert_eq!(offline(None, 5, 30, 3).as_deref(), Some("从未收到数据"));
     }
 }

@@ -184,7 +184,13 @@ impl Store {
 
     /// Moves an alarm along its lifecycle: `acknowledge` (open → acknowledged) or `close`
     /// (open or acknowledged → closed, with a disposition note). Audited with old and new status.
-    pub async fn transition_alarm(&self, id: i64, to: &str, note: Option<&str>, actor: &Actor) -> Result<Alarm> {
+    pub async fn transition_alarm(
+        &self,
+        id: i64,
+        to: &str,
+        note: Option<&str>,
+        actor: &Actor,
+    ) -> Result<Alarm> {
         let now = now_text();
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -209,11 +215,16 @@ impl Store {
             insert_audit!(&mut *tx, &audit);
             tx.commit().await?;
         });
-        self.alarm(id).await?.ok_or_else(|| StoreError::NotFound(format!("告警 {id}")))
+        self.alarm(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("告警 {id}")))
     }
 
     /// Devices with their permitted limits in force on `date` (YYYY-MM-DD): (mn, interval, factor, limit, use_converted).
-    pub async fn supervised_limits(&self, date: &str) -> Result<Vec<(String, i64, String, String, bool)>> {
+    pub async fn supervised_limits(
+        &self,
+        date: &str,
+    ) -> Result<Vec<(String, i64, String, String, bool)>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted FROM devices d \
                  JOIN permit_limits l ON l.outlet_id = d.outlet_id JOIN permits pm ON pm.id = l.permit_id \

@@ -7,9 +7,9 @@
 
 #[macro_use]
 mod macros;
+mod alarms;
 mod migrate;
 mod model;
-mod alarms;
 mod sources;
 
 use chrono::{SecondsFormat, Utc};
@@ -19,10 +19,10 @@ use sqlx::{PgPool, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use alarms::*;
 use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
-pub use alarms::*;
 pub use sources::*;
 
 /// Errors of the storage layer, with stable kinds.

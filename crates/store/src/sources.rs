@@ -353,7 +353,14 @@ impl Store {
     }
 
     /// A device's stored values of one factor and CN, within `[from, to)` DataTimes (YYYYMMDDhhmmss).
-    pub async fn measurements(&self, mn: &str, cn: &str, factor: &str, from: &str, to: &str) -> Result<Vec<Measurement>> {
+    pub async fn measurements(
+        &self,
+        mn: &str,
+        cn: &str,
+        factor: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Measurement>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT cn, data_time, factors FROM uploads WHERE mn = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time, pno")
                 .bind(mn).bind(cn).bind(from).bind(to).fetch_all(p).await?;

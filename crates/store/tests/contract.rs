@@ -532,12 +532,43 @@ async fn ingest_stores_once_and_archives_everything(store: Store) {
 async fn ingest_large_batches_in_chunks(store: Store) {
     let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
     store.import_registry(&reg, &Actor::cli()).await.unwrap();
-    let mut batch: Vec<ReceivedFrame> = (0..4100).map(|i| upload("MN0001", &format!("20260101{i:09}"), &format!("2026010100{i:04}"), &format!("{i}.5"))).collect();
-    batch.push(upload("MN0001", "20260101000004099", "20260101004099", "4099.5"));
+    let mut batch: Vec<ReceivedFrame> = (0..4100)
+        .map(|i| {
+            upload(
+                "MN0001",
+                &format!("20260101{i:09}"),
+                &format!("2026010100{i:04}"),
+                &format!("{i}.5"),
+            )
+        })
+        .collect();
+    batch.push(upload(
+        "MN0001",
+        "20260101000004099",
+        "20260101004099",
+        "4099.5",
+    ));
     let out = store.ingest(&batch).await.unwrap();
-    assert_eq!(out.iter().filter(|o| **o == IngestOutcome::Stored).count(), 4100);
+    assert_eq!(
+        out.iter().filter(|o| **o == IngestOutcome::Stored).count(),
+        4100
+    );
     assert_eq!(out[4100], IngestOutcome::Duplicate);
-    let m = store.measurements("MN0001", "2011", "a21026", "20260101004090", "20260101004100").await.unwrap();
-    assert_eq!(m.iter().map(|m| m.values.rtd.clone().unwrap()).collect::<Vec<_>>(), (4090..4100).map(|i| format!("{i}.5")).collect::<Vec<_>>());
+    let m = store
+        .measurements(
+            "MN0001",
+            "2011",
+            "a21026",
+            "20260101004090",
+            "20260101004100",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        m.iter()
+            .map(|m| m.values.rtd.clone().unwrap())
+            .collect::<Vec<_>>(),
+        (4090..4100).map(|i| format!("{i}.5")).collect::<Vec<_>>()
+    );
     assert_eq!(store.archive_counts().await.unwrap()["stored"], 4100);
 }
