@@ -301,7 +301,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .map_err(anyhow::Error::from)
                 };
-                tokio::try_join!(web, gateway)?;
+                let supervisor = qingshan_server::supervisor::run(
+                    store.clone(),
+                    qingshan_server::supervisor::SupervisorConfig::default(),
+                    stopped(stop_rx.clone()),
+                );
+                let supervisor = async {
+                    supervisor.await;
+                    Ok::<(), anyhow::Error>(())
+                };
+                tokio::try_join!(web, gateway, supervisor)?;
                 Ok(())
             })
         }

@@ -8,6 +8,8 @@ pub mod gateway;
 mod openapi;
 pub mod pages;
 pub mod simulator;
+pub mod sources_web;
+pub mod supervisor;
 mod templates;
 pub mod views;
 
@@ -90,7 +92,19 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::me))
         .route("/tokens", post(api::issue_token))
         .route("/audit", get(api::audit))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        .route("/sources/devices", get(sources_web::api_devices))
+        .route(
+            "/sources/devices/{mn}/data",
+            get(sources_web::api_device_data),
+        )
+        .route("/sources/import", post(sources_web::api_import))
+        .route("/alarms", get(sources_web::api_alarms))
+        .route(
+            "/alarms/{id}/acknowledge",
+            post(sources_web::api_acknowledge),
+        )
+        .route("/alarms/{id}/close", post(sources_web::api_close));
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/indicators/{number}", get(pages::indicator))
@@ -99,6 +113,12 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/admin/audit", get(pages::audit))
+        .route("/sources", get(sources_web::sources_page))
+        .route("/sources/template.csv", get(sources_web::template))
+        .route("/sources/import", post(sources_web::import_form))
+        .route("/sources/devices/{mn}", get(sources_web::device_page))
+        .route("/alarms", get(sources_web::alarms_page))
+        .route("/alarms/{id}/{action}", post(sources_web::alarm_form))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/healthz", get(pages::healthz))
         .nest("/api/v1", api)

@@ -68,7 +68,25 @@ pub fn spec() -> Value {
             "/audit": { "get": { "summary": "审计日志（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "action", "in": "query", "schema": { "type": "string" } }, { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }],
                 "responses": ok("审计记录") } },
-            "/openapi.json": { "get": { "summary": "本文档", "responses": ok("OpenAPI 文档") } }
+            "/openapi.json": { "get": { "summary": "本文档", "responses": ok("OpenAPI 文档") } },
+            "/sources/devices": { "get": { "summary": "监控设备及在线状态", "responses": ok("设备列表") } },
+            "/sources/devices/{mn}/data": { "get": { "summary": "设备某因子的监测数据（时间范围）",
+                "parameters": [{ "name": "mn", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "factor", "in": "query", "required": true, "schema": { "type": "string" } },
+                               { "name": "from", "in": "query", "required": true, "schema": { "type": "string" }, "description": "YYYYMMDDhhmmss（含）" },
+                               { "name": "to", "in": "query", "required": true, "schema": { "type": "string" }, "description": "YYYYMMDDhhmmss（不含）" },
+                               { "name": "cn", "in": "query", "schema": { "type": "string", "enum": ["2011", "2051", "2061", "2031", "2021", "2041"] } }],
+                "responses": ok("数据") } },
+            "/sources/import": { "post": { "summary": "导入污染源登记表（CSV 正文，全部成功或全部不写入）", "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } }, "responses": ok("导入数量") } },
+            "/alarms": { "get": { "summary": "告警列表（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "acknowledged", "closed"] } }], "responses": ok("告警") } },
+            "/alarms/{id}/acknowledge": { "post": { "summary": "确认告警", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("告警") } },
+            "/alarms/{id}/close": { "post": { "summary": "关闭告警（须填写处置说明）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("告警") } }
         }
     })
 }

@@ -18,6 +18,9 @@ const SOURCES: &[(&str, &str)] = templates!(
     "login.html",
     "audit.html",
     "error.html",
+    "sources.html",
+    "device.html",
+    "alarms.html",
 );
 
 /// The template environment; built once, templates are static.

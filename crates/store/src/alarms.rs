@@ -70,6 +70,19 @@ pub struct Alarm {
     pub outlet: Option<String>,
 }
 
+/// When a device was last heard from.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceSeen {
+    /// MN.
+    pub mn: String,
+    /// Expected interval, seconds.
+    pub interval_secs: i64,
+    /// Last upload received (stored form), if any.
+    pub last_seen: Option<String>,
+    /// When the device was registered.
+    pub registered_at: String,
+}
+
 /// Whether `raise_alarm` created a new alarm or updated one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Raised {
@@ -238,13 +251,16 @@ impl Store {
         }))
     }
 
-    /// When each registered device last delivered an upload (stored form), or `None`.
-    pub async fn last_seen(&self) -> Result<Vec<(String, i64, Option<String>)>> {
+    /// For each registered device: its interval, when it last delivered an upload (stored form)
+    /// if ever, and when it was registered.
+    pub async fn last_seen(&self) -> Result<Vec<DeviceSeen>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT d.mn, d.interval_secs, (SELECT MAX(u.received_at) FROM uploads u WHERE u.mn = d.mn) AS last FROM devices d ORDER BY d.mn")
+            let rows = sqlx::query("SELECT d.mn, d.interval_secs, d.created_at, (SELECT MAX(u.received_at) FROM uploads u WHERE u.mn = d.mn) AS last FROM devices d ORDER BY d.mn")
                 .fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
-            for r in rows { out.push((r.try_get("mn")?, r.try_get("interval_secs")?, r.try_get("last")?)); }
+            for r in rows {
+                out.push(DeviceSeen { mn: r.try_get("mn")?, interval_secs: r.try_get("interval_secs")?, last_seen: r.try_get("last")?, registered_at: r.try_get("created_at")? });
+            }
             out
         }))
     }

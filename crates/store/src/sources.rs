@@ -150,6 +150,33 @@ pub struct QuarantinedDevice {
     pub peer: String,
 }
 
+/// A device with its enterprise and outlet, as the registry pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceOverview {
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// Enterprise name.
+    pub enterprise: String,
+    /// County code.
+    pub division_code: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Outlet code.
+    pub outlet_code: String,
+    /// Outlet name.
+    pub outlet_name: String,
+    /// gas or water.
+    pub outlet_kind: String,
+    /// MN.
+    pub mn: String,
+    /// Protocol version.
+    pub protocol: String,
+    /// Expected interval, seconds.
+    pub interval_secs: i64,
+    /// Last upload received, if any.
+    pub last_seen: Option<String>,
+}
+
 /// A stored measurement row.
 #[derive(Debug, Clone, Serialize)]
 pub struct Measurement {
@@ -314,6 +341,24 @@ impl Store {
             }
         });
         Ok(stats)
+    }
+
+    /// Every registered device with its enterprise, outlet and when it was last heard from.
+    pub async fn registry_overview(&self) -> Result<Vec<DeviceOverview>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind,                  d.mn, d.protocol, d.interval_secs, (SELECT MAX(u.received_at) FROM uploads u WHERE u.mn = d.mn) AS last_seen                  FROM devices d JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.name, o.code, d.mn")
+                .fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(DeviceOverview {
+                    credit_code: r.try_get("credit_code")?, enterprise: r.try_get("enterprise")?, division_code: r.try_get("division_code")?,
+                    industry: r.try_get("industry")?, outlet_code: r.try_get("outlet_code")?, outlet_name: r.try_get("outlet_name")?,
+                    outlet_kind: r.try_get("kind")?, mn: r.try_get("mn")?, protocol: r.try_get("protocol")?,
+                    interval_secs: r.try_get("interval_secs")?, last_seen: r.try_get("last_seen")?,
+                });
+            }
+            out
+        }))
     }
 
     /// (MN, QN) of every stored upload.

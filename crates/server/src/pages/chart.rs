@@ -138,6 +138,99 @@ pub fn indicator_chart(plan: &Plan, ind: &Indicator, series: &[(i64, f64)]) -> S
     s
 }
 
+/// Hourly values (DataTime text, value) against a limit line, as an SVG element.
+pub fn limit_chart(points: &[(String, f64)], limit: Option<f64>) -> String {
+    let mut ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+    ys.extend(limit);
+    let (mut lo, mut hi) = if ys.is_empty() {
+        (0.0, 1.0)
+    } else {
+        ys.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
+                (a.min(y), b.max(y))
+            })
+    };
+    lo = lo.min(0.0);
+    let span = (hi - lo).abs().max(1e-6);
+    hi += span * 0.1;
+    let n = points.len().max(2) as f64;
+    let x = |i: usize| PAD_L + i as f64 / (n - 1.0) * (W - PAD_L - PAD_R);
+    let y = |v: f64| PAD_T + (hi - v) / (hi - lo) * (H - PAD_T - PAD_B);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="小时均值与许可限值" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    let _ = write!(
+        s,
+        r##"<rect x="{PAD_L}" y="{PAD_T}" width="{}" height="{}" fill="#fafafa" stroke="#ddd"/>"##,
+        W - PAD_L - PAD_R,
+        H - PAD_T - PAD_B
+    );
+    for i in 0..=4 {
+        let v = lo + (hi - lo) * f64::from(i) / 4.0;
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
+            PAD_L - 6.0,
+            y(v) + 4.0,
+            trim_num(v)
+        );
+    }
+    if let (Some(first), Some(last)) = (points.first(), points.last()) {
+        let label = |t: &str| esc(&t.chars().skip(4).take(6).collect::<String>());
+        let _ = write!(
+            s,
+            r##"<text x="{PAD_L}" y="{}" class="tick">{}</text>"##,
+            H - 10.0,
+            label(&first.0)
+        );
+        let _ = write!(
+            s,
+            r##"<text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"##,
+            W - PAD_R,
+            H - 10.0,
+            label(&last.0)
+        );
+    }
+    if let Some(l) = limit {
+        let _ = write!(
+            s,
+            r##"<line x1="{PAD_L}" x2="{}" y1="{:.1}" y2="{:.1}" class="target"><title>许可限值 {}</title></line>"##,
+            W - PAD_R,
+            y(l),
+            y(l),
+            trim_num(l)
+        );
+    }
+    if !points.is_empty() {
+        let path: Vec<String> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.1)))
+            .collect();
+        let _ = write!(
+            s,
+            r##"<polyline points="{}" class="series"/>"##,
+            path.join(" ")
+        );
+        for (i, p) in points.iter().enumerate() {
+            let over = limit.is_some_and(|l| p.1 > l);
+            let _ = write!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" class="{}"><title>{} {}</title></circle>"##,
+                x(i),
+                y(p.1),
+                if over { "target-dot" } else { "series-dot" },
+                esc(&p.0),
+                trim_num(p.1)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 fn trim_num(v: f64) -> String {
     let t = format!("{v:.2}");
     t.trim_end_matches('0').trim_end_matches('.').to_string()

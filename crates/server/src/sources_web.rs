@@ -1,0 +1,441 @@
+//! Pollution-source supervision on the web: the registry, device status, a device's hourly
+//! values against its permit limit, and the alarm centre.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form, Json};
+use chrono::{DateTime, Utc};
+use minijinja::context;
+use qingshan_sources::supervision::AlarmKind;
+use qingshan_store::{Alarm, DeviceOverview};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::refuse;
+use crate::auth::{Auth, CSRF_HEADER};
+use crate::pages::PageError;
+use crate::templates::render;
+use crate::{AppError, AppState};
+
+/// Devices count as online while data arrived within this many intervals.
+const ONLINE_INTERVALS: i64 = 3;
+
+fn online(d: &DeviceOverview, now: DateTime<Utc>) -> bool {
+    d.last_seen
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| {
+            (now - t.with_timezone(&Utc)).num_seconds() <= d.interval_secs * ONLINE_INTERVALS
+        })
+}
+
+fn device_json(d: &DeviceOverview, now: DateTime<Utc>) -> Value {
+    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
+    v["online"] = Value::Bool(online(d, now));
+    v
+}
+
+fn alarm_json(a: &Alarm) -> Value {
+    let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
+    v["kind_label"] = Value::String(
+        AlarmKind::parse(&a.kind)
+            .map_or(a.kind.as_str(), |k| k.label())
+            .to_string(),
+    );
+    v
+}
+
+fn page(
+    name: &str,
+    auth: &Auth,
+    s: &AppState,
+    ctx: minijinja::Value,
+) -> Result<Response, PageError> {
+    let base = context! {
+        user => auth.user,
+        role_label => auth.user.as_ref().map(|u| u.role.label()),
+        is_staff => auth.is_staff(),
+        csrf_token => auth.csrf,
+        plan => s.plan.meta,
+    };
+    let html = render(name, context! { ..ctx, ..base }).map_err(AppError::from)?;
+    Ok(Html(html).into_response())
+}
+
+/// `GET /api/v1/sources/devices`: every device with its enterprise, outlet and online status.
+pub async fn api_devices(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+    let now = Utc::now();
+    let devices: Vec<Value> = s
+        .store
+        .registry_overview()
+        .await?
+        .iter()
+        .map(|d| device_json(d, now))
+        .collect();
+    Ok(Json(json!({ "devices": devices })))
+}
+
+/// Query of a device's hourly series.
+#[derive(Deserialize)]
+pub struct SeriesQuery {
+    /// Factor code (e.g. a21026).
+    pub factor: String,
+    /// First DataTime (YYYYMMDDhhmmss), inclusive.
+    pub from: String,
+    /// Last DataTime, exclusive.
+    pub to: String,
+    /// CN: 2061 hourly (default), 2051 minute, 2031 daily, 2011 real-time.
+    pub cn: Option<String>,
+}
+
+/// `GET /api/v1/sources/devices/{mn}/data`: stored values of one factor in a time range.
+pub async fn api_device_data(
+    State(s): State<AppState>,
+    Path(mn): Path<String>,
+    Query(q): Query<SeriesQuery>,
+) -> Result<Json<Value>, AppError> {
+    let cn = q.cn.unwrap_or_else(|| "2061".into());
+    if !matches!(
+        cn.as_str(),
+        "2011" | "2051" | "2061" | "2031" | "2021" | "2041"
+    ) {
+        return Err(AppError::invalid(
+            "cn",
+            "应为 2011、2051、2061、2031、2021 或 2041",
+        ));
+    }
+    let data = s
+        .store
+        .measurements(&mn, &cn, &q.factor, &q.from, &q.to)
+        .await?;
+    Ok(Json(
+        json!({ "mn": mn, "cn": cn, "factor": q.factor, "values": data }),
+    ))
+}
+
+/// Query of the alarm list.
+#[derive(Deserialize)]
+pub struct AlarmQuery {
+    /// open, acknowledged or closed.
+    pub status: Option<String>,
+}
+
+/// `GET /api/v1/alarms`: alarms, newest first (staff).
+pub async fn api_alarms(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<AlarmQuery>,
+) -> Result<Json<Value>, AppError> {
+    auth.require_staff()?;
+    let alarms: Vec<Value> = s
+        .store
+        .alarms(q.status.as_deref(), 500)
+        .await?
+        .iter()
+        .map(alarm_json)
+        .collect();
+    Ok(Json(json!({ "alarms": alarms })))
+}
+
+/// Body of a close request.
+#[derive(Deserialize)]
+pub struct CloseInput {
+    /// The disposition note (处置说明).
+    pub note: String,
+}
+
+async fn transition(
+    s: &AppState,
+    auth: &Auth,
+    id: i64,
+    to: &str,
+    note: Option<&str>,
+    csrf: Option<&str>,
+) -> Result<Alarm, AppError> {
+    let action = if to == "closed" {
+        "alarm.close"
+    } else {
+        "alarm.acknowledge"
+    };
+    let target = format!("alarm:{id}");
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(csrf));
+    if let Err(e) = check {
+        return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await);
+    }
+    if to == "closed" && note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(refuse(
+            s,
+            auth,
+            action,
+            target,
+            AppError::invalid("note", "关闭告警须填写处置说明"),
+            None,
+        )
+        .await);
+    }
+    Ok(s.store
+        .transition_alarm(id, to, note.map(str::trim), &auth.actor())
+        .await?)
+}
+
+/// `POST /api/v1/alarms/{id}/acknowledge`.
+pub async fn api_acknowledge(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let a = transition(&s, &auth, id, "acknowledged", None, csrf).await?;
+    Ok(Json(json!({ "alarm": alarm_json(&a) })))
+}
+
+/// `POST /api/v1/alarms/{id}/close` with `{"note": "…"}`.
+pub async fn api_close(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Result<Json<CloseInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let note = body
+        .map_err(|r| AppError::invalid("body", r.body_text()))?
+        .0
+        .note;
+    let a = transition(&s, &auth, id, "closed", Some(&note), csrf).await?;
+    Ok(Json(json!({ "alarm": alarm_json(&a) })))
+}
+
+/// `POST /api/v1/sources/import`: a registry CSV as the body (staff). All or nothing.
+pub async fn api_import(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, AppError> {
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    import(&s, &auth, csrf, body.as_bytes()).await
+}
+
+async fn import(
+    s: &AppState,
+    auth: &Auth,
+    csrf: Option<&str>,
+    csv: &[u8],
+) -> Result<Json<Value>, AppError> {
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(csrf));
+    if let Err(e) = check {
+        return Err(refuse(s, auth, "registry.import", "registry".into(), e, None).await);
+    }
+    let reg = match qingshan_sources::read_registry(csv) {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(refuse(
+                s,
+                auth,
+                "registry.import",
+                "registry".into(),
+                AppError::invalid("file", e.to_string()),
+                None,
+            )
+            .await);
+        }
+    };
+    s.store.import_registry(&reg, &auth.actor()).await?;
+    Ok(Json(json!({
+        "enterprises": reg.enterprises.len(), "outlets": reg.outlets.len(), "devices": reg.devices.len(),
+        "permits": reg.permits.len(), "limits": reg.limits.len()
+    })))
+}
+
+/// `GET /sources/template.csv`: the registry file's header, for spreadsheets.
+pub async fn template() -> impl IntoResponse {
+    // A BOM lets spreadsheet programs open the Chinese text as UTF-8.
+    let body = format!("\u{feff}{}\n", qingshan_sources::REGISTRY_COLUMNS.join(","));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"registry-template.csv\"",
+            ),
+        ],
+        body,
+    )
+}
+
+/// `GET /sources`: enterprises, outlets and devices with their online status.
+pub async fn sources_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Response, PageError> {
+    let now = Utc::now();
+    let devices: Vec<Value> = s
+        .store
+        .registry_overview()
+        .await?
+        .iter()
+        .map(|d| device_json(d, now))
+        .collect();
+    let online_count = devices.iter().filter(|d| d["online"] == true).count();
+    let quarantine = if auth.is_staff() {
+        s.store.quarantine().await?
+    } else {
+        Vec::new()
+    };
+    page(
+        "sources.html",
+        &auth,
+        &s,
+        context! { devices, online_count, quarantine },
+    )
+}
+
+/// `GET /sources/devices/{mn}`: a device's hourly values of the last days against its limits.
+pub async fn device_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(mn): Path<String>,
+) -> Result<Response, PageError> {
+    let overview = s.store.registry_overview().await?;
+    let Some(dev) = overview.iter().find(|d| d.mn == mn) else {
+        return Err(AppError::NotFound(format!("没有设备 {mn}")).into());
+    };
+    let now = Utc::now();
+    let local = now + chrono::Duration::hours(8);
+    let from = (local - chrono::Duration::days(7))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let to = (local + chrono::Duration::hours(1))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let date = local.format("%Y-%m-%d").to_string();
+    let mut charts = Vec::new();
+    for (_, _, factor, limit, converted) in s
+        .store
+        .supervised_limits(&date)
+        .await?
+        .into_iter()
+        .filter(|l| l.0 == mn)
+    {
+        let data = s
+            .store
+            .measurements(&mn, "2061", &factor, &from, &to)
+            .await?;
+        let points: Vec<(String, f64)> = data
+            .iter()
+            .filter_map(|m| {
+                let v = if converted {
+                    m.values.zs_avg.as_ref().or(m.values.avg.as_ref())
+                } else {
+                    m.values.avg.as_ref()
+                };
+                v.and_then(|t| t.parse::<f64>().ok())
+                    .map(|x| (m.data_time.clone(), x))
+            })
+            .collect();
+        let svg = crate::pages::chart::limit_chart(&points, limit.parse::<f64>().ok());
+        charts.push(context! { factor, limit, converted, svg, count => points.len() });
+    }
+    let alarms: Vec<Value> = s
+        .store
+        .alarms(None, 500)
+        .await?
+        .iter()
+        .filter(|a| a.mn == mn)
+        .map(alarm_json)
+        .collect();
+    page(
+        "device.html",
+        &auth,
+        &s,
+        context! { dev => device_json(dev, now), charts, alarms },
+    )
+}
+
+/// `GET /alarms`: the alarm centre (staff).
+pub async fn alarms_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<AlarmQuery>,
+) -> Result<Response, PageError> {
+    if let Err(e) = auth.require_staff() {
+        return Err(
+            refuse(&s, &auth, "page.view", "page:/alarms".into(), e, None)
+                .await
+                .into(),
+        );
+    }
+    let alarms: Vec<Value> = s
+        .store
+        .alarms(q.status.as_deref(), 500)
+        .await?
+        .iter()
+        .map(alarm_json)
+        .collect();
+    page(
+        "alarms.html",
+        &auth,
+        &s,
+        context! { alarms, status => q.status },
+    )
+}
+
+/// The alarm forms.
+#[derive(Deserialize)]
+pub struct AlarmForm {
+    /// CSRF token.
+    pub csrf_token: Option<String>,
+    /// Disposition note (close only).
+    pub note: Option<String>,
+}
+
+/// `POST /alarms/{id}/acknowledge` and `/alarms/{id}/close` (forms).
+pub async fn alarm_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<AlarmForm>,
+) -> Result<Response, PageError> {
+    let to = match action.as_str() {
+        "acknowledge" => "acknowledged",
+        "close" => "closed",
+        _ => return Err(AppError::NotFound("没有此操作".into()).into()),
+    };
+    let note = if to == "closed" {
+        Some(f.note.as_deref().unwrap_or(""))
+    } else {
+        None
+    };
+    transition(&s, &auth, id, to, note, f.csrf_token.as_deref()).await?;
+    Ok(Redirect::to("/alarms").into_response())
+}
+
+/// `POST /sources/import` (form upload of the registry CSV).
+pub async fn import_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let mut csrf = None;
+    let mut file = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.ok(),
+            Some("file") => file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    match import(&s, &auth, csrf.as_deref(), &file).await {
+        Ok(_) => Ok(Redirect::to("/sources?imported=1").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}

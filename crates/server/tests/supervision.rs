@@ -1,0 +1,437 @@
+//! Supervision under a controllable clock: an exceedance alarm and an offline alarm are raised,
+//! followed as their episodes go on and end, and closed by staff with a disposition note.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use qingshan_server::supervisor::{SupervisorConfig, run_once};
+use qingshan_server::{AppState, ServerConfig, auth};
+use qingshan_store::{
+    Actor, FactorValues, FrameVerdict, NewUser, ReceivedFrame, Role, Store, Upload,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
+9144030071526726XG,某热电有限公司,140902,DA001,1号锅炉,gas,MNSUPERVISED01,2017,strict,123456,3600,P-001,2024-01-01,2028-12-31,a21026,35,1,6,120
+";
+
+/// Beijing local time → UTC.
+fn bj(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap() - chrono::Duration::hours(8)
+}
+
+fn stored(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// An hourly (2061) upload for hour `h` of 2026-03-01, received 5 minutes after the hour ends.
+fn hourly(h: u32, zs_avg: &str, flag: &str) -> ReceivedFrame {
+    let data_time = format!("20260301{h:02}0000");
+    ReceivedFrame {
+        received_at: stored(bj(2026, 3, 1, h, 0) + chrono::Duration::minutes(65)),
+        peer: "127.0.0.1:1".into(),
+        bytes: b"##test".to_vec(),
+        verdict: FrameVerdict::Upload,
+        mn: Some("MNSUPERVISED01".into()),
+        cn: Some("2061".into()),
+        error_kind: None,
+        message: None,
+        upload: Some(Upload {
+            mn: "MNSUPERVISED01".into(),
+            cn: "2061".into(),
+            qn: format!("{data_time}000"),
+            data_time,
+            pno: 0,
+            st: Some("31".into()),
+            flag: Some(5),
+            factors: vec![FactorValues {
+                factor: "a21026".into(),
+                avg: Some("10".into()),
+                zs_avg: Some(zs_avg.into()),
+                flag: Some(flag.into()),
+                ..Default::default()
+            }],
+        }),
+    }
+}
+
+async fn store() -> Store {
+    let path = std::env::temp_dir().join(format!("qingshan-sup-{}.db", uuid::Uuid::new_v4()));
+    let (store, _) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        qingshan_plan::xinzhou().unwrap(),
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    store
+        .import_registry(
+            &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn exceedance_alarm_is_raised_followed_ended_and_closed() {
+    let store = store().await;
+    let cfg = SupervisorConfig::default();
+    // 00:00–02:00: 20, 40 (over the converted limit 35), 50.
+    store
+        .ingest(&[
+            hourly(0, "20", "N"),
+            hourly(1, "40", "N"),
+            hourly(2, "50.5", "N"),
+        ])
+        .await
+        .unwrap();
+    let s = run_once(&store, bj(2026, 3, 1, 3, 10), &cfg).await.unwrap();
+    assert_eq!(s.raised, 1);
+    let alarms = store.alarms(Some("open"), 10).await.unwrap();
+    assert_eq!(alarms.len(), 1);
+    let a = &alarms[0];
+    assert_eq!(
+        (
+            a.kind.as_str(),
+            a.factor.as_str(),
+            a.start_time.as_str(),
+            a.end_time.as_deref()
+        ),
+        ("exceedance", "a21026", "20260301010000", None)
+    );
+    assert_eq!(
+        (a.peak.as_deref(), a.peak_time.as_deref(), a.records),
+        (Some("50.5"), Some("20260301020000"), 2)
+    );
+    assert!(a.context.contains("超标倍数 0.44"), "{}", a.context);
+    assert_eq!(a.enterprise.as_deref(), Some("某热电有限公司"));
+
+    // Running again changes nothing new; then the value falls back under the limit: the episode ends.
+    assert_eq!(
+        run_once(&store, bj(2026, 3, 1, 3, 20), &cfg)
+            .await
+            .unwrap()
+            .raised,
+        0
+    );
+    store.ingest(&[hourly(3, "30", "N")]).await.unwrap();
+    let s = run_once(&store, bj(2026, 3, 1, 4, 10), &cfg).await.unwrap();
+    assert_eq!(s.raised, 0);
+    let a = store.alarm(a.id).await.unwrap().unwrap();
+    assert_eq!(a.end_time.as_deref(), Some("20260301020000"));
+
+    // Over the limit but flagged M (maintenance): not an exceedance.
+    store.ingest(&[hourly(4, "90", "M")]).await.unwrap();
+    assert_eq!(
+        run_once(&store, bj(2026, 3, 1, 5, 10), &cfg)
+            .await
+            .unwrap()
+            .raised,
+        0
+    );
+
+    // Staff acknowledge and close it over HTTP, with a note; refusals and the lifecycle are audited.
+    let app = spawn(store.clone()).await;
+    let (c, csrf) = app.login_staff().await;
+    let url = |p: &str| format!("http://{}{p}", app.addr);
+    let r = c
+        .post(url(&format!("/api/v1/alarms/{}/close", a.id)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"note": "  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post(url(&format!("/api/v1/alarms/{}/acknowledge", a.id)))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .post(url(&format!("/api/v1/alarms/{}/close", a.id)))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"note": "企业脱硫设施故障，已责令整改"}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            v["alarm"]["status"].as_str(),
+            v["alarm"]["disposition"].as_str()
+        ),
+        (Some("closed"), Some("企业脱硫设施故障，已责令整改"))
+    );
+    let r = c
+        .post(url(&format!("/api/v1/alarms/{}/acknowledge", a.id)))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = c
+        .get(url("/alarms"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("企业脱硫设施故障") && page.contains("超标"));
+    let public = reqwest::Client::new()
+        .get(url("/api/v1/alarms"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::UNAUTHORIZED);
+    let log = store.audit_log(Some("alarm."), 20).await.unwrap();
+    let actions: Vec<(&str, &str)> = log
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert!(
+        actions.contains(&("alarm.raise", "ok"))
+            && actions.contains(&("alarm.acknowledge", "ok"))
+            && actions.contains(&("alarm.close", "ok"))
+    );
+    assert!(actions.contains(&("alarm.close", "refused")));
+    // A closed alarm stays closed when the rules run again.
+    run_once(&store, bj(2026, 3, 1, 6, 0), &cfg).await.unwrap();
+    assert_eq!(store.alarm(a.id).await.unwrap().unwrap().status, "closed");
+}
+
+#[tokio::test]
+async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
+    let store = store().await;
+    let cfg = SupervisorConfig::default(); // offline after 3 × 3600 s
+    store.ingest(&[hourly(0, "20", "N")]).await.unwrap(); // received 01:05
+    assert_eq!(
+        run_once(&store, bj(2026, 3, 1, 4, 0), &cfg)
+            .await
+            .unwrap()
+            .raised,
+        0
+    );
+    let s = run_once(&store, bj(2026, 3, 1, 4, 6), &cfg).await.unwrap();
+    assert_eq!(s.raised, 1);
+    let a = store
+        .ongoing_alarms("offline", "MNSUPERVISED01")
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(a.context.contains("未收到数据"), "{}", a.context);
+    // Later runs update the same alarm.
+    assert_eq!(
+        run_once(&store, bj(2026, 3, 1, 6, 0), &cfg).await.unwrap(),
+        qingshan_server::supervisor::RunSummary {
+            raised: 0,
+            updated: 1
+        }
+    );
+    store.ingest(&[hourly(6, "20", "N")]).await.unwrap(); // received 07:05
+    run_once(&store, bj(2026, 3, 1, 7, 10), &cfg).await.unwrap();
+    let a = store.alarm(a.id).await.unwrap().unwrap();
+    assert_eq!(
+        a.end_time.as_deref(),
+        Some(stored(bj(2026, 3, 1, 7, 5)).as_str())
+    );
+    assert!(
+        store
+            .ongoing_alarms("offline", "MNSUPERVISED01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+struct App {
+    addr: std::net::SocketAddr,
+    store: Store,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl App {
+    async fn login_staff(&self) -> (reqwest::Client, String) {
+        self.store
+            .create_user(
+                &NewUser {
+                    username: "staff".into(),
+                    display_name: "监管员".into(),
+                    password_hash: auth::hash_password("correct horse").unwrap(),
+                    role: Role::Staff,
+                    unit_id: None,
+                    division_code: None,
+                },
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = c
+            .get(format!("http://{}/login", self.addr))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.find(marker).unwrap() + marker.len();
+        let token = page[start..].split('"').next().unwrap().to_string();
+        let r = c
+            .post(format!("http://{}/login", self.addr))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", "staff"),
+                ("password", "correct horse"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let me: Value = c
+            .get(format!("http://{}/api/v1/me", self.addr))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (c, me["csrf_token"].as_str().unwrap().to_string())
+    }
+}
+
+async fn spawn(store: Store) -> App {
+    let state = AppState {
+        store: store.clone(),
+        plan: Arc::new(qingshan_plan::xinzhou().unwrap()),
+        config: Arc::new(ServerConfig::default()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        qingshan_server::serve(
+            state,
+            "127.0.0.1:0",
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    App {
+        addr: addr_rx.await.unwrap(),
+        store,
+        _stop: stop_tx,
+    }
+}
+
+#[tokio::test]
+async fn registry_pages_import_and_device_chart() {
+    let store = store().await;
+    store
+        .ingest(&[hourly(0, "20", "N"), hourly(1, "40", "N")])
+        .await
+        .unwrap();
+    let app = spawn(store.clone()).await;
+    let url = |p: &str| format!("http://{}{p}", app.addr);
+    let public = reqwest::Client::new();
+    let page = public
+        .get(url("/sources"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("某热电有限公司") && page.contains("MNSUPERVISED01"));
+    let devices: Value = public
+        .get(url("/api/v1/sources/devices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(devices["devices"][0]["mn"], "MNSUPERVISED01");
+    let data: Value = public
+        .get(url("/api/v1/sources/devices/MNSUPERVISED01/data?factor=a21026&from=20260301000000&to=20260302000000"))
+        .send().await.unwrap().json().await.unwrap();
+    assert_eq!(data["values"].as_array().unwrap().len(), 2);
+    assert_eq!(data["values"][1]["zs_avg"], "40");
+    let template = public
+        .get(url("/sources/template.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        template
+            .trim_start_matches('\u{feff}')
+            .starts_with("credit_code,enterprise_name")
+    );
+    // Import: refused for the public, row and column named for a bad file, and nothing written.
+    let r = public
+        .post(url("/api/v1/sources/import"))
+        .body(REGISTRY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (c, csrf) = app.login_staff().await;
+    let bad = REGISTRY.replace("9144030071526726XG", "9144030071526726X1");
+    let r = c
+        .post(url("/api/v1/sources/import"))
+        .header("x-csrf-token", &csrf)
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = r.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("第 2 行「credit_code」列"), "{msg}");
+    let more = format!(
+        "{REGISTRY}91110000802100433B,某化工有限公司,140981,DW001,总排口,water,MNWATER0001,2005,field,654321,300,,,,,,,,\n"
+    );
+    let r = c
+        .post(url("/api/v1/sources/import"))
+        .header("x-csrf-token", &csrf)
+        .body(more)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(store.registered_devices().await.unwrap().len(), 2);
+    let dev = c
+        .get(url("/sources/devices/MNSUPERVISED01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dev.contains("<svg class=\"chart\"") && dev.contains("许可限值 35"),
+        "device page lacks the chart"
+    );
+}
