@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Reports: the annual assessment (规划实施情况评估报告).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// What the gateway has stored.
     Ingest {
         #[command(subcommand)]
@@ -122,6 +127,26 @@ enum SourcesCommand {
     Quarantine {
         #[command(flatten)]
         db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Write the annual assessment report of a year as HTML, PDF or XLSX.
+    Assess {
+        /// The assessed year.
+        #[arg(long)]
+        year: i32,
+        /// Output format.
+        #[arg(long, value_parser = ["html", "pdf", "xlsx"])]
+        format: String,
+        /// Output file.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        plan: PlanArg,
     },
 }
 
@@ -324,6 +349,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { command } => user(command),
         Command::Sources { command } => sources(command),
+        Command::Report {
+            command:
+                ReportCommand::Assess {
+                    year,
+                    format,
+                    output,
+                    db,
+                    plan,
+                },
+        } => {
+            let (plan, src) = load_plan(&plan)?;
+            runtime()?.block_on(async move {
+                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
+                let state = qingshan_server::AppState { store, plan, config: std::sync::Arc::new(Default::default()) };
+                let data = qingshan_server::assessment_web::report_data(&state, year).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let bytes = match format.as_str() {
+                    "html" => qingshan_report::render_html(&data).into_bytes(),
+                    "xlsx" => qingshan_report::render_xlsx(&data)?,
+                    _ => {
+                        let (path, font) = qingshan_report::find_cjk_font()
+                            .context("未找到中文字体：安装 fonts-wqy-microhei，或用 QINGSHAN_FONT 指定字体文件")?;
+                        tracing::info!(font = %path.display(), "PDF font");
+                        qingshan_report::render_pdf(&data, &font)?
+                    }
+                };
+                std::fs::write(&output, bytes).with_context(|| format!("无法写入 {}", output.display()))?;
+                println!("已写出 {}（{} 年度，{}）", output.display(), year, format);
+                Ok(())
+            })
+        }
         Command::Ingest {
             command: IngestCommand::Stats { db, json },
         } => runtime()?.block_on(async move {

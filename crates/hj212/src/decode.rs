@@ -431,7 +431,8 @@ impl StreamDecoder {
         let limit = avail.len().min(HEAD + self.max_data_len + 6);
         let mut i = self.scanned.max(HEAD);
         while i + 6 <= limit {
-            if avail[i] == b'#' && avail[i + 1] == b'#' {
+            // Only `##` + four digits starts a frame: log text (`//…##…//`) may contain `##`.
+            if looks_like_header(&avail[i..]) {
                 return Scan::NextHeader(i);
             }
             if avail[i] == b'&'
@@ -441,7 +442,7 @@ impl StreamDecoder {
                 let after = &avail[i + 6..];
                 let terminated = after.starts_with(b"\r")
                     || after.starts_with(b"\n")
-                    || after.starts_with(b"##")
+                    || looks_like_header(after)
                     || (after.is_empty() && self.eof);
                 if terminated {
                     return Scan::End(i + 2);
@@ -456,6 +457,11 @@ impl StreamDecoder {
         self.scanned = limit.saturating_sub(7);
         Scan::NotYet
     }
+}
+
+/// `##` followed by a four-digit length: the start of a frame.
+fn looks_like_header(b: &[u8]) -> bool {
+    b.len() >= HEAD && b.starts_with(b"##") && b[2..HEAD].iter().all(u8::is_ascii_digit)
 }
 
 /// Result of the fallback search for a frame's end.

@@ -1,7 +1,9 @@
 //! The qingshan web server: the plan dashboard and its pages (zh-CN, rendered on the server,
 //! every asset embedded), the JSON API under `/api/v1`, sessions, API tokens and roles.
 
+pub mod air;
 pub mod api;
+pub mod assessment_web;
 pub mod auth;
 mod error;
 pub mod gateway;
@@ -92,8 +94,15 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::me))
         .route("/tokens", post(api::issue_token))
         .route("/audit", get(api::audit))
+        .route("/air/stations", get(air::api_stations))
+        .route("/air/stations/{code}/daily", get(air::api_station_daily))
+        .route("/air/assessment", get(air::api_assessment))
         .route("/openapi.json", get(openapi::document))
         .route("/sources/devices", get(sources_web::api_devices))
+        .route(
+            "/sources/devices/{mn}/statistics",
+            get(sources_web::api_statistics),
+        )
         .route(
             "/sources/devices/{mn}/data",
             get(sources_web::api_device_data),
@@ -104,15 +113,30 @@ pub fn router(state: AppState) -> Router {
             "/alarms/{id}/acknowledge",
             post(sources_web::api_acknowledge),
         )
-        .route("/alarms/{id}/close", post(sources_web::api_close));
+        .route("/alarms/{id}/close", post(sources_web::api_close))
+        .route(
+            "/indicators/{number}/assigned-targets",
+            post(assessment_web::record_assigned),
+        )
+        .route(
+            "/indicators/{number}/judgements",
+            post(assessment_web::record_judgement),
+        )
+        .route(
+            "/tasks/{area}/{number}/reports",
+            post(assessment_web::record_task_report),
+        );
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/indicators/{number}", get(pages::indicator))
         .route("/indicators/{number}/values", post(pages::record_value))
         .route("/tasks", get(pages::tasks))
+        .route("/air", get(air::overview))
+        .route("/air/stations/{code}", get(air::station_page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/admin/audit", get(pages::audit))
+        .route("/reports/{file}", get(assessment_web::report))
         .route("/sources", get(sources_web::sources_page))
         .route("/sources/template.csv", get(sources_web::template))
         .route("/sources/import", post(sources_web::import_form))

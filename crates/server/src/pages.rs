@@ -69,6 +69,21 @@ fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageRes
 pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let views = indicator_views(&s.plan, &values);
+    // Progress as of the latest year with a city value (the plan's first year when none).
+    let year = crate::assessment_web::latest_year(&values, &s.plan.meta.division)
+        .unwrap_or(s.plan.meta.baseline_year + 1);
+    let report = crate::assessment_web::report_data(&s, year).await?;
+    let progress: std::collections::HashMap<String, minijinja::Value> = report
+        .indicators
+        .iter()
+        .map(|i| {
+            let st = i.assessment.status;
+            (
+                i.number.to_string(),
+                context! { code => st.code(), label => st.label(), reasoning => i.reasoning },
+            )
+        })
+        .collect();
     let groups: Vec<_> = s
         .plan
         .categories()
@@ -80,7 +95,7 @@ pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Aut
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years() },
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary },
     )
 }
 

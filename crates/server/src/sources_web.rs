@@ -7,8 +7,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use chrono::{DateTime, Utc};
 use minijinja::context;
+use qingshan_sources::stats::{self, CouUnit};
 use qingshan_sources::supervision::AlarmKind;
-use qingshan_store::{Alarm, DeviceOverview};
+use qingshan_store::{Alarm, DeviceLimit, DeviceOverview};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -318,22 +319,23 @@ pub async fn device_page(
         .format("%Y%m%d%H%M%S")
         .to_string();
     let date = local.format("%Y-%m-%d").to_string();
-    let mut charts = Vec::new();
-    for (_, _, factor, limit, converted) in s
+    let limits: Vec<DeviceLimit> = s
         .store
         .supervised_limits(&date)
         .await?
         .into_iter()
-        .filter(|l| l.0 == mn)
-    {
+        .filter(|l| l.mn == mn)
+        .collect();
+    let mut charts = Vec::new();
+    for l in limits.iter().filter(|l| l.hourly_limit.is_some()) {
         let data = s
             .store
-            .measurements(&mn, "2061", &factor, &from, &to)
+            .measurements(&mn, "2061", &l.factor, &from, &to)
             .await?;
         let points: Vec<(String, f64)> = data
             .iter()
             .filter_map(|m| {
-                let v = if converted {
+                let v = if l.use_converted {
                     m.values.zs_avg.as_ref().or(m.values.avg.as_ref())
                 } else {
                     m.values.avg.as_ref()
@@ -342,9 +344,15 @@ pub async fn device_page(
                     .map(|x| (m.data_time.clone(), x))
             })
             .collect();
+        let limit = l.hourly_limit.clone().unwrap_or_default();
         let svg = crate::pages::chart::limit_chart(&points, limit.parse::<f64>().ok());
-        charts.push(context! { factor, limit, converted, svg, count => points.len() });
+        charts.push(context! { factor => l.factor, limit, converted => l.use_converted, svg, count => points.len() });
     }
+    let (year, month) = (
+        local.format("%Y").to_string().parse().unwrap_or(2026),
+        local.format("%m").to_string().parse().unwrap_or(1),
+    );
+    let stats = statistics(&s, &mn, year, month, &limits).await?;
     let alarms: Vec<Value> = s
         .store
         .alarms(None, 500)
@@ -357,7 +365,7 @@ pub async fn device_page(
         "device.html",
         &auth,
         &s,
-        context! { dev => device_json(dev, now), charts, alarms },
+        context! { dev => device_json(dev, now), charts, alarms, stats },
     )
 }
 
@@ -438,4 +446,112 @@ pub async fn import_form(
         Ok(_) => Ok(Redirect::to("/sources?imported=1").into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Query of a device's statistics.
+#[derive(Deserialize)]
+pub struct StatsQuery {
+    /// Year.
+    pub year: i32,
+    /// Month (1–12) for the transmission figures.
+    pub month: u32,
+}
+
+/// 数据有效传输率 of a month (per day and in total) and year-to-date emissions against the
+/// permitted annual totals, for one device.
+async fn statistics(
+    s: &AppState,
+    mn: &str,
+    year: i32,
+    month: u32,
+    limits: &[DeviceLimit],
+) -> Result<Value, AppError> {
+    let Some(first) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else {
+        return Err(AppError::invalid("month", "月份应为 1–12"));
+    };
+    let next = if month == 12 {
+        chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        chrono::NaiveDate::from_ymd_opt(year, month + 1, 1)
+    };
+    let Some(next) = next else {
+        return Err(AppError::invalid("year", "年份无效"));
+    };
+    // Only elapsed hours are expected: a month in progress is judged so far.
+    let now_local = (Utc::now() + chrono::Duration::hours(8)).naive_utc();
+    let end = next
+        .and_hms_opt(0, 0, 0)
+        .map_or(now_local, |e| e.min(now_local));
+    let start = first.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let factors: Vec<&str> = limits.iter().map(|l| l.factor.as_str()).collect();
+    let fmt = |t: chrono::NaiveDateTime| t.format("%Y%m%d%H%M%S").to_string();
+    let uploads = if end > start {
+        s.store
+            .uploads_between(mn, "2061", &fmt(start), &fmt(end))
+            .await?
+    } else {
+        Vec::new()
+    };
+    let records = |day: Option<&str>| -> Vec<(String, String, Option<String>)> {
+        uploads
+            .iter()
+            .filter(|(t, _)| day.is_none_or(|d| t.starts_with(d)))
+            .flat_map(|(t, fs)| {
+                fs.iter()
+                    .filter(|f| factors.contains(&f.factor.as_str()))
+                    .map(move |f| (t.clone(), f.factor.clone(), f.flag.clone()))
+            })
+            .collect()
+    };
+    let hours =
+        |a: chrono::NaiveDateTime, b: chrono::NaiveDateTime| (b - a).num_hours().max(0) as u64;
+    let mut days = Vec::new();
+    let mut d = first;
+    while d < next {
+        let ds = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        if ds >= end {
+            break;
+        }
+        let de = (ds + chrono::Duration::days(1)).min(end);
+        let key = d.format("%Y%m%d").to_string();
+        days.push(json!({ "date": d.to_string(), "transmission": stats::transmission(hours(ds, de), factors.len() as u64, &records(Some(&key))) }));
+        d += chrono::Duration::days(1);
+    }
+    let month_total = stats::transmission(hours(start, end), factors.len() as u64, &records(None));
+    let ytd = s
+        .store
+        .uploads_between(
+            mn,
+            "2061",
+            &format!("{year}0101000000"),
+            &format!("{}0101000000", year + 1),
+        )
+        .await?;
+    let emissions: Vec<Value> = limits
+        .iter()
+        .map(|l| {
+            let cous: Vec<&str> = ytd.iter().flat_map(|(_, fs)| fs.iter()).filter(|f| f.factor == l.factor).filter_map(|f| f.cou.as_deref()).collect();
+            json!({ "factor": l.factor, "total": stats::emission_total(&cous, CouUnit::Kg, l.annual_total_t.as_deref()) })
+        })
+        .collect();
+    Ok(
+        json!({ "year": year, "month": month, "factors": factors, "month_total": month_total, "days": days, "emissions": emissions }),
+    )
+}
+
+/// `GET /api/v1/sources/devices/{mn}/statistics?year=YYYY&month=M`.
+pub async fn api_statistics(
+    State(s): State<AppState>,
+    Path(mn): Path<String>,
+    Query(q): Query<StatsQuery>,
+) -> Result<Json<Value>, AppError> {
+    let date = format!("{:04}-{:02}-01", q.year, q.month.clamp(1, 12));
+    let limits: Vec<DeviceLimit> = s
+        .store
+        .supervised_limits(&date)
+        .await?
+        .into_iter()
+        .filter(|l| l.mn == mn)
+        .collect();
+    Ok(Json(statistics(&s, &mn, q.year, q.month, &limits).await?))
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use qingshan_plan::Decimal;
+use qingshan_sources::stats::{self, CouUnit, TotalStatus};
 use qingshan_sources::supervision::{self, AlarmKind, Episode, Point};
-use qingshan_store::{AlarmEpisode, Raised, Store, StoreError};
+use qingshan_store::{AlarmEpisode, DeviceLimit, Raised, Store, StoreError};
 use serde::Serialize;
 
 /// Settings of the supervision rules.
@@ -26,6 +27,8 @@ pub struct SupervisorConfig {
     pub period: Duration,
     /// Devices' clock offset from UTC, seconds (DataTime is local time: Beijing, +8 h).
     pub device_utc_offset_secs: i32,
+    /// Raw frames are kept this many days as evidence, then purged; `None` keeps them forever.
+    pub raw_retention_days: Option<i64>,
 }
 
 impl Default for SupervisorConfig {
@@ -37,6 +40,8 @@ impl Default for SupervisorConfig {
             lookback_hours: 48,
             period: Duration::from_secs(60),
             device_utc_offset_secs: 8 * 3600,
+            // Three years: beyond the two-year limitation period of administrative penalties.
+            raw_retention_days: Some(3 * 365),
         }
     }
 }
@@ -48,6 +53,8 @@ pub struct RunSummary {
     pub raised: usize,
     /// Alarms updated (an episode that goes on, or ended).
     pub updated: usize,
+    /// Raw frames purged under the retention rule.
+    pub purged: u64,
 }
 
 fn tally(s: &mut RunSummary, r: Raised) {
@@ -79,6 +86,11 @@ pub async fn run_once(
     cfg: &SupervisorConfig,
 ) -> Result<RunSummary, StoreError> {
     let mut summary = RunSummary::default();
+    if let Some(days) = cfg.raw_retention_days {
+        let before = (now - chrono::Duration::days(days))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        summary.purged = store.purge_raw_frames(&before).await?;
+    }
     let local = now + chrono::Duration::seconds(i64::from(cfg.device_utc_offset_secs));
     let date = local.format("%Y-%m-%d").to_string();
     let from = (local - chrono::Duration::hours(cfg.lookback_hours))
@@ -88,26 +100,67 @@ pub async fn run_once(
         .format("%Y%m%d%H%M%S")
         .to_string();
 
-    let mut by_device: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
-    for (mn, _interval, factor, limit, converted) in store.supervised_limits(&date).await? {
-        by_device
-            .entry(mn)
-            .or_default()
-            .push((factor, limit, converted));
+    let mut by_device: BTreeMap<String, Vec<DeviceLimit>> = BTreeMap::new();
+    for l in store.supervised_limits(&date).await? {
+        by_device.entry(l.mn.clone()).or_default().push(l);
     }
+    let year = local.format("%Y").to_string();
+    let year_start = format!("{year}0101000000");
     for (mn, limits) in &by_device {
-        for (factor, limit, converted) in limits {
+        let ytd = if limits.iter().any(|l| l.annual_total_t.is_some()) {
+            store.uploads_between(mn, "2061", &year_start, &to).await?
+        } else {
+            Vec::new()
+        };
+        for l in limits {
+            let factor = &l.factor;
+            if let Some(permitted) = l.annual_total_t.as_deref() {
+                let cous: Vec<&str> = ytd
+                    .iter()
+                    .flat_map(|(_, fs)| fs.iter())
+                    .filter(|f| &f.factor == factor)
+                    .filter_map(|f| f.cou.as_deref())
+                    .collect();
+                let total = stats::emission_total(&cous, CouUnit::Kg, Some(permitted));
+                let levels: &[(&str, &str)] = match total.status {
+                    Some(TotalStatus::Exceeded) => &[("80", "预警"), ("100", "超总量")],
+                    Some(TotalStatus::Warning) => &[("80", "预警")],
+                    _ => &[],
+                };
+                for (pct, word) in levels {
+                    let ep = AlarmEpisode {
+                        kind: AlarmKind::AnnualTotal.code().into(),
+                        mn: mn.clone(),
+                        factor: factor.clone(),
+                        start_time: format!("{year}-{pct}"),
+                        end_time: None,
+                        peak: Some(total.total_t.clone()),
+                        peak_time: None,
+                        records: cous.len() as i64,
+                        context: format!(
+                            "{year} 年累计排放 {} t，占许可年排放总量 {permitted} t 的 {}%（{word}）",
+                            total.total_t,
+                            total.share.as_deref().unwrap_or("—")
+                        ),
+                    };
+                    tally(&mut summary, store.raise_alarm(&ep).await?);
+                }
+            }
+            let Some(limit) = l.hourly_limit.as_deref() else {
+                continue;
+            };
             let Ok(limit) = limit.parse::<Decimal>() else {
                 tracing::warn!(%mn, %factor, %limit, "permit limit is not a number; skipped");
                 continue;
             };
             // Hourly data (2061); the permit decides whether the converted (Zs) mean is judged.
             let series = store.measurements(mn, "2061", factor, &from, &to).await?;
+            let converted = l.use_converted;
             let points: Vec<Point> = series
                 .into_iter()
                 .map(|m| Point {
                     time: m.data_time,
-                    value: if *converted {
+                    value: if converted {
                         m.values.zs_avg.or(m.values.avg)
                     } else {
                         m.values.avg

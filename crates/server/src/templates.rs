@@ -18,6 +18,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "login.html",
     "audit.html",
     "error.html",
+    "air.html",
+    "air_station.html",
     "sources.html",
     "device.html",
     "alarms.html",

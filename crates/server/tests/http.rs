@@ -718,3 +718,136 @@ async fn openapi_describes_the_api_and_health_answers() {
     assert_eq!(h["status"], "ok");
     assert_eq!(h["backend"], "sqlite");
 }
+
+#[tokio::test]
+async fn dashboard_shows_progress_and_units_report_only_their_tasks() {
+    let app = spawn().await;
+    app.user("staff", Role::Staff, None, None).await;
+    app.user("slj-reporter", Role::Reporter, Some("slj"), None)
+        .await;
+    let (staff, csrf) = app.login("staff").await;
+    for (year, v) in [
+        (2021, "14.80"),
+        (2022, "15.30"),
+        (2023, "15.90"),
+        (2024, "16.40"),
+    ] {
+        let r = staff
+            .post(app.url("/api/v1/indicators/6/values"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"year": year, "value": v}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let html = client()
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("进展按 2024 年评估"));
+    let row = html
+        .split("id=\"indicator-6\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(row.contains("class=\"status status-"), "{row}");
+    assert!(
+        row.contains("title=\""),
+        "status carries its reasoning: {row}"
+    );
+    assert!(
+        html.matches("class=\"status status-not_available\"")
+            .count()
+            >= 20
+    );
+    let report = client().get(app.url("/reports/2024")).send().await.unwrap();
+    assert_eq!(report.status(), StatusCode::OK);
+    assert!(report.text().await.unwrap().contains("森林覆盖率"));
+    assert_eq!(
+        client()
+            .get(app.url("/reports/2019"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Assigned targets and judgements are staff-only.
+    let r = staff
+        .post(app.url("/api/v1/indicators/11/assigned-targets"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"year": 2024, "value": "78.5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = staff
+        .post(app.url("/api/v1/indicators/6/assigned-targets"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"year": 2024, "value": "16"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "indicator 6 has its own numeric target"
+    );
+
+    let (rep, rcsrf) = app.login("slj-reporter").await;
+    let body =
+        json!({"period": "2024", "status": "in_progress", "narrative": "推进水土流失综合治理"});
+    let own = rep
+        .post(app.url("/api/v1/tasks/3/2/reports"))
+        .header("x-csrf-token", &rcsrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::CREATED);
+    let other = rep
+        .post(app.url("/api/v1/tasks/2/1/reports"))
+        .header("x-csrf-token", &rcsrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    let r = rep
+        .post(app.url("/api/v1/indicators/11/assigned-targets"))
+        .header("x-csrf-token", &rcsrf)
+        .json(&json!({"year": 2024, "value": "78.5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let bad = rep
+        .post(app.url("/api/v1/tasks/3/2/reports"))
+        .header("x-csrf-token", &rcsrf)
+        .json(&json!({"period": "2024Q5", "status": "in_progress", "narrative": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.json::<Value>().await.unwrap()["field"], "period");
+    let log = app.audit().await;
+    assert!(log.iter().any(|e| e.action == "task_report.record"
+        && e.outcome == "refused"
+        && e.target == "task:2-1"
+        && e.actor == "slj-reporter"));
+    assert_eq!(
+        app.store
+            .task_reports("xinzhou-beautiful-shanxi-2023", 2, 1)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}

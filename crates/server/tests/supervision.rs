@@ -232,7 +232,8 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
         run_once(&store, bj(2026, 3, 1, 6, 0), &cfg).await.unwrap(),
         qingshan_server::supervisor::RunSummary {
             raised: 0,
-            updated: 1
+            updated: 1,
+            purged: 0
         }
     );
     store.ingest(&[hourly(6, "20", "N")]).await.unwrap(); // received 07:05
@@ -248,6 +249,17 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
             .await
             .unwrap()
             .is_empty()
+    );
+    // Three years on, the raw evidence of 2026-03-01 expires; the data stays.
+    let later = run_once(&store, bj(2029, 3, 2, 0, 0), &cfg).await.unwrap();
+    assert_eq!(later.purged, 2);
+    assert_eq!(store.ingest_stats().await.unwrap().total, 2);
+    assert!(
+        store.audit_log(Some("raw_archive.purge"), 5).await.unwrap()[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("2 条")
     );
 }
 
@@ -434,4 +446,55 @@ async fn registry_pages_import_and_device_chart() {
         dev.contains("<svg class=\"chart\"") && dev.contains("许可限值 35"),
         "device page lacks the chart"
     );
+}
+
+#[tokio::test]
+async fn annual_totals_and_transmission_rates() {
+    let store = store().await;
+    let mut frames = Vec::new();
+    for (h, cou, flag) in [(0, "40000", "N"), (1, "40000", "N"), (2, "40000.5", "D")] {
+        let mut f = hourly(h, "20", flag);
+        if let Some(u) = f.upload.as_mut() {
+            u.factors[0].cou = Some(cou.into());
+        }
+        frames.push(f);
+    }
+    store.ingest(&frames).await.unwrap();
+    let s = run_once(&store, bj(2026, 3, 1, 3, 10), &SupervisorConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(s.raised, 2, "预警 at 80 % and 超总量 at 100 %");
+    let alarms = store.alarms(None, 10).await.unwrap();
+    let totals: Vec<_> = alarms.iter().filter(|a| a.kind == "annual_total").collect();
+    assert_eq!(totals.len(), 2);
+    assert!(totals.iter().any(|a| a.start_time == "2026-100"
+        && a.context.contains("120.000500 t")
+        && a.context.contains("超总量")));
+
+    let app = spawn(store.clone()).await;
+    let v: Value = reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/v1/sources/devices/MNSUPERVISED01/statistics?year=2026&month=3",
+            app.addr
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(v.get("month_total").is_some(), "{v}");
+    assert_eq!(v["month_total"]["expected"], 744);
+    assert_eq!(
+        (
+            v["month_total"]["received"].as_u64(),
+            v["month_total"]["valid"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert_eq!(v["month_total"]["transmission_rate"], "0.40");
+    assert_eq!(v["month_total"]["validity_rate"], "66.67");
+    assert_eq!(v["days"][0]["transmission"]["transmission_rate"], "12.50");
+    assert_eq!(v["emissions"][0]["total"]["total_t"], "120.000500");
+    assert_eq!(v["emissions"][0]["total"]["status"], "exceeded");
 }

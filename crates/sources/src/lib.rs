@@ -4,6 +4,7 @@
 
 mod credit_code;
 mod registry;
+pub mod stats;
 pub mod supervision;
 
 pub use credit_code::{CreditCodeError, check_credit_code, credit_code_check_char};

@@ -23,6 +23,8 @@ pub enum AlarmKind {
     DeviceFault,
     /// 疑似异常（数据恒值或零值）.
     Frozen,
+    /// 排放总量预警/超总量: the year-to-date total reached 80 % / 100 % of the permitted total.
+    AnnualTotal,
 }
 
 impl AlarmKind {
@@ -33,6 +35,7 @@ impl AlarmKind {
             AlarmKind::Offline => "offline",
             AlarmKind::DeviceFault => "device_fault",
             AlarmKind::Frozen => "frozen",
+            AlarmKind::AnnualTotal => "annual_total",
         }
     }
 
@@ -43,6 +46,7 @@ impl AlarmKind {
             AlarmKind::Offline => "数据缺失/离线",
             AlarmKind::DeviceFault => "设备异常",
             AlarmKind::Frozen => "疑似异常",
+            AlarmKind::AnnualTotal => "排放总量",
         }
     }
 
@@ -53,6 +57,7 @@ impl AlarmKind {
             "offline" => AlarmKind::Offline,
             "device_fault" => AlarmKind::DeviceFault,
             "frozen" => AlarmKind::Frozen,
+            "annual_total" => AlarmKind::AnnualTotal,
             _ => return None,
         })
     }

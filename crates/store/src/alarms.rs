@@ -70,6 +70,23 @@ pub struct Alarm {
     pub outlet: Option<String>,
 }
 
+/// A permitted limit of a device's outlet.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceLimit {
+    /// MN.
+    pub mn: String,
+    /// Expected interval, seconds.
+    pub interval_secs: i64,
+    /// Factor code.
+    pub factor: String,
+    /// Hourly concentration limit, if any.
+    pub hourly_limit: Option<String>,
+    /// Judge the converted value.
+    pub use_converted: bool,
+    /// Annual permitted total, t/a, if any.
+    pub annual_total_t: Option<String>,
+}
+
 /// When a device was last heard from.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeviceSeen {
@@ -233,19 +250,40 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("告警 {id}")))
     }
 
-    /// Devices with their permitted limits in force on `date` (YYYY-MM-DD): (mn, interval, factor, limit, use_converted).
-    pub async fn supervised_limits(
-        &self,
-        date: &str,
-    ) -> Result<Vec<(String, i64, String, String, bool)>> {
+    /// Devices with their permitted limits in force on `date` (YYYY-MM-DD).
+    pub async fn supervised_limits(&self, date: &str) -> Result<Vec<DeviceLimit>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted FROM devices d \
+            let rows = sqlx::query("SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted, l.annual_total_t FROM devices d \
                  JOIN permit_limits l ON l.outlet_id = d.outlet_id JOIN permits pm ON pm.id = l.permit_id \
-                 WHERE l.hourly_limit IS NOT NULL AND pm.valid_from <= $1 AND pm.valid_to >= $1 ORDER BY d.mn, l.factor_code")
+                 WHERE pm.valid_from <= $1 AND pm.valid_to >= $1 ORDER BY d.mn, l.factor_code")
                 .bind(date).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push((r.try_get("mn")?, r.try_get("interval_secs")?, r.try_get("factor_code")?, r.try_get("hourly_limit")?, r.try_get("use_converted")?));
+                out.push(DeviceLimit {
+                    mn: r.try_get("mn")?, interval_secs: r.try_get("interval_secs")?, factor: r.try_get("factor_code")?,
+                    hourly_limit: r.try_get("hourly_limit")?, use_converted: r.try_get("use_converted")?, annual_total_t: r.try_get("annual_total_t")?,
+                });
+            }
+            out
+        }))
+    }
+
+    /// A device's hourly (or other CN) uploads in `[from, to)` DataTimes, with all factors.
+    pub async fn uploads_between(
+        &self,
+        mn: &str,
+        cn: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Vec<crate::FactorValues>)>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT data_time, factors FROM uploads WHERE mn = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time, pno")
+                .bind(mn).bind(cn).bind(from).bind(to).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let json: String = r.try_get("factors")?;
+                let f: Vec<crate::FactorValues> = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("uploads.factors: {e}")))?;
+                out.push((r.try_get("data_time")?, f));
             }
             out
         }))

@@ -7,7 +7,9 @@
 
 #[macro_use]
 mod macros;
+mod air;
 mod alarms;
+mod assessment;
 mod migrate;
 mod model;
 mod sources;
@@ -19,7 +21,9 @@ use sqlx::{PgPool, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub use air::*;
 pub use alarms::*;
+pub use assessment::*;
 use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;

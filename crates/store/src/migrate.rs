@@ -31,6 +31,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_alarms.sql"),
         postgres: include_str!("../migrations/postgres/0003_alarms.sql"),
     },
+    Migration {
+        version: 4,
+        name: "air",
+        sqlite: include_str!("../migrations/sqlite/0004_air.sql"),
+        postgres: include_str!("../migrations/postgres/0004_air.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "assessment",
+        sqlite: include_str!("../migrations/sqlite/0005_assessment.sql"),
+        postgres: include_str!("../migrations/postgres/0005_assessment.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {

@@ -361,6 +361,23 @@ impl Store {
         }))
     }
 
+    /// Deletes archived raw frames received before `before` (stored form): the retention rule.
+    /// Uploaded data is kept; only the raw evidence expires. Audited when anything was removed.
+    pub async fn purge_raw_frames(&self, before: &str) -> Result<u64> {
+        let n = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("DELETE FROM raw_frames WHERE received_at < $1").bind(before).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                let mut audit = AuditEntry::ok(&Actor::system(), "raw_archive.purge", "raw_frames".into());
+                audit.detail = Some(format!("删除 {before} 之前接收的原始报文 {n} 条（保存期限到期）"));
+                insert_audit!(&mut *tx, &audit);
+            }
+            tx.commit().await?;
+            n
+        });
+        Ok(n)
+    }
+
     /// (MN, QN) of every stored upload.
     pub async fn upload_keys(&self) -> Result<Vec<(String, String)>> {
         Ok(with_pool!(self, p => {

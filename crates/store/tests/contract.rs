@@ -66,6 +66,10 @@ contract!(
     registry_import_and_devices,
     ingest_stores_once_and_archives_everything,
     ingest_large_batches_in_chunks,
+    assessment_inputs_are_revised,
+    air_stations_upsert_and_list,
+    air_hourly_revisions_never_overwrite,
+    air_import_is_all_or_nothing,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -571,4 +575,346 @@ async fn ingest_large_batches_in_chunks(store: Store) {
         (4090..4100).map(|i| format!("{i}.5")).collect::<Vec<_>>()
     );
     assert_eq!(store.archive_counts().await.unwrap()["stored"], 4100);
+}
+
+fn air_station(code: &str, level: &str) -> AirStation {
+    AirStation {
+        code: code.into(),
+        name: format!("{code}站"),
+        control_level: level.into(),
+        division_code: Some("140902".into()),
+        longitude: Some("112.7336".into()),
+        latitude: Some("38.4167".into()),
+    }
+}
+
+fn air_hour(code: &str, hour: &str, pm25: &str) -> NewAirHour {
+    NewAirHour {
+        station_code: code.into(),
+        hour: hour.into(),
+        values: [
+            Some("5".into()),
+            Some("20".into()),
+            Some("0.6".into()),
+            None,
+            Some("60".into()),
+            Some(pm25.into()),
+        ],
+        source: "import".into(),
+    }
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn air_stations_upsert_and_list(store: Store) {
+    let n = store
+        .upsert_air_stations(
+            &[air_station("B02", "省控"), air_station("A01", "国控")],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let list = store.air_stations().await.unwrap();
+    assert_eq!(
+        list.iter().map(|s| s.code.as_str()).collect::<Vec<_>>(),
+        ["A01", "B02"]
+    );
+    let mut renamed = air_station("B02", "县控");
+    renamed.name = "北城".into();
+    renamed.longitude = None;
+    store
+        .upsert_air_stations(&[renamed.clone()], &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(store.air_station("B02").await.unwrap(), Some(renamed));
+    // A bad level anywhere refuses the whole batch.
+    let e = store
+        .upsert_air_stations(
+            &[air_station("C03", "国控"), air_station("D04", "市控")],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AirError::Invalid { row: 2, column, .. } if column == "level"),
+        "{e}"
+    );
+    assert!(store.air_station("C03").await.unwrap().is_none());
+    let audit = store.audit_log(Some("air_station."), 10).await.unwrap();
+    assert_eq!(audit.len(), 2);
+}
+
+async fn air_hourly_revisions_never_overwrite(store: Store) {
+    store
+        .upsert_air_stations(&[air_station("A01", "国控")], &Actor::cli())
+        .await
+        .unwrap();
+    let first = store
+        .import_air_hourly(
+            &[
+                air_hour("A01", "2024-03-01T00:00", "35"),
+                air_hour("A01", "2024-03-01T01:00", "36.5"),
+                air_hour("A01", "2024-03-02T00:00", "40"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.rows, first.stations, first.revised), (3, 1, 0));
+    assert_eq!(first.first_hour.as_deref(), Some("2024-03-01T00:00"));
+    assert_eq!(first.last_hour.as_deref(), Some("2024-03-02T00:00"));
+    let second = store
+        .import_air_hourly(
+            &[air_hour("A01", "2024-03-01T01:00", "37.25")],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.revised, 1);
+    let hours = store
+        .air_hours(Some("A01"), day("2024-03-01"), day("2024-03-01"))
+        .await
+        .unwrap();
+    assert_eq!(hours.len(), 2);
+    assert_eq!(hours[1].hour, "2024-03-01T01:00");
+    assert_eq!(hours[1].revision, 2);
+    assert_eq!(hours[1].values[5].as_deref(), Some("37.25"));
+    assert_eq!(hours[1].values[3], None);
+    assert_eq!(hours[0].values[2].as_deref(), Some("0.6"));
+    let history = store
+        .air_hour_history("A01", "2024-03-01T01:00")
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.revision, h.values[5].clone().unwrap()))
+            .collect::<Vec<_>>(),
+        [(1, "36.5".to_string()), (2, "37.25".to_string())]
+    );
+    let all = store
+        .air_hours(None, day("2024-03-01"), day("2024-03-02"))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    let cov = store.air_coverage().await.unwrap();
+    assert_eq!(cov.len(), 1);
+    assert_eq!(
+        (
+            cov[0].first_hour.as_str(),
+            cov[0].last_hour.as_str(),
+            cov[0].hours
+        ),
+        ("2024-03-01T00:00", "2024-03-02T00:00", 3)
+    );
+    assert_eq!(
+        store
+            .audit_log(Some("air_hourly.import"), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn air_import_is_all_or_nothing(store: Store) {
+    store
+        .upsert_air_stations(&[air_station("A01", "国控")], &Actor::cli())
+        .await
+        .unwrap();
+    let unknown = store
+        .import_air_hourly(
+            &[
+                air_hour("A01", "2024-03-01T00:00", "35"),
+                air_hour("ZZ9", "2024-03-01T00:00", "35"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.kind(), "not_found", "{unknown}");
+    let mut bad = air_hour("A01", "2024-03-01T02:00", "35");
+    bad.values[1] = Some("-3".into());
+    let e = store
+        .import_air_hourly(
+            &[air_hour("A01", "2024-03-01T01:00", "35"), bad],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AirError::Invalid { row: 2, column, .. } if column == "no2"),
+        "{e}"
+    );
+    let dup = store
+        .import_air_hourly(
+            &[
+                air_hour("A01", "2024-03-01T01:00", "35"),
+                air_hour("A01", "2024-03-01T01:00", "36"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(&dup, AirError::Invalid { row: 2, .. }), "{dup}");
+    let nothing = store
+        .air_hours(None, day("2024-01-01"), day("2024-12-31"))
+        .await
+        .unwrap();
+    assert!(nothing.is_empty());
+    // A batch larger than one multi-row statement still lands whole.
+    let start = day("2024-01-01").and_hms_opt(0, 0, 0).unwrap();
+    let many: Vec<NewAirHour> = (0..2500)
+        .map(|h| {
+            let t = start + chrono::Duration::hours(h);
+            air_hour(
+                "A01",
+                &t.format("%Y-%m-%dT%H:00").to_string(),
+                &format!("{}", h % 97),
+            )
+        })
+        .collect();
+    let s = store.import_air_hourly(&many, &Actor::cli()).await.unwrap();
+    assert_eq!(s.rows, 2500);
+    let back = store
+        .air_hours(Some("A01"), day("2024-01-01"), day("2024-12-31"))
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 2500);
+    assert_eq!(
+        back[2499].values[5].as_deref(),
+        Some(format!("{}", 2499 % 97).as_str())
+    );
+}
+
+async fn assessment_inputs_are_revised(store: Store) {
+    let p = seeded(&store).await;
+    let u = reporter(&store, "staffish").await;
+    store
+        .record_assigned_target(
+            InputKey {
+                plan_id: &p.meta.id,
+                indicator: 11,
+                year: 2024,
+                division: "140900",
+            },
+            "75.0",
+            Some("晋环发〔2024〕1号"),
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    let r2 = store
+        .record_assigned_target(
+            InputKey {
+                plan_id: &p.meta.id,
+                indicator: 11,
+                year: 2024,
+                division: "140900",
+            },
+            "76.2",
+            None,
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r2.revision, 2);
+    let cur = store.current_assigned_targets(&p.meta.id).await.unwrap();
+    assert_eq!((cur.len(), cur[0].value.as_str()), (1, "76.2"));
+    assert_eq!(
+        store
+            .record_assigned_target(
+                InputKey {
+                    plan_id: &p.meta.id,
+                    indicator: 11,
+                    year: 2024,
+                    division: "999999"
+                },
+                "1",
+                None,
+                &actor(&u)
+            )
+            .await
+            .unwrap_err()
+            .kind(),
+        "not_found"
+    );
+    store
+        .record_judgement(
+            InputKey {
+                plan_id: &p.meta.id,
+                indicator: 16,
+                year: 2024,
+                division: "140900",
+            },
+            false,
+            "两地块未完成风险管控",
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    store
+        .record_judgement(
+            InputKey {
+                plan_id: &p.meta.id,
+                indicator: 16,
+                year: 2024,
+                division: "140900",
+            },
+            true,
+            "复核后已完成",
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    let j = store.current_judgements(&p.meta.id).await.unwrap();
+    assert_eq!((j.len(), j[0].met, j[0].revision), (1, true, 2));
+    let t = NewTaskReport {
+        plan_id: p.meta.id.clone(),
+        area: 1,
+        number: 2,
+        period: "2024".into(),
+        status: TaskStatus::Lagging,
+        narrative: "滞后".into(),
+    };
+    store.record_task_report(&t, &actor(&u)).await.unwrap();
+    store
+        .record_task_report(
+            &NewTaskReport {
+                area: 3,
+                number: 1,
+                ..t.clone()
+            },
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    store
+        .record_task_report(
+            &NewTaskReport {
+                status: TaskStatus::Completed,
+                ..t
+            },
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    let all = store.all_task_reports(&p.meta.id).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.area, r.number, r.status))
+            .collect::<Vec<_>>(),
+        [(1, 2, TaskStatus::Completed), (3, 1, TaskStatus::Lagging)]
+    );
+    assert_eq!(
+        store
+            .audit_log(Some("assigned_target."), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }

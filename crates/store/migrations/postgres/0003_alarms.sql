@@ -1,7 +1,7 @@
 -- Supervision alarms: one row per episode (kind, device, factor, start), updated while it lasts.
 CREATE TABLE alarms (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind TEXT NOT NULL CHECK (kind IN ('exceedance', 'offline', 'device_fault', 'frozen')),
+    kind TEXT NOT NULL CHECK (kind IN ('exceedance', 'offline', 'device_fault', 'frozen', 'annual_total')),
     mn TEXT NOT NULL,
     factor TEXT NOT NULL DEFAULT '',
     start_time TEXT NOT NULL,

@@ -1,0 +1,673 @@
+//! Ambient air quality on the web: the station list, a station's year (daily AQI table,
+//! calendar heat map, monthly PM2.5 trend), the city's daily AQI and annual assessment, and
+//! their JSON API. Every figure is computed from the stored hourly data by `qingshan_air`.
+
+pub mod svg;
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{Datelike, Duration, NaiveDate};
+use minijinja::context;
+use qingshan_air::assess::{AnnualAssessment, AssessOptions, DailyAqi, assess_days};
+use qingshan_air::city::{CityOptions, city_daily_values};
+use qingshan_air::hourly::{DayRecord, HOURLY_DECIMALS, HOURLY_SCALE, HourlySeries};
+use qingshan_air::limits::{Averaging, Grade, LimitPollutant, limit};
+use qingshan_air::num::{Ratio, parse_scaled};
+use qingshan_air::standard::{LimitSet, Pollutant};
+use qingshan_air::{assess_year, daily_aqi};
+use qingshan_store::{AirCoverage, AirHour, AirStation, NewAirHour, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::Auth;
+use crate::pages::PageError;
+use crate::templates::render;
+use crate::{AppError, AppState};
+
+/// The control level whose stations make the official city value (national-network sites).
+pub const CITY_LEVEL: &str = "国控";
+
+/// Days of city daily AQI on the air overview.
+const OVERVIEW_DAYS: i64 = 30;
+
+/// Stored air data that `qingshan_air` cannot read back.
+#[derive(Debug, thiserror::Error)]
+pub enum AirDataError {
+    /// A stored hour label or value is malformed.
+    #[error("站点 {station} {hour} 的 {column} 存储值无效：{value:?}")]
+    Corrupt {
+        /// Station code.
+        station: String,
+        /// Hour label.
+        hour: String,
+        /// Column.
+        column: String,
+        /// The stored text.
+        value: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AirDataError> for AppError {
+    fn from(e: AirDataError) -> Self {
+        match e {
+            AirDataError::Store(s) => s.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AirDataError> for PageError {
+    fn from(e: AirDataError) -> Self {
+        PageError::from(AppError::from(e))
+    }
+}
+
+/// A value in 10⁻⁴ units as plain decimal text without trailing zeros (`125000` → `12.5`).
+pub fn format_scaled(v: i64) -> String {
+    let scale = HOURLY_SCALE;
+    let (int, frac) = (v / scale, v % scale);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let digits = format!("{frac:0width$}", width = HOURLY_DECIMALS as usize);
+    format!("{int}.{}", digits.trim_end_matches('0'))
+}
+
+/// Station-hours to store from parsed series; hours with no pollutant at all are left out
+/// (the parser cannot tell them from hours absent from the file).
+pub fn hours_from_series(series: &[HourlySeries], source: &str) -> Vec<NewAirHour> {
+    let mut out = Vec::new();
+    for s in series {
+        for d in &s.days {
+            for h in 0..24 {
+                let values: [Option<String>; 6] =
+                    Pollutant::ALL.map(|p| d.get(p, h).map(format_scaled));
+                if values.iter().all(Option::is_none) {
+                    continue;
+                }
+                out.push(NewAirHour {
+                    station_code: s.station.clone(),
+                    hour: format!("{}T{h:02}:00", d.date.format("%Y-%m-%d")),
+                    values,
+                    source: source.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Series per station (in the order first met) from stored hours.
+pub fn series_from_hours(hours: &[AirHour]) -> Result<Vec<HourlySeries>, AirDataError> {
+    let mut stations: Vec<(String, BTreeMap<NaiveDate, DayRecord>)> = Vec::new();
+    for h in hours {
+        let corrupt = |column: &str, value: &str| AirDataError::Corrupt {
+            station: h.station_code.clone(),
+            hour: h.hour.clone(),
+            column: column.to_string(),
+            value: value.to_string(),
+        };
+        let (date, hh) = h
+            .hour
+            .split_once('T')
+            .ok_or_else(|| corrupt("hour", &h.hour))?;
+        let date =
+            NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| corrupt("hour", &h.hour))?;
+        let hour: usize = hh
+            .strip_suffix(":00")
+            .and_then(|x| x.parse().ok())
+            .filter(|x| *x < 24)
+            .ok_or_else(|| corrupt("hour", &h.hour))?;
+        if stations.last().is_none_or(|(c, _)| *c != h.station_code) {
+            stations.push((h.station_code.clone(), BTreeMap::new()));
+        }
+        let Some((_, days)) = stations.last_mut() else {
+            continue;
+        };
+        let day = days.entry(date).or_insert_with(|| DayRecord::empty(date));
+        for (p, v) in Pollutant::ALL.iter().zip(&h.values) {
+            let Some(v) = v else { continue };
+            let scaled = parse_scaled(v, HOURLY_DECIMALS)
+                .map_err(|_| corrupt(qingshan_store::AIR_POLLUTANT_COLUMNS[p.index()], v))?;
+            day.set(*p, hour, Some(scaled))
+                .map_err(|_| corrupt(qingshan_store::AIR_POLLUTANT_COLUMNS[p.index()], v))?;
+        }
+    }
+    Ok(stations
+        .into_iter()
+        .map(|(station, days)| HourlySeries {
+            station,
+            days: days.into_values().collect(),
+        })
+        .collect())
+}
+
+/// One station's stored hours of `[from, to]` as a series (empty when there are none).
+pub async fn station_series(
+    store: &Store,
+    code: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HourlySeries, AirDataError> {
+    let hours = store.air_hours(Some(code), from, to).await?;
+    Ok(series_from_hours(&hours)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| HourlySeries {
+            station: code.to_string(),
+            days: Vec::new(),
+        }))
+}
+
+/// The city's stations (national-network) and their series of `[from, to]`.
+pub async fn city_series(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<String>, Vec<HourlySeries>), AirDataError> {
+    let codes: Vec<String> = store
+        .air_stations()
+        .await?
+        .into_iter()
+        .filter(|s| s.control_level == CITY_LEVEL)
+        .map(|s| s.code)
+        .collect();
+    let hours = store.air_hours(None, from, to).await?;
+    let series = series_from_hours(&hours)?
+        .into_iter()
+        .filter(|s| codes.contains(&s.station))
+        .collect();
+    Ok((codes, series))
+}
+
+/// City daily AQI from its stations' series (city concentrations first, then the AQI).
+pub fn city_daily(stations: &[HourlySeries], opts: &AssessOptions) -> Vec<DailyAqi> {
+    let city = CityOptions {
+        daily: opts.daily,
+        ..CityOptions::default()
+    };
+    city_daily_values(stations, &city)
+        .into_iter()
+        .map(|v| qingshan_air::assess::daily_aqi_from_values(v, opts))
+        .collect()
+}
+
+/// HJ 663 assessment of the city's year from its stations' series.
+pub fn city_assessment(
+    name: &str,
+    year: i32,
+    stations: &[HourlySeries],
+    opts: &AssessOptions,
+) -> AnnualAssessment {
+    assess_days(name, year, &city_daily(stations, opts), opts)
+}
+
+/// Loads the stored city data of `year` and assesses it.
+pub async fn stored_city_assessment(
+    store: &Store,
+    name: &str,
+    year: i32,
+    opts: &AssessOptions,
+) -> Result<(Vec<String>, AnnualAssessment), AirDataError> {
+    let (from, to) = year_bounds(year);
+    let (codes, series) = city_series(store, from, to).await?;
+    Ok((codes, city_assessment(name, year, &series, opts)))
+}
+
+fn year_bounds(year: i32) -> (NaiveDate, NaiveDate) {
+    (
+        NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN),
+        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX),
+    )
+}
+
+/// The page of a station, its code percent-encoded as one path segment.
+pub fn station_href(code: &str) -> String {
+    let mut out = String::from("/air/stations/");
+    for b in code.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn date_of(hour: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(hour.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// A daily AQI as the pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayView {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Daily AQI.
+    pub aqi: Option<u32>,
+    /// Level 1–6.
+    pub level: Option<u8>,
+    /// 优 … 严重污染.
+    pub category: Option<&'static str>,
+    /// `#RRGGBB`.
+    pub color: Option<&'static str>,
+    /// Primary pollutants.
+    pub primary_pollutants: Vec<&'static str>,
+    /// IAQI per slot (SO2, NO2, CO, O3_1h, O3_8h, PM10, PM2.5).
+    pub iaqi: BTreeMap<&'static str, Option<u32>>,
+    /// Daily concentrations as published (GB/T 8170: integers, CO one decimal).
+    pub concentrations: BTreeMap<&'static str, Option<String>>,
+    /// HJ 633 edition applied.
+    pub standard: &'static str,
+}
+
+fn day_view(d: &DailyAqi) -> DayView {
+    let r = &d.report;
+    let mut conc = BTreeMap::new();
+    for p in Pollutant::ALL {
+        let key = match p {
+            Pollutant::O3 => "O3_8h",
+            other => other.name(),
+        };
+        conc.insert(
+            key,
+            d.values
+                .value(p)
+                .map(|v| v.format_gbt8170(p.published_decimals())),
+        );
+    }
+    conc.insert(
+        "O3_1h",
+        d.values.o3_max_1h.map(|v: Ratio| v.format_gbt8170(0)),
+    );
+    DayView {
+        date: d.values.date.format("%Y-%m-%d").to_string(),
+        aqi: r.aqi,
+        level: r.level.map(|l| l.number()),
+        category: r.level.map(|l| l.category()),
+        color: r.level.map(|l| l.color()),
+        primary_pollutants: r.primary.iter().map(|s| s.name()).collect(),
+        iaqi: qingshan_air::Slot::ALL
+            .iter()
+            .map(|s| (s.name(), r.iaqi[s.index()]))
+            .collect(),
+        concentrations: conc,
+        standard: r.standard.code(),
+    }
+}
+
+/// A station with its coverage and its latest day's AQI.
+#[derive(Debug, Clone, Serialize)]
+pub struct StationView {
+    /// The station.
+    #[serde(flatten)]
+    pub station: AirStation,
+    /// First stored hour.
+    pub first_hour: Option<String>,
+    /// Last stored hour.
+    pub last_hour: Option<String>,
+    /// Distinct stored hours.
+    pub hours: i64,
+    /// Daily AQI of the last day with data.
+    pub latest: Option<DayView>,
+    /// Path of the station's page.
+    pub href: String,
+}
+
+async fn station_views(store: &Store) -> Result<Vec<StationView>, AirDataError> {
+    let stations = store.air_stations().await?;
+    let coverage: BTreeMap<String, AirCoverage> = store
+        .air_coverage()
+        .await?
+        .into_iter()
+        .map(|c| (c.station_code.clone(), c))
+        .collect();
+    let opts = AssessOptions::default();
+    let mut out = Vec::with_capacity(stations.len());
+    for station in stations {
+        let cov = coverage.get(&station.code);
+        let mut latest = None;
+        if let Some(day) = cov.and_then(|c| date_of(&c.last_hour)) {
+            let s = station_series(store, &station.code, day, day).await?;
+            latest = s.days.first().map(|d| day_view(&daily_aqi(d, &opts)));
+        }
+        out.push(StationView {
+            first_hour: cov.map(|c| c.first_hour.clone()),
+            last_hour: cov.map(|c| c.last_hour.clone()),
+            hours: cov.map_or(0, |c| c.hours),
+            href: station_href(&station.code),
+            station,
+            latest,
+        });
+    }
+    Ok(out)
+}
+
+/// The last date with data of the city's stations.
+fn last_city_date(views: &[StationView]) -> Option<NaiveDate> {
+    views
+        .iter()
+        .filter(|v| v.station.control_level == CITY_LEVEL)
+        .filter_map(|v| v.last_hour.as_deref().and_then(date_of))
+        .max()
+}
+
+fn city_name(s: &AppState) -> String {
+    s.plan
+        .division(&s.plan.meta.division)
+        .map_or_else(|| "全市".to_string(), |d| d.name.clone())
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
+    let base = context! {
+        user => auth.user,
+        role_label => auth.user.as_ref().map(|u| u.role.label()),
+        is_staff => auth.is_staff(),
+        csrf_token => auth.csrf,
+        plan => s.plan.meta,
+    };
+    let html = render(name, context! { ..ctx, ..base })?;
+    Ok(Html(html).into_response())
+}
+
+/// `GET /air`: stations with their latest daily AQI, and the city's last 30 days.
+pub async fn overview(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+    let views = station_views(&s.store).await?;
+    let mut city_days: Vec<DayView> = Vec::new();
+    let last = last_city_date(&views);
+    if let Some(last) = last {
+        let from = last - Duration::days(OVERVIEW_DAYS - 1);
+        let (_, series) = city_series(&s.store, from, last).await?;
+        city_days = city_daily(&series, &AssessOptions::default())
+            .iter()
+            .map(day_view)
+            .collect();
+        city_days.reverse();
+    }
+    let city_stations = views
+        .iter()
+        .filter(|v| v.station.control_level == CITY_LEVEL)
+        .count();
+    page(
+        "air.html",
+        &auth,
+        &s,
+        context! {
+            stations => views,
+            city_days,
+            city_name => city_name(&s),
+            city_stations,
+            last_date => last.map(|d| d.format("%Y-%m-%d").to_string()),
+            days => OVERVIEW_DAYS,
+        },
+    )
+}
+
+/// Query choosing a year.
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    /// Calendar year; defaults to the latest year with data.
+    pub year: Option<i32>,
+}
+
+/// What a station's year shows.
+struct StationYear {
+    station: AirStation,
+    coverage: Option<AirCoverage>,
+    year: i32,
+    days: Vec<DailyAqi>,
+    assessment: AnnualAssessment,
+}
+
+async fn station_year(
+    store: &Store,
+    code: &str,
+    year: Option<i32>,
+) -> Result<StationYear, AppError> {
+    let station = store
+        .air_station(code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的空气站点")))?;
+    let coverage = store
+        .air_coverage()
+        .await?
+        .into_iter()
+        .find(|c| c.station_code == code);
+    let year = match year {
+        Some(y) if (1900..=9999).contains(&y) => y,
+        Some(_) => return Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
+        None => coverage
+            .as_ref()
+            .and_then(|c| date_of(&c.last_hour))
+            .map_or_else(|| chrono::Utc::now().year(), |d| d.year()),
+    };
+    let (from, to) = year_bounds(year);
+    let series = station_series(store, code, from, to).await?;
+    let opts = AssessOptions::default();
+    let days: Vec<DailyAqi> = series.days.iter().map(|d| daily_aqi(d, &opts)).collect();
+    let assessment = assess_year(&series, year, &opts);
+    Ok(StationYear {
+        station,
+        coverage,
+        year,
+        days,
+        assessment,
+    })
+}
+
+/// Monthly mean of the valid daily PM2.5 values (exact), month by month.
+pub fn monthly_pm25(days: &[DailyAqi]) -> Vec<(u32, Ratio)> {
+    let mut by_month: BTreeMap<u32, Vec<Ratio>> = BTreeMap::new();
+    for d in days {
+        if let Some(v) = d.values.value(Pollutant::Pm25) {
+            by_month.entry(d.values.date.month()).or_default().push(v);
+        }
+    }
+    by_month
+        .into_iter()
+        .filter_map(|(m, vals)| {
+            let n = i128::try_from(vals.len()).ok()?;
+            Ratio::sum(&vals).div_int(n).map(|mean| (m, mean))
+        })
+        .collect()
+}
+
+/// `GET /air/stations/{code}`: a station's year: calendar, monthly PM2.5 and the daily table.
+pub async fn station_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let sy = station_year(&s.store, &code, q.year).await?;
+    let cal_days: Vec<svg::CalendarDay> = sy
+        .days
+        .iter()
+        .map(|d| svg::CalendarDay {
+            date: d.values.date,
+            aqi: d.report.aqi,
+            level: d.report.level,
+            primary: d
+                .report
+                .primary
+                .iter()
+                .map(|p| p.name().to_string())
+                .collect(),
+        })
+        .collect();
+    let calendar = svg::calendar_svg(
+        &format!("{} {} 年日空气质量指数（AQI）", sy.station.name, sy.year),
+        sy.year,
+        &cal_days,
+    );
+    let months: Vec<svg::MonthValue> = monthly_pm25(&sy.days)
+        .into_iter()
+        .map(|(month, mean)| svg::MonthValue {
+            month,
+            value: mean.to_f64(),
+            label: mean.format_gbt8170(0),
+        })
+        .collect();
+    let (_, end) = year_bounds(sy.year);
+    let pm25_limit = limit(
+        LimitSet::for_date(end),
+        Grade::Two,
+        LimitPollutant::Pm25,
+        Averaging::Annual,
+    )
+    .map(Ratio::to_f64);
+    let trend = svg::monthly_trend_svg(
+        &format!("{} {} 年 PM2.5 月均浓度（µg/m³）", sy.station.name, sy.year),
+        &months,
+        pm25_limit,
+    );
+    let first_year = sy
+        .coverage
+        .as_ref()
+        .and_then(|c| date_of(&c.first_hour))
+        .map(|d| d.year());
+    let last_year = sy
+        .coverage
+        .as_ref()
+        .and_then(|c| date_of(&c.last_hour))
+        .map(|d| d.year());
+    let years: Vec<i32> = match (first_year, last_year) {
+        (Some(a), Some(b)) => (a..=b).collect(),
+        _ => Vec::new(),
+    };
+    let days: Vec<DayView> = sy.days.iter().map(day_view).collect();
+    let a = &sy.assessment;
+    let summary = context! {
+        valid_days => a.valid_days,
+        good_days => a.good_days,
+        good_days_ratio => a.good_days_ratio.map(|r| r.format_gbt8170(1)),
+        heavy_days => a.heavy_days,
+        severe_days => a.severe_days,
+        pm25_mean => a.pollutant(Pollutant::Pm25).mean.map(|r| r.format_gbt8170(0)),
+        composite_index => a.composite_index.map(|r| r.format_gbt8170(2)),
+    };
+    page(
+        "air_station.html",
+        &auth,
+        &s,
+        context! {
+            href => station_href(&sy.station.code),
+            station => sy.station,
+            year => sy.year,
+            years,
+            days,
+            summary,
+            calendar,
+            trend,
+        },
+    )
+}
+
+type ApiResult = Result<Json<Value>, AppError>;
+
+/// `GET /api/v1/air/stations`: stations with coverage and latest daily AQI.
+pub async fn api_stations(State(s): State<AppState>) -> ApiResult {
+    let views = station_views(&s.store).await?;
+    Ok(Json(json!({ "stations": views })))
+}
+
+/// `GET /api/v1/air/stations/{code}/daily?year=YYYY`: a station's daily AQI for a year.
+pub async fn api_station_daily(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> ApiResult {
+    let sy = station_year(&s.store, &code, q.year).await?;
+    let days: Vec<DayView> = sy.days.iter().map(day_view).collect();
+    Ok(Json(json!({
+        "station": sy.station,
+        "year": sy.year,
+        "days": days,
+        "assessment": sy.assessment.to_json(),
+    })))
+}
+
+/// `GET /api/v1/air/assessment?year=YYYY`: the city's HJ 663 annual assessment from its
+/// national-network stations.
+pub async fn api_assessment(State(s): State<AppState>, Query(q): Query<YearQuery>) -> ApiResult {
+    let year = match q.year {
+        Some(y) if (1900..=9999).contains(&y) => y,
+        Some(_) => return Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
+        None => {
+            // The year of the city's newest data, found without computing any AQI.
+            let city: Vec<String> = s
+                .store
+                .air_stations()
+                .await?
+                .into_iter()
+                .filter(|x| x.control_level == CITY_LEVEL)
+                .map(|x| x.code)
+                .collect();
+            s.store
+                .air_coverage()
+                .await?
+                .iter()
+                .filter(|c| city.contains(&c.station_code))
+                .filter_map(|c| date_of(&c.last_hour))
+                .max()
+                .map_or_else(|| chrono::Utc::now().year(), |d| d.year())
+        }
+    };
+    let (codes, a) =
+        stored_city_assessment(&s.store, &city_name(&s), year, &AssessOptions::default()).await?;
+    let mut body = a.to_json();
+    body["stations"] = json!(codes);
+    Ok(Json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_text_round_trips() {
+        assert_eq!(station_href("A 1/é"), "/air/stations/A%201%2F%C3%A9");
+        assert_eq!(format_scaled(0), "0");
+        assert_eq!(format_scaled(125_000), "12.5");
+        assert_eq!(format_scaled(3), "0.0003");
+        assert_eq!(format_scaled(4_290_000), "429");
+        let date = NaiveDate::from_ymd_opt(2016, 2, 29).unwrap();
+        let mut d = DayRecord::empty(date);
+        d.set(Pollutant::Co, 23, Some(12_345)).unwrap();
+        d.set(Pollutant::Pm25, 23, Some(350_000)).unwrap();
+        let series = vec![HourlySeries {
+            station: "S1".into(),
+            days: vec![d],
+        }];
+        let rows = hours_from_series(&series, "import");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].hour, "2016-02-29T23:00");
+        assert_eq!(rows[0].values[2].as_deref(), Some("1.2345"));
+        let stored: Vec<AirHour> = rows
+            .iter()
+            .map(|r| AirHour {
+                station_code: r.station_code.clone(),
+                hour: r.hour.clone(),
+                revision: 1,
+                values: r.values.clone(),
+                source: r.source.clone(),
+                imported_at: String::new(),
+            })
+            .collect();
+        assert_eq!(series_from_hours(&stored).unwrap(), series);
+        let mut bad = stored[0].clone();
+        bad.values[0] = Some("1e3".into());
+        assert!(matches!(
+            series_from_hours(&[bad]),
+            Err(AirDataError::Corrupt { column, .. }) if column == "so2"
+        ));
+    }
+}

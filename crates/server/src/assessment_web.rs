@@ -1,0 +1,405 @@
+//! The annual assessment on the web: inputs staff and departments enter (assigned targets,
+//! judgements, task reports), and the report (规划实施情况评估报告) in HTML, PDF and XLSX.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
+use qingshan_report::{
+    AssignedTarget, Inputs, ManualJudgement, ReportData, TaskReportInput, TaskState, ValueInput,
+};
+use qingshan_store::{InputKey, NewTaskReport, Role, TaskStatus};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::refuse;
+use crate::auth::{Auth, CSRF_HEADER};
+use crate::{AppError, AppState};
+
+/// Everything the report for `year` rests on, read from the store.
+pub async fn report_data(s: &AppState, year: i32) -> Result<ReportData, AppError> {
+    let pid = &s.plan.meta.id;
+    let values = s.store.current_indicator_values(pid).await?;
+    let assigned = s.store.current_assigned_targets(pid).await?;
+    let judgements = s.store.current_judgements(pid).await?;
+    let tasks = s.store.all_task_reports(pid).await?;
+    let inputs = Inputs {
+        values: values
+            .iter()
+            .map(|v| ValueInput {
+                indicator: v.indicator_number as u32,
+                year: v.year as i32,
+                division: v.division_code.clone(),
+                value: v.value.clone(),
+            })
+            .collect(),
+        assigned: assigned
+            .iter()
+            .map(|a| AssignedTarget {
+                indicator: a.indicator_number as u32,
+                year: a.year as i32,
+                division: a.division_code.clone(),
+                value: a.value.clone(),
+            })
+            .collect(),
+        judgements: judgements
+            .iter()
+            .filter(|j| j.year == i64::from(year))
+            .map(|j| ManualJudgement {
+                indicator: j.indicator_number as u32,
+                division: j.division_code.clone(),
+                met: j.met,
+                justification: j.justification.clone(),
+            })
+            .collect(),
+        task_reports: tasks
+            .iter()
+            .filter_map(|t| {
+                let status = t.status.as_str().parse::<TaskState>().ok()?;
+                Some(TaskReportInput {
+                    area: t.area as u32,
+                    number: t.number as u32,
+                    period: t.period.clone(),
+                    status,
+                    narrative: t.narrative.clone(),
+                })
+            })
+            .collect(),
+        options: Default::default(),
+        scoring: Default::default(),
+    };
+    ReportData::build(&s.plan, year, &inputs)
+        .map_err(|e| AppError::Internal(format!("report: {e}")))
+}
+
+fn check_year(s: &AppState, year: i32) -> Result<(), AppError> {
+    let first = s.plan.meta.baseline_year + 1;
+    let last = s.plan.meta.milestone_years.last().copied().unwrap_or(first);
+    if year < first || year > last {
+        return Err(AppError::invalid(
+            "year",
+            format!("评估年度应在 {first}–{last} 之间"),
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /reports/{file}`: `2024` (HTML page), `2024.pdf` or `2024.xlsx`.
+pub async fn report(
+    State(s): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let (year, ext) = file
+        .split_once('.')
+        .map_or((file.as_str(), "html"), |(y, e)| (y, e));
+    let year: i32 = year
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("没有报告 {file}")))?;
+    check_year(&s, year)?;
+    let data = report_data(&s, year).await?;
+    let name = format!("assessment-{year}");
+    match ext {
+        "html" => Ok(Html(qingshan_report::render_html(&data)).into_response()),
+        "xlsx" => {
+            let bytes = qingshan_report::render_xlsx(&data)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}.xlsx\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        "pdf" => {
+            let Some((_, font)) = qingshan_report::find_cjk_font() else {
+                return Err(AppError::Internal(
+                    "未找到中文字体（安装 fonts-wqy-microhei 或设置 QINGSHAN_FONT）".into(),
+                ));
+            };
+            let bytes = qingshan_report::render_pdf(&data, &font)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"{name}.pdf\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Err(AppError::NotFound(format!("没有报告格式 {ext}"))),
+    }
+}
+
+/// Body of an assigned target.
+#[derive(Debug, Deserialize)]
+pub struct AssignedInput {
+    /// Year.
+    pub year: i64,
+    /// Division (default: the plan's own).
+    pub division: Option<String>,
+    /// Exact decimal text.
+    pub value: String,
+    /// The province's document.
+    pub note: Option<String>,
+}
+
+/// `POST /api/v1/indicators/{number}/assigned-targets` (staff): the province's value for a year.
+pub async fn record_assigned(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(number): Path<u32>,
+    headers: HeaderMap,
+    body: Result<Json<AssignedInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let action = "assigned_target.record";
+    let target = format!("indicator:{number}");
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(csrf));
+    if let Err(e) = check {
+        return Err(refuse(&s, &auth, action, target, e, None).await);
+    }
+    let input = body
+        .map_err(|r| AppError::invalid("body", r.body_text()))?
+        .0;
+    let Some(ind) = s.plan.indicator(number) else {
+        return Err(AppError::NotFound(format!("没有第 {number} 项指标")));
+    };
+    if !ind
+        .targets
+        .iter()
+        .any(|t| matches!(t.kind, qingshan_plan::TargetKind::ProvincialAssignment))
+    {
+        return Err(refuse(
+            &s,
+            &auth,
+            action,
+            target,
+            AppError::invalid("indicator", "该指标的目标不是“完成省级下达任务”"),
+            Some(input.value),
+        )
+        .await);
+    }
+    let division = input
+        .division
+        .unwrap_or_else(|| s.plan.meta.division.clone());
+    let value =
+        match crate::views::validate_value(&s.plan, ind, input.year, &division, &input.value) {
+            Ok(v) => v,
+            Err(e) => return Err(refuse(&s, &auth, action, target, e, Some(input.value)).await),
+        };
+    let row = s
+        .store
+        .record_assigned_target(
+            InputKey {
+                plan_id: &s.plan.meta.id,
+                indicator: number.into(),
+                year: input.year,
+                division: &division,
+            },
+            &value.to_string(),
+            input.note.as_deref(),
+            &auth.actor(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "assigned_target": row }))))
+}
+
+/// Body of a judgement.
+#[derive(Debug, Deserialize)]
+pub struct JudgementInput {
+    /// Year.
+    pub year: i64,
+    /// Division (default: the plan's own).
+    pub division: Option<String>,
+    /// Whether the target is judged met.
+    pub met: bool,
+    /// Why (required).
+    pub justification: String,
+}
+
+/// `POST /api/v1/indicators/{number}/judgements` (staff): a qualitative target judged.
+pub async fn record_judgement(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(number): Path<u32>,
+    headers: HeaderMap,
+    body: Result<Json<JudgementInput>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let action = "judgement.record";
+    let target = format!("indicator:{number}");
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(csrf));
+    if let Err(e) = check {
+        return Err(refuse(&s, &auth, action, target, e, None).await);
+    }
+    let input = body
+        .map_err(|r| AppError::invalid("body", r.body_text()))?
+        .0;
+    if s.plan.indicator(number).is_none() {
+        return Err(AppError::NotFound(format!("没有第 {number} 项指标")));
+    }
+    if input.justification.trim().is_empty() {
+        return Err(refuse(
+            &s,
+            &auth,
+            action,
+            target,
+            AppError::invalid("justification", "人工评定须写明依据"),
+            None,
+        )
+        .await);
+    }
+    let division = input
+        .division
+        .unwrap_or_else(|| s.plan.meta.division.clone());
+    let row = s
+        .store
+        .record_judgement(
+            InputKey {
+                plan_id: &s.plan.meta.id,
+                indicator: number.into(),
+                year: input.year,
+                division: &division,
+            },
+            input.met,
+            input.justification.trim(),
+            &auth.actor(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "judgement": row }))))
+}
+
+/// Body of a task report.
+#[derive(Debug, Deserialize)]
+pub struct TaskReportBody {
+    /// "2024" or "2024Q3".
+    pub period: String,
+    /// not_started, in_progress, completed or lagging.
+    pub status: String,
+    /// What was done.
+    pub narrative: String,
+}
+
+fn valid_period(p: &str) -> bool {
+    let b = p.as_bytes();
+    (b.len() == 4 && b.iter().all(u8::is_ascii_digit))
+        || (b.len() == 6
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'Q'
+            && (b'1'..=b'4').contains(&b[5]))
+}
+
+/// `POST /api/v1/tasks/{area}/{number}/reports`: a responsible unit reports a task's progress.
+pub async fn record_task_report(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path((area, number)): Path<(u32, u32)>,
+    headers: HeaderMap,
+    body: Result<Json<TaskReportBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let action = "task_report.record";
+    let target = format!("task:{area}-{number}");
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let user = match auth.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return Err(refuse(&s, &auth, action, target, e, None).await),
+    };
+    if let Err(e) = auth.check_csrf(csrf) {
+        return Err(refuse(&s, &auth, action, target, e, None).await);
+    }
+    let Some(task) = s.plan.task(area, number) else {
+        return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
+    };
+    let allowed = match user.role {
+        Role::Admin | Role::Staff => true,
+        Role::Reporter => user
+            .unit_id
+            .as_deref()
+            .is_some_and(|u| task.responsible.iter().any(|r| r == u)),
+        Role::County => false,
+    };
+    if !allowed {
+        let e = AppError::Forbidden(format!(
+            "任务 {area}-{number}（{}）不属于本单位",
+            task.title
+        ));
+        return Err(refuse(&s, &auth, action, target, e, None).await);
+    }
+    let input = body
+        .map_err(|r| AppError::invalid("body", r.body_text()))?
+        .0;
+    let Some(status) = TaskStatus::parse(&input.status) else {
+        return Err(refuse(
+            &s,
+            &auth,
+            action,
+            target,
+            AppError::invalid(
+                "status",
+                "应为 not_started、in_progress、completed 或 lagging",
+            ),
+            None,
+        )
+        .await);
+    };
+    if !valid_period(&input.period) {
+        return Err(refuse(
+            &s,
+            &auth,
+            action,
+            target,
+            AppError::invalid("period", "期间应为 2024 或 2024Q3 的形式"),
+            None,
+        )
+        .await);
+    }
+    if input.narrative.trim().is_empty() || input.narrative.chars().count() > 5000 {
+        return Err(refuse(
+            &s,
+            &auth,
+            action,
+            target,
+            AppError::invalid("narrative", "进展说明不能为空且不超过 5000 字"),
+            None,
+        )
+        .await);
+    }
+    let new = NewTaskReport {
+        plan_id: s.plan.meta.id.clone(),
+        area: area.into(),
+        number: number.into(),
+        period: input.period,
+        status,
+        narrative: input.narrative,
+    };
+    let r = s.store.record_task_report(&new, &auth.actor()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "report": r }))))
+}
+
+/// The latest year with any city value, for the dashboard's status column.
+pub fn latest_year(values: &[qingshan_store::IndicatorValue], city: &str) -> Option<i32> {
+    values
+        .iter()
+        .filter(|v| v.division_code == city)
+        .map(|v| v.year as i32)
+        .max()
+}

@@ -1,0 +1,377 @@
+//! Air pages and API end to end: the real server on port 0 with a fresh SQLite database, a few
+//! days of the shared UCI data stored, and every figure checked against `qingshan_air` run
+//! directly on the parsed files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use qingshan_air::assess::{AssessOptions, assess_days, daily_aqi, daily_aqi_from_values};
+use qingshan_air::city::{CityOptions, city_daily_values};
+use qingshan_air::hourly::HourlySeries;
+use qingshan_server::{AppState, ServerConfig};
+use qingshan_store::{Actor, AirStation, Store};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct App {
+    addr: SocketAddr,
+    store: Store,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl App {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = reqwest::get(self.url(path)).await.unwrap();
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    async fn json(&self, path: &str) -> Value {
+        let (s, body) = self.get(path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+async fn spawn() -> App {
+    let path = std::env::temp_dir().join(format!("qingshan-air-{}.db", uuid::Uuid::new_v4()));
+    let plan = qingshan_plan::xinzhou().unwrap();
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        plan,
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        store: store.clone(),
+        plan,
+        config: Arc::new(ServerConfig::default()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        qingshan_server::serve(
+            state,
+            "127.0.0.1:0",
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    App {
+        addr: addr_rx.await.unwrap(),
+        store,
+        _stop: stop_tx,
+    }
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+const FROM: &str = "2013-12-24";
+const TO: &str = "2014-01-12";
+
+/// One UCI station's days in `[FROM, TO]`, parsed by `qingshan_air`.
+fn uci(station: &str) -> HourlySeries {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../../../shared/data/air/beijing-uci/PRSA_Data_{station}_20130301-20170228.csv"
+    ));
+    let f = std::fs::File::open(p).unwrap();
+    let mut all = qingshan_air::parse_hourly_csv(std::io::BufReader::new(f)).unwrap();
+    assert_eq!(all.len(), 1);
+    let mut s = all.remove(0);
+    s.days.retain(|x| x.date >= d(FROM) && x.date <= d(TO));
+    assert_eq!(s.days.len(), 20);
+    s
+}
+
+fn station(code: &str, name: &str, level: &str) -> AirStation {
+    AirStation {
+        code: code.into(),
+        name: name.into(),
+        control_level: level.into(),
+        division_code: Some("110105".into()),
+        longitude: Some("116.397".into()),
+        latitude: Some("39.982".into()),
+    }
+}
+
+/// The server with both UCI stations (national network) stored, plus a county station without data.
+async fn seeded() -> (App, Vec<HourlySeries>) {
+    let app = spawn().await;
+    app.store
+        .upsert_air_stations(
+            &[
+                station("Aotizhongxin", "奥体中心", "国控"),
+                station("Dongsi", "东四", "国控"),
+                station("X9", "<script>alert(1)</script>", "县控"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let series = vec![uci("Aotizhongxin"), uci("Dongsi")];
+    let rows = qingshan_server::air::hours_from_series(&series, "import");
+    let summary = app
+        .store
+        .import_air_hourly(&rows, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(summary.stations, 2);
+    (app, series)
+}
+
+fn primary(d: &qingshan_air::assess::DailyAqi) -> Vec<String> {
+    d.report
+        .primary
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn station_daily_api_matches_direct_computation() {
+    let (app, series) = seeded().await;
+    let opts = AssessOptions::default();
+    for s in &series {
+        let body = app
+            .json(&format!(
+                "/api/v1/air/stations/{}/daily?year=2014",
+                s.station
+            ))
+            .await;
+        assert_eq!(body["year"], 2014);
+        let days = body["days"].as_array().unwrap();
+        let expected: Vec<_> = s
+            .days
+            .iter()
+            .filter(|x| x.date >= d("2014-01-01"))
+            .map(|x| daily_aqi(x, &opts))
+            .collect();
+        assert_eq!(days.len(), expected.len());
+        assert_eq!(days.len(), 12);
+        for (got, want) in days.iter().zip(&expected) {
+            assert_eq!(got["date"], want.values.date.to_string());
+            assert_eq!(got["aqi"].as_u64(), want.report.aqi.map(u64::from));
+            assert_eq!(
+                got["level"].as_u64(),
+                want.report.level.map(|l| u64::from(l.number()))
+            );
+            let p: Vec<String> = got["primary_pollutants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(p, primary(want));
+            assert_eq!(
+                got["concentrations"]["PM2.5"].as_str(),
+                want.values
+                    .value(qingshan_air::Pollutant::Pm25)
+                    .map(|v| v.format_gbt8170(0))
+                    .as_deref()
+            );
+        }
+        // The heavy haze of early January 2014 is in the data: not every day is good.
+        assert!(
+            days.iter().any(|x| x["level"].as_u64().unwrap_or(0) >= 3),
+            "{}",
+            s.station
+        );
+        let a = qingshan_air::assess_year(s, 2014, &opts);
+        assert_eq!(body["assessment"]["valid_days"], a.valid_days);
+        assert_eq!(body["assessment"]["good_days"], a.good_days);
+    }
+    // The 2013 part of the import is its own year.
+    let y2013 = app
+        .json("/api/v1/air/stations/Dongsi/daily?year=2013")
+        .await;
+    assert_eq!(y2013["days"].as_array().unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn station_list_and_city_assessment_match_direct_computation() {
+    let (app, series) = seeded().await;
+    let opts = AssessOptions::default();
+    let list = app.json("/api/v1/air/stations").await;
+    let stations = list["stations"].as_array().unwrap();
+    assert_eq!(stations.len(), 3);
+    for s in &series {
+        let v = stations.iter().find(|v| v["code"] == s.station).unwrap();
+        assert_eq!(v["control_level"], "国控");
+        assert_eq!(v["first_hour"], format!("{FROM}T00:00"));
+        assert_eq!(v["last_hour"], format!("{TO}T23:00"));
+        let last = daily_aqi(s.days.last().unwrap(), &opts);
+        assert_eq!(v["latest"]["date"], TO);
+        assert_eq!(v["latest"]["aqi"].as_u64(), last.report.aqi.map(u64::from));
+    }
+    let empty = stations.iter().find(|v| v["code"] == "X9").unwrap();
+    assert!(empty["latest"].is_null());
+    assert_eq!(empty["hours"], 0);
+
+    let city = city_daily_values(&series, &CityOptions::default());
+    let days: Vec<_> = city
+        .into_iter()
+        .map(|v| daily_aqi_from_values(v, &opts))
+        .collect();
+    let want = assess_days("x", 2014, &days, &opts);
+    let got = app.json("/api/v1/air/assessment?year=2014").await;
+    assert_eq!(got["valid_days"], want.valid_days);
+    assert_eq!(got["valid_days"], 12);
+    assert_eq!(got["good_days"], want.good_days);
+    assert_eq!(got["heavy_days"], want.heavy_days);
+    assert_eq!(
+        got["pm25_annual_mean"].as_f64(),
+        want.pollutant(qingshan_air::Pollutant::Pm25)
+            .mean
+            .map(|m| m.to_f64())
+    );
+    assert_eq!(
+        got["stations"],
+        serde_json::json!(["Aotizhongxin", "Dongsi"])
+    );
+    assert_eq!(got["standard"], "hj633-2012");
+    // Without a year, the year of the city's newest data.
+    let latest = app.json("/api/v1/air/assessment").await;
+    assert_eq!(latest["year"], 2014);
+    assert_eq!(latest["valid_days"], got["valid_days"]);
+
+    // The overview shows the city's days, newest first, with the city AQI computed directly.
+    let (status, html) = app.get("/air").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("奥体中心") && html.contains("东四"));
+    // minijinja escapes `/` in attribute values; a browser reads it back as `/air/stations/Dongsi`.
+    assert!(html.contains("href=\"&#x2f;air&#x2f;stations&#x2f;Dongsi\""));
+    assert!(html.contains("&lt;script&gt;alert(1)"));
+    assert!(!html.contains("<script>alert(1)"));
+    for day in &days {
+        let marker = format!("data-date=\"{}\"", day.values.date);
+        let at = html.find(&marker).unwrap_or_else(|| panic!("{marker}"));
+        let row = &html[at..at + html[at..].find("</tr>").unwrap()];
+        let aqi = day.report.aqi.map_or("—".to_string(), |a| a.to_string());
+        assert!(
+            row.contains(&format!("<td class=\"num aqi\">{aqi}</td>")),
+            "{row}"
+        );
+    }
+    let first = html.find(&format!("data-date=\"{TO}\"")).unwrap();
+    let later = html.find(&format!("data-date=\"{FROM}\"")).unwrap();
+    assert!(first < later);
+}
+
+#[tokio::test]
+async fn station_page_draws_calendar_trend_and_table() {
+    let (app, series) = seeded().await;
+    let opts = AssessOptions::default();
+    let (status, html) = app.get("/air/stations/Dongsi?year=2014").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("东四（Dongsi）2014 年"));
+    assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"calendar\""));
+    assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\""));
+    let dongsi = &series[1];
+    for day in dongsi.days.iter().filter(|x| x.date >= d("2014-01-01")) {
+        let a = daily_aqi(day, &opts);
+        let aqi = a.report.aqi.unwrap();
+        let level = a.report.level.unwrap();
+        let tip = format!("<title>{} AQI {aqi} {}", day.date, level.category());
+        assert!(html.contains(&tip), "{tip}");
+        // The cell carries the level's colour.
+        let at = html.find(&tip).unwrap();
+        let cell = &html[at..at + html[at..].find("</g>").unwrap()];
+        assert!(
+            cell.contains(&format!("fill=\"{}\"", level.color())),
+            "{cell}"
+        );
+    }
+    assert!(html.contains("<title>2014-02-01 无有效数据</title>"));
+    // One January point in the PM2.5 trend, labelled with the mean of the daily means.
+    let jan: Vec<_> = dongsi
+        .days
+        .iter()
+        .filter(|x| x.date >= d("2014-01-01"))
+        .filter_map(|x| {
+            daily_aqi(x, &opts)
+                .values
+                .value(qingshan_air::Pollutant::Pm25)
+        })
+        .collect();
+    let mean = qingshan_air::Ratio::sum(&jan)
+        .div_int(jan.len() as i128)
+        .unwrap();
+    assert_eq!(html.matches("<circle").count(), 1);
+    assert!(html.contains(&format!("<title>1月 {}</title>", mean.format_gbt8170(0))));
+    assert!(html.contains("年均限值 35"));
+
+    let (status, _) = app.get("/air/stations/NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app.get("/api/v1/air/stations/NOPE/daily?year=2014").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _) = app.get("/api/v1/air/assessment?year=20140").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, nav) = app.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(nav.contains("<a href=\"/air\">环境空气</a>"));
+}
+
+#[tokio::test]
+async fn reimport_reads_the_latest_revision() {
+    let (app, series) = seeded().await;
+    let before = app
+        .json("/api/v1/air/stations/Dongsi/daily?year=2014")
+        .await;
+    // Re-import one day of Dongsi with every PM2.5 hour at 500 µg/m³.
+    let mut day = series[1].days.last().unwrap().clone();
+    for h in 0..24 {
+        day.set(qingshan_air::Pollutant::Pm25, h, Some(500 * 10_000))
+            .unwrap();
+    }
+    let rows = qingshan_server::air::hours_from_series(
+        &[HourlySeries {
+            station: "Dongsi".into(),
+            days: vec![day.clone()],
+        }],
+        "import",
+    );
+    let s = app
+        .store
+        .import_air_hourly(&rows, &Actor::cli())
+        .await
+        .unwrap();
+    let stored_before = qingshan_server::air::hours_from_series(
+        &[HourlySeries {
+            station: "Dongsi".into(),
+            days: vec![series[1].days.last().unwrap().clone()],
+        }],
+        "import",
+    );
+    assert_eq!(rows.len(), 24);
+    assert_eq!(s.revised, stored_before.len());
+    let after = app
+        .json("/api/v1/air/stations/Dongsi/daily?year=2014")
+        .await;
+    let last = |v: &Value| v["days"].as_array().unwrap().last().unwrap().clone();
+    let want = daily_aqi(&day, &AssessOptions::default());
+    assert_eq!(last(&after)["aqi"].as_u64(), want.report.aqi.map(u64::from));
+    assert_eq!(last(&after)["concentrations"]["PM2.5"], "500");
+    assert_ne!(last(&before)["aqi"], last(&after)["aqi"]);
+    let history = app
+        .store
+        .air_hour_history("Dongsi", &format!("{TO}T12:00"))
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2);
+}
