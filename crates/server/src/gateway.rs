@@ -212,7 +212,10 @@ async fn writer_task(store: Store, mut rx: mpsc::Receiver<WriteReq>, batch_max: 
                 Err(_) => break,
             }
         }
-        match store.ingest(&frames).await {
+        let started = Instant::now();
+        let result = store.ingest(&frames).await;
+        tracing::debug!(frames = frames.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "batch committed");
+        match result {
             Ok(outcomes) => {
                 for (w, o) in waiters.drain(..).zip(outcomes) {
                     let _ = w.send(Some(o));

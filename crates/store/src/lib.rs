@@ -95,6 +95,8 @@ impl Store {
                 // FULL: a write is on disk when the call returns; acknowledgements depend on it.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // 64 MiB of page cache per connection keeps the ingest indexes' hot pages in memory.
+                .pragma("cache_size", "-65536")
                 .busy_timeout(Duration::from_secs(10));
             let memory = url.contains(":memory:");
             let pool = SqlitePoolOptions::new()

@@ -45,8 +45,9 @@ CREATE TABLE permit_limits (
     annual_total_t TEXT,
     PRIMARY KEY (permit_id, outlet_id, factor_code)
 );
+-- Plain rowid keys (no AUTOINCREMENT): the hot tables skip sqlite_sequence on every insert.
 CREATE TABLE raw_frames (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     received_at TEXT NOT NULL,
     peer TEXT NOT NULL,
     mn TEXT,
@@ -61,7 +62,7 @@ CREATE TABLE raw_frames (
 CREATE INDEX raw_frames_received ON raw_frames (received_at);
 CREATE INDEX raw_frames_mn ON raw_frames (mn, received_at);
 CREATE TABLE uploads (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     mn TEXT NOT NULL,
     cn TEXT NOT NULL,
     qn TEXT NOT NULL,
