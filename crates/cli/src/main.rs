@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Indicator values: import a CSV (all or nothing), print the template.
+    Values {
+        #[command(subcommand)]
+        command: ValuesCommand,
+    },
     /// Reports: the annual assessment (规划实施情况评估报告).
     Report {
         #[command(subcommand)]
@@ -128,6 +133,21 @@ enum SourcesCommand {
         #[command(flatten)]
         db: DbArg,
     },
+}
+
+#[derive(Subcommand)]
+enum ValuesCommand {
+    /// Import indicator values (indicator,year,division,value,note,reason); errors name row and column.
+    Import {
+        /// The CSV file; `-` reads standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        plan: PlanArg,
+    },
+    /// Print the import file's header.
+    Template,
 }
 
 #[derive(Subcommand)]
@@ -349,6 +369,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { command } => user(command),
         Command::Sources { command } => sources(command),
+        Command::Values {
+            command: ValuesCommand::Template,
+        } => {
+            println!("{}", qingshan_plan::values::VALUE_COLUMNS.join(","));
+            Ok(())
+        }
+        Command::Values {
+            command: ValuesCommand::Import { file, db, plan },
+        } => {
+            let (plan, src) = load_plan(&plan)?;
+            let rows = if file.as_os_str() == "-" {
+                qingshan_plan::values::read_values(std::io::stdin().lock(), &plan)
+            } else {
+                let f = std::fs::File::open(&file)
+                    .with_context(|| format!("无法读取 {}", file.display()))?;
+                qingshan_plan::values::read_values(std::io::BufReader::new(f), &plan)
+            }
+            .with_context(|| format!("{}", file.display()))?;
+            runtime()?.block_on(async move {
+                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
+                let new: Vec<qingshan_store::NewIndicatorValue> = rows
+                    .iter()
+                    .map(|r| qingshan_store::NewIndicatorValue {
+                        plan_id: plan.meta.id.clone(),
+                        indicator_number: r.indicator.into(),
+                        year: r.year.into(),
+                        division_code: r.division.clone(),
+                        value: r.value.to_string(),
+                        note: r.note.clone(),
+                        reason: r.reason.clone(),
+                        source: "import".into(),
+                    })
+                    .collect();
+                let n = store.record_indicator_values(&new, &Actor::cli()).await?;
+                println!("已导入 {n} 条指标数值");
+                Ok(())
+            })
+        }
         Command::Report {
             command:
                 ReportCommand::Assess {

@@ -8,6 +8,7 @@ mod decimal;
 mod load;
 mod model;
 pub mod progress;
+pub mod values;
 
 pub use decimal::{Decimal, DecimalError};
 pub use load::{PlanError, PlanErrorKind};

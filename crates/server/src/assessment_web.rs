@@ -403,3 +403,83 @@ pub fn latest_year(values: &[qingshan_store::IndicatorValue], city: &str) -> Opt
         .map(|v| v.year as i32)
         .max()
 }
+
+/// `GET /api/v1/values/template.csv`: the values import file's header.
+pub async fn values_template() -> impl IntoResponse {
+    // The BOM lets spreadsheet programs read the UTF-8 text.
+    let body = format!(
+        "\u{feff}{}\n",
+        qingshan_plan::values::VALUE_COLUMNS.join(",")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"values-template.csv\"",
+            ),
+        ],
+        body,
+    )
+}
+
+/// `POST /api/v1/values/import`: a values CSV as the body. All or nothing: a bad row (422) or a
+/// row the user may not write (403) is named, audited, and nothing is stored.
+pub async fn import_values(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let action = "indicator_value.import";
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let user = match auth.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return Err(refuse(&s, &auth, action, "values".into(), e, None).await),
+    };
+    if let Err(e) = auth.check_csrf(csrf) {
+        return Err(refuse(&s, &auth, action, "values".into(), e, None).await);
+    }
+    let rows = match qingshan_plan::values::read_values(body.as_bytes(), &s.plan) {
+        Ok(r) => r,
+        Err(e) => {
+            let err = AppError::Invalid {
+                field: format!("row {} column {}", e.row, e.column),
+                message: e.to_string(),
+            };
+            return Err(refuse(&s, &auth, action, "values".into(), err, None).await);
+        }
+    };
+    for r in &rows {
+        let Some(ind) = s.plan.indicator(r.indicator) else {
+            continue;
+        };
+        if let Err(why) = crate::auth::value_permission(&user, ind, &r.division) {
+            let err = AppError::Forbidden(format!("第 {} 行：{why}", r.row));
+            return Err(refuse(
+                &s,
+                &auth,
+                action,
+                format!("indicator:{} row:{}", r.indicator, r.row),
+                err,
+                Some(r.value.to_string()),
+            )
+            .await);
+        }
+    }
+    let new: Vec<qingshan_store::NewIndicatorValue> = rows
+        .iter()
+        .map(|r| qingshan_store::NewIndicatorValue {
+            plan_id: s.plan.meta.id.clone(),
+            indicator_number: r.indicator.into(),
+            year: r.year.into(),
+            division_code: r.division.clone(),
+            value: r.value.to_string(),
+            note: r.note.clone(),
+            reason: r.reason.clone(),
+            source: "import".into(),
+        })
+        .collect();
+    let n = s.store.record_indicator_values(&new, &auth.actor()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
+}

@@ -214,7 +214,11 @@ async fn writer_task(store: Store, mut rx: mpsc::Receiver<WriteReq>, batch_max: 
         }
         let started = Instant::now();
         let result = store.ingest(&frames).await;
-        tracing::debug!(frames = frames.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "batch committed");
+        tracing::debug!(
+            frames = frames.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "batch committed"
+        );
         match result {
             Ok(outcomes) => {
                 for (w, o) in waiters.drain(..).zip(outcomes) {

@@ -1,6 +1,9 @@
 //! The qingshan web server: the plan dashboard and its pages (zh-CN, rendered on the server,
 //! every asset embedded), the JSON API under `/api/v1`, sessions, API tokens and roles.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
+
 pub mod air;
 pub mod api;
 pub mod assessment_web;
@@ -125,7 +128,9 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/tasks/{area}/{number}/reports",
             post(assessment_web::record_task_report),
-        );
+        )
+        .route("/values/import", post(assessment_web::import_values))
+        .route("/values/template.csv", get(assessment_web::values_template));
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/indicators/{number}", get(pages::indicator))

@@ -851,3 +851,73 @@ async fn dashboard_shows_progress_and_units_report_only_their_tasks() {
         0
     );
 }
+
+#[tokio::test]
+async fn value_imports_are_all_or_nothing_and_role_checked() {
+    let app = spawn().await;
+    app.user("slj-reporter", Role::Reporter, Some("slj"), None)
+        .await;
+    let (c, csrf) = app.login("slj-reporter").await;
+    let post = |body: &'static str| {
+        c.post(app.url("/api/v1/values/import"))
+            .header("x-csrf-token", &csrf)
+            .body(body)
+            .send()
+    };
+    let template = client()
+        .get(app.url("/api/v1/values/template.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        template
+            .trim_start_matches('\u{feff}')
+            .starts_with("indicator,year,division,value,note,reason")
+    );
+    // A bad cell on row 3: refused with row and column, nothing stored.
+    let r = post("indicator,year,division,value\n7,2023,140900,60.1\n7,2024,140900,六十\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["field"], "row 3 column value");
+    // Another unit's indicator on row 3: 403, audited, nothing stored.
+    let r = post("indicator,year,division,value\n7,2023,140900,60.1\n6,2023,140900,15\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.json::<Value>().await.unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("第 3 行")
+    );
+    assert!(
+        app.store
+            .current_indicator_values("xinzhou-beautiful-shanxi-2023")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.action == "indicator_value.import"
+                && e.outcome == "refused"
+                && e.target == "indicator:6 row:3")
+    );
+    // Its own indicators: stored, each a revision with source "import".
+    let r = post("indicator,year,division,value,reason\n7,2023,140900,60.1,年报\n7,2024,140900,60.4,年报\n5,2024,140902,9.5,\n").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let cur = app
+        .store
+        .current_indicator_values("xinzhou-beautiful-shanxi-2023")
+        .await
+        .unwrap();
+    assert_eq!(cur.len(), 3);
+    assert!(cur.iter().all(|v| v.source == "import"));
+}

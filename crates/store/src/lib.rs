@@ -388,6 +388,42 @@ impl Store {
 
     // ---- indicator values ----------------------------------------------------------------
 
+    /// Records many values in one transaction (an import): each becomes a new revision with its
+    /// audit entry; any failure writes nothing.
+    pub async fn record_indicator_values(
+        &self,
+        values: &[NewIndicatorValue],
+        actor: &Actor,
+    ) -> Result<usize> {
+        let now = now_text();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            for v in values {
+                if sqlx::query("SELECT code FROM divisions WHERE code = $1").bind(&v.division_code).fetch_optional(&mut *tx).await?.is_none() {
+                    return Err(StoreError::NotFound(format!("行政区划 {}", v.division_code)));
+                }
+                let prev = sqlx::query("SELECT revision, value FROM indicator_values WHERE plan_id = $1 AND indicator_number = $2 AND year = $3 AND division_code = $4 ORDER BY revision DESC LIMIT 1")
+                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).fetch_optional(&mut *tx).await?;
+                let (revision, old) = match prev {
+                    Some(r) => (r.try_get::<i64, _>("revision")? + 1, Some(r.try_get::<String, _>("value")?)),
+                    None => (1, None),
+                };
+                sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).bind(revision).bind(&v.value)
+                    .bind(&v.note).bind(&v.reason).bind(&v.source).bind(actor.user_id).bind(&now)
+                    .execute(&mut *tx).await?;
+                let mut audit = AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
+                    .with_new(v.value.clone());
+                audit.old_value = old;
+                audit.detail = Some(format!("revision={revision} source={}", v.source));
+                insert_audit!(&mut *tx, &audit);
+            }
+            tx.commit().await?;
+        });
+        Ok(values.len())
+    }
+
     /// Records a value as a new revision (never overwriting), with its audit entry, in one
     /// transaction. Returns the stored revision.
     pub async fn record_indicator_value(
