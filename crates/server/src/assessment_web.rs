@@ -316,15 +316,43 @@ pub async fn record_task_report(
     headers: HeaderMap,
     body: Result<Json<TaskReportBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let input = match body {
+        Ok(Json(b)) => b,
+        Err(r) => {
+            return Err(refuse(
+                &s,
+                &auth,
+                "task_report.record",
+                format!("task:{area}-{number}"),
+                AppError::invalid("body", r.body_text()),
+                None,
+            )
+            .await);
+        }
+    };
+    let r = record_task_report_checked(&s, &auth, area, number, input, csrf).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "report": r }))))
+}
+
+/// Every check of a task report (role, unit, CSRF, period, status, narrative), then the write;
+/// shared by the API and the form.
+pub async fn record_task_report_checked(
+    s: &AppState,
+    auth: &Auth,
+    area: u32,
+    number: u32,
+    input: TaskReportBody,
+    csrf: Option<&str>,
+) -> Result<qingshan_store::TaskReport, AppError> {
     let action = "task_report.record";
     let target = format!("task:{area}-{number}");
-    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let user = match auth.require_user() {
         Ok(u) => u.clone(),
-        Err(e) => return Err(refuse(&s, &auth, action, target, e, None).await),
+        Err(e) => return Err(refuse(s, auth, action, target, e, None).await),
     };
     if let Err(e) = auth.check_csrf(csrf) {
-        return Err(refuse(&s, &auth, action, target, e, None).await);
+        return Err(refuse(s, auth, action, target, e, None).await);
     }
     let Some(task) = s.plan.task(area, number) else {
         return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
@@ -342,15 +370,12 @@ pub async fn record_task_report(
             "任务 {area}-{number}（{}）不属于本单位",
             task.title
         ));
-        return Err(refuse(&s, &auth, action, target, e, None).await);
+        return Err(refuse(s, auth, action, target, e, None).await);
     }
-    let input = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
-        .0;
     let Some(status) = TaskStatus::parse(&input.status) else {
         return Err(refuse(
-            &s,
-            &auth,
+            s,
+            auth,
             action,
             target,
             AppError::invalid(
@@ -363,8 +388,8 @@ pub async fn record_task_report(
     };
     if !valid_period(&input.period) {
         return Err(refuse(
-            &s,
-            &auth,
+            s,
+            auth,
             action,
             target,
             AppError::invalid("period", "期间应为 2024 或 2024Q3 的形式"),
@@ -374,8 +399,8 @@ pub async fn record_task_report(
     }
     if input.narrative.trim().is_empty() || input.narrative.chars().count() > 5000 {
         return Err(refuse(
-            &s,
-            &auth,
+            s,
+            auth,
             action,
             target,
             AppError::invalid("narrative", "进展说明不能为空且不超过 5000 字"),
@@ -391,8 +416,7 @@ pub async fn record_task_report(
         status,
         narrative: input.narrative,
     };
-    let r = s.store.record_task_report(&new, &auth.actor()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "report": r }))))
+    Ok(s.store.record_task_report(&new, &auth.actor()).await?)
 }
 
 /// The latest year with any city value, for the dashboard's status column.

@@ -136,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .route("/indicators/{number}", get(pages::indicator))
         .route("/indicators/{number}/values", post(pages::record_value))
         .route("/tasks", get(pages::tasks))
+        .route("/tasks/{area}/{number}/reports", post(pages::task_report_form))
         .route("/air", get(air::overview))
         .route("/air/stations/{code}", get(air::station_page))
         .route("/login", get(pages::login_form).post(pages::login))

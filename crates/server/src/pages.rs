@@ -225,10 +225,34 @@ pub async fn tasks(
     Query(q): Query<TasksQuery>,
 ) -> PageResult {
     let by_unit = q.by.as_deref() == Some("unit");
+    let reports = s.store.all_task_reports(&s.plan.meta.id).await?;
+    let latest = latest_task_reports(&reports);
+    // A task is 逾期未报 when nothing was reported for last year or later.
+    let due_year = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap_or(2026)
+        - 1;
+    let may_report = |t: &qingshan_plan::Task| match &auth.user {
+        Some(u) => match u.role {
+            Role::Admin | Role::Staff => true,
+            Role::Reporter => u
+                .unit_id
+                .as_deref()
+                .is_some_and(|id| t.responsible.iter().any(|r| r == id)),
+            Role::County => false,
+        },
+        None => false,
+    };
     let task_ctx = |t: &qingshan_plan::Task| {
+        let last = latest.get(&(i64::from(t.area), i64::from(t.number)));
+        let overdue = last.is_none_or(|r| period_key(&r.period).0 < due_year);
         context! {
             code => t.code(), area => t.area, number => t.number, title => t.title, paras => t.text.lines().collect::<Vec<_>>(),
             units => t.responsible.iter().map(|u| s.plan.unit_name(u)).collect::<Vec<_>>(),
+            latest => last.map(|r| context! { period => r.period, status => r.status.as_str(), label => r.status.label(), narrative => r.narrative, by => r.reported_by_name, at => r.reported_at }),
+            overdue, may_report => may_report(t),
         }
     };
     let areas: Vec<_> = s
@@ -255,15 +279,87 @@ pub async fn tasks(
                 .filter(|i| i.is_owned_by(&u.id))
                 .map(|i| context! { number => i.number, name => i.name })
                 .collect();
-            context! { id => u.id, name => u.name, tasks, indicators }
+            let lagging = tasks
+                .iter()
+                .filter(|t| {
+                    t.get_attr("latest")
+                        .ok()
+                        .and_then(|l| l.get_attr("status").ok())
+                        .is_some_and(|st| st.as_str() == Some("lagging"))
+                })
+                .count();
+            let overdue = tasks
+                .iter()
+                .filter(|t| t.get_attr("overdue").ok().is_some_and(|o| o.is_true()))
+                .count();
+            context! { id => u.id, name => u.name, tasks, indicators, lagging, overdue }
         })
         .collect();
     page(
         "tasks.html",
         &auth,
         &s,
-        context! { by_unit, areas, units, task_count => s.plan.tasks().count() },
+        context! { by_unit, areas, units, task_count => s.plan.tasks().count(), due_year, this_year => due_year + 1 },
     )
+}
+
+/// Orders periods: "2024Q1" < … < "2024Q4" < "2024" (an annual report closes the year).
+fn period_key(p: &str) -> (i32, u8) {
+    let year = p.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let q = p.get(5..6).and_then(|q| q.parse().ok()).unwrap_or(5);
+    (year, q)
+}
+
+/// The latest report of each task.
+fn latest_task_reports(
+    reports: &[qingshan_store::TaskReport],
+) -> std::collections::HashMap<(i64, i64), &qingshan_store::TaskReport> {
+    let mut out: std::collections::HashMap<(i64, i64), &qingshan_store::TaskReport> =
+        std::collections::HashMap::new();
+    for r in reports {
+        let e = out.entry((r.area, r.number)).or_insert(r);
+        if period_key(&r.period) > period_key(&e.period) {
+            *e = r;
+        }
+    }
+    out
+}
+
+/// The task report form.
+#[derive(Deserialize)]
+pub struct TaskReportForm {
+    /// CSRF token.
+    pub csrf_token: Option<String>,
+    /// Period.
+    pub period: String,
+    /// Status code.
+    pub status: String,
+    /// Narrative.
+    pub narrative: String,
+}
+
+/// `POST /tasks/{area}/{number}/reports` (form): the same checks as the API.
+pub async fn task_report_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path((area, number)): Path<(u32, u32)>,
+    Form(f): Form<TaskReportForm>,
+) -> PageResult {
+    let body = crate::assessment_web::TaskReportBody {
+        period: f.period,
+        status: f.status,
+        narrative: f.narrative,
+    };
+    crate::assessment_web::record_task_report_checked(
+        &s,
+        &auth,
+        area,
+        number,
+        body,
+        f.csrf_token.as_deref(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/tasks#task-{area}-{number}")).into_response())
 }
 
 /// Query of the login page.

@@ -921,3 +921,85 @@ async fn value_imports_are_all_or_nothing_and_role_checked() {
     assert_eq!(cur.len(), 3);
     assert!(cur.iter().all(|v| v.source == "import"));
 }
+
+#[tokio::test]
+async fn units_report_task_progress_on_the_tasks_page() {
+    let app = spawn().await;
+    app.user("slj-reporter", Role::Reporter, Some("slj"), None)
+        .await;
+    let (c, csrf) = app.login("slj-reporter").await;
+    let page = c
+        .get(app.url("/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("填报进展</button>").count(),
+        5,
+        "市水利局 carries 5 tasks: a form on each, none elsewhere"
+    );
+    assert!(
+        page.contains("action=\"/tasks/3/2/reports\"")
+            && !page.contains("action=\"/tasks/2/1/reports\"")
+    );
+    let r = c
+        .post(app.url("/tasks/3/2/reports"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("period", "2025Q3"),
+            ("status", "lagging"),
+            ("narrative", "生态补水工程延期"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c
+        .post(app.url("/tasks/2/1/reports"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("period", "2025"),
+            ("status", "completed"),
+            ("narrative", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let page = client()
+        .get(app.url("/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("滞后（2025Q3）") && page.contains("生态补水工程延期"));
+    assert_eq!(
+        page.matches("填报进展</button>").count(),
+        0,
+        "the public gets no forms"
+    );
+    let by_unit = client()
+        .get(app.url("/tasks?by=unit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let slj = by_unit
+        .split("id=\"unit-slj\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(
+        slj.contains("滞后 1 项") && slj.contains("逾期未报 4 项"),
+        "{slj}"
+    );
+}
