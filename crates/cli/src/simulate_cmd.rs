@@ -37,6 +37,10 @@ pub struct SimulateArgs {
     /// Fault to inject.
     #[arg(long, value_enum)]
     pub inject: Option<InjectArg>,
+    /// What to upload: 2011 real-time, or 2051/2061/2031 period data (one period per upload,
+    /// counting back from now, so a short run fills hours of history).
+    #[arg(long, default_value = "2011", value_parser = ["2011", "2051", "2061", "2031"])]
+    pub cn: String,
     /// Resend an upload not acknowledged within this many seconds.
     #[arg(long, default_value_t = 5.0)]
     pub resend_after: f64,
@@ -62,6 +66,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     cfg.duration = Duration::from_secs_f64(args.duration);
     cfg.resend_after = Duration::from_secs_f64(args.resend_after);
     cfg.version = args.version;
+    cfg.cn = args.cn;
     cfg.inject = args.inject.map(|i| match i {
         InjectArg::Exceed => Inject::Exceed,
         InjectArg::Offline => Inject::Offline,

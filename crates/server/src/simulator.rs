@@ -53,6 +53,8 @@ pub struct SimulatorConfig {
     pub first_index: usize,
     /// Keep the (MN, QN) of every acknowledged upload in the report.
     pub record_acks: bool,
+    /// What the devices upload: 2011 real-time (default), or period data 2051, 2061, 2031.
+    pub cn: String,
 }
 
 impl SimulatorConfig {
@@ -70,6 +72,7 @@ impl SimulatorConfig {
             password: "123456".into(),
             first_index: 0,
             record_acks: false,
+            cn: "2011".into(),
         }
     }
 }
@@ -183,24 +186,53 @@ fn upload(cfg: &SimulatorConfig, i: usize, seq: u64, qn: &str, mn: &str) -> Opti
         Some(Inject::Exceed) => (80.0 + 5.0 * phase, 30.0 + 3.0 * phase, 4.0),
         _ => (18.0 + 6.0 * phase, 30.0 + 8.0 * phase, 4.0 + phase),
     };
-    Packet::builder("2011")
+    let b = Packet::builder(cfg.cn.as_str())
         .qn(qn)
         .st("31")
         .pw(cfg.password.as_str())
         .mn(mn)
-        .flag(flag_for(&cfg.version))
-        .item("DataTime", &qn[..14])
-        .factor("a21026", "Rtd", format!("{so2:.2}"))
-        .factor("a21026", "ZsRtd", format!("{:.2}", so2 * 1.1))
-        .factor("a21026", "Flag", "N")
-        .factor("a21002", "Rtd", format!("{nox:.2}"))
-        .factor("a21002", "Flag", "N")
-        .factor("a34013", "Rtd", format!("{dust:.2}"))
-        .factor("a34013", "Flag", "N")
-        .factor("a01012", "Rtd", "85.3")
-        .factor("a01012", "Flag", "N")
-        .build()
-        .ok()
+        .flag(flag_for(&cfg.version));
+    let b = if cfg.cn == "2011" {
+        b.item("DataTime", &qn[..14])
+            .factor("a21026", "Rtd", format!("{so2:.2}"))
+            .factor("a21026", "ZsRtd", format!("{:.2}", so2 * 1.1))
+            .factor("a21026", "Flag", "N")
+            .factor("a21002", "Rtd", format!("{nox:.2}"))
+            .factor("a21002", "Flag", "N")
+            .factor("a34013", "Rtd", format!("{dust:.2}"))
+            .factor("a34013", "Flag", "N")
+            .factor("a01012", "Rtd", "85.3")
+            .factor("a01012", "Flag", "N")
+    } else {
+        // Period data (2051/2061/2031): each upload stands for the next period, counting back
+        // from now, so a short run covers many hours of history. Cou is in kg (flow 80,000 m³/h).
+        let step = match cfg.cn.as_str() {
+            "2051" => 60,
+            "2031" => 86_400,
+            _ => 3_600,
+        };
+        // The run's last upload lands on the current period.
+        let uploads =
+            (cfg.duration.as_secs_f64() / cfg.interval.as_secs_f64().max(1e-3)).ceil() as i64;
+        let start = chrono::Utc::now().timestamp() + 8 * 3600 - step * uploads;
+        let t = start - start.rem_euclid(step) + step * seq as i64;
+        let data_time = chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| d.format("%Y%m%d%H%M%S").to_string())
+            .unwrap_or_default();
+        let cou = |c: f64| format!("{:.3}", c * 80_000.0 * step as f64 / 3_600.0 / 1e6);
+        let mut b = b.item("DataTime", data_time);
+        for (code, v) in [("a21026", so2), ("a21002", nox), ("a34013", dust)] {
+            b = b
+                .factor(code, "Min", format!("{:.2}", v * 0.9))
+                .factor(code, "Avg", format!("{v:.2}"))
+                .factor(code, "Max", format!("{:.2}", v * 1.1))
+                .factor(code, "ZsAvg", format!("{:.2}", v * 1.1))
+                .factor(code, "Cou", cou(v))
+                .factor(code, "Flag", "N");
+        }
+        b
+    };
+    b.build().ok()
 }
 
 struct Shared {

@@ -214,6 +214,22 @@ pub async fn run_once(
             cfg.offline_multiple,
         ) {
             Some(context) => {
+                // Data came back between two runs and stopped again: the earlier outage ended
+                // when that data arrived.
+                for a in ongoing.into_iter().filter(|a| a.start_time != start) {
+                    let ended = AlarmEpisode {
+                        kind: a.kind,
+                        mn: a.mn,
+                        factor: a.factor,
+                        start_time: a.start_time,
+                        end_time: last.clone(),
+                        peak: None,
+                        peak_time: None,
+                        records: 0,
+                        context: format!("{}；已恢复", a.context),
+                    };
+                    tally(&mut summary, store.raise_alarm(&ended).await?);
+                }
                 let ep = AlarmEpisode {
                     kind: AlarmKind::Offline.code().into(),
                     mn: mn.clone(),

@@ -250,16 +250,26 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
             .unwrap()
             .is_empty()
     );
+    // Back briefly and silent again between two runs: the old outage ends, a new one opens.
+    store.ingest(&[hourly(8, "20", "N")]).await.unwrap(); // received 09:05
+    let s = run_once(&store, bj(2026, 3, 1, 13, 0), &cfg).await.unwrap();
+    assert_eq!(s.raised, 1);
+    let ongoing = store
+        .ongoing_alarms("offline", "MNSUPERVISED01")
+        .await
+        .unwrap();
+    assert_eq!(ongoing.len(), 1);
+    assert_eq!(ongoing[0].start_time, stored(bj(2026, 3, 1, 9, 5)));
     // Three years on, the raw evidence of 2026-03-01 expires; the data stays.
     let later = run_once(&store, bj(2029, 3, 2, 0, 0), &cfg).await.unwrap();
-    assert_eq!(later.purged, 2);
-    assert_eq!(store.ingest_stats().await.unwrap().total, 2);
+    assert_eq!(later.purged, 3);
+    assert_eq!(store.ingest_stats().await.unwrap().total, 3);
     assert!(
         store.audit_log(Some("raw_archive.purge"), 5).await.unwrap()[0]
             .detail
             .as_deref()
             .unwrap()
-            .contains("2 条")
+            .contains("3 条")
     );
 }
 
