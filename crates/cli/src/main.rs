@@ -148,6 +148,17 @@ enum ValuesCommand {
     },
     /// Print the import file's header.
     Template,
+    /// Compute indicators 11 and 12 of a year from the stored air monitoring data and record
+    /// them as values "computed from monitoring".
+    Monitoring {
+        /// The year.
+        #[arg(long)]
+        year: i32,
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        plan: PlanArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -369,6 +380,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { command } => user(command),
         Command::Sources { command } => sources(command),
+        Command::Values {
+            command: ValuesCommand::Monitoring { year, db, plan },
+        } => {
+            let (plan, src) = load_plan(&plan)?;
+            runtime()?.block_on(async move {
+                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
+                let state = qingshan_server::AppState {
+                    store,
+                    plan,
+                    config: std::sync::Arc::new(Default::default()),
+                };
+                let recorded = qingshan_server::assessment_web::record_air_indicators(
+                    &state,
+                    year,
+                    &Actor::cli(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                for v in &recorded {
+                    println!(
+                        "指标 {} {} 年：{}（第 {} 版，{}）",
+                        v.indicator_number,
+                        v.year,
+                        v.value,
+                        v.revision,
+                        v.note.as_deref().unwrap_or("")
+                    );
+                }
+                if recorded.is_empty() {
+                    println!("无变化");
+                }
+                Ok(())
+            })
+        }
         Command::Values {
             command: ValuesCommand::Template,
         } => {

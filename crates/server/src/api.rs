@@ -149,6 +149,35 @@ pub(crate) async fn record_value_checked(
     };
     let note = input.note.filter(|n| !n.trim().is_empty());
     let reason = input.reason.filter(|n| !n.trim().is_empty());
+    // A value computed from monitoring is not silently overwritten: only staff may correct it,
+    // with a reason, and the correction is marked as such.
+    let mut source = source.to_string();
+    let latest_source = s
+        .store
+        .indicator_value_history(&s.plan.meta.id, number.into(), Some(&division))
+        .await?
+        .into_iter()
+        .filter(|v| v.year == input.year)
+        .max_by_key(|v| v.revision)
+        .map(|v| v.source);
+    if matches!(latest_source.as_deref(), Some("monitoring" | "correction")) {
+        if !auth.is_staff() {
+            let e = AppError::Forbidden("该数值由监测数据计算，只能由生态环境局复核更正".into());
+            return Err(refuse(s, auth, action, target, e, attempted).await);
+        }
+        if reason.is_none() {
+            return Err(refuse(
+                s,
+                auth,
+                action,
+                target,
+                AppError::invalid("reason", "更正监测计算值须写明原因"),
+                attempted,
+            )
+            .await);
+        }
+        source = "correction".into();
+    }
     if note.as_ref().is_some_and(|n| n.chars().count() > 500)
         || reason.as_ref().is_some_and(|n| n.chars().count() > 500)
     {
@@ -170,7 +199,7 @@ pub(crate) async fn record_value_checked(
         value: value.to_string(),
         note,
         reason,
-        source: source.to_string(),
+        source,
     };
     Ok(s.store.record_indicator_value(&new, &auth.actor()).await?)
 }

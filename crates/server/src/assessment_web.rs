@@ -507,3 +507,107 @@ pub async fn import_values(
     let n = s.store.record_indicator_values(&new, &auth.actor()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
 }
+
+/// Computes indicators 11 (优良天数比例) and 12 (PM2.5 年平均浓度) of `year` for the city from
+/// the stored air data (HJ 663, the city's 国控 stations) and records them as values "computed
+/// from monitoring", with the data behind them in the note. Unchanged values are not recorded
+/// again. Returns the values recorded.
+pub async fn record_air_indicators(
+    s: &AppState,
+    year: i32,
+    actor: &qingshan_store::Actor,
+) -> Result<Vec<qingshan_store::IndicatorValue>, AppError> {
+    check_year(s, year)?;
+    let city = s
+        .plan
+        .division(&s.plan.meta.division)
+        .map_or("全市", |d| d.name.as_str())
+        .to_string();
+    let opts = qingshan_air::AssessOptions::default();
+    let (codes, a) = crate::air::stored_city_assessment(&s.store, &city, year, &opts)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if codes.is_empty() || a.valid_days == 0 {
+        return Err(AppError::invalid(
+            "year",
+            format!("{year} 年没有可用的国控站点数据"),
+        ));
+    }
+    let pm25 = a
+        .pollutants
+        .get(qingshan_air::Pollutant::Pm25.index())
+        .and_then(|p| p.mean);
+    let note = format!(
+        "由 {} 个国控站点（{}）按 HJ 663 计算：有效天数 {}，优良天数 {}",
+        codes.len(),
+        codes.join("、"),
+        a.valid_days,
+        a.good_days
+    );
+    let mut wanted: Vec<(i64, String)> = Vec::new();
+    if let Some(r) = a.good_days_ratio {
+        wanted.push((11, r.format_gbt8170(1)));
+    }
+    if let Some(m) = pm25 {
+        wanted.push((12, m.format_gbt8170(0)));
+    }
+    let current = s.store.current_indicator_values(&s.plan.meta.id).await?;
+    let mut out = Vec::new();
+    for (n, value) in wanted {
+        let same = current.iter().any(|v| {
+            v.indicator_number == n
+                && v.year == i64::from(year)
+                && v.division_code == s.plan.meta.division
+                && v.value == value
+        });
+        if same {
+            continue;
+        }
+        let new = qingshan_store::NewIndicatorValue {
+            plan_id: s.plan.meta.id.clone(),
+            indicator_number: n,
+            year: year.into(),
+            division_code: s.plan.meta.division.clone(),
+            value,
+            note: Some(note.clone()),
+            reason: Some("监测数据计算".into()),
+            source: "monitoring".into(),
+        };
+        out.push(s.store.record_indicator_value(&new, actor).await?);
+    }
+    Ok(out)
+}
+
+/// Query of the monitoring computation.
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    /// The year.
+    pub year: i32,
+}
+
+/// `POST /api/v1/indicators/monitoring?year=YYYY` (staff): offers the monitoring-based values.
+pub async fn compute_monitoring(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    axum::extract::Query(q): axum::extract::Query<YearQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(csrf));
+    if let Err(e) = check {
+        return Err(refuse(
+            &s,
+            &auth,
+            "indicator_value.monitoring",
+            "indicators:11,12".into(),
+            e,
+            None,
+        )
+        .await);
+    }
+    let recorded = record_air_indicators(&s, q.year, &auth.actor()).await?;
+    Ok(Json(json!({ "recorded": recorded })))
+}

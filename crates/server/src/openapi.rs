@@ -100,6 +100,8 @@ pub fn spec() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["period", "status", "narrative"],
                     "properties": { "period": { "type": "string", "pattern": "^[0-9]{4}(Q[1-4])?$" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] }, "narrative": { "type": "string" } } } } } },
                 "responses": ok("进展") } },
+            "/indicators/monitoring": { "post": { "summary": "由空气监测数据计算指标 11、12 并记为“监测计算”值（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } }], "responses": ok("记录的数值") } },
             "/values/template.csv": { "get": { "summary": "指标数值导入模板", "responses": ok("CSV 模板") } },
             "/sources/import": { "post": { "summary": "导入污染源登记表（CSV 正文，全部成功或全部不写入）", "security": [{ "bearer": [] }, { "session": [] }],
                 "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } }, "responses": ok("导入数量") } },

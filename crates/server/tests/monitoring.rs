@@ -1,0 +1,212 @@
+//! Indicators 11 and 12 computed from stored air monitoring data, offered to the plan, and
+//! protected against silent overwriting.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::Datelike;
+
+use qingshan_server::{AppState, ServerConfig, auth};
+use qingshan_store::{Actor, AirStation, NewUser, Role};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Dongsi's 2014 hours relabelled as 2024, inside the plan's years (both before 2026-03-01, so
+/// the same editions of the standards apply).
+fn dongsi_2024() -> qingshan_air::HourlySeries {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/air/beijing-uci/PRSA_Data_Dongsi_20130301-20170228.csv");
+    let mut all =
+        qingshan_air::parse_hourly_csv(std::io::BufReader::new(std::fs::File::open(p).unwrap()))
+            .unwrap();
+    let mut s = all.remove(0);
+    s.days.retain(|d| d.date.format("%Y").to_string() == "2014");
+    for d in &mut s.days {
+        d.date = d.date.with_year(2024).unwrap();
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
+    let path = std::env::temp_dir().join(format!("qingshan-mon-{}.db", uuid::Uuid::new_v4()));
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        qingshan_plan::xinzhou().unwrap(),
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    let station = AirStation {
+        code: "Dongsi".into(),
+        name: "东四".into(),
+        control_level: "国控".into(),
+        division_code: Some("140902".into()),
+        longitude: None,
+        latitude: None,
+    };
+    store
+        .upsert_air_stations(&[station], &Actor::cli())
+        .await
+        .unwrap();
+    let series = dongsi_2024();
+    store
+        .import_air_hourly(
+            &qingshan_server::air::hours_from_series(std::slice::from_ref(&series), "import"),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let state = AppState {
+        store: store.clone(),
+        plan: plan.clone(),
+        config: Arc::new(ServerConfig::default()),
+    };
+
+    let recorded =
+        qingshan_server::assessment_web::record_air_indicators(&state, 2024, &Actor::system())
+            .await
+            .unwrap();
+    // The same numbers as the station's own HJ 663 assessment (one national station = the city).
+    let direct = qingshan_air::assess_year(&series, 2024, &qingshan_air::AssessOptions::default());
+    let want_11 = direct.good_days_ratio.unwrap().format_gbt8170(1);
+    let want_12 = direct.pollutants[qingshan_air::Pollutant::Pm25.index()]
+        .mean
+        .unwrap()
+        .format_gbt8170(0);
+    let got: Vec<(i64, &str, &str)> = recorded
+        .iter()
+        .map(|v| (v.indicator_number, v.value.as_str(), v.source.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (11, want_11.as_str(), "monitoring"),
+            (12, want_12.as_str(), "monitoring")
+        ]
+    );
+    assert!(recorded[0].note.as_deref().unwrap().contains("Dongsi"));
+    // Idempotent: nothing new when the data did not change.
+    assert!(
+        qingshan_server::assessment_web::record_air_indicators(&state, 2024, &Actor::system())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Over HTTP: the responsible unit may not overwrite it; staff may correct it with a reason.
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        qingshan_server::serve(
+            state,
+            "127.0.0.1:0",
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    let addr = addr_rx.await.unwrap();
+    for (name, role, unit) in [
+        ("sthj", Role::Reporter, Some("sthj")),
+        ("staff", Role::Staff, None),
+    ] {
+        store
+            .create_user(
+                &NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    password_hash: auth::hash_password("correct horse").unwrap(),
+                    role,
+                    unit_id: unit.map(String::from),
+                    division_code: None,
+                },
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+    }
+    let login = |user: &'static str| async move {
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = c
+            .get(format!("http://{addr}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("name=\"csrf_token\" value=\"").unwrap()
+            + "name=\"csrf_token\" value=\"".len();
+        let token = page[start..].split('"').next().unwrap().to_string();
+        c.post(format!("http://{addr}/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("username", user),
+                ("password", "correct horse"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let me: Value = c
+            .get(format!("http://{addr}/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (c, me["csrf_token"].as_str().unwrap().to_string())
+    };
+    let (rep, rcsrf) = login("sthj").await;
+    let r = rep
+        .post(format!("http://{addr}/api/v1/indicators/11/values"))
+        .header("x-csrf-token", &rcsrf)
+        .json(&json!({"year": 2024, "value": "80", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (staff, scsrf) = login("staff").await;
+    let r = staff
+        .post(format!("http://{addr}/api/v1/indicators/11/values"))
+        .header("x-csrf-token", &scsrf)
+        .json(&json!({"year": 2024, "value": "50.1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = staff
+        .post(format!("http://{addr}/api/v1/indicators/11/values"))
+        .header("x-csrf-token", &scsrf)
+        .json(&json!({"year": 2024, "value": "50.1", "reason": "剔除沙尘天气影响（复核）"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["value"]["source"],
+        "correction"
+    );
+    // The API entry point needs staff too.
+    let r = rep
+        .post(format!(
+            "http://{addr}/api/v1/indicators/monitoring?year=2024"
+        ))
+        .header("x-csrf-token", &rcsrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let _ = stop_tx.send(());
+}
