@@ -148,7 +148,7 @@ enum ValuesCommand {
     },
     /// Print the import file's header.
     Template,
-    /// Compute indicators 11 and 12 of a year from the stored air monitoring data and record
+    /// Compute indicators 11–14 of a year from the stored air and water monitoring data and record
     /// them as values "computed from monitoring".
     Monitoring {
         /// The year.
@@ -391,7 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     plan,
                     config: std::sync::Arc::new(Default::default()),
                 };
-                let recorded = qingshan_server::assessment_web::record_air_indicators(
+                let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
                     &state,
                     year,
                     &Actor::cli(),

@@ -508,11 +508,12 @@ pub async fn import_values(
     Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
 }
 
-/// Computes indicators 11 (优良天数比例) and 12 (PM2.5 年平均浓度) of `year` for the city from
-/// the stored air data (HJ 663, the city's 国控 stations) and records them as values "computed
-/// from monitoring", with the data behind them in the note. Unchanged values are not recorded
-/// again. Returns the values recorded.
-pub async fn record_air_indicators(
+/// Computes the plan's monitoring-based indicators of `year` for the city and records them as
+/// values "computed from monitoring", with the data behind them in the note: 11 (优良天数比例)
+/// and 12 (PM2.5 年平均浓度) from the stored air data (HJ 663, the 国控 stations), 13 (国考断面
+/// Ⅲ类及以上比例) and 14 (集中式饮用水源达标比例) from the stored surface-water data. Unchanged
+/// values are not recorded again. Returns the values recorded.
+pub async fn record_monitoring_indicators(
     s: &AppState,
     year: i32,
     actor: &qingshan_store::Actor,
@@ -523,37 +524,66 @@ pub async fn record_air_indicators(
         .division(&s.plan.meta.division)
         .map_or("全市", |d| d.name.as_str())
         .to_string();
+    let mut wanted: Vec<(i64, String, String)> = Vec::new();
     let opts = qingshan_air::AssessOptions::default();
     let (codes, a) = crate::air::stored_city_assessment(&s.store, &city, year, &opts)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    if codes.is_empty() || a.valid_days == 0 {
-        return Err(AppError::invalid(
-            "year",
-            format!("{year} 年没有可用的国控站点数据"),
+    if !codes.is_empty() && a.valid_days > 0 {
+        let note = format!(
+            "由 {} 个国控站点（{}）按 HJ 663 计算：有效天数 {}，优良天数 {}",
+            codes.len(),
+            codes.join("、"),
+            a.valid_days,
+            a.good_days
+        );
+        if let Some(r) = a.good_days_ratio {
+            wanted.push((11, r.format_gbt8170(1), note.clone()));
+        }
+        if let Some(m) = a
+            .pollutants
+            .get(qingshan_air::Pollutant::Pm25.index())
+            .and_then(|p| p.mean)
+        {
+            wanted.push((12, m.format_gbt8170(0), note));
+        }
+    }
+    let sections = crate::water::sections_year(&s.store, year)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let w =
+        crate::water::water_year(year, &sections).map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(v) = w.share_iii_or_better {
+        wanted.push((
+            13,
+            v,
+            format!(
+                "按 GB 3838-2002 单因子评价 {} 个国考断面（{}）的年均值",
+                w.national_sections.len(),
+                w.national_sections.join("、")
+            ),
         ));
     }
-    let pm25 = a
-        .pollutants
-        .get(qingshan_air::Pollutant::Pm25.index())
-        .and_then(|p| p.mean);
-    let note = format!(
-        "由 {} 个国控站点（{}）按 HJ 663 计算：有效天数 {}，优良天数 {}",
-        codes.len(),
-        codes.join("、"),
-        a.valid_days,
-        a.good_days
-    );
-    let mut wanted: Vec<(i64, String)> = Vec::new();
-    if let Some(r) = a.good_days_ratio {
-        wanted.push((11, r.format_gbt8170(1)));
+    if let Some(v) = w.drinking_source_compliance {
+        wanted.push((
+            14,
+            v,
+            format!(
+                "{} 个集中式饮用水源（{}），按表 1 Ⅲ类判定",
+                w.drinking_sources.len(),
+                w.drinking_sources.join("、")
+            ),
+        ));
     }
-    if let Some(m) = pm25 {
-        wanted.push((12, m.format_gbt8170(0)));
+    if wanted.is_empty() {
+        return Err(AppError::invalid(
+            "year",
+            format!("{year} 年没有可用于计算指标的监测数据"),
+        ));
     }
     let current = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let mut out = Vec::new();
-    for (n, value) in wanted {
+    for (n, value, note) in wanted {
         let same = current.iter().any(|v| {
             v.indicator_number == n
                 && v.year == i64::from(year)
@@ -569,7 +599,7 @@ pub async fn record_air_indicators(
             year: year.into(),
             division_code: s.plan.meta.division.clone(),
             value,
-            note: Some(note.clone()),
+            note: Some(note),
             reason: Some("监测数据计算".into()),
             source: "monitoring".into(),
         };
@@ -602,12 +632,12 @@ pub async fn compute_monitoring(
             &s,
             &auth,
             "indicator_value.monitoring",
-            "indicators:11,12".into(),
+            "indicators:11-14".into(),
             e,
             None,
         )
         .await);
     }
-    let recorded = record_air_indicators(&s, q.year, &auth.actor()).await?;
+    let recorded = record_monitoring_indicators(&s, q.year, &auth.actor()).await?;
     Ok(Json(json!({ "recorded": recorded })))
 }

@@ -17,6 +17,7 @@ pub mod sources_web;
 pub mod supervisor;
 mod templates;
 pub mod views;
+pub mod water;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -100,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/air/stations", get(air::api_stations))
         .route("/air/stations/{code}/daily", get(air::api_station_daily))
         .route("/air/assessment", get(air::api_assessment))
+        .route("/water/sections", get(water::api_sections))
+        .route("/water/assessment", get(water::api_assessment))
         .route("/openapi.json", get(openapi::document))
         .route("/sources/devices", get(sources_web::api_devices))
         .route(
@@ -130,15 +133,24 @@ pub fn router(state: AppState) -> Router {
             post(assessment_web::record_task_report),
         )
         .route("/values/import", post(assessment_web::import_values))
+        .route(
+            "/indicators/monitoring",
+            post(assessment_web::compute_monitoring),
+        )
         .route("/values/template.csv", get(assessment_web::values_template));
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/indicators/{number}", get(pages::indicator))
         .route("/indicators/{number}/values", post(pages::record_value))
         .route("/tasks", get(pages::tasks))
-        .route("/tasks/{area}/{number}/reports", post(pages::task_report_form))
+        .route(
+            "/tasks/{area}/{number}/reports",
+            post(pages::task_report_form),
+        )
         .route("/air", get(air::overview))
         .route("/air/stations/{code}", get(air::station_page))
+        .route("/water", get(water::overview))
+        .route("/water/sections/{code}", get(water::section_page))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/admin/audit", get(pages::audit))

@@ -23,6 +23,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "sources.html",
     "device.html",
     "alarms.html",
+    "water.html",
+    "water_section.html",
 );
 
 /// The template environment; built once, templates are static.

@@ -64,10 +64,13 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
         config: Arc::new(ServerConfig::default()),
     };
 
-    let recorded =
-        qingshan_server::assessment_web::record_air_indicators(&state, 2024, &Actor::system())
-            .await
-            .unwrap();
+    let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
+        &state,
+        2024,
+        &Actor::system(),
+    )
+    .await
+    .unwrap();
     // The same numbers as the station's own HJ 663 assessment (one national station = the city).
     let direct = qingshan_air::assess_year(&series, 2024, &qingshan_air::AssessOptions::default());
     let want_11 = direct.good_days_ratio.unwrap().format_gbt8170(1);
@@ -89,10 +92,14 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
     assert!(recorded[0].note.as_deref().unwrap().contains("Dongsi"));
     // Idempotent: nothing new when the data did not change.
     assert!(
-        qingshan_server::assessment_web::record_air_indicators(&state, 2024, &Actor::system())
-            .await
-            .unwrap()
-            .is_empty()
+        qingshan_server::assessment_web::record_monitoring_indicators(
+            &state,
+            2024,
+            &Actor::system()
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     // Over HTTP: the responsible unit may not overwrite it; staff may correct it with a reason.
@@ -209,4 +216,86 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let _ = stop_tx.send(());
+}
+
+#[tokio::test]
+async fn water_indicators_come_from_the_national_sections() {
+    use qingshan_store::{NewWaterSample, WaterSection};
+    let path = std::env::temp_dir().join(format!("qingshan-monw-{}.db", uuid::Uuid::new_v4()));
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        qingshan_plan::xinzhou().unwrap(),
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    let section = |code: &str, level: &str, drinking: bool| WaterSection {
+        code: code.into(),
+        name: format!("{code}断面"),
+        level: level.into(),
+        water_body: "river".into(),
+        basin: Some("汾河".into()),
+        division_code: Some("140902".into()),
+        target_class: "III".into(),
+        is_drinking_source: drinking,
+    };
+    store
+        .upsert_water_sections(
+            &[
+                section("G1", "国考", false),
+                section("G2", "国考", true),
+                section("S1", "省考", false),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // G1 at Class II (NH3-N 0.4), G2 at Class IV (NH3-N 1.4), S1 at Class V: 1 of 2 national sections ≤ III.
+    let sample = |code: &str, nh3n: &str| NewWaterSample {
+        section_code: code.into(),
+        date: "2024-06-15".into(),
+        item: "NH3N".into(),
+        value: nh3n.into(),
+        below_detection: false,
+        source: "import".into(),
+    };
+    store
+        .import_water_samples(
+            &[
+                sample("G1", "0.4"),
+                sample("G2", "1.4"),
+                sample("S1", "1.9"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let state = AppState {
+        store: store.clone(),
+        plan,
+        config: Arc::new(ServerConfig::default()),
+    };
+    let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
+        &state,
+        2024,
+        &Actor::system(),
+    )
+    .await
+    .unwrap();
+    let got: Vec<(i64, &str)> = recorded
+        .iter()
+        .map(|v| (v.indicator_number, v.value.as_str()))
+        .collect();
+    assert_eq!(got, [(13, "50.0"), (14, "0.0")]);
+    assert!(recorded[0].note.as_deref().unwrap().contains("G1、G2"));
+    // A year without any monitoring data is refused.
+    assert!(
+        qingshan_server::assessment_web::record_monitoring_indicators(
+            &state,
+            2023,
+            &Actor::system()
+        )
+        .await
+        .is_err()
+    );
 }

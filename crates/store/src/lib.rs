@@ -13,6 +13,7 @@ mod assessment;
 mod migrate;
 mod model;
 mod sources;
+mod water;
 
 use chrono::{SecondsFormat, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -28,6 +29,7 @@ use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
 pub use sources::*;
+pub use water::*;
 
 /// Errors of the storage layer, with stable kinds.
 #[derive(Debug, thiserror::Error)]

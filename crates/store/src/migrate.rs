@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_assessment.sql"),
         postgres: include_str!("../migrations/postgres/0005_assessment.sql"),
     },
+    Migration {
+        version: 6,
+        name: "water",
+        sqlite: include_str!("../migrations/sqlite/0006_water.sql"),
+        postgres: include_str!("../migrations/postgres/0006_water.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {

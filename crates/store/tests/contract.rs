@@ -70,6 +70,9 @@ contract!(
     air_stations_upsert_and_list,
     air_hourly_revisions_never_overwrite,
     air_import_is_all_or_nothing,
+    water_sections_upsert_and_list,
+    water_samples_revise_never_overwrite,
+    water_import_is_all_or_nothing,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -917,4 +920,214 @@ async fn assessment_inputs_are_revised(store: Store) {
             .len(),
         2
     );
+}
+
+fn water_section(
+    code: &str,
+    level: &str,
+    body: &str,
+    target: &str,
+    drinking: bool,
+) -> WaterSection {
+    WaterSection {
+        code: code.into(),
+        name: format!("{code} 断面"),
+        level: level.into(),
+        water_body: body.into(),
+        basin: Some("青山河".into()),
+        division_code: Some("140902".into()),
+        target_class: target.into(),
+        is_drinking_source: drinking,
+    }
+}
+
+fn water_sample(section: &str, date: &str, item: &str, value: &str, nd: bool) -> NewWaterSample {
+    NewWaterSample {
+        section_code: section.into(),
+        date: date.into(),
+        item: item.into(),
+        value: value.into(),
+        below_detection: nd,
+        source: "import".into(),
+    }
+}
+
+async fn water_sections_upsert_and_list(store: Store) {
+    let a = water_section("W1", "国考", "river", "III", false);
+    let b = water_section("W2", "市考", "lake", "II", true);
+    assert_eq!(
+        store
+            .upsert_water_sections(&[b.clone(), a.clone()], &Actor::cli())
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.water_sections().await.unwrap(),
+        [a.clone(), b.clone()]
+    );
+    let a2 = WaterSection {
+        target_class: "II".into(),
+        basin: None,
+        ..a.clone()
+    };
+    store
+        .upsert_water_sections(std::slice::from_ref(&a2), &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(store.water_section("W1").await.unwrap(), Some(a2));
+    assert_eq!(store.water_section("nope").await.unwrap(), None);
+    let bad = WaterSection {
+        level: "国控".into(),
+        ..water_section("W3", "国考", "river", "III", false)
+    };
+    let err = store
+        .upsert_water_sections(&[a.clone(), bad], &Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WaterStoreError::Invalid { row: 2, column, .. } if column == "level"),
+        "{err}"
+    );
+    let err = store
+        .upsert_water_sections(
+            &[water_section("W4", "国考", "river", "劣V", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, WaterStoreError::Invalid { column, .. } if column == "target_class"));
+    assert_eq!(store.water_sections().await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .audit_log(Some("water_section."), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn water_samples_revise_never_overwrite(store: Store) {
+    store
+        .upsert_water_sections(
+            &[
+                water_section("W1", "国考", "river", "III", false),
+                water_section("W2", "国考", "river", "III", false),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let first = vec![
+        water_sample("W1", "2024-01-10", "DO", "7.5", false),
+        water_sample("W1", "2024-01-10", "NH3N", "0.5", false),
+        water_sample("W1", "2024-02-10", "Hg", "0.00004", true),
+        water_sample("W2", "2024-01-11", "TP", "0.1", false),
+        water_sample("W1", "2023-12-10", "DO", "6", false),
+    ];
+    let s = store
+        .import_water_samples(&first, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s.rows,
+            s.sections,
+            s.revised,
+            s.first_date.as_deref(),
+            s.last_date.as_deref()
+        ),
+        (5, 2, 0, Some("2023-12-10"), Some("2024-02-10"))
+    );
+    let s = store
+        .import_water_samples(
+            &[water_sample("W1", "2024-01-10", "NH3N", "1.25", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.revised, 1);
+    let w1 = store.water_samples(Some("W1"), 2024).await.unwrap();
+    assert_eq!(
+        w1.iter()
+            .map(|r| (
+                r.date.as_str(),
+                r.item.as_str(),
+                r.value.as_str(),
+                r.revision,
+                r.below_detection
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("2024-01-10", "DO", "7.5", 1, false),
+            ("2024-01-10", "NH3N", "1.25", 2, false),
+            ("2024-02-10", "Hg", "0.00004", 1, true),
+        ]
+    );
+    assert_eq!(store.water_samples(None, 2024).await.unwrap().len(), 4);
+    assert_eq!(store.water_samples(None, 2023).await.unwrap().len(), 1);
+    let history = store
+        .water_sample_history("W1", "2024-01-10", "NH3N")
+        .await
+        .unwrap();
+    assert_eq!(
+        history.iter().map(|r| r.value.as_str()).collect::<Vec<_>>(),
+        ["0.5", "1.25"]
+    );
+    assert_eq!(
+        store.water_last_date().await.unwrap().as_deref(),
+        Some("2024-02-10")
+    );
+}
+
+async fn water_import_is_all_or_nothing(store: Store) {
+    store
+        .upsert_water_sections(
+            &[water_section("W1", "国考", "river", "III", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // An unregistered section, found inside the transaction after other rows were checked.
+    let err = store
+        .import_water_samples(
+            &[
+                water_sample("W1", "2024-03-01", "DO", "8", false),
+                water_sample("W9", "2024-03-01", "DO", "8", false),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_found", "{err}");
+    for (bad, column) in [
+        (water_sample("W1", "2024-02-30", "DO", "8", false), "date"),
+        (water_sample("W1", "2024-03-01", "XX", "8", false), "item"),
+        (water_sample("W1", "2024-03-01", "DO", "-1", false), "value"),
+        (
+            water_sample("W1", "2024-03-01", "DO", "abc", false),
+            "value",
+        ),
+        (water_sample("W1", "2024-03-01", "pH", "7", false), "item"),
+    ] {
+        let rows = vec![water_sample("W1", "2024-03-01", "pH", "7.2", false), bad];
+        let err = store
+            .import_water_samples(&rows, &Actor::cli())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, WaterStoreError::Invalid { row: 2, column: c, .. } if c == column),
+            "{column}: {err}"
+        );
+    }
+    assert!(store.water_samples(None, 2024).await.unwrap().is_empty());
+    assert!(
+        store
+            .audit_log(Some("water_sample."), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.water_last_date().await.unwrap(), None);
 }

@@ -1,0 +1,164 @@
+//! `qingshan water sections import` and `water import` against a fresh SQLite file: a good file
+//! is stored, a bad row is refused naming its line and column, and nothing is stored.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use qingshan_store::Store;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args(args)
+        .env("QINGSHAN_LOG", "warn")
+        .env_remove("QINGSHAN_DB")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "qingshan-water-cli-{}-{name}",
+        uuid::Uuid::new_v4()
+    ))
+}
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let p = temp(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn db_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// Latest stored 2024 samples as `(section, date, item, value, below_detection)`.
+fn stored(url: &str) -> Vec<(String, String, String, String, bool)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = Store::connect(url).await.unwrap();
+        s.water_samples(None, 2024)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.section_code, r.date, r.item, r.value, r.below_detection))
+            .collect()
+    })
+}
+
+const SECTIONS: &str = "code,name,level,water_body,basin,division_code,target_class,drinking_source\n\
+                        W1,青山桥,国考,river,青山河,140902,III,否\n\
+                        W2,一水厂,市考,lake,北湖,,II,是\n";
+
+fn with_sections() -> String {
+    let db = db_url(&temp("db"));
+    let f = write("sections.csv", SECTIONS);
+    let r = run(&[
+        "water",
+        "sections",
+        "import",
+        f.to_str().unwrap(),
+        "--db",
+        &db,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("已导入水质断面 2 个"), "{}", r.stdout);
+    db
+}
+
+#[test]
+fn import_stores_values_and_detection_limits() {
+    let db = with_sections();
+    let f = write(
+        "samples.csv",
+        "section,date,item,value\nW1,2024-01-10,nh3n,0.5\nW1,2024-01-10,Hg,<0.00005\nW2,2024-02-01,TP,0.025\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("已导入监测结果 3 条"), "{}", r.stdout);
+    let rows = stored(&db);
+    let s = |a: &str| a.to_string();
+    assert_eq!(
+        rows,
+        [
+            (s("W1"), s("2024-01-10"), s("Hg"), s("0.00005"), true),
+            (s("W1"), s("2024-01-10"), s("NH3N"), s("0.5"), false),
+            (s("W2"), s("2024-02-01"), s("TP"), s("0.025"), false),
+        ]
+    );
+}
+
+#[test]
+fn bad_row_names_line_and_column_and_stores_nothing() {
+    let db = with_sections();
+    for (bad, line, column) in [
+        ("W1,2024-01-11,DO,abc", 3, "value"),
+        ("W1,2024-01-11,DO,-1", 3, "value"),
+        ("W1,2024-01-11,XYZ,1", 3, "item"),
+        ("W1,2024-02-30,DO,7", 3, "date"),
+        ("W1,2024-01-11,DO,1e3", 3, "value"),
+    ] {
+        let f = write(
+            "bad.csv",
+            &format!("section,date,item,value\nW1,2024-01-10,DO,7.5\n{bad}\nW1,2024-01-12,DO,6\n"),
+        );
+        let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+        assert_ne!(r.code, 0, "{bad}");
+        assert!(
+            r.stderr.contains(&format!("第 {line} 行"))
+                && r.stderr.contains(&format!("列 {column}")),
+            "{bad}: {}",
+            r.stderr
+        );
+        assert!(stored(&db).is_empty(), "{bad}: something was stored");
+    }
+    // An unregistered section is found inside the transaction: still nothing stored.
+    let f = write(
+        "unknown.csv",
+        "section,date,item,value\nW1,2024-01-10,DO,7.5\nW9,2024-01-10,DO,7\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("W9"), "{}", r.stderr);
+    assert!(stored(&db).is_empty());
+}
+
+#[test]
+fn bad_section_row_is_refused() {
+    let db = db_url(&temp("db"));
+    let f = write(
+        "sections.csv",
+        "code,name,level,water_body,basin,division_code,target_class,drinking_source\n\
+         W1,青山桥,国考,river,青山河,140902,III,否\n\
+         W2,一水厂,国控,lake,北湖,,II,是\n",
+    );
+    let r = run(&[
+        "water",
+        "sections",
+        "import",
+        f.to_str().unwrap(),
+        "--db",
+        &db,
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("第 3 行，列 level"), "{}", r.stderr);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let n = rt.block_on(async {
+        let s = Store::connect(&db).await.unwrap();
+        s.water_sections().await.unwrap().len()
+    });
+    assert_eq!(n, 0);
+}

@@ -1,0 +1,621 @@
+//! Surface water on the web: the annual table of sections (class, status, target attainment,
+//! main pollutants), river grading, the plan's indicators 13 and 14, a section's monthly
+//! classes with a chart, and their JSON API. Every figure is computed from the stored samples
+//! by `qingshan_water`, following 环办〔2011〕22号: a period's class is the class of the period's
+//! mean concentrations.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::Datelike;
+use minijinja::context;
+use qingshan_store::{Store, StoreError, WaterSample, WaterSection};
+use qingshan_water::drinking::{source_compliance, source_compliance_rate};
+use qingshan_water::grading::{HeavyRowRule, RiverGrade, grade_river, share_at_or_better_than_iii};
+use qingshan_water::stats::{MeanOptions, Measurement, Observation, period_mean};
+use qingshan_water::{
+    AssessOptions, Assessment, Class, Exact, Item, Sample, WaterBody, WaterError, assess,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::Auth;
+use crate::pages::PageError;
+use crate::templates::render;
+use crate::{AppError, AppState};
+
+/// The level whose sections make the plan's indicator 13 (national assessment sections).
+pub const NATIONAL_LEVEL: &str = "国考";
+
+/// Decimals of published shares (percent).
+const SHARE_DECIMALS: u32 = 1;
+
+/// Stored water data that `qingshan_water` cannot read back or evaluate.
+#[derive(Debug, thiserror::Error)]
+pub enum WaterDataError {
+    /// A stored value, item or section field is malformed.
+    #[error("断面 {section} {date} 的 {column} 存储值无效：{value:?}")]
+    Corrupt {
+        /// Section code.
+        section: String,
+        /// Sampling date (empty for section fields).
+        date: String,
+        /// Column.
+        column: String,
+        /// The stored text.
+        value: String,
+    },
+    /// The evaluation failed (overflow of exact arithmetic).
+    #[error("水质评价失败：{0}")]
+    Water(#[from] WaterError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<WaterDataError> for AppError {
+    fn from(e: WaterDataError) -> Self {
+        match e {
+            WaterDataError::Store(s) => s.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<WaterDataError> for PageError {
+    fn from(e: WaterDataError) -> Self {
+        PageError::from(AppError::from(e))
+    }
+}
+
+/// A section's registry fields read into `qingshan_water` types.
+fn section_kind(s: &WaterSection) -> Result<(WaterBody, Class), WaterDataError> {
+    let corrupt = |column: &str, value: &str| WaterDataError::Corrupt {
+        section: s.code.clone(),
+        date: String::new(),
+        column: column.to_string(),
+        value: value.to_string(),
+    };
+    let body =
+        WaterBody::from_code(&s.water_body).ok_or_else(|| corrupt("water_body", &s.water_body))?;
+    let target = Class::from_code(&s.target_class)
+        .ok_or_else(|| corrupt("target_class", &s.target_class))?;
+    Ok((body, target))
+}
+
+/// Stored results grouped by sampling date, as `qingshan_water` observations.
+pub fn observations(
+    samples: &[WaterSample],
+) -> Result<BTreeMap<String, Observation>, WaterDataError> {
+    let mut out: BTreeMap<String, Observation> = BTreeMap::new();
+    for s in samples {
+        let corrupt = |column: &str, value: &str| WaterDataError::Corrupt {
+            section: s.section_code.clone(),
+            date: s.date.clone(),
+            column: column.to_string(),
+            value: value.to_string(),
+        };
+        let item = Item::from_code(&s.item).ok_or_else(|| corrupt("item", &s.item))?;
+        let value = Exact::parse(&s.value).map_err(|_| corrupt("value", &s.value))?;
+        let m = if s.below_detection {
+            Measurement::BelowDetection { limit: value }
+        } else {
+            Measurement::Value(value)
+        };
+        out.entry(s.date.clone())
+            .or_insert_with(|| Observation {
+                values: BTreeMap::new(),
+            })
+            .values
+            .insert(item, m);
+    }
+    Ok(out)
+}
+
+/// The mean sample of a set of observations (22号: non-detects at half the limit, pH via H⁺).
+fn mean_sample(body: WaterBody, obs: &[Observation]) -> Result<Sample, WaterDataError> {
+    Ok(period_mean(body, obs, MeanOptions::default())?)
+}
+
+/// One section's year: annual and monthly means and their assessments.
+#[derive(Debug, Clone)]
+pub struct SectionYear {
+    /// The section.
+    pub section: WaterSection,
+    /// Its water-body kind.
+    pub body: WaterBody,
+    /// Its 水质目标.
+    pub target: Class,
+    /// Sampling dates in the year.
+    pub dates: usize,
+    /// Annual mean concentrations (empty when there are no samples).
+    pub annual_mean: Sample,
+    /// Assessment of the annual means.
+    pub annual: Assessment,
+    /// Month (1–12) → assessment of that month's means.
+    pub monthly: BTreeMap<u32, Assessment>,
+}
+
+/// Evaluates one section's stored samples of a year.
+pub fn section_year(
+    section: WaterSection,
+    samples: &[WaterSample],
+) -> Result<SectionYear, WaterDataError> {
+    let (body, target) = section_kind(&section)?;
+    let obs = observations(samples)?;
+    let opts = AssessOptions::default();
+    let mut by_month: BTreeMap<u32, Vec<Observation>> = BTreeMap::new();
+    for (date, o) in &obs {
+        let month = date
+            .get(5..7)
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (1..=12).contains(m))
+            .ok_or_else(|| WaterDataError::Corrupt {
+                section: section.code.clone(),
+                date: date.clone(),
+                column: "sample_date".into(),
+                value: date.clone(),
+            })?;
+        by_month.entry(month).or_default().push(o.clone());
+    }
+    let mut monthly = BTreeMap::new();
+    for (m, o) in &by_month {
+        monthly.insert(*m, assess(&mean_sample(body, o)?, &opts)?);
+    }
+    let all: Vec<Observation> = obs.into_values().collect();
+    let annual_mean = mean_sample(body, &all)?;
+    let annual = assess(&annual_mean, &opts)?;
+    Ok(SectionYear {
+        section,
+        body,
+        target,
+        dates: all.len(),
+        annual_mean,
+        annual,
+        monthly,
+    })
+}
+
+/// Every section's year from the store.
+pub async fn sections_year(store: &Store, year: i32) -> Result<Vec<SectionYear>, WaterDataError> {
+    let sections = store.water_sections().await?;
+    let samples = store.water_samples(None, year).await?;
+    let mut by_section: BTreeMap<&str, Vec<WaterSample>> = BTreeMap::new();
+    for s in &samples {
+        by_section
+            .entry(s.section_code.as_str())
+            .or_default()
+            .push(s.clone());
+    }
+    let mut out = Vec::with_capacity(sections.len());
+    for sec in sections {
+        let rows = by_section.remove(sec.code.as_str()).unwrap_or_default();
+        out.push(section_year(sec, &rows)?);
+    }
+    Ok(out)
+}
+
+/// Percent with [`SHARE_DECIMALS`] decimals.
+fn percent(e: Exact) -> Option<String> {
+    e.round_half_even(SHARE_DECIMALS)
+        .and_then(|r| r.to_fixed(SHARE_DECIMALS))
+}
+
+/// A section's annual result as the pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionRow {
+    /// The section.
+    #[serde(flatten)]
+    pub section: WaterSection,
+    /// Sampling dates in the year.
+    pub dates: usize,
+    /// Annual class (I … 劣V); `None` without class-setting data.
+    pub class: Option<&'static str>,
+    /// 优 … 重度污染.
+    pub status: Option<&'static str>,
+    /// Colour of the status.
+    pub colour: Option<&'static str>,
+    /// Whether the class meets the target.
+    pub meets_target: Option<bool>,
+    /// Main pollutants with their 超标倍数 against Class III, e.g. `氨氮(0.50)`.
+    pub main_pollutants: Vec<String>,
+    /// Annual mean concentrations by item code, exact decimals to 6 places.
+    pub means: BTreeMap<&'static str, String>,
+    /// Drinking-water source meeting Table 1 Class III (indicator 14); `None` for others.
+    pub source_compliant: Option<bool>,
+    /// Path of the section's page.
+    pub href: String,
+}
+
+fn multiple_text(m: Option<Exact>) -> String {
+    m.and_then(|x| x.round_half_even(2))
+        .and_then(|x| x.to_fixed(2))
+        .unwrap_or_default()
+}
+
+fn section_row(sy: &SectionYear) -> Result<SectionRow, WaterDataError> {
+    let a = &sy.annual;
+    let source_compliant = if sy.section.is_drinking_source && a.class.is_some() {
+        // Only Table 1 items are stored, so compliance here is the Table 1 part of 达标.
+        Some(source_compliance(&sy.annual_mean, &[], &AssessOptions::default())?.compliant)
+    } else {
+        None
+    };
+    Ok(SectionRow {
+        dates: sy.dates,
+        class: a.class.map(Class::as_str),
+        status: a.status.map(|s| s.as_str()),
+        colour: a.status.map(|s| s.colour()),
+        meets_target: a.meets_target(sy.target),
+        main_pollutants: a
+            .main_pollutants
+            .iter()
+            .map(|p| match p.multiple {
+                Some(_) => format!("{}({})", p.item.name_zh(), multiple_text(p.multiple)),
+                None => p.item.name_zh().to_string(),
+            })
+            .collect(),
+        means: sy
+            .annual_mean
+            .values
+            .iter()
+            .map(|(i, v)| {
+                (
+                    i.code(),
+                    v.round_half_even(6)
+                        .and_then(|x| x.to_decimal_string())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        source_compliant,
+        href: section_href(&sy.section.code),
+        section: sy.section.clone(),
+    })
+}
+
+/// One river or basin's grading.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiverRow {
+    /// River or basin name.
+    pub basin: String,
+    /// Sections with data.
+    pub sections: usize,
+    /// `mean_concentration` (fewer than 5 sections) or `section_shares`.
+    pub method: &'static str,
+    /// Class of the mean concentrations (mean method only).
+    pub class: Option<&'static str>,
+    /// Status word.
+    pub status: Option<&'static str>,
+    /// Share of sections I–III, percent (share method only).
+    pub share_i_iii: Option<String>,
+    /// Share of sections IV–V, percent (share method only).
+    pub share_iv_v: Option<String>,
+    /// Share of sections 劣V, percent (share method only).
+    pub share_worse_than_v: Option<String>,
+}
+
+/// Grades each river (sections of kind river grouped by basin) from the annual means.
+pub fn river_grades(years: &[SectionYear]) -> Result<Vec<RiverRow>, WaterDataError> {
+    let mut basins: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
+    for sy in years {
+        if sy.body != WaterBody::River || sy.annual.class.is_none() {
+            continue;
+        }
+        if let Some(b) = sy.section.basin.as_deref() {
+            basins.entry(b).or_default().push(sy.annual_mean.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (basin, samples) in basins {
+        let graded = grade_river(
+            &samples,
+            WaterBody::River,
+            &AssessOptions::default(),
+            MeanOptions::default().ph,
+            HeavyRowRule::default(),
+        )?;
+        let row = match graded {
+            Some(RiverGrade::MeanConcentration { mean, .. }) => RiverRow {
+                basin: basin.to_string(),
+                sections: samples.len(),
+                method: "mean_concentration",
+                class: mean.class.map(Class::as_str),
+                status: mean.status.map(|s| s.as_str()),
+                share_i_iii: None,
+                share_iv_v: None,
+                share_worse_than_v: None,
+            },
+            Some(RiverGrade::SectionShares { grading, .. }) => RiverRow {
+                basin: basin.to_string(),
+                sections: samples.len(),
+                method: "section_shares",
+                class: None,
+                status: grading.status.map(|s| s.as_str()),
+                share_i_iii: percent(grading.share_i_iii),
+                share_iv_v: percent(grading.share_iv_v),
+                share_worse_than_v: percent(grading.share_worse_than_v),
+            },
+            None => continue,
+        };
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// The year's city results: every section, the rivers, and indicators 13 and 14.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaterYear {
+    /// Calendar year.
+    pub year: i32,
+    /// Per-section results, by code.
+    pub sections: Vec<SectionRow>,
+    /// River grading.
+    pub rivers: Vec<RiverRow>,
+    /// Indicator 13: share of classified 国考 sections at Class III or better, percent to
+    /// 1 decimal (rounded half-even from the exact ratio); `None` without such sections.
+    pub share_iii_or_better: Option<String>,
+    /// Codes of the 国考 sections behind indicator 13.
+    pub national_sections: Vec<String>,
+    /// Indicator 14: drinking-water sources whose Table 1 class is III or better, percent to
+    /// 1 decimal (Tables 2 and 3 are not stored, so only Table 1 is checked).
+    pub drinking_source_compliance: Option<String>,
+    /// Codes of the drinking-water sources behind indicator 14.
+    pub drinking_sources: Vec<String>,
+}
+
+/// Computes the year's results from the evaluated sections.
+pub fn water_year(year: i32, years: &[SectionYear]) -> Result<WaterYear, WaterDataError> {
+    let sections = years
+        .iter()
+        .map(section_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let national: Vec<(&str, Class)> = years
+        .iter()
+        .filter(|s| s.section.level == NATIONAL_LEVEL)
+        .filter_map(|s| s.annual.class.map(|c| (s.section.code.as_str(), c)))
+        .collect();
+    let classes: Vec<Class> = national.iter().map(|(_, c)| *c).collect();
+    let drinking: Vec<(&str, bool)> = sections
+        .iter()
+        .filter_map(|r| r.source_compliant.map(|c| (r.section.code.as_str(), c)))
+        .collect();
+    let compliant: Vec<bool> = drinking.iter().map(|(_, c)| *c).collect();
+    Ok(WaterYear {
+        year,
+        share_iii_or_better: share_at_or_better_than_iii(&classes).and_then(percent),
+        national_sections: national.iter().map(|(c, _)| c.to_string()).collect(),
+        drinking_source_compliance: source_compliance_rate(&compliant).and_then(percent),
+        drinking_sources: drinking.iter().map(|(c, _)| c.to_string()).collect(),
+        rivers: river_grades(years)?,
+        sections,
+    })
+}
+
+/// The page of a section, its code percent-encoded as one path segment.
+pub fn section_href(code: &str) -> String {
+    let mut out = String::from("/water/sections/");
+    for b in code.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An SVG chart of the class by month: one column per month, a bar reaching the class row
+/// (I at the top, 劣V at the bottom) in the status colour; the target class as a dashed line.
+pub fn monthly_class_svg(title: &str, monthly: &[(u32, Option<Class>)], target: Class) -> String {
+    const W: usize = 640;
+    const H: usize = 260;
+    const LEFT: usize = 48;
+    const TOP: usize = 36;
+    const ROW: usize = 30;
+    const COL: usize = 48;
+    let row_y = |c: Class| TOP + c.index() * ROW;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>",
+        t = escape(title)
+    );
+    s.push_str(&format!(
+        "<text x=\"{LEFT}\" y=\"20\" font-size=\"14\">{}</text>",
+        escape(title)
+    ));
+    for c in Class::ALL {
+        let y = row_y(c);
+        s.push_str(&format!(
+            "<line x1=\"{LEFT}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"#dde3e5\"/><text x=\"{tx}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
+            c.as_str(),
+            x2 = LEFT + 12 * COL,
+            tx = LEFT - 6,
+            ty = y + ROW / 2 + 4,
+        ));
+    }
+    let base = row_y(Class::WorseThanV) + ROW;
+    for m in 1..=12u32 {
+        let x = LEFT + (m as usize - 1) * COL;
+        s.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{m}月</text>",
+            x + COL / 2,
+            base + 16
+        ));
+        let Some((_, Some(class))) = monthly.iter().find(|(mm, _)| *mm == m) else {
+            continue;
+        };
+        let y = row_y(*class);
+        s.push_str(&format!(
+            "<rect class=\"month\" data-month=\"{m}\" data-class=\"{c}\" x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#556\"><title>{m}月：{c}</title></rect>",
+            x + 8,
+            COL - 16,
+            base - y,
+            class.status().colour(),
+            c = class.as_str(),
+        ));
+    }
+    let ty = row_y(target) + ROW;
+    s.push_str(&format!(
+        "<line x1=\"{LEFT}\" y1=\"{ty}\" x2=\"{}\" y2=\"{ty}\" stroke=\"#c00\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#c00\" text-anchor=\"end\">目标 {}</text>",
+        LEFT + 12 * COL,
+        LEFT + 12 * COL,
+        ty - 4,
+        target.as_str()
+    ));
+    s.push_str("</svg>");
+    s
+}
+
+/// Query choosing a year.
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    /// Calendar year; defaults to the year of the latest sample.
+    pub year: Option<i32>,
+}
+
+async fn resolve_year(store: &Store, year: Option<i32>) -> Result<i32, AppError> {
+    match year {
+        Some(y) if (1900..=9999).contains(&y) => Ok(y),
+        Some(_) => Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
+        None => Ok(store
+            .water_last_date()
+            .await?
+            .and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
+            .unwrap_or_else(|| chrono::Utc::now().year())),
+    }
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
+    let base = context! {
+        user => auth.user,
+        role_label => auth.user.as_ref().map(|u| u.role.label()),
+        is_staff => auth.is_staff(),
+        csrf_token => auth.csrf,
+        plan => s.plan.meta,
+    };
+    let html = render(name, context! { ..ctx, ..base })?;
+    Ok(Html(html).into_response())
+}
+
+/// `GET /water`: the annual table of sections, river grading and indicators 13 and 14.
+pub async fn overview(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let year = resolve_year(&s.store, q.year).await?;
+    let years = sections_year(&s.store, year).await?;
+    let wy = water_year(year, &years)?;
+    page("water.html", &auth, &s, context! { w => wy, year })
+}
+
+/// `GET /water/sections/{code}`: a section's monthly classes for a year with a chart.
+pub async fn section_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let section = s
+        .store
+        .water_section(&code)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的水质断面")))?;
+    let year = resolve_year(&s.store, q.year).await?;
+    let samples = s
+        .store
+        .water_samples(Some(&code), year)
+        .await
+        .map_err(AppError::from)?;
+    let sy = section_year(section, &samples)?;
+    let row = section_row(&sy)?;
+    let months: Vec<Value> = sy
+        .monthly
+        .iter()
+        .map(|(m, a)| {
+            json!({
+                "month": m,
+                "class": a.class.map(Class::as_str),
+                "status": a.status.map(|x| x.as_str()),
+                "meets_target": a.meets_target(sy.target),
+                "main_pollutants": a.main_pollutants.iter().map(|p| p.item.name_zh()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let chart = monthly_class_svg(
+        &format!("{} {} 年逐月水质类别", sy.section.name, year),
+        &sy.monthly
+            .iter()
+            .map(|(m, a)| (*m, a.class))
+            .collect::<Vec<_>>(),
+        sy.target,
+    );
+    page(
+        "water_section.html",
+        &auth,
+        &s,
+        context! { row, year, months, chart },
+    )
+}
+
+type ApiResult = Result<Json<Value>, AppError>;
+
+/// `GET /api/v1/water/sections`: the section registry.
+pub async fn api_sections(State(s): State<AppState>) -> ApiResult {
+    let sections = s.store.water_sections().await?;
+    Ok(Json(json!({ "sections": sections })))
+}
+
+/// `GET /api/v1/water/assessment?year=YYYY`: per-section results, river grading, and
+/// indicators 13 (`share_iii_or_better`) and 14 (`drinking_source_compliance`).
+pub async fn api_assessment(State(s): State<AppState>, Query(q): Query<YearQuery>) -> ApiResult {
+    let year = resolve_year(&s.store, q.year).await?;
+    let years = sections_year(&s.store, year).await?;
+    let wy = water_year(year, &years)?;
+    Ok(Json(
+        serde_json::to_value(wy).map_err(|e| AppError::Internal(e.to_string()))?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_escapes_and_marks_months() {
+        let svg = monthly_class_svg(
+            "A<B>",
+            &[
+                (1, Some(Class::II)),
+                (3, None),
+                (7, Some(Class::WorseThanV)),
+            ],
+            Class::III,
+        );
+        assert!(svg.contains("A&lt;B&gt;"));
+        assert!(!svg.contains("A<B>"));
+        assert_eq!(svg.matches("class=\"month\"").count(), 2);
+        assert!(svg.contains("data-month=\"7\" data-class=\"劣V\""));
+        assert_eq!(section_href("W 1/é"), "/water/sections/W%201%2F%C3%A9");
+    }
+}

@@ -1,0 +1,412 @@
+//! Water pages and API end to end: the real server on port 0 with a fresh SQLite database,
+//! synthetic sections and samples built from GB 3838-2002 Table 1 limits, and every class,
+//! attainment and share checked against `qingshan_water` run directly on the same means.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use qingshan_server::{AppState, ServerConfig};
+use qingshan_store::{Actor, NewWaterSample, Store, WaterSection};
+use qingshan_water::drinking::{source_compliance, source_compliance_rate};
+use qingshan_water::grading::{HeavyRowRule, RiverGrade, grade_river, share_at_or_better_than_iii};
+use qingshan_water::stats::PhMean;
+use qingshan_water::{AssessOptions, Class, Exact, Item, Sample, WaterBody, assess};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct App {
+    addr: SocketAddr,
+    store: Store,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl App {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = reqwest::get(self.url(path)).await.unwrap();
+        let s = r.status();
+        (s, r.text().await.unwrap())
+    }
+
+    async fn json(&self, path: &str) -> Value {
+        let (s, body) = self.get(path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+async fn spawn() -> App {
+    let path = std::env::temp_dir().join(format!("qingshan-water-{}.db", uuid::Uuid::new_v4()));
+    let plan = qingshan_plan::xinzhou().unwrap();
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        plan,
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        store: store.clone(),
+        plan,
+        config: Arc::new(ServerConfig::default()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        qingshan_server::serve(
+            state,
+            "127.0.0.1:0",
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    App {
+        addr: addr_rx.await.unwrap(),
+        store,
+        _stop: stop_tx,
+    }
+}
+
+fn section(
+    code: &str,
+    name: &str,
+    level: &str,
+    body: &str,
+    basin: &str,
+    target: &str,
+    drinking: bool,
+) -> WaterSection {
+    WaterSection {
+        code: code.into(),
+        name: name.into(),
+        level: level.into(),
+        water_body: body.into(),
+        basin: Some(basin.into()),
+        division_code: Some("140902".into()),
+        target_class: target.into(),
+        is_drinking_source: drinking,
+    }
+}
+
+/// `(section, date, item, value)`; a value `<DL` is below the detection limit DL.
+const SAMPLES: &[(&str, &str, &str, &str)] = &[
+    // N1: NH3N at the Class II limit 0.5 both months, DO at the Class I limit 7.5, CODMn at the
+    // Class II limit 4 → II (a value meeting I and II is II only when it exceeds I's limit).
+    ("N1", "2024-01-10", "NH3N", "0.5"),
+    ("N1", "2024-01-10", "DO", "7.5"),
+    ("N1", "2024-01-10", "CODMn", "4"),
+    ("N1", "2024-02-10", "NH3N", "0.5"),
+    ("N1", "2024-02-10", "DO", "7.5"),
+    ("N1", "2024-02-10", "CODMn", "4"),
+    // N2: NH3N at the III limit 1.0, then at the V limit 2.0: months III and V, mean 1.5 = IV limit.
+    ("N2", "2024-01-12", "NH3N", "1.0"),
+    ("N2", "2024-02-12", "NH3N", "2.0"),
+    ("N2", "2024-01-12", "DO", "6"),
+    // N3 (lake): TP at the lake III limit 0.05 and below detection 0.01 → mean 0.0275 (III).
+    ("N3", "2024-03-05", "TP", "0.05"),
+    ("N3", "2024-04-05", "TP", "<0.01"),
+    // P1 (drinking source): everything Class I; Hg not detected (0.00005 → 0.000025).
+    ("P1", "2024-01-08", "pH", "7"),
+    ("P1", "2024-02-08", "pH", "8"),
+    ("P1", "2024-01-08", "NH3N", "0.15"),
+    ("P1", "2024-01-08", "Hg", "<0.00005"),
+    // P2 (drinking source): NH3N 1.2 → IV, not compliant.
+    ("P2", "2024-05-20", "NH3N", "1.2"),
+    // Another year: must not leak into 2024.
+    ("N1", "2023-06-01", "NH3N", "5"),
+];
+
+fn new_samples(rows: &[(&str, &str, &str, &str)]) -> Vec<NewWaterSample> {
+    rows.iter()
+        .map(|(s, d, i, v)| {
+            let (value, nd) = match v.strip_prefix('<') {
+                Some(x) => (x, true),
+                None => (*v, false),
+            };
+            NewWaterSample {
+                section_code: s.to_string(),
+                date: d.to_string(),
+                item: i.to_string(),
+                value: value.to_string(),
+                below_detection: nd,
+                source: "import".into(),
+            }
+        })
+        .collect()
+}
+
+fn x(s: &str) -> Exact {
+    Exact::parse(s).unwrap()
+}
+
+/// The 2024 annual means worked out by hand from [`SAMPLES`] (22号: non-detects at half the
+/// limit). P1's pH is given as 7.5 rather than its H⁺ mean (≈7.26): any pH in 6–9 is Class I,
+/// so no class depends on the difference.
+fn expected_means() -> Vec<(&'static str, Sample)> {
+    vec![
+        (
+            "N1",
+            Sample::new(WaterBody::River)
+                .with(Item::Nh3n, x("0.5"))
+                .with(Item::Do, x("7.5"))
+                .with(Item::CodMn, x("4")),
+        ),
+        (
+            "N2",
+            Sample::new(WaterBody::River)
+                .with(Item::Nh3n, x("1.5"))
+                .with(Item::Do, x("6")),
+        ),
+        (
+            "N3",
+            Sample::new(WaterBody::Lake).with(Item::Tp, x("0.0275")),
+        ),
+        (
+            "P1",
+            Sample::new(WaterBody::River)
+                .with(Item::Ph, x("7.5"))
+                .with(Item::Nh3n, x("0.15"))
+                .with(Item::Hg, x("0.000025")),
+        ),
+        (
+            "P2",
+            Sample::new(WaterBody::River).with(Item::Nh3n, x("1.2")),
+        ),
+    ]
+}
+
+async fn seeded() -> App {
+    let app = spawn().await;
+    app.store
+        .upsert_water_sections(
+            &[
+                section("N1", "青山桥<b>", "国考", "river", "青山河", "III", false),
+                section("N2", "下游口", "国考", "river", "青山河", "III", false),
+                section("N3", "北湖心", "国考", "lake", "北湖", "III", false),
+                section("P1", "一水厂取水口", "省考", "river", "青山河", "II", true),
+                section("P2", "二水厂取水口", "市考", "river", "白水河", "III", true),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .import_water_samples(&new_samples(SAMPLES), &Actor::cli())
+        .await
+        .unwrap();
+    app
+}
+
+fn pct(e: Option<Exact>) -> Value {
+    match e
+        .and_then(|v| v.round_half_even(1))
+        .and_then(|v| v.to_fixed(1))
+    {
+        Some(s) => Value::String(s),
+        None => Value::Null,
+    }
+}
+
+#[tokio::test]
+async fn assessment_matches_qingshan_water() {
+    let app = seeded().await;
+    let body = app.json("/api/v1/water/assessment?year=2024").await;
+    assert_eq!(body["year"], 2024);
+    let opts = AssessOptions::default();
+    let targets = [
+        ("N1", Class::III),
+        ("N2", Class::III),
+        ("N3", Class::III),
+        ("P1", Class::II),
+        ("P2", Class::III),
+    ];
+    let mut national = Vec::new();
+    let mut drinking = Vec::new();
+    for ((code, mean), (_, target)) in expected_means().iter().zip(targets) {
+        let a = assess(mean, &opts).unwrap();
+        let row = body["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == *code)
+            .unwrap();
+        assert_eq!(row["class"], a.class.unwrap().as_str(), "{code}");
+        assert_eq!(row["status"], a.status.unwrap().as_str(), "{code}");
+        assert_eq!(
+            row["meets_target"],
+            a.meets_target(target).unwrap(),
+            "{code}"
+        );
+        let names: Vec<&str> = a.main_pollutants.iter().map(|p| p.item.name_zh()).collect();
+        let shown: Vec<String> = row["main_pollutants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(shown.len(), names.len(), "{code}");
+        for (s, n) in shown.iter().zip(&names) {
+            assert!(s.starts_with(n), "{code}: {s} vs {n}");
+        }
+        if ["N1", "N2", "N3"].contains(code) {
+            national.push(a.class.unwrap());
+        }
+        if ["P1", "P2"].contains(code) {
+            drinking.push(source_compliance(mean, &[], &opts).unwrap().compliant);
+            assert_eq!(row["source_compliant"], *drinking.last().unwrap());
+        } else {
+            assert_eq!(row["source_compliant"], Value::Null);
+        }
+    }
+    // The classes the standard's limits give, independent of the code under test.
+    assert_eq!(national, [Class::II, Class::IV, Class::III]);
+    assert_eq!(drinking, [true, false]);
+    let n2 = body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "N2")
+        .unwrap();
+    assert_eq!(n2["main_pollutants"][0], "氨氮(0.50)");
+    assert_eq!(n2["means"]["NH3N"], "1.5");
+    // The non-detect enters N3's mean at half its limit: (0.05 + 0.005) / 2.
+    let n3 = body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "N3")
+        .unwrap();
+    assert_eq!(n3["means"]["TP"], "0.0275");
+    assert_eq!(
+        body["share_iii_or_better"],
+        pct(share_at_or_better_than_iii(&national))
+    );
+    assert_eq!(body["share_iii_or_better"], "66.7");
+    assert_eq!(
+        body["national_sections"],
+        serde_json::json!(["N1", "N2", "N3"])
+    );
+    assert_eq!(
+        body["drinking_source_compliance"],
+        pct(source_compliance_rate(&drinking))
+    );
+    assert_eq!(body["drinking_source_compliance"], "50.0");
+
+    // River grading: 青山河 has three river sections with data → the mean of the sections.
+    let means = expected_means();
+    let qingshan: Vec<Sample> = means
+        .iter()
+        .filter(|(c, _)| ["N1", "N2", "P1"].contains(c))
+        .map(|(_, s)| s.clone())
+        .collect();
+    let grade = grade_river(
+        &qingshan,
+        WaterBody::River,
+        &opts,
+        PhMean::HydrogenIon,
+        HeavyRowRule::default(),
+    )
+    .unwrap()
+    .unwrap();
+    let RiverGrade::MeanConcentration { mean, .. } = grade else {
+        panic!("three sections use the mean method")
+    };
+    let rivers = body["rivers"].as_array().unwrap();
+    let q = rivers.iter().find(|r| r["basin"] == "青山河").unwrap();
+    assert_eq!(q["method"], "mean_concentration");
+    assert_eq!(q["sections"], 3);
+    assert_eq!(q["class"], mean.class.unwrap().as_str());
+    assert!(
+        rivers.iter().all(|r| r["basin"] != "北湖"),
+        "lakes are not rivers"
+    );
+
+    // A re-import revises N2's February value; reads take the latest revision.
+    app.store
+        .import_water_samples(
+            &new_samples(&[("N2", "2024-02-12", "NH3N", "1.0")]),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let body = app.json("/api/v1/water/assessment?year=2024").await;
+    let n2 = body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "N2")
+        .unwrap();
+    assert_eq!(n2["class"], "III");
+    assert_eq!(n2["meets_target"], true);
+    assert_eq!(body["share_iii_or_better"], "100.0");
+
+    // 2023 sees only its own sample.
+    let body = app.json("/api/v1/water/assessment?year=2023").await;
+    let n1 = body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "N1")
+        .unwrap();
+    assert_eq!(n1["class"], "劣V");
+    assert_eq!(body["share_iii_or_better"], "0.0");
+    assert_eq!(body["national_sections"], serde_json::json!(["N1"]));
+    assert_eq!(body["drinking_source_compliance"], Value::Null);
+}
+
+#[tokio::test]
+async fn pages_and_sections_api() {
+    let app = seeded().await;
+    let list = app.json("/api/v1/water/sections").await;
+    let codes: Vec<&str> = list["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["N1", "N2", "N3", "P1", "P2"]);
+    assert_eq!(list["sections"][3]["is_drinking_source"], true);
+
+    // Without a year the page shows the latest sampled year.
+    let (s, html) = app.get("/water").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("地表水环境质量 2024 年"), "{html}");
+    assert!(html.contains("<a href=\"/water\">地表水</a>"));
+    assert!(html.contains("66.7%"));
+    assert!(html.contains("50.0%"));
+    assert!(html.contains("青山桥&lt;b&gt;"));
+    assert!(!html.contains("青山桥<b>"));
+    // minijinja's HTML escaping writes `/` as `&#x2f;` inside attributes.
+    assert!(
+        html.replace("&#x2f;", "/")
+            .contains("href=\"/water/sections/N2?year=2024\"")
+    );
+
+    let (s, html) = app.get("/water/sections/N2?year=2024").await;
+    assert_eq!(s, StatusCode::OK);
+    // January NH3N 1.0 → III, February 2.0 → V, drawn and tabled.
+    assert!(
+        html.contains("data-month=\"1\" data-class=\"III\""),
+        "{html}"
+    );
+    assert!(html.contains("data-month=\"2\" data-class=\"V\""));
+    assert_eq!(html.matches("class=\"month\"").count(), 2);
+    assert!(html.contains("<svg"));
+    assert!(html.contains("未达标"));
+
+    let (s, _) = app.get("/water/sections/NOPE").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = app.get("/api/v1/water/assessment?year=20000").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
