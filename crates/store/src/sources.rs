@@ -43,29 +43,40 @@ pub enum FrameVerdict {
 }
 
 /// One factor's values in an upload, as exact text.
+/// Absent fields are left out of the stored JSON: a frame carries only a few per factor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FactorValues {
     /// 2017 factor code (2005 codes mapped).
     pub factor: String,
     /// Real-time value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rtd: Option<String>,
     /// Minimum.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
     /// Mean.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg: Option<String>,
     /// Maximum.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<String>,
     /// Cumulative amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cou: Option<String>,
     /// Converted real-time value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zs_rtd: Option<String>,
     /// Converted mean.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zs_avg: Option<String>,
     /// Data flag (N, F, M, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
     /// Extended flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub eflag: Option<String>,
     /// Other fields, `name=value;…`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extra: Option<String>,
 }
 
