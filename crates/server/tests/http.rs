@@ -2,24 +2,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
 
-use qingshan_server::{AppState, ServerConfig, auth};
-use qingshan_store::{Actor, NewUser, Role, Store, User};
-use reqwest::redirect::Policy;
+use common::{Server, client};
+use qingshan_store::{Role, Store, User};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 struct App {
-    addr: SocketAddr,
+    server: Server,
     store: Store,
-    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl App {
     fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        self.server.url(path)
     }
 
     async fn user(
@@ -29,60 +26,16 @@ impl App {
         unit: Option<&str>,
         division: Option<&str>,
     ) -> User {
-        self.store
-            .create_user(
-                &NewUser {
-                    username: username.into(),
-                    display_name: format!("{username}显示名"),
-                    password_hash: auth::hash_password("correct horse").unwrap(),
-                    role,
-                    unit_id: unit.map(String::from),
-                    division_code: division.map(String::from),
-                },
-                &Actor::cli(),
-            )
-            .await
-            .unwrap()
+        common::user(&self.store, username, role, unit, division).await
     }
 
     /// A browser-like client signed in as `username`; returns it with the session's CSRF token.
     async fn login(&self, username: &str) -> (Client, String) {
-        let c = client();
-        let (status, _) = self.try_login(&c, username, "correct horse").await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "login of {username}");
-        let me: Value = c
-            .get(self.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (c, me["csrf_token"].as_str().unwrap().to_string())
+        common::login(&self.server, username).await
     }
 
     async fn try_login(&self, c: &Client, username: &str, password: &str) -> (StatusCode, String) {
-        let page = c
-            .get(self.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = hidden(&page, "csrf_token");
-        let r = c
-            .post(self.url("/login"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("username", username),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let s = r.status();
-        (s, r.text().await.unwrap())
+        common::try_login(&self.server, c, username, password).await
     }
 
     async fn audit(&self) -> Vec<qingshan_store::AuditRecord> {
@@ -90,58 +43,11 @@ impl App {
     }
 }
 
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name} in page"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 async fn spawn() -> App {
-    let path = std::env::temp_dir().join(format!("qingshan-http-{}.db", uuid::Uuid::new_v4()));
-    let plan = qingshan_plan::xinzhou().unwrap();
-    let (store, plan) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        plan,
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
-    let state = AppState {
-        store: store.clone(),
-        plan,
-        config: Arc::new(ServerConfig::default()),
-    };
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        qingshan_server::serve(
-            state,
-            "127.0.0.1:0",
-            |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .unwrap();
-    });
+    let store = common::fresh_store("http").await;
     App {
-        addr: addr_rx.await.unwrap(),
+        server: common::serve(store.clone()).await,
         store,
-        _stop: stop_tx,
     }
 }
 

@@ -3,12 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use chrono::Datelike;
 
-use qingshan_server::{AppState, ServerConfig, auth};
-use qingshan_store::{Actor, AirStation, NewUser, Role};
+use qingshan_server::{AppState, ServerConfig};
+use qingshan_store::{Actor, AirStation, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -103,78 +105,12 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
     );
 
     // Over HTTP: the responsible unit may not overwrite it; staff may correct it with a reason.
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        qingshan_server::serve(
-            state,
-            "127.0.0.1:0",
-            |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .unwrap();
-    });
-    let addr = addr_rx.await.unwrap();
-    for (name, role, unit) in [
-        ("sthj", Role::Reporter, Some("sthj")),
-        ("staff", Role::Staff, None),
-    ] {
-        store
-            .create_user(
-                &NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    password_hash: auth::hash_password("correct horse").unwrap(),
-                    role,
-                    unit_id: unit.map(String::from),
-                    division_code: None,
-                },
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-    }
-    let login = |user: &'static str| async move {
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = c
-            .get(format!("http://{addr}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let start = page.find("name=\"csrf_token\" value=\"").unwrap()
-            + "name=\"csrf_token\" value=\"".len();
-        let token = page[start..].split('"').next().unwrap().to_string();
-        c.post(format!("http://{addr}/login"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("username", user),
-                ("password", "correct horse"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let me: Value = c
-            .get(format!("http://{addr}/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (c, me["csrf_token"].as_str().unwrap().to_string())
-    };
+    drop(state);
+    let server = common::serve(store.clone()).await;
+    let addr = server.addr;
+    common::user(&store, "sthj", Role::Reporter, Some("sthj"), None).await;
+    common::user(&store, "staff", Role::Staff, None, None).await;
+    let login = |user: &'static str| common::login(&server, user);
     let (rep, rcsrf) = login("sthj").await;
     let r = rep
         .post(format!("http://{addr}/api/v1/indicators/11/values"))
@@ -215,7 +151,6 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let _ = stop_tx.send(());
 }
 
 #[tokio::test]

@@ -3,14 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use qingshan_server::supervisor::{SupervisorConfig, run_once};
-use qingshan_server::{AppState, ServerConfig, auth};
-use qingshan_store::{
-    Actor, FactorValues, FrameVerdict, NewUser, ReceivedFrame, Role, Store, Upload,
-};
+use qingshan_store::{Actor, FactorValues, FrameVerdict, ReceivedFrame, Role, Store, Upload};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -138,7 +135,7 @@ async fn exceedance_alarm_is_raised_followed_ended_and_closed() {
     // Staff acknowledge and close it over HTTP, with a note; refusals and the lifecycle are audited.
     let app = spawn(store.clone()).await;
     let (c, csrf) = app.login_staff().await;
-    let url = |p: &str| format!("http://{}{p}", app.addr);
+    let url = |p: &str| format!("http://{}{p}", app.server.addr);
     let r = c
         .post(url(&format!("/api/v1/alarms/{}/close", a.id)))
         .header("x-csrf-token", &csrf)
@@ -274,92 +271,21 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
 }
 
 struct App {
-    addr: std::net::SocketAddr,
+    server: common::Server,
     store: Store,
-    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl App {
     async fn login_staff(&self) -> (reqwest::Client, String) {
-        self.store
-            .create_user(
-                &NewUser {
-                    username: "staff".into(),
-                    display_name: "监管员".into(),
-                    password_hash: auth::hash_password("correct horse").unwrap(),
-                    role: Role::Staff,
-                    unit_id: None,
-                    division_code: None,
-                },
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let c = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = c
-            .get(format!("http://{}/login", self.addr))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page.find(marker).unwrap() + marker.len();
-        let token = page[start..].split('"').next().unwrap().to_string();
-        let r = c
-            .post(format!("http://{}/login", self.addr))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("username", "staff"),
-                ("password", "correct horse"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let me: Value = c
-            .get(format!("http://{}/api/v1/me", self.addr))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (c, me["csrf_token"].as_str().unwrap().to_string())
+        common::user(&self.store, "staff", Role::Staff, None, None).await;
+        common::login(&self.server, "staff").await
     }
 }
 
 async fn spawn(store: Store) -> App {
-    let state = AppState {
-        store: store.clone(),
-        plan: Arc::new(qingshan_plan::xinzhou().unwrap()),
-        config: Arc::new(ServerConfig::default()),
-    };
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        qingshan_server::serve(
-            state,
-            "127.0.0.1:0",
-            |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .unwrap();
-    });
     App {
-        addr: addr_rx.await.unwrap(),
+        server: common::serve(store.clone()).await,
         store,
-        _stop: stop_tx,
     }
 }
 
@@ -371,7 +297,7 @@ async fn registry_pages_import_and_device_chart() {
         .await
         .unwrap();
     let app = spawn(store.clone()).await;
-    let url = |p: &str| format!("http://{}{p}", app.addr);
+    let url = |p: &str| format!("http://{}{p}", app.server.addr);
     let public = reqwest::Client::new();
     let page = public
         .get(url("/sources"))
@@ -485,7 +411,7 @@ async fn annual_totals_and_transmission_rates() {
     let v: Value = reqwest::Client::new()
         .get(format!(
             "http://{}/api/v1/sources/devices/MNSUPERVISED01/statistics?year=2026&month=3",
-            app.addr
+            app.server.addr
         ))
         .send()
         .await

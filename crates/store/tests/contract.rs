@@ -18,7 +18,10 @@ async fn sqlite() -> Store {
 }
 
 async fn postgres() -> Option<Store> {
-    let Some(url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!(
                 "CI=true but TEST_DATABASE_URL is unset: the PostgreSQL contract cases must run in CI"

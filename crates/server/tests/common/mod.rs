@@ -1,0 +1,158 @@
+//! What the server's integration tests share: a real server on port 0 over a given store, and
+//! browser-like sign-in.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use qingshan_server::{AppState, ServerConfig, auth};
+use qingshan_store::{Actor, NewUser, Role, Store, User};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+
+/// A running server; it stops when this is dropped.
+pub struct Server {
+    /// Its address.
+    pub addr: SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    /// A URL on the server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+/// Serves the embedded Xinzhou plan over `store` on 127.0.0.1:0.
+pub async fn serve(store: Store) -> Server {
+    let state = AppState {
+        store,
+        plan: Arc::new(qingshan_plan::xinzhou().unwrap()),
+        config: Arc::new(ServerConfig::default()),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        qingshan_server::serve(
+            state,
+            "127.0.0.1:0",
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    Server {
+        addr: addr_rx.await.unwrap(),
+        _stop: stop_tx,
+    }
+}
+
+/// A fresh SQLite store in the temp directory, migrated, with the Xinzhou plan written.
+pub async fn fresh_store(tag: &str) -> Store {
+    let path = std::env::temp_dir().join(format!("qingshan-{tag}-{}.db", uuid::Uuid::new_v4()));
+    let (store, _) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        qingshan_plan::xinzhou().unwrap(),
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    store
+}
+
+/// Creates an account whose password is "correct horse".
+pub async fn user(
+    store: &Store,
+    username: &str,
+    role: Role,
+    unit: Option<&str>,
+    division: Option<&str>,
+) -> User {
+    store
+        .create_user(
+            &NewUser {
+                username: username.into(),
+                display_name: format!("{username}显示名"),
+                password_hash: auth::hash_password("correct horse").unwrap(),
+                role,
+                unit_id: unit.map(String::from),
+                division_code: division.map(String::from),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap()
+}
+
+/// A cookie-keeping client that does not follow redirects.
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden form field.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in page"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Signs in through the login form: the status of the POST and its body.
+pub async fn try_login(
+    server: &Server,
+    c: &Client,
+    username: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    let page = c
+        .get(server.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden(&page, "csrf_token");
+    let r = c
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.text().await.unwrap())
+}
+
+/// A client signed in as `username` (password "correct horse"), with the session's CSRF token.
+pub async fn login(server: &Server, username: &str) -> (Client, String) {
+    let c = client();
+    let (status, _) = try_login(server, &c, username, "correct horse").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "login of {username}");
+    let me: Value = c
+        .get(server.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (c, me["csrf_token"].as_str().unwrap().to_string())
+}
