@@ -80,6 +80,25 @@ pub enum StationsCommand {
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
         db: String,
     },
+    /// Link the HJ 212 device (数采仪) of an automatic station: its ST=22 hourly uploads become
+    /// the station's hourly data.
+    Link {
+        /// The device's MN.
+        #[arg(long)]
+        mn: String,
+        /// The station code.
+        #[arg(long)]
+        station: String,
+        /// The PW the device sends.
+        #[arg(long)]
+        password: String,
+        /// CRC policy: strict (Appendix A only) or field (also the Modbus variants).
+        #[arg(long, default_value = "strict", value_parser = ["strict", "field"])]
+        crc: String,
+        /// Database URL.
+        #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
+        db: String,
+    },
 }
 
 fn open_input(path: &PathBuf) -> anyhow::Result<Box<dyn Read>> {
@@ -235,6 +254,33 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
                     }
                     Err(e) => return Err(e.into()),
                 }
+                anyhow::Ok(())
+            })?;
+        }
+        AirCommand::Stations {
+            command:
+                StationsCommand::Link {
+                    mn,
+                    station,
+                    password,
+                    crc,
+                    db,
+                },
+        } => {
+            if mn.is_empty() || mn.len() > 24 || !mn.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                bail!("MN 应为不超过 24 位的字母数字");
+            }
+            crate::runtime()?.block_on(async move {
+                let store = Store::connect(&db).await?;
+                store.migrate().await?;
+                let d = qingshan_store::AirStationDevice {
+                    mn: mn.clone(),
+                    station_code: station.clone(),
+                    password,
+                    crc_policy: crc,
+                };
+                store.link_air_station_device(&d, &Actor::cli()).await?;
+                println!("已关联：设备 {mn} → 空气站点 {station}");
                 anyhow::Ok(())
             })?;
         }

@@ -95,12 +95,7 @@ pub async fn run(
     config: GatewayConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), GatewayError> {
-    let devices = store
-        .registered_devices()
-        .await?
-        .into_iter()
-        .map(|d| (d.mn.clone(), d))
-        .collect();
+    let devices = known_devices(&store).await?;
     let (tx, rx) = mpsc::channel::<WriteReq>(config.batch_max * 4);
     let writer = tokio::spawn(writer_task(store.clone(), rx, config.batch_max));
     let inner = Arc::new(Inner {
@@ -254,19 +249,41 @@ impl Inner {
             guard.1.elapsed() > Duration::from_secs(2)
         };
         if stale {
-            match self.store.registered_devices().await {
-                Ok(list) => {
+            match known_devices(&self.store).await {
+                Ok(map) => {
                     let mut guard = self.devices.write().unwrap_or_else(|p| p.into_inner());
-                    *guard = (
-                        list.into_iter().map(|d| (d.mn.clone(), d)).collect(),
-                        Instant::now(),
-                    );
+                    *guard = (map, Instant::now());
                 }
                 Err(e) => tracing::warn!(error = %e, "device registry reload failed"),
             }
         }
         self.device(mn)
     }
+}
+
+/// Every MN the gateway accepts data from: pollution-source devices and the devices of
+/// automatic air stations (ST=22), whose uploads are stored alike and turned into station-hours
+/// by the supervisor.
+async fn known_devices(
+    store: &Store,
+) -> Result<HashMap<String, RegisteredDevice>, qingshan_store::StoreError> {
+    let mut map: HashMap<String, RegisteredDevice> = store
+        .registered_devices()
+        .await?
+        .into_iter()
+        .map(|d| (d.mn.clone(), d))
+        .collect();
+    for a in store.air_station_devices().await? {
+        map.entry(a.mn.clone()).or_insert(RegisteredDevice {
+            mn: a.mn,
+            outlet_id: 0,
+            protocol: "2017".into(),
+            crc_policy: a.crc_policy,
+            password: a.password,
+            interval_secs: 3600,
+        });
+    }
+    Ok(map)
 }
 
 /// What the gateway owes the device once a frame is durable.

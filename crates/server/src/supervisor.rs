@@ -55,6 +55,8 @@ pub struct RunSummary {
     pub updated: usize,
     /// Raw frames purged under the retention rule.
     pub purged: u64,
+    /// Air station-hours taken from HJ 212 uploads.
+    pub air_hours: usize,
 }
 
 fn tally(s: &mut RunSummary, r: Raised) {
@@ -85,7 +87,10 @@ pub async fn run_once(
     now: DateTime<Utc>,
     cfg: &SupervisorConfig,
 ) -> Result<RunSummary, StoreError> {
-    let mut summary = RunSummary::default();
+    let mut summary = RunSummary {
+        air_hours: air_hours_from_hj212(store, now, cfg).await?,
+        ..RunSummary::default()
+    };
     if let Some(days) = cfg.raw_retention_days {
         let before = (now - chrono::Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -263,6 +268,93 @@ pub async fn run_once(
         }
     }
     Ok(summary)
+}
+
+/// HJ 212 factor codes of the six pollutants, in the store's order (SO2, NO2, CO, O3, PM10, PM2.5).
+const AIR_FACTORS: [&str; 6] = ["a21026", "a21004", "a21005", "a05024", "a34002", "a34004"];
+
+/// Turns the hourly (2061) uploads of automatic air stations' devices into station-hours
+/// (source `hj212`) for the look-back window. Hours already stored with the same values are
+/// left alone; changed ones become a new revision. Returns the station-hours written.
+pub async fn air_hours_from_hj212(
+    store: &Store,
+    now: DateTime<Utc>,
+    cfg: &SupervisorConfig,
+) -> Result<usize, StoreError> {
+    let local = now + chrono::Duration::seconds(i64::from(cfg.device_utc_offset_secs));
+    let from_t = local - chrono::Duration::hours(cfg.lookback_hours);
+    let mut written = 0;
+    for d in store.air_station_devices().await? {
+        let uploads = store
+            .uploads_between(
+                &d.mn,
+                "2061",
+                &from_t.format("%Y%m%d%H%M%S").to_string(),
+                &(local + chrono::Duration::hours(1))
+                    .format("%Y%m%d%H%M%S")
+                    .to_string(),
+            )
+            .await?;
+        if uploads.is_empty() {
+            continue;
+        }
+        let existing: std::collections::HashMap<String, [Option<String>; 6]> = store
+            .air_hours(
+                Some(&d.station_code),
+                from_t.date_naive(),
+                local.date_naive(),
+            )
+            .await?
+            .into_iter()
+            .map(|h| (h.hour, h.values))
+            .collect();
+        // Several uploads of one hour (a resend, a correction) merge: later values win per factor.
+        let mut by_hour: std::collections::BTreeMap<String, [Option<String>; 6]> =
+            std::collections::BTreeMap::new();
+        for (t, factors) in uploads {
+            if t.len() < 10 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let hour = format!("{}-{}-{}T{}:00", &t[0..4], &t[4..6], &t[6..8], &t[8..10]);
+            let slot = by_hour.entry(hour).or_default();
+            for (i, code) in AIR_FACTORS.iter().enumerate() {
+                // Only valid (flag N) hourly means count; anything else is missing for the statistics.
+                if let Some(v) = factors
+                    .iter()
+                    .find(|f| f.factor == *code && f.flag.as_deref().is_none_or(|x| x == "N"))
+                    .and_then(|f| f.avg.clone())
+                {
+                    slot[i] = Some(v);
+                }
+            }
+        }
+        let rows: Vec<qingshan_store::NewAirHour> = by_hour
+            .into_iter()
+            .filter(|(hour, values)| {
+                values.iter().any(Option::is_some) && existing.get(hour) != Some(values)
+            })
+            .map(|(hour, values)| qingshan_store::NewAirHour {
+                station_code: d.station_code.clone(),
+                hour,
+                values,
+                source: "hj212".into(),
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        match store
+            .import_air_hourly(&rows, &qingshan_store::Actor::system())
+            .await
+        {
+            Ok(_) => written += rows.len(),
+            // One station's odd frame must not stop the others; the raw frames stay archived.
+            Err(e) => {
+                tracing::warn!(station = %d.station_code, error = %e, "station-hours from HJ 212 refused")
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// Runs the supervisor every `cfg.period` until `shutdown` resolves.

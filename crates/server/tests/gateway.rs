@@ -365,3 +365,130 @@ async fn slow_and_oversized_senders_do_not_block_others() {
         "{counts:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn air_station_frames_become_station_hours() {
+    use qingshan_store::{AirStation, AirStationDevice};
+    let gw = start(GatewayConfig::default()).await;
+    let station = AirStation {
+        code: "XZ01".into(),
+        name: "忻府区环保局".into(),
+        control_level: "国控".into(),
+        division_code: Some("140902".into()),
+        longitude: None,
+        latitude: None,
+    };
+    gw.store
+        .upsert_air_stations(&[station], &Actor::cli())
+        .await
+        .unwrap();
+    gw.store
+        .link_air_station_device(
+            &AirStationDevice {
+                mn: "AIRSTATIONXZ01".into(),
+                station_code: "XZ01".into(),
+                password: "654321".into(),
+                crc_policy: "strict".into(),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // An hour from now-ish so it falls in the supervisor's look-back window (Beijing time).
+    let local = chrono::Utc::now() + chrono::Duration::hours(8) - chrono::Duration::hours(2);
+    let dt = local.format("%Y%m%d%H0000").to_string();
+    let hour = local.format("%Y-%m-%dT%H:00").to_string();
+    let frame = |pm25: &str| {
+        Packet::builder("2061")
+            .qn(format!("{dt}000"))
+            .st("22")
+            .pw("654321")
+            .mn("AIRSTATIONXZ01")
+            .flag(5)
+            .item("DataTime", &dt)
+            .factor("a21026", "Avg", "8")
+            .factor("a21026", "Flag", "N")
+            .factor("a21004", "Avg", "31")
+            .factor("a21004", "Flag", "N")
+            .factor("a21005", "Avg", "0.6")
+            .factor("a21005", "Flag", "N")
+            .factor("a05024", "Avg", "92")
+            .factor("a05024", "Flag", "N")
+            .factor("a34002", "Avg", "70")
+            .factor("a34002", "Flag", "N")
+            .factor("a34004", "Avg", pm25)
+            .factor("a34004", "Flag", "N")
+            .build()
+            .unwrap()
+    };
+    // The gateway rereads its device list on an unknown MN at most every 2 s.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let mut s = TcpStream::connect(gw.addr).await.unwrap();
+    let p = frame("41");
+    s.write_all(&p.encode()).await.unwrap();
+    assert_eq!(
+        read_frames(&mut s, 1).await[0],
+        reply_9014(&p).unwrap().encode()
+    );
+
+    let cfg = qingshan_server::supervisor::SupervisorConfig::default();
+    let now = chrono::Utc::now();
+    assert_eq!(
+        qingshan_server::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
+            .await
+            .unwrap(),
+        1
+    );
+    let day = chrono::NaiveDate::parse_from_str(&hour[..10], "%Y-%m-%d").unwrap();
+    let hours = gw.store.air_hours(Some("XZ01"), day, day).await.unwrap();
+    let h = hours
+        .iter()
+        .find(|h| h.hour == hour)
+        .expect("the hour is stored");
+    assert_eq!(
+        h.values,
+        [
+            Some("8".into()),
+            Some("31".into()),
+            Some("0.6".into()),
+            Some("92".into()),
+            Some("70".into()),
+            Some("41".into())
+        ]
+    );
+    assert_eq!((h.source.as_str(), h.revision), ("hj212", 1));
+    // Nothing new: nothing written. A corrected frame (new QN) becomes revision 2.
+    assert_eq!(
+        qingshan_server::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
+            .await
+            .unwrap(),
+        0
+    );
+    let q = Packet::builder("2061")
+        .qn(format!("{dt}001"))
+        .st("22")
+        .pw("654321")
+        .mn("AIRSTATIONXZ01")
+        .flag(5)
+        .item("DataTime", &dt)
+        .factor("a34004", "Avg", "43")
+        .factor("a34004", "Flag", "N")
+        .build()
+        .unwrap();
+    s.write_all(&q.encode()).await.unwrap();
+    read_frames(&mut s, 1).await;
+    assert_eq!(
+        qingshan_server::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
+            .await
+            .unwrap(),
+        1
+    );
+    let hours = gw.store.air_hours(Some("XZ01"), day, day).await.unwrap();
+    let h = hours.iter().find(|h| h.hour == hour).unwrap();
+    assert_eq!((h.values[5].as_deref(), h.revision), (Some("43"), 2));
+    assert_eq!(
+        h.values[0].as_deref(),
+        Some("8"),
+        "the other pollutants keep their values"
+    );
+}

@@ -501,3 +501,52 @@ mod tests {
         assert!(!valid_air_hour("2024-1-01T01:00"));
     }
 }
+
+/// An HJ 212 device (数采仪) of an automatic air station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AirStationDevice {
+    /// MN.
+    pub mn: String,
+    /// Station code.
+    pub station_code: String,
+    /// The PW it must send.
+    pub password: String,
+    /// "strict" or "field".
+    pub crc_policy: String,
+}
+
+impl Store {
+    /// Links an HJ 212 device to an air station (or re-links it); audited.
+    pub async fn link_air_station_device(
+        &self,
+        d: &AirStationDevice,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let now = crate::now_text();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            if sqlx::query("SELECT code FROM air_stations WHERE code = $1").bind(&d.station_code).fetch_optional(&mut *tx).await?.is_none() {
+                return Err(StoreError::NotFound(format!("空气站点 {}", d.station_code)));
+            }
+            sqlx::query("INSERT INTO air_station_devices (mn, station_code, password, crc_policy, linked_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (mn) DO UPDATE SET station_code = excluded.station_code, password = excluded.password, crc_policy = excluded.crc_policy, linked_at = excluded.linked_at")
+                .bind(&d.mn).bind(&d.station_code).bind(&d.password).bind(&d.crc_policy).bind(&now).execute(&mut *tx).await?;
+            let audit = AuditEntry::ok(actor, "air_station.link_device", format!("air_station:{}", d.station_code)).with_new(d.mn.clone());
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every HJ 212 device of an air station.
+    pub async fn air_station_devices(&self) -> Result<Vec<AirStationDevice>, StoreError> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT mn, station_code, password, crc_policy FROM air_station_devices ORDER BY mn").fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(AirStationDevice { mn: r.try_get("mn")?, station_code: r.try_get("station_code")?, password: r.try_get("password")?, crc_policy: r.try_get("crc_policy")? });
+            }
+            out
+        }))
+    }
+}

@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_water.sql"),
         postgres: include_str!("../migrations/postgres/0006_water.sql"),
     },
+    Migration {
+        version: 7,
+        name: "air_devices",
+        sqlite: include_str!("../migrations/sqlite/0007_air_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0007_air_devices.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<usize> {
