@@ -95,8 +95,27 @@ pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Aut
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary },
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary,
+        by_unit => rollup_rows(&report.by_unit, &report.unit_scores), by_division => rollup_rows(&report.by_division, &report.division_scores) },
     )
+}
+
+/// Roll-up rows for the dashboard: status counts with the 百分制 score and grade beside them.
+fn rollup_rows(
+    groups: &[qingshan_plan::progress::Group],
+    scores: &[qingshan_plan::progress::Score],
+) -> Vec<minijinja::Value> {
+    groups
+        .iter()
+        .filter(|g| g.counts.total > 0)
+        .map(|g| {
+            let score = scores.iter().find(|s| s.key == g.key);
+            context! {
+                name => g.name, counts => g.counts,
+                score => score.map(|s| s.score.to_string()), grade => score.map(|s| s.grade.label()),
+            }
+        })
+        .collect()
 }
 
 /// Query of the indicator page.

@@ -673,6 +673,32 @@ async fn dashboard_shows_progress_and_units_report_only_their_tasks() {
             .count()
             >= 20
     );
+    // The roll-ups add up: each indicator counted once under its responsible unit (24 in all).
+    let units = html
+        .split("按责任单位汇总")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    let totals: Vec<usize> = units
+        .split("<tr><td>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td class=\"num\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(totals.iter().sum::<usize>(), 24, "{units}");
+    assert!(units.contains("市规划和自然资源局</td><td class=\"num\">6<"));
+    assert!(units.contains("市生态环境局</td><td class=\"num\">9<"));
+    assert!(html.contains("按县（市、区）汇总"));
     let report = client().get(app.url("/reports/2024")).send().await.unwrap();
     assert_eq!(report.status(), StatusCode::OK);
     assert!(report.text().await.unwrap().contains("森林覆盖率"));
