@@ -671,3 +671,57 @@ mod tests {
         ));
     }
 }
+
+/// `GET /api/v1/air/stations/{code}/daily.csv?year=YYYY`: the daily AQI table as CSV (UTF-8 with
+/// a BOM so spreadsheet programs read the Chinese text).
+pub async fn api_station_daily_csv(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let sy = station_year(&s.store, &code, q.year).await?;
+    let pollutants = ["SO2", "NO2", "CO", "O3_8h", "PM10", "PM2.5"];
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut header = vec!["date", "aqi", "level", "category", "primary_pollutants"];
+    header.extend(pollutants);
+    header.push("standard");
+    w.write_record(&header)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    for d in sy.days.iter().map(day_view) {
+        let mut row = vec![
+            d.date.clone(),
+            d.aqi.map(|v| v.to_string()).unwrap_or_default(),
+            d.level.map(|v| v.to_string()).unwrap_or_default(),
+            d.category.unwrap_or("").to_string(),
+            d.primary_pollutants.join(";"),
+        ];
+        row.extend(pollutants.iter().map(|p| {
+            d.concentrations
+                .get(p)
+                .cloned()
+                .flatten()
+                .unwrap_or_default()
+        }));
+        row.push(d.standard.to_string());
+        w.write_record(&row)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"air-{code}-{}.csv\"", sy.year),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -100,9 +100,14 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(api::audit))
         .route("/air/stations", get(air::api_stations))
         .route("/air/stations/{code}/daily", get(air::api_station_daily))
+        .route(
+            "/air/stations/{code}/daily.csv",
+            get(air::api_station_daily_csv),
+        )
         .route("/air/assessment", get(air::api_assessment))
         .route("/water/sections", get(water::api_sections))
         .route("/water/assessment", get(water::api_assessment))
+        .route("/water/assessment.csv", get(water::api_assessment_csv))
         .route("/openapi.json", get(openapi::document))
         .route("/sources/devices", get(sources_web::api_devices))
         .route(

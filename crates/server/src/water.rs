@@ -597,6 +597,70 @@ pub async fn api_assessment(State(s): State<AppState>, Query(q): Query<YearQuery
     ))
 }
 
+/// `GET /api/v1/water/assessment.csv?year=YYYY`: the annual table of sections as CSV (UTF-8
+/// with a BOM so spreadsheet programs read the Chinese text).
+pub async fn api_assessment_csv(
+    State(s): State<AppState>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let year = resolve_year(&s.store, q.year).await?;
+    let years = sections_year(&s.store, year).await?;
+    let wy = water_year(year, &years)?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let err = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "code",
+        "name",
+        "level",
+        "water_body",
+        "basin",
+        "target_class",
+        "sampling_dates",
+        "class",
+        "status",
+        "meets_target",
+        "main_pollutants",
+        "drinking_source_compliant",
+    ])
+    .map_err(err)?;
+    let yes_no = |b: Option<bool>| b.map_or("", |b| if b { "是" } else { "否" }).to_string();
+    for r in &wy.sections {
+        w.write_record([
+            r.section.code.clone(),
+            r.section.name.clone(),
+            r.section.level.clone(),
+            r.section.water_body.clone(),
+            r.section.basin.clone().unwrap_or_default(),
+            r.section.target_class.clone(),
+            r.dates.to_string(),
+            r.class.unwrap_or("").to_string(),
+            r.status.unwrap_or("").to_string(),
+            yes_no(r.meets_target),
+            r.main_pollutants.join(";"),
+            yes_no(r.source_compliant),
+        ])
+        .map_err(err)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"water-{year}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

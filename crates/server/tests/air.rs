@@ -375,3 +375,36 @@ async fn reimport_reads_the_latest_revision() {
         .unwrap();
     assert_eq!(history.len(), 2);
 }
+
+#[tokio::test]
+async fn daily_table_exports_as_csv() {
+    let (app, _) = seeded().await;
+    let json = app
+        .json("/api/v1/air/stations/Dongsi/daily?year=2014")
+        .await;
+    let (status, body) = app
+        .get("/api/v1/air/stations/Dongsi/daily.csv?year=2014")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.starts_with('\u{feff}'), "BOM for spreadsheets");
+    let mut r = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header[..5],
+        ["date", "aqi", "level", "category", "primary_pollutants"]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let days = json["days"].as_array().unwrap();
+    assert_eq!(rows.len(), days.len());
+    for (row, day) in rows.iter().zip(days) {
+        assert_eq!(row[0], *day["date"].as_str().unwrap());
+        assert_eq!(
+            row[1],
+            day["aqi"]
+                .as_u64()
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        );
+        assert_eq!(row[3], *day["category"].as_str().unwrap_or(""));
+    }
+}

@@ -410,3 +410,22 @@ async fn pages_and_sections_api() {
     let (s, _) = app.get("/api/v1/water/assessment?year=20000").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn annual_table_exports_as_csv() {
+    let app = seeded().await;
+    let json = app.json("/api/v1/water/assessment?year=2024").await;
+    let (status, body) = app.get("/api/v1/water/assessment.csv?year=2024").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.starts_with('\u{feff}'));
+    let mut r = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(&r.headers().unwrap()[7], "class");
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let sections = json["sections"].as_array().unwrap();
+    assert_eq!(rows.len(), sections.len());
+    for (row, sec) in rows.iter().zip(sections) {
+        assert_eq!(row[0], *sec["code"].as_str().unwrap());
+        assert_eq!(row[7], *sec["class"].as_str().unwrap_or(""));
+        assert_eq!(row[8], *sec["status"].as_str().unwrap_or(""));
+    }
+}
