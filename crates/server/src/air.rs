@@ -628,50 +628,6 @@ pub async fn api_assessment(State(s): State<AppState>, Query(q): Query<YearQuery
     Ok(Json(body))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scaled_text_round_trips() {
-        assert_eq!(station_href("A 1/é"), "/air/stations/A%201%2F%C3%A9");
-        assert_eq!(format_scaled(0), "0");
-        assert_eq!(format_scaled(125_000), "12.5");
-        assert_eq!(format_scaled(3), "0.0003");
-        assert_eq!(format_scaled(4_290_000), "429");
-        let date = NaiveDate::from_ymd_opt(2016, 2, 29).unwrap();
-        let mut d = DayRecord::empty(date);
-        d.set(Pollutant::Co, 23, Some(12_345)).unwrap();
-        d.set(Pollutant::Pm25, 23, Some(350_000)).unwrap();
-        let series = vec![HourlySeries {
-            station: "S1".into(),
-            days: vec![d],
-        }];
-        let rows = hours_from_series(&series, "import");
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].hour, "2016-02-29T23:00");
-        assert_eq!(rows[0].values[2].as_deref(), Some("1.2345"));
-        let stored: Vec<AirHour> = rows
-            .iter()
-            .map(|r| AirHour {
-                station_code: r.station_code.clone(),
-                hour: r.hour.clone(),
-                revision: 1,
-                values: r.values.clone(),
-                source: r.source.clone(),
-                imported_at: String::new(),
-            })
-            .collect();
-        assert_eq!(series_from_hours(&stored).unwrap(), series);
-        let mut bad = stored[0].clone();
-        bad.values[0] = Some("1e3".into());
-        assert!(matches!(
-            series_from_hours(&[bad]),
-            Err(AirDataError::Corrupt { column, .. }) if column == "so2"
-        ));
-    }
-}
-
 /// `GET /api/v1/air/stations/{code}/daily.csv?year=YYYY`: the daily AQI table as CSV (UTF-8 with
 /// a BOM so spreadsheet programs read the Chinese text).
 pub async fn api_station_daily_csv(
@@ -724,4 +680,48 @@ pub async fn api_station_daily_csv(
         body,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scaled_text_round_trips() {
+        assert_eq!(station_href("A 1/é"), "/air/stations/A%201%2F%C3%A9");
+        assert_eq!(format_scaled(0), "0");
+        assert_eq!(format_scaled(125_000), "12.5");
+        assert_eq!(format_scaled(3), "0.0003");
+        assert_eq!(format_scaled(4_290_000), "429");
+        let date = NaiveDate::from_ymd_opt(2016, 2, 29).unwrap();
+        let mut d = DayRecord::empty(date);
+        d.set(Pollutant::Co, 23, Some(12_345)).unwrap();
+        d.set(Pollutant::Pm25, 23, Some(350_000)).unwrap();
+        let series = vec![HourlySeries {
+            station: "S1".into(),
+            days: vec![d],
+        }];
+        let rows = hours_from_series(&series, "import");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].hour, "2016-02-29T23:00");
+        assert_eq!(rows[0].values[2].as_deref(), Some("1.2345"));
+        let stored: Vec<AirHour> = rows
+            .iter()
+            .map(|r| AirHour {
+                station_code: r.station_code.clone(),
+                hour: r.hour.clone(),
+                revision: 1,
+                values: r.values.clone(),
+                source: r.source.clone(),
+                imported_at: String::new(),
+            })
+            .collect();
+        assert_eq!(series_from_hours(&stored).unwrap(), series);
+        let mut bad = stored[0].clone();
+        bad.values[0] = Some("1e3".into());
+        assert!(matches!(
+            series_from_hours(&[bad]),
+            Err(AirDataError::Corrupt { column, .. }) if column == "so2"
+        ));
+    }
 }
