@@ -7,7 +7,6 @@ pub mod svg;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{Datelike, Duration, NaiveDate};
 use minijinja::context;
@@ -24,7 +23,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Auth;
 use crate::pages::PageError;
-use crate::templates::render;
+use crate::pages::{PageResult, page};
 use crate::{AppError, AppState};
 
 /// The control level whose stations make the official city value (national-network sites).
@@ -362,20 +361,6 @@ fn city_name(s: &AppState) -> String {
     s.plan
         .division(&s.plan.meta.division)
         .map_or_else(|| "全市".to_string(), |d| d.name.clone())
-}
-
-type PageResult = Result<Response, PageError>;
-
-fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
-    let base = context! {
-        user => auth.user,
-        role_label => auth.user.as_ref().map(|u| u.role.label()),
-        is_staff => auth.is_staff(),
-        csrf_token => auth.csrf,
-        plan => s.plan.meta,
-    };
-    let html = render(name, context! { ..ctx, ..base })?;
-    Ok(Html(html).into_response())
 }
 
 /// `GET /air`: stations with their latest daily AQI, and the city's last 30 days.

@@ -51,9 +51,11 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+/// What page handlers return.
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
+/// Renders a page with what every page shows: the user, their role, the CSRF token, the plan.
+pub(crate) fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
     let base = context! {
         user => auth.user,
         role_label => auth.user.as_ref().map(|u| u.role.label()),

@@ -3,7 +3,7 @@
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use chrono::{DateTime, Utc};
 use minijinja::context;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::api::refuse;
 use crate::auth::{Auth, CSRF_HEADER};
 use crate::pages::PageError;
-use crate::templates::render;
+use crate::pages::page;
 use crate::{AppError, AppState};
 
 /// Devices count as online while data arrived within this many intervals.
@@ -45,23 +45,6 @@ fn alarm_json(a: &Alarm) -> Value {
             .to_string(),
     );
     v
-}
-
-fn page(
-    name: &str,
-    auth: &Auth,
-    s: &AppState,
-    ctx: minijinja::Value,
-) -> Result<Response, PageError> {
-    let base = context! {
-        user => auth.user,
-        role_label => auth.user.as_ref().map(|u| u.role.label()),
-        is_staff => auth.is_staff(),
-        csrf_token => auth.csrf,
-        plan => s.plan.meta,
-    };
-    let html = render(name, context! { ..ctx, ..base }).map_err(AppError::from)?;
-    Ok(Html(html).into_response())
 }
 
 /// `GET /api/v1/sources/devices`: every device with its enterprise, outlet and online status.

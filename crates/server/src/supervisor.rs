@@ -212,59 +212,44 @@ pub async fn run_once(
             Some(t) => t.clone(),
             None => format!("never:{}", seen.registered_at),
         };
-        match supervision::offline(
+        let offline = supervision::offline(
             anchor_secs,
             now.timestamp(),
             seen.interval_secs,
             cfg.offline_multiple,
-        ) {
-            Some(context) => {
-                // Data came back between two runs and stopped again: the earlier outage ended
-                // when that data arrived.
-                for a in ongoing.into_iter().filter(|a| a.start_time != start) {
-                    let ended = AlarmEpisode {
-                        kind: a.kind,
-                        mn: a.mn,
-                        factor: a.factor,
-                        start_time: a.start_time,
-                        end_time: last.clone(),
-                        peak: None,
-                        peak_time: None,
-                        records: 0,
-                        context: format!("{}；已恢复", a.context),
-                    };
-                    tally(&mut summary, store.raise_alarm(&ended).await?);
-                }
-                let ep = AlarmEpisode {
-                    kind: AlarmKind::Offline.code().into(),
-                    mn: mn.clone(),
-                    factor: String::new(),
-                    start_time: start,
-                    end_time: None,
-                    peak: None,
-                    peak_time: None,
-                    records: 0,
-                    context,
-                };
-                tally(&mut summary, store.raise_alarm(&ep).await?);
-            }
-            None => {
-                // Data is flowing again: end every outage still open, at the data that ended it.
-                for a in ongoing {
-                    let ep = AlarmEpisode {
-                        kind: a.kind,
-                        mn: a.mn,
-                        factor: a.factor,
-                        start_time: a.start_time,
-                        end_time: last.clone(),
-                        peak: None,
-                        peak_time: None,
-                        records: 0,
-                        context: format!("{}；已恢复", a.context),
-                    };
-                    tally(&mut summary, store.raise_alarm(&ep).await?);
-                }
-            }
+        );
+        // An open outage ended when data arrived: it is flowing now, or it came back between two
+        // runs and stopped again (the current outage then starts at other data).
+        for a in ongoing
+            .into_iter()
+            .filter(|a| offline.is_none() || a.start_time != start)
+        {
+            let ended = AlarmEpisode {
+                end_time: last.clone(),
+                context: format!("{}；已恢复", a.context),
+                kind: a.kind,
+                mn: a.mn,
+                factor: a.factor,
+                start_time: a.start_time,
+                peak: None,
+                peak_time: None,
+                records: 0,
+            };
+            tally(&mut summary, store.raise_alarm(&ended).await?);
+        }
+        if let Some(context) = offline {
+            let ep = AlarmEpisode {
+                kind: AlarmKind::Offline.code().into(),
+                mn: mn.clone(),
+                factor: String::new(),
+                start_time: start,
+                end_time: None,
+                peak: None,
+                peak_time: None,
+                records: 0,
+                context,
+            };
+            tally(&mut summary, store.raise_alarm(&ep).await?);
         }
     }
     Ok(summary)

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Datelike;
 use minijinja::context;
@@ -23,7 +22,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Auth;
 use crate::pages::PageError;
-use crate::templates::render;
+use crate::pages::{PageResult, page};
 use crate::{AppError, AppState};
 
 /// The level whose sections make the plan's indicator 13 (national assessment sections).
@@ -500,20 +499,6 @@ async fn resolve_year(store: &Store, year: Option<i32>) -> Result<i32, AppError>
             .and_then(|d| d.get(..4).and_then(|y| y.parse().ok()))
             .unwrap_or_else(|| chrono::Utc::now().year())),
     }
-}
-
-type PageResult = Result<Response, PageError>;
-
-fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> PageResult {
-    let base = context! {
-        user => auth.user,
-        role_label => auth.user.as_ref().map(|u| u.role.label()),
-        is_staff => auth.is_staff(),
-        csrf_token => auth.csrf,
-        plan => s.plan.meta,
-    };
-    let html = render(name, context! { ..ctx, ..base })?;
-    Ok(Html(html).into_response())
 }
 
 /// `GET /water`: the annual table of sections, river grading and indicators 13 and 14.

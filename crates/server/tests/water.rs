@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
 
-use qingshan_server::{AppState, ServerConfig};
 use qingshan_store::{Actor, NewWaterSample, Store, WaterSection};
 use qingshan_water::drinking::{source_compliance, source_compliance_rate};
 use qingshan_water::grading::{HeavyRowRule, RiverGrade, grade_river, share_at_or_better_than_iii};
@@ -17,14 +15,13 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 struct App {
-    addr: SocketAddr,
+    server: common::Server,
     store: Store,
-    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl App {
     fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        self.server.url(path)
     }
 
     async fn get(&self, path: &str) -> (StatusCode, String) {
@@ -41,40 +38,10 @@ impl App {
 }
 
 async fn spawn() -> App {
-    let path = std::env::temp_dir().join(format!("qingshan-water-{}.db", uuid::Uuid::new_v4()));
-    let plan = qingshan_plan::xinzhou().unwrap();
-    let (store, plan) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        plan,
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
-    let state = AppState {
-        store: store.clone(),
-        plan,
-        config: Arc::new(ServerConfig::default()),
-    };
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        qingshan_server::serve(
-            state,
-            "127.0.0.1:0",
-            |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .unwrap();
-    });
+    let store = common::fresh_store("water").await;
     App {
-        addr: addr_rx.await.unwrap(),
+        server: common::serve(store.clone()).await,
         store,
-        _stop: stop_tx,
     }
 }
 
