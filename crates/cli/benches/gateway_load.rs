@@ -13,6 +13,11 @@ use std::time::Duration;
 
 use qingshan_server::simulator::{self, SimulatorConfig};
 
+// The simulated fleet shares the machine's cores with the server: keep it as light as the
+// `qingshan hj212 simulate` command it stands for.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -80,7 +85,10 @@ fn main() {
             "--db",
             &db,
         ])
-        .env("QINGSHAN_LOG", "warn")
+        .env(
+            "QINGSHAN_LOG",
+            std::env::var("QS_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -502,6 +502,32 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
     })
 }
 
+/// Pending connections the kernel queues before the gateway accepts them. After a network
+/// outage every device of a city reconnects at once; tokio's default of 1024 made the kernel
+/// reset some of those connections (the kernel caps it at `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 8192;
+
+/// Binds the first address `addr` resolves to, with `backlog` pending connections.
+async fn listen(addr: &str, backlog: u32) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for a in tokio::net::lookup_host(addr).await? {
+        let socket = if a.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // A restarted gateway must rebind while old connections linger in TIME_WAIT.
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(backlog)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "地址无法解析")
+    }))
+}
+
 /// Binds `addr` for HJ 212 and runs the gateway; `on_bound` gets the real address.
 pub async fn bind_and_run(
     store: Store,
@@ -510,7 +536,7 @@ pub async fn bind_and_run(
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), GatewayError> {
-    let listener = TcpListener::bind(addr).await?;
+    let listener = listen(addr, LISTEN_BACKLOG).await?;
     on_bound(listener.local_addr()?);
     run(store, listener, config, shutdown).await
 }

@@ -89,6 +89,21 @@ pub async fn api_device_data(
             "应为 2011、2051、2061、2031、2021 或 2041",
         ));
     }
+    let parse = |field: &'static str, v: &str| {
+        chrono::NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M%S")
+            .map_err(|_| AppError::invalid(field, "应为 YYYYMMDDhhmmss 格式的数据时间"))
+    };
+    let (from, to) = (parse("from", &q.from)?, parse("to", &q.to)?);
+    if to <= from {
+        return Err(AppError::invalid("to", "应晚于 from"));
+    }
+    // Real-time, minute and state data are indexed by time across all devices (see the store).
+    if !matches!(cn.as_str(), "2061" | "2031") && to - from > chrono::Duration::hours(24) {
+        return Err(AppError::invalid(
+            "to",
+            "实时、分钟和状态数据一次最多查询 24 小时；更长的时段请查小时（2061）或日（2031）数据",
+        ));
+    }
     let data = s
         .store
         .measurements(&mn, &cn, &q.factor, &q.from, &q.to)

@@ -323,6 +323,25 @@ async fn registry_pages_import_and_device_chart() {
         .send().await.unwrap().json().await.unwrap();
     assert_eq!(data["values"].as_array().unwrap().len(), 2);
     assert_eq!(data["values"][1]["zs_avg"], "40");
+    // Real-time data are read a day at a time; a malformed time names its field.
+    for (query, field) in [
+        (
+            "cn=2011&factor=a21026&from=20260301000000&to=20260303000000",
+            "to",
+        ),
+        ("factor=a21026&from=2026-03-01&to=20260302000000", "from"),
+    ] {
+        let r = public
+            .get(url(&format!(
+                "/api/v1/sources/devices/MNSUPERVISED01/data?{query}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{query}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(field), "{body}");
+    }
     let template = public
         .get(url("/sources/template.csv"))
         .send()

@@ -269,6 +269,7 @@ impl Store {
     }
 
     /// A device's hourly (or other CN) uploads in `[from, to)` DataTimes, with all factors.
+    /// Keep ranges of real-time and minute data short: see `device_uploads_sql`.
     pub async fn uploads_between(
         &self,
         mn: &str,
@@ -277,8 +278,12 @@ impl Store {
         to: &str,
     ) -> Result<Vec<(String, Vec<crate::FactorValues>)>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT data_time, factors FROM uploads WHERE mn = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time, pno")
-                .bind(mn).bind(cn).bind(from).bind(to).fetch_all(p).await?;
+            let sql = crate::sources::device_uploads_sql(cn);
+            let mut q = sqlx::query(sql).bind(mn).bind(from).bind(to);
+            if sql.contains("$4") {
+                q = q.bind(cn);
+            }
+            let rows = q.fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 let json: String = r.try_get("factors")?;
@@ -293,7 +298,7 @@ impl Store {
     /// if ever, and when it was registered.
     pub async fn last_seen(&self) -> Result<Vec<DeviceSeen>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT d.mn, d.interval_secs, d.created_at, (SELECT MAX(u.received_at) FROM uploads u WHERE u.mn = d.mn) AS last FROM devices d ORDER BY d.mn")
+            let rows = sqlx::query("SELECT d.mn, d.interval_secs, d.created_at, s.last_received_at AS last FROM devices d LEFT JOIN device_last_seen s ON s.mn = d.mn ORDER BY d.mn")
                 .fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {

@@ -67,11 +67,18 @@ impl StoreError {
 /// Result of a storage call.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What the writers of one SQLite file and its checkpointer coordinate on.
+#[derive(Debug, Default)]
+pub struct SqliteShared {
+    /// Held by a frame ingest while it writes, and by the checkpointer while it rewinds the log.
+    ingest_gate: tokio::sync::Mutex<()>,
+}
+
 /// The one storage interface; which backend is behind it is chosen by the URL.
 #[derive(Clone, Debug)]
 pub enum Store {
-    /// Embedded SQLite file.
-    Sqlite(SqlitePool),
+    /// Embedded SQLite file, with what its writers and checkpointer share.
+    Sqlite(SqlitePool, std::sync::Arc<SqliteShared>),
     /// Shared PostgreSQL server.
     Postgres(PgPool),
 }
@@ -86,11 +93,73 @@ pub fn text_in(secs: i64) -> String {
     (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// How often the checkpointer looks at the write-ahead log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// Log size (pages) past which the checkpointer rewinds the log to its start.
+const CHECKPOINT_REWIND_PAGES: i64 = 8_192;
+
+/// Copies committed pages from the write-ahead log into the database file, beside the writers.
+///
+/// PASSIVE checkpoints never block a writer. But SQLite rewinds the log only when a write
+/// begins after a checkpoint has copied all of it, which under a steady ingest never happens
+/// by chance: the log would grow without bound. So once it is past
+/// [`CHECKPOINT_REWIND_PAGES`], the checkpointer copies the bulk while ingest goes on, then
+/// holds ingest off only while it copies the last few commits; the next write rewinds the log.
+/// (SQLite's own RESTART mode waits for the write lock through the busy handler, meanwhile
+/// the log grows, and the commits it then blocks can pile up for hundreds of milliseconds.)
+async fn checkpointer(pool: SqlitePool, shared: std::sync::Arc<SqliteShared>) {
+    let passive = |pool: &SqlitePool| {
+        let pool = pool.clone();
+        async move {
+            let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await?;
+            // (busy, pages in the log, pages copied)
+            Ok::<_, sqlx::Error>((row.try_get::<i64, _>(1)?, row.try_get::<i64, _>(2)?))
+        }
+    };
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = pool.close_event() => return,
+        }
+        let log_pages = match passive(&pool).await {
+            Ok((log, _)) => log,
+            Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "checkpoint failed");
+                continue;
+            }
+        };
+        if log_pages < CHECKPOINT_REWIND_PAGES {
+            continue;
+        }
+        // What was committed during the first pass; smaller again.
+        if passive(&pool).await.is_err() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        let _gate = shared.ingest_gate.lock().await;
+        let last = passive(&pool).await;
+        tracing::debug!(
+            log_pages,
+            ?last,
+            held_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "write-ahead log caught up for rewinding"
+        );
+    }
+}
+
 impl Store {
     /// Opens a store by URL: `sqlite://PATH` (created if missing), `sqlite::memory:`, or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
         if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)
+            let memory = url.contains(":memory:");
+            let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::InvalidUrl(url.to_string()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -99,8 +168,14 @@ impl Store {
                 .foreign_keys(true)
                 // 64 MiB of page cache per connection keeps the ingest indexes' hot pages in memory.
                 .pragma("cache_size", "-65536")
+                // Statement journals of multi-row inserts stay in memory instead of temp files.
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(10));
-            let memory = url.contains(":memory:");
+            if !memory {
+                // The checkpointer below copies the log into the database file; the writers
+                // (the gateway's above all) then never pay for it inside a commit.
+                opts = opts.pragma("wal_autocheckpoint", "0");
+            }
             let pool = SqlitePoolOptions::new()
                 // An in-memory database exists per connection; keep exactly one.
                 .max_connections(if memory { 1 } else { 8 })
@@ -109,7 +184,11 @@ impl Store {
                 .max_lifetime(None)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            let shared = std::sync::Arc::new(SqliteShared::default());
+            if !memory {
+                tokio::spawn(checkpointer(pool.clone(), shared.clone()));
+            }
+            Ok(Store::Sqlite(pool, shared))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|_| StoreError::InvalidUrl(url.to_string()))?;
@@ -127,14 +206,20 @@ impl Store {
     /// Which backend this is: "sqlite" or "postgres".
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite(..) => "sqlite",
             Store::Postgres(_) => "postgres",
         }
     }
 
     /// Applies pending migrations; returns how many ran.
     pub async fn migrate(&self) -> Result<usize> {
-        migrate::run(self).await
+        migrate::run(self, i64::MAX).await
+    }
+
+    /// Applies pending migrations up to `version` only: how upgrades from an older schema,
+    /// with data in it, are tested.
+    pub async fn migrate_to(&self, version: i64) -> Result<usize> {
+        migrate::run(self, version).await
     }
 
     /// Checks the database answers.

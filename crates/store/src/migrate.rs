@@ -55,14 +55,20 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_air_devices.sql"),
         postgres: include_str!("../migrations/postgres/0007_air_devices.sql"),
     },
+    Migration {
+        version: 8,
+        name: "ingest_keys",
+        sqlite: include_str!("../migrations/sqlite/0008_ingest_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0008_ingest_keys.sql"),
+    },
 ];
 
-pub(crate) async fn run(store: &Store) -> Result<usize> {
+pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
     let mut applied = 0;
     with_pool!(store, p => {
         sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
             .execute(p).await?;
-        for m in MIGRATIONS {
+        for m in MIGRATIONS.iter().filter(|m| m.version <= up_to) {
             let mut tx = p.begin_write().await?;
             // Several servers may start at once against one PostgreSQL; the lock makes one migrate.
             if matches!(store, Store::Postgres(_)) {
@@ -73,7 +79,7 @@ pub(crate) async fn run(store: &Store) -> Result<usize> {
             if done.is_some() {
                 continue;
             }
-            let sql = match store { Store::Sqlite(_) => m.sqlite, Store::Postgres(_) => m.postgres };
+            let sql = match store { Store::Sqlite(..) => m.sqlite, Store::Postgres(_) => m.postgres };
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version).bind(m.name).bind(now_text()).execute(&mut *tx).await?;

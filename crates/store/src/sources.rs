@@ -200,6 +200,26 @@ pub struct Measurement {
     pub values: FactorValues,
 }
 
+/// The query for one device's uploads of one CN in a DataTime range, binding MN, from, to
+/// (and the CN for the CNs without a per-device index).
+///
+/// Hourly and daily data have per-device partial indexes, usable only when the query names
+/// the CN as a literal; real-time, minute and state data are found through the DataTime-led
+/// unique key (see migration 0008), so callers keep their ranges short.
+pub fn device_uploads_sql(cn: &str) -> &'static str {
+    match cn {
+        "2061" => {
+            "SELECT data_time, factors FROM uploads WHERE mn = $1 AND cn = '2061' AND data_time >= $2 AND data_time < $3 ORDER BY data_time, qn, pno"
+        }
+        "2031" => {
+            "SELECT data_time, factors FROM uploads WHERE mn = $1 AND cn = '2031' AND data_time >= $2 AND data_time < $3 ORDER BY data_time, qn, pno"
+        }
+        _ => {
+            "SELECT data_time, factors FROM uploads WHERE data_time >= $2 AND data_time < $3 AND mn = $1 AND cn = $4 ORDER BY data_time, qn, pno"
+        }
+    }
+}
+
 /// Rows per multi-row statement, under SQLite's 32766 bound parameters.
 const UPLOAD_CHUNK: usize = 3000;
 const RAW_CHUNK: usize = 3000;
@@ -286,6 +306,11 @@ impl Store {
             .collect();
         let mut new_ids: std::collections::HashMap<Key, i64> = std::collections::HashMap::new();
         let mut outcomes = Vec::with_capacity(frames.len());
+        // The checkpointer holds this while it lets the write-ahead log rewind.
+        let _gate = match self {
+            Store::Sqlite(_, shared) => Some(shared.ingest_gate.lock().await),
+            Store::Postgres(_) => None,
+        };
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             for chunk in uploads.chunks(UPLOAD_CHUNK) {
@@ -295,7 +320,7 @@ impl Store {
                     b.push_bind(&u.mn).push_bind(&u.cn).push_bind(&u.qn).push_bind(&u.data_time).push_bind(u.pno)
                         .push_bind(&u.st).push_bind(u.flag).push_bind(*received_at).push_bind(f);
                 });
-                qb.push(" ON CONFLICT (mn, cn, qn, data_time, pno) DO NOTHING RETURNING id, mn, cn, qn, data_time, pno");
+                qb.push(" ON CONFLICT (data_time, mn, cn, qn, pno) DO NOTHING RETURNING id, mn, cn, qn, data_time, pno");
                 for r in qb.build().fetch_all(&mut *tx).await? {
                     let key: Key = (r.try_get("mn")?, r.try_get("cn")?, r.try_get("qn")?, r.try_get("data_time")?, r.try_get("pno")?);
                     new_ids.insert(key, r.try_get("id")?);
@@ -333,6 +358,23 @@ impl Store {
                 });
                 qb.build().execute(&mut *tx).await?;
             }
+            // A resent (duplicate) upload still shows the device is delivering.
+            let mut seen: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+            for (u, received_at) in &uploads {
+                let e = seen.entry(u.mn.as_str()).or_insert(received_at);
+                if *received_at > *e {
+                    *e = received_at;
+                }
+            }
+            let seen: Vec<(&str, &str)> = seen.into_iter().collect();
+            for chunk in seen.chunks(UPLOAD_CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO device_last_seen (mn, last_received_at) ");
+                qb.push_values(chunk, |mut b, (mn, at)| {
+                    b.push_bind(*mn).push_bind(*at);
+                });
+                qb.push(" ON CONFLICT (mn) DO UPDATE SET last_received_at = excluded.last_received_at WHERE excluded.last_received_at > device_last_seen.last_received_at");
+                qb.build().execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
         Ok(outcomes)
@@ -357,7 +399,7 @@ impl Store {
     /// Every registered device with its enterprise, outlet and when it was last heard from.
     pub async fn registry_overview(&self) -> Result<Vec<DeviceOverview>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind,                  d.mn, d.protocol, d.interval_secs, (SELECT MAX(u.received_at) FROM uploads u WHERE u.mn = d.mn) AS last_seen                  FROM devices d JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.name, o.code, d.mn")
+            let rows = sqlx::query("SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind,                  d.mn, d.protocol, d.interval_secs, s.last_received_at AS last_seen                  FROM devices d LEFT JOIN device_last_seen s ON s.mn = d.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.name, o.code, d.mn")
                 .fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -434,18 +476,16 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<Measurement>> {
-        Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT cn, data_time, factors FROM uploads WHERE mn = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time, pno")
-                .bind(mn).bind(cn).bind(from).bind(to).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let json: String = r.try_get("factors")?;
-                let factors: Vec<FactorValues> = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("uploads.factors: {e}")))?;
-                if let Some(values) = factors.into_iter().find(|f| f.factor == factor) {
-                    out.push(Measurement { data_time: r.try_get("data_time")?, cn: r.try_get("cn")?, values });
-                }
+        let mut out = Vec::new();
+        for (data_time, factors) in self.uploads_between(mn, cn, from, to).await? {
+            if let Some(values) = factors.into_iter().find(|f| f.factor == factor) {
+                out.push(Measurement {
+                    data_time,
+                    cn: cn.to_string(),
+                    values,
+                });
             }
-            out
-        }))
+        }
+        Ok(out)
     }
 }

@@ -9,15 +9,25 @@
 use qingshan_store::*;
 
 async fn sqlite() -> Store {
-    let path = std::env::temp_dir().join(format!("qingshan-contract-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let store = sqlite_unmigrated().await;
     store.migrate().await.unwrap();
     store
 }
 
+async fn sqlite_unmigrated() -> Store {
+    let path = std::env::temp_dir().join(format!("qingshan-contract-{}.db", uuid::Uuid::new_v4()));
+    Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap()
+}
+
 async fn postgres() -> Option<Store> {
+    let store = postgres_unmigrated().await?;
+    store.migrate().await.unwrap();
+    Some(store)
+}
+
+async fn postgres_unmigrated() -> Option<Store> {
     let Some(url) = std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -42,9 +52,7 @@ async fn postgres() -> Option<Store> {
         .await
         .unwrap();
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
-    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
-    store.migrate().await.unwrap();
-    Some(store)
+    Some(Store::connect(&format!("{base}/{name}")).await.unwrap())
 }
 
 macro_rules! contract {
@@ -69,6 +77,7 @@ contract!(
     registry_import_and_devices,
     ingest_stores_once_and_archives_everything,
     ingest_large_batches_in_chunks,
+    device_series_by_cn_and_last_delivery,
     assessment_inputs_are_revised,
     air_stations_upsert_and_list,
     air_hourly_revisions_never_overwrite,
@@ -581,6 +590,256 @@ async fn ingest_large_batches_in_chunks(store: Store) {
         (4090..4100).map(|i| format!("{i}.5")).collect::<Vec<_>>()
     );
     assert_eq!(store.archive_counts().await.unwrap()["stored"], 4100);
+}
+
+fn upload_cn(mn: &str, cn: &str, dt: &str, rtd: &str) -> ReceivedFrame {
+    let mut f = upload(mn, &format!("{dt}000"), dt, rtd);
+    f.cn = Some(cn.into());
+    if let Some(u) = f.upload.as_mut() {
+        u.cn = cn.into();
+    }
+    f
+}
+
+/// Each CN's series is read through its own index (hourly and daily: per device; the rest:
+/// by DataTime), and must give the same answer either way: one device's rows, in order.
+async fn device_series_by_cn_and_last_delivery(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let mut batch = Vec::new();
+    // Both devices report at the same DataTimes, newest first, so order comes from the query.
+    for h in (0..6).rev() {
+        for mn in ["MN0001", "MN0002"] {
+            let v = if mn == "MN0001" { h } else { 100 + h };
+            batch.push(upload_cn(
+                mn,
+                "2061",
+                &format!("202601010{h}0000"),
+                &format!("{v}.1"),
+            ));
+            batch.push(upload_cn(
+                mn,
+                "2031",
+                &format!("2026010{}000000", h + 1),
+                &format!("{v}.2"),
+            ));
+            batch.push(upload_cn(
+                mn,
+                "2011",
+                &format!("202601010{h}0030"),
+                &format!("{v}.3"),
+            ));
+            batch.push(upload_cn(
+                mn,
+                "2051",
+                &format!("202601010{h}0100"),
+                &format!("{v}.4"),
+            ));
+        }
+    }
+    let out = store.ingest(&batch).await.unwrap();
+    assert!(out.iter().all(|o| *o == IngestOutcome::Stored), "{out:?}");
+    for (cn, from, to, want) in [
+        (
+            "2061",
+            "20260101010000",
+            "20260101040000",
+            ["1.1", "2.1", "3.1"],
+        ),
+        (
+            "2031",
+            "20260102000000",
+            "20260105000000",
+            ["1.2", "2.2", "3.2"],
+        ),
+        (
+            "2011",
+            "20260101010000",
+            "20260101040000",
+            ["1.3", "2.3", "3.3"],
+        ),
+        (
+            "2051",
+            "20260101010000",
+            "20260101040000",
+            ["1.4", "2.4", "3.4"],
+        ),
+    ] {
+        let got = store
+            .measurements("MN0001", cn, "a21026", from, to)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter()
+                .map(|m| m.values.rtd.as_deref().unwrap())
+                .collect::<Vec<_>>(),
+            want,
+            "CN {cn}"
+        );
+        assert!(got.iter().all(|m| m.cn == cn));
+        let rows = store.uploads_between("MN0002", cn, from, to).await.unwrap();
+        assert_eq!(rows.len(), 3, "CN {cn}");
+    }
+
+    // When a device last delivered: the latest arrival, a resent duplicate included.
+    let seen =
+        |all: Vec<DeviceSeen>, mn: &str| all.into_iter().find(|d| d.mn == mn).unwrap().last_seen;
+    assert_eq!(
+        seen(store.last_seen().await.unwrap(), "MN0001").as_deref(),
+        Some(batch[0].received_at.as_str())
+    );
+    let mut again = batch[0].clone();
+    again.received_at = "2099-01-01T00:00:00.000Z".into();
+    assert_eq!(
+        store.ingest(&[again]).await.unwrap(),
+        [IngestOutcome::Duplicate]
+    );
+    assert_eq!(
+        seen(store.last_seen().await.unwrap(), "MN0001").as_deref(),
+        Some("2099-01-01T00:00:00.000Z")
+    );
+    // An older arrival processed later does not move it back.
+    let mut late = upload_cn("MN0001", "2011", "20260101070030", "7.3");
+    late.received_at = "2000-01-01T00:00:00.000Z".into();
+    store.ingest(&[late]).await.unwrap();
+    let overview = store.registry_overview().await.unwrap();
+    let d = overview.iter().find(|d| d.mn == "MN0001").unwrap();
+    assert_eq!(d.last_seen.as_deref(), Some("2099-01-01T00:00:00.000Z"));
+    assert_eq!(
+        seen(store.last_seen().await.unwrap(), "MN0002").as_deref(),
+        Some(batch[1].received_at.as_str())
+    );
+}
+
+/// A database with uploads under schema 7 keeps every row, its uniqueness and each device's
+/// last delivery through migration 8, which rebuilds the uploads' keys.
+async fn uploads_survive_the_key_migration(store: Store) {
+    store.migrate_to(7).await.unwrap();
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let rows = [
+        (
+            "MN0001",
+            "2061",
+            "20260101000000",
+            "2026-01-01T00:05:00.000Z",
+            "1.1",
+        ),
+        (
+            "MN0001",
+            "2061",
+            "20260101010000",
+            "2026-01-01T01:05:00.000Z",
+            "2.1",
+        ),
+        (
+            "MN0002",
+            "2011",
+            "20260101000030",
+            "2026-01-01T00:00:31.000Z",
+            "3.3",
+        ),
+    ];
+    macro_rules! insert {
+        ($pool:expr) => {
+            for (mn, cn, dt, at, v) in rows {
+                sqlx::query("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at, factors) VALUES ($1, $2, $3, $4, 0, '31', 5, $5, $6)")
+                    .bind(mn).bind(cn).bind(format!("{dt}000")).bind(dt).bind(at)
+                    .bind(format!(r#"[{{"factor":"a21026","avg":"{v}","rtd":"{v}"}}]"#))
+                    .execute($pool).await.unwrap();
+            }
+        };
+    }
+    match &store {
+        Store::Sqlite(pool, _) => insert!(pool),
+        Store::Postgres(pool) => insert!(pool),
+    }
+    assert_eq!(store.migrate().await.unwrap(), 1);
+    let stats = store.ingest_stats().await.unwrap();
+    assert_eq!((stats.total, stats.by_device["MN0001"]), (3, 2));
+    let m = store
+        .measurements(
+            "MN0001",
+            "2061",
+            "a21026",
+            "20260101000000",
+            "20260102000000",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        m.iter()
+            .map(|m| m.values.rtd.as_deref().unwrap())
+            .collect::<Vec<_>>(),
+        ["1.1", "2.1"]
+    );
+    let seen = store.last_seen().await.unwrap();
+    assert_eq!(
+        seen.iter()
+            .find(|d| d.mn == "MN0001")
+            .unwrap()
+            .last_seen
+            .as_deref(),
+        Some("2026-01-01T01:05:00.000Z")
+    );
+    let again = upload_cn("MN0002", "2011", "20260101000030", "3.3");
+    assert_eq!(
+        store.ingest(&[again]).await.unwrap(),
+        [IngestOutcome::Duplicate]
+    );
+}
+
+mod upgrade {
+    #[tokio::test]
+    async fn on_sqlite() {
+        super::uploads_survive_the_key_migration(super::sqlite_unmigrated().await).await
+    }
+    #[tokio::test]
+    async fn on_postgres() {
+        if let Some(s) = super::postgres_unmigrated().await {
+            super::uploads_survive_the_key_migration(s).await
+        }
+    }
+}
+
+/// The hourly series must be read through the per-device partial index, not by scanning
+/// every device's data: the index is usable only when the query names the CN literally.
+#[tokio::test]
+async fn sqlite_series_queries_use_their_indexes() {
+    let store = sqlite().await;
+    let Store::Sqlite(pool, _) = &store else {
+        unreachable!()
+    };
+    let plan = |sql: String| async move {
+        let mut conn = pool.acquire().await.unwrap();
+        // EXPLAIN does not read the database, so it would not notice a connection's schema
+        // is older than the migrations: read something first.
+        sqlx::query("SELECT COUNT(*) FROM uploads")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .bind("MN0001")
+            .bind("a")
+            .bind("b")
+            .bind("2011")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let hourly = plan(qingshan_store::device_uploads_sql("2061").to_string()).await;
+    assert!(hourly.contains("uploads_hourly"), "{hourly}");
+    let daily = plan(qingshan_store::device_uploads_sql("2031").to_string()).await;
+    assert!(daily.contains("uploads_daily"), "{daily}");
+    let realtime = plan(qingshan_store::device_uploads_sql("2011").to_string()).await;
+    assert!(
+        realtime.contains("sqlite_autoindex_uploads_1") && realtime.contains("data_time>?"),
+        "{realtime}"
+    );
 }
 
 fn air_station(code: &str, level: &str) -> AirStation {
@@ -1133,4 +1392,75 @@ async fn water_import_is_all_or_nothing(store: Store) {
             .is_empty()
     );
     assert_eq!(store.water_last_date().await.unwrap(), None);
+}
+
+/// Writers never checkpoint (the store turns SQLite's automatic checkpoints off), so the
+/// store's own checkpointer must copy the log into the database file soon after a commit.
+#[tokio::test]
+async fn sqlite_log_is_checkpointed_in_the_background() {
+    let store = sqlite().await;
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let batch: Vec<ReceivedFrame> = (0..500)
+        .map(|i| {
+            upload(
+                "MN0001",
+                &format!("20260101{i:09}"),
+                &format!("2026010100{i:04}"),
+                "1.0",
+            )
+        })
+        .collect();
+    store.ingest(&batch).await.unwrap();
+    let Store::Sqlite(pool, _) = &store else {
+        unreachable!()
+    };
+    let copied = |pool: sqlx::SqlitePool| async move {
+        // A NOOP-sized look: PASSIVE with nothing left to copy reports log == checkpointed.
+        let r = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        (
+            sqlx::Row::get::<i64, _>(&r, 1),
+            sqlx::Row::get::<i64, _>(&r, 2),
+        )
+    };
+    let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        autocheckpoint, 0,
+        "writers must not checkpoint inside their commits"
+    );
+    let mut waited = 0;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 100;
+        // Read how far the background checkpointer got, without copying anything ourselves:
+        // the database file's page count grows only through checkpoints.
+        let pages: i64 = sqlx::query_scalar("SELECT page_count FROM pragma_page_count()")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let file = std::fs::metadata(sqlite_path(pool).await).unwrap().len() as i64;
+        if file >= pages * 4096 && pages > 10 {
+            break;
+        }
+        assert!(
+            waited < 5000,
+            "the log was not checkpointed within 5 s (file {file} bytes, {pages} pages)"
+        );
+    }
+    let (log, done) = copied(pool.clone()).await;
+    assert_eq!(log, done);
+}
+
+async fn sqlite_path(pool: &sqlx::SqlitePool) -> String {
+    let r = sqlx::query("PRAGMA database_list")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    sqlx::Row::get::<String, _>(&r, "file")
 }
