@@ -163,6 +163,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sources", get(sources_web::sources_page))
         .route("/sources/template.csv", get(sources_web::template))
         .route("/sources/import", post(sources_web::import_form))
+        .route(
+            "/sources/edit",
+            get(sources_web::edit_form).post(sources_web::edit_submit),
+        )
+        .route("/sources/registry.csv", get(sources_web::registry_export))
         .route("/sources/devices/{mn}", get(sources_web::device_page))
         .route("/alarms", get(sources_web::alarms_page))
         .route("/alarms/{id}/{action}", post(sources_web::alarm_form))

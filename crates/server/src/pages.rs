@@ -60,6 +60,7 @@ pub(crate) fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value)
         user => auth.user,
         role_label => auth.user.as_ref().map(|u| u.role.label()),
         is_staff => auth.is_staff(),
+        sees_alarms => auth.is_staff() || auth.user.as_ref().is_some_and(|u| u.role == Role::County),
         csrf_token => auth.csrf,
         plan => s.plan.meta,
     };

@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 use minijinja::context;
 use qingshan_sources::stats::{self, CouUnit};
 use qingshan_sources::supervision::AlarmKind;
-use qingshan_store::{Alarm, DeviceLimit, DeviceOverview};
+use qingshan_store::{Alarm, AlarmFilter, DeviceLimit, DeviceOverview, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+use std::collections::HashMap;
 
 use crate::api::refuse;
 use crate::auth::{Auth, CSRF_HEADER};
@@ -118,18 +120,48 @@ pub async fn api_device_data(
 pub struct AlarmQuery {
     /// open, acknowledged or closed.
     pub status: Option<String>,
+    /// A county (GB/T 2260) to narrow to; county officials always see only their own.
+    pub county: Option<String>,
 }
 
-/// `GET /api/v1/alarms`: alarms, newest first (staff).
+/// Which county's alarms the user may see and handle: every county for the bureau's staff,
+/// their own for a county official (the county branch disposes of its enterprises' alarms).
+/// Anyone else is refused.
+fn alarm_scope(auth: &Auth) -> Result<Option<String>, AppError> {
+    let u = auth.require_user()?;
+    match u.role {
+        Role::Admin | Role::Staff => Ok(None),
+        Role::County => match &u.division_code {
+            Some(code) => Ok(Some(code.clone())),
+            None => Err(AppError::Forbidden("区县账号未设置所属区县".into())),
+        },
+        _ => Err(AppError::Forbidden(
+            "告警仅向生态环境局工作人员和区县账号开放".into(),
+        )),
+    }
+}
+
+/// The alarms a query asks for, within what the user may see.
+fn alarm_filter(auth: &Auth, q: &AlarmQuery) -> Result<AlarmFilter, AppError> {
+    let scope = alarm_scope(auth)?;
+    Ok(AlarmFilter {
+        status: q.status.clone().filter(|v| !v.is_empty()),
+        division_code: scope.or_else(|| q.county.clone().filter(|v| !v.is_empty())),
+        mn: None,
+    })
+}
+
+/// `GET /api/v1/alarms`: alarms, newest first (staff: all or `?county=`; county officials:
+/// their county's).
 pub async fn api_alarms(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(q): Query<AlarmQuery>,
 ) -> Result<Json<Value>, AppError> {
-    auth.require_staff()?;
+    let filter = alarm_filter(&auth, &q)?;
     let alarms: Vec<Value> = s
         .store
-        .alarms(q.status.as_deref(), 500)
+        .alarms(&filter, 500)
         .await?
         .iter()
         .map(alarm_json)
@@ -158,12 +190,21 @@ async fn transition(
         "alarm.acknowledge"
     };
     let target = format!("alarm:{id}");
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(csrf));
-    if let Err(e) = check {
-        return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await);
+    let check = alarm_scope(auth).and_then(|scope| auth.check_csrf(csrf).map(|()| scope));
+    let scope = match check {
+        Ok(scope) => scope,
+        Err(e) => return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await),
+    };
+    if let Some(county) = scope {
+        let alarm = s
+            .store
+            .alarm(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("没有编号为 {id} 的告警")))?;
+        if alarm.division_code.as_deref() != Some(county.as_str()) {
+            let e = AppError::Forbidden("该告警不属于本区县的排污单位".into());
+            return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await);
+        }
     }
     if to == "closed" && note.is_none_or(|n| n.trim().is_empty()) {
         return Err(refuse(
@@ -351,14 +392,23 @@ pub async fn device_page(
         local.format("%m").to_string().parse().unwrap_or(1),
     );
     let stats = statistics(&s, &mn, year, month, &limits).await?;
-    let alarms: Vec<Value> = s
-        .store
-        .alarms(None, 500)
-        .await?
-        .iter()
-        .filter(|a| a.mn == mn)
-        .map(alarm_json)
-        .collect();
+    // The device page is public; its alarms are shown to those who may handle them.
+    let alarms: Vec<Value> = match alarm_scope(&auth) {
+        Ok(division_code) => {
+            let filter = AlarmFilter {
+                division_code,
+                mn: Some(mn.clone()),
+                ..AlarmFilter::default()
+            };
+            s.store
+                .alarms(&filter, 500)
+                .await?
+                .iter()
+                .map(alarm_json)
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    };
     page(
         "device.html",
         &auth,
@@ -373,25 +423,38 @@ pub async fn alarms_page(
     Extension(auth): Extension<Auth>,
     Query(q): Query<AlarmQuery>,
 ) -> Result<Response, PageError> {
-    if let Err(e) = auth.require_staff() {
-        return Err(
-            refuse(&s, &auth, "page.view", "page:/alarms".into(), e, None)
-                .await
-                .into(),
-        );
-    }
+    let filter = match alarm_filter(&auth, &q) {
+        Ok(f) => f,
+        Err(e) => {
+            return Err(
+                refuse(&s, &auth, "page.view", "page:/alarms".into(), e, None)
+                    .await
+                    .into(),
+            );
+        }
+    };
     let alarms: Vec<Value> = s
         .store
-        .alarms(q.status.as_deref(), 500)
+        .alarms(&filter, 500)
         .await?
         .iter()
         .map(alarm_json)
         .collect();
+    let counties: Vec<Value> = if auth.is_staff() {
+        s.plan
+            .divisions
+            .iter()
+            .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+            .map(|d| json!({ "code": d.code, "name": d.name }))
+            .collect()
+    } else {
+        Vec::new()
+    };
     page(
         "alarms.html",
         &auth,
         &s,
-        context! { alarms, status => q.status },
+        context! { alarms, status => filter.status, county => filter.division_code, counties },
     )
 }
 
@@ -552,4 +615,294 @@ pub async fn api_statistics(
         .filter(|l| l.mn == mn)
         .collect();
     Ok(Json(statistics(&s, &mn, q.year, q.month, &limits).await?))
+}
+
+/// The registry's columns with their Chinese labels, in the order the edit form shows them.
+const REGISTRY_LABELS: [(&str, &str); 23] = [
+    ("credit_code", "统一社会信用代码"),
+    ("enterprise_name", "排污单位名称"),
+    ("division_code", "所在区县"),
+    ("industry", "行业"),
+    ("address", "地址"),
+    ("longitude", "经度"),
+    ("latitude", "纬度"),
+    ("outlet_code", "排放口编号"),
+    ("outlet_name", "排放口名称"),
+    ("outlet_kind", "排放口类型"),
+    ("mn", "设备 MN"),
+    ("protocol", "协议版本"),
+    ("crc_policy", "CRC 校验策略"),
+    ("password", "访问密码（PW）"),
+    ("interval_secs", "上报周期（秒）"),
+    ("permit_number", "排污许可证编号"),
+    ("permit_valid_from", "许可证有效期起"),
+    ("permit_valid_to", "许可证有效期止"),
+    ("factor_code", "因子编码"),
+    ("hourly_limit", "小时浓度限值"),
+    ("use_converted", "按折算值判定"),
+    ("reference_o2", "基准氧含量（%）"),
+    ("annual_total_t", "许可年排放量（t/a）"),
+];
+
+/// The columns that describe one factor's limit, left empty when a form adds a new one.
+const LIMIT_COLUMNS: [&str; 5] = [
+    "factor_code",
+    "hourly_limit",
+    "use_converted",
+    "reference_o2",
+    "annual_total_t",
+];
+
+/// The registry as rows of the import file, column name → text: what the edit form shows.
+async fn registry_rows(s: &AppState) -> Result<Vec<HashMap<String, String>>, AppError> {
+    let reg = s.store.export_registry().await?;
+    let mut csv = Vec::new();
+    qingshan_sources::write_registry(&reg, &mut csv)
+        .map_err(|e| AppError::Internal(format!("登记表导出失败：{e}")))?;
+    let mut r = csv::Reader::from_reader(csv.as_slice());
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| AppError::Internal(e.to_string()))?;
+        rows.push(
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(str::to_string))
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+/// One row as a line of the import file, for the audit log.
+fn row_text(row: &HashMap<String, String>) -> String {
+    qingshan_sources::REGISTRY_COLUMNS
+        .iter()
+        .map(|c| row.get(*c).map_or("", String::as_str))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Which row the edit form is for.
+#[derive(Deserialize)]
+pub struct EditQuery {
+    /// The device; a new (or quarantined) MN starts a blank form with it filled in.
+    pub mn: Option<String>,
+    /// The factor whose limit to edit; without it the form adds a limit to the device.
+    pub factor: Option<String>,
+}
+
+fn edit_page(
+    s: &AppState,
+    auth: &Auth,
+    row: &HashMap<String, String>,
+    error: Option<String>,
+    existing: bool,
+) -> Result<Response, PageError> {
+    let fields: Vec<Value> = REGISTRY_LABELS
+        .iter()
+        .map(|(name, label)| json!({ "name": name, "label": label, "value": row.get(*name).cloned().unwrap_or_default() }))
+        .collect();
+    let counties: Vec<Value> = s
+        .plan
+        .divisions
+        .iter()
+        .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+        .map(|d| json!({ "code": d.code, "name": d.name }))
+        .collect();
+    let refused = error.is_some();
+    let mut resp = page(
+        "registry_edit.html",
+        auth,
+        s,
+        context! { fields, counties, error, existing, mn => row.get("mn"), factor => row.get("factor_code") },
+    )?;
+    if refused {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+/// `GET /sources/edit`: the form to register a device or edit one row of the registry (staff).
+pub async fn edit_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<EditQuery>,
+) -> Result<Response, PageError> {
+    if let Err(e) = auth.require_staff() {
+        return Err(
+            refuse(&s, &auth, "page.view", "page:/sources/edit".into(), e, None)
+                .await
+                .into(),
+        );
+    }
+    let rows = registry_rows(&s).await?;
+    let of_device: Vec<&HashMap<String, String>> = match &q.mn {
+        Some(mn) => rows.iter().filter(|r| r.get("mn") == Some(mn)).collect(),
+        None => Vec::new(),
+    };
+    let wanted = q.factor.as_deref().filter(|f| !f.is_empty());
+    let (row, existing) = match (of_device.first(), wanted) {
+        // A new device (perhaps one waiting in quarantine): a blank form with its MN.
+        (None, _) => {
+            let mut row = HashMap::new();
+            if let Some(mn) = &q.mn {
+                row.insert("mn".to_string(), mn.clone());
+            }
+            (row, false)
+        }
+        (Some(_), Some(f)) => {
+            match of_device
+                .iter()
+                .find(|r| r.get("factor_code").map(String::as_str) == Some(f))
+            {
+                Some(r) => ((*r).clone(), true),
+                None => {
+                    return Err(AppError::NotFound(format!(
+                        "设备 {} 没有因子 {f} 的许可限值",
+                        q.mn.clone().unwrap_or_default()
+                    ))
+                    .into());
+                }
+            }
+        }
+        // The device's details with the limit columns blank: adds a factor's limit.
+        (Some(first), None) => {
+            let mut row = (*first).clone();
+            for c in LIMIT_COLUMNS {
+                row.insert(c.to_string(), String::new());
+            }
+            (row, true)
+        }
+    };
+    edit_page(&s, &auth, &row, None, existing)
+}
+
+/// `POST /sources/edit`: applies one registry row from the form, checked exactly as an
+/// imported file's row is; refused rows change nothing and come back with the error.
+pub async fn edit_submit(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let mn = form
+        .get("mn")
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default();
+    let factor = form
+        .get("factor_code")
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default();
+    let target = format!("device:{mn}:{factor}");
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(form.get("csrf_token").map(String::as_str)));
+    if let Err(e) = check {
+        return Err(refuse(&s, &auth, "registry.edit", target, e, None)
+            .await
+            .into());
+    }
+    let row: HashMap<String, String> = qingshan_sources::REGISTRY_COLUMNS
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                form.get(*c)
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let written = csv
+        .write_record(qingshan_sources::REGISTRY_COLUMNS)
+        .and_then(|()| {
+            csv.write_record(
+                qingshan_sources::REGISTRY_COLUMNS
+                    .iter()
+                    .map(|c| row[*c].as_str()),
+            )
+        });
+    let bytes = match written
+        .map_err(|e| e.to_string())
+        .and_then(|()| csv.into_inner().map_err(|e| e.to_string()))
+    {
+        Ok(b) => b,
+        Err(e) => return Err(AppError::Internal(e).into()),
+    };
+    let reg = match qingshan_sources::read_registry(bytes.as_slice()) {
+        Ok(reg) => reg,
+        Err(e) => {
+            // The form has one row: name the field, not a row number.
+            let message = match &e {
+                qingshan_sources::RegistryError::Cell {
+                    column, message, ..
+                } => {
+                    let label = REGISTRY_LABELS
+                        .iter()
+                        .find(|(n, _)| n == column)
+                        .map_or(column.as_str(), |(_, l)| l);
+                    format!("「{label}」：{message}")
+                }
+                other => other.to_string(),
+            };
+            let _ = refuse(
+                &s,
+                &auth,
+                "registry.edit",
+                target,
+                AppError::invalid("row", message.clone()),
+                Some(row_text(&row)),
+            )
+            .await;
+            let existing = !mn.is_empty()
+                && registry_rows(&s)
+                    .await?
+                    .iter()
+                    .any(|r| r.get("mn") == Some(&mn));
+            return edit_page(&s, &auth, &row, Some(message), existing);
+        }
+    };
+    let old = registry_rows(&s)
+        .await?
+        .into_iter()
+        .find(|r| {
+            r.get("mn") == Some(&mn) && r.get("factor_code").map_or("", String::as_str) == factor
+        })
+        .map(|r| row_text(&r));
+    s.store
+        .edit_registry_row(&reg, &auth.actor(), target, old, row_text(&row))
+        .await?;
+    Ok(Redirect::to(&format!("/sources/devices/{mn}?saved=1")).into_response())
+}
+
+/// `GET /sources/registry.csv`: the whole registry in the import format (staff), to edit in a
+/// spreadsheet and import again.
+pub async fn registry_export(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Response, AppError> {
+    auth.require_staff()?;
+    let reg = s.store.export_registry().await?;
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    qingshan_sources::write_registry(&reg, &mut body)
+        .map_err(|e| AppError::Internal(format!("登记表导出失败：{e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"registry.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

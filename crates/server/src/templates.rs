@@ -23,6 +23,7 @@ const SOURCES: &[(&str, &str)] = templates!(
     "sources.html",
     "device.html",
     "alarms.html",
+    "registry_edit.html",
     "water.html",
     "water_section.html",
 );

@@ -7,7 +7,9 @@ mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use qingshan_server::supervisor::{SupervisorConfig, run_once};
-use qingshan_store::{Actor, FactorValues, FrameVerdict, ReceivedFrame, Role, Store, Upload};
+use qingshan_store::{
+    Actor, AlarmFilter, FactorValues, FrameVerdict, ReceivedFrame, Role, Store, Upload,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -89,7 +91,16 @@ async fn exceedance_alarm_is_raised_followed_ended_and_closed() {
         .unwrap();
     let s = run_once(&store, bj(2026, 3, 1, 3, 10), &cfg).await.unwrap();
     assert_eq!(s.raised, 1);
-    let alarms = store.alarms(Some("open"), 10).await.unwrap();
+    let alarms = store
+        .alarms(
+            &AlarmFilter {
+                status: Some("open".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
     assert_eq!(alarms.len(), 1);
     let a = &alarms[0];
     assert_eq!(
@@ -420,7 +431,7 @@ async fn annual_totals_and_transmission_rates() {
         .await
         .unwrap();
     assert_eq!(s.raised, 2, "预警 at 80 % and 超总量 at 100 %");
-    let alarms = store.alarms(None, 10).await.unwrap();
+    let alarms = store.alarms(&AlarmFilter::default(), 10).await.unwrap();
     let totals: Vec<_> = alarms.iter().filter(|a| a.kind == "annual_total").collect();
     assert_eq!(totals.len(), 2);
     assert!(totals.iter().any(|a| a.start_time == "2026-100"
@@ -453,4 +464,246 @@ async fn annual_totals_and_transmission_rates() {
     assert_eq!(v["days"][0]["transmission"]["transmission_rate"], "12.50");
     assert_eq!(v["emissions"][0]["total"]["total_t"], "120.000500");
     assert_eq!(v["emissions"][0]["total"]["status"], "exceeded");
+}
+
+/// County officials see and handle the alarms of their own county's enterprises only; the
+/// bureau's staff see every county and can narrow to one; department reporters see none.
+#[tokio::test]
+async fn alarms_are_scoped_to_the_county() {
+    let store = store().await;
+    store
+        .ingest(&[hourly(0, "40", "N"), hourly(1, "41", "N")])
+        .await
+        .unwrap();
+    run_once(&store, bj(2026, 3, 1, 2, 10), &SupervisorConfig::default())
+        .await
+        .unwrap();
+    let id = store.alarms(&AlarmFilter::default(), 10).await.unwrap()[0].id;
+    common::user(&store, "xinfu", Role::County, None, Some("140902")).await;
+    common::user(&store, "yuanping", Role::County, None, Some("140981")).await;
+    common::user(&store, "staff", Role::Staff, None, None).await;
+    common::user(&store, "water", Role::Reporter, Some("slj"), None).await;
+    let app = spawn(store.clone()).await;
+    let srv = &app.server;
+    let list = |c: reqwest::Client, q: &'static str| {
+        let u = srv.url(&format!("/api/v1/alarms{q}"));
+        async move {
+            let r = c.get(u).send().await.unwrap();
+            let status = r.status();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            (status, v["alarms"].as_array().map_or(0, Vec::len))
+        }
+    };
+
+    let (own, own_csrf) = common::login(srv, "xinfu").await;
+    assert_eq!(list(own.clone(), "").await, (StatusCode::OK, 1));
+    let page = own
+        .get(srv.url("/alarms"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("alarm-{id}")) && page.contains("本区县（140902）"));
+    let r = own
+        .post(srv.url(&format!("/api/v1/alarms/{id}/acknowledge")))
+        .header("X-CSRF-Token", &own_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let (other, other_csrf) = common::login(srv, "yuanping").await;
+    // Asking for another county does not widen a county official's view.
+    assert_eq!(
+        list(other.clone(), "?county=140902").await,
+        (StatusCode::OK, 0)
+    );
+    let r = other
+        .post(srv.url(&format!("/api/v1/alarms/{id}/close")))
+        .header("X-CSRF-Token", &other_csrf)
+        .json(&json!({ "note": "越权处置" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let a = store.alarm(id).await.unwrap().unwrap();
+    assert_eq!(a.status, "acknowledged", "a refused close changes nothing");
+    let audit = store.audit_log(Some("alarm."), 50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "alarm.close" && e.actor == "yuanping" && e.outcome == "refused"),
+        "the refusal is audited"
+    );
+
+    let (staff, _) = common::login(srv, "staff").await;
+    assert_eq!(list(staff.clone(), "").await, (StatusCode::OK, 1));
+    assert_eq!(
+        list(staff.clone(), "?county=140981").await,
+        (StatusCode::OK, 0)
+    );
+    assert_eq!(
+        list(staff.clone(), "?county=140902").await,
+        (StatusCode::OK, 1)
+    );
+    let page = staff
+        .get(srv.url("/alarms?county=140981"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<option value=\"140981\" selected>")
+            && !page.contains(&format!("alarm-{id}"))
+    );
+
+    let (reporter, _) = common::login(srv, "water").await;
+    assert_eq!(list(reporter, "").await.0, StatusCode::FORBIDDEN);
+}
+
+/// Staff edit one registry row on the web: the form shows the row, a change is applied and
+/// audited with the row before and after, a bad field is named and changes nothing, a new
+/// device can be registered, and only staff may do any of it.
+#[tokio::test]
+async fn registry_rows_are_edited_on_the_web() {
+    let store = store().await;
+    common::user(&store, "staff", Role::Staff, None, None).await;
+    common::user(&store, "xinfu", Role::County, None, Some("140902")).await;
+    let app = spawn(store.clone()).await;
+    let srv = &app.server;
+    let (staff, _) = common::login(srv, "staff").await;
+    let form = staff
+        .get(srv.url("/sources/edit?mn=MNSUPERVISED01&factor=a21026"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("name=\"credit_code\" value=\"9144030071526726XG\"")
+            && form.contains("name=\"hourly_limit\" value=\"35\""),
+        "the form shows the row"
+    );
+    let csrf = common::hidden(&form, "csrf_token");
+    // The test registry's one row, as the form posts it.
+    let header: Vec<&str> = REGISTRY.lines().next().unwrap().split(',').collect();
+    let values: Vec<&str> = REGISTRY.lines().nth(1).unwrap().split(',').collect();
+    let row = |changes: &[(&str, &str)]| {
+        let mut v: Vec<(String, String)> = vec![("csrf_token".into(), csrf.clone())];
+        for (h, x) in header.iter().zip(&values) {
+            let x = changes.iter().find(|(c, _)| c == h).map_or(*x, |(_, n)| *n);
+            v.push((h.to_string(), x.to_string()));
+        }
+        v
+    };
+    let post = |c: reqwest::Client, form: Vec<(String, String)>| {
+        let u = srv.url("/sources/edit");
+        async move {
+            let r = c.post(u).form(&form).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (status, _) = post(staff.clone(), row(&[("hourly_limit", "30")])).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let limits = store.supervised_limits("2026-03-01").await.unwrap();
+    assert_eq!(limits[0].hourly_limit.as_deref(), Some("30"));
+    let audit = store.audit_log(Some("registry.edit"), 5).await.unwrap();
+    assert_eq!(audit[0].target, "device:MNSUPERVISED01:a21026");
+    assert!(
+        audit[0]
+            .old_value
+            .as_deref()
+            .unwrap()
+            .contains(",a21026,35,")
+    );
+    assert!(
+        audit[0]
+            .new_value
+            .as_deref()
+            .unwrap()
+            .contains(",a21026,30,")
+    );
+
+    // A wrong check digit: the field is named, the form comes back, nothing changes.
+    let (status, body) = post(
+        staff.clone(),
+        row(&[
+            ("credit_code", "9144030071526726XA"),
+            ("hourly_limit", "20"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("「统一社会信用代码」") && body.contains("value=\"9144030071526726XA\""),
+        "{body}"
+    );
+    assert_eq!(
+        store.supervised_limits("2026-03-01").await.unwrap()[0]
+            .hourly_limit
+            .as_deref(),
+        Some("30")
+    );
+
+    // A second device on the same outlet, registered with the limit columns left blank (they
+    // would otherwise set the outlet's limit for that factor again).
+    let (status, _) = post(
+        staff.clone(),
+        row(&[
+            ("mn", "MNNEW0000000000000001"),
+            ("password", "654321"),
+            ("factor_code", ""),
+            ("hourly_limit", ""),
+            ("use_converted", "0"),
+            ("reference_o2", ""),
+            ("annual_total_t", ""),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        store
+            .registered_devices()
+            .await
+            .unwrap()
+            .iter()
+            .any(|d| d.mn == "MNNEW0000000000000001" && d.password == "654321")
+    );
+    let export = staff
+        .get(srv.url("/sources/registry.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        export.trim_start_matches('\u{feff}').lines().count(),
+        3,
+        "{export}"
+    );
+
+    // Only staff: a county official is refused, audited, and nothing changes.
+    let (county, county_csrf) = common::login(srv, "xinfu").await;
+    let mut f = row(&[("hourly_limit", "99")]);
+    f[0].1 = county_csrf;
+    let (status, _) = post(county, f).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        store.supervised_limits("2026-03-01").await.unwrap()[0]
+            .hourly_limit
+            .as_deref(),
+        Some("30")
+    );
+    let refused = store.audit_log(Some("registry.edit"), 10).await.unwrap();
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.actor == "xinfu" && e.outcome == "refused")
+    );
 }

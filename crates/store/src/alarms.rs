@@ -68,6 +68,19 @@ pub struct Alarm {
     pub enterprise: Option<String>,
     /// Outlet name, for display.
     pub outlet: Option<String>,
+    /// The enterprise's county (GB/T 2260), which decides who may see and handle it.
+    pub division_code: Option<String>,
+}
+
+/// Which alarms to list.
+#[derive(Debug, Clone, Default)]
+pub struct AlarmFilter {
+    /// open, acknowledged or closed; all when `None`.
+    pub status: Option<String>,
+    /// Only alarms of enterprises in this county.
+    pub division_code: Option<String>,
+    /// Only this device's alarms.
+    pub mn: Option<String>,
 }
 
 /// A permitted limit of a device's outlet.
@@ -112,7 +125,7 @@ pub enum Raised {
 }
 
 const ALARM_SELECT: &str = "SELECT a.id, a.kind, a.mn, a.factor, a.start_time, a.end_time, a.peak, a.peak_time, a.records, a.context, a.status, \
-     a.raised_at, a.updated_at, a.acknowledged_at, a.closed_at, a.disposition, e.name AS enterprise, o.name AS outlet \
+     a.raised_at, a.updated_at, a.acknowledged_at, a.closed_at, a.disposition, e.name AS enterprise, o.name AS outlet, e.division_code \
      FROM alarms a LEFT JOIN devices d ON d.mn = a.mn LEFT JOIN outlets o ON o.id = d.outlet_id LEFT JOIN enterprises e ON e.id = o.enterprise_id";
 
 macro_rules! alarm_from_row {
@@ -136,6 +149,7 @@ macro_rules! alarm_from_row {
             disposition: $r.try_get("disposition")?,
             enterprise: $r.try_get("enterprise")?,
             outlet: $r.try_get("outlet")?,
+            division_code: $r.try_get("division_code")?,
         }
     };
 }
@@ -181,10 +195,11 @@ impl Store {
     }
 
     /// Alarms, newest first; optionally only one status.
-    pub async fn alarms(&self, status: Option<&str>, limit: i64) -> Result<Vec<Alarm>> {
+    pub async fn alarms(&self, filter: &AlarmFilter, limit: i64) -> Result<Vec<Alarm>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query(&format!("{ALARM_SELECT} WHERE ($1 IS NULL OR a.status = $1) ORDER BY a.id DESC LIMIT $2"))
-                .bind(status).bind(limit).fetch_all(p).await?;
+            let rows = sqlx::query(&format!("{ALARM_SELECT} WHERE ($1 IS NULL OR a.status = $1) AND ($2 IS NULL OR e.division_code = $2) \
+                                              AND ($3 IS NULL OR a.mn = $3) ORDER BY a.id DESC LIMIT $4"))
+                .bind(&filter.status).bind(&filter.division_code).bind(&filter.mn).bind(limit).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows { out.push(alarm_from_row!(r)); }
             out

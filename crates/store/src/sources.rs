@@ -228,6 +228,78 @@ impl Store {
     /// Imports a registry in one transaction: enterprises, outlets, devices, permits and limits
     /// are added or updated by their natural keys. Audited.
     pub async fn import_registry(&self, reg: &Registry, actor: &Actor) -> Result<()> {
+        let mut audit = AuditEntry::ok(actor, "registry.import", "registry".into());
+        audit.detail = Some(format!(
+            "企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}",
+            reg.enterprises.len(),
+            reg.outlets.len(),
+            reg.devices.len(),
+            reg.permits.len(),
+            reg.limits.len()
+        ));
+        self.apply_registry(reg, &audit).await
+    }
+
+    /// Adds or updates one registry row (an enterprise's outlet, device, permit and one
+    /// factor's limit) edited on the web; the audit entry keeps the row before and after.
+    pub async fn edit_registry_row(
+        &self,
+        reg: &Registry,
+        actor: &Actor,
+        target: String,
+        old_row: Option<String>,
+        new_row: String,
+    ) -> Result<()> {
+        let mut audit = AuditEntry::ok(actor, "registry.edit", target);
+        audit.old_value = old_row;
+        audit.new_value = Some(new_row);
+        self.apply_registry(reg, &audit).await
+    }
+
+    /// The whole registry, in the form it is imported in (for export and editing).
+    pub async fn export_registry(&self) -> Result<Registry> {
+        use qingshan_sources::{Device, Enterprise, Limit, Outlet, OutletKind, Permit};
+        let mut reg = Registry::default();
+        with_pool!(self, p => {
+            for r in sqlx::query("SELECT credit_code, name, division_code, industry, address, longitude, latitude FROM enterprises ORDER BY credit_code").fetch_all(p).await? {
+                reg.enterprises.push(Enterprise {
+                    credit_code: r.try_get("credit_code")?, name: r.try_get("name")?, division_code: r.try_get("division_code")?,
+                    industry: r.try_get("industry")?, address: r.try_get("address")?, longitude: r.try_get("longitude")?, latitude: r.try_get("latitude")?,
+                });
+            }
+            for r in sqlx::query("SELECT e.credit_code, o.code, o.name, o.kind FROM outlets o JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.credit_code, o.code").fetch_all(p).await? {
+                let kind: String = r.try_get("kind")?;
+                reg.outlets.push(Outlet {
+                    credit_code: r.try_get("credit_code")?, code: r.try_get("code")?, name: r.try_get("name")?,
+                    kind: if kind == "water" { OutletKind::Water } else { OutletKind::Gas },
+                });
+            }
+            for r in sqlx::query("SELECT d.mn, e.credit_code, o.code, d.protocol, d.crc_policy, d.password, d.interval_secs FROM devices d \
+                                  JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id ORDER BY d.mn").fetch_all(p).await? {
+                let interval: i64 = r.try_get("interval_secs")?;
+                reg.devices.push(Device {
+                    mn: r.try_get("mn")?, credit_code: r.try_get("credit_code")?, outlet_code: r.try_get("code")?, protocol: r.try_get("protocol")?,
+                    crc_policy: r.try_get("crc_policy")?, password: r.try_get("password")?,
+                    interval_secs: u32::try_from(interval).map_err(|_| StoreError::Corrupt(format!("devices.interval_secs {interval}")))?,
+                });
+            }
+            for r in sqlx::query("SELECT pm.permit_number, e.credit_code, pm.valid_from, pm.valid_to FROM permits pm JOIN enterprises e ON e.id = pm.enterprise_id ORDER BY pm.permit_number").fetch_all(p).await? {
+                reg.permits.push(Permit { number: r.try_get("permit_number")?, credit_code: r.try_get("credit_code")?, valid_from: r.try_get("valid_from")?, valid_to: r.try_get("valid_to")? });
+            }
+            for r in sqlx::query("SELECT pm.permit_number, e.credit_code, o.code, l.factor_code, l.hourly_limit, l.use_converted, l.reference_o2, l.annual_total_t \
+                                  FROM permit_limits l JOIN permits pm ON pm.id = l.permit_id JOIN outlets o ON o.id = l.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
+                                  ORDER BY e.credit_code, o.code, l.factor_code").fetch_all(p).await? {
+                reg.limits.push(Limit {
+                    permit_number: r.try_get("permit_number")?, credit_code: r.try_get("credit_code")?, outlet_code: r.try_get("code")?,
+                    factor_code: r.try_get("factor_code")?, hourly_limit: r.try_get("hourly_limit")?, use_converted: r.try_get("use_converted")?,
+                    reference_o2: r.try_get("reference_o2")?, annual_total_t: r.try_get("annual_total_t")?,
+                });
+            }
+        });
+        Ok(reg)
+    }
+
+    async fn apply_registry(&self, reg: &Registry, audit: &AuditEntry) -> Result<()> {
         let now = now_text();
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -268,9 +340,7 @@ impl Store {
                     .bind(&l.permit_number).bind(&l.credit_code).bind(&l.outlet_code).bind(&l.factor_code).bind(&l.hourly_limit)
                     .bind(l.use_converted).bind(&l.reference_o2).bind(&l.annual_total_t).execute(&mut *tx).await?;
             }
-            let mut audit = AuditEntry::ok(actor, "registry.import", "registry".into());
-            audit.detail = Some(format!("企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}", reg.enterprises.len(), reg.outlets.len(), reg.devices.len(), reg.permits.len(), reg.limits.len()));
-            insert_audit!(&mut *tx, &audit);
+            insert_audit!(&mut *tx, audit);
             tx.commit().await?;
         });
         Ok(())

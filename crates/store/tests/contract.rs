@@ -75,6 +75,7 @@ contract!(
     login_attempts_counted,
     refusals_are_audited,
     registry_import_and_devices,
+    registry_exports_what_was_imported,
     ingest_stores_once_and_archives_everything,
     ingest_large_batches_in_chunks,
     device_series_by_cn_and_last_delivery,
@@ -434,6 +435,56 @@ const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,ou
 9144030071526726XG,某热电有限公司,140902,DA001,1号锅炉,gas,MN0001,2017,strict,123456,60,P-001,2024-01-01,2028-12-31,a21002,50,1,6,200
 91110000802100433B,某化工有限公司,140981,DW001,总排口,water,MN0002,2005,field,654321,300,,,,,,,,
 ";
+
+async fn registry_exports_what_was_imported(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let out = store.export_registry().await.unwrap();
+    let mut csv = Vec::new();
+    qingshan_sources::write_registry(&out, &mut csv).unwrap();
+    let again = qingshan_sources::read_registry(csv.as_slice()).unwrap();
+    let sorted = |mut r: qingshan_sources::Registry| {
+        r.enterprises
+            .sort_by(|a, b| a.credit_code.cmp(&b.credit_code));
+        r.devices.sort_by(|a, b| a.mn.cmp(&b.mn));
+        r.limits.sort_by(|a, b| a.factor_code.cmp(&b.factor_code));
+        r
+    };
+    assert_eq!(sorted(again), sorted(reg.clone()));
+
+    // One row edited: the change is applied and audited with the row before and after.
+    let mut one = reg.clone();
+    one.limits.retain(|l| l.factor_code == "a21026");
+    one.limits[0].hourly_limit = Some("30".into());
+    one.enterprises
+        .retain(|e| e.credit_code == one.limits[0].credit_code);
+    store
+        .edit_registry_row(
+            &one,
+            &Actor::cli(),
+            "device:MN0001:a21026".into(),
+            Some("old row".into()),
+            "new row".into(),
+        )
+        .await
+        .unwrap();
+    let out = store.export_registry().await.unwrap();
+    let l = out
+        .limits
+        .iter()
+        .find(|l| l.factor_code == "a21026")
+        .unwrap();
+    assert_eq!(l.hourly_limit.as_deref(), Some("30"));
+    let audit = store.audit_log(Some("registry.edit"), 5).await.unwrap();
+    assert_eq!(
+        (
+            audit[0].target.as_str(),
+            audit[0].old_value.as_deref(),
+            audit[0].new_value.as_deref()
+        ),
+        ("device:MN0001:a21026", Some("old row"), Some("new row"))
+    );
+}
 
 async fn registry_import_and_devices(store: Store) {
     let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
