@@ -185,6 +185,63 @@ pub async fn city_series(
     Ok((codes, series))
 }
 
+/// A county's stations (every control level located in it) and their series of `[from, to]`.
+/// A county's air is judged from the stations inside it, the way a city's is from its
+/// national-network stations: station concentrations are averaged first, then the AQI.
+pub async fn county_series(
+    store: &Store,
+    county: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<String>, Vec<HourlySeries>), AirDataError> {
+    let codes: Vec<String> = store
+        .air_stations()
+        .await?
+        .into_iter()
+        .filter(|s| s.division_code.as_deref() == Some(county))
+        .map(|s| s.code)
+        .collect();
+    if codes.is_empty() {
+        return Ok((codes, Vec::new()));
+    }
+    let mut series = Vec::new();
+    for code in &codes {
+        let one = station_series(store, code, from, to).await?;
+        if !one.days.is_empty() {
+            series.push(one);
+        }
+    }
+    Ok((codes, series))
+}
+
+/// Loads a county's stored data of `year` and assesses it (HJ 663, as for a city).
+pub async fn stored_county_assessment(
+    store: &Store,
+    name: &str,
+    county: &str,
+    year: i32,
+    opts: &AssessOptions,
+) -> Result<(Vec<String>, AnnualAssessment), AirDataError> {
+    let (from, to) = year_bounds(year);
+    let (codes, series) = county_series(store, county, from, to).await?;
+    Ok((codes, city_assessment(name, year, &series, opts)))
+}
+
+/// 数据获取率: valid days over the days of the year, as the note beside an indicator says it.
+pub fn data_capture_note(a: &AnnualAssessment, year: i32) -> String {
+    let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+        366
+    } else {
+        365
+    };
+    let share = Ratio::new(i128::from(a.valid_days) * 100, days)
+        .map_or_else(|| "—".to_string(), |r| r.format_gbt8170(1));
+    format!(
+        "有效天数 {}/{days}（数据获取率 {share}%），优良天数 {}",
+        a.valid_days, a.good_days
+    )
+}
+
 /// City daily AQI from its stations' series (city concentrations first, then the AQI).
 pub fn city_daily(stations: &[HourlySeries], opts: &AssessOptions) -> Vec<DailyAqi> {
     let city = CityOptions {
@@ -381,6 +438,11 @@ pub async fn overview(State(s): State<AppState>, Extension(auth): Extension<Auth
         .iter()
         .filter(|v| v.station.control_level == CITY_LEVEL)
         .count();
+    let counties_year = last.map(|d| d.year());
+    let counties = match counties_year {
+        Some(y) => county_summaries(&s, y).await?,
+        None => Vec::new(),
+    };
     page(
         "air.html",
         &auth,
@@ -392,6 +454,8 @@ pub async fn overview(State(s): State<AppState>, Extension(auth): Extension<Auth
             city_stations,
             last_date => last.map(|d| d.format("%Y-%m-%d").to_string()),
             days => OVERVIEW_DAYS,
+            counties,
+            counties_year,
         },
     )
 }
@@ -620,8 +684,13 @@ pub async fn api_station_daily_csv(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
     let sy = station_year(&s.store, &code, q.year).await?;
+    daily_csv(&sy.days, &format!("air-{code}-{}.csv", sy.year))
+}
+
+/// A daily AQI table as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese text).
+fn daily_csv(days: &[DailyAqi], filename: &str) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
     let pollutants = ["SO2", "NO2", "CO", "O3_8h", "PM10", "PM2.5"];
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let mut header = vec!["date", "aqi", "level", "category", "primary_pollutants"];
@@ -629,7 +698,7 @@ pub async fn api_station_daily_csv(
     header.push("standard");
     w.write_record(&header)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    for d in sy.days.iter().map(day_view) {
+    for d in days.iter().map(day_view) {
         let mut row = vec![
             d.date.clone(),
             d.aqi.map(|v| v.to_string()).unwrap_or_default(),
@@ -659,12 +728,180 @@ pub async fn api_station_daily_csv(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"air-{code}-{}.csv\"", sy.year),
+                format!("attachment; filename=\"{filename}\""),
             ),
         ],
         body,
     )
         .into_response())
+}
+
+/// A county's year: its stations, daily AQI (county concentrations first) and assessment.
+struct CountyYear {
+    code: String,
+    name: String,
+    stations: Vec<String>,
+    year: i32,
+    days: Vec<DailyAqi>,
+    assessment: AnnualAssessment,
+}
+
+async fn county_year(s: &AppState, code: &str, year: Option<i32>) -> Result<CountyYear, AppError> {
+    let division = s
+        .plan
+        .division(code)
+        .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+        .ok_or_else(|| AppError::NotFound(format!("规划中没有代码为「{code}」的区县")))?;
+    let year = match year {
+        Some(y) if (1900..=9999).contains(&y) => y,
+        Some(_) => return Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
+        None => {
+            let views = station_views(&s.store).await?;
+            views
+                .iter()
+                .filter(|v| v.station.division_code.as_deref() == Some(code))
+                .filter_map(|v| v.last_hour.as_deref().and_then(date_of))
+                .max()
+                .map_or_else(|| chrono::Utc::now().year(), |d| d.year())
+        }
+    };
+    let (from, to) = year_bounds(year);
+    let opts = AssessOptions::default();
+    let (stations, series) = county_series(&s.store, code, from, to).await?;
+    let days = city_daily(&series, &opts);
+    let assessment = assess_days(&division.name, year, &days, &opts);
+    Ok(CountyYear {
+        code: code.to_string(),
+        name: division.name.clone(),
+        stations,
+        year,
+        days,
+        assessment,
+    })
+}
+
+/// `GET /air/counties/{code}`: a county's year, from the stations located in it.
+pub async fn county_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let cy = county_year(&s, &code, q.year).await?;
+    let cal_days: Vec<svg::CalendarDay> = cy
+        .days
+        .iter()
+        .map(|d| svg::CalendarDay {
+            date: d.values.date,
+            aqi: d.report.aqi,
+            level: d.report.level,
+            primary: d
+                .report
+                .primary
+                .iter()
+                .map(|p| p.name().to_string())
+                .collect(),
+        })
+        .collect();
+    let calendar = svg::calendar_svg(
+        &format!("{} {} 年日空气质量指数（AQI）", cy.name, cy.year),
+        cy.year,
+        &cal_days,
+    );
+    let months: Vec<svg::MonthValue> = monthly_pm25(&cy.days)
+        .into_iter()
+        .map(|(month, mean)| svg::MonthValue {
+            month,
+            value: mean.to_f64(),
+            label: mean.format_gbt8170(0),
+        })
+        .collect();
+    let (_, end) = year_bounds(cy.year);
+    let pm25_limit = limit(
+        LimitSet::for_date(end),
+        Grade::Two,
+        LimitPollutant::Pm25,
+        Averaging::Annual,
+    )
+    .map(Ratio::to_f64);
+    let trend = svg::monthly_trend_svg(
+        &format!("{} {} 年 PM2.5 月均浓度（µg/m³）", cy.name, cy.year),
+        &months,
+        pm25_limit,
+    );
+    let a = &cy.assessment;
+    let summary = context! {
+        valid_days => a.valid_days,
+        good_days => a.good_days,
+        good_days_ratio => a.good_days_ratio.map(|r| r.format_gbt8170(1)),
+        heavy_days => a.heavy_days,
+        severe_days => a.severe_days,
+        pm25_mean => a.pollutant(Pollutant::Pm25).mean.map(|r| r.format_gbt8170(0)),
+        composite_index => a.composite_index.map(|r| r.format_gbt8170(2)),
+        capture => data_capture_note(a, cy.year),
+    };
+    let days: Vec<DayView> = cy.days.iter().map(day_view).collect();
+    let station = context! {
+        code => cy.code,
+        name => cy.name,
+        control_level => format!("区县（{} 个站点：{}）", cy.stations.len(), cy.stations.join("、")),
+        division_code => cy.code,
+    };
+    page(
+        "air_station.html",
+        &auth,
+        &s,
+        context! {
+            href => format!("/air/counties/{}", cy.code),
+            csv_href => format!("/api/v1/air/counties/{}/daily.csv?year={}", cy.code, cy.year),
+            station,
+            year => cy.year,
+            years => Vec::<i32>::new(),
+            days,
+            summary,
+            calendar,
+            trend,
+        },
+    )
+}
+
+/// `GET /api/v1/air/counties/{code}/daily.csv?year=YYYY`: a county's daily AQI table.
+pub async fn api_county_daily_csv(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let cy = county_year(&s, &code, q.year).await?;
+    daily_csv(&cy.days, &format!("air-county-{code}-{}.csv", cy.year))
+}
+
+/// One county's line in the overview's county table.
+async fn county_summaries(s: &AppState, year: i32) -> Result<Vec<Value>, AppError> {
+    let mut out = Vec::new();
+    for d in s
+        .plan
+        .divisions
+        .iter()
+        .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+    {
+        let cy = county_year(s, &d.code, Some(year)).await?;
+        if cy.stations.is_empty() {
+            continue;
+        }
+        let a = &cy.assessment;
+        out.push(json!({
+            "code": cy.code,
+            "name": cy.name,
+            "href": format!("/air/counties/{}?year={year}", cy.code),
+            "stations": cy.stations.len(),
+            "valid_days": a.valid_days,
+            "good_days_ratio": a.good_days_ratio.map(|r| r.format_gbt8170(1)),
+            "pm25_mean": a.pollutant(Pollutant::Pm25).mean.map(|r| r.format_gbt8170(0)),
+            "heavy_days": a.heavy_days,
+            "capture": data_capture_note(a, year),
+        }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

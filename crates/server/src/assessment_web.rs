@@ -524,28 +524,43 @@ pub async fn record_monitoring_indicators(
         .division(&s.plan.meta.division)
         .map_or("全市", |d| d.name.as_str())
         .to_string();
-    let mut wanted: Vec<(i64, String, String)> = Vec::new();
+    // (indicator, division, value, note): the city, then each county with stations of its own.
+    let mut wanted: Vec<(i64, String, String, String)> = Vec::new();
     let opts = qingshan_air::AssessOptions::default();
-    let (codes, a) = crate::air::stored_city_assessment(&s.store, &city, year, &opts)
-        .await
+    let mut areas: Vec<(String, String, bool)> = vec![(s.plan.meta.division.clone(), city, true)];
+    areas.extend(
+        s.plan
+            .divisions
+            .iter()
+            .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+            .map(|d| (d.code.clone(), d.name.clone(), false)),
+    );
+    for (code, name, is_city) in areas {
+        let (codes, a) = if is_city {
+            crate::air::stored_city_assessment(&s.store, &name, year, &opts).await
+        } else {
+            crate::air::stored_county_assessment(&s.store, &name, &code, year, &opts).await
+        }
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    if !codes.is_empty() && a.valid_days > 0 {
+        if codes.is_empty() || a.valid_days == 0 {
+            continue;
+        }
         let note = format!(
-            "由 {} 个国控站点（{}）按 HJ 663 计算：有效天数 {}，优良天数 {}",
+            "由 {} 个{}站点（{}）按 HJ 663 计算：{}",
             codes.len(),
+            if is_city { "国控" } else { "" },
             codes.join("、"),
-            a.valid_days,
-            a.good_days
+            crate::air::data_capture_note(&a, year)
         );
         if let Some(r) = a.good_days_ratio {
-            wanted.push((11, r.format_gbt8170(1), note.clone()));
+            wanted.push((11, code.clone(), r.format_gbt8170(1), note.clone()));
         }
         if let Some(m) = a
             .pollutants
             .get(qingshan_air::Pollutant::Pm25.index())
             .and_then(|p| p.mean)
         {
-            wanted.push((12, m.format_gbt8170(0), note));
+            wanted.push((12, code, m.format_gbt8170(0), note));
         }
     }
     let sections = crate::water::sections_year(&s.store, year)
@@ -556,6 +571,7 @@ pub async fn record_monitoring_indicators(
     if let Some(v) = w.share_iii_or_better {
         wanted.push((
             13,
+            s.plan.meta.division.clone(),
             v,
             format!(
                 "按 GB 3838-2002 单因子评价 {} 个国考断面（{}）的年均值",
@@ -567,6 +583,7 @@ pub async fn record_monitoring_indicators(
     if let Some(v) = w.drinking_source_compliance {
         wanted.push((
             14,
+            s.plan.meta.division.clone(),
             v,
             format!(
                 "{} 个集中式饮用水源（{}），按表 1 Ⅲ类判定",
@@ -583,11 +600,11 @@ pub async fn record_monitoring_indicators(
     }
     let current = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let mut out = Vec::new();
-    for (n, value, note) in wanted {
+    for (n, division_code, value, note) in wanted {
         let same = current.iter().any(|v| {
             v.indicator_number == n
                 && v.year == i64::from(year)
-                && v.division_code == s.plan.meta.division
+                && v.division_code == division_code
                 && v.value == value
         });
         if same {
@@ -597,7 +614,7 @@ pub async fn record_monitoring_indicators(
             plan_id: s.plan.meta.id.clone(),
             indicator_number: n,
             year: year.into(),
-            division_code: s.plan.meta.division.clone(),
+            division_code,
             value,
             note: Some(note),
             reason: Some("监测数据计算".into()),

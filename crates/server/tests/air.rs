@@ -375,3 +375,87 @@ async fn daily_table_exports_as_csv() {
         assert_eq!(row[3], *day["category"].as_str().unwrap_or(""));
     }
 }
+
+/// A county is judged from the stations located in it, like the city from its national ones:
+/// the overview's county table, the county page and its CSV carry the numbers computed
+/// directly from the same files.
+#[tokio::test]
+async fn counties_are_assessed_from_their_own_stations() {
+    let app = spawn().await;
+    let county = |code: &str, name: &str, level: &str| AirStation {
+        division_code: Some("140902".into()),
+        ..station(code, name, level)
+    };
+    app.store
+        .upsert_air_stations(
+            &[
+                county("Aotizhongxin", "奥体中心", "国控"),
+                county("Dongsi", "东四", "县控"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let series = vec![uci("Aotizhongxin"), uci("Dongsi")];
+    app.store
+        .import_air_hourly(
+            &qingshan_server::air::hours_from_series(&series, "import"),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let opts = AssessOptions::default();
+    let days: Vec<_> = city_daily_values(&series, &CityOptions::default())
+        .into_iter()
+        .map(|v| daily_aqi_from_values(v, &opts))
+        .collect();
+    let want = assess_days("忻府区", 2014, &days, &opts);
+    let ratio = want.good_days_ratio.unwrap().format_gbt8170(1);
+
+    let (status, html) = app.get("/air").await;
+    assert_eq!(status, StatusCode::OK);
+    let at = html.find("各区县 2014 年空气质量").expect("county table");
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    assert!(
+        table.contains("忻府区") && table.contains(&format!("<td class=\"num\">{ratio}</td>")),
+        "{table}"
+    );
+    assert!(
+        !table.contains("原平市"),
+        "a county without stations is not listed"
+    );
+
+    let (status, page) = app.get("/air/counties/140902?year=2014").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // (minijinja escapes `/` as `&#x2f;`.)
+    assert!(
+        page.contains(&format!("有效天数 {}&#x2f;365（数据获取率", want.valid_days)),
+        "{page}"
+    );
+    assert!(page.contains("<svg") && page.contains("2 个站点"));
+    let (status, csv) = app
+        .get("/api/v1/air/counties/140902/daily.csv?year=2014")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().skip(1).collect();
+    let in_2014: Vec<_> = days
+        .iter()
+        .filter(|d| d.values.date >= d_("2014-01-01"))
+        .collect();
+    assert_eq!(rows.len(), in_2014.len());
+    for (row, day) in rows.iter().zip(in_2014) {
+        let aqi = day.report.aqi.map(|a| a.to_string()).unwrap_or_default();
+        assert!(
+            row.starts_with(&format!("{},{aqi},", day.values.date)),
+            "{row}"
+        );
+    }
+    assert_eq!(
+        app.get("/air/counties/999999").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+fn d_(s: &str) -> NaiveDate {
+    d(s)
+}

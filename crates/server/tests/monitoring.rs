@@ -80,18 +80,34 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
         .mean
         .unwrap()
         .format_gbt8170(0);
-    let got: Vec<(i64, &str, &str)> = recorded
+    let got: Vec<(i64, &str, &str, &str)> = recorded
         .iter()
-        .map(|v| (v.indicator_number, v.value.as_str(), v.source.as_str()))
+        .map(|v| {
+            (
+                v.indicator_number,
+                v.division_code.as_str(),
+                v.value.as_str(),
+                v.source.as_str(),
+            )
+        })
         .collect();
+    // The station is the city's only national station and the only station of 忻府区, so the
+    // county's values are the city's; counties without stations get none.
     assert_eq!(
         got,
         [
-            (11, want_11.as_str(), "monitoring"),
-            (12, want_12.as_str(), "monitoring")
+            (11, "140900", want_11.as_str(), "monitoring"),
+            (12, "140900", want_12.as_str(), "monitoring"),
+            (11, "140902", want_11.as_str(), "monitoring"),
+            (12, "140902", want_12.as_str(), "monitoring"),
         ]
     );
-    assert!(recorded[0].note.as_deref().unwrap().contains("Dongsi"));
+    let note = recorded[0].note.as_deref().unwrap();
+    let days = direct.valid_days;
+    assert!(
+        note.contains("Dongsi") && note.contains(&format!("有效天数 {days}/366（数据获取率")),
+        "{note}"
+    );
     // Idempotent: nothing new when the data did not change.
     assert!(
         qingshan_server::assessment_web::record_monitoring_indicators(
