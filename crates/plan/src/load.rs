@@ -102,6 +102,8 @@ struct RawPlanFile {
     indicators: Vec<RawIndicator>,
     #[serde(default)]
     areas: Vec<RawArea>,
+    #[serde(default)]
+    air_warning: crate::model::AirWarningThresholds,
 }
 
 #[derive(Deserialize)]
@@ -461,6 +463,7 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         divisions,
         indicators,
         areas,
+        air_warning: raw.air_warning,
     })
 }
 

@@ -17,6 +17,47 @@ pub struct Plan {
     pub indicators: Vec<Indicator>,
     /// The main tasks (主要任务) by area.
     pub areas: Vec<TaskArea>,
+    /// The city's heavy-pollution warning thresholds (from its emergency plan).
+    pub air_warning: AirWarningThresholds,
+}
+
+/// The city's heavy-pollution warning thresholds (重污染天气预警分级), as its emergency plan
+/// sets them; what is absent keeps the 2018 national framework (环办大气函〔2018〕875号).
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AirWarningThresholds {
+    /// The document the thresholds come from.
+    pub source: Option<String>,
+    /// A heavy day has AQI above this (200).
+    pub heavy_above: Option<u32>,
+    /// A severe day has AQI above this (300).
+    pub severe_above: Option<u32>,
+    /// Consecutive heavy days for a local blue level (none by default).
+    pub blue_days: Option<u32>,
+    /// Consecutive heavy days for yellow (2).
+    pub yellow_days: Option<u32>,
+    /// Consecutive heavy days for orange (3).
+    pub orange_days: Option<u32>,
+    /// Severe days needed for orange (1); 0 drops the condition.
+    pub orange_severe_days: Option<u32>,
+    /// Consecutive heavy days for red (4).
+    pub red_days: Option<u32>,
+    /// Severe days needed for red (2).
+    pub red_severe_days: Option<u32>,
+    /// A single day at or above this AQI is red (500); 0 disables it.
+    pub red_any_day_at_least: Option<u32>,
+    /// How severe days in a run count (the longest stretch by default).
+    pub severe_count: Option<SevereCounting>,
+}
+
+/// How the severe days of a heavy-pollution run are counted.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SevereCounting {
+    /// The longest consecutive stretch ("AQI > 300 将持续 2 天").
+    Consecutive,
+    /// All severe days of the run.
+    Total,
 }
 
 /// The document's metadata.

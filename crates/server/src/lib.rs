@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             get(air::api_station_daily_csv),
         )
         .route("/air/assessment", get(air::api_assessment))
+        .route("/air/warning", get(air::api_warning))
         .route(
             "/air/counties/{code}/daily.csv",
             get(air::api_county_daily_csv),
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/air", get(air::overview))
         .route("/air/stations/{code}", get(air::station_page))
         .route("/air/counties/{code}", get(air::county_page))
+        .route("/air/warning", get(air::warning_page))
         .route("/water", get(water::overview))
         .route("/water/sections/{code}", get(water::section_page))
         .route("/login", get(pages::login_form).post(pages::login))

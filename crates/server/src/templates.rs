@@ -20,6 +20,7 @@ const SOURCES: &[(&str, &str)] = templates!(
     "error.html",
     "air.html",
     "air_station.html",
+    "air_warning.html",
     "sources.html",
     "device.html",
     "alarms.html",

@@ -429,7 +429,10 @@ async fn counties_are_assessed_from_their_own_stations() {
     assert_eq!(status, StatusCode::OK, "{page}");
     // (minijinja escapes `/` as `&#x2f;`.)
     assert!(
-        page.contains(&format!("有效天数 {}&#x2f;365（数据获取率", want.valid_days)),
+        page.contains(&format!(
+            "有效天数 {}&#x2f;365（数据获取率",
+            want.valid_days
+        )),
         "{page}"
     );
     assert!(page.contains("<svg") && page.contains("2 个站点"));
@@ -458,4 +461,42 @@ async fn counties_are_assessed_from_their_own_stations() {
 
 fn d_(s: &str) -> NaiveDate {
     d(s)
+}
+
+/// The warning level follows the city's thresholds from the plan: Xinzhou's orange needs no
+/// day above 300, so three days above 200 are orange here where the national rule says yellow.
+#[tokio::test]
+async fn warning_level_uses_the_citys_thresholds() {
+    let app = spawn().await;
+    let v = app.json("/api/v1/air/warning?forecast=210,230,250").await;
+    assert_eq!(
+        (v["level"].as_str(), v["level_zh"].as_str()),
+        (Some("orange"), Some("橙色预警"))
+    );
+    assert!(v["source"].as_str().unwrap().contains("忻州市"));
+    assert!(v["config"]["orange_severe_days"].is_null());
+    let national = qingshan_air::warning::warning_level(&[210, 230, 250], &Default::default());
+    assert_eq!(national, Some(qingshan_air::warning::WarningLevel::Yellow));
+    let v = app
+        .json("/api/v1/air/warning?forecast=210%20310%20320%20330")
+        .await;
+    assert_eq!(v["level"], "red");
+    let v = app.json("/api/v1/air/warning?forecast=150,180").await;
+    assert!(v["level"].is_null());
+    let (status, body) = app.get("/api/v1/air/warning?forecast=210,abc").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("forecast") && body.contains("第 2 个值"),
+        "{body}"
+    );
+    let (status, html) = app.get("/air/warning?forecast=210%2C230%2C250").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("data-level=\"orange\"") && html.contains("橙色预警"),
+        "{html}"
+    );
+    assert!(
+        html.contains("橙色：日 AQI &gt; 200 持续 3 天及以上</li>"),
+        "{html}"
+    );
 }
