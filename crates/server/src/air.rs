@@ -684,56 +684,76 @@ pub async fn api_station_daily_csv(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    let sy = station_year(&s.store, &code, q.year).await?;
-    daily_csv(&sy.days, &format!("air-{code}-{}.csv", sy.year))
+    station_daily_download(&s, &code, q.year, "csv").await
 }
 
-/// A daily AQI table as CSV (UTF-8 with a BOM so spreadsheet programs read the Chinese text).
-fn daily_csv(days: &[DailyAqi], filename: &str) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
-    let pollutants = ["SO2", "NO2", "CO", "O3_8h", "PM10", "PM2.5"];
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let mut header = vec!["date", "aqi", "level", "category", "primary_pollutants"];
-    header.extend(pollutants);
-    header.push("standard");
-    w.write_record(&header)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    for d in days.iter().map(day_view) {
-        let mut row = vec![
-            d.date.clone(),
-            d.aqi.map(|v| v.to_string()).unwrap_or_default(),
-            d.level.map(|v| v.to_string()).unwrap_or_default(),
-            d.category.unwrap_or("").to_string(),
-            d.primary_pollutants.join(";"),
-        ];
-        row.extend(pollutants.iter().map(|p| {
-            d.concentrations
-                .get(p)
-                .cloned()
-                .flatten()
-                .unwrap_or_default()
-        }));
-        row.push(d.standard.to_string());
-        w.write_record(&row)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
+/// `GET /api/v1/air/stations/{code}/daily.xlsx?year=YYYY`: the daily AQI table as XLSX.
+pub async fn api_station_daily_xlsx(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, AppError> {
+    station_daily_download(&s, &code, q.year, "xlsx").await
+}
+
+async fn station_daily_download(
+    s: &AppState,
+    code: &str,
+    year: Option<i32>,
+    format: &str,
+) -> Result<axum::response::Response, AppError> {
+    let sy = station_year(&s.store, code, year).await?;
+    daily_table(
+        &sy.days,
+        format!("{} {} 年逐日 AQI", sy.station.name, sy.year),
     )
-        .into_response())
+    .download(format, &format!("air-{code}-{}", sy.year))
+}
+
+/// A daily AQI table, for CSV and XLSX downloads.
+fn daily_table(days: &[DailyAqi], name: String) -> crate::table::Table {
+    let pollutants = ["SO2", "NO2", "CO", "O3_8h", "PM10", "PM2.5"];
+    let mut columns = vec![
+        ("date", "日期"),
+        ("aqi", "AQI"),
+        ("level", "级别"),
+        ("category", "类别"),
+        ("primary_pollutants", "首要污染物"),
+        ("SO2", "SO2（µg/m³）"),
+        ("NO2", "NO2（µg/m³）"),
+        ("CO", "CO（mg/m³）"),
+        ("O3_8h", "O3 日最大 8 小时（µg/m³）"),
+        ("PM10", "PM10（µg/m³）"),
+        ("PM2.5", "PM2.5（µg/m³）"),
+    ];
+    columns.push(("standard", "评价标准"));
+    let rows = days
+        .iter()
+        .map(day_view)
+        .map(|d| {
+            let mut row = vec![
+                d.date.clone(),
+                d.aqi.map(|v| v.to_string()).unwrap_or_default(),
+                d.level.map(|v| v.to_string()).unwrap_or_default(),
+                d.category.unwrap_or("").to_string(),
+                d.primary_pollutants.join(";"),
+            ];
+            row.extend(pollutants.iter().map(|p| {
+                d.concentrations
+                    .get(p)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_default()
+            }));
+            row.push(d.standard.to_string());
+            row
+        })
+        .collect();
+    crate::table::Table {
+        name,
+        columns,
+        rows,
+    }
 }
 
 /// A county's year: its stations, daily AQI (county concentrations first) and assessment.
@@ -853,7 +873,7 @@ pub async fn county_page(
         &s,
         context! {
             href => format!("/air/counties/{}", cy.code),
-            csv_href => format!("/api/v1/air/counties/{}/daily.csv?year={}", cy.code, cy.year),
+            export_base => format!("/api/v1/air/counties/{}/daily", cy.code),
             station,
             year => cy.year,
             years => Vec::<i32>::new(),
@@ -871,8 +891,27 @@ pub async fn api_county_daily_csv(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    let cy = county_year(&s, &code, q.year).await?;
-    daily_csv(&cy.days, &format!("air-county-{code}-{}.csv", cy.year))
+    county_daily_download(&s, &code, q.year, "csv").await
+}
+
+/// `GET /api/v1/air/counties/{code}/daily.xlsx?year=YYYY`: a county's daily AQI table as XLSX.
+pub async fn api_county_daily_xlsx(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, AppError> {
+    county_daily_download(&s, &code, q.year, "xlsx").await
+}
+
+async fn county_daily_download(
+    s: &AppState,
+    code: &str,
+    year: Option<i32>,
+    format: &str,
+) -> Result<axum::response::Response, AppError> {
+    let cy = county_year(s, code, year).await?;
+    daily_table(&cy.days, format!("{} {} 年逐日 AQI", cy.name, cy.year))
+        .download(format, &format!("air-county-{code}-{}", cy.year))
 }
 
 /// One county's line in the overview's county table.

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod simulator;
 pub mod sources_web;
 pub mod supervisor;
+mod table;
 mod templates;
 pub mod views;
 pub mod water;
@@ -110,6 +111,15 @@ pub fn router(state: AppState) -> Router {
             "/air/counties/{code}/daily.csv",
             get(air::api_county_daily_csv),
         )
+        .route(
+            "/air/counties/{code}/daily.xlsx",
+            get(air::api_county_daily_xlsx),
+        )
+        .route(
+            "/air/stations/{code}/daily.xlsx",
+            get(air::api_station_daily_xlsx),
+        )
+        .route("/water/assessment.xlsx", get(water::api_assessment_xlsx))
         .route("/water/sections", get(water::api_sections))
         .route("/water/assessment", get(water::api_assessment))
         .route("/water/assessment.csv", get(water::api_assessment_csv))

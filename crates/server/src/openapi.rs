@@ -3,6 +3,9 @@
 use axum::Json;
 use serde_json::{Value, json};
 
+/// The media type of Excel workbooks.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 fn err_responses() -> Value {
     json!({
         "401": { "description": "未登录或令牌无效", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
@@ -107,6 +110,20 @@ pub fn spec() -> Value {
                                { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
             "/water/assessment.csv": { "get": { "summary": "地表水断面年度评价表（CSV）",
                 "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/air/stations/{code}/daily.xlsx": { "get": { "summary": "站点逐日 AQI 表（XLSX）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
+            "/air/counties/{code}/daily.csv": { "get": { "summary": "区县逐日 AQI 表（由区县内全部站点计算，CSV）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/air/counties/{code}/daily.xlsx": { "get": { "summary": "区县逐日 AQI 表（XLSX）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
+            "/air/warning": { "get": { "summary": "重污染天气预警分级：按城市规划文件中的阈值判定预报日 AQI 序列",
+                "parameters": [{ "name": "forecast", "in": "query", "required": true, "schema": { "type": "string" }, "description": "逐日 AQI，逗号或空格分隔" }],
+                "responses": ok("预警级别、阈值与依据") } },
+            "/water/assessment.xlsx": { "get": { "summary": "地表水断面年度评价表（XLSX）",
+                "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
             "/water/sections": { "get": { "summary": "地表水断面", "responses": ok("断面") } },
             "/water/assessment": { "get": { "summary": "地表水年度评价（GB 3838-2002 单因子，环办〔2011〕22号），含指标 13、14",
                 "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("评价") } },

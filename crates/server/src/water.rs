@@ -588,62 +588,65 @@ pub async fn api_assessment_csv(
     State(s): State<AppState>,
     Query(q): Query<YearQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
-    let year = resolve_year(&s.store, q.year).await?;
+    assessment_download(&s, q.year, "csv").await
+}
+
+/// `GET /api/v1/water/assessment.xlsx?year=YYYY`: the annual section table as XLSX.
+pub async fn api_assessment_xlsx(
+    State(s): State<AppState>,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::response::Response, AppError> {
+    assessment_download(&s, q.year, "xlsx").await
+}
+
+async fn assessment_download(
+    s: &AppState,
+    year: Option<i32>,
+    format: &str,
+) -> Result<axum::response::Response, AppError> {
+    let year = resolve_year(&s.store, year).await?;
     let years = sections_year(&s.store, year).await?;
     let wy = water_year(year, &years)?;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let err = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
-        "code",
-        "name",
-        "level",
-        "water_body",
-        "basin",
-        "target_class",
-        "sampling_dates",
-        "class",
-        "status",
-        "meets_target",
-        "main_pollutants",
-        "drinking_source_compliant",
-    ])
-    .map_err(err)?;
     let yes_no = |b: Option<bool>| b.map_or("", |b| if b { "是" } else { "否" }).to_string();
-    for r in &wy.sections {
-        w.write_record([
-            r.section.code.clone(),
-            r.section.name.clone(),
-            r.section.level.clone(),
-            r.section.water_body.clone(),
-            r.section.basin.clone().unwrap_or_default(),
-            r.section.target_class.clone(),
-            r.dates.to_string(),
-            r.class.unwrap_or("").to_string(),
-            r.status.unwrap_or("").to_string(),
-            yes_no(r.meets_target),
-            r.main_pollutants.join(";"),
-            yes_no(r.source_compliant),
-        ])
-        .map_err(err)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/csv; charset=utf-8".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"water-{year}.csv\""),
-            ),
+    let rows = wy
+        .sections
+        .iter()
+        .map(|r| {
+            vec![
+                r.section.code.clone(),
+                r.section.name.clone(),
+                r.section.level.clone(),
+                r.section.water_body.clone(),
+                r.section.basin.clone().unwrap_or_default(),
+                r.section.target_class.clone(),
+                r.dates.to_string(),
+                r.class.unwrap_or("").to_string(),
+                r.status.unwrap_or("").to_string(),
+                yes_no(r.meets_target),
+                r.main_pollutants.join(";"),
+                yes_no(r.source_compliant),
+            ]
+        })
+        .collect();
+    crate::table::Table {
+        name: format!("{year} 年断面水质"),
+        columns: vec![
+            ("code", "断面编码"),
+            ("name", "断面名称"),
+            ("level", "考核级别"),
+            ("water_body", "水体类型"),
+            ("basin", "流域"),
+            ("target_class", "目标类别"),
+            ("sampling_dates", "监测次数"),
+            ("class", "水质类别"),
+            ("status", "水质状况"),
+            ("meets_target", "是否达标"),
+            ("main_pollutants", "主要污染指标"),
+            ("drinking_source_compliant", "饮用水源是否达标"),
         ],
-        body,
-    )
-        .into_response())
+        rows,
+    }
+    .download(format, &format!("water-{year}"))
 }
 
 #[cfg(test)]

@@ -374,6 +374,39 @@ async fn daily_table_exports_as_csv() {
         );
         assert_eq!(row[3], *day["category"].as_str().unwrap_or(""));
     }
+
+    // The same table as a workbook: Chinese headers, AQI as numbers.
+    let r = reqwest::get(app.url("/api/v1/air/stations/Dongsi/daily.xlsx?year=2014"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let bytes = r.bytes().await.unwrap();
+    let sheet = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
+    let strings = xlsx_part(&bytes, "xl/sharedStrings.xml");
+    assert!(strings.contains("日期") && strings.contains("首要污染物"));
+    let first_aqi = days
+        .iter()
+        .find_map(|d| d["aqi"].as_u64())
+        .expect("a valid day");
+    assert!(
+        sheet.contains(&format!("<v>{first_aqi}</v>")),
+        "AQI {first_aqi} as a number cell"
+    );
+    assert_eq!(sheet.matches("<row ").count(), days.len() + 1);
+}
+
+fn xlsx_part(bytes: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut f = z.by_name(name).unwrap();
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+    s
 }
 
 /// A county is judged from the stations located in it, like the city from its national ones:

@@ -395,4 +395,24 @@ async fn annual_table_exports_as_csv() {
         assert_eq!(row[7], *sec["class"].as_str().unwrap_or(""));
         assert_eq!(row[8], *sec["status"].as_str().unwrap_or(""));
     }
+
+    // As a workbook: one row per section under the Chinese headers, classes as text.
+    let r = reqwest::get(app.url("/api/v1/water/assessment.xlsx?year=2024"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_ref())).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut z.by_name(name).unwrap(), &mut s).unwrap();
+        s
+    };
+    let sheet = read("xl/worksheets/sheet1.xml");
+    let strings = read("xl/sharedStrings.xml");
+    assert_eq!(sheet.matches("<row ").count(), sections.len() + 1);
+    assert!(strings.contains("水质类别") && strings.contains("主要污染指标"));
+    for sec in sections {
+        assert!(strings.contains(sec["code"].as_str().unwrap()));
+    }
 }
