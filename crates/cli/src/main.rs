@@ -67,6 +67,9 @@ enum Command {
         /// Most device connections from one address.
         #[arg(long, default_value_t = 5_000)]
         hj212_max_per_ip: usize,
+        /// Largest evidence file (佐证材料) accepted, in MiB.
+        #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
+        evidence_max_mib: u32,
     },
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
@@ -302,6 +305,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hj212_addr,
             hj212_max_connections,
             hj212_max_per_ip,
+            evidence_max_mib,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
@@ -312,6 +316,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 let config = qingshan_server::ServerConfig {
                     secure_cookies,
+                    evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
                     ..Default::default()
                 };
                 let state = qingshan_server::AppState {

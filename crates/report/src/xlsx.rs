@@ -1,11 +1,21 @@
-//! The report as an XLSX workbook: sheets 指标, 任务, 责任单位, 县市区.
+//! The report as an XLSX workbook: sheets 指标, 任务, 责任单位, 县市区, and 图表 with a native
+//! Excel line chart per numeric indicator, drawn from the ranges of 图表数据.
 
 use qingshan_plan::Decimal;
 use qingshan_plan::progress::{Group, Score, Status};
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    Chart, ChartEmptyCells, ChartFont, ChartFormat, ChartLegendPosition, ChartLine,
+    ChartLineDashType, ChartMarker, ChartMarkerType, ChartSolidFill, Color, Format, FormatAlign,
+    FormatBorder, Workbook, Worksheet,
+};
 
 use crate::html::status_rgb;
-use crate::{ReportData, ReportError, TaskState};
+use crate::{IndicatorReport, ReportData, ReportError, TaskState};
+
+/// Name of the sheet with the charts.
+pub(crate) const CHART_SHEET: &str = "图表";
+/// Name of the sheet with the data the charts plot.
+pub(crate) const CHART_DATA_SHEET: &str = "图表数据";
 
 struct Formats {
     header: Format,
@@ -86,7 +96,263 @@ pub fn render_xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
         &data.division_scores,
         &f,
     )?;
+    let paths: Vec<(&IndicatorReport, PathData)> = data
+        .indicators
+        .iter()
+        .filter_map(|i| Some((i, path_data(i, data.plan.baseline_year, data.year)?)))
+        .collect();
+    // Charts refer to their data by sheet name; both sheets must exist before either is used.
+    wb.add_worksheet().set_name(CHART_SHEET)?;
+    let placed = chart_data(wb.add_worksheet().set_name(CHART_DATA_SHEET)?, &paths, &f)?;
+    charts(wb.worksheet_from_name(CHART_SHEET)?, data, &paths, &placed)?;
     Ok(wb.save_to_buffer()?)
+}
+
+/// What one indicator's chart plots, year by year.
+#[derive(Debug, Clone, PartialEq)]
+struct PathData {
+    /// Every year on the horizontal axis, ascending.
+    years: Vec<i32>,
+    /// The city's reported values (up to the report year).
+    actual: Vec<Option<f64>>,
+    /// The target line: from the baseline value in its year straight to the target value in
+    /// the target year (the pace the linear method expects); only the target when there is
+    /// no baseline.
+    path: Vec<Option<f64>>,
+    /// Name of the target line, e.g. 规划路径（2020年基期→2025年目标）.
+    path_label: Option<String>,
+    /// Targets assigned by the province (完成省级下达任务), where there are any.
+    assigned: Option<Vec<Option<f64>>>,
+}
+
+/// The chart data of an indicator, or `None` when it has nothing numeric to draw: neither a
+/// reported value nor a numeric target.
+fn path_data(ind: &IndicatorReport, base_year: i32, year: i32) -> Option<PathData> {
+    let a = &ind.assessment;
+    let target = a.target.map(|t| (t.year, t.value.to_f64()));
+    // As the HTML and PDF charts: the assessment's starting point, else the plan's baseline.
+    let base = a
+        .base
+        .map(|b| (b.year, b.value.to_f64()))
+        .or_else(|| ind.baseline.map(|b| (base_year, b.to_f64())));
+    if ind.series.is_empty() && target.is_none() {
+        return None;
+    }
+    let line = match (base, target) {
+        (Some(b), Some(t)) if t.0 > b.0 => Some((b, t)),
+        _ => None,
+    };
+    let mut first = base_year.min(base.map_or(base_year, |b| b.0));
+    let mut last = year;
+    for y in ind
+        .series
+        .iter()
+        .chain(&ind.assigned)
+        .map(|o| o.year)
+        .chain(target.map(|t| t.0))
+    {
+        first = first.min(y);
+        last = last.max(y);
+    }
+    let years: Vec<i32> = (first..=last).collect();
+    let at = |obs: &[qingshan_plan::progress::Observation], y: i32| {
+        obs.iter().find(|o| o.year == y).map(|o| o.value.to_f64())
+    };
+    let path = years
+        .iter()
+        .map(|&y| match (line, target) {
+            (Some(((by, bv), (ty, tv))), _) if (by..=ty).contains(&y) => {
+                // Rounded so the data sheet shows 15.24, not 15.240000000000002.
+                let v = bv + (tv - bv) * f64::from(y - by) / f64::from(ty - by);
+                Some((v * 1e6).round() / 1e6)
+            }
+            (None, Some((ty, tv))) if y == ty => Some(tv),
+            _ => None,
+        })
+        .collect();
+    let path_label = match (line, target) {
+        (Some(((by, _), (ty, _))), _) => Some(format!("规划路径（{by}年基期→{ty}年目标）")),
+        (None, Some((ty, _))) => Some(format!("{ty}年目标")),
+        _ => None,
+    };
+    Some(PathData {
+        actual: years.iter().map(|&y| at(&ind.series, y)).collect(),
+        assigned: (!ind.assigned.is_empty())
+            .then(|| years.iter().map(|&y| at(&ind.assigned, y)).collect()),
+        years,
+        path,
+        path_label,
+    })
+}
+
+/// Where an indicator's block sits on the data sheet (zero-based rows).
+struct Placed {
+    /// The header row (series names).
+    header: u32,
+    /// The first year's row.
+    first: u32,
+    /// The last year's row.
+    last: u32,
+}
+
+/// The chart title: number, name and unit.
+fn chart_title(i: &IndicatorReport) -> String {
+    if i.unit.trim().is_empty() {
+        format!("{}. {}", i.number, i.name)
+    } else {
+        format!("{}. {}（{}）", i.number, i.name, i.unit)
+    }
+}
+
+/// Writes each indicator's block on the data sheet: its title, a header row naming the series
+/// (the charts take the names from there), then one row per year.
+fn chart_data(
+    ws: &mut Worksheet,
+    paths: &[(&IndicatorReport, PathData)],
+    f: &Formats,
+) -> Result<Vec<Placed>, ReportError> {
+    ws.set_column_width(0, 10.0)?;
+    for c in 1..=3 {
+        ws.set_column_width(c, 22.0)?;
+    }
+    let mut placed = Vec::with_capacity(paths.len());
+    let mut row = 0u32;
+    for (ind, p) in paths {
+        ws.write_string(row, 0, chart_title(ind))?;
+        let header = row + 1;
+        ws.write_string_with_format(header, 0, "年份", &f.header)?;
+        ws.write_string_with_format(header, 1, "实际值", &f.header)?;
+        ws.write_string_with_format(
+            header,
+            2,
+            p.path_label.as_deref().unwrap_or("规划路径"),
+            &f.header,
+        )?;
+        if p.assigned.is_some() {
+            ws.write_string_with_format(header, 3, "省级下达目标", &f.header)?;
+        }
+        for (k, y) in p.years.iter().enumerate() {
+            let r = header + 1 + k as u32;
+            ws.write_number_with_format(r, 0, f64::from(*y), &f.number)?;
+            let cells = [Some(&p.actual), Some(&p.path), p.assigned.as_ref()];
+            for (c, series) in cells.iter().enumerate() {
+                let Some(series) = series else { continue };
+                // Blank cells are gaps: a year without a value is not a zero.
+                match series[k] {
+                    Some(v) => ws.write_number_with_format(r, c as u16 + 1, v, &f.number)?,
+                    None => ws.write_blank(r, c as u16 + 1, &f.number)?,
+                };
+            }
+        }
+        let last = header + p.years.len() as u32;
+        placed.push(Placed {
+            header,
+            first: header + 1,
+            last,
+        });
+        row = last + 2;
+    }
+    Ok(placed)
+}
+
+/// Chart size in pixels, and the cells one takes (default 64 × 20 px cells) plus a gap.
+const CHART_W: u32 = 576;
+const CHART_H: u32 = 320;
+const CHART_COLS: u16 = 10;
+const CHART_ROWS: u32 = 17;
+
+/// One native line chart per indicator on the chart sheet, two abreast.
+fn charts(
+    ws: &mut Worksheet,
+    data: &ReportData,
+    paths: &[(&IndicatorReport, PathData)],
+    placed: &[Placed],
+) -> Result<(), ReportError> {
+    ws.write_string(
+        0,
+        0,
+        format!(
+            "各项指标的实际值（实线）与规划路径（虚线，由基期值直线到目标值）；截至 {} 年，数据见“{CHART_DATA_SHEET}”工作表。",
+            data.year
+        ),
+    )?;
+    let green = Color::RGB(0x002E_7D4F);
+    let grey = Color::RGB(0x0075_7575);
+    let orange = Color::RGB(0x00E6_7E22);
+    for (k, ((ind, p), at)) in paths.iter().zip(placed).enumerate() {
+        let range = |col: u16| (CHART_DATA_SHEET, at.first, col, at.last, col);
+        let mut chart = Chart::new_line();
+        chart
+            .title()
+            .set_name(&chart_title(ind))
+            .set_font(ChartFont::new().set_size(12).set_bold());
+        chart
+            .add_series()
+            .set_name((CHART_DATA_SHEET, at.header, 1))
+            .set_categories(range(0))
+            .set_values(range(1))
+            .set_format(
+                ChartFormat::new().set_line(ChartLine::new().set_color(green).set_width(2.25)),
+            )
+            .set_marker(
+                ChartMarker::new()
+                    .set_type(ChartMarkerType::Circle)
+                    .set_size(6)
+                    .set_format(
+                        ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(green)),
+                    ),
+            );
+        if p.path_label.is_some() {
+            chart
+                .add_series()
+                .set_name((CHART_DATA_SHEET, at.header, 2))
+                .set_categories(range(0))
+                .set_values(range(2))
+                .set_format(
+                    ChartFormat::new().set_line(
+                        ChartLine::new()
+                            .set_color(grey)
+                            .set_width(1.5)
+                            .set_dash_type(ChartLineDashType::Dash),
+                    ),
+                )
+                .set_marker(
+                    ChartMarker::new()
+                        .set_type(ChartMarkerType::Diamond)
+                        .set_size(5),
+                );
+        }
+        if p.assigned.is_some() {
+            chart
+                .add_series()
+                .set_name((CHART_DATA_SHEET, at.header, 3))
+                .set_categories(range(0))
+                .set_values(range(3))
+                .set_format(ChartFormat::new().set_no_line())
+                .set_marker(
+                    ChartMarker::new()
+                        .set_type(ChartMarkerType::Square)
+                        .set_size(6)
+                        .set_format(
+                            ChartFormat::new()
+                                .set_solid_fill(ChartSolidFill::new().set_color(orange)),
+                        ),
+                );
+        }
+        chart.x_axis().set_name("年份");
+        if !ind.unit.trim().is_empty() {
+            chart.y_axis().set_name(&ind.unit);
+        }
+        chart.legend().set_position(ChartLegendPosition::Bottom);
+        // Years without a reported value are skipped over, not drawn as a drop to zero.
+        chart.show_empty_cells_as(ChartEmptyCells::Connected);
+        chart.set_width(CHART_W).set_height(CHART_H);
+        chart.set_alt_text(format!("{}：实际值与规划路径", chart_title(ind)));
+        let row = 2 + (k as u32 / 2) * CHART_ROWS;
+        let col = (k as u16 % 2) * CHART_COLS;
+        ws.insert_chart(row, col, &chart)?;
+    }
+    Ok(())
 }
 
 fn indicators(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), ReportError> {

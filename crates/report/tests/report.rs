@@ -344,7 +344,7 @@ fn entry(z: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>, name: &str) -> String 
 }
 
 #[test]
-fn xlsx_has_four_sheets_with_the_right_rows() {
+fn xlsx_has_its_sheets_with_the_right_rows() {
     let d = data();
     let bytes = render_xlsx(&d).unwrap();
     std::fs::write(out_dir().join("report-2024.xlsx"), &bytes).unwrap();
@@ -363,7 +363,10 @@ fn xlsx_has_four_sheets_with_the_right_rows() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(names, ["指标", "任务", "责任单位", "县市区"]);
+    assert_eq!(
+        names,
+        ["指标", "任务", "责任单位", "县市区", "图表", "图表数据"]
+    );
     let rows = |z: &mut zip::ZipArchive<_>, n: usize| {
         entry(z, &format!("xl/worksheets/sheet{n}.xml"))
             .matches("<row ")
@@ -384,6 +387,178 @@ fn xlsx_has_four_sheets_with_the_right_rows() {
     assert!(m7.starts_with(" s=\"") && m7.split("</c>").next().unwrap().contains("<v>15.9</v>"));
     let shared = entry(&mut z, "xl/sharedStrings.xml");
     assert!(shared.contains("森林覆盖率") && shared.contains("需加快"));
+}
+
+/// The cells of a worksheet part: reference → text (shared strings resolved); blanks left out.
+fn cells(sheet: &str, shared: &[String]) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for c in sheet.split("<c r=\"").skip(1) {
+        let (r, rest) = c.split_once('"').unwrap();
+        let tag = rest.split('>').next().unwrap();
+        if tag.ends_with('/') {
+            continue;
+        }
+        let Some(v) = rest
+            .split("</c>")
+            .next()
+            .unwrap()
+            .split("<v>")
+            .nth(1)
+            .and_then(|v| v.split("</v>").next())
+        else {
+            continue;
+        };
+        let v = if tag.contains("t=\"s\"") {
+            shared[v.parse::<usize>().unwrap()].clone()
+        } else {
+            v.to_string()
+        };
+        out.insert(r.to_string(), v);
+    }
+    out
+}
+
+fn shared_strings(xml: &str) -> Vec<String> {
+    xml.split("<si>")
+        .skip(1)
+        .map(|si| {
+            si.split("<t")
+                .skip(1)
+                .map(|t| t.split_once('>').unwrap().1.split("</t>").next().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// The cells of a range like `图表数据!$B$39:$B$44` (one column), top to bottom.
+fn column(range: &str, cells: &std::collections::HashMap<String, String>) -> Vec<Option<String>> {
+    let (sheet, r) = range.split_once('!').unwrap();
+    assert_eq!(sheet.trim_matches('\''), "图表数据", "{range}");
+    let r = r.replace('$', "");
+    let (a, b) = r.split_once(':').unwrap_or((&r, &r));
+    let split = |c: &str| {
+        let k = c.find(|ch: char| ch.is_ascii_digit()).unwrap();
+        (c[..k].to_string(), c[k..].parse::<u32>().unwrap())
+    };
+    let ((col, first), (col2, last)) = (split(a), split(b));
+    assert_eq!(col, col2, "{range} is one column");
+    (first..=last)
+        .map(|row| cells.get(&format!("{col}{row}")).cloned())
+        .collect()
+}
+
+/// A chart series resolved on its data sheet: name, categories, values.
+type Series = (String, Vec<Option<String>>, Vec<Option<String>>);
+
+#[test]
+fn xlsx_charts_plot_each_numeric_indicator_against_its_target_line() {
+    let d = data();
+    let bytes = render_xlsx(&d).unwrap();
+    let mut z = unzip(&bytes);
+    let shared = shared_strings(&entry(&mut z, "xl/sharedStrings.xml"));
+    // Sheets 5 and 6 are 图表 and 图表数据 (see the sheet order test above).
+    let data_cells = cells(&entry(&mut z, "xl/worksheets/sheet6.xml"), &shared);
+    assert!(
+        entry(&mut z, "xl/worksheets/_rels/sheet5.xml.rels").contains("../drawings/drawing1.xml"),
+        "the charts sit on 图表"
+    );
+    let drawing_rels = entry(&mut z, "xl/drawings/_rels/drawing1.xml.rels");
+
+    // One chart per indicator with a reported value or a numeric target, in plan order; those
+    // with neither (4, 11, 15, 16, 22 and 24 in this data set) have none.
+    let charted: Vec<&qingshan_report::IndicatorReport> = d
+        .indicators
+        .iter()
+        .filter(|i| !i.series.is_empty() || i.assessment.target.is_some())
+        .collect();
+    assert_eq!(charted.len(), 18);
+    assert!(
+        z.by_name(&format!("xl/charts/chart{}.xml", charted.len() + 1))
+            .is_err()
+    );
+    let mut titles = Vec::new();
+    let mut charts = std::collections::HashMap::new();
+    for (k, ind) in charted.iter().enumerate() {
+        let name = format!("xl/charts/chart{}.xml", k + 1);
+        let xml = entry(&mut z, &name);
+        assert!(drawing_rels.contains(&format!("../charts/chart{}.xml", k + 1)));
+        assert!(xml.contains("<c:lineChart>"), "{name} is a line chart");
+        let title = format!("{}. {}（{}）", ind.number, ind.name, ind.unit);
+        assert!(
+            xml.contains(&format!("<a:t>{title}</a:t>")),
+            "{name}: {title}"
+        );
+        titles.push(title);
+        charts.insert(ind.number, xml);
+    }
+    assert!(titles.contains(&"6. 森林覆盖率（%）".to_string()));
+
+    // The series of a chart: (name, categories, values), each resolved on 图表数据.
+    let series = |xml: &str| -> Vec<Series> {
+        xml.split("<c:ser>")
+            .skip(1)
+            .map(|ser| {
+                let f: Vec<&str> = ser
+                    .split("<c:f>")
+                    .skip(1)
+                    .map(|x| x.split("</c:f>").next().unwrap())
+                    .collect();
+                assert_eq!(f.len(), 3, "name, categories, values");
+                let name = column(f[0], &data_cells)[0].clone().unwrap();
+                (name, column(f[1], &data_cells), column(f[2], &data_cells))
+            })
+            .collect()
+    };
+    let num = |v: &Option<String>| v.as_deref().map(|s| s.parse::<f64>().unwrap());
+
+    // 森林覆盖率: the reported path 2021–2024 and the line from the baseline to the 2025 target.
+    let forest = d.indicators.iter().find(|i| i.number == 6).unwrap();
+    let base = forest.assessment.base.unwrap();
+    let target = forest.assessment.target.unwrap();
+    let s = series(&charts[&6]);
+    assert_eq!(s.len(), 2);
+    let (actual_name, years, actual) = &s[0];
+    assert_eq!(actual_name, "实际值");
+    let years: Vec<i32> = years.iter().map(|y| num(y).unwrap() as i32).collect();
+    assert_eq!(years, (base.year..=target.year).collect::<Vec<_>>());
+    let expected: Vec<Option<f64>> = years
+        .iter()
+        .map(|y| {
+            forest
+                .series
+                .iter()
+                .find(|o| o.year == *y)
+                .map(|o| o.value.to_f64())
+        })
+        .collect();
+    assert_eq!(actual.iter().map(num).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        expected[1..5],
+        [Some(14.6), Some(15.1), Some(15.5), Some(15.9)]
+    );
+    let (path_name, path_years, path) = &s[1];
+    assert_eq!(
+        path_name,
+        &format!("规划路径（{}年基期→{}年目标）", base.year, target.year)
+    );
+    assert_eq!(path_years.len(), years.len());
+    let path: Vec<f64> = path.iter().map(|v| num(v).unwrap()).collect();
+    let (b, t) = (base.value.to_f64(), target.value.to_f64());
+    assert!((path[0] - b).abs() < 1e-9 && (path[path.len() - 1] - t).abs() < 1e-9);
+    let step = (t - b) / f64::from(target.year - base.year);
+    for w in path.windows(2) {
+        assert!(
+            (w[1] - w[0] - step).abs() < 1e-5,
+            "a straight line: {path:?}"
+        );
+    }
+
+    // PM2.5, a 完成省级下达任务 indicator: the province's target as a third series.
+    let pm = series(&charts[&12]);
+    assert_eq!(pm.len(), 3);
+    assert_eq!(pm[2].0, "省级下达目标");
+    let last = pm[2].2.last().unwrap();
+    assert_eq!(num(last), Some(38.0));
 }
 
 /// A CJK font, or `None` after saying loudly why the test cannot run (a failure on CI).

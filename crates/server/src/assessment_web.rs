@@ -1,19 +1,20 @@
 //! The annual assessment on the web: inputs staff and departments enter (assigned targets,
 //! judgements, task reports), and the report (规划实施情况评估报告) in HTML, PDF and XLSX.
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use qingshan_report::{
     AssignedTarget, Inputs, ManualJudgement, ReportData, TaskReportInput, TaskState, ValueInput,
 };
-use qingshan_store::{InputKey, NewTaskReport, Role, TaskStatus};
+use qingshan_store::{Evidence, InputKey, NewTaskReport, TaskStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::refuse;
 use crate::auth::{Auth, CSRF_HEADER};
+use crate::evidence::{self, Files, evidence_json};
 use crate::{AppError, AppState};
 
 /// Everything the report for `year` rests on, read from the store.
@@ -308,43 +309,115 @@ fn valid_period(p: &str) -> bool {
             && (b'1'..=b'4').contains(&b[5]))
 }
 
-/// `POST /api/v1/tasks/{area}/{number}/reports`: a responsible unit reports a task's progress.
+impl TaskReportBody {
+    /// The report's fields out of an upload form; missing ones are empty and refused as such.
+    pub(crate) fn from_fields(fields: &std::collections::HashMap<String, String>) -> Self {
+        let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+        TaskReportBody {
+            period: field("period"),
+            status: field("status"),
+            narrative: field("narrative"),
+        }
+    }
+}
+
+/// `GET /api/v1/tasks/{area}/{number}/reports`: the latest report of each period, with the ids
+/// evidence is attached to.
+pub async fn task_reports(
+    State(s): State<AppState>,
+    Path((area, number)): Path<(u32, u32)>,
+) -> Result<Json<Value>, AppError> {
+    if s.plan.task(area, number).is_none() {
+        return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
+    }
+    let reports = s
+        .store
+        .task_reports(&s.plan.meta.id, area.into(), number.into())
+        .await?;
+    Ok(Json(json!({ "reports": reports })))
+}
+
+/// `POST /api/v1/tasks/{area}/{number}/reports`: a responsible unit reports a task's progress,
+/// as JSON, or as multipart/form-data with evidence files (parts named `file` or `files`).
 pub async fn record_task_report(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Path((area, number)): Path<(u32, u32)>,
-    headers: HeaderMap,
-    body: Result<Json<TaskReportBody>, axum::extract::rejection::JsonRejection>,
+    req: Request,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let input = match body {
-        Ok(Json(b)) => b,
-        Err(r) => {
-            return Err(refuse(
-                &s,
-                &auth,
-                "task_report.record",
-                format!("task:{area}-{number}"),
-                AppError::invalid("body", r.body_text()),
-                None,
-            )
-            .await);
+    let csrf = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (input, files) = if evidence::is_multipart(req.headers()) {
+        let up = read_report_upload(&s, &auth, area, number, req).await?;
+        (TaskReportBody::from_fields(&up.fields), up.files)
+    } else {
+        match Json::<TaskReportBody>::from_request(req, &s).await {
+            Ok(Json(b)) => (b, Files::default()),
+            Err(r) => {
+                return Err(refuse(
+                    &s,
+                    &auth,
+                    "task_report.record",
+                    format!("task:{area}-{number}"),
+                    AppError::invalid("body", r.body_text()),
+                    None,
+                )
+                .await);
+            }
         }
     };
-    let r = record_task_report_checked(&s, &auth, area, number, input, csrf).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "report": r }))))
+    let (r, files) =
+        record_task_report_with_files(&s, &auth, area, number, input, csrf.as_deref(), files)
+            .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "report": r, "evidence": files.iter().map(evidence_json).collect::<Vec<_>>() }),
+        ),
+    ))
 }
 
-/// Every check of a task report (role, unit, CSRF, period, status, narrative), then the write;
-/// shared by the API and the form.
-pub async fn record_task_report_checked(
+/// Reads a report form with files, once the requester is known to be allowed on the task:
+/// nobody else gets to send files at all. Refusals are audited.
+pub(crate) async fn read_report_upload(
+    s: &AppState,
+    auth: &Auth,
+    area: u32,
+    number: u32,
+    req: Request,
+) -> Result<evidence::Upload, AppError> {
+    let target = format!("task:{area}-{number}");
+    let user = match auth.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return Err(refuse(s, auth, "task_report.record", target, e, None).await),
+    };
+    let Some(task) = s.plan.task(area, number) else {
+        return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
+    };
+    if let Err(e) = evidence::task_permission(&user, task) {
+        return Err(refuse(s, auth, "task_report.record", target, e, None).await);
+    }
+    match evidence::read_request(s, req).await {
+        Ok(up) => Ok(up),
+        Err(e) => Err(refuse(s, auth, "task_evidence.upload", target, e, None).await),
+    }
+}
+
+/// Every check of a task report (role, unit, CSRF, period, status, narrative) and of its
+/// evidence files (size, content), then the write; shared by the API and the form. The report
+/// and its files are stored together or not at all.
+pub(crate) async fn record_task_report_with_files(
     s: &AppState,
     auth: &Auth,
     area: u32,
     number: u32,
     input: TaskReportBody,
     csrf: Option<&str>,
-) -> Result<qingshan_store::TaskReport, AppError> {
+    files: Files,
+) -> Result<(qingshan_store::TaskReport, Vec<Evidence>), AppError> {
     let action = "task_report.record";
     let target = format!("task:{area}-{number}");
     let user = match auth.require_user() {
@@ -357,19 +430,7 @@ pub async fn record_task_report_checked(
     let Some(task) = s.plan.task(area, number) else {
         return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
     };
-    let allowed = match user.role {
-        Role::Admin | Role::Staff => true,
-        Role::Reporter => user
-            .unit_id
-            .as_deref()
-            .is_some_and(|u| task.responsible.iter().any(|r| r == u)),
-        Role::County => false,
-    };
-    if !allowed {
-        let e = AppError::Forbidden(format!(
-            "任务 {area}-{number}（{}）不属于本单位",
-            task.title
-        ));
+    if let Err(e) = evidence::task_permission(&user, task) {
         return Err(refuse(s, auth, action, target, e, None).await);
     }
     let Some(status) = TaskStatus::parse(&input.status) else {
@@ -408,6 +469,13 @@ pub async fn record_task_report_checked(
         )
         .await);
     }
+    let accepted = match evidence::check_files(files, s.config.evidence_max_bytes) {
+        Ok(a) => a,
+        Err(why) => {
+            let target = format!("{target} period:{}", input.period);
+            return Err(evidence::refuse_files(s, auth, target, why).await);
+        }
+    };
     let new = NewTaskReport {
         plan_id: s.plan.meta.id.clone(),
         area: area.into(),
@@ -416,7 +484,9 @@ pub async fn record_task_report_checked(
         status,
         narrative: input.narrative,
     };
-    Ok(s.store.record_task_report(&new, &auth.actor()).await?)
+    Ok(s.store
+        .record_task_report_with_evidence(&new, &accepted, &auth.actor())
+        .await?)
 }
 
 /// The latest year with any city value, for the dashboard's status column.

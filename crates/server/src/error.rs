@@ -30,6 +30,12 @@ pub enum AppError {
     /// The write collides with existing data (409).
     #[error("{0}")]
     Conflict(String),
+    /// The upload is larger than allowed (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// An uploaded file's content is not of an accepted type (415).
+    #[error("{0}")]
+    UnsupportedType(String),
     /// Too many attempts (429).
     #[error("尝试次数过多，请 {0} 分钟后再试")]
     TooManyAttempts(i64),
@@ -47,6 +53,8 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -61,6 +69,8 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "too_large",
+            AppError::UnsupportedType(_) => "unsupported_type",
             AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Internal(_) => "internal",
         }

@@ -9,6 +9,7 @@ pub mod api;
 pub mod assessment_web;
 pub mod auth;
 mod error;
+pub mod evidence;
 pub mod gateway;
 mod openapi;
 pub mod pages;
@@ -25,6 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use qingshan_plan::Plan;
 use qingshan_store::{Actor, AuditEntry, Store};
@@ -52,6 +54,8 @@ pub struct ServerConfig {
     pub login_max_failures: i64,
     /// The login throttling window, in minutes.
     pub login_window_minutes: i64,
+    /// Largest evidence file (佐证材料) accepted, in bytes.
+    pub evidence_max_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +64,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             login_max_failures: 5,
             login_window_minutes: 15,
+            evidence_max_bytes: evidence::DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -85,6 +90,8 @@ pub enum StartError {
 
 /// Builds the router with all pages and the API.
 pub fn router(state: AppState) -> Router {
+    // Routes that take evidence files need more than axum's default 2 MB body.
+    let uploads = DefaultBodyLimit::max(evidence::body_limit(state.config.evidence_max_bytes));
     let api = Router::new()
         .route("/plan", get(api::plan))
         .route("/indicators", get(api::indicators))
@@ -150,7 +157,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/tasks/{area}/{number}/reports",
-            post(assessment_web::record_task_report),
+            get(assessment_web::task_reports)
+                .post(assessment_web::record_task_report)
+                .layer(uploads),
+        )
+        .route(
+            "/tasks/reports/{id}/evidence",
+            get(evidence::api_list)
+                .post(evidence::api_attach)
+                .layer(uploads),
         )
         .route("/values/import", post(assessment_web::import_values))
         .route(
@@ -165,8 +180,13 @@ pub fn router(state: AppState) -> Router {
         .route("/tasks", get(pages::tasks))
         .route(
             "/tasks/{area}/{number}/reports",
-            post(pages::task_report_form),
+            post(pages::task_report_form).layer(uploads),
         )
+        .route(
+            "/tasks/reports/{id}/evidence",
+            post(evidence::attach_form).layer(uploads),
+        )
+        .route("/tasks/evidence/{id}", get(evidence::download))
         .route("/air", get(air::overview))
         .route("/air/stations/{code}", get(air::station_page))
         .route("/air/counties/{code}", get(air::county_page))

@@ -24,6 +24,15 @@ pub fn spec() -> Value {
     let number = json!({ "name": "number", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "指标序号" });
     let mut record_responses = err_responses();
     record_responses["201"] = json!({ "description": "已记录为新的修订版本", "content": { "application/json": { "schema": { "type": "object", "properties": { "value": { "$ref": "#/components/schemas/IndicatorValue" } } } } } });
+    let mut upload_responses = err_responses();
+    upload_responses["201"] = json!({ "description": "已保存（与审计记录同一事务）", "content": { "application/json": { "schema": { "type": "object", "properties": {
+        "report": { "$ref": "#/components/schemas/TaskReport" }, "evidence": { "type": "array", "items": { "$ref": "#/components/schemas/Evidence" } } } } } } });
+    upload_responses["413"] = json!({ "description": "文件超过大小上限（默认每个 20 MiB，见 serve --evidence-max-mib），未保存任何内容", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    upload_responses["415"] = json!({ "description": "文件内容不是 PDF、JPEG、PNG、OFD、DOCX 或 XLSX（按内容识别，不看文件名），message 说明识别出的类型，未保存任何内容", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let report_id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "任务进展报告（某一修订版本）的编号" });
+    let task_params = json!([{ "name": "area", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let files_body = json!({ "type": "array", "items": { "type": "string", "contentMediaType": "application/octet-stream" }, "maxItems": 10,
+        "description": "佐证材料（表单字段名 file 或 files，可重复）：PDF、JPEG、PNG、OFD、DOCX、XLSX，按内容识别" });
     let mut token_responses = err_responses();
     token_responses["201"] = json!({ "description": "令牌（只显示一次）", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "integer" }, "token": { "type": "string" }, "user_id": { "type": "integer" } } } } } });
     json!({
@@ -37,13 +46,25 @@ pub fn spec() -> Value {
             },
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "message"], "properties": {
-                    "error": { "type": "string", "enum": ["unauthenticated", "forbidden", "csrf", "not_found", "invalid", "conflict", "too_many_attempts", "internal"] },
+                    "error": { "type": "string", "enum": ["unauthenticated", "forbidden", "csrf", "not_found", "invalid", "conflict", "too_large", "unsupported_type", "too_many_attempts", "internal"] },
                     "message": { "type": "string" }, "field": { "type": "string" } } },
                 "ValueInput": { "type": "object", "required": ["year", "value"], "properties": {
                     "year": { "type": "integer" },
                     "division": { "type": "string", "pattern": "^[0-9]{6}$", "description": "GB/T 2260 代码，缺省为规划所属行政区" },
                     "value": { "oneOf": [{ "type": "string" }, { "type": "number" }], "description": "十进制数；用字符串可保留原样精度" },
                     "note": { "type": "string", "maxLength": 500 }, "reason": { "type": "string", "maxLength": 500 } } },
+                "TaskReport": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "area": { "type": "integer" }, "number": { "type": "integer" }, "period": { "type": "string" },
+                    "revision": { "type": "integer" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] },
+                    "narrative": { "type": "string" }, "reported_by_name": { "type": ["string", "null"] }, "reported_at": { "type": "string" } } },
+                "Evidence": { "type": "object", "description": "佐证材料（不含内容）。仅登录用户可查看与下载。", "properties": {
+                    "id": { "type": "integer" }, "report_id": { "type": "integer" }, "plan_id": { "type": "string" }, "area": { "type": "integer" }, "number": { "type": "integer" },
+                    "period": { "type": "string" }, "revision": { "type": "integer", "description": "所附报告的修订版本" },
+                    "file_name": { "type": "string", "description": "清理后的原文件名（扩展名与识别出的类型一致）" },
+                    "content_type": { "type": "string", "description": "按内容识别的类型" }, "size_bytes": { "type": "integer" },
+                    "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "uploaded_by": { "type": ["integer", "null"] }, "uploaded_by_name": { "type": ["string", "null"] },
+                    "uploaded_at": { "type": "string" },
+                    "download_url": { "type": "string", "description": "下载地址 /tasks/evidence/{id}（不在 /api/v1 下；需会话或 Bearer 令牌；以附件形式返回，带 X-Content-Type-Options: nosniff）" } } },
                 "IndicatorValue": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "indicator_number": { "type": "integer" }, "year": { "type": "integer" }, "division_code": { "type": "string" },
                     "revision": { "type": "integer" }, "value": { "type": "string" }, "note": { "type": ["string", "null"] }, "reason": { "type": ["string", "null"] },
@@ -98,11 +119,25 @@ pub fn spec() -> Value {
                 "parameters": [{ "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("目标") } },
             "/indicators/{number}/judgements": { "post": { "summary": "定性目标人工评定（工作人员，须写明依据）", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("评定") } },
-            "/tasks/{area}/{number}/reports": { "post": { "summary": "填报任务进展（责任单位）", "security": [{ "bearer": [] }, { "session": [] }],
-                "parameters": [{ "name": "area", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }],
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["period", "status", "narrative"],
-                    "properties": { "period": { "type": "string", "pattern": "^[0-9]{4}(Q[1-4])?$" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] }, "narrative": { "type": "string" } } } } } },
-                "responses": ok("进展") } },
+            "/tasks/{area}/{number}/reports": {
+                "get": { "summary": "任务各期最新进展报告（含编号，供附加佐证材料）", "parameters": task_params.clone(), "responses": ok("进展报告") },
+                "post": { "summary": "填报任务进展（责任单位），可同时附佐证材料（multipart）；报告与材料一并保存或都不保存", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": task_params,
+                "requestBody": { "required": true, "content": {
+                    "application/json": { "schema": { "type": "object", "required": ["period", "status", "narrative"],
+                        "properties": { "period": { "type": "string", "pattern": "^[0-9]{4}(Q[1-4])?$" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] }, "narrative": { "type": "string" } } } },
+                    "multipart/form-data": { "schema": { "type": "object", "required": ["period", "status", "narrative"],
+                        "properties": { "period": { "type": "string", "pattern": "^[0-9]{4}(Q[1-4])?$" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] }, "narrative": { "type": "string" }, "files": files_body.clone() } } } } },
+                "responses": upload_responses.clone() } },
+            "/tasks/reports/{id}/evidence": {
+                "get": { "summary": "某一进展报告（修订版本）的佐证材料（需登录）", "security": [{ "bearer": [] }, { "session": [] }], "parameters": [report_id.clone()],
+                    "responses": { "200": { "description": "报告与材料列表", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                        "report": { "$ref": "#/components/schemas/TaskReport" }, "evidence": { "type": "array", "items": { "$ref": "#/components/schemas/Evidence" } } } } } } },
+                        "401": err_responses()["401"].clone(), "404": err_responses()["404"].clone() } },
+                "post": { "summary": "为已有进展报告（修订版本）补充佐证材料（本单位填报员、工作人员或管理员）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [report_id],
+                    "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["files"], "properties": { "files": files_body } } } } },
+                    "responses": upload_responses } },
             "/indicators/monitoring": { "post": { "summary": "由空气、地表水监测数据计算指标 11–14 并记为“监测计算”值（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } }], "responses": ok("记录的数值") } },
             "/air/stations/{code}/daily.csv": { "get": { "summary": "站点逐日 AQI 表（CSV）",

@@ -1,6 +1,6 @@
 //! Server-rendered pages (zh-CN).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -256,16 +256,54 @@ pub async fn tasks(
         .parse::<i32>()
         .unwrap_or(2026)
         - 1;
-    let may_report = |t: &qingshan_plan::Task| match &auth.user {
-        Some(u) => match u.role {
-            Role::Admin | Role::Staff => true,
-            Role::Reporter => u
-                .unit_id
-                .as_deref()
-                .is_some_and(|id| t.responsible.iter().any(|r| r == id)),
-            Role::County => false,
-        },
-        None => false,
+    let may_report = |t: &qingshan_plan::Task| {
+        auth.user
+            .as_ref()
+            .is_some_and(|u| crate::evidence::task_permission(u, t).is_ok())
+    };
+    // Every period's report with its evidence files: for signed-in users only, as the files
+    // themselves are (see `crate::evidence`).
+    let evidence = match auth.user {
+        Some(_) => s.store.plan_task_evidence(&s.plan.meta.id).await?,
+        None => Vec::new(),
+    };
+    let mut files_of: std::collections::HashMap<(i64, i64, &str), Vec<&qingshan_store::Evidence>> =
+        std::collections::HashMap::new();
+    for e in &evidence {
+        files_of
+            .entry((e.area, e.number, e.period.as_str()))
+            .or_default()
+            .push(e);
+    }
+    let reports_of = |t: &qingshan_plan::Task| -> Vec<minijinja::Value> {
+        if auth.user.is_none() {
+            return Vec::new();
+        }
+        let key = (i64::from(t.area), i64::from(t.number));
+        let mut rs: Vec<&qingshan_store::TaskReport> = reports
+            .iter()
+            .filter(|r| (r.area, r.number) == key)
+            .collect();
+        rs.sort_by_key(|r| std::cmp::Reverse(period_key(&r.period)));
+        rs.into_iter()
+            .map(|r| {
+                let files: Vec<_> = files_of
+                    .get(&(r.area, r.number, r.period.as_str()))
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        context! {
+                            id => f.id, name => f.file_name, size => crate::evidence::fmt_size(f.size_bytes.max(0) as u64),
+                            by => f.uploaded_by_name, at => f.uploaded_at, revision => f.revision, earlier => f.revision != r.revision,
+                        }
+                    })
+                    .collect();
+                context! {
+                    id => r.id, period => r.period, status => r.status.as_str(), label => r.status.label(), narrative => r.narrative,
+                    revision => r.revision, by => r.reported_by_name, at => r.reported_at, files,
+                }
+            })
+            .collect()
     };
     let task_ctx = |t: &qingshan_plan::Task| {
         let last = latest.get(&(i64::from(t.area), i64::from(t.number)));
@@ -274,7 +312,7 @@ pub async fn tasks(
             code => t.code(), area => t.area, number => t.number, title => t.title, paras => t.text.lines().collect::<Vec<_>>(),
             units => t.responsible.iter().map(|u| s.plan.unit_name(u)).collect::<Vec<_>>(),
             latest => last.map(|r| context! { period => r.period, status => r.status.as_str(), label => r.status.label(), narrative => r.narrative, by => r.reported_by_name, at => r.reported_at }),
-            overdue, may_report => may_report(t),
+            overdue, may_report => may_report(t), reports => reports_of(t),
         }
     };
     let areas: Vec<_> = s
@@ -321,7 +359,9 @@ pub async fn tasks(
         "tasks.html",
         &auth,
         &s,
-        context! { by_unit, areas, units, task_count => s.plan.tasks().count(), due_year, this_year => due_year + 1 },
+        context! { by_unit, areas, units, task_count => s.plan.tasks().count(), due_year, this_year => due_year + 1,
+        accept => crate::evidence::ACCEPT_ATTR, accepted => crate::evidence::ACCEPTED_LABEL,
+        max_size => crate::evidence::fmt_size(s.config.evidence_max_bytes as u64), max_files => crate::evidence::MAX_FILES },
     )
 }
 
@@ -360,25 +400,37 @@ pub struct TaskReportForm {
     pub narrative: String,
 }
 
-/// `POST /tasks/{area}/{number}/reports` (form): the same checks as the API.
+/// `POST /tasks/{area}/{number}/reports` (form): the same checks as the API. A multipart form
+/// may carry evidence files with the report (parts named `files`).
 pub async fn task_report_form(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Path((area, number)): Path<(u32, u32)>,
-    Form(f): Form<TaskReportForm>,
+    req: Request,
 ) -> PageResult {
-    let body = crate::assessment_web::TaskReportBody {
-        period: f.period,
-        status: f.status,
-        narrative: f.narrative,
+    let (csrf, body, files) = if crate::evidence::is_multipart(req.headers()) {
+        let up = crate::assessment_web::read_report_upload(&s, &auth, area, number, req).await?;
+        let body = crate::assessment_web::TaskReportBody::from_fields(&up.fields);
+        (up.fields.get("csrf_token").cloned(), body, up.files)
+    } else {
+        let Form(f) = Form::<TaskReportForm>::from_request(req, &s)
+            .await
+            .map_err(|r| AppError::invalid("body", r.body_text()))?;
+        let body = crate::assessment_web::TaskReportBody {
+            period: f.period,
+            status: f.status,
+            narrative: f.narrative,
+        };
+        (f.csrf_token, body, crate::evidence::Files::default())
     };
-    crate::assessment_web::record_task_report_checked(
+    crate::assessment_web::record_task_report_with_files(
         &s,
         &auth,
         area,
         number,
         body,
-        f.csrf_token.as_deref(),
+        csrf.as_deref(),
+        files,
     )
     .await?;
     Ok(Redirect::to(&format!("/tasks#task-{area}-{number}")).into_response())

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::macros::BeginWrite;
-use crate::{Actor, AuditEntry, Result, Store, StoreError, TaskReport, TaskStatus, now_text};
+use crate::{Actor, AuditEntry, Result, Store, StoreError, TaskReport, now_text};
 
 /// Which indicator, year and division an assessment input is for.
 #[derive(Debug, Clone, Copy)]
@@ -161,14 +161,7 @@ impl Store {
                  AND r.revision = (SELECT MAX(x.revision) FROM task_reports x WHERE x.plan_id = r.plan_id AND x.area = r.area AND x.number = r.number AND x.period = r.period) \
                  ORDER BY r.area, r.number, r.period").bind(plan_id).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
-            for x in rows {
-                let status: String = x.try_get("status")?;
-                out.push(TaskReport {
-                    id: x.try_get("id")?, area: x.try_get("area")?, number: x.try_get("number")?, period: x.try_get("period")?,
-                    revision: x.try_get("revision")?, status: TaskStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
-                    narrative: x.try_get("narrative")?, reported_by_name: x.try_get("display_name")?, reported_at: x.try_get("reported_at")?,
-                });
-            }
+            for x in rows { out.push(task_report_from_row!(x)); }
             out
         }))
     }

@@ -10,6 +10,7 @@ mod macros;
 mod air;
 mod alarms;
 mod assessment;
+mod evidence;
 mod migrate;
 mod model;
 mod sources;
@@ -25,6 +26,7 @@ use std::time::Duration;
 pub use air::*;
 pub use alarms::*;
 pub use assessment::*;
+pub use evidence::*;
 use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
@@ -598,29 +600,10 @@ impl Store {
 
     /// Records a task progress report as a new revision for its period; audited.
     pub async fn record_task_report(&self, r: &NewTaskReport, actor: &Actor) -> Result<TaskReport> {
-        let now = now_text();
-        let res: Result<TaskReport> = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let prev = sqlx::query("SELECT revision, status FROM task_reports WHERE plan_id = $1 AND area = $2 AND number = $3 AND period = $4 ORDER BY revision DESC LIMIT 1")
-                .bind(&r.plan_id).bind(r.area).bind(r.number).bind(&r.period).fetch_optional(&mut *tx).await?;
-            let (revision, old) = match prev {
-                Some(x) => (x.try_get::<i64, _>("revision")? + 1, Some(x.try_get::<String, _>("status")?)),
-                None => (1, None),
-            };
-            let row = sqlx::query("INSERT INTO task_reports (plan_id, area, number, period, revision, status, narrative, reported_by, reported_at) \
-                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
-                .bind(&r.plan_id).bind(r.area).bind(r.number).bind(&r.period).bind(revision).bind(r.status.as_str()).bind(&r.narrative)
-                .bind(actor.user_id).bind(&now).fetch_one(&mut *tx).await?;
-            let id: i64 = row.try_get("id")?;
-            let reported_by_name = display_name!(&mut *tx, actor);
-            let mut audit = AuditEntry::ok(actor, "task_report.record", format!("task:{}-{} period:{}", r.area, r.number, r.period)).with_new(r.status.as_str().to_string());
-            audit.old_value = old;
-            insert_audit!(&mut *tx, &audit);
-            tx.commit().await?;
-            Ok(TaskReport { id, area: r.area, number: r.number, period: r.period.clone(), revision, status: r.status, narrative: r.narrative.clone(),
-                            reported_by_name, reported_at: now.clone() })
-        });
-        res
+        Ok(self
+            .record_task_report_with_evidence(r, &[], actor)
+            .await?
+            .0)
     }
 
     /// Latest report per period of one task, newest period first.
@@ -637,14 +620,7 @@ impl Store {
                  ORDER BY r.period DESC")
                 .bind(plan_id).bind(area).bind(number).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
-            for x in rows {
-                let status: String = x.try_get("status")?;
-                out.push(TaskReport {
-                    id: x.try_get("id")?, area: x.try_get("area")?, number: x.try_get("number")?, period: x.try_get("period")?,
-                    revision: x.try_get("revision")?, status: TaskStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
-                    narrative: x.try_get("narrative")?, reported_by_name: x.try_get("display_name")?, reported_at: x.try_get("reported_at")?,
-                });
-            }
+            for x in rows { out.push(task_report_from_row!(x)); }
             out
         }))
     }

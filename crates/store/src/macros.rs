@@ -60,6 +60,26 @@ macro_rules! value_from_row {
     }};
 }
 
+/// Builds a [`crate::TaskReport`] from a row with the task report columns and the reporter's
+/// `display_name`.
+macro_rules! task_report_from_row {
+    ($r:expr) => {{
+        let status: String = $r.try_get("status")?;
+        $crate::TaskReport {
+            id: $r.try_get("id")?,
+            area: $r.try_get("area")?,
+            number: $r.try_get("number")?,
+            period: $r.try_get("period")?,
+            revision: $r.try_get("revision")?,
+            status: $crate::TaskStatus::parse(&status)
+                .ok_or_else(|| $crate::StoreError::Corrupt(status.clone()))?,
+            narrative: $r.try_get("narrative")?,
+            reported_by_name: $r.try_get("display_name")?,
+            reported_at: $r.try_get("reported_at")?,
+        }
+    }};
+}
+
 /// Starts a write transaction. SQLite must take its write lock up front (`BEGIN IMMEDIATE`):
 /// a deferred transaction that reads and then writes fails with "database is locked" instead of
 /// waiting when another writer got there first.

@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_ingest_keys.sql"),
         postgres: include_str!("../migrations/postgres/0008_ingest_keys.sql"),
     },
+    Migration {
+        version: 9,
+        name: "task_evidence",
+        sqlite: include_str!("../migrations/sqlite/0009_task_evidence.sql"),
+        postgres: include_str!("../migrations/postgres/0009_task_evidence.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

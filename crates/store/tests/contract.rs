@@ -72,6 +72,8 @@ contract!(
     bad_value_changes_nothing,
     concurrent_revisions_are_distinct,
     task_reports_revise,
+    task_evidence_is_stored_listed_and_audited,
+    task_evidence_needs_its_report,
     login_attempts_counted,
     refusals_are_audited,
     registry_import_and_devices,
@@ -365,6 +367,159 @@ async fn task_reports_revise(store: Store) {
             ("2023", TaskStatus::InProgress)
         ]
     );
+}
+
+fn evidence(name: &str, content_type: &str, content: Vec<u8>) -> NewEvidence {
+    NewEvidence {
+        file_name: name.into(),
+        content_type: content_type.into(),
+        content,
+    }
+}
+
+async fn task_evidence_is_stored_listed_and_audited(store: Store) {
+    let p = seeded(&store).await;
+    let u = reporter(&store, "evidence").await;
+    // Every byte value, NULs and invalid UTF-8 included, and more than one page.
+    let scan: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let r = NewTaskReport {
+        plan_id: p.meta.id.clone(),
+        area: 3,
+        number: 2,
+        period: "2024".into(),
+        status: TaskStatus::InProgress,
+        narrative: "推进入河排污口整治".into(),
+    };
+    let (first, files) = store
+        .record_task_report_with_evidence(
+            &r,
+            &[
+                evidence("验收报告.pdf", "application/pdf", b"abc".to_vec()),
+                evidence("现场照片.png", "image/png", scan.clone()),
+            ],
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.revision, 1);
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        files[0].sha256,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(
+        (files[1].size_bytes, files[1].report_id, files[1].revision),
+        (300_000, first.id, 1)
+    );
+    assert_eq!(
+        files[0].uploaded_by_name.as_deref(),
+        Some("evidence 填报员")
+    );
+
+    // A later revision of the same period, then a file attached to the first one.
+    let second = store
+        .record_task_report(
+            &NewTaskReport {
+                status: TaskStatus::Completed,
+                ..r.clone()
+            },
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    assert!(store.task_evidence(second.id).await.unwrap().is_empty());
+    let late = store
+        .attach_task_evidence(
+            first.id,
+            &[evidence(
+                "补充说明.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                vec![0x50, 0x4b, 0x03, 0x04],
+            )],
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].period, "2024");
+
+    let listed = store.task_evidence(first.id).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|e| e.file_name.as_str())
+            .collect::<Vec<_>>(),
+        ["验收报告.pdf", "现场照片.png", "补充说明.docx"]
+    );
+    assert_eq!(listed[..2], files[..]);
+    assert_eq!(listed[2], late[0]);
+    assert_eq!(store.plan_task_evidence(&p.meta.id).await.unwrap(), listed);
+    assert!(
+        store
+            .plan_task_evidence("another-plan")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let got = store
+        .task_evidence_file(files[1].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.content, scan);
+    assert_eq!(got.meta, files[1]);
+    assert_eq!((got.meta.area, got.meta.number), (3, 2));
+    assert!(store.task_evidence_file(9_999).await.unwrap().is_none());
+
+    let found = store.task_report_by_id(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (found.plan_id.as_str(), found.report.revision),
+        (p.meta.id.as_str(), 1)
+    );
+    assert_eq!(found.report.status, TaskStatus::InProgress);
+    assert!(store.task_report_by_id(9_999).await.unwrap().is_none());
+
+    let log = store.audit_log(Some("task_evidence."), 10).await.unwrap();
+    assert_eq!(log.len(), 3);
+    assert!(log.iter().all(|e| e.outcome == "ok"
+        && e.target == "task:3-2 period:2024"
+        && e.actor == "evidence"
+        && e.actor_user_id == Some(u.id)));
+    let png = log
+        .iter()
+        .find(|e| e.new_value.as_deref() == Some("现场照片.png"))
+        .unwrap();
+    let detail = png.detail.as_deref().unwrap();
+    assert!(
+        detail.contains(&format!("evidence:{}", files[1].id))
+            && detail.contains(&format!("report:{}", first.id))
+            && detail.contains("type=image/png size=300000 sha256=")
+            && detail.contains(&files[1].sha256),
+        "{detail}"
+    );
+}
+
+async fn task_evidence_needs_its_report(store: Store) {
+    seeded(&store).await;
+    let u = reporter(&store, "nobody").await;
+    let err = store
+        .attach_task_evidence(
+            42,
+            &[evidence("a.pdf", "application/pdf", b"%PDF-1.7".to_vec())],
+            &actor(&u),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_found");
+    assert!(
+        store
+            .audit_log(Some("task_evidence."), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.task_evidence_file(1).await.unwrap().is_none());
 }
 
 async fn login_attempts_counted(store: Store) {
@@ -735,9 +890,16 @@ async fn device_series_by_cn_and_last_delivery(store: Store) {
     // When a device last delivered: the latest arrival, a resent duplicate included.
     let seen =
         |all: Vec<DeviceSeen>, mn: &str| all.into_iter().find(|d| d.mn == mn).unwrap().last_seen;
+    let latest = |mn: &str| {
+        batch
+            .iter()
+            .filter(|f| f.mn.as_deref() == Some(mn))
+            .map(|f| f.received_at.clone())
+            .max()
+    };
     assert_eq!(
-        seen(store.last_seen().await.unwrap(), "MN0001").as_deref(),
-        Some(batch[0].received_at.as_str())
+        seen(store.last_seen().await.unwrap(), "MN0001"),
+        latest("MN0001")
     );
     let mut again = batch[0].clone();
     again.received_at = "2099-01-01T00:00:00.000Z".into();
@@ -757,8 +919,8 @@ async fn device_series_by_cn_and_last_delivery(store: Store) {
     let d = overview.iter().find(|d| d.mn == "MN0001").unwrap();
     assert_eq!(d.last_seen.as_deref(), Some("2099-01-01T00:00:00.000Z"));
     assert_eq!(
-        seen(store.last_seen().await.unwrap(), "MN0002").as_deref(),
-        Some(batch[1].received_at.as_str())
+        seen(store.last_seen().await.unwrap(), "MN0002"),
+        latest("MN0002")
     );
 }
 
@@ -805,7 +967,7 @@ async fn uploads_survive_the_key_migration(store: Store) {
         Store::Sqlite(pool, _) => insert!(pool),
         Store::Postgres(pool) => insert!(pool),
     }
-    assert_eq!(store.migrate().await.unwrap(), 1);
+    assert_eq!(store.migrate_to(8).await.unwrap(), 1);
     let stats = store.ingest_stats().await.unwrap();
     assert_eq!((stats.total, stats.by_device["MN0001"]), (3, 2));
     let m = store

@@ -28,10 +28,15 @@ impl Server {
 
 /// Serves the embedded Xinzhou plan over `store` on 127.0.0.1:0.
 pub async fn serve(store: Store) -> Server {
+    serve_with(store, ServerConfig::default()).await
+}
+
+/// Serves the embedded Xinzhou plan over `store` on 127.0.0.1:0 with these settings.
+pub async fn serve_with(store: Store, config: ServerConfig) -> Server {
     let state = AppState {
         store,
         plan: Arc::new(qingshan_plan::xinzhou().unwrap()),
-        config: Arc::new(ServerConfig::default()),
+        config: Arc::new(config),
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
