@@ -712,6 +712,45 @@ pub async fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Uploads are outside input: no byte string may make the sniffer panic, and whatever
+        // it accepts must carry the signature it claims.
+        #[test]
+        fn sniff_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            if let Ok(kind) = sniff(&bytes) {
+                let signed = bytes.starts_with(b"%PDF-")
+                    || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+                    || bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+                    || bytes.starts_with(ZIP_LOCAL);
+                prop_assert!(signed, "{kind:?} without its signature");
+            }
+        }
+
+        // Corrupted directories of a real archive are refused or read, never a panic.
+        #[test]
+        fn damaged_zip_never_panics(at in 0usize..400, byte in any::<u8>(), cut in 0usize..400) {
+            let mut z = zip_with(&["[Content_Types].xml", "word/document.xml"]);
+            let i = at % z.len();
+            z[i] = byte;
+            z.truncate(z.len() - cut % z.len());
+            let _ = sniff(&z);
+        }
+
+        // A cleaned name never has a directory part, control or bidi characters, or more
+        // than the allowed length.
+        #[test]
+        fn clean_names_are_safe(raw in "\\PC{0,300}") {
+            let n = clean_name(&raw);
+            prop_assert!(n.chars().count() <= MAX_NAME_CHARS);
+            prop_assert!(!n.contains('/') && !n.contains('\\'));
+            let bidi = |c: char| ('\u{202a}'..='\u{202e}').contains(&c);
+            let unsafe_char = n.chars().any(|c| c.is_control() || bidi(c));
+            prop_assert!(!unsafe_char, "unsafe character in {:?}", n);
+            prop_assert!(!n.starts_with('.'));
+        }
+    }
 
     /// A zip with these entries, stored (no compression), as a real writer lays it out.
     fn zip_with(names: &[&str]) -> Vec<u8> {
