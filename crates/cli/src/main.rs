@@ -3,6 +3,7 @@
 
 mod air_cmd;
 mod hj212_cmd;
+mod input;
 mod plan_cmd;
 mod progress_cmd;
 mod simulate_cmd;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use qingshan_plan::Plan;
+use qingshan_server::imports;
 use qingshan_store::{Actor, NewUser, Role, Store};
 
 // The gateway allocates and frees many small strings per frame on every worker thread;
@@ -76,7 +78,7 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
-    /// Indicator values: import a CSV (all or nothing), print the template.
+    /// Indicator values: import a CSV or XLSX file (all or nothing), print or write the template.
     Values {
         #[command(subcommand)]
         command: ValuesCommand,
@@ -125,17 +127,32 @@ enum Command {
     },
 }
 
+/// Which template to write, and where.
+#[derive(Args, Clone)]
+struct TemplateArgs {
+    /// csv (the header row) or xlsx (a workbook with a 说明 sheet describing every column).
+    #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+    format: String,
+    /// Output file; required for xlsx. Without it the CSV header goes to standard output.
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum SourcesCommand {
-    /// Import a registry CSV (all or nothing; errors name row and column).
+    /// Import a registry file, CSV or the first sheet of an XLSX workbook (all or nothing;
+    /// errors name row and column).
     Import {
-        /// The registry CSV; `-` reads standard input.
+        /// The registry file, CSV or XLSX (recognised by content); `-` reads standard input.
         file: PathBuf,
         #[command(flatten)]
         db: DbArg,
     },
-    /// Print the registry CSV template (the header row).
-    Template,
+    /// Print the registry CSV template (the header row), or write an XLSX template with `-o`.
+    Template {
+        #[command(flatten)]
+        out: TemplateArgs,
+    },
     /// Frames from unknown devices waiting to be registered.
     Quarantine {
         #[command(flatten)]
@@ -145,17 +162,21 @@ enum SourcesCommand {
 
 #[derive(Subcommand)]
 enum ValuesCommand {
-    /// Import indicator values (indicator,year,division,value,note,reason); errors name row and column.
+    /// Import indicator values (indicator,year,division,value,note,reason) from a CSV file or
+    /// the first sheet of an XLSX workbook; errors name row and column.
     Import {
-        /// The CSV file; `-` reads standard input.
+        /// The file, CSV or XLSX (recognised by content); `-` reads standard input.
         file: PathBuf,
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         plan: PlanArg,
     },
-    /// Print the import file's header.
-    Template,
+    /// Print the import file's header (CSV), or write an XLSX template with `-o`.
+    Template {
+        #[command(flatten)]
+        out: TemplateArgs,
+    },
     /// Compute indicators 11–14 of a year from the stored air and water monitoring data and record
     /// them as values "computed from monitoring".
     Monitoring {
@@ -425,23 +446,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
         Command::Values {
-            command: ValuesCommand::Template,
-        } => {
-            println!("{}", qingshan_plan::values::VALUE_COLUMNS.join(","));
-            Ok(())
-        }
+            command: ValuesCommand::Template { out },
+        } => input::write_template(
+            &out.format,
+            out.output.as_deref(),
+            &qingshan_plan::values::VALUE_COLUMNS,
+            || {
+                Ok(imports::template_xlsx(
+                    &imports::VALUES_TEMPLATE,
+                    &imports::values_notes(),
+                )?)
+            },
+        ),
         Command::Values {
             command: ValuesCommand::Import { file, db, plan },
         } => {
             let (plan, src) = load_plan(&plan)?;
-            let rows = if file.as_os_str() == "-" {
-                qingshan_plan::values::read_values(std::io::stdin().lock(), &plan)
-            } else {
-                let f = std::fs::File::open(&file)
-                    .with_context(|| format!("无法读取 {}", file.display()))?;
-                qingshan_plan::values::read_values(std::io::BufReader::new(f), &plan)
-            }
-            .with_context(|| format!("{}", file.display()))?;
+            let import = input::read_import(&file)?;
+            let rows = qingshan_plan::values::read_values(import.csv(), &plan).map_err(|e| {
+                anyhow::anyhow!("{}: {}", file.display(), imports::values_error(&e, &import))
+            })?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
                 let new: Vec<qingshan_store::NewIndicatorValue> = rows
@@ -523,19 +547,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
     match cmd {
-        SourcesCommand::Template => {
-            println!("{}", qingshan_sources::REGISTRY_COLUMNS.join(","));
-            Ok(())
-        }
+        SourcesCommand::Template { out } => input::write_template(
+            &out.format,
+            out.output.as_deref(),
+            &qingshan_sources::REGISTRY_COLUMNS,
+            || {
+                Ok(imports::template_xlsx(
+                    &imports::REGISTRY_TEMPLATE,
+                    &imports::registry_notes(),
+                )?)
+            },
+        ),
         SourcesCommand::Import { file, db } => {
-            let reg = if file.as_os_str() == "-" {
-                qingshan_sources::read_registry(std::io::stdin().lock())
-            } else {
-                let f = std::fs::File::open(&file)
-                    .with_context(|| format!("无法读取 {}", file.display()))?;
-                qingshan_sources::read_registry(std::io::BufReader::new(f))
-            }
-            .with_context(|| format!("{}", file.display()))?;
+            let import = input::read_import(&file)?;
+            let reg = qingshan_sources::read_registry(import.csv()).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: {}",
+                    file.display(),
+                    imports::registry_error(&e, &import)
+                )
+            })?;
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;

@@ -1,14 +1,17 @@
 //! `qingshan water …`: surface-water commands (logic lives in `qingshan_water`).
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use qingshan_server::imports::{self, ImportFile};
 use qingshan_store::{Actor, NewWaterSample, Store, WaterSection, WaterStoreError};
 use qingshan_water::{ClassifyOptions, Exact, Item, classify_csv};
 
-/// Columns of the section CSV, in any order.
+use crate::input::{read_import, write_template};
+
+/// Columns of the section file, in any order.
 pub const SECTION_COLUMNS: [&str; 8] = [
     "code",
     "name",
@@ -20,8 +23,8 @@ pub const SECTION_COLUMNS: [&str; 8] = [
     "drinking_source",
 ];
 
-/// Columns of the monthly sample CSV, in any order.
-pub const SAMPLE_COLUMNS: [&str; 4] = ["section", "date", "item", "value"];
+/// Columns of the monthly sample file, in any order.
+pub const SAMPLE_COLUMNS: [&str; 4] = qingshan_server::imports::WATER_SAMPLE_COLUMNS;
 
 /// Surface-water commands.
 #[derive(Debug, clap::Subcommand)]
@@ -37,15 +40,25 @@ pub enum WaterCommand {
         /// Input CSV file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
+    /// Print the monthly sample file's header (CSV), or write an XLSX template with `-o`.
+    Template {
+        /// csv (the header row) or xlsx (a workbook with a 说明 sheet listing the item codes).
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Output file; required for xlsx. Without it the CSV header goes to standard output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Surface-water sections in the store.
     Sections {
         #[command(subcommand)]
         command: SectionsCommand,
     },
-    /// Import monthly manual results (CSV `section,date,item,value`; `<0.01` = below the
-    /// detection limit 0.01) into the store, all or nothing.
+    /// Import monthly manual results (`section,date,item,value`; `<0.01` = below the detection
+    /// limit 0.01) from a CSV file or an XLSX workbook's first sheet into the store, all or
+    /// nothing.
     Import {
-        /// Sample CSV; `-` reads stdin.
+        /// Sample file, CSV or XLSX (recognised by content); `-` reads stdin.
         file: PathBuf,
         /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
@@ -56,10 +69,10 @@ pub enum WaterCommand {
 /// Section registry commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum SectionsCommand {
-    /// Add or update sections from a CSV
+    /// Add or update sections from a CSV file or an XLSX workbook's first sheet with columns
     /// `code,name,level,water_body,basin,division_code,target_class,drinking_source`.
     Import {
-        /// Section CSV; `-` reads stdin.
+        /// Section file, CSV or XLSX (recognised by content); `-` reads stdin.
         file: PathBuf,
         /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
@@ -67,22 +80,29 @@ pub enum SectionsCommand {
     },
 }
 
-fn open_input(path: &Path) -> anyhow::Result<Box<dyn Read>> {
-    Ok(if path.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(BufReader::new(
-            File::open(path).with_context(|| format!("无法读取 {}", path.display()))?,
-        ))
-    })
+/// A table's records as trimmed cells in `columns` order, with the row number of each and the
+/// column label messages use.
+struct Table {
+    rows: Vec<(u64, Vec<String>)>,
+    file: ImportFile,
 }
 
-/// A CSV's records as trimmed cells in `columns` order, with the file line of each.
-fn read_table<R: Read>(reader: R, columns: &[&str]) -> anyhow::Result<Vec<(u64, Vec<String>)>> {
+impl Table {
+    /// `列 value`, with the column letter added for a workbook: `列 value（D 列）`.
+    fn column(&self, name: &str) -> String {
+        match self.file.letter(name) {
+            Some(letter) => format!("列 {name}（{letter} 列）"),
+            None => format!("列 {name}"),
+        }
+    }
+}
+
+/// Reads the records of an import file, checking the header against `columns`.
+fn read_table(file: ImportFile, columns: &[&str]) -> anyhow::Result<Table> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(reader);
+        .from_reader(file.csv());
     let header: Vec<String> = rdr
         .headers()
         .context("第 1 行：无法读取表头")?
@@ -101,10 +121,16 @@ fn read_table<R: Read>(reader: R, columns: &[&str]) -> anyhow::Result<Vec<(u64, 
     if let Some(extra) = header.iter().find(|h| !columns.contains(&h.as_str())) {
         bail!("第 1 行：未知列 {extra}（应为 {}）", columns.join(","));
     }
-    let mut out = Vec::new();
-    for rec in rdr.records() {
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
         let rec = rec.context("CSV 格式错误")?;
-        let line = rec.position().map_or(0, |p| p.line());
+        // A workbook is rendered one record per sheet row, and a cell may hold a line break, so
+        // there the record count is the row; in a CSV file the line is what an editor shows.
+        let line = if file.is_xlsx() {
+            i as u64 + 2
+        } else {
+            rec.position().map_or(0, |p| p.line())
+        };
         if rec.len() != header.len() {
             bail!(
                 "第 {line} 行：应有 {} 列，实有 {} 列",
@@ -116,21 +142,32 @@ fn read_table<R: Read>(reader: R, columns: &[&str]) -> anyhow::Result<Vec<(u64, 
             .iter()
             .map(|i| rec.get(*i).unwrap_or("").trim().to_string())
             .collect();
-        out.push((line, cells));
+        rows.push((line, cells));
     }
-    Ok(out)
+    Ok(Table { rows, file })
 }
 
-/// Reads the section CSV; returns the sections and the file line of each.
-pub fn read_sections<R: Read>(reader: R) -> anyhow::Result<(Vec<WaterSection>, Vec<u64>)> {
+/// A section file read: the sections, the row of each, and the file for messages.
+pub struct Sections {
+    /// The sections.
+    pub sections: Vec<WaterSection>,
+    /// Row number of each.
+    pub lines: Vec<u64>,
+    table: Table,
+}
+
+/// Reads the section file (CSV or XLSX).
+pub fn read_sections(file: ImportFile) -> anyhow::Result<Sections> {
+    let table = read_table(file, &SECTION_COLUMNS)?;
     let (mut sections, mut lines) = (Vec::new(), Vec::new());
-    for (line, c) in read_table(reader, &SECTION_COLUMNS)? {
+    for (line, c) in &table.rows {
         let opt = |v: &String| Some(v.clone()).filter(|v| !v.is_empty());
         let is_drinking_source = match c[7].to_ascii_lowercase().as_str() {
             "" | "0" | "false" | "no" | "否" => false,
             "1" | "true" | "yes" | "是" => true,
             other => bail!(
-                "第 {line} 行，列 drinking_source：应为 是/否（或 true/false、1/0），而不是「{other}」"
+                "第 {line} 行，{}：应为 是/否（或 true/false、1/0），而不是「{other}」",
+                table.column("drinking_source")
             ),
         };
         sections.push(WaterSection {
@@ -143,30 +180,62 @@ pub fn read_sections<R: Read>(reader: R) -> anyhow::Result<(Vec<WaterSection>, V
             target_class: c[6].to_ascii_uppercase(),
             is_drinking_source,
         });
-        lines.push(line);
+        lines.push(*line);
     }
-    Ok((sections, lines))
+    Ok(Sections {
+        sections,
+        lines,
+        table,
+    })
 }
 
-/// Reads the monthly sample CSV; every cell is checked before anything is written.
-/// Returns the results and the file line of each.
-pub fn read_samples<R: Read>(reader: R) -> anyhow::Result<(Vec<NewWaterSample>, Vec<u64>)> {
+/// A sample file read: the results, the row of each, and the file for messages.
+pub struct Samples {
+    /// The results.
+    pub samples: Vec<NewWaterSample>,
+    /// Row number of each.
+    pub lines: Vec<u64>,
+    table: Table,
+}
+
+/// Reads the monthly sample file (CSV or XLSX); every cell is checked before anything is
+/// written.
+pub fn read_samples(file: ImportFile) -> anyhow::Result<Samples> {
+    let table = read_table(file, &SAMPLE_COLUMNS)?;
     let (mut samples, mut lines) = (Vec::new(), Vec::new());
-    for (line, c) in read_table(reader, &SAMPLE_COLUMNS)? {
-        let item = Item::from_code(&c[2])
-            .with_context(|| format!("第 {line} 行，列 item：未知监测项目「{}」", c[2]))?;
+    for (line, c) in &table.rows {
+        let item = Item::from_code(&c[2]).with_context(|| {
+            format!(
+                "第 {line} 行，{}：未知监测项目「{}」",
+                table.column("item"),
+                c[2]
+            )
+        })?;
         // `<DL` is how laboratories write a result below the detection limit DL.
         let (text, below_detection) = match c[3].strip_prefix('<') {
             Some(rest) => (rest.trim().to_string(), true),
             None => (c[3].clone(), false),
         };
-        let value = Exact::parse(&text)
-            .map_err(|e| anyhow::anyhow!("第 {line} 行，列 value：不是数值「{}」（{e}）", c[3]))?;
+        let value = Exact::parse(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "第 {line} 行，{}：不是数值「{}」（{e}）",
+                table.column("value"),
+                c[3]
+            )
+        })?;
         if value.is_negative() {
-            bail!("第 {line} 行，列 value：浓度不能为负「{}」", c[3]);
+            bail!(
+                "第 {line} 行，{}：浓度不能为负「{}」",
+                table.column("value"),
+                c[3]
+            );
         }
         if below_detection && value.is_zero() {
-            bail!("第 {line} 行，列 value：检出限必须大于 0「{}」", c[3]);
+            bail!(
+                "第 {line} 行，{}：检出限必须大于 0「{}」",
+                table.column("value"),
+                c[3]
+            );
         }
         samples.push(NewWaterSample {
             section_code: c[0].clone(),
@@ -176,13 +245,17 @@ pub fn read_samples<R: Read>(reader: R) -> anyhow::Result<(Vec<NewWaterSample>, 
             below_detection,
             source: "import".to_string(),
         });
-        lines.push(line);
+        lines.push(*line);
     }
-    Ok((samples, lines))
+    Ok(Samples {
+        samples,
+        lines,
+        table,
+    })
 }
 
-/// Turns a store refusal into a message naming the file line and column.
-fn refusal(file: &Path, lines: &[u64], e: WaterStoreError) -> anyhow::Error {
+/// Turns a store refusal into a message naming the row and column.
+fn refusal(file: &Path, lines: &[u64], table: &Table, e: WaterStoreError) -> anyhow::Error {
     match e {
         WaterStoreError::Invalid {
             row,
@@ -191,8 +264,9 @@ fn refusal(file: &Path, lines: &[u64], e: WaterStoreError) -> anyhow::Error {
         } => {
             let line = lines.get(row.saturating_sub(1)).copied().unwrap_or(0);
             anyhow::anyhow!(
-                "{}：第 {line} 行，列 {column}：{message}；文件未导入",
-                file.display()
+                "{}：第 {line} 行，{}：{message}；文件未导入",
+                file.display(),
+                table.column(&column)
             )
         }
         other => anyhow::Error::new(other).context(format!("{} 未导入", file.display())),
@@ -202,6 +276,14 @@ fn refusal(file: &Path, lines: &[u64], e: WaterStoreError) -> anyhow::Error {
 /// Runs a water command.
 pub fn run(cmd: WaterCommand) -> anyhow::Result<()> {
     match cmd {
+        WaterCommand::Template { format, output } => {
+            write_template(&format, output.as_deref(), &SAMPLE_COLUMNS, || {
+                Ok(imports::template_xlsx(
+                    &imports::WATER_SAMPLE_TEMPLATE,
+                    &imports::water_sample_notes(),
+                )?)
+            })
+        }
         WaterCommand::Classify { file } => {
             let mut out = BufWriter::new(io::stdout().lock());
             let options = ClassifyOptions::default();
@@ -223,29 +305,29 @@ pub fn run(cmd: WaterCommand) -> anyhow::Result<()> {
         WaterCommand::Sections {
             command: SectionsCommand::Import { file, db },
         } => {
-            let (sections, lines) = read_sections(open_input(&file)?)
+            let read = read_sections(read_import(&file)?)
                 .with_context(|| format!("{} 未导入", file.display()))?;
             crate::runtime()?.block_on(async move {
                 let store = Store::connect(&db).await?;
                 store.migrate().await?;
                 let n = store
-                    .upsert_water_sections(&sections, &Actor::cli())
+                    .upsert_water_sections(&read.sections, &Actor::cli())
                     .await
-                    .map_err(|e| refusal(&file, &lines, e))?;
+                    .map_err(|e| refusal(&file, &read.lines, &read.table, e))?;
                 println!("已导入水质断面 {n} 个");
                 anyhow::Ok(())
             })
         }
         WaterCommand::Import { file, db } => {
-            let (samples, lines) = read_samples(open_input(&file)?)
+            let read = read_samples(read_import(&file)?)
                 .with_context(|| format!("{} 未导入", file.display()))?;
             crate::runtime()?.block_on(async move {
                 let store = Store::connect(&db).await?;
                 store.migrate().await?;
                 let s = store
-                    .import_water_samples(&samples, &Actor::cli())
+                    .import_water_samples(&read.samples, &Actor::cli())
                     .await
-                    .map_err(|e| refusal(&file, &lines, e))?;
+                    .map_err(|e| refusal(&file, &read.lines, &read.table, e))?;
                 println!(
                     "已导入监测结果 {} 条（断面 {} 个，其中 {} 条为修订），时段 {} 至 {}",
                     s.rows,

@@ -1,6 +1,7 @@
 //! The annual assessment on the web: inputs staff and departments enter (assigned targets,
 //! judgements, task reports), and the report (规划实施情况评估报告) in HTML, PDF and XLSX.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 use crate::api::refuse;
 use crate::auth::{Auth, CSRF_HEADER};
 use crate::evidence::{self, Files, evidence_json};
+use crate::imports::{self, ImportFile};
 use crate::{AppError, AppState};
 
 /// Everything the report for `year` rests on, read from the store.
@@ -106,11 +108,7 @@ pub async fn report(
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             Ok((
                 [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_string(),
-                    ),
+                    (header::CONTENT_TYPE, imports::XLSX_CONTENT_TYPE.to_string()),
                     (
                         header::CONTENT_DISPOSITION,
                         format!("attachment; filename=\"{name}.xlsx\""),
@@ -517,13 +515,22 @@ pub async fn values_template() -> impl IntoResponse {
     )
 }
 
-/// `POST /api/v1/values/import`: a values CSV as the body. All or nothing: a bad row (422) or a
-/// row the user may not write (403) is named, audited, and nothing is stored.
+/// `GET /api/v1/values/template.xlsx`: the values workbook to fill in, with a 说明 sheet.
+pub async fn values_template_xlsx() -> Result<Response, AppError> {
+    imports::xlsx_attachment(
+        imports::template_xlsx(&imports::VALUES_TEMPLATE, &imports::values_notes()),
+        "values-template.xlsx",
+    )
+}
+
+/// `POST /api/v1/values/import`: a values file as the body, CSV or XLSX (told apart by
+/// content). All or nothing: a bad row (422) or a row the user may not write (403) is named,
+/// audited, and nothing is stored.
 pub async fn import_values(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     headers: HeaderMap,
-    body: String,
+    body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let action = "indicator_value.import";
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
@@ -534,12 +541,19 @@ pub async fn import_values(
     if let Err(e) = auth.check_csrf(csrf) {
         return Err(refuse(&s, &auth, action, "values".into(), e, None).await);
     }
-    let rows = match qingshan_plan::values::read_values(body.as_bytes(), &s.plan) {
+    let file = match ImportFile::from_bytes(body.to_vec()) {
+        Ok(f) => f,
+        Err(e) => {
+            let err = AppError::invalid("file", e.to_string());
+            return Err(refuse(&s, &auth, action, "values".into(), err, None).await);
+        }
+    };
+    let rows = match qingshan_plan::values::read_values(file.csv(), &s.plan) {
         Ok(r) => r,
         Err(e) => {
             let err = AppError::Invalid {
                 field: format!("row {} column {}", e.row, e.column),
-                message: e.to_string(),
+                message: imports::values_error(&e, &file),
             };
             return Err(refuse(&s, &auth, action, "values".into(), err, None).await);
         }

@@ -11,6 +11,7 @@ pub mod auth;
 mod error;
 pub mod evidence;
 pub mod gateway;
+pub mod imports;
 mod openapi;
 pub mod pages;
 pub mod simulator;
@@ -172,7 +173,11 @@ pub fn router(state: AppState) -> Router {
             "/indicators/monitoring",
             post(assessment_web::compute_monitoring),
         )
-        .route("/values/template.csv", get(assessment_web::values_template));
+        .route("/values/template.csv", get(assessment_web::values_template))
+        .route(
+            "/values/template.xlsx",
+            get(assessment_web::values_template_xlsx),
+        );
     Router::new()
         .route("/", get(pages::dashboard))
         .route("/indicators/{number}", get(pages::indicator))
@@ -193,12 +198,15 @@ pub fn router(state: AppState) -> Router {
         .route("/air/warning", get(air::warning_page))
         .route("/water", get(water::overview))
         .route("/water/sections/{code}", get(water::section_page))
+        .route("/water/template.csv", get(water::samples_template))
+        .route("/water/template.xlsx", get(water::samples_template_xlsx))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/admin/audit", get(pages::audit))
         .route("/reports/{file}", get(assessment_web::report))
         .route("/sources", get(sources_web::sources_page))
         .route("/sources/template.csv", get(sources_web::template))
+        .route("/sources/template.xlsx", get(sources_web::template_xlsx))
         .route("/sources/import", post(sources_web::import_form))
         .route(
             "/sources/edit",

@@ -3,9 +3,6 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-/// The media type of Excel workbooks.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 fn err_responses() -> Value {
     json!({
         "401": { "description": "未登录或令牌无效", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
@@ -17,6 +14,17 @@ fn err_responses() -> Value {
 
 fn ok(desc: &str) -> Value {
     json!({ "200": { "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } } })
+}
+
+/// The media type of an XLSX workbook.
+const XLSX: &str = crate::imports::XLSX_CONTENT_TYPE;
+
+/// The body of an import: a CSV text or an XLSX workbook, told apart by content.
+fn import_body() -> Value {
+    json!({
+        "text/csv": { "schema": { "type": "string" } },
+        XLSX: { "schema": { "type": "string", "format": "binary" } }
+    })
 }
 
 /// The document.
@@ -106,9 +114,9 @@ pub fn spec() -> Value {
                                { "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } },
                                { "name": "month", "in": "query", "required": true, "schema": { "type": "integer", "minimum": 1, "maximum": 12 } }],
                 "responses": ok("统计") } },
-            "/values/import": { "post": { "summary": "导入指标数值（CSV 正文：indicator,year,division,value,note,reason；全部成功或全部不写入，错误指明行列）",
+            "/values/import": { "post": { "summary": "导入指标数值（正文为 CSV 或 XLSX 工作簿，按内容识别；列 indicator,year,division,value,note,reason；XLSX 读取第一个工作表，行号与表格一致；全部成功或全部不写入，错误指明行列，XLSX 另给出列字母）",
                 "security": [{ "bearer": [] }, { "session": [] }],
-                "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } }, "responses": ok("导入条数") } },
+                "requestBody": { "required": true, "content": import_body() }, "responses": ok("导入条数") } },
             "/air/stations": { "get": { "summary": "空气质量监测站点", "responses": ok("站点") } },
             "/air/stations/{code}/daily": { "get": { "summary": "站点逐日 AQI（HJ 633，按数据日期选用 2012 或 2026 版）",
                 "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
@@ -162,9 +170,11 @@ pub fn spec() -> Value {
             "/water/sections": { "get": { "summary": "地表水断面", "responses": ok("断面") } },
             "/water/assessment": { "get": { "summary": "地表水年度评价（GB 3838-2002 单因子，环办〔2011〕22号），含指标 13、14",
                 "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("评价") } },
-            "/values/template.csv": { "get": { "summary": "指标数值导入模板", "responses": ok("CSV 模板") } },
-            "/sources/import": { "post": { "summary": "导入污染源登记表（CSV 正文，全部成功或全部不写入）", "security": [{ "bearer": [] }, { "session": [] }],
-                "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } }, "responses": ok("导入数量") } },
+            "/values/template.csv": { "get": { "summary": "指标数值导入模板（CSV 表头）", "responses": { "200": { "description": "CSV 模板", "content": { "text/csv": {} } } } } },
+            "/values/template.xlsx": { "get": { "summary": "指标数值导入模板（XLSX：表头加粗冻结，代码和数值列为文本格式，另附“说明”工作表）",
+                "responses": { "200": { "description": "XLSX 模板", "content": { XLSX: {} } } } } },
+            "/sources/import": { "post": { "summary": "导入污染源登记表（正文为 CSV 或 XLSX 工作簿，按内容识别；XLSX 读取第一个工作表；全部成功或全部不写入，错误指明行列，XLSX 另给出列字母）", "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": import_body() }, "responses": ok("导入数量") } },
             "/alarms": { "get": { "summary": "告警列表（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "acknowledged", "closed"] } }], "responses": ok("告警") } },
             "/alarms/{id}/acknowledge": { "post": { "summary": "确认告警", "security": [{ "bearer": [] }, { "session": [] }],

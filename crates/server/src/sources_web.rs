@@ -1,6 +1,7 @@
 //! Pollution-source supervision on the web: the registry, device status, a device's hourly
 //! values against its permit limit, and the alarm centre.
 
+use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 
 use crate::api::refuse;
 use crate::auth::{Auth, CSRF_HEADER};
+use crate::imports::{self, ImportFile};
 use crate::pages::PageError;
 use crate::pages::page;
 use crate::{AppError, AppState};
@@ -251,22 +253,23 @@ pub async fn api_close(
     Ok(Json(json!({ "alarm": alarm_json(&a) })))
 }
 
-/// `POST /api/v1/sources/import`: a registry CSV as the body (staff). All or nothing.
+/// `POST /api/v1/sources/import`: a registry file as the body, CSV or XLSX (told apart by
+/// content) (staff). All or nothing.
 pub async fn api_import(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     headers: HeaderMap,
-    body: String,
+    body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    import(&s, &auth, csrf, body.as_bytes()).await
+    import(&s, &auth, csrf, body.to_vec()).await
 }
 
 async fn import(
     s: &AppState,
     auth: &Auth,
     csrf: Option<&str>,
-    csv: &[u8],
+    bytes: Vec<u8>,
 ) -> Result<Json<Value>, AppError> {
     let check = auth
         .require_staff()
@@ -275,15 +278,21 @@ async fn import(
     if let Err(e) = check {
         return Err(refuse(s, auth, "registry.import", "registry".into(), e, None).await);
     }
-    let reg = match qingshan_sources::read_registry(csv) {
+    let parsed = ImportFile::from_bytes(bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|file| {
+            qingshan_sources::read_registry(file.csv())
+                .map_err(|e| imports::registry_error(&e, &file))
+        });
+    let reg = match parsed {
         Ok(r) => r,
-        Err(e) => {
+        Err(message) => {
             return Err(refuse(
                 s,
                 auth,
                 "registry.import",
                 "registry".into(),
-                AppError::invalid("file", e.to_string()),
+                AppError::invalid("file", message),
                 None,
             )
             .await);
@@ -309,6 +318,14 @@ pub async fn template() -> impl IntoResponse {
             ),
         ],
         body,
+    )
+}
+
+/// `GET /sources/template.xlsx`: the registry workbook to fill in, with a 说明 sheet.
+pub async fn template_xlsx() -> Result<Response, AppError> {
+    imports::xlsx_attachment(
+        imports::template_xlsx(&imports::REGISTRY_TEMPLATE, &imports::registry_notes()),
+        "registry-template.xlsx",
     )
 }
 
@@ -488,7 +505,7 @@ pub async fn alarm_form(
     Ok(Redirect::to("/alarms").into_response())
 }
 
-/// `POST /sources/import` (form upload of the registry CSV).
+/// `POST /sources/import` (form upload of the registry, CSV or XLSX).
 pub async fn import_form(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
@@ -503,7 +520,7 @@ pub async fn import_form(
             _ => {}
         }
     }
-    match import(&s, &auth, csrf.as_deref(), &file).await {
+    match import(&s, &auth, csrf.as_deref(), file).await {
         Ok(_) => Ok(Redirect::to("/sources?imported=1").into_response()),
         Err(e) => Err(e.into()),
     }

@@ -84,10 +84,7 @@ impl Table {
     /// The table as a download in `format` ("csv" or "xlsx").
     pub fn download(&self, format: &str, stem: &str) -> Result<Response, AppError> {
         let (body, ctype) = match format {
-            "xlsx" => (
-                self.xlsx()?,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
+            "xlsx" => (self.xlsx()?, crate::imports::XLSX_CONTENT_TYPE),
             _ => (self.csv()?, "text/csv; charset=utf-8"),
         };
         let ext = if format == "xlsx" { "xlsx" } else { "csv" };

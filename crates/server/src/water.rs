@@ -649,6 +649,33 @@ async fn assessment_download(
     .download(format, &format!("water-{year}"))
 }
 
+/// `GET /water/template.csv`: the header of the monthly sample file that `qingshan water
+/// import` reads.
+pub async fn samples_template() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"water-samples-template.csv\"",
+            ),
+        ],
+        crate::imports::template_csv(&crate::imports::WATER_SAMPLE_TEMPLATE),
+    )
+}
+
+/// `GET /water/template.xlsx`: the monthly sample workbook to fill in, with a 说明 sheet that
+/// lists the item codes and units.
+pub async fn samples_template_xlsx() -> Result<axum::response::Response, AppError> {
+    crate::imports::xlsx_attachment(
+        crate::imports::template_xlsx(
+            &crate::imports::WATER_SAMPLE_TEMPLATE,
+            &crate::imports::water_sample_notes(),
+        ),
+        "water-samples-template.xlsx",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -438,10 +438,14 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
                 "许可证",
             )?;
             if let Some(factor) = row.get("factor_code") {
-                let use_converted = match row.get("use_converted").as_deref() {
-                    None | Some("0" | "false" | "否") => false,
-                    Some("1" | "true" | "是") => true,
-                    Some(v) => return Err(row.err("use_converted", format!("「{v}」应为 是/否"))),
+                // Case-insensitive: a spreadsheet turns a typed `true` into the boolean `TRUE`.
+                let use_converted = match row.get("use_converted") {
+                    None => false,
+                    Some(v) => match v.to_ascii_lowercase().as_str() {
+                        "0" | "false" | "否" => false,
+                        "1" | "true" | "是" => true,
+                        _ => return Err(row.err("use_converted", format!("「{v}」应为 是/否"))),
+                    },
                 };
                 let reference_o2 = row.decimal("reference_o2")?;
                 if use_converted && reference_o2.is_none() {
@@ -618,6 +622,13 @@ mod tests {
         );
         let e = read_registry(file(&[&ROW1.replacen(",gas,", ",air,", 1)]).as_bytes()).unwrap_err();
         assert!(e.to_string().starts_with("第 2 行「outlet_kind」列"), "{e}");
+        let excel_true = ROW1.replacen(",35,1,6,", ",35,TRUE,6,", 1);
+        assert!(
+            read_registry(file(&[&excel_true]).as_bytes())
+                .unwrap()
+                .limits[0]
+                .use_converted
+        );
         let e = read_registry("credit_code,colour\n".as_bytes()).unwrap_err();
         assert_eq!(e.kind(), "header");
     }

@@ -1,0 +1,259 @@
+//! The ZIP package and its relationships: which part is the workbook, which is its first
+//! worksheet, and where the shared strings and styles are.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use quick_xml::events::Event;
+use zip::ZipArchive;
+
+use crate::xml::{self, attr};
+use crate::{MAX_PART_BYTES, TabularError};
+
+/// An opened package.
+pub(crate) struct Package<'a> {
+    zip: ZipArchive<Cursor<&'a [u8]>>,
+    /// Part names are case-insensitive in OPC, so they are looked up lower-cased.
+    names: HashMap<String, usize>,
+}
+
+impl<'a> Package<'a> {
+    /// Opens the package's central directory.
+    pub(crate) fn open(bytes: &'a [u8]) -> Result<Self, TabularError> {
+        let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| TabularError::Zip {
+            part: "ZIP".into(),
+            message: e.to_string(),
+        })?;
+        let mut names = HashMap::new();
+        for i in 0..zip.len() {
+            if let Some(Ok(name)) = zip.name_for_index(i) {
+                names.insert(name.trim_start_matches('/').to_ascii_lowercase(), i);
+            }
+        }
+        Ok(Package { zip, names })
+    }
+
+    /// A part's bytes, or `None` when the package has no such part.
+    pub(crate) fn read(&mut self, part: &str) -> Result<Option<Vec<u8>>, TabularError> {
+        let Some(&index) = self.names.get(&part.to_ascii_lowercase()) else {
+            return Ok(None);
+        };
+        let zip_error = |e: &dyn std::fmt::Display| TabularError::Zip {
+            part: part.to_string(),
+            message: e.to_string(),
+        };
+        let file = self.zip.by_index(index).map_err(|e| zip_error(&e))?;
+        let too_large = || TabularError::PartTooLarge {
+            part: part.to_string(),
+            limit: MAX_PART_BYTES,
+        };
+        // The declared size may lie, so the read below is capped as well.
+        if file.size() > MAX_PART_BYTES {
+            return Err(too_large());
+        }
+        let mut out = Vec::with_capacity(file.size().min(1 << 20) as usize);
+        file.take(MAX_PART_BYTES + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| zip_error(&e))?;
+        if out.len() as u64 > MAX_PART_BYTES {
+            return Err(too_large());
+        }
+        Ok(Some(out))
+    }
+
+    /// A part's bytes; a missing part is an error.
+    pub(crate) fn require(&mut self, part: &str) -> Result<Vec<u8>, TabularError> {
+        self.read(part)?
+            .ok_or_else(|| TabularError::MissingPart(part.to_string()))
+    }
+}
+
+/// One relationship of a part.
+pub(crate) struct Relationship {
+    /// `Id`.
+    pub(crate) id: String,
+    /// `Type`, a URI whose last segment says what the target is.
+    pub(crate) kind: String,
+    /// The target part's name, resolved against the source part.
+    pub(crate) target: String,
+}
+
+impl Relationship {
+    /// Whether the type's last segment is `suffix` (transitional and strict URIs differ before it).
+    pub(crate) fn is(&self, suffix: &str) -> bool {
+        self.kind.rsplit('/').next() == Some(suffix)
+    }
+}
+
+/// The relationships part of `source` (`xl/workbook.xml` → `xl/_rels/workbook.xml.rels`).
+pub(crate) fn rels_part(source: &str) -> String {
+    match source.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/_rels/{name}.rels"),
+        None => format!("_rels/{source}.rels"),
+    }
+}
+
+/// Resolves a relationship target against the directory of its source part.
+fn resolve(source: &str, target: &str) -> String {
+    let mut segments: Vec<&str> = if let Some(absolute) = target.strip_prefix('/') {
+        absolute.split('/').collect()
+    } else {
+        let dir = source.rsplit_once('/').map_or("", |(d, _)| d);
+        dir.split('/').chain(target.split('/')).collect()
+    };
+    let mut out: Vec<&str> = Vec::with_capacity(segments.len());
+    for s in segments.drain(..) {
+        match s {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    out.join("/")
+}
+
+/// Reads the relationships of `source`; a package without that part has none.
+pub(crate) fn relationships(
+    pkg: &mut Package<'_>,
+    source: &str,
+) -> Result<Vec<Relationship>, TabularError> {
+    let part = rels_part(source);
+    let Some(bytes) = pkg.read(&part)? else {
+        return Ok(Vec::new());
+    };
+    let text = xml::utf8(&bytes, &part)?;
+    let mut r = xml::reader(text);
+    let mut out = Vec::new();
+    loop {
+        match r.read_event().map_err(|e| xml::error(&part, &r, e))? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
+                let external = attr(&e, "TargetMode", &part, &r)?.as_deref() == Some("External");
+                let (Some(id), Some(kind), Some(target)) = (
+                    attr(&e, "Id", &part, &r)?,
+                    attr(&e, "Type", &part, &r)?,
+                    attr(&e, "Target", &part, &r)?,
+                ) else {
+                    continue;
+                };
+                if !external {
+                    out.push(Relationship {
+                        id,
+                        kind,
+                        target: resolve(source, &target),
+                    });
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// What the workbook part says about its sheets.
+pub(crate) struct Workbook {
+    /// The first worksheet's name.
+    pub(crate) sheet_name: String,
+    /// The first worksheet's part.
+    pub(crate) sheet_part: String,
+    /// The shared-string table's part, if any.
+    pub(crate) shared_strings: Option<String>,
+    /// The styles part, if any.
+    pub(crate) styles: Option<String>,
+    /// Serials count from 1904-01-01 (old Mac workbooks) instead of 1900-01-01.
+    pub(crate) date1904: bool,
+}
+
+/// Finds the workbook part and its first worksheet.
+///
+/// "First" is the first tab: the first visible worksheet in the workbook's `<sheets>` order
+/// (chart and macro sheets are skipped; hidden sheets are skipped because the person filling
+/// in the file never sees them), or the first worksheet at all if every one is hidden.
+pub(crate) fn workbook(pkg: &mut Package<'_>) -> Result<Workbook, TabularError> {
+    let main = relationships(pkg, "")?
+        .into_iter()
+        .find(|r| r.is("officeDocument"))
+        .map_or_else(|| "xl/workbook.xml".to_string(), |r| r.target);
+    let bytes = pkg.require(&main)?;
+    let text = xml::utf8(&bytes, &main)?;
+    let mut r = xml::reader(text);
+    let mut sheets: Vec<(String, String, bool)> = Vec::new();
+    let mut date1904 = false;
+    loop {
+        match r.read_event().map_err(|e| xml::error(&main, &r, e))? {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                "workbookPr" => {
+                    date1904 = matches!(
+                        attr(&e, "date1904", &main, &r)?.as_deref(),
+                        Some("1" | "true")
+                    );
+                }
+                "sheet" => {
+                    let name = attr(&e, "name", &main, &r)?.unwrap_or_default();
+                    let hidden = attr(&e, "state", &main, &r)?
+                        .is_some_and(|s| s == "hidden" || s == "veryHidden");
+                    if let Some(id) = attr(&e, "id", &main, &r)? {
+                        sheets.push((name, id, hidden));
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let rels = relationships(pkg, &main)?;
+    let find = |suffix: &str| {
+        rels.iter()
+            .find(|rel| rel.is(suffix))
+            .map(|rel| rel.target.clone())
+    };
+    let worksheets: Vec<(&String, &Relationship, bool)> = sheets
+        .iter()
+        .filter_map(|(name, id, hidden)| {
+            rels.iter()
+                .find(|rel| &rel.id == id && rel.is("worksheet"))
+                .map(|rel| (name, rel, *hidden))
+        })
+        .collect();
+    let Some((name, rel, _)) = worksheets
+        .iter()
+        .find(|(_, _, hidden)| !hidden)
+        .or_else(|| worksheets.first())
+    else {
+        return Err(TabularError::NoWorksheet);
+    };
+    Ok(Workbook {
+        sheet_name: (*name).clone(),
+        sheet_part: rel.target.clone(),
+        shared_strings: find("sharedStrings"),
+        styles: find("styles"),
+        date1904,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{rels_part, resolve};
+
+    #[test]
+    fn targets_resolve_against_the_source() {
+        assert_eq!(
+            resolve("xl/workbook.xml", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl/workbook.xml", "/xl/worksheets/a.xml"),
+            "xl/worksheets/a.xml"
+        );
+        assert_eq!(
+            resolve("xl/workbook.xml", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+        assert_eq!(resolve("", "xl/workbook.xml"), "xl/workbook.xml");
+        assert_eq!(rels_part("xl/workbook.xml"), "xl/_rels/workbook.xml.rels");
+        assert_eq!(rels_part(""), "_rels/.rels");
+    }
+}
