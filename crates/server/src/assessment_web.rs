@@ -532,8 +532,38 @@ pub async fn import_values(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let action = "indicator_value.import";
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let n = import_values_file(&s, &auth, csrf, body.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
+}
+
+/// `POST /values/import` (form upload of a values file, CSV or XLSX): the same all-or-nothing
+/// import as the API, back to the dashboard with the count.
+pub async fn import_values_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, crate::pages::PageError> {
+    let mut csrf = None;
+    let mut file = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.ok(),
+            Some("file") => file = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let n = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
+    Ok(axum::response::Redirect::to(&format!("/?imported={n}")).into_response())
+}
+
+async fn import_values_file(
+    s: &AppState,
+    auth: &Auth,
+    csrf: Option<&str>,
+    body: Vec<u8>,
+) -> Result<usize, AppError> {
+    let action = "indicator_value.import";
     let user = match auth.require_user() {
         Ok(u) => u.clone(),
         Err(e) => return Err(refuse(&s, &auth, action, "values".into(), e, None).await),
@@ -541,7 +571,7 @@ pub async fn import_values(
     if let Err(e) = auth.check_csrf(csrf) {
         return Err(refuse(&s, &auth, action, "values".into(), e, None).await);
     }
-    let file = match ImportFile::from_bytes(body.to_vec()) {
+    let file = match ImportFile::from_bytes(body) {
         Ok(f) => f,
         Err(e) => {
             let err = AppError::invalid("file", e.to_string());
@@ -588,8 +618,7 @@ pub async fn import_values(
             source: "import".into(),
         })
         .collect();
-    let n = s.store.record_indicator_values(&new, &auth.actor()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
+    Ok(s.store.record_indicator_values(&new, &auth.actor()).await?)
 }
 
 /// Computes the plan's monitoring-based indicators of `year` for the city and records them as

@@ -202,6 +202,7 @@ pub fn router(state: AppState) -> Router {
         .route("/water/template.xlsx", get(water::samples_template_xlsx))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/values/import", post(assessment_web::import_values_form))
         .route("/admin/audit", get(pages::audit))
         .route("/reports/{file}", get(assessment_web::report))
         .route("/sources", get(sources_web::sources_page))

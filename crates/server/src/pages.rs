@@ -68,8 +68,19 @@ pub(crate) fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value)
     Ok(Html(html).into_response())
 }
 
+/// What the dashboard is told after a form: how many values an import stored.
+#[derive(Debug, serde::Deserialize)]
+pub struct DashboardQuery {
+    /// Values stored by the import just made.
+    pub imported: Option<usize>,
+}
+
 /// `GET /`: the plan dashboard, indicators by category.
-pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+pub async fn dashboard(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    axum::extract::Query(q): axum::extract::Query<DashboardQuery>,
+) -> PageResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let views = indicator_views(&s.plan, &values);
     // Progress as of the latest year with a city value (the plan's first year when none).
@@ -98,7 +109,7 @@ pub async fn dashboard(State(s): State<AppState>, Extension(auth): Extension<Aut
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary,
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported,
         by_unit => rollup_rows(&report.by_unit, &report.unit_scores), by_division => rollup_rows(&report.by_division, &report.division_scores) },
     )
 }

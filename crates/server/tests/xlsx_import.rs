@@ -446,3 +446,76 @@ async fn xlsx_templates_hold_the_readers_header() {
     }
     assert!(doc["paths"].get("/values/template.xlsx").is_some());
 }
+
+/// The dashboard's upload form takes the same file as the API: a reporter stores the values of
+/// its own unit's indicator, and a file with another unit's row is refused whole.
+#[tokio::test]
+async fn values_workbook_through_the_dashboard_form() {
+    let store = common::fresh_store("xlsx-values-form").await;
+    common::user(&store, "slj", Role::Reporter, Some("slj"), None).await;
+    let server = common::serve(store.clone()).await;
+    let (c, _) = common::login(&server, "slj").await;
+    let page = c
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"values-import\"") && page.contains("/api/v1/values/template.xlsx"));
+    let csrf = common::hidden(&page, "csrf_token");
+    let header = qingshan_plan::values::VALUE_COLUMNS;
+    let plan_id = "xinzhou-beautiful-shanxi-2023";
+
+    // Row 3 is indicator 6 (森林覆盖率), owned by 市规划和自然资源局: the whole file is refused.
+    let mixed = workbook(
+        &header,
+        &[
+            vec![Number(7.0), Number(2023.0), Text("140900"), Text("60.10")],
+            vec![Number(6.0), Number(2023.0), Text("140900"), Text("16.05")],
+        ],
+    );
+    let r = post_form(&c, &server.url("/values/import"), &csrf, &mixed).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("第 3 行"));
+    assert!(
+        store
+            .current_indicator_values(plan_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let own = workbook(
+        &header,
+        &[vec![
+            Number(7.0),
+            Number(2023.0),
+            Text("140900"),
+            Text("60.10"),
+        ]],
+    );
+    let r = post_form(&c, &server.url("/values/import"), &csrf, &own).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers().get("location").unwrap(), "/?imported=1");
+    let v = store.current_indicator_values(plan_id).await.unwrap();
+    assert_eq!(
+        (
+            v.len(),
+            v[0].indicator_number,
+            v[0].value.as_str(),
+            v[0].source.as_str()
+        ),
+        (1, 7, "60.10", "import")
+    );
+    let page = c
+        .get(server.url("/?imported=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已导入 1 个指标数值"));
+}
