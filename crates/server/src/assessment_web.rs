@@ -566,16 +566,16 @@ async fn import_values_file(
     let action = "indicator_value.import";
     let user = match auth.require_user() {
         Ok(u) => u.clone(),
-        Err(e) => return Err(refuse(&s, &auth, action, "values".into(), e, None).await),
+        Err(e) => return Err(refuse(s, auth, action, "values".into(), e, None).await),
     };
     if let Err(e) = auth.check_csrf(csrf) {
-        return Err(refuse(&s, &auth, action, "values".into(), e, None).await);
+        return Err(refuse(s, auth, action, "values".into(), e, None).await);
     }
     let file = match ImportFile::from_bytes(body) {
         Ok(f) => f,
         Err(e) => {
             let err = AppError::invalid("file", e.to_string());
-            return Err(refuse(&s, &auth, action, "values".into(), err, None).await);
+            return Err(refuse(s, auth, action, "values".into(), err, None).await);
         }
     };
     let rows = match qingshan_plan::values::read_values(file.csv(), &s.plan) {
@@ -585,7 +585,7 @@ async fn import_values_file(
                 field: format!("row {} column {}", e.row, e.column),
                 message: imports::values_error(&e, &file),
             };
-            return Err(refuse(&s, &auth, action, "values".into(), err, None).await);
+            return Err(refuse(s, auth, action, "values".into(), err, None).await);
         }
     };
     for r in &rows {
@@ -595,8 +595,8 @@ async fn import_values_file(
         if let Err(why) = crate::auth::value_permission(&user, ind, &r.division) {
             let err = AppError::Forbidden(format!("第 {} 行：{why}", r.row));
             return Err(refuse(
-                &s,
-                &auth,
+                s,
+                auth,
                 action,
                 format!("indicator:{} row:{}", r.indicator, r.row),
                 err,
