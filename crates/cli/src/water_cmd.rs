@@ -56,7 +56,8 @@ pub enum WaterCommand {
     },
     /// Import monthly manual results (`section,date,item,value`; `<0.01` = below the detection
     /// limit 0.01) from a CSV file or an XLSX workbook's first sheet into the store, all or
-    /// nothing.
+    /// nothing. `item` is a Table 1 code (`pH`, `NH3N`, …) or, at drinking-water sources only,
+    /// a Table 2/3 item: `T2-1`…`T2-5`, `T3-1`…`T3-80` (or its Chinese or English name).
     Import {
         /// Sample file, CSV or XLSX (recognised by content); `-` reads stdin.
         file: PathBuf,
@@ -78,6 +79,66 @@ pub enum SectionsCommand {
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
         db: String,
     },
+    /// Link the HJ 212 device (数采仪) of an automatic water-quality station to a section: its
+    /// ST=21 hourly uploads become the section's daily values (source hj212), which take
+    /// priority over manual results for pH, DO, CODMn, NH3-N, TP and TN in their month.
+    Link {
+        /// The section code.
+        #[arg(long)]
+        section: String,
+        /// The device's MN.
+        #[arg(long)]
+        mn: String,
+        /// The PW the device sends.
+        #[arg(long)]
+        password: String,
+        /// CRC policy: strict (Appendix A only) or field (also the Modbus variants).
+        #[arg(long, default_value = "strict", value_parser = ["strict", "field"])]
+        crc_policy: String,
+        /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
+        #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
+        db: String,
+    },
+}
+
+/// The stored code of a sample file's `item` cell: a GB 3838-2002 Table 1 code
+/// (case-insensitive, e.g. `nh3n` → `NH3N`) or a Table 2/3 item by code (`t2-4` → `T2-4`) or
+/// by its Chinese or English name (`铁` → `T2-4`); `None` for anything else.
+pub fn sample_item_code(cell: &str) -> Option<String> {
+    use qingshan_water::drinking::{single_limit_item_by_code, single_limit_item_by_name};
+    Item::from_code(cell)
+        .map(|i| i.code().to_string())
+        .or_else(|| {
+            single_limit_item_by_code(cell)
+                .or_else(|| single_limit_item_by_name(cell))
+                .map(|i| i.code())
+        })
+}
+
+/// Links an automatic station's device to a section (`water sections link`).
+fn link_device(
+    section: String,
+    mn: String,
+    password: String,
+    crc_policy: String,
+    db: String,
+) -> anyhow::Result<()> {
+    if mn.is_empty() || mn.len() > 24 || !mn.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        bail!("MN 应为不超过 24 位的字母数字");
+    }
+    crate::runtime()?.block_on(async move {
+        let store = Store::connect(&db).await?;
+        store.migrate().await?;
+        let d = qingshan_store::WaterSectionDevice {
+            mn: mn.clone(),
+            section_code: section.clone(),
+            password,
+            crc_policy,
+        };
+        store.link_water_section_device(&d, &Actor::cli()).await?;
+        println!("已关联：设备 {mn} → 水质断面 {section}（ST=21 小时数据按日均值入库）");
+        anyhow::Ok(())
+    })
 }
 
 /// A table's records as trimmed cells in `columns` order, with the row number of each and the
@@ -204,7 +265,7 @@ pub fn read_samples(file: ImportFile) -> anyhow::Result<Samples> {
     let table = read_table(file, &SAMPLE_COLUMNS)?;
     let (mut samples, mut lines) = (Vec::new(), Vec::new());
     for (line, c) in &table.rows {
-        let item = Item::from_code(&c[2]).with_context(|| {
+        let item = sample_item_code(&c[2]).with_context(|| {
             format!(
                 "第 {line} 行，{}：未知监测项目「{}」",
                 table.column("item"),
@@ -240,7 +301,7 @@ pub fn read_samples(file: ImportFile) -> anyhow::Result<Samples> {
         samples.push(NewWaterSample {
             section_code: c[0].clone(),
             date: c[1].clone(),
-            item: item.code().to_string(),
+            item,
             value: text,
             below_detection,
             source: "import".to_string(),
@@ -318,6 +379,16 @@ pub fn run(cmd: WaterCommand) -> anyhow::Result<()> {
                 anyhow::Ok(())
             })
         }
+        WaterCommand::Sections {
+            command:
+                SectionsCommand::Link {
+                    section,
+                    mn,
+                    password,
+                    crc_policy,
+                    db,
+                },
+        } => link_device(section, mn, password, crc_policy, db),
         WaterCommand::Import { file, db } => {
             let read = read_samples(read_import(&file)?)
                 .with_context(|| format!("{} 未导入", file.display()))?;

@@ -162,3 +162,120 @@ fn bad_section_row_is_refused() {
     });
     assert_eq!(n, 0);
 }
+
+#[test]
+fn table_2_and_3_items_only_at_drinking_sources() {
+    let db = with_sections();
+    // W1 is not a drinking-water source: a Table 3 item there is refused on its own line
+    // (found inside the transaction, after the rows before it were accepted).
+    for (bad, message) in [
+        ("W1,2024-01-11,T3-19,0.001", "不是集中式饮用水水源"),
+        ("W1,2024-01-11,苯,0.001", "不是集中式饮用水水源"),
+        ("W2,2024-01-11,T3-81,0.001", "未知监测项目"),
+        ("W2,2024-01-11,T2-0,0.001", "未知监测项目"),
+    ] {
+        let f = write(
+            "bad.csv",
+            &format!(
+                "section,date,item,value\nW2,2024-01-10,T2-4,0.2\n{bad}\nW1,2024-01-12,DO,6\n"
+            ),
+        );
+        let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+        assert_ne!(r.code, 0, "{bad}");
+        assert!(
+            r.stderr.contains("第 3 行")
+                && r.stderr.contains("列 item")
+                && r.stderr.contains(message),
+            "{bad}: {}",
+            r.stderr
+        );
+        assert!(stored(&db).is_empty(), "{bad}: something was stored");
+    }
+    // At the source W2: by code in any case or by name, stored under the canonical code.
+    let f = write(
+        "good.csv",
+        "section,date,item,value\nW2,2024-01-10,t2-4,0.2\nW2,2024-01-10,苯,<0.002\nW2,2024-01-10,Nitrate,3.5\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = |a: &str| a.to_string();
+    assert_eq!(
+        stored(&db),
+        [
+            (s("W2"), s("2024-01-10"), s("T2-3"), s("3.5"), false),
+            (s("W2"), s("2024-01-10"), s("T2-4"), s("0.2"), false),
+            (s("W2"), s("2024-01-10"), s("T3-19"), s("0.002"), true),
+        ]
+    );
+}
+
+#[test]
+fn sections_link_a_station_device() {
+    let db = with_sections();
+    let r = run(&[
+        "water",
+        "sections",
+        "link",
+        "--section",
+        "W1",
+        "--mn",
+        "WQ0001",
+        "--password",
+        "123456",
+        "--crc-policy",
+        "field",
+        "--db",
+        &db,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("WQ0001") && r.stdout.contains("W1"),
+        "{}",
+        r.stdout
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let devices = rt.block_on(async {
+        Store::connect(&db)
+            .await
+            .unwrap()
+            .water_section_devices()
+            .await
+            .unwrap()
+    });
+    assert_eq!(devices.len(), 1);
+    assert_eq!(
+        (
+            devices[0].section_code.as_str(),
+            devices[0].password.as_str(),
+            devices[0].crc_policy.as_str()
+        ),
+        ("W1", "123456", "field")
+    );
+    for (args, needle) in [
+        (["--section", "W9", "--mn", "WQ0002"], "W9"),
+        (["--section", "W1", "--mn", "WQ-0002"], "MN"),
+    ] {
+        let mut all = vec!["water", "sections", "link"];
+        all.extend(args);
+        all.extend(["--password", "123456", "--db", &db]);
+        let r = run(&all);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
+    }
+    let r = run(&[
+        "water",
+        "sections",
+        "link",
+        "--section",
+        "W1",
+        "--mn",
+        "WQ0003",
+        "--password",
+        "1",
+        "--crc-policy",
+        "lenient",
+        "--db",
+        &db,
+    ]);
+    assert_ne!(r.code, 0);
+}

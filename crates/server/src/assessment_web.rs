@@ -699,9 +699,10 @@ pub async fn record_monitoring_indicators(
             s.plan.meta.division.clone(),
             v,
             format!(
-                "{} 个集中式饮用水源（{}），按表 1 Ⅲ类判定",
+                "{} 个集中式饮用水源（{}），{}",
                 w.drinking_sources.len(),
-                w.drinking_sources.join("、")
+                w.drinking_sources.join("、"),
+                w.drinking_basis
             ),
         ));
     }

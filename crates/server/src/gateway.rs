@@ -262,8 +262,8 @@ impl Inner {
 }
 
 /// Every MN the gateway accepts data from: pollution-source devices and the devices of
-/// automatic air stations (ST=22), whose uploads are stored alike and turned into station-hours
-/// by the supervisor.
+/// automatic air stations (ST=22) and surface-water stations (ST=21), whose uploads are stored
+/// alike and turned into station-hours and daily section values by the supervisor.
 async fn known_devices(
     store: &Store,
 ) -> Result<HashMap<String, RegisteredDevice>, qingshan_store::StoreError> {
@@ -280,6 +280,16 @@ async fn known_devices(
             protocol: "2017".into(),
             crc_policy: a.crc_policy,
             password: a.password,
+            interval_secs: 3600,
+        });
+    }
+    for w in store.water_section_devices().await? {
+        map.entry(w.mn.clone()).or_insert(RegisteredDevice {
+            mn: w.mn,
+            outlet_id: 0,
+            protocol: "2017".into(),
+            crc_policy: w.crc_policy,
+            password: w.password,
             interval_secs: 3600,
         });
     }

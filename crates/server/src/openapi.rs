@@ -168,7 +168,7 @@ pub fn spec() -> Value {
             "/water/assessment.xlsx": { "get": { "summary": "地表水断面年度评价表（XLSX）",
                 "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
             "/water/sections": { "get": { "summary": "地表水断面", "responses": ok("断面") } },
-            "/water/assessment": { "get": { "summary": "地表水年度评价（GB 3838-2002 单因子，环办〔2011〕22号），含指标 13、14",
+            "/water/assessment": { "get": { "summary": "地表水年度评价（GB 3838-2002 单因子，环办〔2011〕22号；自动站 pH、溶解氧、高锰酸盐指数、氨氮、总磷、总氮按 82号优先于当月手工结果），含指标 13、14（饮用水源含表 2、表 3 项目年均值，依据见 drinking_basis）",
                 "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("评价") } },
             "/values/template.csv": { "get": { "summary": "指标数值导入模板（CSV 表头）", "responses": { "200": { "description": "CSV 模板", "content": { "text/csv": {} } } } } },
             "/values/template.xlsx": { "get": { "summary": "指标数值导入模板（XLSX：表头加粗冻结，代码和数值列为文本格式，另附“说明”工作表）",

@@ -29,6 +29,8 @@ pub struct SupervisorConfig {
     pub device_utc_offset_secs: i32,
     /// Raw frames are kept this many days as evidence, then purged; `None` keeps them forever.
     pub raw_retention_days: Option<i64>,
+    /// How automatic surface-water stations' hourly values become daily means.
+    pub water: qingshan_water::automatic::AutomaticOptions,
 }
 
 impl Default for SupervisorConfig {
@@ -42,6 +44,7 @@ impl Default for SupervisorConfig {
             device_utc_offset_secs: 8 * 3600,
             // Three years: beyond the two-year limitation period of administrative penalties.
             raw_retention_days: Some(3 * 365),
+            water: qingshan_water::automatic::AutomaticOptions::default(),
         }
     }
 }
@@ -57,6 +60,8 @@ pub struct RunSummary {
     pub purged: u64,
     /// Air station-hours taken from HJ 212 uploads.
     pub air_hours: usize,
+    /// Daily means of water sections (per item) taken from HJ 212 uploads.
+    pub water_days: usize,
 }
 
 fn tally(s: &mut RunSummary, r: Raised) {
@@ -89,6 +94,7 @@ pub async fn run_once(
 ) -> Result<RunSummary, StoreError> {
     let mut summary = RunSummary {
         air_hours: air_hours_from_hj212(store, now, cfg).await?,
+        water_days: water_days_from_hj212(store, now, cfg).await?,
         ..RunSummary::default()
     };
     if let Some(days) = cfg.raw_retention_days {
@@ -336,6 +342,112 @@ pub async fn air_hours_from_hj212(
             // One station's odd frame must not stop the others; the raw frames stay archived.
             Err(e) => {
                 tracing::warn!(station = %d.station_code, error = %e, "station-hours from HJ 212 refused")
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Turns the hourly (CN=2061, ST=21) uploads of automatic surface-water stations' devices into
+/// daily means per item, stored as samples of their section with source `hj212`
+/// ([`qingshan_water::automatic::daily_means`]: flag `N` only, factor codes mapped to GB 3838
+/// items). Returns the daily values written.
+///
+/// A day is taken only once it has ended (device local time), so a stored daily mean is never
+/// the mean of part of a day; every day that ended within the look-back window (and at least
+/// yesterday) is recomputed on each run, and a late or corrected hour becomes a new revision.
+/// Days whose mean is unchanged are left alone. The devices of one section are read in MN
+/// order, so where two devices report the same hour and item the later MN counts.
+pub async fn water_days_from_hj212(
+    store: &Store,
+    now: DateTime<Utc>,
+    cfg: &SupervisorConfig,
+) -> Result<usize, StoreError> {
+    use qingshan_water::automatic::{HourlyRecord, daily_means};
+    let devices = store.water_section_devices().await?;
+    if devices.is_empty() {
+        return Ok(0);
+    }
+    let local = now + chrono::Duration::seconds(i64::from(cfg.device_utc_offset_secs));
+    let today = local.date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    let first = (local - chrono::Duration::hours(cfg.lookback_hours))
+        .date_naive()
+        .min(yesterday);
+    let from = first.format("%Y%m%d000000").to_string();
+    let to = today.format("%Y%m%d000000").to_string();
+    let mut by_section: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for d in &devices {
+        by_section
+            .entry(d.section_code.as_str())
+            .or_default()
+            .push(d.mn.as_str());
+    }
+    let mut written = 0;
+    for (section, mns) in by_section {
+        let mut uploads = Vec::new();
+        for mn in mns {
+            uploads.extend(store.water_station_uploads(mn, &from, &to).await?);
+        }
+        if uploads.is_empty() {
+            continue;
+        }
+        let records: Vec<HourlyRecord<'_>> = uploads
+            .iter()
+            .flat_map(|(t, factors)| {
+                factors.iter().map(move |f| HourlyRecord {
+                    data_time: t,
+                    factor: &f.factor,
+                    avg: f.avg.as_deref(),
+                    flag: f.flag.as_deref(),
+                })
+            })
+            .collect();
+        let means = match daily_means(&records, &cfg.water) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(%section, error = %e, "daily means from HJ 212 failed");
+                continue;
+            }
+        };
+        let stored: std::collections::HashMap<(String, String), qingshan_water::Exact> = store
+            .water_samples_between(
+                Some(section),
+                &first.format("%Y-%m-%d").to_string(),
+                &yesterday.format("%Y-%m-%d").to_string(),
+            )
+            .await?
+            .into_iter()
+            .filter(|s| s.source == qingshan_store::AUTOMATIC_SOURCE)
+            .filter_map(|s| {
+                qingshan_water::Exact::parse(&s.value)
+                    .ok()
+                    .map(|v| ((s.date, s.item), v))
+            })
+            .collect();
+        let rows: Vec<qingshan_store::NewWaterSample> = means
+            .into_iter()
+            .filter(|m| stored.get(&(m.date.clone(), m.item.code().to_string())) != Some(&m.value))
+            .map(|m| qingshan_store::NewWaterSample {
+                section_code: section.to_string(),
+                value: m.value_text(),
+                date: m.date,
+                item: m.item.code().to_string(),
+                below_detection: false,
+                source: qingshan_store::AUTOMATIC_SOURCE.to_string(),
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        match store
+            .import_water_samples(&rows, &qingshan_store::Actor::system())
+            .await
+        {
+            Ok(_) => written += rows.len(),
+            // One section's odd data must not stop the others; the raw frames stay archived.
+            Err(e) => {
+                tracing::warn!(%section, error = %e, "daily water values from HJ 212 refused")
             }
         }
     }

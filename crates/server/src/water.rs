@@ -3,6 +3,10 @@
 //! classes with a chart, and their JSON API. Every figure is computed from the stored samples
 //! by `qingshan_water`, following 环办〔2011〕22号: a period's class is the class of the period's
 //! mean concentrations.
+//!
+//! Automatic-station data (daily means from HJ 212, source `hj212`) enter by the 82号 priority
+//! rule ([`AUTOMATIC_RULE`], see [`month_inputs`]); Table 2/3 results of drinking-water sources
+//! enter indicator 14 by their annual means ([`SectionYear::single_limit`]).
 
 use std::collections::BTreeMap;
 
@@ -11,9 +15,15 @@ use axum::{Extension, Json};
 use chrono::Datelike;
 use minijinja::context;
 use qingshan_store::{Store, StoreError, WaterSample, WaterSection};
-use qingshan_water::drinking::{source_compliance, source_compliance_rate};
+use qingshan_water::automatic::{AutomaticRule, MonthInput, month_observations};
+use qingshan_water::drinking::{
+    SingleLimitItem, single_limit_item_by_code, single_limit_means, source_compliance,
+    source_compliance_rate,
+};
 use qingshan_water::grading::{HeavyRowRule, RiverGrade, grade_river, share_at_or_better_than_iii};
-use qingshan_water::stats::{MeanOptions, Measurement, Observation, period_mean};
+use qingshan_water::stats::{
+    BelowDetectionPolicy, MeanOptions, Measurement, Observation, period_mean,
+};
 use qingshan_water::{
     AssessOptions, Assessment, Class, Exact, Item, Sample, WaterBody, WaterError, assess,
 };
@@ -118,6 +128,113 @@ fn mean_sample(body: WaterBody, obs: &[Observation]) -> Result<Sample, WaterData
     Ok(period_mean(body, obs, MeanOptions::default())?)
 }
 
+/// How automatic-station data enter the monthly and annual assessment: the 82号 priority for
+/// pH, DO, CODMn, NH3-N, TP and TN (see [`qingshan_water::automatic::AutomaticRule`]).
+pub const AUTOMATIC_RULE: AutomaticRule = AutomaticRule::Priority;
+
+/// A section's stored results of a year, sorted by kind.
+#[derive(Debug, Clone, Default)]
+pub struct SampleParts {
+    /// Manual (laboratory) Table 1 results: every source but `hj212`.
+    pub manual: Vec<WaterSample>,
+    /// Daily means of automatic stations (source `hj212`).
+    pub automatic: Vec<WaterSample>,
+    /// Table 2/3 results (drinking-water sources) with their item.
+    pub single: Vec<(&'static SingleLimitItem, Measurement)>,
+    /// Distinct dates of manual results (Table 1, 2 or 3).
+    pub manual_dates: usize,
+    /// Distinct dates with automatic daily means.
+    pub automatic_days: usize,
+}
+
+/// Sorts stored results into manual Table 1 results, automatic daily means and Table 2/3
+/// results; an item or value that cannot be read is reported as corrupt.
+pub fn sample_parts(samples: &[WaterSample]) -> Result<SampleParts, WaterDataError> {
+    let mut parts = SampleParts::default();
+    let (mut manual_dates, mut automatic_days) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    for s in samples {
+        if s.source == qingshan_store::AUTOMATIC_SOURCE {
+            automatic_days.insert(s.date.as_str());
+            parts.automatic.push(s.clone());
+            continue;
+        }
+        manual_dates.insert(s.date.as_str());
+        match single_limit_item_by_code(&s.item).filter(|i| i.code() == s.item) {
+            Some(item) => {
+                let corrupt = || WaterDataError::Corrupt {
+                    section: s.section_code.clone(),
+                    date: s.date.clone(),
+                    column: "value".into(),
+                    value: s.value.clone(),
+                };
+                let v = Exact::parse(&s.value).map_err(|_| corrupt())?;
+                let m = if s.below_detection {
+                    Measurement::BelowDetection { limit: v }
+                } else {
+                    Measurement::Value(v)
+                };
+                parts.single.push((item, m));
+            }
+            None => parts.manual.push(s.clone()),
+        }
+    }
+    parts.manual_dates = manual_dates.len();
+    parts.automatic_days = automatic_days.len();
+    Ok(parts)
+}
+
+fn month_of(section: &str, date: &str) -> Result<u32, WaterDataError> {
+    date.get(5..7)
+        .and_then(|m| m.parse::<u32>().ok())
+        .filter(|m| (1..=12).contains(m))
+        .ok_or_else(|| WaterDataError::Corrupt {
+            section: section.to_string(),
+            date: date.to_string(),
+            column: "sample_date".into(),
+            value: date.to_string(),
+        })
+}
+
+/// Each month's assessment input (month 1–12 → observations).
+///
+/// The rule ([`AUTOMATIC_RULE`], 82号): where automatic daily means exist in a month for pH,
+/// DO, CODMn, NH3-N, TP or TN, the month's value of that item is the mean of those daily means
+/// and the manual results of that item in that month are set aside; every other item keeps its
+/// manual results only. In the annual mean an automatic month counts once, like a monthly
+/// manual sample (see [`qingshan_water::automatic::month_observations`]).
+pub fn month_inputs(
+    section: &str,
+    parts: &SampleParts,
+    rule: AutomaticRule,
+) -> Result<BTreeMap<u32, MonthInput>, WaterDataError> {
+    let mut by_month: BTreeMap<u32, (Vec<Observation>, Vec<Observation>)> = BTreeMap::new();
+    for (date, o) in observations(&parts.manual)? {
+        by_month
+            .entry(month_of(section, &date)?)
+            .or_default()
+            .0
+            .push(o);
+    }
+    for (date, o) in observations(&parts.automatic)? {
+        by_month
+            .entry(month_of(section, &date)?)
+            .or_default()
+            .1
+            .push(o);
+    }
+    let mut out = BTreeMap::new();
+    for (m, (manual, automatic)) in by_month {
+        let input = month_observations(&manual, &automatic, rule, MeanOptions::default())?;
+        if !input.observations.is_empty() {
+            out.insert(m, input);
+        }
+    }
+    Ok(out)
+}
+
 /// One section's year: annual and monthly means and their assessments.
 #[derive(Debug, Clone)]
 pub struct SectionYear {
@@ -127,14 +244,22 @@ pub struct SectionYear {
     pub body: WaterBody,
     /// Its 水质目标.
     pub target: Class,
-    /// Sampling dates in the year.
+    /// Manual sampling dates in the year.
     pub dates: usize,
+    /// Days with automatic-station daily means in the year.
+    pub automatic_days: usize,
     /// Annual mean concentrations (empty when there are no samples).
     pub annual_mean: Sample,
     /// Assessment of the annual means.
     pub annual: Assessment,
     /// Month (1–12) → assessment of that month's means.
     pub monthly: BTreeMap<u32, Assessment>,
+    /// Month → items whose month value came from automatic data (months without any omitted).
+    pub monthly_automatic: BTreeMap<u32, Vec<Item>>,
+    /// Annual means of the Table 2/3 items measured (arithmetic, non-detects at half the
+    /// limit), by table and row. GB 3838 and the reference name no other annual statistic for
+    /// them, so the annual arithmetic mean of 22号 applies (reference §2.2, §2.10).
+    pub single_limit: Vec<(&'static SingleLimitItem, Exact)>,
 }
 
 /// Evaluates one section's stored samples of a year.
@@ -143,37 +268,32 @@ pub fn section_year(
     samples: &[WaterSample],
 ) -> Result<SectionYear, WaterDataError> {
     let (body, target) = section_kind(&section)?;
-    let obs = observations(samples)?;
+    let parts = sample_parts(samples)?;
     let opts = AssessOptions::default();
-    let mut by_month: BTreeMap<u32, Vec<Observation>> = BTreeMap::new();
-    for (date, o) in &obs {
-        let month = date
-            .get(5..7)
-            .and_then(|m| m.parse::<u32>().ok())
-            .filter(|m| (1..=12).contains(m))
-            .ok_or_else(|| WaterDataError::Corrupt {
-                section: section.code.clone(),
-                date: date.clone(),
-                column: "sample_date".into(),
-                value: date.clone(),
-            })?;
-        by_month.entry(month).or_default().push(o.clone());
-    }
     let mut monthly = BTreeMap::new();
-    for (m, o) in &by_month {
-        monthly.insert(*m, assess(&mean_sample(body, o)?, &opts)?);
+    let mut monthly_automatic = BTreeMap::new();
+    let mut all: Vec<Observation> = Vec::new();
+    for (m, input) in month_inputs(&section.code, &parts, AUTOMATIC_RULE)? {
+        monthly.insert(m, assess(&mean_sample(body, &input.observations)?, &opts)?);
+        if !input.automatic_items.is_empty() {
+            monthly_automatic.insert(m, input.automatic_items);
+        }
+        all.extend(input.observations);
     }
-    let all: Vec<Observation> = obs.into_values().collect();
     let annual_mean = mean_sample(body, &all)?;
     let annual = assess(&annual_mean, &opts)?;
+    let single_limit = single_limit_means(&parts.single, BelowDetectionPolicy::default())?;
     Ok(SectionYear {
         section,
         body,
         target,
-        dates: all.len(),
+        dates: parts.manual_dates,
+        automatic_days: parts.automatic_days,
         annual_mean,
         annual,
         monthly,
+        monthly_automatic,
+        single_limit,
     })
 }
 
@@ -222,10 +342,51 @@ pub struct SectionRow {
     pub main_pollutants: Vec<String>,
     /// Annual mean concentrations by item code, exact decimals to 6 places.
     pub means: BTreeMap<&'static str, String>,
-    /// Drinking-water source meeting Table 1 Class III (indicator 14); `None` for others.
+    /// Days with automatic-station daily means.
+    pub automatic_days: usize,
+    /// Drinking-water source meeting the standard (indicator 14): Table 1 at Class III or
+    /// better and every measured Table 2/3 item's annual mean within its limit; `None` for
+    /// other sections and for sources without a Table 1 class.
     pub source_compliant: Option<bool>,
+    /// Table 2/3 items over their limit, with the 超标倍数, e.g. `铁(0.50)`.
+    pub source_failures: Vec<String>,
+    /// Table 2/3 annual means.
+    pub single_limit: Vec<SingleLimitRow>,
     /// Path of the section's page.
     pub href: String,
+}
+
+/// One Table 2/3 item's annual result at a drinking-water source.
+#[derive(Debug, Clone, Serialize)]
+pub struct SingleLimitRow {
+    /// Item code, `T2-1` … `T3-80`.
+    pub code: String,
+    /// 2 (补充项目) or 3 (特定项目).
+    pub table: u8,
+    /// Chinese name.
+    pub name: &'static str,
+    /// Annual mean, mg/L, exact decimal to 6 places (more where the limit needs them).
+    pub mean: String,
+    /// The limit, mg/L.
+    pub limit: String,
+    /// Whether the mean exceeds the limit (a mean equal to it meets it).
+    pub exceeds: bool,
+    /// 超标倍数 when it exceeds.
+    pub multiple: Option<String>,
+}
+
+/// Exact decimal text to 6 places, or more for values (the Table 3 limits down to 10⁻⁶) that
+/// 6 places would round to zero.
+fn decimal_text(v: Exact) -> String {
+    v.round_keep_significant(6)
+        .and_then(|x| x.to_decimal_string())
+        .unwrap_or_default()
+}
+
+/// A Table 2/3 超标倍数 to 2 decimals; one just over its limit keeps one significant figure
+/// rather than printing as 0.00.
+fn single_multiple_text(m: Exact) -> String {
+    qingshan_water::csv_io::format_multiple(m, 2).unwrap_or_default()
 }
 
 fn multiple_text(m: Option<Exact>) -> String {
@@ -236,13 +397,39 @@ fn multiple_text(m: Option<Exact>) -> String {
 
 fn section_row(sy: &SectionYear) -> Result<SectionRow, WaterDataError> {
     let a = &sy.annual;
-    let source_compliant = if sy.section.is_drinking_source && a.class.is_some() {
-        // Only Table 1 items are stored, so compliance here is the Table 1 part of 达标.
-        Some(source_compliance(&sy.annual_mean, &[], &AssessOptions::default())?.compliant)
+    let (source_compliant, source_failures) = if sy.section.is_drinking_source && a.class.is_some()
+    {
+        let c = source_compliance(&sy.annual_mean, &sy.single_limit, &AssessOptions::default())?;
+        let failures = c
+            .failures
+            .iter()
+            .map(|f| format!("{}({})", f.item.name_zh, single_multiple_text(f.multiple)))
+            .collect();
+        (Some(c.compliant), failures)
     } else {
-        None
+        (None, Vec::new())
     };
+    let single_limit = sy
+        .single_limit
+        .iter()
+        .map(|(item, mean)| SingleLimitRow {
+            code: item.code(),
+            table: item.table,
+            name: item.name_zh,
+            mean: decimal_text(*mean),
+            limit: decimal_text(item.limit),
+            exceeds: *mean > item.limit,
+            multiple: mean
+                .checked_sub(item.limit)
+                .and_then(|d| d.checked_div(item.limit))
+                .filter(|m| *m > Exact::ZERO)
+                .map(single_multiple_text),
+        })
+        .collect();
     Ok(SectionRow {
+        automatic_days: sy.automatic_days,
+        source_failures,
+        single_limit,
         dates: sy.dates,
         class: a.class.map(Class::as_str),
         status: a.status.map(|s| s.as_str()),
@@ -358,11 +545,36 @@ pub struct WaterYear {
     pub share_iii_or_better: Option<String>,
     /// Codes of the 国考 sections behind indicator 13.
     pub national_sections: Vec<String>,
-    /// Indicator 14: drinking-water sources whose Table 1 class is III or better, percent to
-    /// 1 decimal (Tables 2 and 3 are not stored, so only Table 1 is checked).
+    /// Indicator 14: drinking-water sources that meet the standard (Table 1 at Class III or
+    /// better, and every measured Table 2/3 item's annual mean within its limit), percent to
+    /// 1 decimal.
     pub drinking_source_compliance: Option<String>,
     /// Codes of the drinking-water sources behind indicator 14.
     pub drinking_sources: Vec<String>,
+    /// What indicator 14 checked, in words: the tables that had results (recorded with the
+    /// indicator's value).
+    pub drinking_basis: String,
+}
+
+/// The tables indicator 14 checked, in words, from the sources behind it.
+fn drinking_basis(years: &[SectionYear], sources: &[&str]) -> String {
+    let has = |table: u8| {
+        years.iter().any(|y| {
+            sources.contains(&y.section.code.as_str())
+                && y.single_limit.iter().any(|(i, _)| i.table == table)
+        })
+    };
+    match (has(2), has(3)) {
+        (false, false) => "按表 1 基本项目Ⅲ类判定（无表 2、表 3 项目监测结果）".to_string(),
+        (t2, t3) => {
+            let tables = match (t2, t3) {
+                (true, true) => "表 2 补充项目、表 3 特定项目",
+                (true, false) => "表 2 补充项目（无表 3 特定项目监测结果）",
+                _ => "表 3 特定项目（无表 2 补充项目监测结果）",
+            };
+            format!("按表 1 基本项目Ⅲ类及{tables}判定，表 2、表 3 项目以年均值对照标准限值")
+        }
+    }
 }
 
 /// Computes the year's results from the evaluated sections.
@@ -382,7 +594,9 @@ pub fn water_year(year: i32, years: &[SectionYear]) -> Result<WaterYear, WaterDa
         .filter_map(|r| r.source_compliant.map(|c| (r.section.code.as_str(), c)))
         .collect();
     let compliant: Vec<bool> = drinking.iter().map(|(_, c)| *c).collect();
+    let codes: Vec<&str> = drinking.iter().map(|(c, _)| *c).collect();
     Ok(WaterYear {
+        drinking_basis: drinking_basis(years, &codes),
         year,
         share_iii_or_better: share_at_or_better_than_iii(&classes).and_then(percent),
         national_sections: national.iter().map(|(c, _)| c.to_string()).collect(),
@@ -544,6 +758,7 @@ pub async fn section_page(
                 "status": a.status.map(|x| x.as_str()),
                 "meets_target": a.meets_target(sy.target),
                 "main_pollutants": a.main_pollutants.iter().map(|p| p.item.name_zh()).collect::<Vec<_>>(),
+                "automatic": sy.monthly_automatic.get(m).map(|items| items.iter().map(|i| i.name_zh()).collect::<Vec<_>>()).unwrap_or_default(),
             })
         })
         .collect();

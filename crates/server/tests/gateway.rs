@@ -492,3 +492,268 @@ async fn air_station_frames_become_station_hours() {
         "the other pollutants keep their values"
     );
 }
+
+/// An hourly (2061) upload of a surface-water station: `(factor, avg, flag)` per factor.
+fn water_hour(qn: &str, st: &str, dt: &str, factors: &[(&str, &str, &str)]) -> Packet {
+    let mut b = Packet::builder("2061")
+        .qn(qn)
+        .st(st)
+        .pw("223344")
+        .mn("WATERSTATION0001")
+        .flag(5)
+        .item("DataTime", dt);
+    for &(code, avg, flag) in factors {
+        b = b.factor(code, "Avg", avg).factor(code, "Flag", flag);
+    }
+    b.build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn water_station_frames_become_daily_values_that_take_priority() {
+    use qingshan_store::{NewWaterSample, WaterSection, WaterSectionDevice};
+    use qingshan_water::{Class, Exact, Item};
+    let gw = start(GatewayConfig::default()).await;
+    gw.store
+        .upsert_water_sections(
+            &[WaterSection {
+                code: "WQ01".into(),
+                name: "青山河大桥".into(),
+                level: "国考".into(),
+                water_body: "river".into(),
+                basin: Some("青山河".into()),
+                division_code: Some("140902".into()),
+                target_class: "III".into(),
+                is_drinking_source: false,
+            }],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // Manual results: May (NH3-N 1.4 would make the month Class IV) and June.
+    let manual = |date: &str, item: &str, value: &str| NewWaterSample {
+        section_code: "WQ01".into(),
+        date: date.into(),
+        item: item.into(),
+        value: value.into(),
+        below_detection: false,
+        source: "import".into(),
+    };
+    gw.store
+        .import_water_samples(
+            &[
+                manual("2024-05-10", "pH", "7.0"),
+                manual("2024-05-10", "DO", "5.0"),
+                manual("2024-05-10", "CODMn", "5.5"),
+                manual("2024-05-10", "NH3N", "1.4"),
+                manual("2024-05-10", "TP", "0.15"),
+                manual("2024-05-10", "TN", "2.0"),
+                manual("2024-05-10", "COD", "18"),
+                manual("2024-05-10", "Cu", "0.005"),
+                manual("2024-06-10", "NH3N", "1.2"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    gw.store
+        .link_water_section_device(
+            &WaterSectionDevice {
+                mn: "WATERSTATION0001".into(),
+                section_code: "WQ01".into(),
+                password: "223344".into(),
+                crc_policy: "strict".into(),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // The gateway rereads its device list on an unknown MN at most every 2 s.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let frames = [
+        water_hour(
+            "20240510080000000",
+            "21",
+            "20240510080000",
+            &[
+                ("w01001", "7.80", "N"),
+                ("w01009", "8.2", "N"),
+                ("w01019", "2.1", "N"),
+                ("w21003", "0.20", "N"),
+                ("w21011", "0.030", "N"),
+                ("w21001", "1.10", "N"),
+                // Not one of the six: stored, but the month keeps the manual COD.
+                ("w01018", "40", "N"),
+                // Arsenic under its HJ 212-2017 code.
+                ("w20119", "0.004", "N"),
+                // Water temperature has no GB 3838 class: not taken.
+                ("w01010", "18.2", "N"),
+            ],
+        ),
+        water_hour(
+            "20240510120000000",
+            "21",
+            "20240510120000",
+            &[
+                ("w01001", "7.60", "N"),
+                ("w01009", "8.6", "N"),
+                // Instrument fault: not a valid value.
+                ("w01019", "9.9", "D"),
+                ("w21003", "0.30", "N"),
+                ("w21011", "0.040", "N"),
+                ("w21001", "1.3", "N"),
+            ],
+        ),
+        // The same MN under another system code (waste water): not river quality.
+        water_hour(
+            "20240510100000000",
+            "32",
+            "20240510100000",
+            &[("w21003", "5.0", "N")],
+        ),
+        water_hour(
+            "20240511080000000",
+            "21",
+            "20240511080000",
+            &[
+                ("w01001", "7.70", "N"),
+                ("w01009", "8.0", "N"),
+                ("w01019", "2.4", "N"),
+                ("w21003", "0.25", "N"),
+                ("w21011", "0.035", "N"),
+                ("w21001", "1.2", "N"),
+                // Arsenic under the code public implementations use.
+                ("w20141", "0.006", "N"),
+            ],
+        ),
+        // The supervisor's "today": not over yet, so no daily mean.
+        water_hour(
+            "20240512080000000",
+            "21",
+            "20240512080000",
+            &[("w21003", "9.9", "N")],
+        ),
+    ];
+    let mut s = TcpStream::connect(gw.addr).await.unwrap();
+    for p in &frames {
+        s.write_all(&p.encode()).await.unwrap();
+        assert_eq!(
+            read_frames(&mut s, 1).await[0],
+            reply_9014(p).unwrap().encode()
+        );
+    }
+
+    // 2024-05-12 09:30 in Beijing: 05-10 and 05-11 have ended and lie in the look-back window.
+    let now = chrono::DateTime::parse_from_rfc3339("2024-05-12T01:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let cfg = qingshan_server::supervisor::SupervisorConfig::default();
+    let summary = qingshan_server::supervisor::run_once(&gw.store, now, &cfg)
+        .await
+        .unwrap();
+    assert_eq!(summary.water_days, 15);
+    let automatic = |store: &Store| {
+        let store = store.clone();
+        async move {
+            store
+                .water_samples(Some("WQ01"), 2024)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.source == "hj212")
+                .map(|r| (r.date, r.item, r.value, r.revision))
+                .collect::<Vec<_>>()
+        }
+    };
+    let row =
+        |d: &str, i: &str, v: &str, rev: i64| (d.to_string(), i.to_string(), v.to_string(), rev);
+    // Daily means: pH through H⁺ to 2 decimals ((7.80, 7.60) → 7.69); CODMn from its one valid
+    // hour; NH3-N without the ST=32 value. Same-day manual results are not revised by them
+    // (their numbering goes on after the manual revision 1).
+    assert_eq!(
+        automatic(&gw.store).await,
+        [
+            row("2024-05-10", "As", "0.004", 1),
+            row("2024-05-10", "COD", "40", 2),
+            row("2024-05-10", "CODMn", "2.1", 2),
+            row("2024-05-10", "DO", "8.4", 2),
+            row("2024-05-10", "NH3N", "0.25", 2),
+            row("2024-05-10", "TN", "1.2", 2),
+            row("2024-05-10", "TP", "0.035", 2),
+            row("2024-05-10", "pH", "7.69", 2),
+            row("2024-05-11", "As", "0.006", 1),
+            row("2024-05-11", "CODMn", "2.4", 1),
+            row("2024-05-11", "DO", "8", 1),
+            row("2024-05-11", "NH3N", "0.25", 1),
+            row("2024-05-11", "TN", "1.2", 1),
+            row("2024-05-11", "TP", "0.035", 1),
+            row("2024-05-11", "pH", "7.7", 1),
+        ]
+    );
+    // Nothing new: nothing written. A corrected hour (new QN) revises that day's mean only.
+    let again = qingshan_server::supervisor::run_once(&gw.store, now, &cfg)
+        .await
+        .unwrap();
+    assert_eq!(again.water_days, 0);
+    let fix = water_hour(
+        "20240511080000001",
+        "21",
+        "20240511080000",
+        &[("w21003", "0.45", "N")],
+    );
+    s.write_all(&fix.encode()).await.unwrap();
+    read_frames(&mut s, 1).await;
+    let again = qingshan_server::supervisor::run_once(&gw.store, now, &cfg)
+        .await
+        .unwrap();
+    assert_eq!(again.water_days, 1);
+    let stored = automatic(&gw.store).await;
+    assert!(
+        stored.contains(&row("2024-05-11", "NH3N", "0.45", 2)),
+        "{stored:?}"
+    );
+    assert_eq!(stored.len(), 15);
+
+    // The section's May: the six items from the automatic daily means, the rest manual.
+    let section = gw.store.water_section("WQ01").await.unwrap().unwrap();
+    let samples = gw.store.water_samples(Some("WQ01"), 2024).await.unwrap();
+    let year = qingshan_server::water::section_year(section, &samples).unwrap();
+    let x = |s: &str| Exact::parse(s).unwrap();
+    let may = &year.monthly[&5];
+    let value = |item: Item| may.item(item).map(|r| r.value);
+    assert_eq!(
+        value(Item::Ph),
+        Some(x("7.694971")),
+        "H⁺ mean of 7.69 and 7.7"
+    );
+    assert_eq!(value(Item::Do), Some(x("8.2")));
+    assert_eq!(value(Item::CodMn), Some(x("2.25")));
+    assert_eq!(value(Item::Nh3n), Some(x("0.35")), "not the manual 1.4");
+    assert_eq!(value(Item::Tp), Some(x("0.035")));
+    assert_eq!(value(Item::Tn), Some(x("1.2")));
+    assert_eq!(value(Item::Cod), Some(x("18")), "COD stays manual");
+    assert_eq!(value(Item::Cu), Some(x("0.005")));
+    assert_eq!(value(Item::As), None, "automatic arsenic does not count");
+    assert_eq!(
+        year.monthly_automatic[&5],
+        [
+            Item::Ph,
+            Item::Do,
+            Item::CodMn,
+            Item::Nh3n,
+            Item::Tp,
+            Item::Tn
+        ]
+    );
+    // COD 18 is Class III; with the manual NH3-N 1.4 May would have been Class IV.
+    assert_eq!(may.class, Some(Class::III));
+    // June has only its manual sample.
+    assert_eq!(
+        year.monthly[&6].item(Item::Nh3n).map(|r| r.value),
+        Some(x("1.2"))
+    );
+    assert_eq!(year.monthly[&6].class, Some(Class::IV));
+    assert!(!year.monthly_automatic.contains_key(&6));
+    // The year: May's automatic NH3-N counts once next to June's manual result.
+    assert_eq!(year.annual_mean.values[&Item::Nh3n], x("0.775"));
+    assert_eq!((year.dates, year.automatic_days), (2, 2));
+}

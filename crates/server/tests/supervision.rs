@@ -242,7 +242,8 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
             raised: 0,
             updated: 1,
             purged: 0,
-            air_hours: 0
+            air_hours: 0,
+            water_days: 0
         }
     );
     store.ingest(&[hourly(6, "20", "N")]).await.unwrap(); // received 07:05

@@ -416,3 +416,109 @@ async fn annual_table_exports_as_csv() {
         assert!(strings.contains(sec["code"].as_str().unwrap()));
     }
 }
+
+fn section_row<'a>(body: &'a Value, code: &str) -> &'a Value {
+    body["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == code)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn table_2_exceedance_at_a_source_makes_indicator_14_drop() {
+    let app = seeded().await;
+    let body = app.json("/api/v1/water/assessment?year=2024").await;
+    assert_eq!(body["drinking_source_compliance"], "50.0");
+    assert!(
+        body["drinking_basis"]
+            .as_str()
+            .unwrap()
+            .contains("无表 2、表 3 项目监测结果"),
+        "{}",
+        body["drinking_basis"]
+    );
+    // P1 (compliant on Table 1): iron (T2-4, limit 0.3) at 0.2 and 0.4 averages exactly to the
+    // limit, which meets it; benzene (T3-19, limit 0.01) not detected at 0.002.
+    app.store
+        .import_water_samples(
+            &new_samples(&[
+                ("P1", "2024-03-08", "T2-4", "0.2"),
+                ("P1", "2024-04-08", "T2-4", "0.4"),
+                ("P1", "2024-04-08", "T3-19", "<0.002"),
+            ]),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let body = app.json("/api/v1/water/assessment?year=2024").await;
+    let p1 = section_row(&body, "P1");
+    assert_eq!(p1["source_compliant"], true);
+    assert_eq!(p1["single_limit"][0]["code"], "T2-4");
+    assert_eq!(p1["single_limit"][0]["mean"], "0.3");
+    assert_eq!(p1["single_limit"][0]["exceeds"], false);
+    assert_eq!(p1["single_limit"][1]["code"], "T3-19");
+    assert_eq!(p1["single_limit"][1]["mean"], "0.001");
+    assert_eq!(body["drinking_source_compliance"], "50.0");
+    let basis = body["drinking_basis"].as_str().unwrap();
+    assert!(
+        basis.contains("表 2 补充项目、表 3 特定项目") && basis.contains("年均值"),
+        "{basis}"
+    );
+    // A revised April result 0.41: the mean 0.305 exceeds 0.3 and P1 no longer meets the
+    // standard, although its Table 1 class is unchanged.
+    app.store
+        .import_water_samples(
+            &new_samples(&[("P1", "2024-04-08", "T2-4", "0.41")]),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let body = app.json("/api/v1/water/assessment?year=2024").await;
+    let p1 = section_row(&body, "P1");
+    assert_eq!(p1["class"], "I");
+    assert_eq!(p1["source_compliant"], false);
+    assert_eq!(p1["source_failures"], serde_json::json!(["铁(0.02)"]));
+    assert_eq!(p1["single_limit"][0]["exceeds"], true);
+    assert_eq!(body["drinking_source_compliance"], "0.0");
+    // The same as qingshan_water computes from the annual means.
+    let iron = qingshan_water::drinking::single_limit_item_by_code("T2-4").unwrap();
+    let means = expected_means();
+    let p1_mean = &means.iter().find(|(c, _)| *c == "P1").unwrap().1;
+    assert!(
+        !source_compliance(p1_mean, &[(iron, x("0.305"))], &AssessOptions::default())
+            .unwrap()
+            .compliant
+    );
+
+    // The section page shows the Table 2/3 results and the failure.
+    let (s, html) = app.get("/water/sections/P1?year=2024").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-code=\"T2-4\""), "{html}");
+    assert!(html.contains("表 3 特定项目") && html.contains("苯"));
+    assert!(html.contains("超标项目：铁(0.02)"), "{html}");
+    let (_, overview) = app.get("/water?year=2024").await;
+    assert!(overview.contains("表 2 补充项目、表 3 特定项目"));
+
+    // Indicator 14 recorded from monitoring says which tables were checked.
+    let state = qingshan_server::AppState {
+        store: app.store.clone(),
+        plan: std::sync::Arc::new(qingshan_plan::xinzhou().unwrap()),
+        config: std::sync::Arc::new(qingshan_server::ServerConfig::default()),
+    };
+    let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
+        &state,
+        2024,
+        &Actor::system(),
+    )
+    .await
+    .unwrap();
+    let i14 = recorded.iter().find(|v| v.indicator_number == 14).unwrap();
+    assert_eq!(i14.value, "0.0");
+    let note = i14.note.as_deref().unwrap();
+    assert!(
+        note.contains("P1、P2") && note.contains("表 1 基本项目Ⅲ类及表 2 补充项目、表 3 特定项目"),
+        "{note}"
+    );
+}

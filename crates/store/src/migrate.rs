@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_task_evidence.sql"),
         postgres: include_str!("../migrations/postgres/0009_task_evidence.sql"),
     },
+    Migration {
+        version: 10,
+        name: "water_devices",
+        sqlite: include_str!("../migrations/sqlite/0010_water_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0010_water_devices.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -2,6 +2,11 @@
 //!
 //! Sample values are kept as exact decimal text and are never overwritten: importing a
 //! section-date-item again adds a revision, and every read takes the latest one.
+//!
+//! Manual results (sources `import` and `api`) and the daily means of automatic stations
+//! (source `hj212`) of the same section, date and item live side by side: each kind is revised
+//! on its own, and reads return the latest revision of each kind. Revision numbers still count
+//! every stored value of the section-date-item, both kinds together.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -29,6 +34,23 @@ pub const WATER_ITEM_CODES: [&str; 23] = [
     "pH", "DO", "CODMn", "COD", "BOD5", "NH3N", "TP", "TN", "Cu", "Zn", "F", "Se", "As", "Hg",
     "Cd", "Cr6", "Pb", "CN", "Phenol", "Oil", "LAS", "S2", "FC",
 ];
+
+/// The source of automatic-station data; every other source is a manual result.
+pub const AUTOMATIC_SOURCE: &str = "hj212";
+
+/// Whether `code` is an item samples may carry: a GB 3838-2002 Table 1 code
+/// ([`WATER_ITEM_CODES`]) or the code of a Table 2 (`T2-1` … `T2-5`) or Table 3 (`T3-1` …
+/// `T3-80`) item, exactly as [`qingshan_water::drinking::SingleLimitItem::code`] writes it.
+pub fn is_water_item_code(code: &str) -> bool {
+    WATER_ITEM_CODES.contains(&code) || single_limit_table(code).is_some()
+}
+
+/// The table (2 or 3) of a Table 2/3 item code in its canonical spelling; `None` otherwise.
+pub fn single_limit_table(code: &str) -> Option<u8> {
+    qingshan_water::drinking::single_limit_item_by_code(code)
+        .filter(|i| i.code() == code)
+        .map(|i| i.table)
+}
 
 /// Rows per multi-row insert: 9 parameters a row stays well under SQLite's 32766.
 const SAMPLE_CHUNK: usize = 1000;
@@ -216,7 +238,7 @@ fn validate_samples(rows: &[NewWaterSample]) -> Result<(), WaterStoreError> {
                 format!("应为 YYYY-MM-DD，而不是「{}」", r.date),
             ));
         }
-        if !WATER_ITEM_CODES.contains(&r.item.as_str()) {
+        if !is_water_item_code(&r.item) {
             return Err(invalid(row, "item", format!("未知监测项目「{}」", r.item)));
         }
         if !is_plain_decimal(&r.value) {
@@ -238,6 +260,36 @@ fn validate_samples(rows: &[NewWaterSample]) -> Result<(), WaterStoreError> {
                 row,
                 "item",
                 format!("与第 {first} 条记录的断面、日期和项目重复"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses Table 2/3 items at sections that are not drinking-water sources: GB 3838-2002
+/// applies those tables to centralised drinking-water sources only (§4 of the standard).
+fn check_drinking_items(
+    rows: &[NewWaterSample],
+    drinking: &HashMap<&str, bool>,
+) -> Result<(), WaterStoreError> {
+    for (i, r) in rows.iter().enumerate() {
+        let Some(table) = single_limit_table(&r.item) else {
+            continue;
+        };
+        if !drinking
+            .get(r.section_code.as_str())
+            .copied()
+            .unwrap_or(false)
+        {
+            let name = qingshan_water::drinking::single_limit_item_by_code(&r.item)
+                .map_or("", |x| x.name_zh);
+            return Err(invalid(
+                i + 1,
+                "item",
+                format!(
+                    "断面「{}」不是集中式饮用水水源，不能导入表 {table} 项目「{} {name}」（GB 3838-2002 表 2、表 3 只适用于集中式生活饮用水地表水源地）",
+                    r.section_code, r.item
+                ),
             ));
         }
     }
@@ -357,8 +409,8 @@ impl Store {
         validate_samples(rows)?;
         for _ in 0..IMPORT_ATTEMPTS {
             match self.import_water_samples_once(rows, actor).await {
-                Err(e) if is_unique_violation(&e) => continue,
-                other => return Ok(other?),
+                Err(WaterStoreError::Store(e)) if is_unique_violation(&e) => continue,
+                other => return other,
             }
         }
         Err(StoreError::Conflict("并发导入过多，请重试".into()).into())
@@ -368,7 +420,7 @@ impl Store {
         &self,
         rows: &[NewWaterSample],
         actor: &Actor,
-    ) -> Result<WaterImportSummary, StoreError> {
+    ) -> Result<WaterImportSummary, WaterStoreError> {
         let now = now_text();
         let sections: BTreeSet<&str> = rows.iter().map(|r| r.section_code.as_str()).collect();
         let dates: BTreeSet<&str> = rows.iter().map(|r| r.date.as_str()).collect();
@@ -385,25 +437,39 @@ impl Store {
         );
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            let mut latest: HashMap<(String, String, String), i64> = HashMap::new();
+            // Per section-date-item: the highest revision of any source (numbering is shared),
+            // and whether a manual / an automatic value exists (each kind is revised apart).
+            let mut latest: HashMap<(String, String, String), (i64, bool, bool)> = HashMap::new();
+            let mut drinking: HashMap<&str, bool> = HashMap::new();
             for code in &sections {
-                let found = sqlx::query("SELECT code FROM water_sections WHERE code = $1").bind(*code).fetch_optional(&mut *tx).await?;
-                if found.is_none() {
-                    return Err(StoreError::NotFound(format!("水质断面「{code}」未登记，请先导入断面")));
-                }
+                let found = sqlx::query("SELECT is_drinking_source FROM water_sections WHERE code = $1").bind(*code).fetch_optional(&mut *tx).await?;
+                let Some(found) = found else {
+                    return Err(StoreError::NotFound(format!("水质断面「{code}」未登记，请先导入断面")).into());
+                };
+                drinking.insert(*code, found.try_get("is_drinking_source")?);
                 // One revision query per section over the batch's date range.
-                let prev = sqlx::query("SELECT sample_date, item, MAX(revision) AS revision FROM water_samples \
-                     WHERE section_code = $1 AND sample_date >= $2 AND sample_date <= $3 GROUP BY sample_date, item")
+                let prev = sqlx::query("SELECT sample_date, item, source, MAX(revision) AS revision FROM water_samples \
+                     WHERE section_code = $1 AND sample_date >= $2 AND sample_date <= $3 GROUP BY sample_date, item, source")
                     .bind(*code).bind(&lo).bind(&hi).fetch_all(&mut *tx).await?;
                 for r in prev {
-                    latest.insert(((*code).to_string(), r.try_get("sample_date")?, r.try_get("item")?), r.try_get("revision")?);
+                    let source: String = r.try_get("source")?;
+                    let rev: i64 = r.try_get("revision")?;
+                    let e = latest.entry(((*code).to_string(), r.try_get("sample_date")?, r.try_get("item")?)).or_insert((0, false, false));
+                    e.0 = e.0.max(rev);
+                    if source == AUTOMATIC_SOURCE { e.2 = true } else { e.1 = true }
                 }
             }
+            check_drinking_items(rows, &drinking)?;
             let mut revised = 0usize;
             let items: Vec<(&NewWaterSample, i64)> = rows
                 .iter()
                 .map(|r| match latest.get(&(r.section_code.clone(), r.date.clone(), r.item.clone())) {
-                    Some(n) => { revised += 1; (r, n + 1) }
+                    Some((n, manual, automatic)) => {
+                        if (r.source == AUTOMATIC_SOURCE && *automatic) || (r.source != AUTOMATIC_SOURCE && *manual) {
+                            revised += 1;
+                        }
+                        (r, n + 1)
+                    }
                     None => (r, 1),
                 })
                 .collect();
@@ -430,19 +496,37 @@ impl Store {
 
     /// The latest revision of each stored result of one section (or of every section when
     /// `None`) sampled in `year`, ordered by section, date and item.
+    ///
+    /// A section-date-item with both a manual result and an automatic daily mean comes back
+    /// twice, once per kind (manual sources before `hj212`): callers choose between them.
     pub async fn water_samples(
         &self,
         section: Option<&str>,
         year: i32,
     ) -> Result<Vec<WaterSample>, StoreError> {
-        let lo = format!("{year:04}-01-01");
-        let hi = format!("{year:04}-12-31");
+        self.water_samples_between(
+            section,
+            &format!("{year:04}-01-01"),
+            &format!("{year:04}-12-31"),
+        )
+        .await
+    }
+
+    /// Like [`Store::water_samples`], for sampling dates `from` to `to` (`YYYY-MM-DD`, both
+    /// included).
+    pub async fn water_samples_between(
+        &self,
+        section: Option<&str>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<WaterSample>, StoreError> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT s.section_code, s.sample_date, s.item, s.revision, s.value, s.below_detection, s.source, s.imported_at \
                  FROM water_samples s WHERE ($1 IS NULL OR s.section_code = $1) AND s.sample_date >= $2 AND s.sample_date <= $3 \
-                 AND s.revision = (SELECT MAX(x.revision) FROM water_samples x WHERE x.section_code = s.section_code AND x.sample_date = s.sample_date AND x.item = s.item) \
-                 ORDER BY s.section_code, s.sample_date, s.item")
-                .bind(section).bind(&lo).bind(&hi).fetch_all(p).await?;
+                 AND s.revision = (SELECT MAX(x.revision) FROM water_samples x WHERE x.section_code = s.section_code AND x.sample_date = s.sample_date AND x.item = s.item \
+                     AND (x.source = 'hj212') = (s.source = 'hj212')) \
+                 ORDER BY s.section_code, s.sample_date, s.item, s.source = 'hj212'")
+                .bind(section).bind(from).bind(to).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows { out.push(water_sample_from_row!(r)); }
             out
@@ -475,6 +559,99 @@ impl Store {
     }
 }
 
+/// An HJ 212 device (数采仪) of an automatic surface-water station at a section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaterSectionDevice {
+    /// MN.
+    pub mn: String,
+    /// Section code.
+    pub section_code: String,
+    /// The PW it must send.
+    pub password: String,
+    /// "strict" or "field".
+    pub crc_policy: String,
+}
+
+impl Store {
+    /// Links an HJ 212 device to a water section (or moves it to another one); audited with
+    /// the section it was linked to before. An MN already in use by a pollution-source device
+    /// or an air station is refused: the gateway keys every device by MN alone.
+    pub async fn link_water_section_device(
+        &self,
+        d: &WaterSectionDevice,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        if !["strict", "field"].contains(&d.crc_policy.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "CRC 策略应为 strict 或 field，而不是「{}」",
+                d.crc_policy
+            )));
+        }
+        let now = now_text();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            if sqlx::query("SELECT code FROM water_sections WHERE code = $1").bind(&d.section_code).fetch_optional(&mut *tx).await?.is_none() {
+                return Err(StoreError::NotFound(format!("水质断面「{}」", d.section_code)));
+            }
+            if sqlx::query("SELECT mn FROM devices WHERE mn = $1").bind(&d.mn).fetch_optional(&mut *tx).await?.is_some() {
+                return Err(StoreError::Conflict(format!("设备 {} 已登记为污染源监控设备", d.mn)));
+            }
+            if let Some(r) = sqlx::query("SELECT station_code FROM air_station_devices WHERE mn = $1").bind(&d.mn).fetch_optional(&mut *tx).await? {
+                let station: String = r.try_get("station_code")?;
+                return Err(StoreError::Conflict(format!("设备 {} 已关联空气站点 {station}", d.mn)));
+            }
+            let before: Option<String> = match sqlx::query("SELECT section_code FROM water_section_devices WHERE mn = $1").bind(&d.mn).fetch_optional(&mut *tx).await? {
+                Some(r) => Some(r.try_get("section_code")?),
+                None => None,
+            };
+            sqlx::query("INSERT INTO water_section_devices (mn, section_code, password, crc_policy, linked_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (mn) DO UPDATE SET section_code = excluded.section_code, password = excluded.password, crc_policy = excluded.crc_policy, linked_at = excluded.linked_at")
+                .bind(&d.mn).bind(&d.section_code).bind(&d.password).bind(&d.crc_policy).bind(&now).execute(&mut *tx).await?;
+            let mut audit = AuditEntry::ok(actor, "water_section.link_device", format!("water_section:{}", d.section_code)).with_new(d.mn.clone());
+            audit.old_value = before.map(|b| format!("{} → 断面 {b}", d.mn));
+            audit.detail = Some(format!("CRC 策略 {}", d.crc_policy));
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every HJ 212 device of a water section, by MN.
+    pub async fn water_section_devices(&self) -> Result<Vec<WaterSectionDevice>, StoreError> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT mn, section_code, password, crc_policy FROM water_section_devices ORDER BY mn").fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(WaterSectionDevice { mn: r.try_get("mn")?, section_code: r.try_get("section_code")?, password: r.try_get("password")?, crc_policy: r.try_get("crc_policy")? });
+            }
+            out
+        }))
+    }
+
+    /// The hourly (CN=2061) uploads of surface-water quality monitoring (ST=21) a device sent
+    /// with `from <= DataTime < to` (`YYYYMMDDhhmmss`), in upload order (DataTime, QN,
+    /// segment). Uploads under another system code are left out: a linked MN that also sends,
+    /// say, waste-water data (ST=32) must not turn them into river quality.
+    pub async fn water_station_uploads(
+        &self,
+        mn: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Vec<crate::FactorValues>)>, StoreError> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT data_time, factors FROM uploads WHERE mn = $1 AND cn = '2061' AND data_time >= $2 AND data_time < $3 AND st = '21' ORDER BY data_time, qn, pno")
+                .bind(mn).bind(from).bind(to).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let json: String = r.try_get("factors")?;
+                let f: Vec<crate::FactorValues> = serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("uploads.factors: {e}")))?;
+                out.push((r.try_get("data_time")?, f));
+            }
+            out
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,5 +667,18 @@ mod tests {
         assert!(valid_water_date("2024-02-29"));
         assert!(!valid_water_date("2023-02-29"));
         assert!(!valid_water_date("2024-2-01"));
+    }
+
+    #[test]
+    fn item_codes_of_all_three_tables() {
+        assert!(is_water_item_code("NH3N"));
+        assert!(is_water_item_code("T2-5"));
+        assert!(is_water_item_code("T3-80"));
+        assert_eq!(single_limit_table("T2-1"), Some(2));
+        assert_eq!(single_limit_table("T3-1"), Some(3));
+        // Only the canonical spelling is stored; readers normalise before.
+        for bad in ["t2-1", " T2-1", "T2-6", "T3-81", "T3-01", "nh3n", "苯"] {
+            assert!(!is_water_item_code(bad), "{bad}");
+        }
     }
 }

@@ -88,6 +88,10 @@ contract!(
     water_sections_upsert_and_list,
     water_samples_revise_never_overwrite,
     water_import_is_all_or_nothing,
+    water_section_devices_link_and_move,
+    water_samples_keep_manual_and_automatic_apart,
+    water_station_uploads_are_st_21_hourly_only,
+    water_single_limit_items_only_at_drinking_sources,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -1605,6 +1609,289 @@ async fn water_import_is_all_or_nothing(store: Store) {
             .is_empty()
     );
     assert_eq!(store.water_last_date().await.unwrap(), None);
+}
+
+fn water_device(mn: &str, section: &str) -> WaterSectionDevice {
+    WaterSectionDevice {
+        mn: mn.into(),
+        section_code: section.into(),
+        password: "123456".into(),
+        crc_policy: "field".into(),
+    }
+}
+
+async fn water_section_devices_link_and_move(store: Store) {
+    store
+        .upsert_water_sections(
+            &[
+                water_section("W1", "国考", "river", "III", false),
+                water_section("W2", "省考", "lake", "II", true),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert!(store.water_section_devices().await.unwrap().is_empty());
+    store
+        .link_water_section_device(&water_device("WQ02", "W2"), &Actor::cli())
+        .await
+        .unwrap();
+    store
+        .link_water_section_device(&water_device("WQ01", "W1"), &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.water_section_devices().await.unwrap(),
+        [water_device("WQ01", "W1"), water_device("WQ02", "W2")]
+    );
+    // Re-linking moves the device and keeps the new password and CRC policy.
+    let moved = WaterSectionDevice {
+        password: "654321".into(),
+        crc_policy: "strict".into(),
+        ..water_device("WQ01", "W2")
+    };
+    store
+        .link_water_section_device(&moved, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(store.water_section_devices().await.unwrap()[0], moved);
+    // Refusals change nothing: an unknown section, an MN of a pollution-source device or of
+    // an air station.
+    let err = store
+        .link_water_section_device(&water_device("WQ03", "W9"), &Actor::cli())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_found", "{err}");
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let err = store
+        .link_water_section_device(&water_device("MN0001", "W1"), &Actor::cli())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "conflict", "{err}");
+    store
+        .upsert_air_stations(&[air_station("A01", "国控")], &Actor::cli())
+        .await
+        .unwrap();
+    store
+        .link_air_station_device(
+            &AirStationDevice {
+                mn: "AIR01".into(),
+                station_code: "A01".into(),
+                password: "123456".into(),
+                crc_policy: "strict".into(),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let err = store
+        .link_water_section_device(&water_device("AIR01", "W1"), &Actor::cli())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "conflict", "{err}");
+    assert_eq!(store.water_section_devices().await.unwrap().len(), 2);
+    let audit = store
+        .audit_log(Some("water_section.link_device"), 10)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 3);
+    // Newest first: the move names where the device was before.
+    assert_eq!(audit[0].target, "water_section:W2");
+    assert_eq!(audit[0].new_value.as_deref(), Some("WQ01"));
+    assert_eq!(audit[0].old_value.as_deref(), Some("WQ01 → 断面 W1"));
+}
+
+async fn water_samples_keep_manual_and_automatic_apart(store: Store) {
+    store
+        .upsert_water_sections(
+            &[water_section("W1", "国考", "river", "III", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let auto = |date: &str, item: &str, value: &str| NewWaterSample {
+        source: "hj212".into(),
+        ..water_sample("W1", date, item, value, false)
+    };
+    store
+        .import_water_samples(
+            &[water_sample("W1", "2024-05-10", "DO", "6.2", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // The automatic daily mean of the same day and item is not a revision of the manual value.
+    let s = store
+        .import_water_samples(
+            &[
+                auto("2024-05-10", "DO", "7.125"),
+                auto("2024-05-11", "DO", "7"),
+            ],
+            &Actor::system(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.revised, 0);
+    let s = store
+        .import_water_samples(&[auto("2024-05-10", "DO", "7.25")], &Actor::system())
+        .await
+        .unwrap();
+    assert_eq!(s.revised, 1);
+    let rows = |v: Vec<WaterSample>| {
+        v.into_iter()
+            .map(|r| (r.date, r.value, r.source, r.revision))
+            .collect::<Vec<_>>()
+    };
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        rows(store.water_samples(Some("W1"), 2024).await.unwrap()),
+        [
+            (s("2024-05-10"), s("6.2"), s("import"), 1),
+            (s("2024-05-10"), s("7.25"), s("hj212"), 3),
+            (s("2024-05-11"), s("7"), s("hj212"), 1),
+        ]
+    );
+    // A manual correction revises the manual value only.
+    store
+        .import_water_samples(
+            &[water_sample("W1", "2024-05-10", "DO", "6.4", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(
+            store
+                .water_samples_between(None, "2024-05-10", "2024-05-10")
+                .await
+                .unwrap()
+        ),
+        [
+            (s("2024-05-10"), s("6.4"), s("import"), 4),
+            (s("2024-05-10"), s("7.25"), s("hj212"), 3),
+        ]
+    );
+    assert_eq!(
+        store
+            .water_sample_history("W1", "2024-05-10", "DO")
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+fn water_upload(mn: &str, st: &str, cn: &str, dt: &str, value: &str) -> ReceivedFrame {
+    let mut f = upload_cn(mn, cn, dt, value);
+    if let Some(u) = f.upload.as_mut() {
+        u.st = Some(st.into());
+        u.factors = vec![FactorValues {
+            factor: "w21003".into(),
+            avg: Some(value.into()),
+            flag: Some("N".into()),
+            ..Default::default()
+        }];
+    }
+    f
+}
+
+async fn water_station_uploads_are_st_21_hourly_only(store: Store) {
+    store
+        .ingest(&[
+            water_upload("WQ01", "21", "2061", "20240510080000", "0.4"),
+            water_upload("WQ01", "21", "2061", "20240510090000", "0.5"),
+            water_upload("WQ01", "32", "2061", "20240510100000", "9.9"),
+            water_upload("WQ01", "21", "2011", "20240510100500", "9.9"),
+            water_upload("WQ02", "21", "2061", "20240510080000", "9.9"),
+            water_upload("WQ01", "21", "2061", "20240511000000", "0.6"),
+        ])
+        .await
+        .unwrap();
+    let got = store
+        .water_station_uploads("WQ01", "20240510000000", "20240511000000")
+        .await
+        .unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|(t, f)| (t.as_str(), f[0].avg.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("20240510080000", Some("0.4")),
+            ("20240510090000", Some("0.5"))
+        ]
+    );
+}
+
+async fn water_single_limit_items_only_at_drinking_sources(store: Store) {
+    store
+        .upsert_water_sections(
+            &[
+                water_section("W1", "国考", "river", "III", false),
+                water_section("P1", "市考", "lake", "II", true),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    // A Table 3 item at a section that is not a drinking-water source: row 3, column item.
+    let err = store
+        .import_water_samples(
+            &[
+                water_sample("P1", "2024-05-10", "T2-4", "0.2", false),
+                water_sample("W1", "2024-05-10", "DO", "6", false),
+                water_sample("W1", "2024-05-10", "T3-19", "0.001", false),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WaterStoreError::Invalid { row: 3, column, message } if column == "item" && message.contains("T3-19")),
+        "{err}"
+    );
+    // Unknown or non-canonical codes are refused before the transaction.
+    for bad in ["T3-81", "t2-4", "铁"] {
+        let err = store
+            .import_water_samples(
+                &[water_sample("P1", "2024-05-10", bad, "0.2", false)],
+                &Actor::cli(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, WaterStoreError::Invalid { row: 1, column, .. } if column == "item"),
+            "{bad}: {err}"
+        );
+    }
+    assert!(store.water_samples(None, 2024).await.unwrap().is_empty());
+    assert!(
+        store
+            .audit_log(Some("water_sample."), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // At the drinking-water source they are stored like any result.
+    let s = store
+        .import_water_samples(
+            &[
+                water_sample("P1", "2024-05-10", "T2-4", "0.2", false),
+                water_sample("P1", "2024-05-10", "T3-19", "0.002", true),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.rows, 2);
+    let stored = store.water_samples(Some("P1"), 2024).await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|r| (r.item.as_str(), r.value.as_str(), r.below_detection))
+            .collect::<Vec<_>>(),
+        [("T2-4", "0.2", false), ("T3-19", "0.002", true)]
+    );
 }
 
 /// Writers never checkpoint (the store turns SQLite's automatic checkpoints off), so the

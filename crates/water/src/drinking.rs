@@ -2,10 +2,13 @@
 //! source compliance rule (Table 1 at Class III or better and every Table 2
 //! and selected Table 3 item within its limit).
 
+use std::collections::BTreeMap;
+
 use crate::assess::{AssessOptions, Assessment, Sample, assess};
 use crate::error::WaterError;
 use crate::exact::Exact;
 use crate::standard::Class;
+use crate::stats::{BelowDetectionPolicy, Measurement, arithmetic_mean};
 
 /// An item with a single limit (Tables 2 and 3), in mg/L.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +176,57 @@ pub fn single_limit_item_by_name(name: &str) -> Option<&'static SingleLimitItem>
         .find(|i| i.name_zh == n || i.name_en.eq_ignore_ascii_case(n))
 }
 
+impl SingleLimitItem {
+    /// The item code used in sample files and the store: `T2-n` for Table 2
+    /// row n, `T3-n` for Table 3 row n (see [`single_limit_item_by_code`]).
+    pub fn code(&self) -> String {
+        format!("T{}-{}", self.table, self.number)
+    }
+}
+
+/// Looks up a Table 2 or Table 3 item by its code, `T2-1` … `T2-5` and
+/// `T3-1` … `T3-80` (the `T` in either case).
+///
+/// The codes are the table and row numbers of GB 3838-2002 itself: short,
+/// ASCII, stable across translations of the names, and impossible to confuse
+/// with the Table 1 codes (`pH`, `NH3N`, …) or with each other, which the
+/// Chinese names are not always (several isomers, "二氯乙烯" vs "1,2-二氯乙烯").
+pub fn single_limit_item_by_code(code: &str) -> Option<&'static SingleLimitItem> {
+    let rest = code.trim().strip_prefix(['T', 't'])?;
+    let (table, number) = rest.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(table) || !digits(number) || number.starts_with('0') {
+        return None;
+    }
+    single_limit_item(table.parse().ok()?, number.parse().ok()?)
+}
+
+/// Annual values of Table 2/3 items from their results of the year: the
+/// arithmetic mean per item (22号 evaluates a year on annual arithmetic means,
+/// reference §2.2; §2.10 judges these items "each against its single limit"
+/// without naming another statistic), results below the detection limit
+/// entering under `below_detection`. Ordered by table, then row.
+pub fn single_limit_means(
+    results: &[(&'static SingleLimitItem, Measurement)],
+    below_detection: BelowDetectionPolicy,
+) -> Result<Vec<(&'static SingleLimitItem, Exact)>, WaterError> {
+    let mut by_item: BTreeMap<(u8, u8), (&'static SingleLimitItem, Vec<Exact>)> = BTreeMap::new();
+    for (item, m) in results {
+        by_item
+            .entry((item.table, item.number))
+            .or_insert_with(|| (*item, Vec::new()))
+            .1
+            .push(m.value(below_detection)?);
+    }
+    let mut out = Vec::with_capacity(by_item.len());
+    for (item, values) in by_item.into_values() {
+        if let Some(mean) = arithmetic_mean(&values)? {
+            out.push((item, mean));
+        }
+    }
+    Ok(out)
+}
+
 /// One Table 2/3 result that exceeds its limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SingleLimitFailure {
@@ -330,6 +384,78 @@ mod tests {
         );
         let c = source_compliance(&iii, &[(iron, p("0.45"))], &AssessOptions::default()).unwrap();
         assert_eq!(c.failures[0].multiple, p("0.5"));
+    }
+
+    #[test]
+    fn codes_name_table_and_row() {
+        for item in TABLE2.iter().chain(TABLE3.iter()) {
+            assert_eq!(single_limit_item_by_code(&item.code()), Some(item));
+        }
+        assert_eq!(single_limit_item_by_code("T2-4").unwrap().name_zh, "铁");
+        assert_eq!(single_limit_item_by_code("t3-19").unwrap().name_zh, "苯");
+        assert_eq!(
+            single_limit_item_by_code(" T3-80 ").unwrap().name_en,
+            "thallium"
+        );
+        for bad in [
+            "T2-6", "T3-81", "T3-0", "T3-019", "T1-1", "T4-1", "T3", "T3-", "3-19", "T3-1a",
+            "T+3-1",
+        ] {
+            assert_eq!(single_limit_item_by_code(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn annual_means_at_the_limit_pass_and_above_fail() {
+        let t1 = Sample::new(WaterBody::River).with(Item::Nh3n, p("0.5"));
+        let opts = AssessOptions::default();
+        let nitrate = single_limit_item_by_code("T2-3").unwrap();
+        let benzene = single_limit_item_by_code("T3-19").unwrap();
+        let v = |s: &str| Measurement::Value(p(s));
+        // Nitrate 9 and 11 average to exactly the limit 10: passes.
+        let at = single_limit_means(
+            &[(nitrate, v("9")), (nitrate, v("11"))],
+            BelowDetectionPolicy::HalfLimit,
+        )
+        .unwrap();
+        assert_eq!(at, [(nitrate, p("10"))]);
+        assert!(source_compliance(&t1, &at, &opts).unwrap().compliant);
+        // 9 and 11.000001: the mean is 10.0000005, above the limit by the smallest margin.
+        let above = single_limit_means(
+            &[(nitrate, v("9")), (nitrate, v("11.000001"))],
+            BelowDetectionPolicy::HalfLimit,
+        )
+        .unwrap();
+        let c = source_compliance(&t1, &above, &opts).unwrap();
+        assert!(!c.compliant);
+        assert_eq!(c.failures[0].item, nitrate);
+        assert_eq!(c.failures[0].multiple, p("0.00000005"));
+        // Below detection counts as half its limit: <0.02 and 0.0 → 0.005 ≤ 0.01 for benzene;
+        // at the limit itself (policy Limit) it is 0.01, still at the limit.
+        let nd = Measurement::BelowDetection { limit: p("0.02") };
+        let half = single_limit_means(
+            &[(benzene, nd), (benzene, v("0"))],
+            BelowDetectionPolicy::HalfLimit,
+        )
+        .unwrap();
+        assert_eq!(half, [(benzene, p("0.005"))]);
+        let full = single_limit_means(
+            &[(benzene, nd), (benzene, v("0"))],
+            BelowDetectionPolicy::Limit,
+        )
+        .unwrap();
+        assert_eq!(full, [(benzene, p("0.01"))]);
+        assert!(source_compliance(&t1, &full, &opts).unwrap().compliant);
+        // Ordered by table and row whatever the input order.
+        let both = single_limit_means(
+            &[(benzene, v("0")), (nitrate, v("1"))],
+            BelowDetectionPolicy::HalfLimit,
+        )
+        .unwrap();
+        assert_eq!(
+            both.iter().map(|(i, _)| i.code()).collect::<Vec<_>>(),
+            ["T2-3", "T3-19"]
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - [`stats`]: period and lake means (½ detection limit, pH through H⁺);
 //! - [`grading`]: river and basin grading;
 //! - [`drinking`]: Tables 2 and 3 and drinking-water source compliance;
+//! - [`automatic`]: automatic stations over HJ 212 (factor codes, daily
+//!   means, their priority over manual results);
 //! - [`black_odour`]: urban black-odorous water (2015 guide);
 //! - [`tli`]: the trophic state index TLI(Σ);
 //! - [`csv_io`]: the `qingshan water classify` CSV contract.
@@ -15,6 +17,7 @@
 //! Every class decision compares exact rationals ([`Exact`]), never floats.
 
 pub mod assess;
+pub mod automatic;
 pub mod black_odour;
 pub mod csv_io;
 pub mod drinking;
