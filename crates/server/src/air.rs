@@ -529,16 +529,10 @@ pub fn monthly_pm25(days: &[DailyAqi]) -> Vec<(u32, Ratio)> {
         .collect()
 }
 
-/// `GET /air/stations/{code}`: a station's year: calendar, monthly PM2.5 and the daily table.
-pub async fn station_page(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-    Path(code): Path<String>,
-    Query(q): Query<YearQuery>,
-) -> PageResult {
-    let sy = station_year(&s.store, &code, q.year).await?;
-    let cal_days: Vec<svg::CalendarDay> = sy
-        .days
+/// A year's calendar heat map of daily AQI and its monthly PM2.5 trend against the annual
+/// limit in force at the year's end, for a station or a county.
+fn year_charts(name: &str, year: i32, days: &[DailyAqi]) -> (String, String) {
+    let cal_days: Vec<svg::CalendarDay> = days
         .iter()
         .map(|d| svg::CalendarDay {
             date: d.values.date,
@@ -553,11 +547,11 @@ pub async fn station_page(
         })
         .collect();
     let calendar = svg::calendar_svg(
-        &format!("{} {} 年日空气质量指数（AQI）", sy.station.name, sy.year),
-        sy.year,
+        &format!("{name} {year} 年日空气质量指数（AQI）"),
+        year,
         &cal_days,
     );
-    let months: Vec<svg::MonthValue> = monthly_pm25(&sy.days)
+    let months: Vec<svg::MonthValue> = monthly_pm25(days)
         .into_iter()
         .map(|(month, mean)| svg::MonthValue {
             month,
@@ -565,7 +559,7 @@ pub async fn station_page(
             label: mean.format_gbt8170(0),
         })
         .collect();
-    let (_, end) = year_bounds(sy.year);
+    let (_, end) = year_bounds(year);
     let pm25_limit = limit(
         LimitSet::for_date(end),
         Grade::Two,
@@ -574,10 +568,36 @@ pub async fn station_page(
     )
     .map(Ratio::to_f64);
     let trend = svg::monthly_trend_svg(
-        &format!("{} {} 年 PM2.5 月均浓度（µg/m³）", sy.station.name, sy.year),
+        &format!("{name} {year} 年 PM2.5 月均浓度（µg/m³）"),
         &months,
         pm25_limit,
     );
+    (calendar, trend)
+}
+
+/// The figures a year's page lists, with the data capture where it is shown.
+fn year_summary(a: &AnnualAssessment, capture: Option<String>) -> minijinja::Value {
+    context! {
+        valid_days => a.valid_days,
+        good_days => a.good_days,
+        good_days_ratio => a.good_days_ratio.map(|r| r.format_gbt8170(1)),
+        heavy_days => a.heavy_days,
+        severe_days => a.severe_days,
+        pm25_mean => a.pollutant(Pollutant::Pm25).mean.map(|r| r.format_gbt8170(0)),
+        composite_index => a.composite_index.map(|r| r.format_gbt8170(2)),
+        capture,
+    }
+}
+
+/// `GET /air/stations/{code}`: a station's year: calendar, monthly PM2.5 and the daily table.
+pub async fn station_page(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let sy = station_year(&s.store, &code, q.year).await?;
+    let (calendar, trend) = year_charts(&sy.station.name, sy.year, &sy.days);
     let first_year = sy
         .coverage
         .as_ref()
@@ -593,16 +613,7 @@ pub async fn station_page(
         _ => Vec::new(),
     };
     let days: Vec<DayView> = sy.days.iter().map(day_view).collect();
-    let a = &sy.assessment;
-    let summary = context! {
-        valid_days => a.valid_days,
-        good_days => a.good_days,
-        good_days_ratio => a.good_days_ratio.map(|r| r.format_gbt8170(1)),
-        heavy_days => a.heavy_days,
-        severe_days => a.severe_days,
-        pm25_mean => a.pollutant(Pollutant::Pm25).mean.map(|r| r.format_gbt8170(0)),
-        composite_index => a.composite_index.map(|r| r.format_gbt8170(2)),
-    };
+    let summary = year_summary(&sy.assessment, None);
     page(
         "air_station.html",
         &auth,
@@ -808,58 +819,11 @@ pub async fn county_page(
     Query(q): Query<YearQuery>,
 ) -> PageResult {
     let cy = county_year(&s, &code, q.year).await?;
-    let cal_days: Vec<svg::CalendarDay> = cy
-        .days
-        .iter()
-        .map(|d| svg::CalendarDay {
-            date: d.values.date,
-            aqi: d.report.aqi,
-            level: d.report.level,
-            primary: d
-                .report
-                .primary
-                .iter()
-                .map(|p| p.name().to_string())
-                .collect(),
-        })
-        .collect();
-    let calendar = svg::calendar_svg(
-        &format!("{} {} 年日空气质量指数（AQI）", cy.name, cy.year),
-        cy.year,
-        &cal_days,
+    let (calendar, trend) = year_charts(&cy.name, cy.year, &cy.days);
+    let summary = year_summary(
+        &cy.assessment,
+        Some(data_capture_note(&cy.assessment, cy.year)),
     );
-    let months: Vec<svg::MonthValue> = monthly_pm25(&cy.days)
-        .into_iter()
-        .map(|(month, mean)| svg::MonthValue {
-            month,
-            value: mean.to_f64(),
-            label: mean.format_gbt8170(0),
-        })
-        .collect();
-    let (_, end) = year_bounds(cy.year);
-    let pm25_limit = limit(
-        LimitSet::for_date(end),
-        Grade::Two,
-        LimitPollutant::Pm25,
-        Averaging::Annual,
-    )
-    .map(Ratio::to_f64);
-    let trend = svg::monthly_trend_svg(
-        &format!("{} {} 年 PM2.5 月均浓度（µg/m³）", cy.name, cy.year),
-        &months,
-        pm25_limit,
-    );
-    let a = &cy.assessment;
-    let summary = context! {
-        valid_days => a.valid_days,
-        good_days => a.good_days,
-        good_days_ratio => a.good_days_ratio.map(|r| r.format_gbt8170(1)),
-        heavy_days => a.heavy_days,
-        severe_days => a.severe_days,
-        pm25_mean => a.pollutant(Pollutant::Pm25).mean.map(|r| r.format_gbt8170(0)),
-        composite_index => a.composite_index.map(|r| r.format_gbt8170(2)),
-        capture => data_capture_note(a, cy.year),
-    };
     let days: Vec<DayView> = cy.days.iter().map(day_view).collect();
     let station = context! {
         code => cy.code,
