@@ -4,6 +4,7 @@
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "512"]
 
+pub mod accounts;
 pub mod air;
 pub mod api;
 pub mod assessment_web;
@@ -204,6 +205,15 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/values/import", post(assessment_web::import_values_form))
         .route("/admin/audit", get(pages::audit))
+        .route(
+            "/admin/users",
+            get(accounts::users_page).post(accounts::create_user),
+        )
+        .route("/admin/users/{id}/{action}", post(accounts::account_action))
+        .route(
+            "/account/password",
+            get(accounts::password_form).post(accounts::password_submit),
+        )
         .route("/reports/{file}", get(assessment_web::report))
         .route("/sources", get(sources_web::sources_page))
         .route("/sources/template.csv", get(sources_web::template))

@@ -452,6 +452,8 @@ pub async fn task_report_form(
 pub struct LoginQuery {
     /// Where to go after signing in.
     pub next: Option<String>,
+    /// Set after a password change.
+    pub changed: Option<String>,
 }
 
 fn cookie_header(
@@ -481,7 +483,7 @@ pub async fn login_form(
         "login.html",
         &auth,
         &s,
-        context! { login_csrf => token, next => q.next, error => Value::Null },
+        context! { login_csrf => token, next => q.next, error => Value::Null, changed => q.changed.is_some() },
     )?;
     resp.headers_mut().append(
         header::SET_COOKIE,

@@ -25,6 +25,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "device.html",
     "alarms.html",
     "registry_edit.html",
+    "account_password.html",
+    "admin_users.html",
     "water.html",
     "water_section.html",
 );

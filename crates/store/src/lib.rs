@@ -346,6 +346,54 @@ impl Store {
         }))
     }
 
+    /// Sets a user's password hash and ends every session of theirs, so a session opened with
+    /// the old password does not outlive it. Audited (without the hash).
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let audit = AuditEntry::ok(actor, "user.password", format!("user_id:{user_id}"));
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash).bind(user_id).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("用户 {user_id}")));
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Opens or closes an account. Closing it ends its sessions and revokes its API tokens at
+    /// once; reopening restores neither. Audited with the state before and after.
+    pub async fn set_user_active(&self, user_id: i64, active: bool, actor: &Actor) -> Result<()> {
+        let now = now_text();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let Some(row) = sqlx::query("SELECT active FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await? else {
+                return Err(StoreError::NotFound(format!("用户 {user_id}")));
+            };
+            let was: bool = row.try_get("active")?;
+            sqlx::query("UPDATE users SET active = $1 WHERE id = $2").bind(active).bind(user_id).execute(&mut *tx).await?;
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(&now).bind(user_id).execute(&mut *tx).await?;
+            }
+            let mut audit = AuditEntry::ok(actor, if active { "user.activate" } else { "user.deactivate" }, format!("user_id:{user_id}"));
+            audit.old_value = Some(format!("active={was}"));
+            audit.new_value = Some(format!("active={active}"));
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     // ---- sessions and tokens -----------------------------------------------------------
 
     /// Starts a session; the token itself never reaches the database, only its hash.

@@ -66,6 +66,7 @@ contract!(
     migrations_are_idempotent,
     plan_sync_is_idempotent,
     users_and_credentials,
+    password_change_and_deactivation_end_access,
     sessions_expire_and_end,
     api_tokens,
     values_are_revised_never_overwritten,
@@ -186,6 +187,66 @@ async fn users_and_credentials(store: Store) {
     let log = store.audit_log(Some("user."), 10).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].target, "user:water");
+}
+
+/// A new password ends every session; closing an account ends its sessions and revokes its
+/// tokens, and reopening it brings neither back. All audited.
+async fn password_change_and_deactivation_end_access(store: Store) {
+    let u = reporter(&store, "water").await;
+    store.create_session("s1", u.id, "c1", 3600).await.unwrap();
+    store.create_session("s2", u.id, "c2", 3600).await.unwrap();
+    store
+        .set_password(u.id, "$argon2id$new", &Actor::cli())
+        .await
+        .unwrap();
+    assert!(store.session("s1").await.unwrap().is_none());
+    assert!(store.session("s2").await.unwrap().is_none());
+    assert_eq!(
+        store.user_credentials("water").await.unwrap().unwrap().1,
+        "$argon2id$new"
+    );
+    assert_eq!(
+        store
+            .set_password(9999, "x", &Actor::cli())
+            .await
+            .unwrap_err()
+            .kind(),
+        "not_found"
+    );
+
+    store.create_session("s3", u.id, "c3", 3600).await.unwrap();
+    store
+        .create_api_token("t1", u.id, "接口", &Actor::cli())
+        .await
+        .unwrap();
+    assert!(store.api_token_user("t1").await.unwrap().is_some());
+    store
+        .set_user_active(u.id, false, &Actor::cli())
+        .await
+        .unwrap();
+    assert!(store.session("s3").await.unwrap().is_none());
+    assert!(store.api_token_user("t1").await.unwrap().is_none());
+    assert!(!store.user_by_id(u.id).await.unwrap().unwrap().active);
+    store
+        .set_user_active(u.id, true, &Actor::cli())
+        .await
+        .unwrap();
+    assert!(store.user_by_id(u.id).await.unwrap().unwrap().active);
+    assert!(
+        store.api_token_user("t1").await.unwrap().is_none(),
+        "revoked for good"
+    );
+    let log = store.audit_log(Some("user."), 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions[..3],
+        ["user.activate", "user.deactivate", "user.password"]
+    );
+    assert_eq!(log[1].old_value.as_deref(), Some("active=true"));
+    assert!(
+        log.iter()
+            .all(|e| !e.new_value.as_deref().unwrap_or("").contains("argon2"))
+    );
 }
 
 async fn sessions_expire_and_end(store: Store) {
