@@ -127,3 +127,54 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
     .unwrap();
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }
+
+/// The warning form and its verdict, and the pollution-source list, as Chromium builds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warning_and_sources_pages_render_in_chromium() {
+    let Some(bin) = chromium() else { return };
+    let path = std::env::temp_dir().join(format!("qingshan-browser-{}.db", uuid::Uuid::new_v4()));
+    let (store, plan) = qingshan_server::prepare(
+        &format!("sqlite://{}", path.display()),
+        qingshan_plan::xinzhou().unwrap(),
+        qingshan_plan::XINZHOU_TOML,
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        store,
+        plan,
+        config: Arc::new(ServerConfig::default()),
+    };
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(qingshan_server::serve(
+        state,
+        "127.0.0.1:0",
+        |a| {
+            let _ = addr_tx.send(a);
+        },
+        std::future::pending(),
+    ));
+    let addr = addr_rx.await.unwrap();
+    let dom = tokio::task::spawn_blocking(move || {
+        run_chromium(
+            bin,
+            &[
+                "--dump-dom",
+                &format!("http://{addr}/air/warning?forecast=210%2C230%2C250"),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(dom.contains("data-level=\"orange\""), "verdict missing");
+    assert!(
+        dom.contains("<input name=\"forecast\" value=\"210,230,250\""),
+        "the form keeps the forecast"
+    );
+    let dom = tokio::task::spawn_blocking(move || {
+        run_chromium(bin, &["--dump-dom", &format!("http://{addr}/sources")])
+    })
+    .await
+    .unwrap();
+    assert!(dom.contains("污染源自动监控") && dom.contains("尚无登记的监控设备"));
+}
