@@ -770,11 +770,23 @@ pub async fn section_page(
             .collect::<Vec<_>>(),
         sy.target,
     );
+    // The automatic station's devices and when each last delivered: what staff check first
+    // when a month falls back to manual data.
+    let seen = s.store.last_seen_of_all().await.map_err(AppError::from)?;
+    let devices: Vec<Value> = s
+        .store
+        .water_section_devices()
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .filter(|d| d.section_code == code)
+        .map(|d| json!({ "mn": d.mn, "last_seen": seen.get(&d.mn) }))
+        .collect();
     page(
         "water_section.html",
         &auth,
         &s,
-        context! { row, year, months, chart },
+        context! { row, year, months, chart, devices },
     )
 }
 

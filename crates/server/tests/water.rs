@@ -522,3 +522,54 @@ async fn table_2_exceedance_at_a_source_makes_indicator_14_drop() {
         "{note}"
     );
 }
+
+/// A section with an automatic station shows its devices and when each last delivered.
+#[tokio::test]
+async fn section_page_lists_its_station_devices() {
+    let app = seeded().await;
+    app.store
+        .link_water_section_device(
+            &qingshan_store::WaterSectionDevice {
+                mn: "WQSTATION0001".into(),
+                section_code: "N1".into(),
+                password: "123456".into(),
+                crc_policy: "strict".into(),
+            },
+            &qingshan_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let (_, page) = app.get("/water/sections/N1?year=2024").await;
+    assert!(page.contains("WQSTATION0001（最近数据 从未）"), "{page}");
+    let at = "2026-11-29T08:00:00.000Z";
+    app.store
+        .ingest(&[qingshan_store::ReceivedFrame {
+            received_at: at.into(),
+            peer: "127.0.0.1:1".into(),
+            bytes: b"##frame".to_vec(),
+            verdict: qingshan_store::FrameVerdict::Upload,
+            mn: Some("WQSTATION0001".into()),
+            cn: Some("2061".into()),
+            error_kind: None,
+            message: None,
+            upload: Some(qingshan_store::Upload {
+                mn: "WQSTATION0001".into(),
+                cn: "2061".into(),
+                qn: "20261129150000000".into(),
+                data_time: "20261129150000".into(),
+                pno: 0,
+                st: Some("21".into()),
+                flag: Some(5),
+                factors: Vec::new(),
+            }),
+        }])
+        .await
+        .unwrap();
+    let (_, page) = app.get("/water/sections/N1?year=2024").await;
+    assert!(
+        page.contains(&format!("WQSTATION0001（最近数据 {at}）")),
+        "{page}"
+    );
+    let (_, other) = app.get("/water/sections/N2?year=2024").await;
+    assert!(!other.contains("station-devices"));
+}

@@ -501,6 +501,17 @@ impl Store {
         Ok(n)
     }
 
+    /// When each device (pollution source, air or water station) last delivered an upload.
+    pub async fn last_seen_of_all(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        with_pool!(self, p => {
+            for r in sqlx::query("SELECT mn, last_received_at FROM device_last_seen").fetch_all(p).await? {
+                out.insert(r.try_get("mn")?, r.try_get("last_received_at")?);
+            }
+        });
+        Ok(out)
+    }
+
     /// (MN, QN) of every stored upload.
     pub async fn upload_keys(&self) -> Result<Vec<(String, String)>> {
         Ok(with_pool!(self, p => {
