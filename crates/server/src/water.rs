@@ -852,6 +852,8 @@ async fn assessment_download(
                 yes_no(r.meets_target),
                 r.main_pollutants.join(";"),
                 yes_no(r.source_compliant),
+                r.source_failures.join(";"),
+                r.automatic_days.to_string(),
             ]
         })
         .collect();
@@ -870,6 +872,8 @@ async fn assessment_download(
             ("meets_target", "是否达标"),
             ("main_pollutants", "主要污染指标"),
             ("drinking_source_compliant", "饮用水源是否达标"),
+            ("drinking_source_failures", "饮用水源表2/表3超标项目（超标倍数）"),
+            ("automatic_days", "自动监测天数"),
         ],
         rows,
     }
