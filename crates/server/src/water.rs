@@ -872,7 +872,10 @@ async fn assessment_download(
             ("meets_target", "是否达标"),
             ("main_pollutants", "主要污染指标"),
             ("drinking_source_compliant", "饮用水源是否达标"),
-            ("drinking_source_failures", "饮用水源表2/表3超标项目（超标倍数）"),
+            (
+                "drinking_source_failures",
+                "饮用水源表2/表3超标项目（超标倍数）",
+            ),
             ("automatic_days", "自动监测天数"),
         ],
         rows,

@@ -21,13 +21,33 @@ async fn sqlite_unmigrated() -> Store {
         .unwrap()
 }
 
-async fn postgres() -> Option<Store> {
-    let store = postgres_unmigrated().await?;
+async fn postgres() -> Option<(Store, ScratchDb)> {
+    let (store, db) = postgres_unmigrated().await?;
     store.migrate().await.unwrap();
-    Some(store)
+    Some((store, db))
 }
 
-async fn postgres_unmigrated() -> Option<Store> {
+/// A case's own PostgreSQL database, dropped when the case passes (a failing case leaves it
+/// for a look); without this every run left some sixty databases behind.
+struct ScratchDb {
+    admin: Store,
+    name: String,
+}
+
+impl ScratchDb {
+    async fn remove(self) {
+        let Store::Postgres(pool) = &self.admin else {
+            return;
+        };
+        // FORCE: the case's pool may still hold connections while it closes.
+        sqlx::query(&format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}
+
+async fn postgres_unmigrated() -> Option<(Store, ScratchDb)> {
     let Some(url) = std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| !u.is_empty())
@@ -52,13 +72,14 @@ async fn postgres_unmigrated() -> Option<Store> {
         .await
         .unwrap();
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap();
-    Some(Store::connect(&format!("{base}/{name}")).await.unwrap())
+    let store = Store::connect(&format!("{base}/{name}")).await.unwrap();
+    Some((store, ScratchDb { admin, name }))
 }
 
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod on_sqlite { $( #[tokio::test] async fn $name() { super::$name(super::sqlite().await).await } )* }
-        mod on_postgres { $( #[tokio::test] async fn $name() { if let Some(s) = super::postgres().await { super::$name(s).await } } )* }
+        mod on_postgres { $( #[tokio::test] async fn $name() { if let Some((s, db)) = super::postgres().await { super::$name(s).await; db.remove().await } } )* }
     };
 }
 
@@ -1074,8 +1095,9 @@ mod upgrade {
     }
     #[tokio::test]
     async fn on_postgres() {
-        if let Some(s) = super::postgres_unmigrated().await {
-            super::uploads_survive_the_key_migration(s).await
+        if let Some((s, db)) = super::postgres_unmigrated().await {
+            super::uploads_survive_the_key_migration(s).await;
+            db.remove().await
         }
     }
 }
