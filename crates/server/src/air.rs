@@ -764,6 +764,7 @@ fn daily_table(days: &[DailyAqi], name: String) -> crate::table::Table {
         name,
         columns,
         rows,
+        numbers: true,
     }
 }
 

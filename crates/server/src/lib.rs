@@ -144,6 +144,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/sources/import", post(sources_web::api_import))
         .route("/alarms", get(sources_web::api_alarms))
+        .route("/alarms.csv", get(sources_web::api_alarms_csv))
+        .route("/alarms.xlsx", get(sources_web::api_alarms_xlsx))
         .route(
             "/alarms/{id}/acknowledge",
             post(sources_web::api_acknowledge),
@@ -224,6 +226,10 @@ pub fn router(state: AppState) -> Router {
             get(sources_web::edit_form).post(sources_web::edit_submit),
         )
         .route("/sources/registry.csv", get(sources_web::registry_export))
+        .route(
+            "/sources/registry.xlsx",
+            get(sources_web::registry_export_xlsx),
+        )
         .route("/sources/devices/{mn}", get(sources_web::device_page))
         .route("/alarms", get(sources_web::alarms_page))
         .route("/alarms/{id}/{action}", post(sources_web::alarm_form))

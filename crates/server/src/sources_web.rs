@@ -906,20 +906,120 @@ pub async fn registry_export(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
 ) -> Result<Response, AppError> {
+    registry_download(&s, &auth, "csv").await
+}
+
+/// `GET /sources/registry.xlsx`: the same as a workbook, every cell as text so it imports back
+/// exactly (staff).
+pub async fn registry_export_xlsx(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Response, AppError> {
+    registry_download(&s, &auth, "xlsx").await
+}
+
+async fn registry_download(s: &AppState, auth: &Auth, format: &str) -> Result<Response, AppError> {
     auth.require_staff()?;
-    let reg = s.store.export_registry().await?;
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    qingshan_sources::write_registry(&reg, &mut body)
-        .map_err(|e| AppError::Internal(format!("登记表导出失败：{e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"registry.csv\"",
-            ),
+    let rows = registry_rows(s)
+        .await?
+        .iter()
+        .map(|r| {
+            qingshan_sources::REGISTRY_COLUMNS
+                .iter()
+                .map(|c| r.get(*c).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    crate::table::Table {
+        name: "污染源登记表".into(),
+        // The import reads the machine column names: keep them as the header.
+        columns: REGISTRY_LABELS.iter().map(|(n, _)| (*n, *n)).collect(),
+        rows,
+        numbers: false,
+    }
+    .download(format, "registry")
+}
+
+/// `GET /api/v1/alarms.csv`: the alarm list as a table, within what the user may see (staff:
+/// all or `?county=`; county officials: their county's).
+pub async fn api_alarms_csv(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<AlarmQuery>,
+) -> Result<Response, AppError> {
+    alarms_download(&s, &auth, &q, "csv").await
+}
+
+/// `GET /api/v1/alarms.xlsx`: the same as a workbook.
+pub async fn api_alarms_xlsx(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<AlarmQuery>,
+) -> Result<Response, AppError> {
+    alarms_download(&s, &auth, &q, "xlsx").await
+}
+
+async fn alarms_download(
+    s: &AppState,
+    auth: &Auth,
+    q: &AlarmQuery,
+    format: &str,
+) -> Result<Response, AppError> {
+    let filter = alarm_filter(auth, q)?;
+    let status_zh = |v: &str| match v {
+        "open" => "待处理",
+        "acknowledged" => "已确认",
+        _ => "已关闭",
+    };
+    let rows = s
+        .store
+        .alarms(&filter, 100_000)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let kind = AlarmKind::parse(&a.kind).map_or(a.kind.clone(), |k| k.label().to_string());
+            vec![
+                a.id.to_string(),
+                kind,
+                a.enterprise.unwrap_or_default(),
+                a.outlet.unwrap_or_default(),
+                a.division_code.unwrap_or_default(),
+                a.mn,
+                a.factor,
+                a.start_time,
+                a.end_time.unwrap_or_default(),
+                a.peak.unwrap_or_default(),
+                a.context,
+                status_zh(&a.status).to_string(),
+                a.raised_at,
+                a.acknowledged_at.unwrap_or_default(),
+                a.closed_at.unwrap_or_default(),
+                a.disposition.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    crate::table::Table {
+        name: "告警".into(),
+        columns: vec![
+            ("id", "编号"),
+            ("kind", "类型"),
+            ("enterprise", "排污单位"),
+            ("outlet", "排放口"),
+            ("division_code", "区县"),
+            ("mn", "设备 MN"),
+            ("factor", "因子"),
+            ("start", "开始"),
+            ("end", "结束"),
+            ("peak", "峰值"),
+            ("context", "说明"),
+            ("status", "状态"),
+            ("raised_at", "产生时间"),
+            ("acknowledged_at", "确认时间"),
+            ("closed_at", "关闭时间"),
+            ("disposition", "处置说明"),
         ],
-        body,
-    )
-        .into_response())
+        rows,
+        numbers: false,
+    }
+    .download(format, "alarms")
 }

@@ -14,6 +14,9 @@ pub struct Table {
     pub columns: Vec<(&'static str, &'static str)>,
     /// Rows, one text per column.
     pub rows: Vec<Vec<String>>,
+    /// Write plain decimals as numbers in XLSX (for analysis); off, every cell stays the exact
+    /// text, for files meant to be edited and imported again.
+    pub numbers: bool,
 }
 
 /// A plain decimal such as `12`, `-0.5` or `0.015`: written to XLSX as a number.
@@ -73,7 +76,9 @@ impl Table {
             for (c, v) in row.iter().enumerate() {
                 let col = u16::try_from(c).map_err(|_| AppError::Internal("列数过多".into()))?;
                 match v.parse::<f64>() {
-                    Ok(x) if is_plain_decimal(v) => ws.write_number(rr, col, x).map_err(err)?,
+                    Ok(x) if self.numbers && is_plain_decimal(v) => {
+                        ws.write_number(rr, col, x).map_err(err)?
+                    }
                     _ => ws.write_string(rr, col, v).map_err(err)?,
                 };
             }

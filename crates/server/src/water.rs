@@ -879,6 +879,7 @@ async fn assessment_download(
             ("automatic_days", "自动监测天数"),
         ],
         rows,
+        numbers: true,
     }
     .download(format, &format!("water-{year}"))
 }

@@ -563,7 +563,34 @@ async fn alarms_are_scoped_to_the_county() {
     );
 
     let (reporter, _) = common::login(srv, "water").await;
-    assert_eq!(list(reporter, "").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(list(reporter.clone(), "").await.0, StatusCode::FORBIDDEN);
+
+    // The download holds what the list holds, for each of them.
+    let rows = |c: reqwest::Client| {
+        let u = srv.url("/api/v1/alarms.csv");
+        async move {
+            let r = c.get(u).send().await.unwrap();
+            let status = r.status();
+            let body = r.text().await.unwrap();
+            (
+                status,
+                body.trim_start_matches('\u{feff}')
+                    .lines()
+                    .count()
+                    .saturating_sub(1),
+            )
+        }
+    };
+    assert_eq!(rows(own.clone()).await, (StatusCode::OK, 1));
+    assert_eq!(rows(other.clone()).await, (StatusCode::OK, 0));
+    assert_eq!(rows(reporter).await.0, StatusCode::FORBIDDEN);
+    let xlsx = staff
+        .get(srv.url("/api/v1/alarms.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
 }
 
 /// Staff edit one registry row on the web: the form shows the row, a change is applied and
@@ -688,6 +715,27 @@ async fn registry_rows_are_edited_on_the_web() {
         3,
         "{export}"
     );
+    // The workbook export imports back as it is: the registry does not change.
+    let xlsx = staff
+        .get(srv.url("/sources/registry.xlsx"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let before = store.export_registry().await.unwrap();
+    let api_csrf = common::login(srv, "staff").await;
+    let r = api_csrf
+        .0
+        .post(srv.url("/api/v1/sources/import"))
+        .header("X-CSRF-Token", &api_csrf.1)
+        .body(xlsx.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    assert_eq!(store.export_registry().await.unwrap(), before);
 
     // Only staff: a county official is refused, audited, and nothing changes.
     let (county, county_csrf) = common::login(srv, "xinfu").await;
