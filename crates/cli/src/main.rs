@@ -105,6 +105,14 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Write a consistent copy of the SQLite database while the server runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; must not exist.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Apply database migrations.
     Migrate {
         #[command(flatten)]
@@ -531,6 +539,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 println!("设备 {} 台", stats.by_device.len());
             }
+            Ok(())
+        }),
+        Command::Backup { output, db } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            let path = output.to_str().context("备份路径须为 UTF-8")?.to_string();
+            store.backup_to(&path, &Actor::cli()).await?;
+            println!("已备份到 {path}");
             Ok(())
         }),
         Command::Migrate { db } => runtime()?.block_on(async move {

@@ -224,6 +224,30 @@ impl Store {
         migrate::run(self, version).await
     }
 
+    /// Writes a consistent copy of the whole SQLite database to `path` while the server keeps
+    /// running (`VACUUM INTO`: one read transaction, compacted, the log folded in), and records
+    /// it in the audit log. `path` must not exist. PostgreSQL is backed up with its own tools
+    /// (`pg_dump`), so it is refused here.
+    pub async fn backup_to(&self, path: &str, actor: &Actor) -> Result<()> {
+        match self {
+            Store::Sqlite(pool, _) => {
+                if std::path::Path::new(path).exists() {
+                    return Err(StoreError::Conflict(format!("备份文件 {path} 已存在")));
+                }
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path)
+                    .execute(pool)
+                    .await?;
+                let mut audit = AuditEntry::ok(actor, "database.backup", "database".into());
+                audit.detail = Some(format!("备份到 {path}"));
+                self.audit(&audit).await
+            }
+            Store::Postgres(_) => Err(StoreError::Conflict(
+                "PostgreSQL 请用 pg_dump 备份（本命令只备份 SQLite 数据库文件）".into(),
+            )),
+        }
+    }
+
     /// Checks the database answers.
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, p => { sqlx::query("SELECT 1").execute(p).await?; });

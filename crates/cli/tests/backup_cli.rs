@@ -1,0 +1,56 @@
+//! `qingshan backup`: a consistent copy of a live SQLite database that opens on its own.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+fn qingshan(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args(args)
+        .env("QINGSHAN_PASSWORD", "Backup-2026")
+        .env_remove("QINGSHAN_DB")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn backup_copies_the_database_and_never_overwrites() {
+    let dir = std::env::temp_dir().join(format!("qingshan-backup-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("live.db").display());
+    let copy = dir.join("copy.db");
+    let out = qingshan(&[
+        "user",
+        "add",
+        "--username",
+        "keeper",
+        "--role",
+        "staff",
+        "--db",
+        &db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = qingshan(&["backup", "-o", copy.to_str().unwrap(), "--db", &db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The copy stands alone: its accounts and audit log are there.
+    let copy_db = format!("sqlite://{}", copy.display());
+    let list = qingshan(&["user", "list", "--db", &copy_db]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("keeper"));
+
+    // A second backup to the same file is refused and leaves it as it was.
+    let before = std::fs::metadata(&copy).unwrap().len();
+    let again = qingshan(&["backup", "-o", copy.to_str().unwrap(), "--db", &db]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
+    assert_eq!(std::fs::metadata(&copy).unwrap().len(), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
