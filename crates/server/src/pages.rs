@@ -105,11 +105,12 @@ pub async fn dashboard(
         .map(|c| context! { category => c, indicators => views.iter().filter(|v| v.category == c).collect::<Vec<_>>() })
         .collect();
     let reported = views.iter().filter(|v| v.latest.is_some()).count();
+    let attention = crate::sources_web::attention(&s, &auth).await?;
     page(
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported,
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported, attention,
         by_unit => rollup_rows(&report.by_unit, &report.unit_scores), by_division => rollup_rows(&report.by_division, &report.division_scores) },
     )
 }

@@ -41,6 +41,36 @@ fn device_json(d: &DeviceOverview, now: DateTime<Utc>) -> Value {
     v
 }
 
+/// What needs attention in the user's scope, for the dashboard: open alarms and devices gone
+/// quiet; `None` for those who do not handle alarms.
+pub async fn attention(s: &AppState, auth: &Auth) -> Result<Option<Value>, AppError> {
+    let Ok(division_code) = alarm_scope(auth) else {
+        return Ok(None);
+    };
+    let filter = AlarmFilter {
+        status: Some("open".into()),
+        division_code: division_code.clone(),
+        mn: None,
+    };
+    let open_alarms = s.store.alarms(&filter, 100_000).await?.len();
+    let now = Utc::now();
+    let devices = s.store.registry_overview().await?;
+    let offline = devices
+        .iter()
+        .filter(|d| division_code.is_none() || d.division_code == division_code)
+        .filter(|d| !online(d, now))
+        .count();
+    let county = division_code
+        .as_deref()
+        .map(|c| format!("&county={c}"))
+        .unwrap_or_default();
+    Ok(Some(json!({
+        "open_alarms": open_alarms,
+        "offline_devices": offline,
+        "alarms_href": format!("/alarms?status=open{county}"),
+    })))
+}
+
 fn alarm_json(a: &Alarm) -> Value {
     let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
     v["kind_label"] = Value::String(

@@ -497,6 +497,15 @@ async fn alarms_are_scoped_to_the_county() {
     };
 
     let (own, own_csrf) = common::login(srv, "xinfu").await;
+    let dashboard = |c: reqwest::Client| {
+        let u = srv.url("/");
+        async move { c.get(u).send().await.unwrap().text().await.unwrap() }
+    };
+    let home = dashboard(own.clone()).await;
+    assert!(
+        home.contains("待处理告警 <a href=\"&#x2f;alarms?status=open&amp;county=140902\">1</a> 条"),
+        "{home}"
+    );
     assert_eq!(list(own.clone(), "").await, (StatusCode::OK, 1));
     let page = own
         .get(srv.url("/alarms"))
@@ -516,6 +525,7 @@ async fn alarms_are_scoped_to_the_county() {
     assert_eq!(r.status(), StatusCode::OK);
 
     let (other, other_csrf) = common::login(srv, "yuanping").await;
+    assert!(dashboard(other.clone()).await.contains("\">0</a> 条"));
     // Asking for another county does not widen a county official's view.
     assert_eq!(
         list(other.clone(), "?county=140902").await,
@@ -564,6 +574,11 @@ async fn alarms_are_scoped_to_the_county() {
 
     let (reporter, _) = common::login(srv, "water").await;
     assert_eq!(list(reporter.clone(), "").await.0, StatusCode::FORBIDDEN);
+    assert!(
+        !dashboard(reporter.clone())
+            .await
+            .contains("id=\"attention\"")
+    );
 
     // The download holds what the list holds, for each of them.
     let rows = |c: reqwest::Client| {
