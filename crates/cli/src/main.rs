@@ -662,8 +662,9 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            if password.chars().count() < 8 {
-                anyhow::bail!("密码至少 8 个字符");
+            // The same rule as on the web: the first administrator is no exception.
+            if let Some(why) = qingshan_server::accounts::password_problem(&password, &username) {
+                anyhow::bail!("{why}");
             }
             let hash = qingshan_server::auth::hash_password(&password)?;
             runtime()?.block_on(async move {

@@ -13,6 +13,32 @@ fn qingshan(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The first administrator is held to the web's password rule too.
+#[test]
+fn user_add_refuses_a_weak_password() {
+    let dir = std::env::temp_dir().join(format!("qingshan-weak-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("u.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args([
+            "user",
+            "add",
+            "--username",
+            "root",
+            "--role",
+            "admin",
+            "--db",
+            &db,
+        ])
+        .env("QINGSHAN_PASSWORD", "password")
+        .env_remove("QINGSHAN_DB")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("至少三类"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn backup_copies_the_database_and_never_overwrites() {
     let dir = std::env::temp_dir().join(format!("qingshan-backup-{}", uuid::Uuid::new_v4()));

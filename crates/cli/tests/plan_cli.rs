@@ -250,7 +250,7 @@ fn user_add_checks_role_and_unit() {
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_qingshan"))
             .args(args)
-            .env("QINGSHAN_PASSWORD", "long enough pw")
+            .env("QINGSHAN_PASSWORD", "Long enough pw1")
             .output()
             .unwrap()
     };
