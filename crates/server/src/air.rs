@@ -614,11 +614,21 @@ pub async fn station_page(
     };
     let days: Vec<DayView> = sy.days.iter().map(day_view).collect();
     let summary = year_summary(&sy.assessment, None);
+    let seen = s.store.last_seen_of_all().await?;
+    let devices: Vec<Value> = s
+        .store
+        .air_station_devices()
+        .await?
+        .into_iter()
+        .filter(|d| d.station_code == sy.station.code)
+        .map(|d| json!({ "mn": d.mn, "last_seen": seen.get(&d.mn) }))
+        .collect();
     page(
         "air_station.html",
         &auth,
         &s,
         context! {
+            devices,
             href => station_href(&sy.station.code),
             station => sy.station,
             year => sy.year,

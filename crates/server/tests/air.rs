@@ -243,10 +243,23 @@ async fn station_list_and_city_assessment_match_direct_computation() {
 #[tokio::test]
 async fn station_page_draws_calendar_trend_and_table() {
     let (app, series) = seeded().await;
+    app.store
+        .link_air_station_device(
+            &qingshan_store::AirStationDevice {
+                mn: "AIRSTATION0001".into(),
+                station_code: "Dongsi".into(),
+                password: "123456".into(),
+                crc_policy: "strict".into(),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
     let opts = AssessOptions::default();
     let (status, html) = app.get("/air/stations/Dongsi?year=2014").await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("东四（Dongsi）2014 年"));
+    assert!(html.contains("AIRSTATION0001（最近数据 从未）"), "the station's device");
     assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"calendar\""));
     assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\""));
     let dongsi = &series[1];
