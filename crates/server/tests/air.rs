@@ -259,7 +259,10 @@ async fn station_page_draws_calendar_trend_and_table() {
     let (status, html) = app.get("/air/stations/Dongsi?year=2014").await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("东四（Dongsi）2014 年"));
-    assert!(html.contains("AIRSTATION0001（最近数据 从未）"), "the station's device");
+    assert!(
+        html.contains("AIRSTATION0001（最近数据 从未）"),
+        "the station's device"
+    );
     assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"calendar\""));
     assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\""));
     let dongsi = &series[1];

@@ -95,6 +95,9 @@ pub fn text_in(secs: i64) -> String {
     (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// What a lost race for a revision number is called between the insert and its retry loop.
+const REVISION_RACE: &str = "revision race";
+
 /// How often the checkpointer looks at the write-ahead log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// Log size (pages) past which the checkpointer rewinds the log to its start.
@@ -549,40 +552,31 @@ impl Store {
 
     // ---- indicator values ----------------------------------------------------------------
 
-    /// Records many values in one transaction (an import): each becomes a new revision with its
-    /// audit entry; any failure writes nothing.
+    /// Records many values in one transaction, each a new revision with its audit entry (an
+    /// import: all or nothing). Returns how many were stored.
     pub async fn record_indicator_values(
         &self,
         values: &[NewIndicatorValue],
         actor: &Actor,
     ) -> Result<usize> {
         let now = now_text();
-        with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            for v in values {
-                if sqlx::query("SELECT code FROM divisions WHERE code = $1").bind(&v.division_code).fetch_optional(&mut *tx).await?.is_none() {
-                    return Err(StoreError::NotFound(format!("行政区划 {}", v.division_code)));
+        // A concurrent writer may take a revision number first (PostgreSQL); the unique key
+        // catches it and the whole import is tried again.
+        for _ in 0..20 {
+            let res: Result<()> = with_pool!(self, p => async {
+                let mut tx = p.begin_write().await?;
+                for v in values {
+                    insert_value_revision!(&mut tx, v, actor, &now);
                 }
-                let prev = sqlx::query("SELECT revision, value FROM indicator_values WHERE plan_id = $1 AND indicator_number = $2 AND year = $3 AND division_code = $4 ORDER BY revision DESC LIMIT 1")
-                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).fetch_optional(&mut *tx).await?;
-                let (revision, old) = match prev {
-                    Some(r) => (r.try_get::<i64, _>("revision")? + 1, Some(r.try_get::<String, _>("value")?)),
-                    None => (1, None),
-                };
-                sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).bind(revision).bind(&v.value)
-                    .bind(&v.note).bind(&v.reason).bind(&v.source).bind(actor.user_id).bind(&now)
-                    .execute(&mut *tx).await?;
-                let mut audit = AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
-                    .with_new(v.value.clone());
-                audit.old_value = old;
-                audit.detail = Some(format!("revision={revision} source={}", v.source));
-                insert_audit!(&mut *tx, &audit);
+                tx.commit().await?;
+                Ok(())
+            }.await);
+            match res {
+                Err(StoreError::Conflict(m)) if m == REVISION_RACE => continue,
+                other => return other.map(|()| values.len()),
             }
-            tx.commit().await?;
-        });
-        Ok(values.len())
+        }
+        Err(StoreError::Conflict("并发写入过多，请重试".into()))
     }
 
     /// Records a value as a new revision (never overwriting), with its audit entry, in one
@@ -598,32 +592,8 @@ impl Store {
         for _ in 0..20 {
             let res: Result<IndicatorValue> = with_pool!(self, p => async {
                 let mut tx = p.begin_write().await?;
-                let div = sqlx::query("SELECT code FROM divisions WHERE code = $1").bind(&v.division_code).fetch_optional(&mut *tx).await?;
-                if div.is_none() { return Err(StoreError::NotFound(format!("行政区划 {}", v.division_code))); }
-                let prev = sqlx::query("SELECT revision, value FROM indicator_values WHERE plan_id = $1 AND indicator_number = $2 AND year = $3 AND division_code = $4 ORDER BY revision DESC LIMIT 1")
-                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).fetch_optional(&mut *tx).await?;
-                let (revision, old) = match prev {
-                    Some(r) => (r.try_get::<i64, _>("revision")? + 1, Some(r.try_get::<String, _>("value")?)),
-                    None => (1, None),
-                };
-                let ins = sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
-                                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
-                    .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).bind(revision).bind(&v.value)
-                    .bind(&v.note).bind(&v.reason).bind(&v.source).bind(actor.user_id).bind(&now)
-                    .fetch_one(&mut *tx).await;
-                let id: i64 = match ins {
-                    Ok(r) => r.try_get("id")?,
-                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                        return Err(StoreError::Conflict("revision race".into()));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
+                let (id, revision) = insert_value_revision!(&mut tx, v, actor, &now);
                 let entered_by_name = display_name!(&mut *tx, actor);
-                let mut audit = AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
-                    .with_new(v.value.clone());
-                audit.old_value = old;
-                audit.detail = Some(format!("revision={revision} source={} reason={}", v.source, v.reason.as_deref().unwrap_or("")));
-                insert_audit!(&mut *tx, &audit);
                 tx.commit().await?;
                 Ok(IndicatorValue {
                     id, plan_id: v.plan_id.clone(), indicator_number: v.indicator_number, year: v.year, division_code: v.division_code.clone(),
@@ -632,7 +602,7 @@ impl Store {
                 })
             }.await);
             match res {
-                Err(StoreError::Conflict(m)) if m == "revision race" => continue,
+                Err(StoreError::Conflict(m)) if m == REVISION_RACE => continue,
                 other => return other,
             }
         }
