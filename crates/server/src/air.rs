@@ -214,6 +214,19 @@ pub async fn county_series(
     Ok((codes, series))
 }
 
+/// The counties (GB/T 2260) that have at least one station: the others have no air data of
+/// their own, so nothing is read for them.
+pub async fn counties_with_stations(
+    store: &Store,
+) -> Result<std::collections::BTreeSet<String>, AirDataError> {
+    Ok(store
+        .air_stations()
+        .await?
+        .into_iter()
+        .filter_map(|s| s.division_code)
+        .collect())
+}
+
 /// Loads a county's stored data of `year` and assesses it (HJ 663, as for a city).
 pub async fn stored_county_assessment(
     store: &Store,
@@ -892,11 +905,13 @@ async fn county_daily_download(
 /// One county's line in the overview's county table.
 async fn county_summaries(s: &AppState, year: i32) -> Result<Vec<Value>, AppError> {
     let mut out = Vec::new();
+    let with_stations = counties_with_stations(&s.store).await?;
     for d in s
         .plan
         .divisions
         .iter()
         .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+        .filter(|d| with_stations.contains(&d.code))
     {
         let cy = county_year(s, &d.code, Some(year)).await?;
         if cy.stations.is_empty() {

@@ -640,12 +640,16 @@ pub async fn record_monitoring_indicators(
     // (indicator, division, value, note): the city, then each county with stations of its own.
     let mut wanted: Vec<(i64, String, String, String)> = Vec::new();
     let opts = qingshan_air::AssessOptions::default();
+    let with_stations = crate::air::counties_with_stations(&s.store)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut areas: Vec<(String, String, bool)> = vec![(s.plan.meta.division.clone(), city, true)];
     areas.extend(
         s.plan
             .divisions
             .iter()
             .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+            .filter(|d| with_stations.contains(&d.code))
             .map(|d| (d.code.clone(), d.name.clone(), false)),
     );
     for (code, name, is_city) in areas {

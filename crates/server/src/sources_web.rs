@@ -52,7 +52,7 @@ pub async fn attention(s: &AppState, auth: &Auth) -> Result<Option<Value>, AppEr
         division_code: division_code.clone(),
         mn: None,
     };
-    let open_alarms = s.store.alarms(&filter, 100_000).await?.len();
+    let open_alarms = s.store.count_alarms(&filter).await?;
     let now = Utc::now();
     let devices = s.store.registry_overview().await?;
     let offline = devices
@@ -703,28 +703,16 @@ const LIMIT_COLUMNS: [&str; 5] = [
 /// The registry as rows of the import file, column name → text: what the edit form shows.
 async fn registry_rows(s: &AppState) -> Result<Vec<HashMap<String, String>>, AppError> {
     let reg = s.store.export_registry().await?;
-    let mut csv = Vec::new();
-    qingshan_sources::write_registry(&reg, &mut csv)
-        .map_err(|e| AppError::Internal(format!("登记表导出失败：{e}")))?;
-    let mut r = csv::Reader::from_reader(csv.as_slice());
-    let header: Vec<String> = r
-        .headers()
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for rec in r.records() {
-        let rec = rec.map_err(|e| AppError::Internal(e.to_string()))?;
-        rows.push(
-            header
+    Ok(qingshan_sources::registry_rows(&reg)
+        .into_iter()
+        .map(|r| {
+            qingshan_sources::REGISTRY_COLUMNS
                 .iter()
-                .cloned()
-                .zip(rec.iter().map(str::to_string))
-                .collect(),
-        );
-    }
-    Ok(rows)
+                .map(|c| c.to_string())
+                .zip(r)
+                .collect()
+        })
+        .collect())
 }
 
 /// One row as a line of the import file, for the audit log.
@@ -950,16 +938,7 @@ pub async fn registry_export_xlsx(
 
 async fn registry_download(s: &AppState, auth: &Auth, format: &str) -> Result<Response, AppError> {
     auth.require_staff()?;
-    let rows = registry_rows(s)
-        .await?
-        .iter()
-        .map(|r| {
-            qingshan_sources::REGISTRY_COLUMNS
-                .iter()
-                .map(|c| r.get(*c).cloned().unwrap_or_default())
-                .collect()
-        })
-        .collect();
+    let rows = qingshan_sources::registry_rows(&s.store.export_registry().await?);
     crate::table::Table {
         name: "污染源登记表".into(),
         // The import reads the machine column names: keep them as the header.

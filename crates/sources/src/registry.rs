@@ -490,6 +490,17 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
 pub fn write_registry(reg: &Registry, out: impl Write) -> Result<(), csv::Error> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(REGISTRY_COLUMNS)?;
+    for r in registry_rows(reg) {
+        w.write_record(&r)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The registry as the rows of its import file, in [`REGISTRY_COLUMNS`] order: one row per
+/// device and permitted limit, or one per device without limits.
+pub fn registry_rows(reg: &Registry) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     for d in &reg.devices {
         let Some(e) = reg
@@ -531,7 +542,7 @@ pub fn write_registry(reg: &Registry, out: impl Write) -> Result<(), csv::Error>
         if limits.is_empty() {
             let mut r = base.clone();
             r.extend(std::iter::repeat_n(String::new(), 8));
-            w.write_record(&r)?;
+            rows.push(r);
         }
         for l in limits {
             let p = reg.permits.iter().find(|p| p.number == l.permit_number);
@@ -550,11 +561,10 @@ pub fn write_registry(reg: &Registry, out: impl Write) -> Result<(), csv::Error>
                 opt(&l.reference_o2),
                 opt(&l.annual_total_t),
             ]);
-            w.write_record(&r)?;
+            rows.push(r);
         }
     }
-    w.flush()?;
-    Ok(())
+    rows
 }
 
 #[cfg(test)]

@@ -24,9 +24,6 @@ pub const AIR_POLLUTANT_COLUMNS: [&str; 6] = ["so2", "no2", "co", "o3", "pm10", 
 /// Rows per multi-row insert: 14 parameters a row stays well under SQLite's 32766.
 const HOUR_CHUNK: usize = 1000;
 
-/// Attempts of an import that lost a revision race to a concurrent import (PostgreSQL).
-const IMPORT_ATTEMPTS: usize = 5;
-
 /// An air-quality monitoring station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AirStation {
@@ -237,10 +234,6 @@ fn validate_hours(rows: &[NewAirHour]) -> Result<(), AirError> {
     Ok(())
 }
 
-fn is_unique_violation(e: &StoreError) -> bool {
-    matches!(e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation())
-}
-
 macro_rules! air_station_from_row {
     ($r:expr) => {
         AirStation {
@@ -331,9 +324,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<AirImportSummary, AirError> {
         validate_hours(rows)?;
-        for _ in 0..IMPORT_ATTEMPTS {
+        for _ in 0..crate::REVISION_ATTEMPTS {
             match self.import_air_hourly_once(rows, actor).await {
-                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) if crate::is_unique_violation(&e) => continue,
                 other => return Ok(other?),
             }
         }

@@ -206,6 +206,15 @@ impl Store {
         }))
     }
 
+    /// How many alarms a filter selects.
+    pub async fn count_alarms(&self, filter: &AlarmFilter) -> Result<i64> {
+        Ok(with_pool!(self, p => {
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM ({ALARM_SELECT}) x \
+                                  WHERE ($1 IS NULL OR x.status = $1) AND ($2 IS NULL OR x.division_code = $2) AND ($3 IS NULL OR x.mn = $3)"))
+                .bind(&filter.status).bind(&filter.division_code).bind(&filter.mn).fetch_one(p).await?.try_get("n")?
+        }))
+    }
+
     /// One alarm.
     pub async fn alarm(&self, id: i64) -> Result<Option<Alarm>> {
         Ok(with_pool!(self, p => {

@@ -95,8 +95,14 @@ pub fn text_in(secs: i64) -> String {
     (Utc::now() + chrono::Duration::seconds(secs)).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// What a lost race for a revision number is called between the insert and its retry loop.
-const REVISION_RACE: &str = "revision race";
+/// Attempts of a write that lost the race for a revision number to a concurrent writer
+/// (PostgreSQL; SQLite's writers queue): the unique key refuses the second, which retries.
+const REVISION_ATTEMPTS: usize = 20;
+
+/// A write refused by a unique key: how a lost revision race shows.
+fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation())
+}
 
 /// How often the checkpointer looks at the write-ahead log.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
@@ -560,9 +566,8 @@ impl Store {
         actor: &Actor,
     ) -> Result<usize> {
         let now = now_text();
-        // A concurrent writer may take a revision number first (PostgreSQL); the unique key
-        // catches it and the whole import is tried again.
-        for _ in 0..20 {
+        // A concurrent writer may take a revision number first; the whole import is tried again.
+        for _ in 0..REVISION_ATTEMPTS {
             let res: Result<()> = with_pool!(self, p => async {
                 let mut tx = p.begin_write().await?;
                 for v in values {
@@ -572,7 +577,7 @@ impl Store {
                 Ok(())
             }.await);
             match res {
-                Err(StoreError::Conflict(m)) if m == REVISION_RACE => continue,
+                Err(e) if is_unique_violation(&e) => continue,
                 other => return other.map(|()| values.len()),
             }
         }
@@ -587,9 +592,8 @@ impl Store {
         actor: &Actor,
     ) -> Result<IndicatorValue> {
         let now = now_text();
-        // Concurrent writers may race for the same revision number; the unique key catches it
-        // and we retry with the next number.
-        for _ in 0..20 {
+        // A concurrent writer may take the revision number first; try again with the next.
+        for _ in 0..REVISION_ATTEMPTS {
             let res: Result<IndicatorValue> = with_pool!(self, p => async {
                 let mut tx = p.begin_write().await?;
                 let (id, revision) = insert_value_revision!(&mut tx, v, actor, &now);
@@ -602,7 +606,7 @@ impl Store {
                 })
             }.await);
             match res {
-                Err(StoreError::Conflict(m)) if m == REVISION_RACE => continue,
+                Err(e) if is_unique_violation(&e) => continue,
                 other => return other,
             }
         }

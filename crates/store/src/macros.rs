@@ -123,8 +123,8 @@ macro_rules! display_name {
 
 /// Inserts a [`crate::NewIndicatorValue`] as the next revision of its indicator, year and
 /// division, with its audit entry, inside the caller's transaction; evaluates to
-/// `(row id, revision)`. Returns early with `NotFound` for an unknown division and with
-/// `Conflict(REVISION_RACE)` when a concurrent writer took the revision number.
+/// `(row id, revision)`. Returns early with `NotFound` for an unknown division, and with the
+/// database's unique violation when a concurrent writer took the revision number.
 macro_rules! insert_value_revision {
     ($tx:expr, $v:expr, $actor:expr, $now:expr) => {{
         let v: &$crate::NewIndicatorValue = $v;
@@ -139,18 +139,12 @@ macro_rules! insert_value_revision {
             Some(r) => (r.try_get::<i64, _>("revision")? + 1, Some(r.try_get::<String, _>("value")?)),
             None => (1, None),
         };
-        let ins = sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
-                               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+        let id: i64 = sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
+                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
             .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).bind(revision).bind(&v.value)
             .bind(&v.note).bind(&v.reason).bind(&v.source).bind(actor.user_id).bind($now)
-            .fetch_one(&mut **tx).await;
-        let id: i64 = match ins {
-            Ok(r) => r.try_get("id")?,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err($crate::StoreError::Conflict($crate::REVISION_RACE.into()));
-            }
-            Err(e) => return Err(e.into()),
-        };
+            .fetch_one(&mut **tx).await?
+            .try_get("id")?;
         let mut audit = $crate::AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
             .with_new(v.value.clone());
         audit.old_value = old;

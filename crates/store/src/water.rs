@@ -55,9 +55,6 @@ pub fn single_limit_table(code: &str) -> Option<u8> {
 /// Rows per multi-row insert: 9 parameters a row stays well under SQLite's 32766.
 const SAMPLE_CHUNK: usize = 1000;
 
-/// Attempts of an import that lost a revision race to a concurrent import (PostgreSQL).
-const IMPORT_ATTEMPTS: usize = 5;
-
 /// A surface-water monitoring section (断面) or drinking-water source point.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaterSection {
@@ -296,10 +293,6 @@ fn check_drinking_items(
     Ok(())
 }
 
-fn is_unique_violation(e: &StoreError) -> bool {
-    matches!(e, StoreError::Database(sqlx::Error::Database(d)) if d.is_unique_violation())
-}
-
 macro_rules! water_section_from_row {
     ($r:expr) => {
         WaterSection {
@@ -407,9 +400,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<WaterImportSummary, WaterStoreError> {
         validate_samples(rows)?;
-        for _ in 0..IMPORT_ATTEMPTS {
+        for _ in 0..crate::REVISION_ATTEMPTS {
             match self.import_water_samples_once(rows, actor).await {
-                Err(WaterStoreError::Store(e)) if is_unique_violation(&e) => continue,
+                Err(WaterStoreError::Store(e)) if crate::is_unique_violation(&e) => continue,
                 other => return other,
             }
         }

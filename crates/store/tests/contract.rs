@@ -100,6 +100,7 @@ contract!(
     refusals_are_audited,
     registry_import_and_devices,
     registry_exports_what_was_imported,
+    alarms_filter_and_count_by_county,
     ingest_stores_once_and_archives_everything,
     ingest_large_batches_in_chunks,
     device_series_by_cn_and_last_delivery,
@@ -725,6 +726,82 @@ async fn registry_exports_what_was_imported(store: Store) {
         ),
         ("device:MN0001:a21026", Some("old row"), Some("new row"))
     );
+}
+
+/// The alarm list and its count select the same alarms, by status, county and device.
+async fn alarms_filter_and_count_by_county(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    for mn in ["MN0001", "MN0002"] {
+        store
+            .raise_alarm(&AlarmEpisode {
+                kind: "offline".into(),
+                mn: mn.into(),
+                factor: String::new(),
+                start_time: "2026-01-01T00:00:00.000Z".into(),
+                end_time: None,
+                peak: None,
+                peak_time: None,
+                records: 0,
+                context: "离线".into(),
+            })
+            .await
+            .unwrap();
+    }
+    for (filter, want) in [
+        (AlarmFilter::default(), 2),
+        (
+            AlarmFilter {
+                division_code: Some("140902".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            AlarmFilter {
+                division_code: Some("140981".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            AlarmFilter {
+                division_code: Some("140921".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            AlarmFilter {
+                status: Some("closed".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            AlarmFilter {
+                mn: Some("MN0002".into()),
+                status: Some("open".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+    ] {
+        let listed = store.alarms(&filter, 100).await.unwrap();
+        assert_eq!(listed.len(), want, "{filter:?}");
+        assert_eq!(
+            store.count_alarms(&filter).await.unwrap(),
+            want as i64,
+            "{filter:?}"
+        );
+        if let Some(code) = &filter.division_code {
+            assert!(
+                listed
+                    .iter()
+                    .all(|a| a.division_code.as_ref() == Some(code))
+            );
+        }
+    }
 }
 
 async fn registry_import_and_devices(store: Store) {
