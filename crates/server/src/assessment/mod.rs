@@ -2,89 +2,72 @@
 //! judgements, task reports), and the report (规划实施情况评估报告) in HTML, PDF and XLSX.
 
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Json};
-use qingshan_report::{
-    AssignedTarget, Inputs, ManualJudgement, ReportData, TaskReportInput, TaskState, ValueInput,
-};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use qingshan_store::{Evidence, InputKey, NewTaskReport, TaskStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::refuse;
-use crate::auth::{Auth, CSRF_HEADER};
-use crate::evidence::{self, Files, evidence_json};
-use crate::imports::{self, ImportFile};
-use crate::{AppError, AppState};
+use qingshan_app::evidence::Files;
+use qingshan_app::imports::{self, ImportFile};
+use qingshan_app::report::{check_year, report_data};
 
-/// Everything the report for `year` rests on, read from the store.
-pub async fn report_data(s: &AppState, year: i32) -> Result<ReportData, AppError> {
-    let pid = &s.plan.meta.id;
-    let values = s.store.current_indicator_values(pid).await?;
-    let assigned = s.store.current_assigned_targets(pid).await?;
-    let judgements = s.store.current_judgements(pid).await?;
-    let tasks = s.store.all_task_reports(pid).await?;
-    let inputs = Inputs {
-        values: values
-            .iter()
-            .map(|v| ValueInput {
-                indicator: v.indicator_number as u32,
-                year: v.year as i32,
-                division: v.division_code.clone(),
-                value: v.value.clone(),
-            })
-            .collect(),
-        assigned: assigned
-            .iter()
-            .map(|a| AssignedTarget {
-                indicator: a.indicator_number as u32,
-                year: a.year as i32,
-                division: a.division_code.clone(),
-                value: a.value.clone(),
-            })
-            .collect(),
-        judgements: judgements
-            .iter()
-            .filter(|j| j.year == i64::from(year))
-            .map(|j| ManualJudgement {
-                indicator: j.indicator_number as u32,
-                division: j.division_code.clone(),
-                met: j.met,
-                justification: j.justification.clone(),
-            })
-            .collect(),
-        task_reports: tasks
-            .iter()
-            .filter_map(|t| {
-                let status = t.status.as_str().parse::<TaskState>().ok()?;
-                Some(TaskReportInput {
-                    area: t.area as u32,
-                    number: t.number as u32,
-                    period: t.period.clone(),
-                    status,
-                    narrative: t.narrative.clone(),
-                })
-            })
-            .collect(),
-        options: Default::default(),
-        scoring: Default::default(),
-    };
-    ReportData::build(&s.plan, year, &inputs)
-        .map_err(|e| AppError::Internal(format!("report: {e}")))
-}
+use crate::AppState;
+use crate::web::audit::refuse;
+use crate::web::auth::{Auth, CSRF_HEADER};
+use crate::web::download::{XLSX_CONTENT_TYPE, csv_attachment, xlsx_attachment};
+use crate::web::error::AppError;
+use crate::web::page::PageError;
 
-fn check_year(s: &AppState, year: i32) -> Result<(), AppError> {
-    let first = s.plan.meta.baseline_year + 1;
-    let last = s.plan.meta.milestone_years.last().copied().unwrap_or(first);
-    if year < first || year > last {
-        return Err(AppError::invalid(
-            "year",
-            format!("评估年度应在 {first}–{last} 之间"),
-        ));
-    }
-    Ok(())
+use evidence::evidence_json;
+
+pub mod evidence;
+mod task_form;
+
+/// The assessment's routes: values entry and import, inputs staff enter, task reports with
+/// their evidence, the monitoring computation and the report. Routes that take evidence files
+/// accept bodies up to `evidence_max_bytes` per file.
+pub fn routes(evidence_max_bytes: usize) -> Router<AppState> {
+    // Routes that take evidence files need more than axum's default 2 MB body.
+    let uploads = DefaultBodyLimit::max(qingshan_app::evidence::body_limit(evidence_max_bytes));
+    Router::new()
+        .route(
+            "/api/v1/indicators/{number}/assigned-targets",
+            post(record_assigned),
+        )
+        .route(
+            "/api/v1/indicators/{number}/judgements",
+            post(record_judgement),
+        )
+        .route(
+            "/api/v1/tasks/{area}/{number}/reports",
+            get(task_reports).post(record_task_report).layer(uploads),
+        )
+        .route(
+            "/api/v1/tasks/reports/{id}/evidence",
+            get(evidence::api_list)
+                .post(evidence::api_attach)
+                .layer(uploads),
+        )
+        .route("/api/v1/values/import", post(import_values))
+        .route("/api/v1/indicators/monitoring", post(compute_monitoring))
+        .route("/api/v1/values/template.csv", get(values_template))
+        .route("/api/v1/values/template.xlsx", get(values_template_xlsx))
+        .route(
+            "/tasks/{area}/{number}/reports",
+            post(task_form::task_report_form).layer(uploads),
+        )
+        .route(
+            "/tasks/reports/{id}/evidence",
+            post(evidence::attach_form).layer(uploads),
+        )
+        .route("/tasks/evidence/{id}", get(evidence::download))
+        .route("/values/import", post(import_values_form))
+        .route("/reports/{file}", get(report))
 }
 
 /// `GET /reports/{file}`: `2024` (HTML page), `2024.pdf` or `2024.xlsx`.
@@ -98,25 +81,19 @@ pub async fn report(
     let year: i32 = year
         .parse()
         .map_err(|_| AppError::NotFound(format!("没有报告 {file}")))?;
-    check_year(&s, year)?;
-    let data = report_data(&s, year).await?;
+    check_year(&s.plan, year)?;
+    let data = report_data(&s.store, &s.plan, year).await?;
     let name = format!("assessment-{year}");
     match ext {
         "html" => Ok(Html(qingshan_report::render_html(&data)).into_response()),
         "xlsx" => {
             let bytes = qingshan_report::render_xlsx(&data)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, imports::XLSX_CONTENT_TYPE.to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}.xlsx\""),
-                    ),
-                ],
+            Ok(crate::web::download::attachment(
                 bytes,
-            )
-                .into_response())
+                XLSX_CONTENT_TYPE,
+                &format!("{name}.xlsx"),
+            ))
         }
         "pdf" => {
             let Some((_, font)) = qingshan_report::find_cjk_font() else {
@@ -197,11 +174,18 @@ pub async fn record_assigned(
     let division = input
         .division
         .unwrap_or_else(|| s.plan.meta.division.clone());
-    let value =
-        match crate::views::validate_value(&s.plan, ind, input.year, &division, &input.value) {
-            Ok(v) => v,
-            Err(e) => return Err(refuse(&s, &auth, action, target, e, Some(input.value)).await),
-        };
+    let value = match qingshan_app::values::validate_value(
+        &s.plan,
+        ind,
+        input.year,
+        &division,
+        &input.value,
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(refuse(&s, &auth, action, target, e.into(), Some(input.value)).await);
+        }
+    };
     let row = s
         .store
         .record_assigned_target(
@@ -395,8 +379,8 @@ pub(crate) async fn read_report_upload(
     let Some(task) = s.plan.task(area, number) else {
         return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
     };
-    if let Err(e) = evidence::task_permission(&user, task) {
-        return Err(refuse(s, auth, "task_report.record", target, e, None).await);
+    if let Err(e) = qingshan_app::accounts::task_permission(&user, task) {
+        return Err(refuse(s, auth, "task_report.record", target, e.into(), None).await);
     }
     match evidence::read_request(s, req).await {
         Ok(up) => Ok(up),
@@ -428,8 +412,8 @@ pub(crate) async fn record_task_report_with_files(
     let Some(task) = s.plan.task(area, number) else {
         return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
     };
-    if let Err(e) = evidence::task_permission(&user, task) {
-        return Err(refuse(s, auth, action, target, e, None).await);
+    if let Err(e) = qingshan_app::accounts::task_permission(&user, task) {
+        return Err(refuse(s, auth, action, target, e.into(), None).await);
     }
     let Some(status) = TaskStatus::parse(&input.status) else {
         return Err(refuse(
@@ -467,9 +451,10 @@ pub(crate) async fn record_task_report_with_files(
         )
         .await);
     }
-    let accepted = match evidence::check_files(files, s.config.evidence_max_bytes) {
+    let accepted = match qingshan_app::evidence::check_files(files, s.config.evidence_max_bytes) {
         Ok(a) => a,
-        Err(why) => {
+        Err((e, file)) => {
+            let why = (AppError::from(e), file);
             let target = format!("{target} period:{}", input.period);
             return Err(evidence::refuse_files(s, auth, target, why).await);
         }
@@ -487,37 +472,17 @@ pub(crate) async fn record_task_report_with_files(
         .await?)
 }
 
-/// The latest year with any city value, for the dashboard's status column.
-pub fn latest_year(values: &[qingshan_store::IndicatorValue], city: &str) -> Option<i32> {
-    values
-        .iter()
-        .filter(|v| v.division_code == city)
-        .map(|v| v.year as i32)
-        .max()
-}
-
 /// `GET /api/v1/values/template.csv`: the values import file's header.
-pub async fn values_template() -> impl IntoResponse {
-    // The BOM lets spreadsheet programs read the UTF-8 text.
-    let body = format!(
-        "\u{feff}{}\n",
-        qingshan_plan::values::VALUE_COLUMNS.join(",")
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"values-template.csv\"",
-            ),
-        ],
-        body,
+pub async fn values_template() -> Response {
+    csv_attachment(
+        imports::template_csv(&imports::VALUES_TEMPLATE),
+        "values-template.csv",
     )
 }
 
 /// `GET /api/v1/values/template.xlsx`: the values workbook to fill in, with a 说明 sheet.
 pub async fn values_template_xlsx() -> Result<Response, AppError> {
-    imports::xlsx_attachment(
+    xlsx_attachment(
         imports::template_xlsx(&imports::VALUES_TEMPLATE, &imports::values_notes()),
         "values-template.xlsx",
     )
@@ -543,7 +508,7 @@ pub async fn import_values_form(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     mut multipart: axum::extract::Multipart,
-) -> Result<Response, crate::pages::PageError> {
+) -> Result<Response, PageError> {
     let mut csrf = None;
     let mut file = Vec::new();
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -592,7 +557,7 @@ async fn import_values_file(
         let Some(ind) = s.plan.indicator(r.indicator) else {
             continue;
         };
-        if let Err(why) = crate::auth::value_permission(&user, ind, &r.division) {
+        if let Err(why) = qingshan_app::accounts::value_permission(&user, ind, &r.division) {
             let err = AppError::Forbidden(format!("第 {} 行：{why}", r.row));
             return Err(refuse(
                 s,
@@ -619,128 +584,6 @@ async fn import_values_file(
         })
         .collect();
     Ok(s.store.record_indicator_values(&new, &auth.actor()).await?)
-}
-
-/// Computes the plan's monitoring-based indicators of `year` for the city and records them as
-/// values "computed from monitoring", with the data behind them in the note: 11 (优良天数比例)
-/// and 12 (PM2.5 年平均浓度) from the stored air data (HJ 663, the 国控 stations), 13 (国考断面
-/// Ⅲ类及以上比例) and 14 (集中式饮用水源达标比例) from the stored surface-water data. Unchanged
-/// values are not recorded again. Returns the values recorded.
-pub async fn record_monitoring_indicators(
-    s: &AppState,
-    year: i32,
-    actor: &qingshan_store::Actor,
-) -> Result<Vec<qingshan_store::IndicatorValue>, AppError> {
-    check_year(s, year)?;
-    let city = s
-        .plan
-        .division(&s.plan.meta.division)
-        .map_or("全市", |d| d.name.as_str())
-        .to_string();
-    // (indicator, division, value, note): the city, then each county with stations of its own.
-    let mut wanted: Vec<(i64, String, String, String)> = Vec::new();
-    let opts = qingshan_air::AssessOptions::default();
-    let with_stations = crate::air::counties_with_stations(&s.store)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut areas: Vec<(String, String, bool)> = vec![(s.plan.meta.division.clone(), city, true)];
-    areas.extend(
-        s.plan
-            .divisions
-            .iter()
-            .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
-            .filter(|d| with_stations.contains(&d.code))
-            .map(|d| (d.code.clone(), d.name.clone(), false)),
-    );
-    for (code, name, is_city) in areas {
-        let (codes, a) = if is_city {
-            crate::air::stored_city_assessment(&s.store, &name, year, &opts).await
-        } else {
-            crate::air::stored_county_assessment(&s.store, &name, &code, year, &opts).await
-        }
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-        if codes.is_empty() || a.valid_days == 0 {
-            continue;
-        }
-        let note = format!(
-            "由 {} 个{}站点（{}）按 HJ 663 计算：{}",
-            codes.len(),
-            if is_city { "国控" } else { "" },
-            codes.join("、"),
-            crate::air::data_capture_note(&a, year)
-        );
-        if let Some(r) = a.good_days_ratio {
-            wanted.push((11, code.clone(), r.format_gbt8170(1), note.clone()));
-        }
-        if let Some(m) = a
-            .pollutants
-            .get(qingshan_air::Pollutant::Pm25.index())
-            .and_then(|p| p.mean)
-        {
-            wanted.push((12, code, m.format_gbt8170(0), note));
-        }
-    }
-    let sections = crate::water::sections_year(&s.store, year)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let w =
-        crate::water::water_year(year, &sections).map_err(|e| AppError::Internal(e.to_string()))?;
-    if let Some(v) = w.share_iii_or_better {
-        wanted.push((
-            13,
-            s.plan.meta.division.clone(),
-            v,
-            format!(
-                "按 GB 3838-2002 单因子评价 {} 个国考断面（{}）的年均值",
-                w.national_sections.len(),
-                w.national_sections.join("、")
-            ),
-        ));
-    }
-    if let Some(v) = w.drinking_source_compliance {
-        wanted.push((
-            14,
-            s.plan.meta.division.clone(),
-            v,
-            format!(
-                "{} 个集中式饮用水源（{}），{}",
-                w.drinking_sources.len(),
-                w.drinking_sources.join("、"),
-                w.drinking_basis
-            ),
-        ));
-    }
-    if wanted.is_empty() {
-        return Err(AppError::invalid(
-            "year",
-            format!("{year} 年没有可用于计算指标的监测数据"),
-        ));
-    }
-    let current = s.store.current_indicator_values(&s.plan.meta.id).await?;
-    let mut out = Vec::new();
-    for (n, division_code, value, note) in wanted {
-        let same = current.iter().any(|v| {
-            v.indicator_number == n
-                && v.year == i64::from(year)
-                && v.division_code == division_code
-                && v.value == value
-        });
-        if same {
-            continue;
-        }
-        let new = qingshan_store::NewIndicatorValue {
-            plan_id: s.plan.meta.id.clone(),
-            indicator_number: n,
-            year: year.into(),
-            division_code,
-            value,
-            note: Some(note),
-            reason: Some("监测数据计算".into()),
-            source: "monitoring".into(),
-        };
-        out.push(s.store.record_indicator_value(&new, actor).await?);
-    }
-    Ok(out)
 }
 
 /// Query of the monitoring computation.
@@ -773,6 +616,12 @@ pub async fn compute_monitoring(
         )
         .await);
     }
-    let recorded = record_monitoring_indicators(&s, q.year, &auth.actor()).await?;
+    let recorded = qingshan_app::monitoring::record_monitoring_indicators(
+        &s.store,
+        &s.plan,
+        q.year,
+        &auth.actor(),
+    )
+    .await?;
     Ok(Json(json!({ "recorded": recorded })))
 }

@@ -1,19 +1,17 @@
-//! Who is asking: passwords, sessions, API tokens, CSRF, and what each role may do.
+//! Who is asking: sessions, API tokens, CSRF and roles, resolved once per request.
 
 use std::net::SocketAddr;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
-use qingshan_plan::Indicator;
 use qingshan_store::{Actor, Role, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::{AppError, AppState};
+use crate::AppState;
+use crate::web::error::AppError;
 
 /// Session cookie name.
 pub const SESSION_COOKIE: &str = "qs_session";
@@ -23,26 +21,6 @@ pub const CSRF_COOKIE: &str = "qs_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Session lifetime.
 pub const SESSION_TTL_SECS: i64 = 8 * 3600;
-
-/// Hashes a password with Argon2id and a random salt.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
-}
-
-/// Checks a password against a stored Argon2 hash.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
 
 /// A fresh random token (256 bits, hex).
 pub fn new_token() -> String {
@@ -165,24 +143,6 @@ impl Auth {
     }
 }
 
-/// Why a user may not record a value for this indicator and division, if they may not.
-pub fn value_permission(user: &User, indicator: &Indicator, division: &str) -> Result<(), String> {
-    match user.role {
-        Role::Admin | Role::Staff => Ok(()),
-        Role::Reporter => match &user.unit_id {
-            Some(unit) if indicator.is_owned_by(unit) => Ok(()),
-            _ => Err(format!(
-                "指标 {}（{}）不属于本单位，无权填报",
-                indicator.number, indicator.name
-            )),
-        },
-        Role::County => match &user.division_code {
-            Some(d) if d == division => Ok(()),
-            _ => Err("县（市、区）用户只能填报本行政区划的数据".into()),
-        },
-    }
-}
-
 /// Middleware: resolves the session cookie or API token into an [`Auth`] extension.
 pub async fn resolve(
     State(state): State<AppState>,
@@ -244,15 +204,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn password_round_trip() {
-        let h = hash_password("青山绿水2035").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("青山绿水2035", &h));
-        assert!(!verify_password("wrong", &h));
-        assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
     fn cookies_parse() {
         let mut h = HeaderMap::new();
         h.insert(
@@ -261,29 +212,5 @@ mod tests {
         );
         assert_eq!(cookie(&h, "qs_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
-    }
-
-    #[test]
-    fn reporter_only_own_unit() {
-        let plan = qingshan_plan::xinzhou().unwrap();
-        let water = User {
-            id: 1,
-            username: "w".into(),
-            display_name: "w".into(),
-            role: Role::Reporter,
-            unit_id: Some("slj".into()),
-            division_code: None,
-            active: true,
-        };
-        assert!(value_permission(&water, plan.indicator(7).unwrap(), "140900").is_ok());
-        assert!(value_permission(&water, plan.indicator(6).unwrap(), "140900").is_err());
-        let county = User {
-            role: Role::County,
-            unit_id: None,
-            division_code: Some("140902".into()),
-            ..water
-        };
-        assert!(value_permission(&county, plan.indicator(6).unwrap(), "140902").is_ok());
-        assert!(value_permission(&county, plan.indicator(6).unwrap(), "140900").is_err());
     }
 }

@@ -2,11 +2,9 @@
 
 use std::collections::HashMap;
 
-use qingshan_plan::{Decimal, Indicator, Plan};
+use qingshan_plan::{Indicator, Plan};
 use qingshan_store::IndicatorValue;
 use serde::Serialize;
-
-use crate::AppError;
 
 /// The latest value of an indicator for one division.
 #[derive(Debug, Clone, Serialize)]
@@ -127,44 +125,4 @@ pub fn indicator_views(plan: &Plan, values: &[IndicatorValue]) -> Vec<IndicatorV
         .iter()
         .map(|i| indicator_view(plan, i, latest.get(&i.number.into()).cloned()))
         .collect()
-}
-
-/// Checks a value to record against the plan: the year within the plan's span, a known
-/// division, a decimal number, and a percentage within 0–100.
-pub fn validate_value(
-    plan: &Plan,
-    ind: &Indicator,
-    year: i64,
-    division: &str,
-    value: &str,
-) -> Result<Decimal, AppError> {
-    let first = i64::from(plan.meta.baseline_year);
-    let last = plan
-        .meta
-        .milestone_years
-        .last()
-        .map_or(first, |y| i64::from(*y));
-    if year < first || year > last {
-        return Err(AppError::invalid(
-            "year",
-            format!("年份应在 {first}–{last} 之间"),
-        ));
-    }
-    if plan.division(division).is_none() {
-        return Err(AppError::invalid(
-            "division",
-            format!("未知的行政区划代码「{division}」"),
-        ));
-    }
-    let v: Decimal = value
-        .trim()
-        .parse()
-        .map_err(|e: qingshan_plan::DecimalError| AppError::invalid("value", e.to_string()))?;
-    if ind.is_percentage() && (v < Decimal::from_int(0) || v > Decimal::from_int(100)) {
-        return Err(AppError::invalid(
-            "value",
-            format!("指标 {} 以 % 计，数值应在 0–100 之间", ind.number),
-        ));
-    }
-    Ok(v)
 }

@@ -3,7 +3,7 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::AppError;
+use crate::web::error::AppError;
 
 /// A downloadable table: machine column names (the CSV header), Chinese labels (the XLSX
 /// header) and rows of exact text.
@@ -89,7 +89,7 @@ impl Table {
     /// The table as a download in `format` ("csv" or "xlsx").
     pub fn download(&self, format: &str, stem: &str) -> Result<Response, AppError> {
         let (body, ctype) = match format {
-            "xlsx" => (self.xlsx()?, crate::imports::XLSX_CONTENT_TYPE),
+            "xlsx" => (self.xlsx()?, crate::web::download::XLSX_CONTENT_TYPE),
             _ => (self.csv()?, "text/csv; charset=utf-8"),
         };
         let ext = if format == "xlsx" { "xlsx" } else { "csv" };

@@ -1,42 +1,43 @@
 //! Accounts on the web: each user changes their own password; the administrator opens,
-//! closes and resets accounts. The command line (`qingshan user …`) stays for the first admin.
+//! closes and resets accounts; signing in and out, API tokens and the audit log. The command
+//! line (`qingshan user …`) stays for the first admin.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
 use minijinja::context;
+use qingshan_app::accounts::{hash_password, password_problem, verify_password};
 use qingshan_store::{NewUser, Role};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::refuse;
-use crate::auth::{self, Auth};
-use crate::pages::{PageError, page};
-use crate::{AppError, AppState};
+use crate::AppState;
+use crate::web::audit::refuse;
+use crate::web::auth::Auth;
+use crate::web::error::AppError;
+use crate::web::page::{PageError, page};
 
-/// Why a new password is not good enough, if it is not: at least 8 characters from at least
-/// three of upper case, lower case, digits and other characters (the usual 等保 rule), and
-/// not the username.
-pub fn password_problem(password: &str, username: &str) -> Option<&'static str> {
-    let classes = [
-        password.chars().any(|c| c.is_ascii_uppercase()),
-        password.chars().any(|c| c.is_ascii_lowercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if password.chars().count() < 8 {
-        Some("密码至少 8 个字符")
-    } else if classes < 3 {
-        Some("密码须包含大写字母、小写字母、数字、其他字符中的至少三类")
-    } else if password.eq_ignore_ascii_case(username) {
-        Some("密码不能与用户名相同")
-    } else {
-        None
-    }
+mod api;
+mod session;
+
+/// Signing in and out, the password form, the administrator's account pages, API tokens and
+/// the audit log.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/admin/audit", get(session::audit))
+        .route("/admin/users", get(users_page).post(create_user))
+        .route("/admin/users/{id}/{action}", post(account_action))
+        .route(
+            "/account/password",
+            get(password_form).post(password_submit),
+        )
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/tokens", post(api::issue_token))
+        .route("/api/v1/audit", get(api::audit))
 }
 
 /// The password form.
@@ -91,7 +92,7 @@ pub async fn password_submit(
         .await?
         .map(|(_, h)| h)
         .unwrap_or_default();
-    if !auth::verify_password(&f.current, &hash) {
+    if !verify_password(&f.current, &hash) {
         s.store
             .record_login_attempt(&user.username, &auth.peer, false)
             .await?;
@@ -111,7 +112,7 @@ pub async fn password_submit(
     if let Some(why) = password_problem(&f.new, &user.username) {
         return again(why.into());
     }
-    let new_hash = auth::hash_password(&f.new)?;
+    let new_hash = hash_password(&f.new)?;
     s.store
         .set_password(user.id, &new_hash, &auth.actor())
         .await?;
@@ -268,7 +269,7 @@ pub async fn create_user(
         } else {
             f.display_name.trim().to_string()
         },
-        password_hash: auth::hash_password(&f.password)?,
+        password_hash: hash_password(&f.password)?,
         role,
         unit_id: if role == Role::Reporter {
             unit_id
@@ -356,29 +357,9 @@ pub async fn account_action(
                 .await;
             }
             s.store
-                .set_password(id, &auth::hash_password(&password)?, &auth.actor())
+                .set_password(id, &hash_password(&password)?, &auth.actor())
                 .await?;
         }
     }
     Ok(Redirect::to("/admin/users").into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::password_problem;
-
-    #[test]
-    fn password_rule() {
-        assert!(password_problem("Short1!", "u").is_some(), "7 characters");
-        assert!(password_problem("abcdefgh1", "u").is_some(), "two classes");
-        assert!(
-            password_problem("Abcdefg1", "u").is_none(),
-            "three classes, 8 characters"
-        );
-        assert!(password_problem("abcdef1!", "u").is_none());
-        assert!(
-            password_problem("Water123", "water123").is_some(),
-            "the username"
-        );
-    }
 }

@@ -1,8 +1,9 @@
-//! The supervisor: runs the supervision rules over stored data and raises, updates and ends
-//! alarms. The clock is a parameter, so tests (and re-runs over past data) control time.
+//! The supervisor's work: runs the supervision rules over stored data and raises, updates and
+//! ends alarms, and turns HJ 212 uploads of air and water stations into station-hours and daily
+//! means. The clock is a parameter, so tests (and re-runs over past data) control time; the
+//! server's supervisor only schedules the runs.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -452,22 +453,4 @@ pub async fn water_days_from_hj212(
         }
     }
     Ok(written)
-}
-
-/// Runs the supervisor every `cfg.period` until `shutdown` resolves.
-pub async fn run(store: Store, cfg: SupervisorConfig, shutdown: impl Future<Output = ()>) {
-    tokio::pin!(shutdown);
-    let mut tick = tokio::time::interval(cfg.period);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            _ = tick.tick() => {
-                match run_once(&store, Utc::now(), &cfg).await {
-                    Ok(s) if s.raised > 0 => tracing::info!(raised = s.raised, updated = s.updated, "supervision run"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "supervision run failed"),
-                }
-            }
-        }
-    }
 }

@@ -1,74 +1,66 @@
 //! Pollution-source supervision on the web: the registry, device status, a device's hourly
 //! values against its permit limit, and the alarm centre.
 
+use std::collections::HashMap;
+
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form, Json};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Json, Router};
 use chrono::{DateTime, Utc};
 use minijinja::context;
+use qingshan_app::imports;
+use qingshan_app::sources::{
+    LIMIT_COLUMNS, REGISTRY_LABELS, RegistryRow, alarm_scope, online, registry_rows,
+};
 use qingshan_sources::stats::{self, CouUnit};
 use qingshan_sources::supervision::AlarmKind;
-use qingshan_store::{Alarm, AlarmFilter, DeviceLimit, DeviceOverview, Role};
+use qingshan_store::{Alarm, AlarmFilter, DeviceLimit, DeviceOverview};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use std::collections::HashMap;
+use crate::AppState;
+use crate::web::audit::refuse;
+use crate::web::auth::{Auth, CSRF_HEADER};
+use crate::web::chart;
+use crate::web::download::{csv_attachment, xlsx_attachment};
+use crate::web::error::AppError;
+use crate::web::page::{PageError, page};
+use crate::web::table::Table;
 
-use crate::api::refuse;
-use crate::auth::{Auth, CSRF_HEADER};
-use crate::imports::{self, ImportFile};
-use crate::pages::PageError;
-use crate::pages::page;
-use crate::{AppError, AppState};
-
-/// Devices count as online while data arrived within this many intervals.
-const ONLINE_INTERVALS: i64 = 3;
-
-fn online(d: &DeviceOverview, now: DateTime<Utc>) -> bool {
-    d.last_seen
-        .as_deref()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .is_some_and(|t| {
-            (now - t.with_timezone(&Utc)).num_seconds() <= d.interval_secs * ONLINE_INTERVALS
-        })
+/// The registry, device and alarm pages and their JSON API.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sources", get(sources_page))
+        .route("/sources/template.csv", get(template))
+        .route("/sources/template.xlsx", get(template_xlsx))
+        .route("/sources/import", post(import_form))
+        .route("/sources/edit", get(edit_form).post(edit_submit))
+        .route("/sources/registry.csv", get(registry_export))
+        .route("/sources/registry.xlsx", get(registry_export_xlsx))
+        .route("/sources/devices/{mn}", get(device_page))
+        .route("/alarms", get(alarms_page))
+        .route("/alarms/{id}/{action}", post(alarm_form))
+        .route("/api/v1/sources/devices", get(api_devices))
+        .route(
+            "/api/v1/sources/devices/{mn}/statistics",
+            get(api_statistics),
+        )
+        .route("/api/v1/sources/devices/{mn}/data", get(api_device_data))
+        .route("/api/v1/sources/import", post(api_import))
+        .route("/api/v1/alarms", get(api_alarms))
+        .route("/api/v1/alarms.csv", get(api_alarms_csv))
+        .route("/api/v1/alarms.xlsx", get(api_alarms_xlsx))
+        .route("/api/v1/alarms/{id}/acknowledge", post(api_acknowledge))
+        .route("/api/v1/alarms/{id}/close", post(api_close))
 }
 
 fn device_json(d: &DeviceOverview, now: DateTime<Utc>) -> Value {
     let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
     v["online"] = Value::Bool(online(d, now));
     v
-}
-
-/// What needs attention in the user's scope, for the dashboard: open alarms and devices gone
-/// quiet; `None` for those who do not handle alarms.
-pub async fn attention(s: &AppState, auth: &Auth) -> Result<Option<Value>, AppError> {
-    let Ok(division_code) = alarm_scope(auth) else {
-        return Ok(None);
-    };
-    let filter = AlarmFilter {
-        status: Some("open".into()),
-        division_code: division_code.clone(),
-        mn: None,
-    };
-    let open_alarms = s.store.count_alarms(&filter).await?;
-    let now = Utc::now();
-    let devices = s.store.registry_overview().await?;
-    let offline = devices
-        .iter()
-        .filter(|d| division_code.is_none() || d.division_code == division_code)
-        .filter(|d| !online(d, now))
-        .count();
-    let county = division_code
-        .as_deref()
-        .map(|c| format!("&county={c}"))
-        .unwrap_or_default();
-    Ok(Some(json!({
-        "open_alarms": open_alarms,
-        "offline_devices": offline,
-        "alarms_href": format!("/alarms?status=open{county}"),
-    })))
 }
 
 fn alarm_json(a: &Alarm) -> Value {
@@ -156,31 +148,13 @@ pub struct AlarmQuery {
     pub county: Option<String>,
 }
 
-/// Which county's alarms the user may see and handle: every county for the bureau's staff,
-/// their own for a county official (the county branch disposes of its enterprises' alarms).
-/// Anyone else is refused.
-fn alarm_scope(auth: &Auth) -> Result<Option<String>, AppError> {
-    let u = auth.require_user()?;
-    match u.role {
-        Role::Admin | Role::Staff => Ok(None),
-        Role::County => match &u.division_code {
-            Some(code) => Ok(Some(code.clone())),
-            None => Err(AppError::Forbidden("区县账号未设置所属区县".into())),
-        },
-        _ => Err(AppError::Forbidden(
-            "告警仅向生态环境局工作人员和区县账号开放".into(),
-        )),
-    }
-}
-
 /// The alarms a query asks for, within what the user may see.
 fn alarm_filter(auth: &Auth, q: &AlarmQuery) -> Result<AlarmFilter, AppError> {
-    let scope = alarm_scope(auth)?;
-    Ok(AlarmFilter {
-        status: q.status.clone().filter(|v| !v.is_empty()),
-        division_code: scope.or_else(|| q.county.clone().filter(|v| !v.is_empty())),
-        mn: None,
-    })
+    Ok(qingshan_app::sources::alarm_filter(
+        auth.user.as_ref(),
+        q.status.as_deref(),
+        q.county.as_deref(),
+    )?)
 }
 
 /// `GET /api/v1/alarms`: alarms, newest first (staff: all or `?county=`; county officials:
@@ -222,36 +196,31 @@ async fn transition(
         "alarm.acknowledge"
     };
     let target = format!("alarm:{id}");
-    let check = alarm_scope(auth).and_then(|scope| auth.check_csrf(csrf).map(|()| scope));
-    let scope = match check {
-        Ok(scope) => scope,
-        Err(e) => return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await),
-    };
-    if let Some(county) = scope {
-        let alarm = s
-            .store
-            .alarm(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("没有编号为 {id} 的告警")))?;
-        if alarm.division_code.as_deref() != Some(county.as_str()) {
-            let e = AppError::Forbidden("该告警不属于本区县的排污单位".into());
-            return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await);
+    let check = alarm_scope(auth.user.as_ref())
+        .map_err(AppError::from)
+        .and_then(|_| auth.check_csrf(csrf));
+    if let Err(e) = check {
+        return Err(refuse(s, auth, action, target, e, note.map(str::to_string)).await);
+    }
+    let moved = qingshan_app::sources::transition_alarm(
+        &s.store,
+        auth.user.as_ref(),
+        &auth.actor(),
+        id,
+        to,
+        note,
+    )
+    .await;
+    match moved {
+        Ok(a) => Ok(a),
+        Err(e @ qingshan_app::Error::Forbidden(_)) => {
+            Err(refuse(s, auth, action, target, e.into(), note.map(str::to_string)).await)
         }
+        Err(e @ qingshan_app::Error::Invalid { .. }) => {
+            Err(refuse(s, auth, action, target, e.into(), None).await)
+        }
+        Err(e) => Err(e.into()),
     }
-    if to == "closed" && note.is_none_or(|n| n.trim().is_empty()) {
-        return Err(refuse(
-            s,
-            auth,
-            action,
-            target,
-            AppError::invalid("note", "关闭告警须填写处置说明"),
-            None,
-        )
-        .await);
-    }
-    Ok(s.store
-        .transition_alarm(id, to, note.map(str::trim), &auth.actor())
-        .await?)
 }
 
 /// `POST /api/v1/alarms/{id}/acknowledge`.
@@ -308,52 +277,32 @@ async fn import(
     if let Err(e) = check {
         return Err(refuse(s, auth, "registry.import", "registry".into(), e, None).await);
     }
-    let parsed = ImportFile::from_bytes(bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|file| {
-            qingshan_sources::read_registry(file.csv())
-                .map_err(|e| imports::registry_error(&e, &file))
-        });
-    let reg = match parsed {
-        Ok(r) => r,
-        Err(message) => {
-            return Err(refuse(
-                s,
-                auth,
-                "registry.import",
-                "registry".into(),
-                AppError::invalid("file", message),
-                None,
-            )
-            .await);
-        }
-    };
-    s.store.import_registry(&reg, &auth.actor()).await?;
-    Ok(Json(json!({
-        "enterprises": reg.enterprises.len(), "outlets": reg.outlets.len(), "devices": reg.devices.len(),
-        "permits": reg.permits.len(), "limits": reg.limits.len()
-    })))
+    match qingshan_app::sources::import_registry(&s.store, &auth.actor(), bytes).await {
+        Ok(counts) => Ok(Json(json!(counts))),
+        Err(e @ qingshan_app::Error::Invalid { .. }) => Err(refuse(
+            s,
+            auth,
+            "registry.import",
+            "registry".into(),
+            e.into(),
+            None,
+        )
+        .await),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /sources/template.csv`: the registry file's header, for spreadsheets.
-pub async fn template() -> impl IntoResponse {
-    // A BOM lets spreadsheet programs open the Chinese text as UTF-8.
-    let body = format!("\u{feff}{}\n", qingshan_sources::REGISTRY_COLUMNS.join(","));
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"registry-template.csv\"",
-            ),
-        ],
-        body,
+pub async fn template() -> Response {
+    csv_attachment(
+        imports::template_csv(&imports::REGISTRY_TEMPLATE),
+        "registry-template.csv",
     )
 }
 
 /// `GET /sources/template.xlsx`: the registry workbook to fill in, with a 说明 sheet.
 pub async fn template_xlsx() -> Result<Response, AppError> {
-    imports::xlsx_attachment(
+    xlsx_attachment(
         imports::template_xlsx(&imports::REGISTRY_TEMPLATE, &imports::registry_notes()),
         "registry-template.xlsx",
     )
@@ -431,7 +380,7 @@ pub async fn device_page(
             })
             .collect();
         let limit = l.hourly_limit.clone().unwrap_or_default();
-        let svg = crate::pages::chart::limit_chart(&points, limit.parse::<f64>().ok());
+        let svg = chart::limit_chart(&points, limit.parse::<f64>().ok());
         charts.push(context! { factor => l.factor, limit, converted => l.use_converted, svg, count => points.len() });
     }
     let (year, month) = (
@@ -440,7 +389,7 @@ pub async fn device_page(
     );
     let stats = statistics(&s, &mn, year, month, &limits).await?;
     // The device page is public; its alarms are shown to those who may handle them.
-    let alarms: Vec<Value> = match alarm_scope(&auth) {
+    let alarms: Vec<Value> = match alarm_scope(auth.user.as_ref()) {
         Ok(division_code) => {
             let filter = AlarmFilter {
                 division_code,
@@ -664,66 +613,6 @@ pub async fn api_statistics(
     Ok(Json(statistics(&s, &mn, q.year, q.month, &limits).await?))
 }
 
-/// The registry's columns with their Chinese labels, in the order the edit form shows them.
-const REGISTRY_LABELS: [(&str, &str); 23] = [
-    ("credit_code", "统一社会信用代码"),
-    ("enterprise_name", "排污单位名称"),
-    ("division_code", "所在区县"),
-    ("industry", "行业"),
-    ("address", "地址"),
-    ("longitude", "经度"),
-    ("latitude", "纬度"),
-    ("outlet_code", "排放口编号"),
-    ("outlet_name", "排放口名称"),
-    ("outlet_kind", "排放口类型"),
-    ("mn", "设备 MN"),
-    ("protocol", "协议版本"),
-    ("crc_policy", "CRC 校验策略"),
-    ("password", "访问密码（PW）"),
-    ("interval_secs", "上报周期（秒）"),
-    ("permit_number", "排污许可证编号"),
-    ("permit_valid_from", "许可证有效期起"),
-    ("permit_valid_to", "许可证有效期止"),
-    ("factor_code", "因子编码"),
-    ("hourly_limit", "小时浓度限值"),
-    ("use_converted", "按折算值判定"),
-    ("reference_o2", "基准氧含量（%）"),
-    ("annual_total_t", "许可年排放量（t/a）"),
-];
-
-/// The columns that describe one factor's limit, left empty when a form adds a new one.
-const LIMIT_COLUMNS: [&str; 5] = [
-    "factor_code",
-    "hourly_limit",
-    "use_converted",
-    "reference_o2",
-    "annual_total_t",
-];
-
-/// The registry as rows of the import file, column name → text: what the edit form shows.
-async fn registry_rows(s: &AppState) -> Result<Vec<HashMap<String, String>>, AppError> {
-    let reg = s.store.export_registry().await?;
-    Ok(qingshan_sources::registry_rows(&reg)
-        .into_iter()
-        .map(|r| {
-            qingshan_sources::REGISTRY_COLUMNS
-                .iter()
-                .map(|c| c.to_string())
-                .zip(r)
-                .collect()
-        })
-        .collect())
-}
-
-/// One row as a line of the import file, for the audit log.
-fn row_text(row: &HashMap<String, String>) -> String {
-    qingshan_sources::REGISTRY_COLUMNS
-        .iter()
-        .map(|c| row.get(*c).map_or("", String::as_str))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// Which row the edit form is for.
 #[derive(Deserialize)]
 pub struct EditQuery {
@@ -736,7 +625,7 @@ pub struct EditQuery {
 fn edit_page(
     s: &AppState,
     auth: &Auth,
-    row: &HashMap<String, String>,
+    row: &RegistryRow,
     error: Option<String>,
     existing: bool,
 ) -> Result<Response, PageError> {
@@ -777,7 +666,7 @@ pub async fn edit_form(
                 .into(),
         );
     }
-    let rows = registry_rows(&s).await?;
+    let rows = registry_rows(&s.store).await?;
     let of_device: Vec<&HashMap<String, String>> = match &q.mn {
         Some(mn) => rows.iter().filter(|r| r.get("mn") == Some(mn)).collect(),
         None => Vec::new(),
@@ -844,78 +733,30 @@ pub async fn edit_submit(
             .await
             .into());
     }
-    let row: HashMap<String, String> = qingshan_sources::REGISTRY_COLUMNS
-        .iter()
-        .map(|c| {
-            (
-                c.to_string(),
-                form.get(*c)
-                    .map(|v| v.trim().to_string())
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let written = csv
-        .write_record(qingshan_sources::REGISTRY_COLUMNS)
-        .and_then(|()| {
-            csv.write_record(
-                qingshan_sources::REGISTRY_COLUMNS
-                    .iter()
-                    .map(|c| row[*c].as_str()),
-            )
-        });
-    let bytes = match written
-        .map_err(|e| e.to_string())
-        .and_then(|()| csv.into_inner().map_err(|e| e.to_string()))
+    let row = qingshan_app::sources::row_from_form(&form);
+    match qingshan_app::sources::edit_registry_row(&s.store, &auth.actor(), &row, target.clone())
+        .await
     {
-        Ok(b) => b,
-        Err(e) => return Err(AppError::Internal(e).into()),
-    };
-    let reg = match qingshan_sources::read_registry(bytes.as_slice()) {
-        Ok(reg) => reg,
-        Err(e) => {
-            // The form has one row: name the field, not a row number.
-            let message = match &e {
-                qingshan_sources::RegistryError::Cell {
-                    column, message, ..
-                } => {
-                    let label = REGISTRY_LABELS
-                        .iter()
-                        .find(|(n, _)| n == column)
-                        .map_or(column.as_str(), |(_, l)| l);
-                    format!("「{label}」：{message}")
-                }
-                other => other.to_string(),
-            };
+        Ok(()) => Ok(Redirect::to(&format!("/sources/devices/{mn}?saved=1")).into_response()),
+        Err(qingshan_app::Error::Invalid { message, .. }) => {
             let _ = refuse(
                 &s,
                 &auth,
                 "registry.edit",
                 target,
                 AppError::invalid("row", message.clone()),
-                Some(row_text(&row)),
+                Some(qingshan_app::sources::row_text(&row)),
             )
             .await;
             let existing = !mn.is_empty()
-                && registry_rows(&s)
+                && registry_rows(&s.store)
                     .await?
                     .iter()
                     .any(|r| r.get("mn") == Some(&mn));
-            return edit_page(&s, &auth, &row, Some(message), existing);
+            edit_page(&s, &auth, &row, Some(message), existing)
         }
-    };
-    let old = registry_rows(&s)
-        .await?
-        .into_iter()
-        .find(|r| {
-            r.get("mn") == Some(&mn) && r.get("factor_code").map_or("", String::as_str) == factor
-        })
-        .map(|r| row_text(&r));
-    s.store
-        .edit_registry_row(&reg, &auth.actor(), target, old, row_text(&row))
-        .await?;
-    Ok(Redirect::to(&format!("/sources/devices/{mn}?saved=1")).into_response())
+        Err(e) => Err(AppError::from(e).into()),
+    }
 }
 
 /// `GET /sources/registry.csv`: the whole registry in the import format (staff), to edit in a
@@ -939,7 +780,7 @@ pub async fn registry_export_xlsx(
 async fn registry_download(s: &AppState, auth: &Auth, format: &str) -> Result<Response, AppError> {
     auth.require_staff()?;
     let rows = qingshan_sources::registry_rows(&s.store.export_registry().await?);
-    crate::table::Table {
+    Table {
         name: "污染源登记表".into(),
         // The import reads the machine column names: keep them as the header.
         columns: REGISTRY_LABELS.iter().map(|(n, _)| (*n, *n)).collect(),
@@ -1007,7 +848,7 @@ async fn alarms_download(
             ]
         })
         .collect();
-    crate::table::Table {
+    Table {
         name: "告警".into(),
         columns: vec![
             ("id", "编号"),

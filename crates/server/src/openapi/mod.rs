@@ -1,7 +1,15 @@
 //! The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
 
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{Value, json};
+
+use crate::AppState;
+
+/// `GET /api/v1/openapi.json`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(document))
+}
 
 fn err_responses() -> Value {
     json!({
@@ -17,7 +25,7 @@ fn ok(desc: &str) -> Value {
 }
 
 /// The media type of an XLSX workbook.
-const XLSX: &str = crate::imports::XLSX_CONTENT_TYPE;
+const XLSX: &str = qingshan_app::imports::XLSX_CONTENT_TYPE;
 
 /// The body of an import: a CSV text or an XLSX workbook, told apart by content.
 fn import_body() -> Value {

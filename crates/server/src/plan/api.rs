@@ -1,15 +1,22 @@
-//! The JSON API under `/api/v1`: the plan's data, values, tokens and the audit log.
+//! The plan's JSON API under `/api/v1`: the plan, its indicators and their values, tasks,
+//! units and divisions.
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
-use qingshan_store::{AuditEntry, IndicatorValue, NewIndicatorValue};
+use qingshan_store::{IndicatorValue, NewIndicatorValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Auth, CSRF_HEADER, new_token, token_hash, value_permission};
-use crate::views::{indicator_view, indicator_views, latest_by_indicator, validate_value};
-use crate::{AppError, AppState};
+use qingshan_app::accounts::value_permission;
+use qingshan_app::values::validate_value;
+
+use crate::AppState;
+use crate::web::audit::refuse;
+use crate::web::auth::{Auth, CSRF_HEADER};
+use crate::web::error::AppError;
+
+use super::views::{indicator_view, indicator_views, latest_by_indicator};
 
 type ApiResult = Result<Json<Value>, AppError>;
 
@@ -79,28 +86,6 @@ pub struct ValueInput {
     pub reason: Option<String>,
 }
 
-/// Audits a refused write and hands the error back.
-pub(crate) async fn refuse(
-    s: &AppState,
-    auth: &Auth,
-    action: &str,
-    target: String,
-    err: AppError,
-    attempted: Option<String>,
-) -> AppError {
-    let mut e = AuditEntry::refused(
-        &auth.actor(),
-        action,
-        target,
-        format!("{}: {err}", err.kind()),
-    );
-    e.new_value = attempted;
-    if let Err(store_err) = s.store.audit(&e).await {
-        tracing::error!(%store_err, "could not audit a refused write");
-    }
-    err
-}
-
 /// Records an indicator value for the requester after every check; shared by form and API.
 pub(crate) async fn record_value_checked(
     s: &AppState,
@@ -145,7 +130,7 @@ pub(crate) async fn record_value_checked(
     }
     let value = match validate_value(&s.plan, ind, input.year, &division, &value_text) {
         Ok(v) => v,
-        Err(e) => return Err(refuse(s, auth, action, target, e, attempted).await),
+        Err(e) => return Err(refuse(s, auth, action, target, e.into(), attempted).await),
     };
     let note = input.note.filter(|n| !n.trim().is_empty());
     let reason = input.reason.filter(|n| !n.trim().is_empty());
@@ -243,79 +228,4 @@ pub async fn units(State(s): State<AppState>) -> ApiResult {
 /// `GET /divisions`.
 pub async fn divisions(State(s): State<AppState>) -> ApiResult {
     Ok(Json(json!({ "divisions": s.plan.divisions })))
-}
-
-/// `GET /me`: the requester.
-pub async fn me(Extension(auth): Extension<Auth>) -> ApiResult {
-    let u = auth.require_user()?;
-    Ok(Json(json!({ "user": u, "csrf_token": auth.csrf })))
-}
-
-/// Body of a token request.
-#[derive(Debug, Deserialize)]
-pub struct TokenInput {
-    /// The user the token acts as.
-    pub user_id: i64,
-    /// What it is for.
-    pub label: String,
-}
-
-/// `POST /tokens`: an administrator issues an API token to a user. The token is shown once.
-pub async fn issue_token(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-    headers: HeaderMap,
-    body: Result<Json<TokenInput>, axum::extract::rejection::JsonRejection>,
-) -> Result<(axum::http::StatusCode, Json<Value>), AppError> {
-    let action = "token.issue";
-    let check = auth
-        .require_admin()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok())));
-    if let Err(e) = check {
-        return Err(refuse(&s, &auth, action, "token".into(), e, None).await);
-    }
-    let input = body
-        .map_err(|rej| AppError::invalid("body", rej.body_text()))?
-        .0;
-    if input.label.trim().is_empty() {
-        return Err(AppError::invalid("label", "请说明令牌用途"));
-    }
-    let token = new_token();
-    let id = s
-        .store
-        .create_api_token(
-            &token_hash(&token),
-            input.user_id,
-            input.label.trim(),
-            &auth.actor(),
-        )
-        .await?;
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(json!({ "id": id, "token": token, "user_id": input.user_id })),
-    ))
-}
-
-/// Query of the audit log.
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    /// Only actions starting with this.
-    pub action: Option<String>,
-    /// How many, newest first (default 100, at most 1000).
-    pub limit: Option<i64>,
-}
-
-/// `GET /audit`: the audit log, for staff.
-pub async fn audit(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-    Query(q): Query<AuditQuery>,
-) -> ApiResult {
-    auth.require_staff()?;
-    let entries = s
-        .store
-        .audit_log(q.action.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000))
-        .await?;
-    Ok(Json(json!({ "entries": entries })))
 }

@@ -1,4 +1,5 @@
-//! A small server-drawn SVG chart of an indicator's path against its baseline and targets.
+//! Small server-drawn SVG charts: an indicator's path against its baseline and targets, and a
+//! device's hourly values against its permit limit.
 
 use std::fmt::Write;
 
@@ -11,12 +12,7 @@ const PAD_R: f64 = 16.0;
 const PAD_T: f64 = 16.0;
 const PAD_B: f64 = 32.0;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::web::html::escape as esc;
 
 /// The chart as an SVG element (already escaped; safe to embed).
 pub fn indicator_chart(plan: &Plan, ind: &Indicator, series: &[(i64, f64)]) -> String {

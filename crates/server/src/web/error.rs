@@ -95,6 +95,48 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<qingshan_app::Error> for AppError {
+    fn from(e: qingshan_app::Error) -> Self {
+        use qingshan_app::Error as E;
+        match e {
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden(m) => AppError::Forbidden(m),
+            E::NotFound(m) => AppError::NotFound(m),
+            E::Invalid { field, message } => AppError::Invalid { field, message },
+            E::Conflict(m) => AppError::Conflict(m),
+            E::TooLarge(m) => AppError::TooLarge(m),
+            E::UnsupportedType(m) => AppError::UnsupportedType(m),
+            E::Store(s) => s.into(),
+            // The whole chain goes to the log; the client is told only that it failed inside.
+            other => AppError::Internal(error_chain(&other)),
+        }
+    }
+}
+
+impl From<qingshan_app::air::AirDataError> for AppError {
+    fn from(e: qingshan_app::air::AirDataError) -> Self {
+        qingshan_app::Error::from(e).into()
+    }
+}
+
+impl From<qingshan_app::water::WaterDataError> for AppError {
+    fn from(e: qingshan_app::water::WaterDataError) -> Self {
+        qingshan_app::Error::from(e).into()
+    }
+}
+
+/// An error with its causes, `outer: cause: cause`, for the log.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
+}
+
 impl From<minijinja::Error> for AppError {
     fn from(e: minijinja::Error) -> Self {
         AppError::Internal(format!("template: {e:#}"))

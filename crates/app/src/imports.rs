@@ -7,8 +7,6 @@
 //! spreadsheet's, header = row 1) are the same; errors from a workbook also name the column
 //! letter.
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use qingshan_plan::values::ValuesError;
 use qingshan_sources::RegistryError;
 use qingshan_tabular::{Sheet, TabularError};
@@ -450,25 +448,6 @@ fn explain(
         }
     }
     Ok(())
-}
-
-/// A generated workbook as a download.
-pub(crate) fn xlsx_attachment(
-    bytes: Result<Vec<u8>, XlsxError>,
-    filename: &str,
-) -> Result<Response, crate::AppError> {
-    let bytes = bytes.map_err(|e| crate::AppError::Internal(format!("xlsx: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, XLSX_CONTENT_TYPE.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 /// The media type of an XLSX workbook.
