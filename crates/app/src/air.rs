@@ -10,7 +10,9 @@ use qingshan_air::city::{CityOptions, city_daily_values};
 use qingshan_air::hourly::{DayRecord, HOURLY_DECIMALS, HOURLY_SCALE, HourlySeries};
 use qingshan_air::num::{Ratio, parse_scaled};
 use qingshan_air::standard::Pollutant;
-use qingshan_store::{AirHour, NewAirHour, Store, StoreError};
+use qingshan_air::{assess_year, daily_aqi};
+use qingshan_plan::Plan;
+use qingshan_store::{AirCoverage, AirHour, AirStation, NewAirHour, Store, StoreError};
 
 /// The control level whose stations make the official city value (national-network sites).
 pub const CITY_LEVEL: &str = "国控";
@@ -319,6 +321,154 @@ pub fn warning_config(plan: &qingshan_plan::Plan) -> qingshan_air::warning::Warn
 }
 
 /// The thresholds in words, as the warning page lists them.
+/// Checks a year asked for (1900–9999), or picks the year of `latest` (the newest data), or this
+/// year without data.
+fn pick_year(year: Option<i32>, latest: Option<NaiveDate>) -> crate::Result<i32> {
+    match year {
+        Some(y) if (1900..=9999).contains(&y) => Ok(y),
+        Some(_) => Err(crate::Error::invalid("year", "年份应在 1900 至 9999 之间")),
+        None => Ok(latest.map_or_else(|| chrono::Utc::now().year(), |d| d.year())),
+    }
+}
+
+/// A station's year: its coverage, daily AQI and HJ 663 assessment.
+#[derive(Debug, Clone)]
+pub struct StationYear {
+    /// The station.
+    pub station: AirStation,
+    /// What is stored of it.
+    pub coverage: Option<AirCoverage>,
+    /// The year.
+    pub year: i32,
+    /// Daily AQI of the days with data.
+    pub days: Vec<DailyAqi>,
+    /// The year's assessment.
+    pub assessment: AnnualAssessment,
+}
+
+/// A station's stored year (`year`, or the year of its newest data).
+pub async fn station_year(
+    store: &Store,
+    code: &str,
+    year: Option<i32>,
+) -> crate::Result<StationYear> {
+    let station = store
+        .air_station(code)
+        .await?
+        .ok_or_else(|| crate::Error::NotFound(format!("没有编码为「{code}」的空气站点")))?;
+    let coverage = store
+        .air_coverage()
+        .await?
+        .into_iter()
+        .find(|c| c.station_code == code);
+    let year = pick_year(year, coverage.as_ref().and_then(|c| date_of(&c.last_hour)))?;
+    let (from, to) = year_bounds(year);
+    let series = station_series(store, code, from, to).await?;
+    let opts = AssessOptions::default();
+    let days: Vec<DailyAqi> = series.days.iter().map(|d| daily_aqi(d, &opts)).collect();
+    let assessment = assess_year(&series, year, &opts);
+    Ok(StationYear {
+        station,
+        coverage,
+        year,
+        days,
+        assessment,
+    })
+}
+
+/// A county's year: its stations, daily AQI (county concentrations first) and assessment.
+#[derive(Debug, Clone)]
+pub struct CountyYear {
+    /// GB/T 2260 code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Codes of the stations located in it.
+    pub stations: Vec<String>,
+    /// The year.
+    pub year: i32,
+    /// Daily AQI of the days with data.
+    pub days: Vec<DailyAqi>,
+    /// The year's assessment.
+    pub assessment: AnnualAssessment,
+}
+
+/// A county's stored year (`year`, or the year of the newest data of its stations), from the
+/// stations located in it.
+pub async fn county_year(
+    store: &Store,
+    plan: &Plan,
+    code: &str,
+    year: Option<i32>,
+) -> crate::Result<CountyYear> {
+    let division = plan
+        .division(code)
+        .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
+        .ok_or_else(|| crate::Error::NotFound(format!("规划中没有代码为「{code}」的区县")))?;
+    let latest = match year {
+        Some(_) => None,
+        None => {
+            let stations: Vec<String> = store
+                .air_stations()
+                .await?
+                .into_iter()
+                .filter(|s| s.division_code.as_deref() == Some(code))
+                .map(|s| s.code)
+                .collect();
+            latest_date(store, &stations).await?
+        }
+    };
+    let year = pick_year(year, latest)?;
+    let (from, to) = year_bounds(year);
+    let opts = AssessOptions::default();
+    let (stations, series) = county_series(store, code, from, to).await?;
+    let days = city_daily(&series, &opts);
+    let assessment = assess_days(&division.name, year, &days, &opts);
+    Ok(CountyYear {
+        code: code.to_string(),
+        name: division.name.clone(),
+        stations,
+        year,
+        days,
+        assessment,
+    })
+}
+
+/// The newest stored date of any of `stations`, read from the coverage without computing any AQI.
+async fn latest_date(store: &Store, stations: &[String]) -> crate::Result<Option<NaiveDate>> {
+    Ok(store
+        .air_coverage()
+        .await?
+        .iter()
+        .filter(|c| stations.contains(&c.station_code))
+        .filter_map(|c| date_of(&c.last_hour))
+        .max())
+}
+
+/// The city's HJ 663 year (`year`, or the year of its stations' newest data) from its
+/// national-network stations, with their codes.
+pub async fn city_year(
+    store: &Store,
+    name: &str,
+    year: Option<i32>,
+) -> crate::Result<(Vec<String>, AnnualAssessment)> {
+    let latest = match year {
+        Some(_) => None,
+        None => {
+            let city: Vec<String> = store
+                .air_stations()
+                .await?
+                .into_iter()
+                .filter(|x| x.control_level == CITY_LEVEL)
+                .map(|x| x.code)
+                .collect();
+            latest_date(store, &city).await?
+        }
+    };
+    let year = pick_year(year, latest)?;
+    Ok(stored_city_assessment(store, name, year, &AssessOptions::default()).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
-//! Indicator values: the checks a value to record passes against the plan.
+//! Indicator values: the checks a value to record passes against the plan, and recording the
+//! rows of a values file.
 
+use qingshan_plan::values::ValueRow;
 use qingshan_plan::{Decimal, Indicator, Plan};
+use qingshan_store::{Actor, NewIndicatorValue, Store};
 
 use crate::{Error, Result};
 
@@ -42,4 +45,29 @@ pub fn validate_value(
         ));
     }
     Ok(v)
+}
+
+/// Records the rows of a values file (already read and checked against the plan by
+/// [`qingshan_plan::values::read_values`]) as new revisions with source `import`, all in one
+/// transaction. Returns how many were stored.
+pub async fn record_imported(
+    store: &Store,
+    plan: &Plan,
+    rows: &[ValueRow],
+    actor: &Actor,
+) -> Result<usize> {
+    let new: Vec<NewIndicatorValue> = rows
+        .iter()
+        .map(|r| NewIndicatorValue {
+            plan_id: plan.meta.id.clone(),
+            indicator_number: r.indicator.into(),
+            year: r.year.into(),
+            division_code: r.division.clone(),
+            value: r.value.to_string(),
+            note: r.note.clone(),
+            reason: r.reason.clone(),
+            source: "import".into(),
+        })
+        .collect();
+    Ok(store.record_indicator_values(&new, actor).await?)
 }

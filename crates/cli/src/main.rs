@@ -468,20 +468,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
-                let new: Vec<qingshan_store::NewIndicatorValue> = rows
-                    .iter()
-                    .map(|r| qingshan_store::NewIndicatorValue {
-                        plan_id: plan.meta.id.clone(),
-                        indicator_number: r.indicator.into(),
-                        year: r.year.into(),
-                        division_code: r.division.clone(),
-                        value: r.value.to_string(),
-                        note: r.note.clone(),
-                        reason: r.reason.clone(),
-                        source: "import".into(),
-                    })
-                    .collect();
-                let n = store.record_indicator_values(&new, &Actor::cli()).await?;
+                let n = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
+                    .await?;
                 println!("已导入 {n} 条指标数值");
                 Ok(())
             })

@@ -11,14 +11,14 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use chrono::{Datelike, Duration, NaiveDate};
 use minijinja::context;
-use qingshan_air::assess::{AnnualAssessment, AssessOptions, DailyAqi, assess_days};
+use qingshan_air::assess::{AnnualAssessment, AssessOptions, DailyAqi};
 use qingshan_air::limits::{Averaging, Grade, LimitPollutant, limit};
 use qingshan_air::num::Ratio;
 use qingshan_air::standard::{LimitSet, Pollutant};
-use qingshan_air::{assess_year, daily_aqi};
+use qingshan_air::daily_aqi;
 use qingshan_app::air::{
-    AirDataError, CITY_LEVEL, city_daily, city_series, counties_with_stations, county_series,
-    data_capture_note, date_of, monthly_pm25, station_series, stored_city_assessment,
+    AirDataError, CITY_LEVEL, city_daily, city_series, city_year, counties_with_stations,
+    county_year, data_capture_note, date_of, monthly_pm25, station_series, station_year,
     warning_config, year_bounds,
 };
 use qingshan_store::{AirCoverage, AirStation, Store};
@@ -243,51 +243,6 @@ pub struct YearQuery {
     pub year: Option<i32>,
 }
 
-/// What a station's year shows.
-struct StationYear {
-    station: AirStation,
-    coverage: Option<AirCoverage>,
-    year: i32,
-    days: Vec<DailyAqi>,
-    assessment: AnnualAssessment,
-}
-
-async fn station_year(
-    store: &Store,
-    code: &str,
-    year: Option<i32>,
-) -> Result<StationYear, AppError> {
-    let station = store
-        .air_station(code)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的空气站点")))?;
-    let coverage = store
-        .air_coverage()
-        .await?
-        .into_iter()
-        .find(|c| c.station_code == code);
-    let year = match year {
-        Some(y) if (1900..=9999).contains(&y) => y,
-        Some(_) => return Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
-        None => coverage
-            .as_ref()
-            .and_then(|c| date_of(&c.last_hour))
-            .map_or_else(|| chrono::Utc::now().year(), |d| d.year()),
-    };
-    let (from, to) = year_bounds(year);
-    let series = station_series(store, code, from, to).await?;
-    let opts = AssessOptions::default();
-    let days: Vec<DailyAqi> = series.days.iter().map(|d| daily_aqi(d, &opts)).collect();
-    let assessment = assess_year(&series, year, &opts);
-    Ok(StationYear {
-        station,
-        coverage,
-        year,
-        days,
-        assessment,
-    })
-}
-
 /// A year's calendar heat map of daily AQI and its monthly PM2.5 trend against the annual
 /// limit in force at the year's end, for a station or a county.
 fn year_charts(name: &str, year: i32, days: &[DailyAqi]) -> (String, String) {
@@ -427,31 +382,7 @@ pub async fn api_station_daily(
 /// `GET /api/v1/air/assessment?year=YYYY`: the city's HJ 663 annual assessment from its
 /// national-network stations.
 pub async fn api_assessment(State(s): State<AppState>, Query(q): Query<YearQuery>) -> ApiResult {
-    let year = match q.year {
-        Some(y) if (1900..=9999).contains(&y) => y,
-        Some(_) => return Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
-        None => {
-            // The year of the city's newest data, found without computing any AQI.
-            let city: Vec<String> = s
-                .store
-                .air_stations()
-                .await?
-                .into_iter()
-                .filter(|x| x.control_level == CITY_LEVEL)
-                .map(|x| x.code)
-                .collect();
-            s.store
-                .air_coverage()
-                .await?
-                .iter()
-                .filter(|c| city.contains(&c.station_code))
-                .filter_map(|c| date_of(&c.last_hour))
-                .max()
-                .map_or_else(|| chrono::Utc::now().year(), |d| d.year())
-        }
-    };
-    let (codes, a) =
-        stored_city_assessment(&s.store, &city_name(&s), year, &AssessOptions::default()).await?;
+    let (codes, a) = city_year(&s.store, &city_name(&s), q.year).await?;
     let mut body = a.to_json();
     body["stations"] = json!(codes);
     Ok(Json(body))
@@ -537,50 +468,6 @@ fn daily_table(days: &[DailyAqi], name: String) -> Table {
     }
 }
 
-/// A county's year: its stations, daily AQI (county concentrations first) and assessment.
-struct CountyYear {
-    code: String,
-    name: String,
-    stations: Vec<String>,
-    year: i32,
-    days: Vec<DailyAqi>,
-    assessment: AnnualAssessment,
-}
-
-async fn county_year(s: &AppState, code: &str, year: Option<i32>) -> Result<CountyYear, AppError> {
-    let division = s
-        .plan
-        .division(code)
-        .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
-        .ok_or_else(|| AppError::NotFound(format!("规划中没有代码为「{code}」的区县")))?;
-    let year = match year {
-        Some(y) if (1900..=9999).contains(&y) => y,
-        Some(_) => return Err(AppError::invalid("year", "年份应在 1900 至 9999 之间")),
-        None => {
-            let views = station_views(&s.store).await?;
-            views
-                .iter()
-                .filter(|v| v.station.division_code.as_deref() == Some(code))
-                .filter_map(|v| v.last_hour.as_deref().and_then(date_of))
-                .max()
-                .map_or_else(|| chrono::Utc::now().year(), |d| d.year())
-        }
-    };
-    let (from, to) = year_bounds(year);
-    let opts = AssessOptions::default();
-    let (stations, series) = county_series(&s.store, code, from, to).await?;
-    let days = city_daily(&series, &opts);
-    let assessment = assess_days(&division.name, year, &days, &opts);
-    Ok(CountyYear {
-        code: code.to_string(),
-        name: division.name.clone(),
-        stations,
-        year,
-        days,
-        assessment,
-    })
-}
-
 /// `GET /air/counties/{code}`: a county's year, from the stations located in it.
 pub async fn county_page(
     State(s): State<AppState>,
@@ -588,7 +475,7 @@ pub async fn county_page(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> PageResult {
-    let cy = county_year(&s, &code, q.year).await?;
+    let cy = county_year(&s.store, &s.plan, &code, q.year).await?;
     let (calendar, trend) = year_charts(&cy.name, cy.year, &cy.days);
     let summary = year_summary(
         &cy.assessment,
@@ -643,7 +530,7 @@ async fn county_daily_download(
     year: Option<i32>,
     format: &str,
 ) -> Result<axum::response::Response, AppError> {
-    let cy = county_year(s, code, year).await?;
+    let cy = county_year(&s.store, &s.plan, code, year).await?;
     daily_table(&cy.days, format!("{} {} 年逐日 AQI", cy.name, cy.year))
         .download(format, &format!("air-county-{code}-{}", cy.year))
 }
@@ -659,7 +546,7 @@ async fn county_summaries(s: &AppState, year: i32) -> Result<Vec<Value>, AppErro
         .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
         .filter(|d| with_stations.contains(&d.code))
     {
-        let cy = county_year(s, &d.code, Some(year)).await?;
+        let cy = county_year(&s.store, &s.plan, &d.code, Some(year)).await?;
         if cy.stations.is_empty() {
             continue;
         }

@@ -570,20 +570,7 @@ async fn import_values_file(
             .await);
         }
     }
-    let new: Vec<qingshan_store::NewIndicatorValue> = rows
-        .iter()
-        .map(|r| qingshan_store::NewIndicatorValue {
-            plan_id: s.plan.meta.id.clone(),
-            indicator_number: r.indicator.into(),
-            year: r.year.into(),
-            division_code: r.division.clone(),
-            value: r.value.to_string(),
-            note: r.note.clone(),
-            reason: r.reason.clone(),
-            source: "import".into(),
-        })
-        .collect();
-    Ok(s.store.record_indicator_values(&new, &auth.actor()).await?)
+    Ok(qingshan_app::values::record_imported(&s.store, &s.plan, &rows, &auth.actor()).await?)
 }
 
 /// Query of the monitoring computation.
