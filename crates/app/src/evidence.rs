@@ -309,13 +309,14 @@ impl Files {
     }
 }
 
-/// Checks each file's size and content. On refusal: the error and the offending file's name.
+/// Checks each file's size and content. On refusal: the error and the offending file's name
+/// (boxed: the refusal is the rare path).
 pub fn check_files(
     files: Files,
     max_file: usize,
-) -> Result<Vec<NewEvidence>, (Error, Option<String>)> {
+) -> Result<Vec<NewEvidence>, Box<(Error, Option<String>)>> {
     if files.extra > 0 {
-        return Err((
+        return Err(Box::new((
             Error::invalid(
                 "files",
                 format!(
@@ -324,30 +325,30 @@ pub fn check_files(
                 ),
             ),
             None,
-        ));
+        )));
     }
     let mut out = Vec::with_capacity(files.list.len());
     for f in files.list {
         let shown = clean_name(&f.name);
         if f.size > max_file as u64 {
-            return Err((
+            return Err(Box::new((
                 Error::TooLarge(format!(
                     "文件「{shown}」大小为 {}，超过每个文件 {} 的上限",
                     fmt_size(f.size),
                     fmt_size(max_file as u64)
                 )),
                 Some(shown),
-            ));
+            )));
         }
         let kind = match sniff(&f.bytes) {
             Ok(k) => k,
             Err(found) => {
-                return Err((
+                return Err(Box::new((
                     Error::UnsupportedType(format!(
                         "文件「{shown}」的内容是{found}，不是可接受的佐证材料（{ACCEPTED_LABEL}）"
                     )),
                     Some(shown),
-                ));
+                )));
             }
         };
         out.push(NewEvidence {

@@ -24,6 +24,19 @@ use qingshan_store::{Actor, AuditEntry, Store};
 
 pub use error::{Error, Result};
 
+/// What a path segment keeps as is: RFC 3986 unreserved characters; everything else is
+/// percent-encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `text` percent-encoded as one URL path segment (a station or section code in a page's path).
+pub fn path_segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
+}
+
 /// Opens the store, migrates it and writes the plan into it (audited as `plan.load`): what
 /// serving and every command that works on the plan's data need first.
 pub async fn prepare(
@@ -46,4 +59,12 @@ pub async fn prepare(
     ));
     store.audit(&entry).await?;
     Ok((store, Arc::new(plan)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_code_is_one_segment() {
+        assert_eq!(super::path_segment("A 1/é-_.~"), "A%201%2F%C3%A9-_.~");
+    }
 }

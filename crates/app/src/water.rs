@@ -584,15 +584,7 @@ pub fn water_year(year: i32, years: &[SectionYear]) -> Result<WaterYear, WaterDa
 
 /// The page of a section, its code percent-encoded as one path segment.
 pub fn section_href(code: &str) -> String {
-    let mut out = String::from("/water/sections/");
-    for b in code.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("/water/sections/{}", crate::path_segment(code))
 }
 
 #[cfg(test)]

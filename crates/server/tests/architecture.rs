@@ -22,9 +22,9 @@ fn features(src: &Path) -> Vec<String> {
     for entry in std::fs::read_dir(src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if path.is_dir() && name != KERNEL {
-            out.push(name);
-        } else if path.extension().is_some_and(|e| e == "rs") && name != "lib" {
+        let folder = path.is_dir() && name != KERNEL;
+        let file = path.extension().is_some_and(|e| e == "rs") && name != "lib";
+        if folder || file {
             out.push(name);
         }
     }

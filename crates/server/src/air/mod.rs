@@ -12,10 +12,10 @@ use axum::{Extension, Json, Router};
 use chrono::{Datelike, Duration, NaiveDate};
 use minijinja::context;
 use qingshan_air::assess::{AnnualAssessment, AssessOptions, DailyAqi};
+use qingshan_air::daily_aqi;
 use qingshan_air::limits::{Averaging, Grade, LimitPollutant, limit};
 use qingshan_air::num::Ratio;
 use qingshan_air::standard::{LimitSet, Pollutant};
-use qingshan_air::daily_aqi;
 use qingshan_app::air::{
     AirDataError, CITY_LEVEL, city_daily, city_series, city_year, counties_with_stations,
     county_year, data_capture_note, date_of, monthly_pm25, station_series, station_year,
@@ -65,15 +65,7 @@ const OVERVIEW_DAYS: i64 = 30;
 
 /// The page of a station, its code percent-encoded as one path segment.
 pub fn station_href(code: &str) -> String {
-    let mut out = String::from("/air/stations/");
-    for b in code.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    format!("/air/stations/{}", qingshan_app::path_segment(code))
 }
 
 /// A daily AQI as the pages and the API show it.

@@ -7,7 +7,6 @@
 //! public keeps seeing each task's status and narrative as before.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
@@ -27,6 +26,21 @@ use crate::web::page::PageError;
 
 const ACTION: &str = "task_evidence.upload";
 
+/// RFC 5987 attr-char: what a `filename*` value keeps as is; everything else is percent-encoded.
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// `Content-Disposition: attachment` with an ASCII fallback name and the UTF-8 one (RFC 6266,
 /// RFC 5987 `filename*`).
 pub fn content_disposition(name: &str) -> String {
@@ -40,15 +54,7 @@ pub fn content_disposition(name: &str) -> String {
             }
         })
         .collect();
-    let mut encoded = String::with_capacity(name.len() * 3);
-    for b in name.bytes() {
-        // RFC 5987 attr-char; everything else is percent-encoded.
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            encoded.push(char::from(b));
-        } else {
-            let _ = write!(encoded, "%{b:02X}");
-        }
-    }
+    let encoded = percent_encoding::utf8_percent_encode(name, ATTR_CHAR);
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
@@ -221,7 +227,8 @@ async fn attach_files(
     }
     let accepted = match check_files(files, s.config.evidence_max_bytes) {
         Ok(a) => a,
-        Err((e, file)) => {
+        Err(refused) => {
+            let (e, file) = *refused;
             return Err(refuse_files(s, auth, report_target(report), (e.into(), file)).await);
         }
     };

@@ -453,7 +453,8 @@ pub(crate) async fn record_task_report_with_files(
     }
     let accepted = match qingshan_app::evidence::check_files(files, s.config.evidence_max_bytes) {
         Ok(a) => a,
-        Err((e, file)) => {
+        Err(refused) => {
+            let (e, file) = *refused;
             let why = (AppError::from(e), file);
             let target = format!("{target} period:{}", input.period);
             return Err(evidence::refuse_files(s, auth, target, why).await);

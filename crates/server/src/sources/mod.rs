@@ -15,7 +15,6 @@ use qingshan_app::imports;
 use qingshan_app::sources::{
     LIMIT_COLUMNS, REGISTRY_LABELS, RegistryRow, alarm_scope, online, registry_rows,
 };
-use qingshan_sources::stats::{self, CouUnit};
 use qingshan_sources::supervision::AlarmKind;
 use qingshan_store::{Alarm, AlarmFilter, DeviceLimit, DeviceOverview};
 use serde::Deserialize;
@@ -387,7 +386,8 @@ pub async fn device_page(
         local.format("%Y").to_string().parse().unwrap_or(2026),
         local.format("%m").to_string().parse().unwrap_or(1),
     );
-    let stats = statistics(&s, &mn, year, month, &limits).await?;
+    let stats =
+        qingshan_app::sources::device_statistics(&s.store, &mn, year, month, &limits).await?;
     // The device page is public; its alarms are shown to those who may handle them.
     let alarms: Vec<Value> = match alarm_scope(auth.user.as_ref()) {
         Ok(division_code) => {
@@ -514,88 +514,6 @@ pub struct StatsQuery {
     pub month: u32,
 }
 
-/// 数据有效传输率 of a month (per day and in total) and year-to-date emissions against the
-/// permitted annual totals, for one device.
-async fn statistics(
-    s: &AppState,
-    mn: &str,
-    year: i32,
-    month: u32,
-    limits: &[DeviceLimit],
-) -> Result<Value, AppError> {
-    let Some(first) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else {
-        return Err(AppError::invalid("month", "月份应为 1–12"));
-    };
-    let next = if month == 12 {
-        chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        chrono::NaiveDate::from_ymd_opt(year, month + 1, 1)
-    };
-    let Some(next) = next else {
-        return Err(AppError::invalid("year", "年份无效"));
-    };
-    // Only elapsed hours are expected: a month in progress is judged so far.
-    let now_local = (Utc::now() + chrono::Duration::hours(8)).naive_utc();
-    let end = next
-        .and_hms_opt(0, 0, 0)
-        .map_or(now_local, |e| e.min(now_local));
-    let start = first.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let factors: Vec<&str> = limits.iter().map(|l| l.factor.as_str()).collect();
-    let fmt = |t: chrono::NaiveDateTime| t.format("%Y%m%d%H%M%S").to_string();
-    let uploads = if end > start {
-        s.store
-            .uploads_between(mn, "2061", &fmt(start), &fmt(end))
-            .await?
-    } else {
-        Vec::new()
-    };
-    let records = |day: Option<&str>| -> Vec<(String, String, Option<String>)> {
-        uploads
-            .iter()
-            .filter(|(t, _)| day.is_none_or(|d| t.starts_with(d)))
-            .flat_map(|(t, fs)| {
-                fs.iter()
-                    .filter(|f| factors.contains(&f.factor.as_str()))
-                    .map(move |f| (t.clone(), f.factor.clone(), f.flag.clone()))
-            })
-            .collect()
-    };
-    let hours =
-        |a: chrono::NaiveDateTime, b: chrono::NaiveDateTime| (b - a).num_hours().max(0) as u64;
-    let mut days = Vec::new();
-    let mut d = first;
-    while d < next {
-        let ds = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-        if ds >= end {
-            break;
-        }
-        let de = (ds + chrono::Duration::days(1)).min(end);
-        let key = d.format("%Y%m%d").to_string();
-        days.push(json!({ "date": d.to_string(), "transmission": stats::transmission(hours(ds, de), factors.len() as u64, &records(Some(&key))) }));
-        d += chrono::Duration::days(1);
-    }
-    let month_total = stats::transmission(hours(start, end), factors.len() as u64, &records(None));
-    let ytd = s
-        .store
-        .uploads_between(
-            mn,
-            "2061",
-            &format!("{year}0101000000"),
-            &format!("{}0101000000", year + 1),
-        )
-        .await?;
-    let emissions: Vec<Value> = limits
-        .iter()
-        .map(|l| {
-            let cous: Vec<&str> = ytd.iter().flat_map(|(_, fs)| fs.iter()).filter(|f| f.factor == l.factor).filter_map(|f| f.cou.as_deref()).collect();
-            json!({ "factor": l.factor, "total": stats::emission_total(&cous, CouUnit::Kg, l.annual_total_t.as_deref()) })
-        })
-        .collect();
-    Ok(
-        json!({ "year": year, "month": month, "factors": factors, "month_total": month_total, "days": days, "emissions": emissions }),
-    )
-}
-
 /// `GET /api/v1/sources/devices/{mn}/statistics?year=YYYY&month=M`.
 pub async fn api_statistics(
     State(s): State<AppState>,
@@ -610,7 +528,9 @@ pub async fn api_statistics(
         .into_iter()
         .filter(|l| l.mn == mn)
         .collect();
-    Ok(Json(statistics(&s, &mn, q.year, q.month, &limits).await?))
+    Ok(Json(
+        qingshan_app::sources::device_statistics(&s.store, &mn, q.year, q.month, &limits).await?,
+    ))
 }
 
 /// Which row the edit form is for.
