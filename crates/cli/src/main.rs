@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use qingshan_app::imports;
 use qingshan_plan::Plan;
-use qingshan_server::imports;
 use qingshan_store::{Actor, NewUser, Role, Store};
 
 // The gateway allocates and frees many small strings per frame on every worker thread;
@@ -348,11 +348,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
                     ..Default::default()
                 };
-                let state = qingshan_server::AppState {
-                    store: store.clone(),
-                    plan,
-                    config: std::sync::Arc::new(config),
-                };
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
                 tokio::spawn(async move {
                     shutdown_signal().await;
@@ -385,7 +380,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let web = async {
                     qingshan_server::serve(
-                        state,
+                        store.clone(),
+                        plan,
+                        config,
                         &addr,
                         |a| {
                             tracing::info!("青山已启动：http://{a}/");
@@ -424,19 +421,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
-                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
-                let state = qingshan_server::AppState {
-                    store,
-                    plan,
-                    config: std::sync::Arc::new(Default::default()),
-                };
-                let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
-                    &state,
+                let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
+                let recorded = qingshan_app::monitoring::record_monitoring_indicators(
+                    &store,
+                    &plan,
                     year,
                     &Actor::cli(),
                 )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .await?;
                 for v in &recorded {
                     println!(
                         "指标 {} {} 年：{}（第 {} 版，{}）",
@@ -475,21 +467,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::anyhow!("{}: {}", file.display(), imports::values_error(&e, &import))
             })?;
             runtime()?.block_on(async move {
-                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
-                let new: Vec<qingshan_store::NewIndicatorValue> = rows
-                    .iter()
-                    .map(|r| qingshan_store::NewIndicatorValue {
-                        plan_id: plan.meta.id.clone(),
-                        indicator_number: r.indicator.into(),
-                        year: r.year.into(),
-                        division_code: r.division.clone(),
-                        value: r.value.to_string(),
-                        note: r.note.clone(),
-                        reason: r.reason.clone(),
-                        source: "import".into(),
-                    })
-                    .collect();
-                let n = store.record_indicator_values(&new, &Actor::cli()).await?;
+                let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
+                let n = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
+                    .await?;
                 println!("已导入 {n} 条指标数值");
                 Ok(())
             })
@@ -506,9 +486,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
-                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
-                let state = qingshan_server::AppState { store, plan, config: std::sync::Arc::new(Default::default()) };
-                let data = qingshan_server::assessment_web::report_data(&state, year).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
+                let data = qingshan_app::report::report_data(&store, &plan, year).await?;
                 let bytes = match format.as_str() {
                     "html" => qingshan_report::render_html(&data).into_bytes(),
                     "xlsx" => qingshan_report::render_xlsx(&data)?,
@@ -663,10 +642,10 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                 }
             };
             // The same rule as on the web: the first administrator is no exception.
-            if let Some(why) = qingshan_server::accounts::password_problem(&password, &username) {
+            if let Some(why) = qingshan_app::accounts::password_problem(&password, &username) {
                 anyhow::bail!("{why}");
             }
-            let hash = qingshan_server::auth::hash_password(&password)?;
+            let hash = qingshan_app::accounts::hash_password(&password)?;
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;

@@ -9,6 +9,8 @@ use std::fmt::Write;
 use chrono::{Datelike, NaiveDate};
 use qingshan_air::AqiLevel;
 
+use crate::web::html::escape as esc;
+
 /// Fill of a day without a daily AQI.
 pub const NO_DATA_FILL: &str = "#E6E9EA";
 
@@ -26,22 +28,6 @@ const LEVELS: [AqiLevel; 6] = [
     AqiLevel::L5,
     AqiLevel::L6,
 ];
-
-/// Escapes text for SVG content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 /// The ink that stays readable on a level's fill.
 fn text_fill(level: Option<AqiLevel>) -> &'static str {
