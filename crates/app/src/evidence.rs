@@ -173,40 +173,15 @@ fn describe(bytes: &[u8]) -> String {
     format!("未知格式（开头字节 {}）", hexes.trim_end())
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<usize> {
-    Some(usize::from(u16::from_le_bytes(
-        b.get(at..at + 2)?.try_into().ok()?,
-    )))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<usize> {
-    usize::try_from(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?)).ok()
-}
-
 /// The entry names of a zip archive, read from its central directory (what zip readers,
-/// Office and OFD readers among them, go by); `None` when there is no readable directory.
+/// Office and OFD readers among them, go by) by the `zip` crate, which the XLSX reader uses
+/// too; `None` when there is no readable directory. Nothing is decompressed.
 fn zip_entry_names(b: &[u8]) -> Option<Vec<String>> {
-    const EOCD: &[u8] = b"PK\x05\x06";
-    const CENTRAL: &[u8] = b"PK\x01\x02";
-    // The end record is 22 bytes plus a comment of at most 65535.
-    let last = b.len().checked_sub(22)?;
-    let first = last.saturating_sub(65_535);
-    let eocd = (first..=last).rev().find(|&i| b[i..].starts_with(EOCD))?;
-    let count = u16_at(b, eocd + 10)?;
-    let mut at = u32_at(b, eocd + 16)?;
-    let mut names = Vec::with_capacity(count);
-    for _ in 0..count {
-        if !b.get(at..)?.starts_with(CENTRAL) {
-            return None;
-        }
-        let name_len = u16_at(b, at + 28)?;
-        let extra_len = u16_at(b, at + 30)?;
-        let comment_len = u16_at(b, at + 32)?;
-        let name = b.get(at + 46..at + 46 + name_len)?;
-        names.push(String::from_utf8_lossy(name).into_owned());
-        at += 46 + name_len + extra_len + comment_len;
-    }
-    Some(names)
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(b)).ok()?;
+    archive
+        .file_names()
+        .map(|n| n.ok().map(|n| n.into_owned()))
+        .collect()
 }
 
 /// A client-given file name made safe to show and to offer as a download name: no directory
@@ -403,35 +378,17 @@ mod tests {
         }
     }
 
-    /// A zip with these entries, stored (no compression), as a real writer lays it out.
+    /// A zip with these entries, stored (no compression), written by the zip crate.
     fn zip_with(names: &[&str]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut central = Vec::new();
+        use std::io::Write as _;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
         for n in names {
-            let offset = out.len() as u32;
-            out.extend_from_slice(b"PK\x03\x04");
-            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            out.extend_from_slice(&[0; 12]); // crc, sizes
-            out.extend_from_slice(&(n.len() as u16).to_le_bytes());
-            out.extend_from_slice(&0u16.to_le_bytes());
-            out.extend_from_slice(n.as_bytes());
-            central.extend_from_slice(b"PK\x01\x02");
-            central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&(n.len() as u16).to_le_bytes());
-            central.extend_from_slice(&[0; 12]);
-            central.extend_from_slice(&offset.to_le_bytes());
-            central.extend_from_slice(n.as_bytes());
+            w.start_file(*n, opts).unwrap();
+            w.write_all(b"x").unwrap();
         }
-        let cd_offset = out.len() as u32;
-        out.extend_from_slice(&central);
-        out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
-        out.extend_from_slice(&(names.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(names.len() as u16).to_le_bytes());
-        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out
+        w.finish().unwrap().into_inner()
     }
 
     #[test]

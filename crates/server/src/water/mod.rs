@@ -10,6 +10,7 @@ use chrono::Datelike;
 use minijinja::context;
 use qingshan_app::imports;
 use qingshan_app::water::{section_row, section_year, sections_year, water_year};
+use qingshan_chart::classes::ClassBar;
 use qingshan_store::Store;
 use qingshan_water::Class;
 use serde::Deserialize;
@@ -19,7 +20,6 @@ use crate::AppState;
 use crate::web::auth::Auth;
 use crate::web::download::{csv_attachment, xlsx_attachment};
 use crate::web::error::AppError;
-use crate::web::html::escape;
 use crate::web::page::{PageResult, page};
 use crate::web::table::Table;
 
@@ -39,62 +39,25 @@ pub fn routes() -> Router<AppState> {
 /// An SVG chart of the class by month: one column per month, a bar reaching the class row
 /// (I at the top, 劣V at the bottom) in the status colour; the target class as a dashed line.
 pub fn monthly_class_svg(title: &str, monthly: &[(u32, Option<Class>)], target: Class) -> String {
-    const W: usize = 640;
-    const H: usize = 260;
-    const LEFT: usize = 48;
-    const TOP: usize = 36;
-    const ROW: usize = 30;
-    const COL: usize = 48;
-    let row_y = |c: Class| TOP + c.index() * ROW;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>",
-        t = escape(title)
-    );
-    s.push_str(&format!(
-        "<text x=\"{LEFT}\" y=\"20\" font-size=\"14\">{}</text>",
-        escape(title)
-    ));
-    for c in Class::ALL {
-        let y = row_y(c);
-        s.push_str(&format!(
-            "<line x1=\"{LEFT}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"#dde3e5\"/><text x=\"{tx}\" y=\"{ty}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
-            c.as_str(),
-            x2 = LEFT + 12 * COL,
-            tx = LEFT - 6,
-            ty = y + ROW / 2 + 4,
-        ));
-    }
-    let base = row_y(Class::WorseThanV) + ROW;
-    for m in 1..=12u32 {
-        let x = LEFT + (m as usize - 1) * COL;
-        s.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{m}月</text>",
-            x + COL / 2,
-            base + 16
-        ));
-        let Some((_, Some(class))) = monthly.iter().find(|(mm, _)| *mm == m) else {
-            continue;
-        };
-        let y = row_y(*class);
-        s.push_str(&format!(
-            "<rect class=\"month\" data-month=\"{m}\" data-class=\"{c}\" x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#556\"><title>{m}月：{c}</title></rect>",
-            x + 8,
-            COL - 16,
-            base - y,
-            class.status().colour(),
-            c = class.as_str(),
-        ));
-    }
-    let ty = row_y(target) + ROW;
-    s.push_str(&format!(
-        "<line x1=\"{LEFT}\" y1=\"{ty}\" x2=\"{}\" y2=\"{ty}\" stroke=\"#c00\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#c00\" text-anchor=\"end\">目标 {}</text>",
-        LEFT + 12 * COL,
-        LEFT + 12 * COL,
-        ty - 4,
-        target.as_str()
-    ));
-    s.push_str("</svg>");
-    s
+    let rows: Vec<&str> = Class::ALL.iter().map(|c| c.as_str()).collect();
+    let bars: Vec<ClassBar> = monthly
+        .iter()
+        .filter_map(|(month, class)| {
+            let class = (*class)?;
+            Some(ClassBar {
+                month: *month,
+                row: class.index(),
+                fill: class.status().colour().to_string(),
+                label: class.as_str().to_string(),
+            })
+        })
+        .collect();
+    qingshan_chart::classes::monthly_class_svg(
+        title,
+        &rows,
+        &bars,
+        (target.index(), target.as_str()),
+    )
 }
 
 /// Query choosing a year.
