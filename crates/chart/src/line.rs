@@ -317,7 +317,10 @@ mod tests {
         assert_eq!(c.series.len(), 2);
         assert_eq!(c.x_ticks.first().map(|t| t.1.as_str()), Some("2020"));
         assert_eq!(c.x_ticks.last().map(|t| t.1.as_str()), Some("2025"));
-        assert_eq!(c.target.as_ref().map(|t| t.label.as_str()), Some("2025年目标 16.71"));
+        assert_eq!(
+            c.target.as_ref().map(|t| t.label.as_str()),
+            Some("2025年目标 16.71")
+        );
         assert!(c.note.is_none());
         let svg = to_svg(&c);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
@@ -327,7 +330,15 @@ mod tests {
 
     #[test]
     fn empty_chart_says_so() {
-        let c = layout(&YearlySpec { years: (2020, 2020), ..Default::default() }, 360.0, 210.0, 11.0);
+        let c = layout(
+            &YearlySpec {
+                years: (2020, 2020),
+                ..Default::default()
+            },
+            360.0,
+            210.0,
+            11.0,
+        );
         assert_eq!(c.note.as_deref(), Some("无上报数据"));
         assert!(!to_svg(&c).contains("NaN"));
     }

@@ -24,9 +24,9 @@ pub fn limit_svg(
 ) -> String {
     let mut ys: Vec<f64> = points.iter().map(|p| p.1).collect();
     ys.extend(limit);
-    let (lo, hi) = ys
-        .iter()
-        .fold((0.0_f64, f64::NEG_INFINITY), |(a, b), &y| (a.min(y), b.max(y)));
+    let (lo, hi) = ys.iter().fold((0.0_f64, f64::NEG_INFINITY), |(a, b), &y| {
+        (a.min(y), b.max(y))
+    });
     let hi = if hi.is_finite() { hi } else { 1.0 };
     let ticks = Ticks::covering(lo, hi + (hi - lo).abs().max(1e-6) * 0.05, 4);
     let (lo, hi) = (ticks.lo, ticks.hi);
@@ -117,9 +117,13 @@ mod tests {
             ("20260101000000".to_string(), 10.0),
             ("20260101010000".to_string(), 60.0),
         ];
-        let svg = limit_svg("小时均值与许可限值", &pts, Some(50.0), "许可限值", |t| {
-            t.chars().skip(4).take(6).collect()
-        });
+        let svg = limit_svg(
+            "小时均值与许可限值",
+            &pts,
+            Some(50.0),
+            "许可限值",
+            |t| t.chars().skip(4).take(6).collect(),
+        );
         assert_eq!(svg.matches("class=\"target-dot\"").count(), 1);
         assert_eq!(svg.matches("class=\"series-dot\"").count(), 1);
         assert!(svg.contains("<title>许可限值 50</title>"));

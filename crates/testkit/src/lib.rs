@@ -106,7 +106,10 @@ pub enum Backend {
 
 /// The backend chosen by `QINGSHAN_TEST_BACKEND` (default SQLite).
 pub fn backend() -> Backend {
-    match std::env::var("QINGSHAN_TEST_BACKEND").as_deref().map(str::trim) {
+    match std::env::var("QINGSHAN_TEST_BACKEND")
+        .as_deref()
+        .map(str::trim)
+    {
         Ok("postgres" | "postgresql" | "pg") => Backend::Postgres,
         Ok("" | "sqlite") | Err(_) => Backend::Sqlite,
         Ok(other) => panic!("QINGSHAN_TEST_BACKEND={other}：只能是 sqlite 或 postgres"),
@@ -138,7 +141,10 @@ pub struct ScratchDb {
 enum Scratch {
     /// Held for its `Drop`, which removes the file.
     Sqlite(#[allow(dead_code)] TempPath),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl ScratchDb {
@@ -171,9 +177,11 @@ impl Drop for ScratchDb {
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
+                        let _ = sqlx::query(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .execute(&mut c)
+                        .await;
                     }
                 });
             })
@@ -251,7 +259,10 @@ mod tests {
         };
         use sqlx::Connection;
         let mut c = sqlx::PgConnection::connect(db.url()).await.unwrap();
-        let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut c).await.unwrap();
+        let one: i32 = sqlx::query_scalar("SELECT 1")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
         assert_eq!(one, 1);
         c.close().await.unwrap();
         let name = db.url().rsplit('/').next().unwrap().to_string();
