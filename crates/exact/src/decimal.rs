@@ -181,7 +181,10 @@ mod tests {
         for t in ["71.60", "0.620607", "100", "-2.05", "0.5", "0.05", "-0.001"] {
             assert_eq!(t.parse::<Decimal>().unwrap().to_string(), t);
         }
-        assert_eq!(Decimal::new(5, 40).to_string(), format!("0.{}5", "0".repeat(39)));
+        assert_eq!(
+            Decimal::new(5, 40).to_string(),
+            format!("0.{}5", "0".repeat(39))
+        );
     }
 
     #[test]

@@ -204,7 +204,9 @@ mod tests {
         assert_eq!(Number::parse("1e3", Syntax::MEASURED).unwrap().exponent, 3);
         assert!(Number::parse("2.", Syntax::PLAN).is_err());
         assert!(Number::parse("2.", Syntax::MEASURED).is_ok());
-        for bad in ["", ".", "+", "-", "1.2.3", "1,5", "１２", " 1", "1 ", "e5", "1e", "1e1234"] {
+        for bad in [
+            "", ".", "+", "-", "1.2.3", "1,5", "１２", " 1", "1 ", "e5", "1e", "1e1234",
+        ] {
             assert!(Number::parse(bad, Syntax::MEASURED).is_err(), "{bad}");
         }
     }
@@ -223,7 +225,10 @@ mod tests {
         assert_eq!(kind("", 4), Err(ParseErrorKind::Empty));
         assert_eq!(kind(".", 4), Err(ParseErrorKind::Syntax));
         assert_eq!(kind(" 1", 4), Err(ParseErrorKind::Syntax));
-        assert_eq!(kind("99999999999999999999", 0), Err(ParseErrorKind::TooLarge));
+        assert_eq!(
+            kind("99999999999999999999", 0),
+            Err(ParseErrorKind::TooLarge)
+        );
     }
 
     #[test]
@@ -240,7 +245,10 @@ mod tests {
     #[test]
     fn messages_are_chinese_and_name_the_text() {
         let e = parse_scaled("abc", 1).unwrap_err();
-        assert_eq!(e.to_string(), "「abc」不是十进制数（应为如 71.9、-2.05 的数字）");
+        assert_eq!(
+            e.to_string(),
+            "「abc」不是十进制数（应为如 71.9、-2.05 的数字）"
+        );
     }
 
     proptest! {

@@ -184,9 +184,9 @@ impl Ratio {
                 None => groups.push((v.den, v.num)),
             }
         }
-        groups
-            .into_iter()
-            .try_fold(Ratio::ZERO, |acc, (d, n)| acc.checked_add(Ratio::new(n, d)?))
+        groups.into_iter().try_fold(Ratio::ZERO, |acc, (d, n)| {
+            acc.checked_add(Ratio::new(n, d)?)
+        })
     }
 
     /// Nearest `f64`, for charts, JSON and logarithms; never for a class or rounding decision.
@@ -379,7 +379,8 @@ impl Number<'_> {
                 .ok_or(ParseErrorKind::TooLarge)?;
             (m.checked_mul(factor).ok_or(ParseErrorKind::TooLarge)?, 1)
         };
-        let r = Ratio::new(if self.negative { -m } else { m }, den).ok_or(ParseErrorKind::TooLarge)?;
+        let r =
+            Ratio::new(if self.negative { -m } else { m }, den).ok_or(ParseErrorKind::TooLarge)?;
         Ok(r)
     }
 }

@@ -32,7 +32,10 @@ fn rejects_text_and_extremes() {
     for bad in [
         "abc", "1,5", "1.2.3", "-", ".", "e5", "1e", "NaN", "inf", "0x10", "1e9999",
     ] {
-        assert!(matches!(Ratio::parse(bad), Err(ParseError::Syntax(_))), "{bad}");
+        assert!(
+            matches!(Ratio::parse(bad), Err(ParseError::Syntax(_))),
+            "{bad}"
+        );
     }
     assert_eq!(Ratio::parse("  "), Err(ParseError::Empty));
     assert!(matches!(
@@ -114,12 +117,18 @@ fn gbt8170_examples_from_reference() {
 
 #[test]
 fn rounds_half_away_from_zero() {
-    let away = |x: Ratio, d| x.to_decimal(d, Rounding::HalfAwayFromZero).map(|d| d.to_string());
+    let away = |x: Ratio, d| {
+        x.to_decimal(d, Rounding::HalfAwayFromZero)
+            .map(|d| d.to_string())
+    };
     assert_eq!(away(r(19, 20), 1).as_deref(), Some("1.0"));
     assert_eq!(away(r(-1, 8), 2).as_deref(), Some("-0.13"));
     assert_eq!(away(r(1, 3), 6).as_deref(), Some("0.333333"));
     assert_eq!(away(r(2, 3), 6).as_deref(), Some("0.666667"));
-    assert_eq!(r(-1, 8).format_fixed(2, Rounding::HalfAwayFromZero), "-0.13");
+    assert_eq!(
+        r(-1, 8).format_fixed(2, Rounding::HalfAwayFromZero),
+        "-0.13"
+    );
 }
 
 #[test]
