@@ -88,6 +88,17 @@ impl Ratio {
         })
     }
 
+    /// `num / den` for counts the caller has already checked: a zero `den` (or a value that
+    /// needs `i128::MIN`) gives zero. [`Ratio::new`] says so with `None` instead.
+    // Named for the water crate, where this type is `Exact` and reads `Exact::ratio(n, d)`.
+    #[allow(clippy::self_named_constructors)]
+    pub const fn ratio(num: i128, den: i128) -> Ratio {
+        match Ratio::new(num, den) {
+            Some(r) => r,
+            None => Ratio::ZERO,
+        }
+    }
+
     /// An integer.
     pub const fn int(value: i64) -> Ratio {
         Ratio {
