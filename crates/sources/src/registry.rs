@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-use chrono::NaiveDate;
-use qingshan_plan::Decimal;
+use qingshan_plan::{Decimal, iso_date};
 use serde::Serialize;
 
 use crate::check_credit_code;
@@ -196,12 +195,6 @@ impl RegistryError {
             RegistryError::Cell { .. } => "cell",
         }
     }
-}
-
-/// Whether `s` is a real calendar day written exactly `YYYY-MM-DD`.
-fn is_date(s: &str) -> bool {
-    // chrono also reads "2024-1-5"; the round trip insists on the written form.
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok_and(|d| d.format("%Y-%m-%d").to_string() == s)
 }
 
 struct Row<'a> {
@@ -409,7 +402,7 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
             let from = row.need("permit_valid_from")?;
             let to = row.need("permit_valid_to")?;
             for (c, v) in [("permit_valid_from", &from), ("permit_valid_to", &to)] {
-                if !is_date(v) {
+                if iso_date(v).is_none() {
                     return Err(row.err(c, format!("「{v}」不是有效日期（应为 YYYY-MM-DD）")));
                 }
             }
