@@ -12,7 +12,7 @@
 //! setting ([`CouUnit`]); HJ 212-2017 Table B.1 gives kg for gas pollutants and, for water, kg as
 //! well (flow in m³), so kg is the default.
 
-use qingshan_exact::{Number, Rounding, Syntax};
+use qingshan_exact::{Number, Ratio, Rounding, Syntax};
 use serde::Serialize;
 
 /// Counts and rates of one device over a period.
@@ -34,13 +34,15 @@ pub struct Transmission {
 
 /// `num / den` as a percentage with two decimals, rounded half-up; "—" when `den` is 0.
 fn percent(num: u128, den: u128) -> String {
-    if den == 0 {
-        return "—".into();
-    }
-    // Basis points ×10 for the half-up decision, all in integers.
-    let scaled = num * 100_000 / den;
-    let bp = (scaled + 5) / 10;
-    format!("{}.{:02}", bp / 100, bp % 100)
+    let share = i128::try_from(num)
+        .ok()
+        .and_then(|n| n.checked_mul(100))
+        .zip(i128::try_from(den).ok())
+        .and_then(|(n, d)| Ratio::new(n, d));
+    share.map_or_else(
+        || "—".into(),
+        |r| r.format_fixed(2, Rounding::HalfAwayFromZero),
+    )
 }
 
 /// Transmission over `hours` hours for `factors` monitored factors, from the received records
