@@ -510,10 +510,7 @@ mod tests {
 
     #[test]
     fn percentile_worked_example() {
-        let mut v: Vec<Ratio> = [3, 4, 8, 2, 5, 4]
-            .iter()
-            .map(|&x| Ratio::int(x))
-            .collect();
+        let mut v: Vec<Ratio> = [3, 4, 8, 2, 5, 4].iter().map(|&x| Ratio::int(x)).collect();
         assert_eq!(percentile(&mut v, 90), Some(r(13, 2)));
         let mut one = vec![Ratio::int(7)];
         assert_eq!(percentile(&mut one, 98), Some(Ratio::int(7)));

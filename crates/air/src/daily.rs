@@ -242,10 +242,7 @@ mod tests {
         // Hours 0..=20 valid (21 h): windows start 0..=13 have 8; start 14 → 7; 15 → 6; 16 → 5 → 16 windows.
         assert_eq!(mda8(&hours(21, 50), 160).1, 16);
         // 19 valid hours: starts 0..=13 valid (start 13 has hours 13–18 = 6) → 14 windows: valid.
-        assert_eq!(
-            mda8(&hours(19, 50), 160),
-            (Some(Ratio::int(50)), 14, false)
-        );
+        assert_eq!(mda8(&hours(19, 50), 160), (Some(Ratio::int(50)), 14, false));
         // 18 valid hours → 13 windows: invalid unless above the limit.
         assert_eq!(mda8(&hours(18, 50), 160), (None, 13, false));
         assert_eq!(
@@ -305,10 +302,7 @@ mod tests {
             o3_max_1h: O3Max1hRule::AnyHour,
             ..DailyOptions::default()
         };
-        assert_eq!(
-            daily_values(&day, &any).o3_max_1h,
-            Some(Ratio::int(40))
-        );
+        assert_eq!(daily_values(&day, &any).o3_max_1h, Some(Ratio::int(40)));
         assert_eq!(v.o3_mda8, Some(Ratio::int(40)));
     }
 }
