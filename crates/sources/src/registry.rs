@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
+use qingshan_plan::{Decimal, iso_date};
 use serde::Serialize;
 
 use crate::check_credit_code;
@@ -196,25 +197,6 @@ impl RegistryError {
     }
 }
 
-fn is_decimal(s: &str) -> bool {
-    let t = s.strip_prefix('-').unwrap_or(s);
-    let (i, f) = t.split_once('.').unwrap_or((t, ""));
-    !i.is_empty()
-        && i.bytes().all(|b| b.is_ascii_digit())
-        && f.bytes().all(|b| b.is_ascii_digit())
-        && !t.ends_with('.')
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
 struct Row<'a> {
     n: u64,
     rec: &'a csv::StringRecord,
@@ -242,8 +224,12 @@ impl Row<'_> {
     }
     fn decimal(&self, col: &str) -> Result<Option<String>, RegistryError> {
         match self.get(col) {
-            Some(v) if is_decimal(&v) => Ok(Some(v)),
-            Some(v) => Err(self.err(col, format!("「{v}」不是数字"))),
+            // The supervisor later reads these cells as plan decimals: refuse here what it
+            // could not read there.
+            Some(v) => match v.parse::<Decimal>() {
+                Ok(_) => Ok(Some(v)),
+                Err(e) => Err(self.err(col, e.to_string())),
+            },
             None => Ok(None),
         }
     }
@@ -416,8 +402,8 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
             let from = row.need("permit_valid_from")?;
             let to = row.need("permit_valid_to")?;
             for (c, v) in [("permit_valid_from", &from), ("permit_valid_to", &to)] {
-                if !is_date(v) {
-                    return Err(row.err(c, "日期应为 YYYY-MM-DD"));
+                if iso_date(v).is_none() {
+                    return Err(row.err(c, format!("「{v}」不是有效日期（应为 YYYY-MM-DD）")));
                 }
             }
             if from > to {
@@ -638,6 +624,31 @@ mod tests {
                 .unwrap()
                 .limits[0]
                 .use_converted
+        );
+        for (from, to, column) in [
+            ("2024-13-45", "2028-12-31", "permit_valid_from"),
+            ("2024-01-01", "2028-02-30", "permit_valid_to"),
+            ("2024-1-01", "2028-12-31", "permit_valid_from"),
+        ] {
+            let row = ROW1.replacen("2024-01-01,2028-12-31", &format!("{from},{to}"), 1);
+            let e = read_registry(file(&[&row]).as_bytes()).unwrap_err();
+            let bad = if column == "permit_valid_from" {
+                from
+            } else {
+                to
+            };
+            assert_eq!(
+                e.to_string(),
+                format!("第 2 行「{column}」列: 「{bad}」不是有效日期（应为 YYYY-MM-DD）")
+            );
+        }
+        let leap = ROW1.replacen("2028-12-31", "2028-02-29", 1);
+        assert!(read_registry(file(&[&leap]).as_bytes()).is_ok());
+        let e = read_registry(file(&[&ROW1.replacen(",35,", ",1e3,", 1)]).as_bytes()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("第 2 行「hourly_limit」列: 「1e3」不是十进制数"),
+            "{e}"
         );
         let e = read_registry("credit_code,colour\n".as_bytes()).unwrap_err();
         assert_eq!(e.kind(), "header");

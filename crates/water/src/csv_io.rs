@@ -160,7 +160,7 @@ pub fn read_classify_csv<R: Read>(reader: R) -> Result<ClassifyInput, WaterError
                     }
                     let v = Exact::parse(cell).map_err(|e| {
                         cell_err(match e {
-                            ParseExactError::NotANumber(t) => CellProblem::NotANumber(t),
+                            ParseExactError::Syntax(t) => CellProblem::NotANumber(t),
                             ParseExactError::Empty => CellProblem::NotANumber(String::new()),
                             other => CellProblem::OutOfRange(other.to_string()),
                         })
@@ -372,7 +372,13 @@ mod tests {
         assert_eq!(format_multiple(p("1.2"), 2).unwrap(), "1.20");
         assert_eq!(format_multiple(p("0.125"), 2).unwrap(), "0.12");
         assert_eq!(format_multiple(p("0.001"), 2).unwrap(), "0.001");
-        assert_eq!(format_multiple(Exact::ratio(1, 3), 2).unwrap(), "0.33");
-        assert_eq!(format_multiple(Exact::ratio(1, 3000), 2).unwrap(), "0.0003");
+        assert_eq!(
+            format_multiple(Exact::new(1, 3).unwrap(), 2).unwrap(),
+            "0.33"
+        );
+        assert_eq!(
+            format_multiple(Exact::new(1, 3000).unwrap(), 2).unwrap(),
+            "0.0003"
+        );
     }
 }
