@@ -7,19 +7,21 @@ use std::io::{Cursor, Read};
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
+use crate::TabularError;
 use crate::xml::{self, attr};
-use crate::{MAX_PART_BYTES, TabularError};
 
 /// An opened package.
 pub(crate) struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
     /// Part names are case-insensitive in OPC, so they are looked up lower-cased.
     names: HashMap<String, usize>,
+    /// The most bytes one part may inflate to.
+    max_part_bytes: u64,
 }
 
 impl<'a> Package<'a> {
-    /// Opens the package's central directory.
-    pub(crate) fn open(bytes: &'a [u8]) -> Result<Self, TabularError> {
+    /// Opens the package's central directory; no part may inflate past `max_part_bytes`.
+    pub(crate) fn open(bytes: &'a [u8], max_part_bytes: u64) -> Result<Self, TabularError> {
         let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| TabularError::Zip {
             part: "ZIP".into(),
             message: e.to_string(),
@@ -30,7 +32,11 @@ impl<'a> Package<'a> {
                 names.insert(name.trim_start_matches('/').to_ascii_lowercase(), i);
             }
         }
-        Ok(Package { zip, names })
+        Ok(Package {
+            zip,
+            names,
+            max_part_bytes,
+        })
     }
 
     /// A part's bytes, or `None` when the package has no such part.
@@ -43,19 +49,20 @@ impl<'a> Package<'a> {
             message: e.to_string(),
         };
         let file = self.zip.by_index(index).map_err(|e| zip_error(&e))?;
+        let limit = self.max_part_bytes;
         let too_large = || TabularError::PartTooLarge {
             part: part.to_string(),
-            limit: MAX_PART_BYTES,
+            limit,
         };
         // The declared size may lie, so the read below is capped as well.
-        if file.size() > MAX_PART_BYTES {
+        if file.size() > limit {
             return Err(too_large());
         }
         let mut out = Vec::with_capacity(file.size().min(1 << 20) as usize);
-        file.take(MAX_PART_BYTES + 1)
+        file.take(limit.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| zip_error(&e))?;
-        if out.len() as u64 > MAX_PART_BYTES {
+        if out.len() as u64 > limit {
             return Err(too_large());
         }
         Ok(Some(out))
