@@ -12,6 +12,9 @@ use crate::{Sheet, TabularError, column_letter};
 /// Anything else, and text with NUL characters (a binary file, or UTF-16 without a byte-order
 /// mark), is refused, naming the line and byte where decoding failed. The byte-order mark is
 /// not part of the text.
+///
+/// Bytes that are valid UTF-8 are read as UTF-8. A GBK text can be valid UTF-8 as well only by
+/// chance, which is likely only for a few characters (丐 is `D8 A4`, also UTF-8 for ؤ).
 pub fn decode_csv(bytes: &[u8], limits: &Limits) -> Result<String, TabularError> {
     let size = bytes.len() as u64;
     if size > limits.max_file_bytes {
@@ -169,7 +172,7 @@ pub(crate) fn read_csv(text: &str, limits: &Limits) -> Result<Sheet, TabularErro
         text_bytes += record.as_slice().len() as u64;
         if text_bytes > limits.max_text_bytes {
             return Err(too_large(format!(
-                "单元格文字合计超过 {} 的上限（读到第 {row} 行时）",
+                "单元格文字合计超过上限 {}（读到第 {row} 行时）",
                 bytes_text(limits.max_text_bytes)
             )));
         }

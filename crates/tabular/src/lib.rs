@@ -232,7 +232,7 @@ pub fn read_first_sheet_with(bytes: &[u8], limits: &Limits) -> Result<Sheet, Tab
             limit: limits.max_file_bytes,
         });
     }
-    let mut pkg = Package::open(bytes, limits.max_part_bytes)?;
+    let mut pkg = Package::open(bytes, limits)?;
     let wb = package::workbook(&mut pkg)?;
     let shared = match &wb.shared_strings {
         Some(part) => match pkg.read(part)? {

@@ -159,7 +159,7 @@ pub(crate) fn shared_strings(
             }
             if (out.text.len() + decoded.len()) as u64 > limits.max_text_bytes {
                 return Err(too_large(format!(
-                    "共享字符串合计超过 {} 的上限",
+                    "共享字符串合计超过上限 {}",
                     bytes_text(limits.max_text_bytes)
                 )));
             }
@@ -250,7 +250,7 @@ impl Grid<'_> {
             // The cell where the budget ran out is named: with shared strings, that is where
             // the expansion happened.
             return Err(self.too_large(format!(
-                "单元格文字合计超过 {} 的上限（读到 {}{row} 单元格时）",
+                "单元格文字合计超过上限 {}（读到 {}{row} 单元格时）",
                 bytes_text(self.limits.max_text_bytes),
                 column_letter(column as usize)
             )));
