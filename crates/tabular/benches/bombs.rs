@@ -54,8 +54,11 @@ fn measure(name: &str, bytes: &[u8], limits: &Limits, runs: u32) {
     );
 }
 
-/// The files measured: name and builder.
-fn cases() -> Vec<(&'static str, fn() -> Vec<u8>)> {
+/// A file measured: its name and how to build it.
+type Case = (&'static str, fn() -> Vec<u8>);
+
+/// The files measured.
+fn cases() -> Vec<Case> {
     vec![
         ("1 MiB string x 1,500 cells (issue row 1)", || {
             bombs::shared_string_bomb(1 << 20, 1500)
