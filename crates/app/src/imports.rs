@@ -20,22 +20,15 @@ pub struct ImportFile {
 }
 
 impl ImportFile {
-    /// Takes a file's bytes: an XLSX workbook becomes its first sheet as CSV, anything else is
-    /// CSV already. The old binary `.xls` format and encrypted workbooks are refused with advice.
+    /// Takes a file's bytes through [`qingshan_tabular::read_import`] within its default
+    /// budget: an XLSX workbook's first sheet, or a CSV file in UTF-8, UTF-16 or GBK, as CSV
+    /// with one record per spreadsheet row. Bombs, other encodings, the old binary `.xls`
+    /// format and encrypted workbooks are refused in Chinese.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<ImportFile, TabularError> {
-        if qingshan_tabular::is_legacy_workbook(&bytes) {
-            return Err(TabularError::LegacyWorkbook);
-        }
-        if !qingshan_tabular::is_xlsx(&bytes) {
-            return Ok(ImportFile {
-                csv: bytes,
-                sheet: None,
-            });
-        }
-        let sheet = qingshan_tabular::read_first_sheet(&bytes)?;
+        let import = qingshan_tabular::read_import(&bytes, &qingshan_tabular::Limits::default())?;
         Ok(ImportFile {
-            csv: sheet.to_csv().into_bytes(),
-            sheet: Some(sheet),
+            csv: import.to_csv().into_bytes(),
+            sheet: import.is_xlsx().then(|| import.into_sheet()),
         })
     }
 
