@@ -273,7 +273,7 @@ pub fn assess_days(
         let monthly_days = monthly_counts(dates.iter());
         let data_valid = year_valid(&monthly_days);
         let n = vals.len() as u32;
-        let mean = Ratio::sum(&vals).and_then(|sum| sum.div_int(i128::from(n)));
+        let mean = Ratio::sum(&vals).div_int(i128::from(n));
         let pct = evaluation_percentile(p);
         let percentile_value = percentile(&mut vals, pct);
         let lp = LimitPollutant::from(p);

@@ -40,7 +40,7 @@ fn mean(vals: &[Ratio]) -> Option<Ratio> {
     if vals.is_empty() {
         return None;
     }
-    Ratio::sum(vals)?.div_int(vals.len() as i128)
+    Ratio::sum(vals).div_int(vals.len() as i128)
 }
 
 fn city_mda8(hours: &[Option<Ratio>; 24], limit: u32) -> (Option<Ratio>, u8, bool) {

@@ -39,7 +39,7 @@ mod ratio;
 
 pub use decimal::Decimal;
 pub use parse::{Number, ParseError, ParseErrorKind, Syntax, parse_scaled};
-pub use ratio::{MAX_PARSE_INT_DIGITS, MAX_PARSE_SCALE, Ratio, Rounding};
+pub use ratio::{MAX_PARSE_INT_DIGITS, MAX_PARSE_SCALE, Ratio, RatioSum, Rounding};
 
 /// Greatest common divisor of two magnitudes (`gcd(0, 0) = 0`).
 pub const fn gcd(a: u128, b: u128) -> u128 {

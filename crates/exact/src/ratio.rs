@@ -184,8 +184,12 @@ impl Ratio {
         self.checked_div(Ratio::new(n, 1)?)
     }
 
-    /// Checked sum of many values.
-    pub fn sum<'a>(values: impl IntoIterator<Item = &'a Ratio>) -> Option<Ratio> {
+    /// Checked sum of many values: the exact total, or the fact that it overflowed.
+    pub fn sum<'a>(values: impl IntoIterator<Item = &'a Ratio>) -> RatioSum {
+        RatioSum(Ratio::checked_sum(values))
+    }
+
+    fn checked_sum<'a>(values: impl IntoIterator<Item = &'a Ratio>) -> Option<Ratio> {
         // Values sharing a denominator are added as integers first: a year of daily means
         // has only a few distinct denominators, and integer sums are cheap.
         let mut groups: Vec<(i128, i128)> = Vec::new();
@@ -393,6 +397,26 @@ impl Number<'_> {
         let r =
             Ratio::new(if self.negative { -m } else { m }, den).ok_or(ParseErrorKind::TooLarge)?;
         Ok(r)
+    }
+}
+
+/// A checked sum from [`Ratio::sum`]: the exact total, or the fact that it overflowed.
+///
+/// A type rather than an `Option` so that a mean reads `Ratio::sum(&xs).div_int(n)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct RatioSum(Option<Ratio>);
+
+impl RatioSum {
+    /// The total; `None` when it overflowed.
+    pub fn value(self) -> Option<Ratio> {
+        self.0
+    }
+
+    /// The total divided by a count (a mean); `None` when the sum overflowed, `n` is zero or
+    /// the quotient overflows.
+    pub fn div_int(self, n: i128) -> Option<Ratio> {
+        self.0?.div_int(n)
     }
 }
 

@@ -148,8 +148,17 @@ fn arithmetic_is_exact_and_checked() {
     assert_eq!(-big, r(-i128::MAX, 1));
     assert_eq!((-big).abs(), big);
     assert_eq!(big.round_half_even(1), None);
-    assert_eq!(Ratio::sum(&[r(1, 3), r(1, 6), r(1, 2)]), Some(Ratio::ONE));
-    assert_eq!(Ratio::sum(&[big, big]), None);
+    assert_eq!(
+        Ratio::sum(&[r(1, 3), r(1, 6), r(1, 2)]).value(),
+        Some(Ratio::ONE)
+    );
+    assert_eq!(
+        Ratio::sum(&[r(1, 3), r(2, 3), r(7, 6)]).div_int(3),
+        Ratio::new(13, 18)
+    );
+    assert_eq!(Ratio::sum(&[]).div_int(0), None);
+    assert_eq!(Ratio::sum(&[big, big]).value(), None);
+    assert_eq!(Ratio::sum(&[big, big]).div_int(2), None);
 }
 
 #[test]
