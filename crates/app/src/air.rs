@@ -284,7 +284,7 @@ pub fn monthly_pm25(days: &[DailyAqi]) -> Vec<(u32, Ratio)> {
         .into_iter()
         .filter_map(|(m, vals)| {
             let n = i128::try_from(vals.len()).ok()?;
-            Ratio::sum(&vals)?.div_int(n).map(|mean| (m, mean))
+            Ratio::sum(&vals).div_int(n).map(|mean| (m, mean))
         })
         .collect()
 }
