@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod air;
+pub mod assessment;
 mod error;
 pub mod evidence;
 pub mod imports;

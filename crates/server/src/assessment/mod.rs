@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use qingshan_store::{Evidence, InputKey, NewTaskReport, TaskStatus};
+use qingshan_store::{Evidence, NewTaskReport, TaskStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -153,53 +153,27 @@ pub async fn record_assigned(
     let input = body
         .map_err(|r| AppError::invalid("body", r.body_text()))?
         .0;
-    let Some(ind) = s.plan.indicator(number) else {
-        return Err(AppError::NotFound(format!("没有第 {number} 项指标")));
-    };
-    if !ind
-        .targets
-        .iter()
-        .any(|t| matches!(t.kind, qingshan_plan::TargetKind::ProvincialAssignment))
-    {
-        return Err(refuse(
-            &s,
-            &auth,
-            action,
-            target,
-            AppError::invalid("indicator", "该指标的目标不是“完成省级下达任务”"),
-            Some(input.value),
-        )
-        .await);
-    }
-    let division = input
-        .division
-        .unwrap_or_else(|| s.plan.meta.division.clone());
-    let value = match qingshan_app::values::validate_value(
+    let attempted = Some(input.value.clone());
+    let row = qingshan_app::assessment::record_assigned_target(
+        &s.store,
         &s.plan,
-        ind,
-        input.year,
-        &division,
+        &auth.actor(),
+        qingshan_app::assessment::InputAt {
+            number,
+            year: input.year,
+            division: input.division,
+        },
         &input.value,
-    ) {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(refuse(&s, &auth, action, target, e.into(), Some(input.value)).await);
+        input.note.as_deref(),
+    )
+    .await;
+    let row = match row {
+        Ok(r) => r,
+        Err(e @ (qingshan_app::Error::NotFound(_) | qingshan_app::Error::Store(_))) => {
+            return Err(e.into());
         }
+        Err(e) => return Err(refuse(&s, &auth, action, target, e.into(), attempted).await),
     };
-    let row = s
-        .store
-        .record_assigned_target(
-            InputKey {
-                plan_id: &s.plan.meta.id,
-                indicator: number.into(),
-                year: input.year,
-                division: &division,
-            },
-            &value.to_string(),
-            input.note.as_deref(),
-            &auth.actor(),
-        )
-        .await?;
     Ok((StatusCode::CREATED, Json(json!({ "assigned_target": row }))))
 }
 
@@ -237,37 +211,26 @@ pub async fn record_judgement(
     let input = body
         .map_err(|r| AppError::invalid("body", r.body_text()))?
         .0;
-    if s.plan.indicator(number).is_none() {
-        return Err(AppError::NotFound(format!("没有第 {number} 项指标")));
-    }
-    if input.justification.trim().is_empty() {
-        return Err(refuse(
-            &s,
-            &auth,
-            action,
-            target,
-            AppError::invalid("justification", "人工评定须写明依据"),
-            None,
-        )
-        .await);
-    }
-    let division = input
-        .division
-        .unwrap_or_else(|| s.plan.meta.division.clone());
-    let row = s
-        .store
-        .record_judgement(
-            InputKey {
-                plan_id: &s.plan.meta.id,
-                indicator: number.into(),
-                year: input.year,
-                division: &division,
-            },
-            input.met,
-            input.justification.trim(),
-            &auth.actor(),
-        )
-        .await?;
+    let row = qingshan_app::assessment::record_judgement(
+        &s.store,
+        &s.plan,
+        &auth.actor(),
+        qingshan_app::assessment::InputAt {
+            number,
+            year: input.year,
+            division: input.division,
+        },
+        input.met,
+        &input.justification,
+    )
+    .await;
+    let row = match row {
+        Ok(r) => r,
+        Err(e @ (qingshan_app::Error::NotFound(_) | qingshan_app::Error::Store(_))) => {
+            return Err(e.into());
+        }
+        Err(e) => return Err(refuse(&s, &auth, action, target, e.into(), None).await),
+    };
     Ok((StatusCode::CREATED, Json(json!({ "judgement": row }))))
 }
 
