@@ -15,6 +15,7 @@ pub mod monitoring;
 pub mod report;
 pub mod sources;
 pub mod supervisor;
+pub mod tasks;
 pub mod values;
 pub mod water;
 
