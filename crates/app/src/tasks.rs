@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use qingshan_plan::Plan;
 use qingshan_store::{
-    Actor, Evidence, NewEvidence, NewTaskReport, Store, TaskReport, TaskStatus, User,
+    Actor, Evidence, NewEvidence, NewTaskReport, Store, TaskReport, TaskReportRef, TaskStatus, User,
 };
 
 use crate::accounts::task_permission;
@@ -99,6 +99,40 @@ pub async fn record_task_report(
 ) -> Result<(TaskReport, Vec<Evidence>)> {
     Ok(store
         .record_task_report_with_evidence(report, evidence, actor)
+        .await?)
+}
+
+/// A report revision of `plan` by id; [`Error::NotFound`] for another plan's or none.
+pub async fn report_of_plan(store: &Store, plan: &Plan, report_id: i64) -> Result<TaskReportRef> {
+    match store.task_report_by_id(report_id).await? {
+        Some(r) if r.plan_id == plan.meta.id => Ok(r),
+        _ => Err(Error::NotFound(format!(
+            "没有编号为 {report_id} 的任务进展报告"
+        ))),
+    }
+}
+
+/// Whether `user` may attach evidence to `report`: its task exists ([`Error::NotFound`]) and the
+/// user may report on it ([`Error::Forbidden`]).
+pub fn may_attach(plan: &Plan, user: &User, report: &TaskReportRef) -> Result<()> {
+    let (area, number) = (report.report.area, report.report.number);
+    let task = u32::try_from(area)
+        .ok()
+        .zip(u32::try_from(number).ok())
+        .and_then(|(a, n)| plan.task(a, n))
+        .ok_or_else(|| Error::NotFound(format!("没有任务 {area}-{number}")))?;
+    task_permission(user, task)
+}
+
+/// Attaches checked evidence files to a report revision.
+pub async fn attach_evidence(
+    store: &Store,
+    report: &TaskReportRef,
+    evidence: &[NewEvidence],
+    actor: &Actor,
+) -> Result<Vec<Evidence>> {
+    Ok(store
+        .attach_task_evidence(report.report.id, evidence, actor)
         .await?)
 }
 
