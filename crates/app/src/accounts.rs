@@ -2,8 +2,8 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use qingshan_plan::Indicator;
-use qingshan_store::{Role, User};
+use qingshan_plan::{Indicator, Plan};
+use qingshan_store::{NewUser, Role, User};
 
 use crate::{Error, Result};
 
@@ -89,6 +89,83 @@ pub fn task_permission(user: &User, task: &qingshan_plan::Task) -> Result<()> {
             task.title
         )))
     }
+}
+
+/// An account as the administrator asks for it, before any check.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Login name.
+    pub username: String,
+    /// Name shown; the login name when empty.
+    pub display_name: String,
+    /// admin, staff, reporter or county.
+    pub role: String,
+    /// Responsible unit (reporters).
+    pub unit_id: Option<String>,
+    /// County (county users).
+    pub division_code: Option<String>,
+    /// The first password, to be changed by the user.
+    pub password: String,
+}
+
+/// The account to create, checked: a known role, a user name without blanks of at most 64
+/// characters, a reporter's unit and a county user's county from the plan (who may enter what
+/// depends on them), and a password that passes [`password_problem`]. A refusal is
+/// [`Error::Invalid`] on `user`; the password is hashed.
+pub fn new_user(plan: &Plan, a: NewAccount) -> Result<NewUser> {
+    let username = a.username.trim().to_string();
+    let unit_id = a.unit_id.filter(|v| !v.is_empty());
+    let division_code = a.division_code.filter(|v| !v.is_empty());
+    let problem = match Role::parse(&a.role) {
+        None => Some("角色无效".to_string()),
+        Some(_)
+            if username.is_empty()
+                || username.chars().count() > 64
+                || username.chars().any(char::is_whitespace) =>
+        {
+            Some("用户名不能为空、不能含空白，且不超过 64 个字符".to_string())
+        }
+        Some(Role::Reporter)
+            if unit_id
+                .as_deref()
+                .is_none_or(|u| !plan.units.iter().any(|x| x.id == u)) =>
+        {
+            Some("责任单位填报员须选择所属责任单位".to_string())
+        }
+        Some(Role::County)
+            if division_code
+                .as_deref()
+                .is_none_or(|c| plan.division(c).is_none()) =>
+        {
+            Some("区县用户须选择所属区县".to_string())
+        }
+        Some(_) => password_problem(&a.password, &username).map(str::to_string),
+    };
+    if let Some(why) = problem {
+        return Err(Error::invalid("user", why));
+    }
+    let role = Role::parse(&a.role).unwrap_or(Role::Staff);
+    let new = NewUser {
+        username,
+        display_name: if a.display_name.trim().is_empty() {
+            a.username.trim().to_string()
+        } else {
+            a.display_name.trim().to_string()
+        },
+        password_hash: hash_password(&a.password)?,
+        role,
+        unit_id: if role == Role::Reporter {
+            unit_id
+        } else {
+            None
+        },
+        division_code: if role == Role::County {
+            division_code
+        } else {
+            None
+        },
+    };
+    Ok(new)
 }
 
 #[cfg(test)]

@@ -321,6 +321,91 @@ pub fn warning_config(plan: &qingshan_plan::Plan) -> qingshan_air::warning::Warn
 }
 
 /// The thresholds in words, as the warning page lists them.
+fn warning_rules(c: &qingshan_air::warning::WarningConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(b) = c.blue_days {
+        out.push(format!(
+            "蓝色：日 AQI > {} 持续 {b} 天及以上",
+            c.heavy_above
+        ));
+    }
+    out.push(format!(
+        "黄色：日 AQI > {} 持续 {} 天及以上",
+        c.heavy_above, c.yellow_days
+    ));
+    out.push(match c.orange_severe_days {
+        Some(n) => format!(
+            "橙色：日 AQI > {} 持续 {} 天及以上，且 AQI > {} 达 {n} 天",
+            c.heavy_above, c.orange_days, c.severe_above
+        ),
+        None => format!(
+            "橙色：日 AQI > {} 持续 {} 天及以上",
+            c.heavy_above, c.orange_days
+        ),
+    });
+    let mut red = format!(
+        "红色：日 AQI > {} 持续 {} 天及以上，且 AQI > {} 达 {} 天",
+        c.heavy_above, c.red_days, c.severe_above, c.red_severe_days
+    );
+    if let Some(t) = c.red_any_day_at_least {
+        red.push_str(&format!("；或任一日 AQI 达到 {t}"));
+    }
+    out.push(red);
+    out.push(match c.severe_count {
+        qingshan_air::warning::SevereCount::Consecutive => {
+            "AQI > 严重污染阈值的天数按连续天数计".to_string()
+        }
+        qingshan_air::warning::SevereCount::Total => {
+            "AQI > 严重污染阈值的天数按过程内累计天数计".to_string()
+        }
+    });
+    out
+}
+
+/// A forecast of daily AQI as typed (numbers separated by commas, 、 or spaces), at most 31
+/// days of 0–999; a bad item is [`crate::Error::Invalid`] on `forecast`, named by position.
+pub fn parse_forecast(text: &str) -> crate::Result<Vec<u32>> {
+    let mut out = Vec::new();
+    for (i, item) in text
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .enumerate()
+    {
+        let v: u32 = item.parse().map_err(|_| {
+            crate::Error::invalid(
+                "forecast",
+                format!("第 {} 个值「{item}」不是 0–999 的整数 AQI", i + 1),
+            )
+        })?;
+        if v > 999 {
+            return Err(crate::Error::invalid(
+                "forecast",
+                format!("第 {} 个值 {v} 超出 AQI 范围", i + 1),
+            ));
+        }
+        out.push(v);
+    }
+    if out.len() > 31 {
+        return Err(crate::Error::invalid("forecast", "预报天数不应超过 31 天"));
+    }
+    Ok(out)
+}
+
+/// The warning level `forecast` calls for under the plan's thresholds, with the thresholds in
+/// words, their source and the configuration, as the warning page and its API show it.
+pub fn warning_json(plan: &qingshan_plan::Plan, forecast: &[u32]) -> serde_json::Value {
+    let cfg = warning_config(plan);
+    let level = qingshan_air::warning::warning_level(forecast, &cfg);
+    serde_json::json!({
+        "forecast": forecast,
+        "level": level.map(|l| format!("{l:?}").to_lowercase()),
+        "level_zh": level.map_or("不启动预警", |l| l.name_zh()),
+        "rules": warning_rules(&cfg),
+        "source": plan.air_warning.source.clone().unwrap_or_else(|| "环办大气函〔2018〕875号".to_string()),
+        "config": cfg,
+    })
+}
+
 /// Checks a year asked for (1900–9999), or picks the year of `latest` (the newest data), or this
 /// year without data.
 fn pick_year(year: Option<i32>, latest: Option<NaiveDate>) -> crate::Result<i32> {

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod air;
+pub mod assessment;
 mod error;
 pub mod evidence;
 pub mod imports;
@@ -14,6 +15,7 @@ pub mod monitoring;
 pub mod report;
 pub mod sources;
 pub mod supervisor;
+pub mod tasks;
 pub mod values;
 pub mod water;
 

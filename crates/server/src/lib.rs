@@ -1,5 +1,9 @@
 //! The qingshan web server: the plan dashboard and its pages (zh-CN, rendered on the server,
 //! every asset embedded), the JSON API under `/api/v1`, sessions, API tokens and roles.
+//!
+//! [`web`] is the kernel every page shares; each feature is a module with its own `routes()`
+//! that uses the kernel and `qingshan_app`, never another feature; this file only assembles
+//! them (docs/architecture.md).
 
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "512"]

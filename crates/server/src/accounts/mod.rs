@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use minijinja::context;
 use qingshan_app::accounts::{hash_password, password_problem, verify_password};
-use qingshan_store::{NewUser, Role};
+use qingshan_store::Role;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -221,66 +221,29 @@ pub async fn create_user(
             .await
             .into());
     }
-    let username = f.username.trim().to_string();
-    let unit_id = f.unit_id.filter(|v| !v.is_empty());
-    let division_code = f.division_code.filter(|v| !v.is_empty());
-    let problem = match Role::parse(&f.role) {
-        None => Some("角色无效".to_string()),
-        Some(_)
-            if username.is_empty()
-                || username.chars().count() > 64
-                || username.chars().any(char::is_whitespace) =>
-        {
-            Some("用户名不能为空、不能含空白，且不超过 64 个字符".to_string())
-        }
-        Some(Role::Reporter)
-            if unit_id
-                .as_deref()
-                .is_none_or(|u| !s.plan.units.iter().any(|x| x.id == u)) =>
-        {
-            Some("责任单位填报员须选择所属责任单位".to_string())
-        }
-        Some(Role::County)
-            if division_code
-                .as_deref()
-                .is_none_or(|c| s.plan.division(c).is_none()) =>
-        {
-            Some("区县用户须选择所属区县".to_string())
-        }
-        Some(_) => password_problem(&f.password, &username).map(str::to_string),
+    let account = qingshan_app::accounts::NewAccount {
+        username: f.username,
+        display_name: f.display_name,
+        role: f.role,
+        unit_id: f.unit_id,
+        division_code: f.division_code,
+        password: f.password,
     };
-    if let Some(why) = problem {
-        let _ = refuse(
-            &s,
-            &auth,
-            "user.create",
-            target,
-            AppError::invalid("user", why.clone()),
-            None,
-        )
-        .await;
-        return users_view(&s, &auth, Some(why), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let role = Role::parse(&f.role).unwrap_or(Role::Staff);
-    let new = NewUser {
-        username,
-        display_name: if f.display_name.trim().is_empty() {
-            f.username.trim().to_string()
-        } else {
-            f.display_name.trim().to_string()
-        },
-        password_hash: hash_password(&f.password)?,
-        role,
-        unit_id: if role == Role::Reporter {
-            unit_id
-        } else {
-            None
-        },
-        division_code: if role == Role::County {
-            division_code
-        } else {
-            None
-        },
+    let new = match qingshan_app::accounts::new_user(&s.plan, account) {
+        Ok(n) => n,
+        Err(qingshan_app::Error::Invalid { message, .. }) => {
+            let _ = refuse(
+                &s,
+                &auth,
+                "user.create",
+                target,
+                AppError::invalid("user", message.clone()),
+                None,
+            )
+            .await;
+            return users_view(&s, &auth, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(AppError::from(e).into()),
     };
     match s.store.create_user(&new, &auth.actor()).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),

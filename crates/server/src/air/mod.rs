@@ -19,7 +19,7 @@ use qingshan_air::standard::{LimitSet, Pollutant};
 use qingshan_app::air::{
     AirDataError, CITY_LEVEL, city_daily, city_series, city_year, counties_with_stations,
     county_year, data_capture_note, date_of, monthly_pm25, station_series, station_year,
-    warning_config, year_bounds,
+    year_bounds,
 };
 use qingshan_store::{AirCoverage, AirStation, Store};
 use serde::{Deserialize, Serialize};
@@ -558,92 +558,11 @@ async fn county_summaries(s: &AppState, year: i32) -> Result<Vec<Value>, AppErro
     Ok(out)
 }
 
-fn warning_rules(c: &qingshan_air::warning::WarningConfig) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(b) = c.blue_days {
-        out.push(format!(
-            "蓝色：日 AQI > {} 持续 {b} 天及以上",
-            c.heavy_above
-        ));
-    }
-    out.push(format!(
-        "黄色：日 AQI > {} 持续 {} 天及以上",
-        c.heavy_above, c.yellow_days
-    ));
-    out.push(match c.orange_severe_days {
-        Some(n) => format!(
-            "橙色：日 AQI > {} 持续 {} 天及以上，且 AQI > {} 达 {n} 天",
-            c.heavy_above, c.orange_days, c.severe_above
-        ),
-        None => format!(
-            "橙色：日 AQI > {} 持续 {} 天及以上",
-            c.heavy_above, c.orange_days
-        ),
-    });
-    let mut red = format!(
-        "红色：日 AQI > {} 持续 {} 天及以上，且 AQI > {} 达 {} 天",
-        c.heavy_above, c.red_days, c.severe_above, c.red_severe_days
-    );
-    if let Some(t) = c.red_any_day_at_least {
-        red.push_str(&format!("；或任一日 AQI 达到 {t}"));
-    }
-    out.push(red);
-    out.push(match c.severe_count {
-        qingshan_air::warning::SevereCount::Consecutive => {
-            "AQI > 严重污染阈值的天数按连续天数计".to_string()
-        }
-        qingshan_air::warning::SevereCount::Total => {
-            "AQI > 严重污染阈值的天数按过程内累计天数计".to_string()
-        }
-    });
-    out
-}
-
 /// A forecast of daily AQI, as typed: numbers separated by commas, spaces or new lines.
 #[derive(Debug, Deserialize)]
 pub struct ForecastQuery {
     /// The forecast days' AQI, in order.
     pub forecast: Option<String>,
-}
-
-fn parse_forecast(text: &str) -> Result<Vec<u32>, AppError> {
-    let mut out = Vec::new();
-    for (i, item) in text
-        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .enumerate()
-    {
-        let v: u32 = item.parse().map_err(|_| {
-            AppError::invalid(
-                "forecast",
-                format!("第 {} 个值「{item}」不是 0–999 的整数 AQI", i + 1),
-            )
-        })?;
-        if v > 999 {
-            return Err(AppError::invalid(
-                "forecast",
-                format!("第 {} 个值 {v} 超出 AQI 范围", i + 1),
-            ));
-        }
-        out.push(v);
-    }
-    if out.len() > 31 {
-        return Err(AppError::invalid("forecast", "预报天数不应超过 31 天"));
-    }
-    Ok(out)
-}
-
-fn warning_json(plan: &qingshan_plan::Plan, forecast: &[u32]) -> Value {
-    let cfg = warning_config(plan);
-    let level = qingshan_air::warning::warning_level(forecast, &cfg);
-    json!({
-        "forecast": forecast,
-        "level": level.map(|l| format!("{l:?}").to_lowercase()),
-        "level_zh": level.map_or("不启动预警", |l| l.name_zh()),
-        "rules": warning_rules(&cfg),
-        "source": plan.air_warning.source.clone().unwrap_or_else(|| "环办大气函〔2018〕875号".to_string()),
-        "config": cfg,
-    })
 }
 
 /// `GET /air/warning`: the warning level a forecast of daily AQI calls for, under the city's
@@ -654,12 +573,12 @@ pub async fn warning_page(
     Query(q): Query<ForecastQuery>,
 ) -> PageResult {
     let text = q.forecast.clone().unwrap_or_default();
-    let (result, error) = match parse_forecast(&text) {
+    let (result, error) = match qingshan_app::air::parse_forecast(&text) {
         Ok(v) if v.is_empty() => (None, None),
-        Ok(v) => (Some(warning_json(&s.plan, &v)), None),
+        Ok(v) => (Some(qingshan_app::air::warning_json(&s.plan, &v)), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let rules = warning_json(&s.plan, &[]);
+    let rules = qingshan_app::air::warning_json(&s.plan, &[]);
     page(
         "air_warning.html",
         &auth,
@@ -670,8 +589,8 @@ pub async fn warning_page(
 
 /// `GET /api/v1/air/warning?forecast=210,250,320`: the same as JSON.
 pub async fn api_warning(State(s): State<AppState>, Query(q): Query<ForecastQuery>) -> ApiResult {
-    let v = parse_forecast(q.forecast.as_deref().unwrap_or(""))?;
-    Ok(Json(warning_json(&s.plan, &v)))
+    let v = qingshan_app::air::parse_forecast(q.forecast.as_deref().unwrap_or(""))?;
+    Ok(Json(qingshan_app::air::warning_json(&s.plan, &v)))
 }
 
 #[cfg(test)]

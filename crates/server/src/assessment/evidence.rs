@@ -13,8 +13,8 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
-use qingshan_app::accounts::task_permission;
 use qingshan_app::evidence::{Files, MAX_FIELD_BYTES, MAX_FILES, Received, check_files, fmt_size};
+use qingshan_app::tasks::{attach_evidence, may_attach, report_of_plan};
 use qingshan_store::{Evidence, TaskReportRef};
 use serde_json::{Value, json};
 
@@ -171,16 +171,6 @@ pub(crate) async fn refuse_files(
     refuse(s, auth, ACTION, target, err, file).await
 }
 
-/// A report revision of this server's plan by id, or 404.
-async fn report_of_plan(s: &AppState, report_id: i64) -> Result<TaskReportRef, AppError> {
-    match s.store.task_report_by_id(report_id).await? {
-        Some(r) if r.plan_id == s.plan.meta.id => Ok(r),
-        _ => Err(AppError::NotFound(format!(
-            "没有编号为 {report_id} 的任务进展报告"
-        ))),
-    }
-}
-
 fn report_target(r: &TaskReportRef) -> String {
     format!(
         "task:{}-{} period:{}",
@@ -201,17 +191,12 @@ async fn attach_target(
             return Err(refuse(s, auth, ACTION, format!("task_report:{report_id}"), e, None).await);
         }
     };
-    let report = report_of_plan(s, report_id).await?;
-    let (area, number) = (report.report.area, report.report.number);
-    let task = u32::try_from(area)
-        .ok()
-        .zip(u32::try_from(number).ok())
-        .and_then(|(a, n)| s.plan.task(a, n))
-        .ok_or_else(|| AppError::NotFound(format!("没有任务 {area}-{number}")))?;
-    if let Err(e) = task_permission(&user, task) {
-        return Err(refuse(s, auth, ACTION, report_target(&report), e.into(), None).await);
+    let report = report_of_plan(&s.store, &s.plan, report_id).await?;
+    match may_attach(&s.plan, &user, &report) {
+        Ok(()) => Ok(report),
+        Err(e @ qingshan_app::Error::NotFound(_)) => Err(e.into()),
+        Err(e) => Err(refuse(s, auth, ACTION, report_target(&report), e.into(), None).await),
     }
-    Ok(report)
 }
 
 /// Checks the files and attaches them to the report revision; refusals are audited.
@@ -232,9 +217,7 @@ async fn attach_files(
             return Err(refuse_files(s, auth, report_target(report), (e.into(), file)).await);
         }
     };
-    Ok(s.store
-        .attach_task_evidence(report.report.id, &accepted, &auth.actor())
-        .await?)
+    Ok(attach_evidence(&s.store, report, &accepted, &auth.actor()).await?)
 }
 
 /// An evidence file's description as the API gives it, with where to download it.
@@ -310,7 +293,7 @@ pub async fn api_list(
     Path(report_id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
     auth.require_user()?;
-    let report = report_of_plan(&s, report_id).await?;
+    let report = report_of_plan(&s.store, &s.plan, report_id).await?;
     let files = s.store.task_evidence(report_id).await?;
     Ok(Json(json!({
         "report": report.report,

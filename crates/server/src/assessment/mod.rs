@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use qingshan_store::{Evidence, InputKey, NewTaskReport, TaskStatus};
+use qingshan_store::Evidence;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -153,53 +153,27 @@ pub async fn record_assigned(
     let input = body
         .map_err(|r| AppError::invalid("body", r.body_text()))?
         .0;
-    let Some(ind) = s.plan.indicator(number) else {
-        return Err(AppError::NotFound(format!("没有第 {number} 项指标")));
-    };
-    if !ind
-        .targets
-        .iter()
-        .any(|t| matches!(t.kind, qingshan_plan::TargetKind::ProvincialAssignment))
-    {
-        return Err(refuse(
-            &s,
-            &auth,
-            action,
-            target,
-            AppError::invalid("indicator", "该指标的目标不是“完成省级下达任务”"),
-            Some(input.value),
-        )
-        .await);
-    }
-    let division = input
-        .division
-        .unwrap_or_else(|| s.plan.meta.division.clone());
-    let value = match qingshan_app::values::validate_value(
+    let attempted = Some(input.value.clone());
+    let row = qingshan_app::assessment::record_assigned_target(
+        &s.store,
         &s.plan,
-        ind,
-        input.year,
-        &division,
+        &auth.actor(),
+        qingshan_app::assessment::InputAt {
+            number,
+            year: input.year,
+            division: input.division,
+        },
         &input.value,
-    ) {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(refuse(&s, &auth, action, target, e.into(), Some(input.value)).await);
+        input.note.as_deref(),
+    )
+    .await;
+    let row = match row {
+        Ok(r) => r,
+        Err(e @ (qingshan_app::Error::NotFound(_) | qingshan_app::Error::Store(_))) => {
+            return Err(e.into());
         }
+        Err(e) => return Err(refuse(&s, &auth, action, target, e.into(), attempted).await),
     };
-    let row = s
-        .store
-        .record_assigned_target(
-            InputKey {
-                plan_id: &s.plan.meta.id,
-                indicator: number.into(),
-                year: input.year,
-                division: &division,
-            },
-            &value.to_string(),
-            input.note.as_deref(),
-            &auth.actor(),
-        )
-        .await?;
     Ok((StatusCode::CREATED, Json(json!({ "assigned_target": row }))))
 }
 
@@ -237,37 +211,26 @@ pub async fn record_judgement(
     let input = body
         .map_err(|r| AppError::invalid("body", r.body_text()))?
         .0;
-    if s.plan.indicator(number).is_none() {
-        return Err(AppError::NotFound(format!("没有第 {number} 项指标")));
-    }
-    if input.justification.trim().is_empty() {
-        return Err(refuse(
-            &s,
-            &auth,
-            action,
-            target,
-            AppError::invalid("justification", "人工评定须写明依据"),
-            None,
-        )
-        .await);
-    }
-    let division = input
-        .division
-        .unwrap_or_else(|| s.plan.meta.division.clone());
-    let row = s
-        .store
-        .record_judgement(
-            InputKey {
-                plan_id: &s.plan.meta.id,
-                indicator: number.into(),
-                year: input.year,
-                division: &division,
-            },
-            input.met,
-            input.justification.trim(),
-            &auth.actor(),
-        )
-        .await?;
+    let row = qingshan_app::assessment::record_judgement(
+        &s.store,
+        &s.plan,
+        &auth.actor(),
+        qingshan_app::assessment::InputAt {
+            number,
+            year: input.year,
+            division: input.division,
+        },
+        input.met,
+        &input.justification,
+    )
+    .await;
+    let row = match row {
+        Ok(r) => r,
+        Err(e @ (qingshan_app::Error::NotFound(_) | qingshan_app::Error::Store(_))) => {
+            return Err(e.into());
+        }
+        Err(e) => return Err(refuse(&s, &auth, action, target, e.into(), None).await),
+    };
     Ok((StatusCode::CREATED, Json(json!({ "judgement": row }))))
 }
 
@@ -280,15 +243,6 @@ pub struct TaskReportBody {
     pub status: String,
     /// What was done.
     pub narrative: String,
-}
-
-fn valid_period(p: &str) -> bool {
-    let b = p.as_bytes();
-    (b.len() == 4 && b.iter().all(u8::is_ascii_digit))
-        || (b.len() == 6
-            && b[..4].iter().all(u8::is_ascii_digit)
-            && b[4] == b'Q'
-            && (b'1'..=b'4').contains(&b[5]))
 }
 
 impl TaskReportBody {
@@ -409,68 +363,32 @@ pub(crate) async fn record_task_report_with_files(
     if let Err(e) = auth.check_csrf(csrf) {
         return Err(refuse(s, auth, action, target, e, None).await);
     }
-    let Some(task) = s.plan.task(area, number) else {
-        return Err(AppError::NotFound(format!("没有任务 {area}-{number}")));
+    let period = input.period.clone();
+    let checked = qingshan_app::tasks::check_task_report(
+        &s.plan,
+        &user,
+        area,
+        number,
+        qingshan_app::tasks::ReportInput {
+            period: input.period,
+            status: input.status,
+            narrative: input.narrative,
+        },
+    );
+    let new = match checked {
+        Ok(n) => n,
+        Err(e @ qingshan_app::Error::NotFound(_)) => return Err(e.into()),
+        Err(e) => return Err(refuse(s, auth, action, target, e.into(), None).await),
     };
-    if let Err(e) = qingshan_app::accounts::task_permission(&user, task) {
-        return Err(refuse(s, auth, action, target, e.into(), None).await);
-    }
-    let Some(status) = TaskStatus::parse(&input.status) else {
-        return Err(refuse(
-            s,
-            auth,
-            action,
-            target,
-            AppError::invalid(
-                "status",
-                "应为 not_started、in_progress、completed 或 lagging",
-            ),
-            None,
-        )
-        .await);
-    };
-    if !valid_period(&input.period) {
-        return Err(refuse(
-            s,
-            auth,
-            action,
-            target,
-            AppError::invalid("period", "期间应为 2024 或 2024Q3 的形式"),
-            None,
-        )
-        .await);
-    }
-    if input.narrative.trim().is_empty() || input.narrative.chars().count() > 5000 {
-        return Err(refuse(
-            s,
-            auth,
-            action,
-            target,
-            AppError::invalid("narrative", "进展说明不能为空且不超过 5000 字"),
-            None,
-        )
-        .await);
-    }
     let accepted = match qingshan_app::evidence::check_files(files, s.config.evidence_max_bytes) {
         Ok(a) => a,
         Err(refused) => {
             let (e, file) = *refused;
-            let why = (AppError::from(e), file);
-            let target = format!("{target} period:{}", input.period);
-            return Err(evidence::refuse_files(s, auth, target, why).await);
+            let target = format!("{target} period:{period}");
+            return Err(evidence::refuse_files(s, auth, target, (e.into(), file)).await);
         }
     };
-    let new = NewTaskReport {
-        plan_id: s.plan.meta.id.clone(),
-        area: area.into(),
-        number: number.into(),
-        period: input.period,
-        status,
-        narrative: input.narrative,
-    };
-    Ok(s.store
-        .record_task_report_with_evidence(&new, &accepted, &auth.actor())
-        .await?)
+    Ok(qingshan_app::tasks::record_task_report(&s.store, &new, &accepted, &auth.actor()).await?)
 }
 
 /// `GET /api/v1/values/template.csv`: the values import file's header.

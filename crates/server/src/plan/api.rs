@@ -4,12 +4,9 @@
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
-use qingshan_store::{IndicatorValue, NewIndicatorValue};
+use qingshan_store::IndicatorValue;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-use qingshan_app::accounts::value_permission;
-use qingshan_app::values::validate_value;
 
 use crate::AppState;
 use crate::web::audit::refuse;
@@ -114,79 +111,20 @@ pub(crate) async fn record_value_checked(
     if let Err(e) = auth.check_csrf(csrf) {
         return Err(refuse(s, auth, action, target, e, attempted).await);
     }
-    let Some(ind) = s.plan.indicator(number) else {
-        return Err(refuse(
-            s,
-            auth,
-            action,
-            target,
-            AppError::NotFound(format!("没有第 {number} 项指标")),
-            attempted,
-        )
-        .await);
-    };
-    if let Err(why) = value_permission(&user, ind, &division) {
-        return Err(refuse(s, auth, action, target, AppError::Forbidden(why), attempted).await);
-    }
-    let value = match validate_value(&s.plan, ind, input.year, &division, &value_text) {
-        Ok(v) => v,
-        Err(e) => return Err(refuse(s, auth, action, target, e.into(), attempted).await),
-    };
-    let note = input.note.filter(|n| !n.trim().is_empty());
-    let reason = input.reason.filter(|n| !n.trim().is_empty());
-    // A value computed from monitoring is not silently overwritten: only staff may correct it,
-    // with a reason, and the correction is marked as such.
-    let mut source = source.to_string();
-    let latest_source = s
-        .store
-        .indicator_value_history(&s.plan.meta.id, number.into(), Some(&division))
-        .await?
-        .into_iter()
-        .filter(|v| v.year == input.year)
-        .max_by_key(|v| v.revision)
-        .map(|v| v.source);
-    if matches!(latest_source.as_deref(), Some("monitoring" | "correction")) {
-        if !auth.is_staff() {
-            let e = AppError::Forbidden("该数值由监测数据计算，只能由生态环境局复核更正".into());
-            return Err(refuse(s, auth, action, target, e, attempted).await);
-        }
-        if reason.is_none() {
-            return Err(refuse(
-                s,
-                auth,
-                action,
-                target,
-                AppError::invalid("reason", "更正监测计算值须写明原因"),
-                attempted,
-            )
-            .await);
-        }
-        source = "correction".into();
-    }
-    if note.as_ref().is_some_and(|n| n.chars().count() > 500)
-        || reason.as_ref().is_some_and(|n| n.chars().count() > 500)
-    {
-        return Err(refuse(
-            s,
-            auth,
-            action,
-            target,
-            AppError::invalid("note", "说明不超过 500 字"),
-            attempted,
-        )
-        .await);
-    }
-    let new = NewIndicatorValue {
-        plan_id: s.plan.meta.id.clone(),
-        indicator_number: number.into(),
+    let entry = qingshan_app::values::ValueEntry {
+        number,
         year: input.year,
-        division_code: division,
-        value: value.to_string(),
-        note,
-        reason,
-        source,
+        division,
+        value: value_text,
+        note: input.note,
+        reason: input.reason,
+        source: source.to_string(),
     };
-    Ok(s.store.record_indicator_value(&new, &auth.actor()).await?)
+    match qingshan_app::values::record_value(&s.store, &s.plan, &user, &auth.actor(), entry).await {
+        Ok(v) => Ok(v),
+        Err(e @ qingshan_app::Error::Store(_)) => Err(e.into()),
+        Err(e) => Err(refuse(s, auth, action, target, e.into(), attempted).await),
+    }
 }
 
 /// `POST /indicators/{number}/values`: records a value (a new revision; nothing is overwritten).

@@ -211,7 +211,7 @@ pub async fn tasks(
 ) -> PageResult {
     let by_unit = q.by.as_deref() == Some("unit");
     let reports = s.store.all_task_reports(&s.plan.meta.id).await?;
-    let latest = latest_task_reports(&reports);
+    let latest = qingshan_app::tasks::latest_task_reports(&reports);
     // A task is 逾期未报 when nothing was reported for last year or later.
     let due_year = (chrono::Utc::now() + chrono::Duration::hours(8))
         .format("%Y")
@@ -247,7 +247,7 @@ pub async fn tasks(
             .iter()
             .filter(|r| (r.area, r.number) == key)
             .collect();
-        rs.sort_by_key(|r| std::cmp::Reverse(period_key(&r.period)));
+        rs.sort_by_key(|r| std::cmp::Reverse(qingshan_app::tasks::period_key(&r.period)));
         rs.into_iter()
             .map(|r| {
                 let files: Vec<_> = files_of
@@ -270,7 +270,7 @@ pub async fn tasks(
     };
     let task_ctx = |t: &qingshan_plan::Task| {
         let last = latest.get(&(i64::from(t.area), i64::from(t.number)));
-        let overdue = last.is_none_or(|r| period_key(&r.period).0 < due_year);
+        let overdue = last.is_none_or(|r| qingshan_app::tasks::period_key(&r.period).0 < due_year);
         context! {
             code => t.code(), area => t.area, number => t.number, title => t.title, paras => t.text.lines().collect::<Vec<_>>(),
             units => t.responsible.iter().map(|u| s.plan.unit_name(u)).collect::<Vec<_>>(),
@@ -326,26 +326,4 @@ pub async fn tasks(
         accept => evidence::ACCEPT_ATTR, accepted => evidence::ACCEPTED_LABEL,
         max_size => evidence::fmt_size(s.config.evidence_max_bytes as u64), max_files => evidence::MAX_FILES },
     )
-}
-
-/// Orders periods: "2024Q1" < … < "2024Q4" < "2024" (an annual report closes the year).
-fn period_key(p: &str) -> (i32, u8) {
-    let year = p.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-    let q = p.get(5..6).and_then(|q| q.parse().ok()).unwrap_or(5);
-    (year, q)
-}
-
-/// The latest report of each task.
-fn latest_task_reports(
-    reports: &[qingshan_store::TaskReport],
-) -> std::collections::HashMap<(i64, i64), &qingshan_store::TaskReport> {
-    let mut out: std::collections::HashMap<(i64, i64), &qingshan_store::TaskReport> =
-        std::collections::HashMap::new();
-    for r in reports {
-        let e = out.entry((r.area, r.number)).or_insert(r);
-        if period_key(&r.period) > period_key(&e.period) {
-            *e = r;
-        }
-    }
-    out
 }
