@@ -734,7 +734,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "第 2 行「hourly_limit」列: 「{}…」不是数字",
+                "第 2 行「hourly_limit」列: 「{}…」不是十进制数（应为如 71.9、-2.05 的数字）",
                 "三".repeat(100)
             )
         );
