@@ -1,0 +1,382 @@
+//! What the gateway keeps of traffic it did not accept, bounded: a few frames per MN (or
+//! address) and a count of the rest, one summary per connection for bytes outside frames, the
+//! registry version the gateway reloads by, and the release of quarantined frames once their
+//! device is registered.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::macros::BeginWrite;
+use crate::{
+    Actor, AuditEntry, FrameVerdict, ReceivedFrame, Result, Store, StoreError, Upload, now_text,
+};
+
+/// How much of the traffic the gateway did not accept is archived frame by frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusedBudget {
+    /// Frames archived per key (MN, or address when there is no MN) and kind; the rest are
+    /// only counted.
+    pub keep_per_key: i64,
+    /// Keys counted separately per kind; frames of further keys are counted together under
+    /// [`OVERFLOW_KEY`], so a flood of random MNs costs one row, not one per MN.
+    pub max_keys: i64,
+}
+
+impl Default for RefusedBudget {
+    fn default() -> Self {
+        RefusedBudget {
+            keep_per_key: 20,
+            max_keys: 1000,
+        }
+    }
+}
+
+/// The key under which frames beyond [`RefusedBudget::max_keys`] keys are counted.
+pub const OVERFLOW_KEY: &str = "*";
+
+/// One counter of refused traffic: a key (MN or address) and kind, with what was kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedCount {
+    /// "quarantined" (unknown MN), "refused" (wrong password, CRC policy) or "rejected"
+    /// (could not be decoded).
+    pub kind: String,
+    /// MN, or the address for frames without one, or [`OVERFLOW_KEY`].
+    pub key: String,
+    /// First frame.
+    pub first_seen: String,
+    /// Last frame.
+    pub last_seen: String,
+    /// Frames received.
+    pub total: i64,
+    /// Frames archived in full.
+    pub kept: i64,
+    /// Address of the last frame.
+    pub last_peer: String,
+}
+
+/// The summary of the bytes outside any frame that one connection sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GarbageSession {
+    /// Row id.
+    pub id: i64,
+    /// Remote address.
+    pub peer: String,
+    /// First such byte.
+    pub first_at: String,
+    /// Last such byte.
+    pub last_at: String,
+    /// Bytes in all.
+    pub bytes: i64,
+    /// The first bytes, up to the gateway's cap.
+    pub head: Vec<u8>,
+}
+
+/// What a quarantined frame turns out to be once its device is registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Released {
+    /// An upload: its data is stored (once).
+    Upload(Upload),
+    /// A valid frame without data (a request, a notification).
+    NoData,
+    /// A frame the device's registration refuses (password, CRC policy), with why.
+    Refused(String),
+}
+
+/// What a release did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReleaseSummary {
+    /// Frames looked at.
+    pub frames: i64,
+    /// Uploads whose data was stored.
+    pub stored: i64,
+    /// Uploads already stored (resent frames).
+    pub duplicate: i64,
+    /// Frames without data.
+    pub no_data: i64,
+    /// Frames the registration refuses.
+    pub refused: i64,
+    /// Frames that were counted only (beyond the archive budget) and so are gone.
+    pub counted_only: i64,
+}
+
+/// The address part of a `host:port` peer (the key of frames without an MN).
+fn peer_address(peer: &str) -> &str {
+    match peer.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => peer,
+    }
+}
+
+/// The kind and key a refused frame is counted under, if it is refused at all.
+pub(crate) fn refused_key(f: &ReceivedFrame) -> Option<(&'static str, String)> {
+    let kind = match f.verdict {
+        FrameVerdict::Quarantined => "quarantined",
+        FrameVerdict::Refused => "refused",
+        FrameVerdict::Rejected => "rejected",
+        _ => return None,
+    };
+    let key = match f.mn.as_deref() {
+        Some(mn) if !mn.is_empty() => mn.to_string(),
+        _ => peer_address(&f.peer).to_string(),
+    };
+    Some((kind, key))
+}
+
+/// Which refused frames of a batch are archived in full (`true`) rather than only counted,
+/// after updating their counters, inside the ingest transaction. Frames that are not refused
+/// are `true`.
+macro_rules! refused_keep {
+    ($tx:expr, $frames:expr, $budget:expr) => {{
+        let frames: &[$crate::ReceivedFrame] = $frames;
+        let budget: &$crate::RefusedBudget = $budget;
+        let mut keep = vec![true; frames.len()];
+        // (kind, key) → indexes, in order of first appearance.
+        let mut groups: Vec<((&'static str, String), Vec<usize>)> = Vec::new();
+        let mut at: std::collections::HashMap<(&'static str, String), usize> = std::collections::HashMap::new();
+        for (i, f) in frames.iter().enumerate() {
+            if let Some(k) = $crate::refused::refused_key(f) {
+                let g = *at.entry(k.clone()).or_insert_with(|| { groups.push((k, Vec::new())); groups.len() - 1 });
+                groups[g].1.push(i);
+            }
+        }
+        let mut keys_of_kind: std::collections::HashMap<&'static str, i64> = std::collections::HashMap::new();
+        // Groups whose key was full are merged into the overflow key of their kind.
+        let mut merged: Vec<((&'static str, String), Vec<usize>)> = Vec::new();
+        for ((kind, key), idx) in groups {
+            let exists = sqlx::query("SELECT 1 AS one FROM refused_traffic WHERE kind = $1 AND source_key = $2")
+                .bind(kind).bind(&key).fetch_optional(&mut **$tx).await?.is_some();
+            let key = if exists || key == $crate::OVERFLOW_KEY {
+                key
+            } else {
+                let n = match keys_of_kind.get(kind) {
+                    Some(n) => *n,
+                    None => sqlx::query("SELECT COUNT(*) AS n FROM refused_traffic WHERE kind = $1")
+                        .bind(kind).fetch_one(&mut **$tx).await?.try_get::<i64, _>("n")?,
+                };
+                if n >= budget.max_keys {
+                    keys_of_kind.insert(kind, n);
+                    $crate::OVERFLOW_KEY.to_string()
+                } else {
+                    keys_of_kind.insert(kind, n + 1);
+                    key
+                }
+            };
+            match merged.iter_mut().find(|((k, s), _)| *k == kind && *s == key) {
+                Some((_, v)) => v.extend(idx),
+                None => merged.push(((kind, key), idx)),
+            }
+        }
+        for ((kind, key), idx) in merged {
+            let kept: i64 = sqlx::query("SELECT kept FROM refused_traffic WHERE kind = $1 AND source_key = $2")
+                .bind(kind).bind(&key).fetch_optional(&mut **$tx).await?
+                .map(|r| r.try_get::<i64, _>("kept")).transpose()?.unwrap_or(0);
+            let room = usize::try_from((budget.keep_per_key - kept).max(0)).unwrap_or(0);
+            for (j, i) in idx.iter().enumerate() {
+                keep[*i] = j < room;
+            }
+            let newly = i64::try_from(idx.len().min(room)).unwrap_or(i64::MAX);
+            let first = idx.iter().map(|i| frames[*i].received_at.as_str()).min().unwrap_or_default();
+            let last_i = *idx.iter().max_by_key(|i| frames[**i].received_at.as_str()).unwrap_or(&idx[0]);
+            sqlx::query("INSERT INTO refused_traffic (kind, source_key, first_seen, last_seen, total, kept, last_peer) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (kind, source_key) DO UPDATE SET total = refused_traffic.total + excluded.total, kept = refused_traffic.kept + excluded.kept, \
+                         last_seen = CASE WHEN excluded.last_seen > refused_traffic.last_seen THEN excluded.last_seen ELSE refused_traffic.last_seen END, \
+                         last_peer = excluded.last_peer")
+                .bind(kind).bind(&key).bind(first).bind(&frames[last_i].received_at)
+                .bind(i64::try_from(idx.len()).unwrap_or(i64::MAX)).bind(newly).bind(&frames[last_i].peer)
+                .execute(&mut **$tx).await?;
+        }
+        keep
+    }};
+}
+pub(crate) use refused_keep;
+
+impl Store {
+    /// The registry version: bumped by every write to the tables of devices the gateway
+    /// accepts (pollution-source devices, air and water station devices), by the database
+    /// itself (triggers), so no write path can forget it.
+    pub async fn registry_version(&self) -> Result<i64> {
+        Ok(with_pool!(self, p => {
+            sqlx::query("SELECT version FROM registry_version WHERE id = 1").fetch_one(p).await?.try_get::<i64, _>("version")?
+        }))
+    }
+
+    /// Most connections the store's pool opens (what the process must reserve descriptors for).
+    pub fn pool_size(&self) -> u32 {
+        with_pool!(self, p => p.options().get_max_connections())
+    }
+
+    /// Starts the summary of a connection's bytes outside frames; returns its id.
+    pub async fn open_garbage_session(
+        &self,
+        peer: &str,
+        at: &str,
+        head: &[u8],
+        bytes: i64,
+    ) -> Result<i64> {
+        Ok(with_pool!(self, p => {
+            sqlx::query("INSERT INTO garbage_sessions (peer, first_at, last_at, bytes, head) VALUES ($1, $2, $2, $3, $4) RETURNING id")
+                .bind(peer).bind(at).bind(bytes).bind(head).fetch_one(p).await?.try_get::<i64, _>("id")?
+        }))
+    }
+
+    /// Brings a connection's garbage summary up to date (when it closes).
+    pub async fn update_garbage_session(
+        &self,
+        id: i64,
+        last_at: &str,
+        head: &[u8],
+        bytes: i64,
+    ) -> Result<()> {
+        with_pool!(self, p => {
+            sqlx::query("UPDATE garbage_sessions SET last_at = $2, head = $3, bytes = $4 WHERE id = $1")
+                .bind(id).bind(last_at).bind(head).bind(bytes).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Garbage summaries, newest first, at most `limit`.
+    pub async fn garbage_sessions(&self, limit: i64) -> Result<Vec<GarbageSession>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT id, peer, first_at, last_at, bytes, head FROM garbage_sessions ORDER BY id DESC LIMIT $1")
+                .bind(limit).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(GarbageSession { id: r.try_get("id")?, peer: r.try_get("peer")?, first_at: r.try_get("first_at")?,
+                    last_at: r.try_get("last_at")?, bytes: r.try_get("bytes")?, head: r.try_get("head")? });
+            }
+            out
+        }))
+    }
+
+    /// Counters of refused traffic of one kind ("quarantined", "refused", "rejected"), by key.
+    pub async fn refused_counts(&self, kind: &str) -> Result<Vec<RefusedCount>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT kind, source_key, first_seen, last_seen, total, kept, last_peer FROM refused_traffic WHERE kind = $1 ORDER BY source_key")
+                .bind(kind).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(RefusedCount { kind: r.try_get("kind")?, key: r.try_get("source_key")?, first_seen: r.try_get("first_seen")?,
+                    last_seen: r.try_get("last_seen")?, total: r.try_get("total")?, kept: r.try_get("kept")?, last_peer: r.try_get("last_peer")? });
+            }
+            out
+        }))
+    }
+
+    /// Deletes the archive of refused traffic older than `before` (stored form): frames not
+    /// accepted (quarantined, refused, rejected, garbage), counters last seen before it and
+    /// garbage summaries. Its retention is much shorter than the accepted frames'. Audited
+    /// when anything was removed; returns the rows removed.
+    pub async fn purge_refused_traffic(&self, before: &str) -> Result<u64> {
+        Ok(with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let frames = sqlx::query("DELETE FROM raw_frames WHERE received_at < $1 AND verdict IN ('quarantined', 'refused', 'rejected', 'garbage')")
+                .bind(before).execute(&mut *tx).await?.rows_affected();
+            let counters = sqlx::query("DELETE FROM refused_traffic WHERE last_seen < $1").bind(before).execute(&mut *tx).await?.rows_affected();
+            let garbage = sqlx::query("DELETE FROM garbage_sessions WHERE last_at < $1").bind(before).execute(&mut *tx).await?.rows_affected();
+            let n = frames + counters + garbage;
+            if n > 0 {
+                let mut audit = AuditEntry::ok(&Actor::system(), "refused_archive.purge", "refused_traffic".into());
+                audit.detail = Some(format!("删除 {before} 之前的未接收报文 {frames} 条、计数 {counters} 条、乱码记录 {garbage} 条（保存期限到期）"));
+                insert_audit!(&mut *tx, &audit);
+            }
+            tx.commit().await?;
+            n
+        }))
+    }
+
+    /// Releases the frames a now registered device sent while it was unknown: each archived
+    /// quarantined frame is classified by `classify` (as the gateway would have on arrival),
+    /// uploads are stored like ingested ones (a frame whose data is already stored counts as
+    /// a duplicate and is stored once), the archive rows take their new verdicts, and the
+    /// device's quarantine counter is removed. One transaction, audited as done by `actor`.
+    pub async fn release_quarantine(
+        &self,
+        mn: &str,
+        actor: &Actor,
+        classify: impl Fn(&[u8]) -> Released,
+    ) -> Result<ReleaseSummary> {
+        let mut summary = ReleaseSummary::default();
+        let now = now_text();
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let registered = sqlx::query("SELECT mn FROM devices WHERE mn = $1 UNION SELECT mn FROM air_station_devices WHERE mn = $1 UNION SELECT mn FROM water_section_devices WHERE mn = $1")
+                .bind(mn).fetch_optional(&mut *tx).await?.is_some();
+            if !registered {
+                return Err(StoreError::NotFound(format!("设备 {mn} 尚未登记，不能放行其隔离报文")));
+            }
+            let rows = sqlx::query("SELECT id, bytes, received_at FROM raw_frames WHERE mn = $1 AND verdict = 'quarantined' ORDER BY id")
+                .bind(mn).fetch_all(&mut *tx).await?;
+            let mut last_seen: Option<String> = None;
+            for r in rows {
+                let id: i64 = r.try_get("id")?;
+                let bytes: Vec<u8> = r.try_get("bytes")?;
+                let received_at: String = r.try_get("received_at")?;
+                summary.frames += 1;
+                let (verdict, qn, data_time, message) = match classify(&bytes) {
+                    Released::Upload(u) if u.mn == mn => {
+                        let factors = serde_json::to_string(&u.factors).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                        let inserted = sqlx::query("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at, factors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                                                    ON CONFLICT (data_time, mn, cn, qn, pno) DO NOTHING RETURNING id")
+                            .bind(&u.mn).bind(&u.cn).bind(&u.qn).bind(&u.data_time).bind(u.pno).bind(&u.st).bind(u.flag).bind(&received_at).bind(factors)
+                            .fetch_optional(&mut *tx).await?.is_some();
+                        if last_seen.as_deref().is_none_or(|l| received_at.as_str() > l) {
+                            last_seen = Some(received_at.clone());
+                        }
+                        if inserted {
+                            summary.stored += 1;
+                            ("stored", Some(u.qn), Some(u.data_time), None)
+                        } else {
+                            summary.duplicate += 1;
+                            ("duplicate", Some(u.qn), Some(u.data_time), None)
+                        }
+                    }
+                    Released::Upload(u) => {
+                        summary.refused += 1;
+                        ("refused", None, None, Some(format!("放行时报文 MN 为 {}，与设备 {mn} 不符", u.mn)))
+                    }
+                    Released::NoData => {
+                        summary.no_data += 1;
+                        ("stored", None, None, None)
+                    }
+                    Released::Refused(why) => {
+                        summary.refused += 1;
+                        ("refused", None, None, Some(why))
+                    }
+                };
+                sqlx::query("UPDATE raw_frames SET verdict = $2, qn = COALESCE($3, qn), data_time = COALESCE($4, data_time), message = COALESCE($5, message), \
+                             error_kind = CASE WHEN $2 = 'refused' THEN 'released_refused' ELSE error_kind END WHERE id = $1")
+                    .bind(id).bind(verdict).bind(qn).bind(data_time).bind(message).execute(&mut *tx).await?;
+            }
+            if let Some(at) = &last_seen {
+                sqlx::query("INSERT INTO device_last_seen (mn, last_received_at) VALUES ($1, $2) \
+                             ON CONFLICT (mn) DO UPDATE SET last_received_at = excluded.last_received_at WHERE excluded.last_received_at > device_last_seen.last_received_at")
+                    .bind(mn).bind(at).execute(&mut *tx).await?;
+            }
+            let counter = sqlx::query("DELETE FROM refused_traffic WHERE kind = 'quarantined' AND source_key = $1 RETURNING total, kept")
+                .bind(mn).fetch_optional(&mut *tx).await?;
+            if let Some(c) = counter {
+                summary.counted_only = (c.try_get::<i64, _>("total")? - c.try_get::<i64, _>("kept")?).max(0);
+            }
+            let mut audit = AuditEntry::ok(actor, "quarantine.release", format!("device:{mn}"));
+            audit.detail = Some(format!(
+                "放行隔离报文 {} 条：存入数据 {}，重复 {}，无数据 {}，拒收 {}；超出保存上限仅计数未保存的 {} 条无法放行（{now}）",
+                summary.frames, summary.stored, summary.duplicate, summary.no_data, summary.refused, summary.counted_only
+            ));
+            insert_audit!(&mut *tx, &audit);
+            tx.commit().await?;
+        });
+        Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_address_drops_the_port() {
+        assert_eq!(peer_address("10.0.0.1:5000"), "10.0.0.1");
+        assert_eq!(peer_address("[::1]:5000"), "[::1]");
+        assert_eq!(peer_address("unix"), "unix");
+    }
+}
