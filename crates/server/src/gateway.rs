@@ -973,7 +973,13 @@ mod tests {
     #[test]
     fn passwords_match_exactly() {
         assert!(password_matches(Some("123456"), "123456"));
-        for wrong in [Some("123457"), Some("12345"), Some("1234567"), Some(""), None] {
+        for wrong in [
+            Some("123457"),
+            Some("12345"),
+            Some("1234567"),
+            Some(""),
+            None,
+        ] {
             assert!(!password_matches(wrong, "123456"), "{wrong:?}");
         }
     }
