@@ -25,7 +25,7 @@ use qingshan_hj212::{
     qn_from_unix_millis, reply_for,
 };
 use qingshan_store::{
-    Actor, FactorValues, FrameVerdict, IngestOutcome, ReceivedFrame, RefusedBudget,
+    Actor, FactorValues, FrameVerdict, GarbageRecord, IngestOutcome, ReceivedFrame, RefusedBudget,
     RegisteredDevice, ReleaseSummary, Released, Store, StoreError, Upload, now_text,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -155,9 +155,17 @@ pub fn size_connections(requested: Option<usize>, db_pool: u32) -> usize {
     cap
 }
 
-struct WriteReq {
-    frame: ReceivedFrame,
-    done: oneshot::Sender<Option<IngestOutcome>>,
+// Frames are nearly every request: boxing them to shrink the rare garbage variant's slot
+// would cost an allocation per frame.
+#[allow(clippy::large_enum_variant)]
+enum WriteReq {
+    /// A frame, and who waits for it to be durable.
+    Frame {
+        frame: ReceivedFrame,
+        done: oneshot::Sender<Option<IngestOutcome>>,
+    },
+    /// A connection's garbage summary, written with the next batch (nobody waits for it).
+    Garbage(GarbageRecord),
 }
 
 /// The devices the gateway accepts, as of a registry version.
@@ -361,20 +369,23 @@ async fn writer_task(
 ) {
     let mut frames = Vec::with_capacity(batch_max);
     let mut waiters = Vec::with_capacity(batch_max);
+    let mut garbage = Vec::new();
     while let Some(first) = rx.recv().await {
-        frames.push(first.frame);
-        waiters.push(first.done);
-        while frames.len() < batch_max {
-            match rx.try_recv() {
-                Ok(r) => {
-                    frames.push(r.frame);
-                    waiters.push(r.done);
+        let mut next = Some(first);
+        while let Some(req) = next.take() {
+            match req {
+                WriteReq::Frame { frame, done } => {
+                    frames.push(frame);
+                    waiters.push(done);
                 }
-                Err(_) => break,
+                WriteReq::Garbage(g) => garbage.push(g),
+            }
+            if frames.len() + garbage.len() < batch_max {
+                next = rx.try_recv().ok();
             }
         }
         let started = Instant::now();
-        let result = store.ingest_bounded(&frames, &budget).await;
+        let result = store.ingest_bounded(&frames, &garbage, &budget).await;
         tracing::debug!(
             frames = frames.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -387,14 +398,16 @@ async fn writer_task(
                 }
             }
             Err(e) => {
-                // Nothing of the batch is durable: no acknowledgements, devices resend.
-                tracing::error!(error = %e, frames = frames.len(), "batch commit failed");
+                // Nothing of the batch is durable: no acknowledgements, devices resend. (The
+                // garbage summaries are lost; a connection's next one replaces them.)
+                tracing::error!(error = %e, frames = frames.len(), garbage = garbage.len(), "batch commit failed");
                 for w in waiters.drain(..) {
                     let _ = w.send(None);
                 }
             }
         }
         frames.clear();
+        garbage.clear();
     }
 }
 
@@ -498,55 +511,61 @@ struct Pending {
 /// frame clock: some devices send them, and they are no trickle.
 const STRAY_BYTES: usize = 4;
 
-/// A connection's bytes outside frames, summarised in one record.
+/// A connection's bytes outside frames, summarised in one record: written through the
+/// writer when the first such bytes arrive and again when the connection ends, so it costs
+/// no commit of its own.
 #[derive(Default)]
 struct Garbage {
-    id: Option<i64>,
-    bytes: i64,
-    head: Vec<u8>,
-    last_at: String,
-    /// Whether `bytes`, `head` or `last_at` moved since the record was written.
+    record: Option<GarbageRecord>,
+    /// Whether the record moved since it was last sent.
     dirty: bool,
 }
 
+/// Names a connection's garbage record: unique across connections, restarts and servers.
+fn connection_name(peer: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static PROCESS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let process = PROCESS.get_or_init(rand::random::<u64>);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{peer}/{process:016x}/{n}")
+}
+
 impl Garbage {
-    /// Counts `skipped`, keeps the first bytes, and writes the record when it is the first.
+    /// Counts `skipped` (`len` bytes), keeps the first bytes, and sends the first record.
     async fn add(&mut self, inner: &Inner, peer: &str, skipped: &[u8], len: usize) {
-        let room = inner
-            .config
-            .garbage_head_bytes
-            .saturating_sub(self.head.len());
-        self.head
+        let now = now_text();
+        let first = self.record.is_none();
+        let r = self.record.get_or_insert_with(|| GarbageRecord {
+            conn: connection_name(peer),
+            peer: peer.to_string(),
+            first_at: now.clone(),
+            last_at: now.clone(),
+            bytes: 0,
+            head: Vec::new(),
+        });
+        let room = inner.config.garbage_head_bytes.saturating_sub(r.head.len());
+        r.head
             .extend_from_slice(&skipped[..skipped.len().min(room)]);
-        self.bytes += i64::try_from(len).unwrap_or(i64::MAX);
-        self.last_at = now_text();
+        r.bytes += i64::try_from(len).unwrap_or(i64::MAX);
+        r.last_at = now;
         self.dirty = true;
-        if self.id.is_none() {
-            match inner
-                .store
-                .open_garbage_session(peer, &self.last_at, &self.head, self.bytes)
-                .await
-            {
-                Ok(id) => {
-                    self.id = Some(id);
-                    self.dirty = false;
-                }
-                Err(e) => tracing::warn!(%peer, error = %e, "could not record garbage"),
-            }
+        if first {
+            self.send(inner).await;
         }
     }
 
-    /// Brings the record up to date when the connection ends.
-    async fn close(&self, inner: &Inner, peer: &str) {
-        let (Some(id), true) = (self.id, self.dirty) else {
+    /// Sends the record to the writer if it moved.
+    async fn send(&mut self, inner: &Inner) {
+        let (Some(r), true) = (&self.record, self.dirty) else {
             return;
         };
-        if let Err(e) = inner
-            .store
-            .update_garbage_session(id, &self.last_at, &self.head, self.bytes)
+        if inner
+            .writer
+            .send(WriteReq::Garbage(r.clone()))
             .await
+            .is_ok()
         {
-            tracing::warn!(%peer, error = %e, "could not update the garbage record");
+            self.dirty = false;
         }
     }
 }
@@ -687,7 +706,7 @@ async fn connection(
             let _ = p.done.await;
         }
     }
-    garbage.close(inner, &peer_text).await;
+    garbage.send(inner).await;
 }
 
 fn factor_values(p: &Packet) -> Vec<FactorValues> {
@@ -856,7 +875,7 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<(Pending, 
     let (done_tx, done_rx) = oneshot::channel();
     if inner
         .writer
-        .send(WriteReq {
+        .send(WriteReq::Frame {
             frame,
             done: done_tx,
         })

@@ -78,7 +78,7 @@ async fn run(attack: &str, frames: usize, budget: RefusedBudget) -> (f64, f64, i
                 _ => frame(FrameVerdict::Refused, "010000A8900016F000169DC0", i),
             })
             .collect();
-        store.ingest_bounded(&batch, &budget).await.unwrap();
+        store.ingest_bounded(&batch, &[], &budget).await.unwrap();
         done += batch.len();
     }
     let secs = started.elapsed().as_secs_f64();

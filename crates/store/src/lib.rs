@@ -32,7 +32,8 @@ use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
 pub use refused::{
-    GarbageSession, OVERFLOW_KEY, RefusedBudget, RefusedCount, ReleaseSummary, Released,
+    GarbageRecord, GarbageSession, OVERFLOW_KEY, RefusedBudget, RefusedCount, ReleaseSummary,
+    Released,
 };
 pub use sources::*;
 pub use water::*;

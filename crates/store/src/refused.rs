@@ -71,6 +71,38 @@ pub struct GarbageSession {
     pub head: Vec<u8>,
 }
 
+/// The summary of a connection's bytes outside frames, as the gateway writes it (again,
+/// as it grows) with a batch of frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GarbageRecord {
+    /// The connection's name, unique: the record is replaced while the connection lasts.
+    pub conn: String,
+    /// Remote address.
+    pub peer: String,
+    /// First such byte.
+    pub first_at: String,
+    /// Last such byte.
+    pub last_at: String,
+    /// Bytes in all.
+    pub bytes: i64,
+    /// The first bytes, up to the gateway's cap.
+    pub head: Vec<u8>,
+}
+
+/// Writes garbage summaries inside the caller's transaction (one statement per record).
+macro_rules! upsert_garbage {
+    ($tx:expr, $garbage:expr) => {{
+        let garbage: &[$crate::GarbageRecord] = $garbage;
+        for g in garbage {
+            sqlx::query("INSERT INTO garbage_sessions (conn, peer, first_at, last_at, bytes, head) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (conn) DO UPDATE SET last_at = excluded.last_at, bytes = excluded.bytes, head = excluded.head")
+                .bind(&g.conn).bind(&g.peer).bind(&g.first_at).bind(&g.last_at).bind(g.bytes).bind(&g.head)
+                .execute(&mut **$tx).await?;
+        }
+    }};
+}
+pub(crate) use upsert_garbage;
+
 /// What a quarantined frame turns out to be once its device is registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Released {
@@ -203,35 +235,6 @@ impl Store {
     /// Most connections the store's pool opens (what the process must reserve descriptors for).
     pub fn pool_size(&self) -> u32 {
         with_pool!(self, p => p.options().get_max_connections())
-    }
-
-    /// Starts the summary of a connection's bytes outside frames; returns its id.
-    pub async fn open_garbage_session(
-        &self,
-        peer: &str,
-        at: &str,
-        head: &[u8],
-        bytes: i64,
-    ) -> Result<i64> {
-        Ok(with_pool!(self, p => {
-            sqlx::query("INSERT INTO garbage_sessions (peer, first_at, last_at, bytes, head) VALUES ($1, $2, $2, $3, $4) RETURNING id")
-                .bind(peer).bind(at).bind(bytes).bind(head).fetch_one(p).await?.try_get::<i64, _>("id")?
-        }))
-    }
-
-    /// Brings a connection's garbage summary up to date (when it closes).
-    pub async fn update_garbage_session(
-        &self,
-        id: i64,
-        last_at: &str,
-        head: &[u8],
-        bytes: i64,
-    ) -> Result<()> {
-        with_pool!(self, p => {
-            sqlx::query("UPDATE garbage_sessions SET last_at = $2, head = $3, bytes = $4 WHERE id = $1")
-                .bind(id).bind(last_at).bind(head).bind(bytes).execute(p).await?;
-        });
-        Ok(())
     }
 
     /// Garbage summaries, newest first, at most `limit`.

@@ -372,16 +372,19 @@ impl Store {
     /// Multi-row statements keep the cost per frame low: two statements per batch (per chunk)
     /// instead of several per frame.
     pub async fn ingest(&self, frames: &[ReceivedFrame]) -> Result<Vec<IngestOutcome>> {
-        self.ingest_bounded(frames, &crate::RefusedBudget::default())
+        self.ingest_bounded(frames, &[], &crate::RefusedBudget::default())
             .await
     }
 
     /// [`Store::ingest`] with the budget of the archive of refused traffic: of the frames not
     /// accepted (quarantined, refused, rejected), only the first `keep_per_key` per MN (or
-    /// address) are archived; the rest are counted ([`IngestOutcome::Counted`]).
+    /// address) are archived; the rest are counted ([`IngestOutcome::Counted`]). Garbage
+    /// summaries of connections are written (or brought up to date) in the same transaction,
+    /// so they cost no commit of their own.
     pub async fn ingest_bounded(
         &self,
         frames: &[ReceivedFrame],
+        garbage: &[crate::GarbageRecord],
         budget: &crate::RefusedBudget,
     ) -> Result<Vec<IngestOutcome>> {
         type Key = (String, String, String, String, i64);
@@ -412,6 +415,7 @@ impl Store {
                     new_ids.insert(key, r.try_get("id")?);
                 }
             }
+            crate::refused::upsert_garbage!(&mut tx, garbage);
             let keep = crate::refused::refused_keep!(&mut tx, frames, budget);
             // The first frame of the batch with a newly inserted key stored it; any other is a duplicate.
             for (f, keep) in frames.iter().zip(&keep) {

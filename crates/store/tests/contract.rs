@@ -2163,9 +2163,15 @@ async fn refused_traffic_is_archived_within_its_budget(store: Store) {
             )
         })
         .collect();
-    let out = store.ingest_bounded(&flood[..3], &budget).await.unwrap();
+    let out = store
+        .ingest_bounded(&flood[..3], &[], &budget)
+        .await
+        .unwrap();
     assert!(out.iter().all(|o| *o == IngestOutcome::Archived), "{out:?}");
-    let out = store.ingest_bounded(&flood[3..], &budget).await.unwrap();
+    let out = store
+        .ingest_bounded(&flood[3..], &[], &budget)
+        .await
+        .unwrap();
     let kept = out
         .iter()
         .filter(|o| **o == IngestOutcome::Archived)
@@ -2193,7 +2199,7 @@ async fn refused_traffic_is_archived_within_its_budget(store: Store) {
             &now_text(),
         )
     }));
-    store.ingest_bounded(&other, &budget).await.unwrap();
+    store.ingest_bounded(&other, &[], &budget).await.unwrap();
     let counts = store.archive_counts().await.unwrap();
     assert_eq!(
         (counts["quarantined"], counts["refused"], counts["rejected"]),
@@ -2227,7 +2233,7 @@ async fn refused_traffic_is_archived_within_its_budget(store: Store) {
             )
         })
         .collect();
-    store.ingest_bounded(&random, &budget).await.unwrap();
+    store.ingest_bounded(&random, &[], &budget).await.unwrap();
     let q = store.quarantine().await.unwrap();
     let keys: Vec<(&str, i64)> = q.iter().map(|q| (q.mn.as_str(), q.frames)).collect();
     assert_eq!(keys, [("*", 4), ("MNX", 12), ("RND0", 1), ("RND1", 1)]);
@@ -2244,7 +2250,7 @@ async fn refused_traffic_is_archived_within_its_budget(store: Store) {
             )
         })
         .collect();
-    let out = store.ingest_bounded(&ups, &budget).await.unwrap();
+    let out = store.ingest_bounded(&ups, &[], &budget).await.unwrap();
     assert!(out.iter().all(|o| *o == IngestOutcome::Stored));
 }
 
@@ -2351,6 +2357,7 @@ async fn quarantined_frames_are_released_once(store: Store) {
                 frame("BAD"),
                 frame("UP 20260101000200000 20260101000200 3.5"),
             ],
+            &[],
             &budget,
         )
         .await
@@ -2481,16 +2488,31 @@ async fn refused_traffic_expires_on_its_own_cutoff(store: Store) {
         ])
         .await
         .unwrap();
+    let garbage = |conn: &str, at: &str, head: &[u8], bytes: i64| GarbageRecord {
+        conn: conn.into(),
+        peer: "10.0.0.1:1".into(),
+        first_at: at.into(),
+        last_at: at.into(),
+        bytes,
+        head: head.to_vec(),
+    };
+    let recent = now_text();
     store
-        .open_garbage_session("10.0.0.1:1", old, b"\x00\x01", 2)
+        .ingest_bounded(
+            &[],
+            &[
+                garbage("a", old, b"\x00\x01", 2),
+                garbage("b", &recent, b"GET / HTTP/1.1", 14),
+            ],
+            &RefusedBudget::default(),
+        )
         .await
         .unwrap();
-    let g = store
-        .open_garbage_session("10.0.0.1:2", &now_text(), b"GET / HTTP/1.1", 14)
-        .await
-        .unwrap();
+    // The connection goes on: its one record is brought up to date.
+    let mut grown = garbage("b", &recent, b"GET / HTTP/1.1\r\n", 4096);
+    grown.last_at = now_text();
     store
-        .update_garbage_session(g, &now_text(), b"GET / HTTP/1.1\r\n", 4096)
+        .ingest_bounded(&[], &[grown], &RefusedBudget::default())
         .await
         .unwrap();
     // Removes the old refused frames, counters and summaries (2 + 2 + 1), keeps accepted frames.

@@ -17,6 +17,9 @@ INSERT INTO refused_traffic (kind, source_key, first_seen, last_seen, total, kep
 
 CREATE TABLE garbage_sessions (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The gateway's name for the connection: its summary is written as the connection goes
+    -- and brought up to date when it ends, in the gateway's group commits.
+    conn TEXT NOT NULL UNIQUE,
     peer TEXT NOT NULL,
     first_at TEXT NOT NULL,
     last_at TEXT NOT NULL,
