@@ -531,6 +531,13 @@ fn connection_name(peer: &str) -> String {
 }
 
 impl Garbage {
+    /// What of `skipped` still fits in the record's first bytes.
+    fn head_part(&self, cfg: &GatewayConfig, skipped: &[u8]) -> Vec<u8> {
+        let kept = self.record.as_ref().map_or(0, |r| r.head.len());
+        let room = cfg.garbage_head_bytes.saturating_sub(kept);
+        skipped[..skipped.len().min(room)].to_vec()
+    }
+
     /// Counts `skipped` (`len` bytes), keeps the first bytes, and sends the first record.
     async fn add(&mut self, inner: &Inner, peer: &str, skipped: &[u8], len: usize) {
         let now = now_text();
@@ -626,7 +633,7 @@ async fn connection(
             if let StreamEvent::Skipped { len, .. } = ev {
                 garbage_since_frame += len;
                 garbage_since_good += len;
-                let skipped = dec.consumed_tail(len).to_vec();
+                let skipped = garbage.head_part(cfg, dec.consumed_tail(len));
                 garbage.add(inner, &peer_text, &skipped, len).await;
                 if garbage_since_good > cfg.max_garbage_bytes {
                     cut = Some(Cut::Garbage);
@@ -684,7 +691,9 @@ async fn connection(
             }
         }
         if let Some(why) = cut {
-            tracing::info!(%peer, ?why, bad_in_row, garbage_since_good, "connection closed by its budget");
+            // Debug only: under a flood this happens thousands of times a second; the
+            // counters in the store say what was refused.
+            tracing::debug!(%peer, ?why, bad_in_row, garbage_since_good, "connection closed by its budget");
             break;
         }
         let unfinished = dec.buffered() > 0 || garbage_since_frame > STRAY_BYTES;
@@ -698,7 +707,7 @@ async fn connection(
     dec.finish();
     while let Some(ev) = dec.next_event() {
         if let StreamEvent::Skipped { len, .. } = ev {
-            let skipped = dec.consumed_tail(len).to_vec();
+            let skipped = garbage.head_part(cfg, dec.consumed_tail(len));
             garbage.add(inner, &peer_text, &skipped, len).await;
             continue;
         }
