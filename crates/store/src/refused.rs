@@ -139,6 +139,9 @@ fn peer_address(peer: &str) -> &str {
     }
 }
 
+/// The kinds of refused traffic, as stored.
+pub(crate) const KINDS: [&str; 3] = ["quarantined", "refused", "rejected"];
+
 /// The kind and key a refused frame is counted under, if it is refused at all.
 pub(crate) fn refused_key(f: &ReceivedFrame) -> Option<(&'static str, String)> {
     let kind = match f.verdict {
@@ -156,28 +159,50 @@ pub(crate) fn refused_key(f: &ReceivedFrame) -> Option<(&'static str, String)> {
 
 /// Which refused frames of a batch are archived in full (`true`) rather than only counted,
 /// after updating their counters, inside the ingest transaction. Frames that are not refused
-/// are `true`.
+/// are `true`. A few statements per batch whatever its keys: a flood of random MNs must not
+/// cost a statement per frame.
 macro_rules! refused_keep {
     ($tx:expr, $frames:expr, $budget:expr) => {{
+        use std::collections::HashMap;
         let frames: &[$crate::ReceivedFrame] = $frames;
         let budget: &$crate::RefusedBudget = $budget;
         let mut keep = vec![true; frames.len()];
         // (kind, key) → indexes, in order of first appearance.
         let mut groups: Vec<((&'static str, String), Vec<usize>)> = Vec::new();
-        let mut at: std::collections::HashMap<(&'static str, String), usize> = std::collections::HashMap::new();
+        let mut at: HashMap<(&'static str, String), usize> = HashMap::new();
         for (i, f) in frames.iter().enumerate() {
             if let Some(k) = $crate::refused::refused_key(f) {
                 let g = *at.entry(k.clone()).or_insert_with(|| { groups.push((k, Vec::new())); groups.len() - 1 });
                 groups[g].1.push(i);
             }
         }
-        let mut keys_of_kind: std::collections::HashMap<&'static str, i64> = std::collections::HashMap::new();
-        // Groups whose key was full are merged into the overflow key of their kind.
+        // What is already counted of these keys (and of the overflow key): frames kept so far.
+        let mut kept_of: HashMap<(&'static str, String), i64> = HashMap::new();
+        for kind in $crate::refused::KINDS {
+            let mut keys: Vec<&str> = groups.iter().filter(|((k, _), _)| *k == kind).map(|((_, key), _)| key.as_str()).collect();
+            if keys.is_empty() {
+                continue;
+            }
+            keys.push($crate::OVERFLOW_KEY);
+            for chunk in keys.chunks(500) {
+                let mut qb = sqlx::QueryBuilder::new("SELECT source_key, kept FROM refused_traffic WHERE kind = ");
+                qb.push_bind(kind).push(" AND source_key IN (");
+                let mut list = qb.separated(", ");
+                for k in chunk {
+                    list.push_bind(*k);
+                }
+                list.push_unseparated(")");
+                for r in qb.build().fetch_all(&mut **$tx).await? {
+                    kept_of.insert((kind, r.try_get::<String, _>("source_key")?), r.try_get::<i64, _>("kept")?);
+                }
+            }
+        }
+        // New keys past the cap are counted together under the overflow key of their kind.
+        let mut keys_of_kind: HashMap<&'static str, i64> = HashMap::new();
         let mut merged: Vec<((&'static str, String), Vec<usize>)> = Vec::new();
+        let mut merged_at: HashMap<(&'static str, String), usize> = HashMap::new();
         for ((kind, key), idx) in groups {
-            let exists = sqlx::query("SELECT 1 AS one FROM refused_traffic WHERE kind = $1 AND source_key = $2")
-                .bind(kind).bind(&key).fetch_optional(&mut **$tx).await?.is_some();
-            let key = if exists || key == $crate::OVERFLOW_KEY {
+            let key = if kept_of.contains_key(&(kind, key.clone())) || key == $crate::OVERFLOW_KEY {
                 key
             } else {
                 let n = match keys_of_kind.get(kind) {
@@ -193,29 +218,37 @@ macro_rules! refused_keep {
                     key
                 }
             };
-            match merged.iter_mut().find(|((k, s), _)| *k == kind && *s == key) {
-                Some((_, v)) => v.extend(idx),
-                None => merged.push(((kind, key), idx)),
+            match merged_at.get(&(kind, key.clone())) {
+                Some(m) => merged[*m].1.extend(idx),
+                None => {
+                    merged_at.insert((kind, key.clone()), merged.len());
+                    merged.push(((kind, key), idx));
+                }
             }
         }
+        // (kind, key, first, last, total, newly kept, last peer)
+        let mut rows: Vec<(&'static str, String, &str, &str, i64, i64, &str)> = Vec::with_capacity(merged.len());
         for ((kind, key), idx) in merged {
-            let kept: i64 = sqlx::query("SELECT kept FROM refused_traffic WHERE kind = $1 AND source_key = $2")
-                .bind(kind).bind(&key).fetch_optional(&mut **$tx).await?
-                .map(|r| r.try_get::<i64, _>("kept")).transpose()?.unwrap_or(0);
+            let kept = kept_of.get(&(kind, key.clone())).copied().unwrap_or(0);
             let room = usize::try_from((budget.keep_per_key - kept).max(0)).unwrap_or(0);
             for (j, i) in idx.iter().enumerate() {
                 keep[*i] = j < room;
             }
-            let newly = i64::try_from(idx.len().min(room)).unwrap_or(i64::MAX);
             let first = idx.iter().map(|i| frames[*i].received_at.as_str()).min().unwrap_or_default();
-            let last_i = *idx.iter().max_by_key(|i| frames[**i].received_at.as_str()).unwrap_or(&idx[0]);
-            sqlx::query("INSERT INTO refused_traffic (kind, source_key, first_seen, last_seen, total, kept, last_peer) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (kind, source_key) DO UPDATE SET total = refused_traffic.total + excluded.total, kept = refused_traffic.kept + excluded.kept, \
-                         last_seen = CASE WHEN excluded.last_seen > refused_traffic.last_seen THEN excluded.last_seen ELSE refused_traffic.last_seen END, \
-                         last_peer = excluded.last_peer")
-                .bind(kind).bind(&key).bind(first).bind(&frames[last_i].received_at)
-                .bind(i64::try_from(idx.len()).unwrap_or(i64::MAX)).bind(newly).bind(&frames[last_i].peer)
-                .execute(&mut **$tx).await?;
+            let last_i = idx.iter().copied().max_by_key(|i| frames[*i].received_at.as_str()).unwrap_or(idx[0]);
+            rows.push((kind, key, first, frames[last_i].received_at.as_str(),
+                       i64::try_from(idx.len()).unwrap_or(i64::MAX), i64::try_from(idx.len().min(room)).unwrap_or(i64::MAX),
+                       frames[last_i].peer.as_str()));
+        }
+        for chunk in rows.chunks(1000) {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO refused_traffic (kind, source_key, first_seen, last_seen, total, kept, last_peer) ");
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.0).push_bind(&r.1).push_bind(r.2).push_bind(r.3).push_bind(r.4).push_bind(r.5).push_bind(r.6);
+            });
+            qb.push(" ON CONFLICT (kind, source_key) DO UPDATE SET total = refused_traffic.total + excluded.total, kept = refused_traffic.kept + excluded.kept, \
+                     last_seen = CASE WHEN excluded.last_seen > refused_traffic.last_seen THEN excluded.last_seen ELSE refused_traffic.last_seen END, \
+                     last_peer = excluded.last_peer");
+            qb.build().execute(&mut **$tx).await?;
         }
         keep
     }};
