@@ -549,6 +549,7 @@ impl Garbage {
             last_at: now.clone(),
             bytes: 0,
             head: Vec::new(),
+            first: true,
         });
         let room = inner.config.garbage_head_bytes.saturating_sub(r.head.len());
         r.head
@@ -573,6 +574,9 @@ impl Garbage {
             .is_ok()
         {
             self.dirty = false;
+            if let Some(r) = self.record.as_mut() {
+                r.first = false;
+            }
         }
     }
 }

@@ -37,8 +37,9 @@ pub const OVERFLOW_KEY: &str = "*";
 /// One counter of refused traffic: a key (MN or address) and kind, with what was kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefusedCount {
-    /// "quarantined" (unknown MN), "refused" (wrong password, CRC policy) or "rejected"
-    /// (could not be decoded).
+    /// "quarantined" (unknown MN), "refused" (wrong password, CRC policy), "rejected"
+    /// (could not be decoded) or "garbage" (connections sending bytes outside frames, per
+    /// address; `total` counts connections).
     pub kind: String,
     /// MN, or the address for frames without one, or [`OVERFLOW_KEY`].
     pub key: String,
@@ -87,17 +88,70 @@ pub struct GarbageRecord {
     pub bytes: i64,
     /// The first bytes, up to the gateway's cap.
     pub head: Vec<u8>,
+    /// The connection's first record; later ones only bring it up to date (and are dropped
+    /// when the first was only counted).
+    pub first: bool,
 }
 
-/// Writes garbage summaries inside the caller's transaction (one statement per record).
+/// Writes garbage summaries inside the caller's transaction: a connection's first record is
+/// stored while its address has fewer than `keep_per_key` of them, and counted (kind
+/// "garbage", per address) either way, so reconnecting over and over costs a counter.
 macro_rules! upsert_garbage {
-    ($tx:expr, $garbage:expr) => {{
+    ($tx:expr, $garbage:expr, $budget:expr) => {{
         let garbage: &[$crate::GarbageRecord] = $garbage;
+        let budget: &$crate::RefusedBudget = $budget;
+        let mut by_address: Vec<(&str, Vec<&$crate::GarbageRecord>)> = Vec::new();
+        // Updates after the first records: a connection's two may come in one batch.
+        let mut updates = Vec::new();
         for g in garbage {
-            sqlx::query("INSERT INTO garbage_sessions (conn, peer, first_at, last_at, bytes, head) VALUES ($1, $2, $3, $4, $5, $6) \
-                         ON CONFLICT (conn) DO UPDATE SET last_at = excluded.last_at, bytes = excluded.bytes, head = excluded.head")
-                .bind(&g.conn).bind(&g.peer).bind(&g.first_at).bind(&g.last_at).bind(g.bytes).bind(&g.head)
-                .execute(&mut **$tx).await?;
+            if !g.first {
+                updates.push(g);
+                continue;
+            }
+            let address = $crate::refused::peer_address(&g.peer);
+            match by_address.iter_mut().find(|(a, _)| *a == address) {
+                Some((_, v)) => v.push(g),
+                None => by_address.push((address, vec![g])),
+            }
+        }
+        for (address, records) in by_address {
+            let counted = sqlx::query("SELECT kept FROM refused_traffic WHERE kind = 'garbage' AND source_key = $1")
+                .bind(address).fetch_optional(&mut **$tx).await?;
+            let (key, kept) = match counted {
+                Some(r) => (address, r.try_get::<i64, _>("kept")?),
+                None => {
+                    let keys: i64 = sqlx::query("SELECT COUNT(*) AS n FROM refused_traffic WHERE kind = 'garbage'")
+                        .fetch_one(&mut **$tx).await?.try_get("n")?;
+                    if keys < budget.max_keys {
+                        (address, 0)
+                    } else {
+                        let kept = sqlx::query("SELECT kept FROM refused_traffic WHERE kind = 'garbage' AND source_key = $1")
+                            .bind($crate::OVERFLOW_KEY).fetch_optional(&mut **$tx).await?
+                            .map(|r| r.try_get::<i64, _>("kept")).transpose()?.unwrap_or(0);
+                        ($crate::OVERFLOW_KEY, kept)
+                    }
+                }
+            };
+            let room = usize::try_from((budget.keep_per_key - kept).max(0)).unwrap_or(0);
+            for g in records.iter().take(room) {
+                sqlx::query("INSERT INTO garbage_sessions (conn, peer, first_at, last_at, bytes, head) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (conn) DO UPDATE SET last_at = excluded.last_at, bytes = excluded.bytes, head = excluded.head")
+                    .bind(&g.conn).bind(&g.peer).bind(&g.first_at).bind(&g.last_at).bind(g.bytes).bind(&g.head)
+                    .execute(&mut **$tx).await?;
+            }
+            let last = records.iter().max_by_key(|g| g.last_at.as_str()).unwrap_or(&records[0]);
+            let first_seen = records.iter().map(|g| g.first_at.as_str()).min().unwrap_or_default();
+            sqlx::query("INSERT INTO refused_traffic (kind, source_key, first_seen, last_seen, total, kept, last_peer) VALUES ('garbage', $1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (kind, source_key) DO UPDATE SET total = refused_traffic.total + excluded.total, kept = refused_traffic.kept + excluded.kept, \
+                         last_seen = CASE WHEN excluded.last_seen > refused_traffic.last_seen THEN excluded.last_seen ELSE refused_traffic.last_seen END, \
+                         last_peer = excluded.last_peer")
+                .bind(key).bind(first_seen).bind(&last.last_at)
+                .bind(i64::try_from(records.len()).unwrap_or(i64::MAX)).bind(i64::try_from(records.len().min(room)).unwrap_or(i64::MAX))
+                .bind(&last.peer).execute(&mut **$tx).await?;
+        }
+        for g in updates {
+            sqlx::query("UPDATE garbage_sessions SET last_at = $2, bytes = $3, head = $4 WHERE conn = $1")
+                .bind(&g.conn).bind(&g.last_at).bind(g.bytes).bind(&g.head).execute(&mut **$tx).await?;
         }
     }};
 }
@@ -132,7 +186,7 @@ pub struct ReleaseSummary {
 }
 
 /// The address part of a `host:port` peer (the key of frames without an MN).
-fn peer_address(peer: &str) -> &str {
+pub(crate) fn peer_address(peer: &str) -> &str {
     match peer.rsplit_once(':') {
         Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
         _ => peer,

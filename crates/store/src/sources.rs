@@ -380,7 +380,7 @@ impl Store {
     /// accepted (quarantined, refused, rejected), only the first `keep_per_key` per MN (or
     /// address) are archived; the rest are counted ([`IngestOutcome::Counted`]). Garbage
     /// summaries of connections are written (or brought up to date) in the same transaction,
-    /// so they cost no commit of their own.
+    /// so they cost no commit of their own, within the same budget per address.
     pub async fn ingest_bounded(
         &self,
         frames: &[ReceivedFrame],
@@ -415,7 +415,7 @@ impl Store {
                     new_ids.insert(key, r.try_get("id")?);
                 }
             }
-            crate::refused::upsert_garbage!(&mut tx, garbage);
+            crate::refused::upsert_garbage!(&mut tx, garbage, budget);
             let keep = crate::refused::refused_keep!(&mut tx, frames, budget);
             // The first frame of the batch with a newly inserted key stored it; any other is a duplicate.
             for (f, keep) in frames.iter().zip(&keep) {

@@ -119,6 +119,7 @@ contract!(
     registry_version_moves_with_every_registry_write,
     quarantined_frames_are_released_once,
     refused_traffic_expires_on_its_own_cutoff,
+    garbage_summaries_are_bounded_per_address,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -2495,6 +2496,7 @@ async fn refused_traffic_expires_on_its_own_cutoff(store: Store) {
         last_at: at.into(),
         bytes,
         head: head.to_vec(),
+        first: true,
     };
     let recent = now_text();
     store
@@ -2511,6 +2513,7 @@ async fn refused_traffic_expires_on_its_own_cutoff(store: Store) {
     // The connection goes on: its one record is brought up to date.
     let mut grown = garbage("b", &recent, b"GET / HTTP/1.1\r\n", 4096);
     grown.last_at = now_text();
+    grown.first = false;
     store
         .ingest_bounded(&[], &[grown], &RefusedBudget::default())
         .await
@@ -2564,4 +2567,63 @@ async fn refused_traffic_expires_on_its_own_cutoff(store: Store) {
             .len(),
         1
     );
+}
+
+async fn garbage_summaries_are_bounded_per_address(store: Store) {
+    let budget = RefusedBudget {
+        keep_per_key: 2,
+        max_keys: 10,
+    };
+    let record = |n: usize, first: bool| GarbageRecord {
+        conn: format!("conn-{n}"),
+        peer: format!("198.51.100.7:{}", 40000 + n),
+        first_at: now_text(),
+        last_at: now_text(),
+        bytes: 10 * n as i64,
+        head: b"\x16\x03\x01".to_vec(),
+        first,
+    };
+    // Five connections of one address: two summaries, five counted.
+    let first: Vec<GarbageRecord> = (1..=5).map(|n| record(n, true)).collect();
+    store
+        .ingest_bounded(&[], &first[..3], &budget)
+        .await
+        .unwrap();
+    store
+        .ingest_bounded(&[], &first[3..], &budget)
+        .await
+        .unwrap();
+    // Their closing records: those summarised are brought up to date, the others dropped.
+    let mut closing: Vec<GarbageRecord> = (1..=5).map(|n| record(n, false)).collect();
+    for c in &mut closing {
+        c.bytes += 1000;
+    }
+    store.ingest_bounded(&[], &closing, &budget).await.unwrap();
+    let sessions = store.garbage_sessions(10).await.unwrap();
+    assert_eq!(
+        sessions
+            .iter()
+            .map(|g| (g.peer.as_str(), g.bytes))
+            .collect::<Vec<_>>(),
+        [("198.51.100.7:40002", 1020), ("198.51.100.7:40001", 1010)]
+    );
+    let counted = store.refused_counts("garbage").await.unwrap();
+    assert_eq!(
+        counted
+            .iter()
+            .map(|c| (c.key.as_str(), c.total, c.kept))
+            .collect::<Vec<_>>(),
+        [("198.51.100.7", 5, 2)]
+    );
+    // A short connection's first and closing records in one batch.
+    let mut other = record(6, true);
+    other.peer = "192.0.2.1:1".into();
+    let mut closed = other.clone();
+    closed.first = false;
+    closed.bytes = 4097;
+    store
+        .ingest_bounded(&[], &[other, closed], &budget)
+        .await
+        .unwrap();
+    assert_eq!(store.garbage_sessions(1).await.unwrap()[0].bytes, 4097);
 }

@@ -1,7 +1,7 @@
 -- See the SQLite migration of the same number: bounded archive of refused traffic, garbage
 -- summarised per connection, and a registry version bumped by every registry write.
 CREATE TABLE refused_traffic (
-    kind TEXT NOT NULL CHECK (kind IN ('quarantined', 'refused', 'rejected')),
+    kind TEXT NOT NULL CHECK (kind IN ('quarantined', 'refused', 'rejected', 'garbage')),
     source_key TEXT NOT NULL,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,

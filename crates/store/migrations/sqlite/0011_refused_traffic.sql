@@ -3,11 +3,12 @@
 --   frame the gateway did not accept; only the first few of each are archived in raw_frames,
 --   the rest are counted here, so a flood costs one row per key instead of one per frame;
 -- * garbage_sessions summarises the bytes outside any frame of one connection (count, first
---   bytes, first and last time) instead of one raw_frames row per burst;
+--   bytes, first and last time) instead of one raw_frames row per burst; only the first
+--   connections of an address get one, the rest are counted (kind 'garbage', per address);
 -- * registry_version is bumped by every write to the tables that say which MNs the gateway
 --   accepts, so the gateway reloads its registry only when it changed, and at once.
 CREATE TABLE refused_traffic (
-    kind TEXT NOT NULL CHECK (kind IN ('quarantined', 'refused', 'rejected')),
+    kind TEXT NOT NULL CHECK (kind IN ('quarantined', 'refused', 'rejected', 'garbage')),
     source_key TEXT NOT NULL,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
