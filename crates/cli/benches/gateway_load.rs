@@ -110,16 +110,12 @@ async fn attacker(
     sent
 }
 
-fn dir_size(dir: &std::path::Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|it| {
-            it.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().starts_with("bench.db"))
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
+/// The database's size as SQLite sees it (pages in use, the write-ahead log's included).
+fn db_size(rt: &tokio::runtime::Runtime, db: &str) -> i64 {
+    rt.block_on(async {
+        let store = qingshan_store::Store::connect(db).await.unwrap();
+        store.database_size().await.unwrap()
+    })
 }
 
 fn main() {
@@ -233,7 +229,7 @@ fn main() {
     let rss_start = rss_kib(pid);
     let attack = std::env::var("QS_BENCH_ATTACK").unwrap_or_default();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let db_before = dir_size(&dir);
+    let db_before = db_size(&rt, &db);
     let attackers: Vec<_> = if attack.is_empty() || attack == "none" {
         Vec::new()
     } else {
@@ -275,13 +271,13 @@ fn main() {
         rss_kib(pid)
     );
     if !attack.is_empty() && attack != "none" {
-        let grown = dir_size(&dir).saturating_sub(db_before);
+        let grown = db_size(&rt, &db) - db_before;
         // What the gateway took in, by its own counters (the attackers' writes after a cut-off
         // never reach it).
         let (counted, archived, garbage) = rt.block_on(async {
             let store = qingshan_store::Store::connect(&db).await.unwrap();
             let mut counted = 0;
-            for kind in ["quarantined", "refused", "rejected"] {
+            for kind in ["quarantined", "refused", "rejected", "garbage"] {
                 for c in store.refused_counts(kind).await.unwrap() {
                     counted += c.total;
                 }
@@ -298,7 +294,7 @@ fn main() {
             )
         });
         println!(
-            "gateway_load: attack={attack} attackers_wrote={attack_sent} gateway_counted={counted} archived={archived} garbage_records={garbage} db_growth_kib={} (files bench.db*, the devices' uploads included)",
+            "gateway_load: attack={attack} attackers_wrote={attack_sent} gateway_counted={counted} archived={archived} garbage_records={garbage} db_growth_kib={} (the devices' uploads included)",
             grown / 1024
         );
     }

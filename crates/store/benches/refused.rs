@@ -40,20 +40,7 @@ fn frame(verdict: FrameVerdict, mn: &str, seq: usize) -> ReceivedFrame {
 }
 
 async fn size_bytes(store: &Store) -> i64 {
-    let Store::Sqlite(pool, _) = store else {
-        panic!("SQLite only")
-    };
-    let pages: i64 = sqlx::query("PRAGMA page_count")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        .get(0);
-    let size: i64 = sqlx::query("PRAGMA page_size")
-        .fetch_one(pool)
-        .await
-        .unwrap()
-        .get(0);
-    pages * size
+    store.database_size().await.unwrap()
 }
 
 async fn run(attack: &str, frames: usize, budget: RefusedBudget) -> (f64, f64, i64) {

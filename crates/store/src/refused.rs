@@ -319,6 +319,29 @@ impl Store {
         }))
     }
 
+    /// The database's size in bytes as the database sees it (SQLite: pages in use including
+    /// those still in the write-ahead log; PostgreSQL: `pg_database_size`), for measuring
+    /// growth.
+    pub async fn database_size(&self) -> Result<i64> {
+        Ok(match self {
+            Store::Sqlite(p, _) => {
+                let pages: i64 = sqlx::query("PRAGMA page_count")
+                    .fetch_one(p)
+                    .await?
+                    .try_get(0)?;
+                let size: i64 = sqlx::query("PRAGMA page_size")
+                    .fetch_one(p)
+                    .await?
+                    .try_get(0)?;
+                pages * size
+            }
+            Store::Postgres(p) => sqlx::query("SELECT pg_database_size(current_database())")
+                .fetch_one(p)
+                .await?
+                .try_get(0)?,
+        })
+    }
+
     /// Most connections the store's pool opens (what the process must reserve descriptors for).
     pub fn pool_size(&self) -> u32 {
         with_pool!(self, p => p.options().get_max_connections())
