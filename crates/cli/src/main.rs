@@ -63,12 +63,26 @@ enum Command {
         /// Address of the HJ 212 gateway (device connections); `off` disables it.
         #[arg(long, env = "QINGSHAN_HJ212_ADDR", default_value = "127.0.0.1:9212")]
         hj212_addr: String,
-        /// Most device connections open at once.
-        #[arg(long, default_value_t = 20_000)]
-        hj212_max_connections: usize,
+        /// Most device connections open at once (default: what the descriptor limit allows
+        /// after a reserve for the web server and the database; a larger value is cut to it).
+        #[arg(long)]
+        hj212_max_connections: Option<usize>,
         /// Most device connections from one address.
         #[arg(long, default_value_t = 5_000)]
         hj212_max_per_ip: usize,
+        /// Frames kept per unknown MN (and per MN with a wrong password, per address for
+        /// undecodable frames); further ones are only counted.
+        #[arg(long, default_value_t = 20)]
+        hj212_refused_keep: i64,
+        /// Frames not accepted in a row after which a device connection is closed.
+        #[arg(long, default_value_t = 64)]
+        hj212_max_bad_frames: u32,
+        /// Bytes outside frames a device connection may send since its last good frame.
+        #[arg(long, default_value_t = 4096)]
+        hj212_max_garbage_bytes: usize,
+        /// Days refused device traffic is kept (accepted frames: three years).
+        #[arg(long, default_value_t = 30)]
+        hj212_refused_retention_days: u64,
         /// Largest evidence file (佐证材料) accepted, in MiB.
         #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
         evidence_max_mib: u32,
@@ -163,6 +177,14 @@ enum SourcesCommand {
     },
     /// Frames from unknown devices waiting to be registered.
     Quarantine {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Store the quarantined frames of a device registered since into its data (audited).
+    Release {
+        /// The device's MN.
+        #[arg(long)]
+        mn: String,
         #[command(flatten)]
         db: DbArg,
     },
@@ -334,6 +356,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hj212_addr,
             hj212_max_connections,
             hj212_max_per_ip,
+            hj212_refused_keep,
+            hj212_max_bad_frames,
+            hj212_max_garbage_bytes,
+            hj212_refused_retention_days,
             evidence_max_mib,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
@@ -361,8 +387,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         return Ok(());
                     }
                     let cfg = qingshan_server::gateway::GatewayConfig {
-                        max_connections: hj212_max_connections,
+                        max_connections: qingshan_server::gateway::size_connections(
+                            hj212_max_connections,
+                            store.pool_size(),
+                        ),
                         max_per_ip: hj212_max_per_ip,
+                        refused_keep_per_key: hj212_refused_keep,
+                        max_bad_frames: hj212_max_bad_frames,
+                        max_garbage_bytes: hj212_max_garbage_bytes,
+                        refused_retention: Some(std::time::Duration::from_secs(
+                            hj212_refused_retention_days.saturating_mul(86_400),
+                        )),
                         ..Default::default()
                     };
                     qingshan_server::gateway::bind_and_run(
@@ -576,13 +611,23 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        SourcesCommand::Release { mn, db } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            store.migrate().await?;
+            let r = qingshan_server::gateway::release_quarantine(&store, &mn, &Actor::cli()).await?;
+            println!(
+                "已放行 {mn} 的隔离报文 {} 条：存入数据 {}，重复 {}，无数据 {}，拒收 {}；仅计数未保存 {}",
+                r.frames, r.stored, r.duplicate, r.no_data, r.refused, r.counted_only
+            );
+            Ok(())
+        }),
         SourcesCommand::Quarantine { db } => runtime()?.block_on(async move {
             let store = Store::connect(&db.db).await?;
             store.migrate().await?;
             for q in store.quarantine().await? {
                 println!(
-                    "{}\t{} 帧\t{} — {}\t{}",
-                    q.mn, q.frames, q.first_seen, q.last_seen, q.peer
+                    "{}\t{} 帧（保存 {}）\t{} — {}\t{}",
+                    q.mn, q.frames, q.kept, q.first_seen, q.last_seen, q.peer
                 );
             }
             Ok(())

@@ -233,6 +233,15 @@ impl StreamDecoder {
         self.buf.len() - self.pos
     }
 
+    /// The last `len` bytes consumed (fewer if fewer are still buffered): right after a
+    /// [`StreamEvent::Skipped`] of `len` bytes, those bytes. They stay buffered until the
+    /// next [`push`](Self::push), so a caller can keep them as evidence without a copy of
+    /// its own.
+    #[must_use]
+    pub fn consumed_tail(&self, len: usize) -> &[u8] {
+        &self.buf[self.pos.saturating_sub(len)..self.pos]
+    }
+
     /// Absolute stream offset of the next unconsumed byte.
     #[must_use]
     pub fn offset(&self) -> u64 {

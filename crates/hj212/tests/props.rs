@@ -156,12 +156,20 @@ proptest! {
         let policy = if strict { CrcPolicy::Strict } else { CrcPolicy::Field };
         let mut dec = StreamDecoder::new(policy);
         let mut total = 0u64;
+        let mut stream = Vec::new();
         for c in &chunks {
             total += c.len() as u64;
+            stream.extend_from_slice(c);
             dec.push(c);
             while let Some(ev) = dec.next_event() {
-                if let StreamEvent::Packet(p) = ev {
-                    prop_assert!(decode_frame(&p.encode(), policy).is_ok());
+                match ev {
+                    StreamEvent::Packet(p) => prop_assert!(decode_frame(&p.encode(), policy).is_ok()),
+                    // The skipped bytes are still there to be kept as evidence.
+                    StreamEvent::Skipped { offset, len } => {
+                        let at = usize::try_from(offset).expect("offset fits");
+                        prop_assert_eq!(dec.consumed_tail(len), &stream[at..at + len]);
+                    }
+                    StreamEvent::Rejected { .. } => {}
                 }
             }
             prop_assert!(dec.buffered() <= 10_016 + c.len());

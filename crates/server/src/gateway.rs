@@ -6,6 +6,13 @@
 //! 9014 (and every other reply) only after the writer reports the frame durable, so an
 //! acknowledged frame survives a crash; a frame whose batch failed gets no reply and the device
 //! resends it.
+//!
+//! Strangers cost bounded resources: frames from unknown MNs, with a wrong password or that
+//! cannot be decoded are archived only up to a budget per MN (or address) and counted beyond
+//! it; bytes outside frames are summarised once per connection; a connection that sends too
+//! many bad frames in a row, too much garbage, a frame over the maximum length, or a frame
+//! too slowly is closed; and the number of connections is capped below the process's
+//! descriptor limit (see [`size_connections`]) so the web server always has descriptors left.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,8 +25,8 @@ use qingshan_hj212::{
     qn_from_unix_millis, reply_for,
 };
 use qingshan_store::{
-    FactorValues, FrameVerdict, IngestOutcome, ReceivedFrame, RegisteredDevice, Store, Upload,
-    now_text,
+    Actor, FactorValues, FrameVerdict, GarbageRecord, IngestOutcome, ReceivedFrame, RefusedBudget,
+    RegisteredDevice, ReleaseSummary, Released, Store, StoreError, Upload, now_text,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -45,6 +52,28 @@ pub struct GatewayConfig {
     pub drain_timeout: Duration,
     /// Offset of the devices' clock from UTC, seconds (Beijing time: 8 h), for 1012 replies.
     pub device_utc_offset_secs: i32,
+    /// Frames archived in full per unknown MN, per MN with a wrong password, and per address
+    /// for frames that cannot be decoded; further ones are only counted.
+    pub refused_keep_per_key: i64,
+    /// MNs (or addresses) counted one by one per kind of refusal; further ones are counted
+    /// together, so random MNs cost one row.
+    pub refused_max_keys: i64,
+    /// Frames not accepted in a row (unknown MN, wrong password, undecodable) after which the
+    /// connection is closed.
+    pub max_bad_frames: u32,
+    /// Bytes outside any frame (no `##` header) a connection may send since its last accepted
+    /// frame before it is closed.
+    pub max_garbage_bytes: usize,
+    /// First bytes of a connection's garbage kept in its summary.
+    pub garbage_head_bytes: usize,
+    /// Least time between two looks at the registry version, which an unknown MN or a wrong
+    /// password triggers; the registry is reloaded only when the version moved.
+    pub registry_check_interval: Duration,
+    /// How long refused traffic (quarantined, refused, rejected frames, their counters and
+    /// garbage summaries) is kept; `None` keeps it as long as accepted frames.
+    pub refused_retention: Option<Duration>,
+    /// How often expired refused traffic is purged.
+    pub housekeeping_every: Duration,
 }
 
 impl Default for GatewayConfig {
@@ -59,21 +88,102 @@ impl Default for GatewayConfig {
             batch_max: 2048,
             drain_timeout: Duration::from_secs(10),
             device_utc_offset_secs: 8 * 3600,
+            refused_keep_per_key: RefusedBudget::default().keep_per_key,
+            refused_max_keys: RefusedBudget::default().max_keys,
+            // A device that is not registered yet sends one frame a minute or less: it is
+            // cut off after an hour or more and simply reconnects; a flood is cut off at once.
+            max_bad_frames: 64,
+            max_garbage_bytes: 4096,
+            garbage_head_bytes: 64,
+            registry_check_interval: Duration::from_millis(100),
+            refused_retention: Some(Duration::from_secs(30 * 24 * 3600)),
+            housekeeping_every: Duration::from_secs(3600),
         }
     }
 }
 
-struct WriteReq {
-    frame: ReceivedFrame,
-    done: oneshot::Sender<Option<IngestOutcome>>,
+impl GatewayConfig {
+    fn budget(&self) -> RefusedBudget {
+        RefusedBudget {
+            keep_per_key: self.refused_keep_per_key,
+            max_keys: self.refused_max_keys,
+        }
+    }
+}
+
+/// Descriptors kept out of the gateway's reach for the web server, log files and the like.
+pub const FD_RESERVE: u64 = 256;
+
+/// The gateway's connection cap for a soft descriptor limit of `soft`: what is left after
+/// [`FD_RESERVE`] and three descriptors per database connection (an SQLite connection holds
+/// the database, its log and its shared memory open; a PostgreSQL one a socket), but never
+/// below an eighth of the limit, so a tiny limit still lets some devices in.
+pub fn connection_cap(soft: u64, db_pool: u32) -> usize {
+    let left = soft.saturating_sub(FD_RESERVE + 3 * u64::from(db_pool));
+    usize::try_from(left.max(soft / 8)).unwrap_or(usize::MAX)
+}
+
+/// Raises the soft RLIMIT_NOFILE to the hard limit and derives the gateway's connection cap
+/// from it (at most `requested`, when given); logs the numbers. Every idle device holds a
+/// descriptor: under the default soft limit of 1,024 about a thousand of them would leave
+/// the web server and the database none.
+pub fn size_connections(requested: Option<usize>, db_pool: u32) -> usize {
+    let raised = rlimit::increase_nofile_limit(u64::MAX);
+    let (soft, hard) = match rlimit::Resource::NOFILE.get() {
+        Ok(limits) => limits,
+        Err(e) => {
+            let fallback = requested.unwrap_or(GatewayConfig::default().max_connections);
+            tracing::warn!(error = %e, cap = fallback, "无法读取文件描述符上限，网关连接上限按设置");
+            return fallback;
+        }
+    };
+    if let Err(e) = raised {
+        tracing::warn!(error = %e, soft, hard, "无法提高文件描述符软上限");
+    }
+    let derived = connection_cap(soft, db_pool);
+    let cap = requested.map_or(derived, |r| r.min(derived));
+    tracing::info!(
+        soft,
+        hard,
+        reserve = FD_RESERVE,
+        db_pool,
+        derived,
+        cap,
+        "文件描述符上限：网关最多 {cap} 个连接（软上限 {soft}，硬上限 {hard}，为网页和数据库预留 {} 个）",
+        FD_RESERVE + 3 * u64::from(db_pool)
+    );
+    cap
+}
+
+// Frames are nearly every request: boxing them to shrink the rare garbage variant's slot
+// would cost an allocation per frame.
+#[allow(clippy::large_enum_variant)]
+enum WriteReq {
+    /// A frame, and who waits for it to be durable.
+    Frame {
+        frame: ReceivedFrame,
+        done: oneshot::Sender<Option<IngestOutcome>>,
+    },
+    /// A connection's garbage summary, written with the next batch (nobody waits for it).
+    Garbage(GarbageRecord),
+}
+
+/// The devices the gateway accepts, as of a registry version.
+struct Devices {
+    map: HashMap<String, RegisteredDevice>,
+    version: i64,
 }
 
 struct Inner {
     store: Store,
     config: GatewayConfig,
-    devices: RwLock<(HashMap<String, RegisteredDevice>, Instant)>,
+    devices: RwLock<Devices>,
+    /// When the registry version was last looked at.
+    last_check: Mutex<Option<Instant>>,
     writer: mpsc::Sender<WriteReq>,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
+    /// Connections refused at the cap since the last log line.
+    refused_at_cap: Mutex<(u64, Option<Instant>)>,
 }
 
 /// Errors of the gateway.
@@ -95,18 +205,31 @@ pub async fn run(
     config: GatewayConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), GatewayError> {
+    let version = store.registry_version().await?;
     let devices = known_devices(&store).await?;
     let (tx, rx) = mpsc::channel::<WriteReq>(config.batch_max * 4);
-    let writer = tokio::spawn(writer_task(store.clone(), rx, config.batch_max));
+    let writer = tokio::spawn(writer_task(
+        store.clone(),
+        rx,
+        config.batch_max,
+        config.budget(),
+    ));
     let inner = Arc::new(Inner {
         store,
-        devices: RwLock::new((devices, Instant::now())),
+        devices: RwLock::new(Devices {
+            map: devices,
+            version,
+        }),
+        last_check: Mutex::new(None),
         writer: tx,
         per_ip: Mutex::new(HashMap::new()),
+        refused_at_cap: Mutex::new((0, None)),
         config,
     });
     let slots = Arc::new(Semaphore::new(inner.config.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let housekeeping = tokio::spawn(housekeeping(inner.clone(), stop_rx.clone()));
+    let mut accept_errors: (u64, Option<Instant>) = (0, None);
     let mut conns = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -116,18 +239,29 @@ pub async fn run(
                 let (stream, peer) = match accepted {
                     Ok(x) => x,
                     Err(e) => {
-                        // EMFILE and the like: back off instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
+                        // EMFILE and the like: back off instead of spinning, and say so once
+                        // a second rather than once per attempt.
+                        if let Some(n) = every_second(&mut accept_errors) {
+                            tracing::warn!(error = %e, failures = n, "accept failed");
+                        }
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
                 };
+                // At the cap the connection is closed at once: it held a descriptor for a moment
+                // only, and the web server's reserve is untouched.
                 let Ok(permit) = slots.clone().try_acquire_owned() else {
-                    tracing::warn!(%peer, "connection refused: max_connections reached");
+                    let refused = {
+                        let mut g = inner.refused_at_cap.lock().unwrap_or_else(|p| p.into_inner());
+                        every_second(&mut g)
+                    };
+                    if let Some(n) = refused {
+                        tracing::warn!(%peer, refused = n, cap = inner.config.max_connections, "connection refused: max_connections reached");
+                    }
                     continue;
                 };
                 let Some(ip_guard) = IpGuard::take(&inner, peer.ip()) else {
-                    tracing::warn!(%peer, "connection refused: too many connections from this address");
+                    tracing::debug!(%peer, "connection refused: too many connections from this address");
                     continue;
                 };
                 let inner = inner.clone();
@@ -154,9 +288,44 @@ pub async fn run(
         );
         conns.shutdown().await;
     }
+    let _ = housekeeping.await;
     drop(inner);
     let _ = writer.await;
     Ok(())
+}
+
+/// Counts an event and says how many there were when a second has passed since the last
+/// time it said so: log lines about a flood stay one a second.
+fn every_second(state: &mut (u64, Option<Instant>)) -> Option<u64> {
+    state.0 += 1;
+    match state.1 {
+        Some(t) if t.elapsed() < Duration::from_secs(1) => None,
+        _ => {
+            state.1 = Some(Instant::now());
+            Some(std::mem::take(&mut state.0))
+        }
+    }
+}
+
+/// Purges expired refused traffic now and then, until the gateway stops.
+async fn housekeeping(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
+    let Some(retention) = inner.config.refused_retention else {
+        return;
+    };
+    loop {
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        let before = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        match inner.store.purge_refused_traffic(&before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, %before, "expired refused traffic purged"),
+            Err(e) => tracing::warn!(error = %e, "purging refused traffic failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(inner.config.housekeeping_every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
 }
 
 /// Counts connections per address; the count drops when the guard does.
@@ -192,23 +361,31 @@ impl Drop for IpGuard {
     }
 }
 
-async fn writer_task(store: Store, mut rx: mpsc::Receiver<WriteReq>, batch_max: usize) {
+async fn writer_task(
+    store: Store,
+    mut rx: mpsc::Receiver<WriteReq>,
+    batch_max: usize,
+    budget: RefusedBudget,
+) {
     let mut frames = Vec::with_capacity(batch_max);
     let mut waiters = Vec::with_capacity(batch_max);
+    let mut garbage = Vec::new();
     while let Some(first) = rx.recv().await {
-        frames.push(first.frame);
-        waiters.push(first.done);
-        while frames.len() < batch_max {
-            match rx.try_recv() {
-                Ok(r) => {
-                    frames.push(r.frame);
-                    waiters.push(r.done);
+        let mut next = Some(first);
+        while let Some(req) = next.take() {
+            match req {
+                WriteReq::Frame { frame, done } => {
+                    frames.push(frame);
+                    waiters.push(done);
                 }
-                Err(_) => break,
+                WriteReq::Garbage(g) => garbage.push(g),
+            }
+            if frames.len() + garbage.len() < batch_max {
+                next = rx.try_recv().ok();
             }
         }
         let started = Instant::now();
-        let result = store.ingest(&frames).await;
+        let result = store.ingest_bounded(&frames, &garbage, &budget).await;
         tracing::debug!(
             frames = frames.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -221,42 +398,70 @@ async fn writer_task(store: Store, mut rx: mpsc::Receiver<WriteReq>, batch_max: 
                 }
             }
             Err(e) => {
-                // Nothing of the batch is durable: no acknowledgements, devices resend.
-                tracing::error!(error = %e, frames = frames.len(), "batch commit failed");
+                // Nothing of the batch is durable: no acknowledgements, devices resend. (The
+                // garbage summaries are lost; a connection's next one replaces them.)
+                tracing::error!(error = %e, frames = frames.len(), garbage = garbage.len(), "batch commit failed");
                 for w in waiters.drain(..) {
                     let _ = w.send(None);
                 }
             }
         }
         frames.clear();
+        garbage.clear();
     }
 }
 
 impl Inner {
     fn device(&self, mn: &str) -> Option<RegisteredDevice> {
         let guard = self.devices.read().unwrap_or_else(|p| p.into_inner());
-        guard.0.get(mn).cloned()
+        guard.map.get(mn).cloned()
     }
 
-    /// Unknown MNs trigger a reload at most every two seconds, so devices registered while the
-    /// gateway runs are recognised without restarting it.
-    async fn device_or_reload(&self, mn: &str) -> Option<RegisteredDevice> {
+    /// Reloads the devices if the registry version moved, looking at most once per
+    /// `registry_check_interval` however many connections ask: a device registered while the
+    /// gateway runs is recognised at its next frame, and a flood of unknown MNs costs one
+    /// one-row read per interval.
+    async fn refresh_registry(&self) {
+        {
+            let mut last = self.last_check.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < self.config.registry_check_interval) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let version = match self.store.registry_version().await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "registry version check failed");
+                return;
+            }
+        };
+        let current = self
+            .devices
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .version;
+        if version == current {
+            return;
+        }
+        // Read after the version: the map is at least as new as the version it is filed under.
+        match known_devices(&self.store).await {
+            Ok(map) => {
+                let mut guard = self.devices.write().unwrap_or_else(|p| p.into_inner());
+                if version > guard.version {
+                    *guard = Devices { map, version };
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "device registry reload failed"),
+        }
+    }
+
+    /// The device of `mn`, looking at the registry again when `mn` is unknown.
+    async fn device_or_refresh(&self, mn: &str) -> Option<RegisteredDevice> {
         if let Some(d) = self.device(mn) {
             return Some(d);
         }
-        let stale = {
-            let guard = self.devices.read().unwrap_or_else(|p| p.into_inner());
-            guard.1.elapsed() > Duration::from_secs(2)
-        };
-        if stale {
-            match known_devices(&self.store).await {
-                Ok(map) => {
-                    let mut guard = self.devices.write().unwrap_or_else(|p| p.into_inner());
-                    *guard = (map, Instant::now());
-                }
-                Err(e) => tracing::warn!(error = %e, "device registry reload failed"),
-            }
-        }
+        self.refresh_registry().await;
         self.device(mn)
     }
 }
@@ -302,6 +507,91 @@ struct Pending {
     reply_to: Option<Packet>,
 }
 
+/// Bytes outside frames (an isolated CR, LF or NUL between frames) that do not start the
+/// frame clock: some devices send them, and they are no trickle.
+const STRAY_BYTES: usize = 4;
+
+/// A connection's bytes outside frames, summarised in one record: written through the
+/// writer when the first such bytes arrive and again when the connection ends, so it costs
+/// no commit of its own.
+#[derive(Default)]
+struct Garbage {
+    record: Option<GarbageRecord>,
+    /// Whether the record moved since it was last sent.
+    dirty: bool,
+}
+
+/// Names a connection's garbage record: unique across connections, restarts and servers.
+fn connection_name(peer: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static PROCESS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let process = PROCESS.get_or_init(rand::random::<u64>);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{peer}/{process:016x}/{n}")
+}
+
+impl Garbage {
+    /// What of `skipped` still fits in the record's first bytes.
+    fn head_part(&self, cfg: &GatewayConfig, skipped: &[u8]) -> Vec<u8> {
+        let kept = self.record.as_ref().map_or(0, |r| r.head.len());
+        let room = cfg.garbage_head_bytes.saturating_sub(kept);
+        skipped[..skipped.len().min(room)].to_vec()
+    }
+
+    /// Counts `skipped` (`len` bytes), keeps the first bytes, and sends the first record.
+    async fn add(&mut self, inner: &Inner, peer: &str, skipped: &[u8], len: usize) {
+        let now = now_text();
+        let first = self.record.is_none();
+        let r = self.record.get_or_insert_with(|| GarbageRecord {
+            conn: connection_name(peer),
+            peer: peer.to_string(),
+            first_at: now.clone(),
+            last_at: now.clone(),
+            bytes: 0,
+            head: Vec::new(),
+            first: true,
+        });
+        let room = inner.config.garbage_head_bytes.saturating_sub(r.head.len());
+        r.head
+            .extend_from_slice(&skipped[..skipped.len().min(room)]);
+        r.bytes += i64::try_from(len).unwrap_or(i64::MAX);
+        r.last_at = now;
+        self.dirty = true;
+        if first {
+            self.send(inner).await;
+        }
+    }
+
+    /// Sends the record to the writer if it moved.
+    async fn send(&mut self, inner: &Inner) {
+        let (Some(r), true) = (&self.record, self.dirty) else {
+            return;
+        };
+        if inner
+            .writer
+            .send(WriteReq::Garbage(r.clone()))
+            .await
+            .is_ok()
+        {
+            self.dirty = false;
+            if let Some(r) = self.record.as_mut() {
+                r.first = false;
+            }
+        }
+    }
+}
+
+/// Why the gateway closes a connection itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// `max_bad_frames` frames in a row were not accepted.
+    BadFrames,
+    /// More than `max_garbage_bytes` outside frames since the last accepted frame.
+    Garbage,
+    /// A frame over the maximum length.
+    TooLong,
+}
+
 async fn connection(
     inner: &Inner,
     mut stream: TcpStream,
@@ -310,15 +600,22 @@ async fn connection(
 ) {
     let _ = stream.set_nodelay(true);
     let peer_text = peer.to_string();
-    let mut dec = StreamDecoder::with_max_len(CrcPolicy::Field, inner.config.max_frame_len);
+    let cfg = &inner.config;
+    let mut dec = StreamDecoder::with_max_len(CrcPolicy::Field, cfg.max_frame_len);
     // Small: frames are 300–1000 bytes, and an idle connection should cost little.
     let mut buf = vec![0u8; 2048];
-    let mut partial_since: Option<Instant> = None;
-    loop {
-        // While a frame is half received, the frame deadline applies, not the idle timeout.
-        let wait = match partial_since {
-            Some(t) => inner.config.frame_timeout.saturating_sub(t.elapsed()),
-            None => inner.config.idle_timeout,
+    // When the first byte after the last complete frame arrived: a frame (or garbage) must
+    // be complete within `frame_timeout` of it, however slowly it trickles in.
+    let mut frame_since: Option<Instant> = None;
+    let mut garbage = Garbage::default();
+    let mut garbage_since_frame = 0usize;
+    let mut garbage_since_good = 0usize;
+    let mut bad_in_row = 0u32;
+    let mut cut = None;
+    'reading: loop {
+        let wait = match frame_since {
+            Some(t) => cfg.frame_timeout.saturating_sub(t.elapsed()),
+            None => cfg.idle_timeout,
         };
         let read = tokio::select! {
             r = tokio::time::timeout(wait, stream.read(&mut buf)) => r,
@@ -327,30 +624,69 @@ async fn connection(
         let n = match read {
             Ok(Ok(0)) | Ok(Err(_)) => break,
             Err(_) => {
-                tracing::debug!(%peer, partial = partial_since.is_some(), "read timeout");
+                tracing::debug!(%peer, partial = frame_since.is_some(), "read timeout");
                 break;
             }
             Ok(Ok(n)) => n,
         };
+        let read_at = Instant::now();
         dec.push(&buf[..n]);
         let mut pending = Vec::new();
+        let mut completed = false;
         while let Some(ev) = dec.next_event() {
-            if let Some(p) = submit(inner, ev, &peer_text).await {
-                pending.push(p);
+            if let StreamEvent::Skipped { len, .. } = ev {
+                garbage_since_frame += len;
+                garbage_since_good += len;
+                let skipped = garbage.head_part(cfg, dec.consumed_tail(len));
+                garbage.add(inner, &peer_text, &skipped, len).await;
+                if garbage_since_good > cfg.max_garbage_bytes {
+                    cut = Some(Cut::Garbage);
+                    break;
+                }
+                continue;
+            }
+            completed = true;
+            garbage_since_frame = 0;
+            let too_long =
+                matches!(&ev, StreamEvent::Rejected { error, .. } if error.kind() == "too_long");
+            let Some((p, accepted)) = submit(inner, ev, &peer_text).await else {
+                continue;
+            };
+            pending.push(p);
+            if accepted {
+                bad_in_row = 0;
+                garbage_since_good = 0;
+            } else {
+                bad_in_row += 1;
+            }
+            if too_long {
+                cut = Some(Cut::TooLong);
+                break;
+            }
+            if bad_in_row >= cfg.max_bad_frames {
+                cut = Some(Cut::BadFrames);
+                break;
             }
         }
         for p in pending {
-            let Ok(Some(_)) = p.done.await else { continue };
+            // No acknowledgement for what is not durable: a failed batch, or a refused frame
+            // beyond the archive's budget (only counted).
+            let Ok(Some(outcome)) = p.done.await else {
+                continue;
+            };
+            if outcome == IngestOutcome::Counted {
+                continue;
+            }
             if let Some(packet) = p.reply_to {
                 let now_qn = qn_from_unix_millis(
                     chrono::Utc::now().timestamp_millis(),
-                    inner.config.device_utc_offset_secs,
+                    cfg.device_utc_offset_secs,
                 );
                 match reply_for(&packet, &now_qn) {
                     Ok(replies) => {
                         for r in replies {
                             if stream.write_all(&r.encode()).await.is_err() {
-                                return;
+                                break 'reading;
                             }
                         }
                     }
@@ -358,24 +694,32 @@ async fn connection(
                 }
             }
         }
-        // A sender that trickles a frame byte by byte holds a buffer; bound how long.
-        if dec.buffered() > 0 {
-            let since = *partial_since.get_or_insert_with(Instant::now);
-            if since.elapsed() > inner.config.frame_timeout {
-                tracing::info!(%peer, "frame not completed in time; closing");
-                break;
-            }
-        } else {
-            partial_since = None;
+        if let Some(why) = cut {
+            // Debug only: under a flood this happens thousands of times a second; the
+            // counters in the store say what was refused.
+            tracing::debug!(%peer, ?why, bad_in_row, garbage_since_good, "connection closed by its budget");
+            break;
         }
+        let unfinished = dec.buffered() > 0 || garbage_since_frame > STRAY_BYTES;
+        frame_since = match (unfinished, completed, frame_since) {
+            (false, _, _) => None,
+            (true, true, _) | (true, false, None) => Some(read_at),
+            (true, false, Some(t)) => Some(t),
+        };
     }
     // What is still buffered is an incomplete frame: archive it as evidence.
     dec.finish();
     while let Some(ev) = dec.next_event() {
-        if let Some(p) = submit(inner, ev, &peer_text).await {
+        if let StreamEvent::Skipped { len, .. } = ev {
+            let skipped = garbage.head_part(cfg, dec.consumed_tail(len));
+            garbage.add(inner, &peer_text, &skipped, len).await;
+            continue;
+        }
+        if let Some((p, _)) = submit(inner, ev, &peer_text).await {
             let _ = p.done.await;
         }
     }
+    garbage.send(inner).await;
 }
 
 fn factor_values(p: &Packet) -> Vec<FactorValues> {
@@ -419,8 +763,60 @@ fn factor_values(p: &Packet) -> Vec<FactorValues> {
         .collect()
 }
 
-/// Classifies one decoder event, queues it for the writer, and says what to await.
-async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
+/// How a decoded frame from a registered device is taken.
+enum Decision {
+    /// Accepted; an upload carries data to store.
+    Accept(Option<Upload>),
+    /// Not taken as valid (the device's CRC policy).
+    Reject { kind: &'static str, message: String },
+    /// Valid but not accepted (wrong password).
+    Refuse { kind: &'static str, message: String },
+}
+
+/// Compares the frame's PW with the registered one in constant time (`subtle`): `!=` stops
+/// at the first differing byte, and over many tries its timing tells an attacker how much of
+/// a guess was right. Only the length may show, and the length is no secret.
+fn password_matches(given: Option<&str>, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(expected.as_bytes())))
+}
+
+/// The gateway's judgement of a frame from registered device `d`: on arrival, and when
+/// quarantined frames are released.
+fn decide(p: &Packet, d: &RegisteredDevice) -> Decision {
+    if d.crc_policy == "strict" && p.crc_variant() != CrcVariant::Hj212 {
+        return Decision::Reject {
+            kind: "crc_mismatch",
+            message: format!(
+                "设备 CRC 策略为 strict，但帧使用 {} 校验",
+                p.crc_variant().as_str()
+            ),
+        };
+    }
+    if !password_matches(p.pw(), &d.password) {
+        return Decision::Refuse {
+            kind: "bad_password",
+            message: "访问密码（PW）错误".into(),
+        };
+    }
+    if !p.cn_code().is_some_and(is_upload) {
+        return Decision::Accept(None);
+    }
+    Decision::Accept(Some(Upload {
+        mn: p.mn().unwrap_or_default().to_string(),
+        cn: p.cn().to_string(),
+        qn: p.qn().unwrap_or_default().to_string(),
+        data_time: p.data_time().unwrap_or_default().to_string(),
+        pno: i64::from(p.pno().unwrap_or(0)),
+        st: p.st().map(str::to_string),
+        flag: p.flag().map(i64::from),
+        factors: factor_values(p),
+    }))
+}
+
+/// Classifies one frame event, queues it for the writer, and says what to await and
+/// whether the frame was accepted.
+async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<(Pending, bool)> {
     let mut frame = ReceivedFrame {
         received_at: now_text(),
         peer: peer.to_string(),
@@ -433,11 +829,10 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
         upload: None,
     };
     let mut reply_to = None;
+    let mut accepted = false;
     match ev {
-        StreamEvent::Skipped { offset, len } => {
-            frame.verdict = FrameVerdict::Garbage;
-            frame.message = Some(format!("跳过帧外字节 {len} 个（流偏移 {offset}）"));
-        }
+        // Bytes outside frames are summarised per connection, not archived one by one.
+        StreamEvent::Skipped { .. } => return None,
         StreamEvent::Rejected {
             error,
             frame: bytes,
@@ -450,45 +845,41 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
             frame.bytes = p.encode();
             frame.mn = p.mn().map(str::to_string);
             frame.cn = Some(p.cn().to_string());
-            let device = match p.mn() {
-                Some(mn) => inner.device_or_reload(mn).await,
+            let mut decision = match p.mn() {
+                Some(mn) => inner.device_or_refresh(mn).await.map(|d| decide(&p, &d)),
                 None => None,
             };
-            match device {
+            if matches!(decision, Some(Decision::Refuse { .. })) {
+                // The password may have been changed a moment ago.
+                inner.refresh_registry().await;
+                if let Some(d) = p.mn().and_then(|mn| inner.device(mn)) {
+                    decision = Some(decide(&p, &d));
+                }
+            }
+            match decision {
                 None => {
-                    // Kept for staff to register; acknowledged, since it is durably kept.
+                    // Kept for staff to register; acknowledged when durably kept (within the
+                    // quarantine's budget).
                     frame.verdict = FrameVerdict::Quarantined;
                     reply_to = Some(p);
                 }
-                Some(d) if d.crc_policy == "strict" && p.crc_variant() != CrcVariant::Hj212 => {
-                    frame.error_kind = Some("crc_mismatch".into());
-                    frame.message = Some(format!(
-                        "设备 CRC 策略为 strict，但帧使用 {} 校验",
-                        p.crc_variant().as_str()
-                    ));
+                Some(Decision::Reject { kind, message }) => {
+                    frame.error_kind = Some(kind.into());
+                    frame.message = Some(message);
                 }
-                Some(d) if p.pw() != Some(d.password.as_str()) => {
+                Some(Decision::Refuse { kind, message }) => {
                     frame.verdict = FrameVerdict::Refused;
-                    frame.error_kind = Some("bad_password".into());
-                    frame.message = Some("访问密码（PW）错误".into());
+                    frame.error_kind = Some(kind.into());
+                    frame.message = Some(message);
                 }
-                Some(_) => {
-                    let cn = p.cn_code();
-                    if cn.is_some_and(is_upload) {
-                        frame.verdict = FrameVerdict::Upload;
-                        frame.upload = Some(Upload {
-                            mn: p.mn().unwrap_or_default().to_string(),
-                            cn: p.cn().to_string(),
-                            qn: p.qn().unwrap_or_default().to_string(),
-                            data_time: p.data_time().unwrap_or_default().to_string(),
-                            pno: i64::from(p.pno().unwrap_or(0)),
-                            st: p.st().map(str::to_string),
-                            flag: p.flag().map(i64::from),
-                            factors: factor_values(&p),
-                        });
+                Some(Decision::Accept(upload)) => {
+                    accepted = true;
+                    frame.verdict = if upload.is_some() {
+                        FrameVerdict::Upload
                     } else {
-                        frame.verdict = FrameVerdict::Control;
-                    }
+                        FrameVerdict::Control
+                    };
+                    frame.upload = upload;
                     reply_to = Some(p);
                 }
             }
@@ -497,7 +888,7 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
     let (done_tx, done_rx) = oneshot::channel();
     if inner
         .writer
-        .send(WriteReq {
+        .send(WriteReq::Frame {
             frame,
             done: done_tx,
         })
@@ -506,10 +897,42 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<Pending> {
     {
         return None;
     }
-    Some(Pending {
-        done: done_rx,
-        reply_to,
-    })
+    Some((
+        Pending {
+            done: done_rx,
+            reply_to,
+        },
+        accepted,
+    ))
+}
+
+/// Releases the quarantined frames of `mn`, registered since, into its data: each frame is
+/// decoded and judged as if it arrived now (CRC policy, password), and uploads are stored by
+/// the store's ingest rules (a resent frame once). Audited as done by `actor`.
+pub async fn release_quarantine(
+    store: &Store,
+    mn: &str,
+    actor: &Actor,
+) -> Result<ReleaseSummary, StoreError> {
+    let device = known_devices(store).await?.remove(mn);
+    store
+        .release_quarantine(mn, actor, |bytes| {
+            let Some(d) = &device else {
+                return Released::Refused(format!("设备 {mn} 未登记"));
+            };
+            let frame = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
+            match qingshan_hj212::decode_frame(frame, CrcPolicy::Field) {
+                Err(e) => Released::Refused(format!("报文无法解码：{e}")),
+                Ok(p) => match decide(&p, d) {
+                    Decision::Accept(Some(u)) => Released::Upload(u),
+                    Decision::Accept(None) => Released::NoData,
+                    Decision::Reject { message, .. } | Decision::Refuse { message, .. } => {
+                        Released::Refused(message)
+                    }
+                },
+            }
+        })
+        .await
 }
 
 /// Pending connections the kernel queues before the gateway accepts them. After a network
@@ -549,4 +972,47 @@ pub async fn bind_and_run(
     let listener = listen(addr, LISTEN_BACKLOG).await?;
     on_bound(listener.local_addr()?);
     run(store, listener, config, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_cap_leaves_the_reserve_and_the_database_their_descriptors() {
+        // systemd's default soft limit, and the unit's LimitNOFILE, with SQLite's pool of 8.
+        assert_eq!(connection_cap(1024, 8), 1024 - 256 - 24);
+        assert_eq!(connection_cap(65_536, 8), 65_536 - 256 - 24);
+        // PostgreSQL's pool of 16.
+        assert_eq!(connection_cap(65_536, 16), 65_536 - 256 - 48);
+        // A limit below the reserve still lets an eighth of it in.
+        assert_eq!(connection_cap(256, 8), 32);
+        assert_eq!(connection_cap(0, 8), 0);
+    }
+
+    #[test]
+    fn the_soft_limit_is_raised_and_the_cap_derived_from_it() {
+        let cap = size_connections(None, 8);
+        let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
+        // Raised as far as allowed (the kernel may cap the hard limit lower than RLIM_INFINITY).
+        assert!(soft == hard || soft >= 1 << 20, "soft {soft} hard {hard}");
+        assert_eq!(cap, connection_cap(soft, 8));
+        // An operator's lower setting wins; a higher one is cut to what the descriptors allow.
+        assert_eq!(size_connections(Some(10), 8), 10);
+        assert_eq!(size_connections(Some(usize::MAX), 8), cap);
+    }
+
+    #[test]
+    fn passwords_match_exactly() {
+        assert!(password_matches(Some("123456"), "123456"));
+        for wrong in [
+            Some("123457"),
+            Some("12345"),
+            Some("1234567"),
+            Some(""),
+            None,
+        ] {
+            assert!(!password_matches(wrong, "123456"), "{wrong:?}");
+        }
+    }
 }

@@ -13,6 +13,7 @@ mod assessment;
 mod evidence;
 mod migrate;
 mod model;
+mod refused;
 mod sources;
 mod water;
 
@@ -30,6 +31,10 @@ pub use evidence::*;
 use macros::BeginWrite;
 pub use model::*;
 use qingshan_plan::Plan;
+pub use refused::{
+    GarbageRecord, GarbageSession, OVERFLOW_KEY, RefusedBudget, RefusedCount, ReleaseSummary,
+    Released,
+};
 pub use sources::*;
 pub use water::*;
 
@@ -83,6 +88,41 @@ pub enum Store {
     Sqlite(SqlitePool, std::sync::Arc<SqliteShared>),
     /// Shared PostgreSQL server.
     Postgres(PgPool),
+}
+
+/// A database URL fit to print: the password of `scheme://user:password@host/…` and any
+/// `password=` query parameter become `***`. Every message that shows a URL goes through it.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, url),
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    match scheme {
+        Some(s) => format!("{s}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
+    }
 }
 
 /// Now, in the fixed-width UTC form every timestamp column uses (sortable as text).
@@ -171,7 +211,7 @@ impl Store {
         if url.starts_with("sqlite:") {
             let memory = url.contains(":memory:");
             let mut opts = SqliteConnectOptions::from_str(url)
-                .map_err(|_| StoreError::InvalidUrl(url.to_string()))?
+                .map_err(|_| StoreError::InvalidUrl(redact_url(url)))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: a write is on disk when the call returns; acknowledgements depend on it.
@@ -202,7 +242,7 @@ impl Store {
             Ok(Store::Sqlite(pool, shared))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)
-                .map_err(|_| StoreError::InvalidUrl(url.to_string()))?;
+                .map_err(|_| StoreError::InvalidUrl(redact_url(url)))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -210,7 +250,7 @@ impl Store {
                 .await?;
             Ok(Store::Postgres(pool))
         } else {
-            Err(StoreError::InvalidUrl(url.to_string()))
+            Err(StoreError::InvalidUrl(redact_url(url)))
         }
     }
 
@@ -678,3 +718,44 @@ const USER_COLUMNS_BY_NAME: &str = "SELECT u.id, u.username, u.display_name, u.r
 const USER_COLUMNS_ALL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u ORDER BY u.id";
 const VALUE_SELECT: &str = "SELECT v.id, v.plan_id, v.indicator_number, v.year, v.division_code, v.revision, v.value, v.note, v.reason, v.source, v.entered_by, v.entered_at, u.display_name \
                             FROM indicator_values v LEFT JOIN users u ON u.id = v.entered_by";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_printed_without_their_password() {
+        assert_eq!(
+            redact_url("postgres://qs:s3cr%40t@db.example:5432/qingshan"),
+            "postgres://qs:***@db.example:5432/qingshan"
+        );
+        assert_eq!(
+            redact_url("postgresql://qs:p@ss@host/db?sslmode=require&password=x"),
+            "postgresql://qs:***@host/db?sslmode=require&password=***"
+        );
+        // Nothing secret: unchanged.
+        for plain in [
+            "postgres://qs@host/db",
+            "sqlite://qingshan.db",
+            "sqlite::memory:",
+        ] {
+            assert_eq!(redact_url(plain), plain);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invalid_url_error_does_not_show_the_password() {
+        for url in [
+            "mysql://root:hunter2@host/db",
+            "postgres://qs:hunter2@host:notaport/db",
+        ] {
+            let err = Store::connect(url).await.unwrap_err();
+            let text = err.to_string();
+            assert_eq!(err.kind(), "invalid_url", "{text}");
+            assert!(
+                !text.contains("hunter2") && text.contains(":***@"),
+                "{text}"
+            );
+        }
+    }
+}

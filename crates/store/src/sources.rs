@@ -133,6 +133,8 @@ pub enum IngestOutcome {
     Duplicate,
     /// Archived with its verdict.
     Archived,
+    /// Not accepted and beyond the archive's budget for its MN or address: only counted.
+    Counted,
 }
 
 /// Counts of stored uploads (each once).
@@ -153,6 +155,8 @@ pub struct QuarantinedDevice {
     pub mn: String,
     /// Frames received.
     pub frames: i64,
+    /// Frames kept in the archive (the first ones; the rest are only counted).
+    pub kept: i64,
     /// First seen.
     pub first_seen: String,
     /// Last seen.
@@ -368,6 +372,21 @@ impl Store {
     /// Multi-row statements keep the cost per frame low: two statements per batch (per chunk)
     /// instead of several per frame.
     pub async fn ingest(&self, frames: &[ReceivedFrame]) -> Result<Vec<IngestOutcome>> {
+        self.ingest_bounded(frames, &[], &crate::RefusedBudget::default())
+            .await
+    }
+
+    /// [`Store::ingest`] with the budget of the archive of refused traffic: of the frames not
+    /// accepted (quarantined, refused, rejected), only the first `keep_per_key` per MN (or
+    /// address) are archived; the rest are counted ([`IngestOutcome::Counted`]). Garbage
+    /// summaries of connections are written (or brought up to date) in the same transaction,
+    /// so they cost no commit of their own, within the same budget per address.
+    pub async fn ingest_bounded(
+        &self,
+        frames: &[ReceivedFrame],
+        garbage: &[crate::GarbageRecord],
+        budget: &crate::RefusedBudget,
+    ) -> Result<Vec<IngestOutcome>> {
         type Key = (String, String, String, String, i64);
         let uploads: Vec<(&Upload, &str)> = frames
             .iter()
@@ -396,9 +415,12 @@ impl Store {
                     new_ids.insert(key, r.try_get("id")?);
                 }
             }
+            crate::refused::upsert_garbage!(&mut tx, garbage, budget);
+            let keep = crate::refused::refused_keep!(&mut tx, frames, budget);
             // The first frame of the batch with a newly inserted key stored it; any other is a duplicate.
-            for f in frames {
+            for (f, keep) in frames.iter().zip(&keep) {
                 let outcome = match (f.verdict, &f.upload) {
+                    _ if !keep => IngestOutcome::Counted,
                     (FrameVerdict::Upload, Some(u)) => {
                         let key: Key = (u.mn.clone(), u.cn.clone(), u.qn.clone(), u.data_time.clone(), u.pno);
                         match new_ids.remove(&key) {
@@ -410,12 +432,13 @@ impl Store {
                 };
                 outcomes.push(outcome);
             }
-            let rows: Vec<(&ReceivedFrame, &IngestOutcome)> = frames.iter().zip(outcomes.iter()).collect();
+            let rows: Vec<(&ReceivedFrame, &IngestOutcome)> = frames.iter().zip(outcomes.iter()).filter(|(_, o)| **o != IngestOutcome::Counted).collect();
             for chunk in rows.chunks(RAW_CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new("INSERT INTO raw_frames (received_at, peer, mn, cn, qn, data_time, bytes, verdict, error_kind, message) ");
                 qb.push_values(chunk, |mut b, (f, o)| {
                     let verdict = match (f.verdict, o) {
                         (_, IngestOutcome::Duplicate) => "duplicate",
+                        (_, IngestOutcome::Counted) => "refused",
                         (FrameVerdict::Upload | FrameVerdict::Control, _) => "stored",
                         (FrameVerdict::Quarantined, _) => "quarantined",
                         (FrameVerdict::Refused, _) => "refused",
@@ -531,18 +554,23 @@ impl Store {
             for r in sqlx::query("SELECT verdict, COUNT(*) AS n FROM raw_frames GROUP BY verdict").fetch_all(p).await? {
                 out.insert(r.try_get("verdict")?, r.try_get("n")?);
             }
+            // Bytes outside frames are summarised once per connection (migration 0011).
+            let sessions: i64 = sqlx::query("SELECT COUNT(*) AS n FROM garbage_sessions").fetch_one(p).await?.try_get("n")?;
+            if sessions > 0 {
+                *out.entry("garbage".to_string()).or_insert(0) += sessions;
+            }
         });
         Ok(out)
     }
 
-    /// Unknown devices whose frames wait in quarantine.
+    /// Unknown devices whose frames wait in quarantine (frames without an MN are listed by
+    /// address, frames beyond the key budget under [`crate::OVERFLOW_KEY`]).
     pub async fn quarantine(&self) -> Result<Vec<QuarantinedDevice>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT mn, COUNT(*) AS n, MIN(received_at) AS first_seen, MAX(received_at) AS last_seen, MAX(peer) AS peer \
-                                    FROM raw_frames WHERE verdict = 'quarantined' AND mn IS NOT NULL GROUP BY mn ORDER BY mn").fetch_all(p).await?;
+            let rows = sqlx::query("SELECT source_key, total, kept, first_seen, last_seen, last_peer FROM refused_traffic WHERE kind = 'quarantined' ORDER BY source_key").fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push(QuarantinedDevice { mn: r.try_get("mn")?, frames: r.try_get("n")?, first_seen: r.try_get("first_seen")?, last_seen: r.try_get("last_seen")?, peer: r.try_get("peer")? });
+                out.push(QuarantinedDevice { mn: r.try_get("source_key")?, frames: r.try_get("total")?, kept: r.try_get("kept")?, first_seen: r.try_get("first_seen")?, last_seen: r.try_get("last_seen")?, peer: r.try_get("last_peer")? });
             }
             out
         }))

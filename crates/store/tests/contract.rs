@@ -102,6 +102,11 @@ contract!(
     water_samples_keep_manual_and_automatic_apart,
     water_station_uploads_are_st_21_hourly_only,
     water_single_limit_items_only_at_drinking_sources,
+    refused_traffic_is_archived_within_its_budget,
+    registry_version_moves_with_every_registry_write,
+    quarantined_frames_are_released_once,
+    refused_traffic_expires_on_its_own_cutoff,
+    garbage_summaries_are_bounded_per_address,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -2110,4 +2115,502 @@ async fn sqlite_path(pool: &sqlx::SqlitePool) -> String {
         .await
         .unwrap();
     sqlx::Row::get::<String, _>(&r, "file")
+}
+
+/// A frame the gateway did not accept, from `peer`, at `at`.
+fn refused_frame(
+    verdict: FrameVerdict,
+    mn: Option<&str>,
+    qn: &str,
+    peer: &str,
+    at: &str,
+) -> ReceivedFrame {
+    let mut f = upload(mn.unwrap_or(""), qn, &qn[..14], "1");
+    f.verdict = verdict;
+    f.mn = mn.map(str::to_string);
+    f.upload = None;
+    f.peer = peer.into();
+    f.received_at = at.into();
+    f
+}
+
+async fn refused_traffic_is_archived_within_its_budget(store: Store) {
+    let budget = RefusedBudget {
+        keep_per_key: 5,
+        max_keys: 3,
+    };
+    // An unknown MN floods across two batches: five kept, the rest counted.
+    let flood: Vec<ReceivedFrame> = (0..12)
+        .map(|i| {
+            refused_frame(
+                FrameVerdict::Quarantined,
+                Some("MNX"),
+                &format!("20260101000000{i:03}"),
+                "10.0.0.1:4000",
+                &now_text(),
+            )
+        })
+        .collect();
+    let out = store
+        .ingest_bounded(&flood[..3], &[], &budget)
+        .await
+        .unwrap();
+    assert!(out.iter().all(|o| *o == IngestOutcome::Archived), "{out:?}");
+    let out = store
+        .ingest_bounded(&flood[3..], &[], &budget)
+        .await
+        .unwrap();
+    let kept = out
+        .iter()
+        .filter(|o| **o == IngestOutcome::Archived)
+        .count();
+    let counted = out.iter().filter(|o| **o == IngestOutcome::Counted).count();
+    assert_eq!((kept, counted), (2, 7));
+    // Wrong passwords are counted per MN, undecodable frames without MN per address.
+    let mut other: Vec<ReceivedFrame> = (0..7)
+        .map(|i| {
+            refused_frame(
+                FrameVerdict::Refused,
+                Some("MN0001"),
+                &format!("20260101000001{i:03}"),
+                "10.0.0.2:4000",
+                &now_text(),
+            )
+        })
+        .collect();
+    other.extend((0..6).map(|i| {
+        refused_frame(
+            FrameVerdict::Rejected,
+            None,
+            &format!("20260101000002{i:03}"),
+            "10.0.0.3:4001",
+            &now_text(),
+        )
+    }));
+    store.ingest_bounded(&other, &[], &budget).await.unwrap();
+    let counts = store.archive_counts().await.unwrap();
+    assert_eq!(
+        (counts["quarantined"], counts["refused"], counts["rejected"]),
+        (5, 5, 5)
+    );
+    let q = store.quarantine().await.unwrap();
+    assert_eq!(
+        q.iter()
+            .map(|q| (q.mn.as_str(), q.frames, q.kept, q.peer.as_str()))
+            .collect::<Vec<_>>(),
+        [("MNX", 12, 5, "10.0.0.1:4000")]
+    );
+    let rejected = store.refused_counts("rejected").await.unwrap();
+    assert_eq!(
+        (
+            rejected[0].key.as_str(),
+            rejected[0].total,
+            rejected[0].kept
+        ),
+        ("10.0.0.3", 6, 5)
+    );
+    // Random MNs: three keys of their own, every further one counted under the overflow key.
+    let random: Vec<ReceivedFrame> = (0..6)
+        .map(|i| {
+            refused_frame(
+                FrameVerdict::Quarantined,
+                Some(&format!("RND{i}")),
+                &format!("20260101000003{i:03}"),
+                "10.0.0.4:4000",
+                &now_text(),
+            )
+        })
+        .collect();
+    store.ingest_bounded(&random, &[], &budget).await.unwrap();
+    let q = store.quarantine().await.unwrap();
+    let keys: Vec<(&str, i64)> = q.iter().map(|q| (q.mn.as_str(), q.frames)).collect();
+    assert_eq!(keys, [("*", 4), ("MNX", 12), ("RND0", 1), ("RND1", 1)]);
+    // Accepted uploads are untouched by the budget.
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let ups: Vec<ReceivedFrame> = (0..8)
+        .map(|i| {
+            upload(
+                "MN0001",
+                &format!("20260102000000{i:03}"),
+                &format!("2026010200000{i}"),
+                "1",
+            )
+        })
+        .collect();
+    let out = store.ingest_bounded(&ups, &[], &budget).await.unwrap();
+    assert!(out.iter().all(|o| *o == IngestOutcome::Stored));
+}
+
+async fn registry_version_moves_with_every_registry_write(store: Store) {
+    let v0 = store.registry_version().await.unwrap();
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let v1 = store.registry_version().await.unwrap();
+    assert!(v1 > v0, "{v0} → {v1}");
+    // An edit (here: the same rows again, as the web form writes them) moves it too.
+    store
+        .edit_registry_row(
+            &reg,
+            &Actor::cli(),
+            "device:MN0001".into(),
+            None,
+            "x".into(),
+        )
+        .await
+        .unwrap();
+    let v2 = store.registry_version().await.unwrap();
+    assert!(v2 > v1);
+    // Air and water station devices are part of what the gateway accepts.
+    store
+        .upsert_air_stations(&[air_station("XZ01", "国控")], &Actor::cli())
+        .await
+        .unwrap();
+    let v3 = store.registry_version().await.unwrap();
+    store
+        .link_air_station_device(
+            &AirStationDevice {
+                mn: "AIR01".into(),
+                station_code: "XZ01".into(),
+                password: "1".into(),
+                crc_policy: "strict".into(),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let v4 = store.registry_version().await.unwrap();
+    assert!(v4 > v3);
+    store
+        .upsert_water_sections(
+            &[water_section("S01", "国考", "river", "III", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store
+        .link_water_section_device(&water_device("W01", "S01"), &Actor::cli())
+        .await
+        .unwrap();
+    let v5 = store.registry_version().await.unwrap();
+    assert!(v5 > v4);
+    // Data does not move it: the gateway's check stays a no-op under ingest.
+    store
+        .ingest(&[upload("MN0001", "20260101000000000", "20260101000000", "1")])
+        .await
+        .unwrap();
+    assert_eq!(store.registry_version().await.unwrap(), v5);
+}
+
+/// The release's classification in these cases: a frame is `UP qn dt rtd` (an upload),
+/// `REQ` (no data) or `BAD` (refused by the registration).
+fn classify_test_frame(mn: &str) -> impl Fn(&[u8]) -> Released + '_ {
+    move |b: &[u8]| {
+        let text = String::from_utf8_lossy(b).to_string();
+        let parts: Vec<&str> = text.split(' ').collect();
+        match parts[0] {
+            "UP" => Released::Upload(upload(mn, parts[1], parts[2], parts[3]).upload.unwrap()),
+            "REQ" => Released::NoData,
+            _ => Released::Refused("访问密码（PW）错误".into()),
+        }
+    }
+}
+
+async fn quarantined_frames_are_released_once(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let frame = |bytes: &str| {
+        let mut f = refused_frame(
+            FrameVerdict::Quarantined,
+            Some("MN0003"),
+            "20260101000000000",
+            "10.0.0.9:4000",
+            &now_text(),
+        );
+        f.bytes = bytes.as_bytes().to_vec();
+        f
+    };
+    let budget = RefusedBudget {
+        keep_per_key: 4,
+        max_keys: 10,
+    };
+    store
+        .ingest_bounded(
+            &[
+                frame("UP 20260101000000000 20260101000000 1.5"),
+                // Resent: its data must be stored once.
+                frame("UP 20260101000000000 20260101000000 1.5"),
+                frame("UP 20260101000100000 20260101000100 2.5"),
+                frame("REQ"),
+                frame("BAD"),
+                frame("UP 20260101000200000 20260101000200 3.5"),
+            ],
+            &[],
+            &budget,
+        )
+        .await
+        .unwrap();
+    // Not registered yet: refused, nothing changes.
+    let err = store
+        .release_quarantine("MN0003", &Actor::cli(), classify_test_frame("MN0003"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_found");
+    assert_eq!(store.archive_counts().await.unwrap()["quarantined"], 4);
+
+    let mut reg3 = reg.clone();
+    reg3.devices.truncate(1);
+    reg3.devices[0].mn = "MN0003".into();
+    store.import_registry(&reg3, &Actor::cli()).await.unwrap();
+    let staff = Actor {
+        user_id: None,
+        name: "wangli".into(),
+        peer: Some("10.1.1.1".into()),
+    };
+    let summary = store
+        .release_quarantine("MN0003", &staff, classify_test_frame("MN0003"))
+        .await
+        .unwrap();
+    assert_eq!(
+        summary,
+        ReleaseSummary {
+            frames: 4,
+            stored: 2,
+            duplicate: 1,
+            no_data: 1,
+            refused: 0,
+            counted_only: 2
+        }
+    );
+    let stats = store.ingest_stats().await.unwrap();
+    assert_eq!(stats.by_device["MN0003"], 2);
+    let m = store
+        .measurements(
+            "MN0003",
+            "2011",
+            "a21026",
+            "20260101000000",
+            "20260102000000",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        m.iter()
+            .map(|m| m.values.rtd.clone().unwrap())
+            .collect::<Vec<_>>(),
+        ["1.5", "2.5"]
+    );
+    assert!(
+        store
+            .last_seen_of_all()
+            .await
+            .unwrap()
+            .contains_key("MN0003")
+    );
+    assert!(store.quarantine().await.unwrap().is_empty());
+    let counts = store.archive_counts().await.unwrap();
+    assert_eq!(
+        (
+            counts.get("quarantined"),
+            counts["stored"],
+            counts["duplicate"]
+        ),
+        (None, 3, 1)
+    );
+    let audit = store
+        .audit_log(Some("quarantine.release"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            audit.len(),
+            audit[0].actor.as_str(),
+            audit[0].target.as_str()
+        ),
+        (1, "wangli", "device:MN0003")
+    );
+    assert!(
+        audit[0].detail.as_deref().unwrap().contains("存入数据 2"),
+        "{:?}",
+        audit[0].detail
+    );
+    // Released twice: nothing left to release, nothing stored again.
+    let again = store
+        .release_quarantine("MN0003", &staff, classify_test_frame("MN0003"))
+        .await
+        .unwrap();
+    assert_eq!((again.frames, again.stored), (0, 0));
+    assert_eq!(store.ingest_stats().await.unwrap().by_device["MN0003"], 2);
+}
+
+async fn refused_traffic_expires_on_its_own_cutoff(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let old = "2025-01-01T00:00:00.000Z";
+    let mut accepted = upload("MN0001", "20250101000000000", "20250101000000", "1");
+    accepted.received_at = old.into();
+    store
+        .ingest(&[
+            accepted,
+            refused_frame(
+                FrameVerdict::Quarantined,
+                Some("OLD"),
+                "20250101000000000",
+                "10.0.0.1:1",
+                old,
+            ),
+            refused_frame(
+                FrameVerdict::Refused,
+                Some("MN0001"),
+                "20250101000000000",
+                "10.0.0.1:1",
+                old,
+            ),
+            refused_frame(
+                FrameVerdict::Quarantined,
+                Some("NEW"),
+                "20260101000000000",
+                "10.0.0.1:1",
+                &now_text(),
+            ),
+        ])
+        .await
+        .unwrap();
+    let garbage = |conn: &str, at: &str, head: &[u8], bytes: i64| GarbageRecord {
+        conn: conn.into(),
+        peer: "10.0.0.1:1".into(),
+        first_at: at.into(),
+        last_at: at.into(),
+        bytes,
+        head: head.to_vec(),
+        first: true,
+    };
+    let recent = now_text();
+    store
+        .ingest_bounded(
+            &[],
+            &[
+                garbage("a", old, b"\x00\x01", 2),
+                garbage("b", &recent, b"GET / HTTP/1.1", 14),
+            ],
+            &RefusedBudget::default(),
+        )
+        .await
+        .unwrap();
+    // The connection goes on: its one record is brought up to date.
+    let mut grown = garbage("b", &recent, b"GET / HTTP/1.1\r\n", 4096);
+    grown.last_at = now_text();
+    grown.first = false;
+    store
+        .ingest_bounded(&[], &[grown], &RefusedBudget::default())
+        .await
+        .unwrap();
+    // Removes the old refused frames, counters and summaries (2 + 2 + 1), keeps accepted frames.
+    assert_eq!(
+        store
+            .purge_refused_traffic("2025-06-01T00:00:00.000Z")
+            .await
+            .unwrap(),
+        5
+    );
+    let counts = store.archive_counts().await.unwrap();
+    assert_eq!(
+        (
+            counts["stored"],
+            counts["quarantined"],
+            counts["garbage"],
+            counts.get("refused")
+        ),
+        (1, 1, 1, None)
+    );
+    let q = store.quarantine().await.unwrap();
+    assert_eq!(q.iter().map(|q| q.mn.as_str()).collect::<Vec<_>>(), ["NEW"]);
+    let s = store.garbage_sessions(10).await.unwrap();
+    assert_eq!(
+        (s.len(), s[0].bytes, s[0].head.as_slice()),
+        (1, 4096, &b"GET / HTTP/1.1\r\n"[..])
+    );
+    assert_eq!(
+        store
+            .audit_log(Some("refused_archive.purge"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Nothing left to purge: no audit entry.
+    assert_eq!(
+        store
+            .purge_refused_traffic("2025-06-01T00:00:00.000Z")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .audit_log(Some("refused_archive.purge"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn garbage_summaries_are_bounded_per_address(store: Store) {
+    let budget = RefusedBudget {
+        keep_per_key: 2,
+        max_keys: 10,
+    };
+    let record = |n: usize, first: bool| GarbageRecord {
+        conn: format!("conn-{n}"),
+        peer: format!("198.51.100.7:{}", 40000 + n),
+        first_at: now_text(),
+        last_at: now_text(),
+        bytes: 10 * n as i64,
+        head: b"\x16\x03\x01".to_vec(),
+        first,
+    };
+    // Five connections of one address: two summaries, five counted.
+    let first: Vec<GarbageRecord> = (1..=5).map(|n| record(n, true)).collect();
+    store
+        .ingest_bounded(&[], &first[..3], &budget)
+        .await
+        .unwrap();
+    store
+        .ingest_bounded(&[], &first[3..], &budget)
+        .await
+        .unwrap();
+    // Their closing records: those summarised are brought up to date, the others dropped.
+    let mut closing: Vec<GarbageRecord> = (1..=5).map(|n| record(n, false)).collect();
+    for c in &mut closing {
+        c.bytes += 1000;
+    }
+    store.ingest_bounded(&[], &closing, &budget).await.unwrap();
+    let sessions = store.garbage_sessions(10).await.unwrap();
+    assert_eq!(
+        sessions
+            .iter()
+            .map(|g| (g.peer.as_str(), g.bytes))
+            .collect::<Vec<_>>(),
+        [("198.51.100.7:40002", 1020), ("198.51.100.7:40001", 1010)]
+    );
+    let counted = store.refused_counts("garbage").await.unwrap();
+    assert_eq!(
+        counted
+            .iter()
+            .map(|c| (c.key.as_str(), c.total, c.kept))
+            .collect::<Vec<_>>(),
+        [("198.51.100.7", 5, 2)]
+    );
+    // A short connection's first and closing records in one batch.
+    let mut other = record(6, true);
+    other.peer = "192.0.2.1:1".into();
+    let mut closed = other.clone();
+    closed.first = false;
+    closed.bytes = 4097;
+    store
+        .ingest_bounded(&[], &[other, closed], &budget)
+        .await
+        .unwrap();
+    assert_eq!(store.garbage_sessions(1).await.unwrap()[0].bytes, 4097);
 }
