@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_water_devices.sql"),
         postgres: include_str!("../migrations/postgres/0010_water_devices.sql"),
     },
+    Migration {
+        version: 11,
+        name: "web_throttle",
+        sqlite: include_str!("../migrations/sqlite/0011_web_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0011_web_throttle.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
