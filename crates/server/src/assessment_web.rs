@@ -533,8 +533,10 @@ pub async fn import_values(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let n = import_values_file(&s, &auth, csrf, body.to_vec()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
+    let c = import_values_file(&s, &auth, csrf, body.to_vec()).await?;
+    let mut answer = crate::import_report::json(&c);
+    answer["imported"] = json!(c.new + c.changed);
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// `POST /values/import` (form upload of a values file, CSV or XLSX): the same all-or-nothing
@@ -553,8 +555,13 @@ pub async fn import_values_form(
             _ => {}
         }
     }
-    let n = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
-    Ok(axum::response::Redirect::to(&format!("/?imported={n}")).into_response())
+    let c = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
+    let to = format!(
+        "/?imported={}&{}",
+        c.new + c.changed,
+        crate::import_report::query(&c)
+    );
+    Ok(axum::response::Redirect::to(&to).into_response())
 }
 
 async fn import_values_file(
@@ -562,7 +569,7 @@ async fn import_values_file(
     auth: &Auth,
     csrf: Option<&str>,
     body: Vec<u8>,
-) -> Result<usize, AppError> {
+) -> Result<qingshan_store::ImportCounts, AppError> {
     let action = "indicator_value.import";
     let user = match auth.require_user() {
         Ok(u) => u.clone(),
@@ -618,7 +625,9 @@ async fn import_values_file(
             source: "import".into(),
         })
         .collect();
-    Ok(s.store.record_indicator_values(&new, &auth.actor()).await?)
+    Ok(s.store
+        .record_indicator_values_changes(&new, &auth.actor())
+        .await?)
 }
 
 /// Computes the plan's monitoring-based indicators of `year` for the city and records them as

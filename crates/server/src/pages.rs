@@ -80,6 +80,7 @@ pub async fn dashboard(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     axum::extract::Query(q): axum::extract::Query<DashboardQuery>,
+    axum::extract::Query(counts): axum::extract::Query<crate::import_report::ImportReport>,
 ) -> PageResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let views = indicator_views(&s.plan, &values);
@@ -110,7 +111,7 @@ pub async fn dashboard(
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported, attention,
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported, report => counts.shown(), attention,
         by_unit => rollup_rows(&report.by_unit, &report.unit_scores), by_division => rollup_rows(&report.by_division, &report.division_scores) },
     )
 }
@@ -524,20 +525,14 @@ pub async fn login(
                 .into(),
         );
     }
-    let since = qingshan_store::text_in(-60 * s.config.login_window_minutes);
-    let failures = s
-        .store
-        .failed_logins_since(&f.username, &auth.peer, &since)
-        .await?;
-    if failures >= s.config.login_max_failures {
-        let err = AppError::TooManyAttempts(s.config.login_window_minutes);
+    if let Err(err) = crate::login_throttle::check(&s, &f.username, &auth.peer).await {
         return Err(refuse(&s, &auth, "session.login", target, err, None)
             .await
             .into());
     }
     let found = s.store.user_credentials(&f.username).await?;
-    let user = match found {
-        Some((u, hash)) if u.active && auth::verify_password(&f.password, &hash) => u,
+    let user = match crate::login_throttle::verify(found, &f.password) {
+        Some(u) => u,
         _ => {
             s.store
                 .record_login_attempt(&f.username, &auth.peer, false)
@@ -577,10 +572,7 @@ pub async fn login(
         .audit(&AuditEntry::ok(&actor, "session.login", target))
         .await?;
     // Only same-site paths: an open redirect would make the login page a phishing tool.
-    let next = f
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = crate::security::safe_next(f.next.as_deref());
     let mut resp = Redirect::to(&next).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
@@ -630,13 +622,28 @@ pub async fn logout(
 }
 
 /// `GET /admin/audit`: the audit log, for staff.
-pub async fn audit(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+pub async fn audit(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(pq): Query<crate::paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> PageResult {
     if let Err(e) = auth.require_staff() {
         let e = refuse(&s, &auth, "page.view", "page:/admin/audit".into(), e, None).await;
         return Err(e.into());
     }
-    let entries = s.store.audit_log(None, 200).await?;
-    page("audit.html", &auth, &s, context! { entries })
+    let n = crate::paging::requested(&pq);
+    let (limit, offset) = crate::paging::window(n, crate::paging::PER_PAGE);
+    let paged = s.store.audit_paged(None, limit, offset).await?;
+    let pager = crate::paging::Pager::new(
+        n,
+        crate::paging::PER_PAGE,
+        paged.total,
+        "/admin/audit",
+        raw.as_deref(),
+    );
+    let entries = crate::secrets::mask_audit(paged.items);
+    page("audit.html", &auth, &s, context! { entries, pager })
 }
 
 /// The embedded stylesheet.

@@ -292,7 +292,7 @@ pub async fn api_import(
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    import(&s, &auth, csrf, body.to_vec()).await
+    import(&s, &auth, csrf, body.to_vec()).await.map(|(j, _)| j)
 }
 
 async fn import(
@@ -300,7 +300,7 @@ async fn import(
     auth: &Auth,
     csrf: Option<&str>,
     bytes: Vec<u8>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<(Json<Value>, qingshan_store::ImportCounts), AppError> {
     let check = auth
         .require_staff()
         .map(|_| ())
@@ -328,11 +328,12 @@ async fn import(
             .await);
         }
     };
-    s.store.import_registry(&reg, &auth.actor()).await?;
-    Ok(Json(json!({
+    let counts = s.store.import_registry_changes(&reg, &auth.actor()).await?;
+    let answer = Json(json!({
         "enterprises": reg.enterprises.len(), "outlets": reg.outlets.len(), "devices": reg.devices.len(),
-        "permits": reg.permits.len(), "limits": reg.limits.len()
-    })))
+        "permits": reg.permits.len(), "limits": reg.limits.len(), "records": crate::import_report::json(&counts)
+    }));
+    Ok((answer, counts))
 }
 
 /// `GET /sources/template.csv`: the registry file's header, for spreadsheets.
@@ -363,6 +364,9 @@ pub async fn template_xlsx() -> Result<Response, AppError> {
 pub async fn sources_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
+    Query(pq): Query<crate::paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+    Query(report): Query<crate::import_report::ImportReport>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
     let devices: Vec<Value> = s
@@ -373,16 +377,27 @@ pub async fn sources_page(
         .map(|d| device_json(d, now))
         .collect();
     let online_count = devices.iter().filter(|d| d["online"] == true).count();
-    let quarantine = if auth.is_staff() {
-        s.store.quarantine().await?
+    // An unknown-MN flood leaves one row per MN: the list is paged.
+    let (quarantine, pager) = if auth.is_staff() {
+        let n = crate::paging::requested(&pq);
+        let (limit, offset) = crate::paging::window(n, crate::paging::PER_PAGE);
+        let q = s.store.quarantine_paged(limit, offset).await?;
+        let pager = crate::paging::Pager::new(
+            n,
+            crate::paging::PER_PAGE,
+            q.total,
+            "/sources",
+            raw.as_deref(),
+        );
+        (q.items, Some(pager))
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     page(
         "sources.html",
         &auth,
         &s,
-        context! { devices, online_count, quarantine },
+        context! { devices, online_count, quarantine, pager, report => report.shown() },
     )
 }
 
@@ -469,6 +484,8 @@ pub async fn alarms_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(q): Query<AlarmQuery>,
+    Query(pq): Query<crate::paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let filter = match alarm_filter(&auth, &q) {
         Ok(f) => f,
@@ -480,13 +497,17 @@ pub async fn alarms_page(
             );
         }
     };
-    let alarms: Vec<Value> = s
-        .store
-        .alarms(&filter, 500)
-        .await?
-        .iter()
-        .map(alarm_json)
-        .collect();
+    let n = crate::paging::requested(&pq);
+    let (limit, offset) = crate::paging::window(n, crate::paging::PER_PAGE);
+    let paged = s.store.alarms_paged(&filter, limit, offset).await?;
+    let pager = crate::paging::Pager::new(
+        n,
+        crate::paging::PER_PAGE,
+        paged.total,
+        "/alarms",
+        raw.as_deref(),
+    );
+    let alarms: Vec<Value> = paged.items.iter().map(alarm_json).collect();
     let counties: Vec<Value> = if auth.is_staff() {
         s.plan
             .divisions
@@ -501,7 +522,7 @@ pub async fn alarms_page(
         "alarms.html",
         &auth,
         &s,
-        context! { alarms, status => filter.status, county => filter.division_code, counties },
+        context! { alarms, status => filter.status, county => filter.division_code, counties, pager },
     )
 }
 
@@ -551,7 +572,13 @@ pub async fn import_form(
         }
     }
     match import(&s, &auth, csrf.as_deref(), file).await {
-        Ok(_) => Ok(Redirect::to("/sources?imported=1").into_response()),
+        Ok((_, counts)) => {
+            let to = format!(
+                "/sources?imported=1&{}",
+                crate::import_report::query(&counts)
+            );
+            Ok(Redirect::to(&to).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -717,11 +744,7 @@ async fn registry_rows(s: &AppState) -> Result<Vec<HashMap<String, String>>, App
 
 /// One row as a line of the import file, for the audit log.
 fn row_text(row: &HashMap<String, String>) -> String {
-    qingshan_sources::REGISTRY_COLUMNS
-        .iter()
-        .map(|c| row.get(*c).map_or("", String::as_str))
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::secrets::registry_row_text(row)
 }
 
 /// Which row the edit form is for.
@@ -740,6 +763,7 @@ fn edit_page(
     error: Option<String>,
     existing: bool,
 ) -> Result<Response, PageError> {
+    let row = &crate::secrets::mask_form_row(row);
     let fields: Vec<Value> = REGISTRY_LABELS
         .iter()
         .map(|(name, label)| json!({ "name": name, "label": label, "value": row.get(*name).cloned().unwrap_or_default() }))
@@ -844,7 +868,7 @@ pub async fn edit_submit(
             .await
             .into());
     }
-    let row: HashMap<String, String> = qingshan_sources::REGISTRY_COLUMNS
+    let mut row: HashMap<String, String> = qingshan_sources::REGISTRY_COLUMNS
         .iter()
         .map(|c| {
             (
@@ -855,6 +879,12 @@ pub async fn edit_submit(
             )
         })
         .collect();
+    let stored_pw = registry_rows(&s)
+        .await?
+        .into_iter()
+        .find(|r| r.get("mn") == Some(&mn))
+        .and_then(|r| r.get("password").cloned());
+    crate::secrets::unmask_form_row(&mut row, stored_pw.as_deref());
     let mut csv = csv::Writer::from_writer(Vec::new());
     let written = csv
         .write_record(qingshan_sources::REGISTRY_COLUMNS)
