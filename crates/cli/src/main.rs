@@ -489,8 +489,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         source: "import".into(),
                     })
                     .collect();
-                let n = store.record_indicator_values(&new, &Actor::cli()).await?;
-                println!("已导入 {n} 条指标数值");
+                let c = store
+                    .record_indicator_values_changes(&new, &Actor::cli())
+                    .await?;
+                println!(
+                    "已导入 {} 条指标数值（新增 {}，变更 {}；未变 {} 条未写入）",
+                    c.new + c.changed,
+                    c.new,
+                    c.changed,
+                    c.unchanged
+                );
                 Ok(())
             })
         }
@@ -542,7 +550,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Backup { output, db } => runtime()?.block_on(async move {
-            let store = Store::connect(&db.db).await?;
+            // A mistyped --db must not become a new empty database and a stray backup of it.
+            let store = Store::connect_existing(&db.db).await?;
             let path = output.to_str().context("备份路径须为 UTF-8")?.to_string();
             store.backup_to(&path, &Actor::cli()).await?;
             println!("已备份到 {path}");
@@ -585,14 +594,17 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;
-                store.import_registry(&reg, &Actor::cli()).await?;
+                let c = store.import_registry_changes(&reg, &Actor::cli()).await?;
                 println!(
-                    "已导入：企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}",
+                    "已导入：企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}（登记项新增 {}，变更 {}，未变 {} 未写入）",
                     reg.enterprises.len(),
                     reg.outlets.len(),
                     reg.devices.len(),
                     reg.permits.len(),
-                    reg.limits.len()
+                    reg.limits.len(),
+                    c.new,
+                    c.changed,
+                    c.unchanged
                 );
                 Ok(())
             })
