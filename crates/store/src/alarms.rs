@@ -335,7 +335,12 @@ impl Store {
 
 impl Store {
     /// One page of the alarms a filter selects, newest first, and how many it selects.
-    pub async fn alarms_paged(&self, filter: &AlarmFilter, limit: i64, offset: i64) -> Result<crate::Paged<Alarm>> {
+    pub async fn alarms_paged(
+        &self,
+        filter: &AlarmFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<crate::Paged<Alarm>> {
         let total = self.count_alarms(filter).await?;
         let items = with_pool!(self, p => {
             let rows = sqlx::query(&format!("{ALARM_SELECT} WHERE ($1 IS NULL OR a.status = $1) AND ($2 IS NULL OR e.division_code = $2) \

@@ -9,8 +9,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use crate::{
-    AUTOMATIC_SOURCE, Actor, NewIndicatorValue, NewWaterSample, Result, Store,
-    WaterImportSummary, WaterStoreError,
+    AUTOMATIC_SOURCE, Actor, NewIndicatorValue, NewWaterSample, Result, Store, WaterImportSummary,
+    WaterStoreError,
 };
 
 /// How the rows of an import compared with what was stored.
@@ -63,14 +63,41 @@ fn delta<T: Clone + PartialEq, K: std::hash::Hash + Eq>(
 pub fn registry_delta(current: &Registry, incoming: &Registry) -> (Registry, ImportCounts) {
     let mut c = ImportCounts::default();
     let reg = Registry {
-        enterprises: delta(&current.enterprises, &incoming.enterprises, |e| e.credit_code.clone(), &mut c),
-        outlets: delta(&current.outlets, &incoming.outlets, |o| (o.credit_code.clone(), o.code.clone()), &mut c),
-        devices: delta(&current.devices, &incoming.devices, |d| d.mn.clone(), &mut c),
-        permits: delta(&current.permits, &incoming.permits, |p| p.number.clone(), &mut c),
+        enterprises: delta(
+            &current.enterprises,
+            &incoming.enterprises,
+            |e| e.credit_code.clone(),
+            &mut c,
+        ),
+        outlets: delta(
+            &current.outlets,
+            &incoming.outlets,
+            |o| (o.credit_code.clone(), o.code.clone()),
+            &mut c,
+        ),
+        devices: delta(
+            &current.devices,
+            &incoming.devices,
+            |d| d.mn.clone(),
+            &mut c,
+        ),
+        permits: delta(
+            &current.permits,
+            &incoming.permits,
+            |p| p.number.clone(),
+            &mut c,
+        ),
         limits: delta(
             &current.limits,
             &incoming.limits,
-            |l| (l.permit_number.clone(), l.credit_code.clone(), l.outlet_code.clone(), l.factor_code.clone()),
+            |l| {
+                (
+                    l.permit_number.clone(),
+                    l.credit_code.clone(),
+                    l.outlet_code.clone(),
+                    l.factor_code.clone(),
+                )
+            },
             &mut c,
         ),
     };
@@ -80,7 +107,11 @@ pub fn registry_delta(current: &Registry, incoming: &Registry) -> (Registry, Imp
 impl Store {
     /// Imports a registry, writing (and auditing) only the records that are new or changed;
     /// a file identical to the stored registry writes nothing.
-    pub async fn import_registry_changes(&self, reg: &Registry, actor: &Actor) -> Result<ImportCounts> {
+    pub async fn import_registry_changes(
+        &self,
+        reg: &Registry,
+        actor: &Actor,
+    ) -> Result<ImportCounts> {
         let current = self.export_registry().await?;
         let (changes, counts) = registry_delta(&current, reg);
         if counts.writes() {
@@ -91,7 +122,11 @@ impl Store {
 
     /// Records imported indicator values, all or nothing, skipping those whose value and note
     /// equal the current revision's (a changed reason alone changes no data).
-    pub async fn record_indicator_values_changes(&self, values: &[NewIndicatorValue], actor: &Actor) -> Result<ImportCounts> {
+    pub async fn record_indicator_values_changes(
+        &self,
+        values: &[NewIndicatorValue],
+        actor: &Actor,
+    ) -> Result<ImportCounts> {
         let mut counts = ImportCounts::default();
         let mut plans: Vec<&str> = values.iter().map(|v| v.plan_id.as_str()).collect();
         plans.sort_unstable();
@@ -99,14 +134,27 @@ impl Store {
         let mut current = HashMap::new();
         for plan in plans {
             for v in self.current_indicator_values(plan).await? {
-                current.insert((v.plan_id.clone(), v.indicator_number, v.year, v.division_code.clone()), (v.value, v.note));
+                current.insert(
+                    (
+                        v.plan_id.clone(),
+                        v.indicator_number,
+                        v.year,
+                        v.division_code.clone(),
+                    ),
+                    (v.value, v.note),
+                );
             }
         }
         let changes: Vec<NewIndicatorValue> = values
             .iter()
             .filter(|v| {
                 let before = current
-                    .get(&(v.plan_id.clone(), v.indicator_number, v.year, v.division_code.clone()))
+                    .get(&(
+                        v.plan_id.clone(),
+                        v.indicator_number,
+                        v.year,
+                        v.division_code.clone(),
+                    ))
                     .map(|(value, note)| *value == v.value && *note == v.note);
                 counts.count(before);
                 before != Some(true)
@@ -128,7 +176,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<(WaterImportSummary, ImportCounts), WaterStoreError> {
         let automatic = |source: &str| source == AUTOMATIC_SOURCE;
-        let mut latest: HashMap<(String, String, String, bool), (i64, String, bool)> = HashMap::new();
+        let mut latest: HashMap<SampleKey, (i64, String, bool)> = HashMap::new();
         let mut sections: Vec<&str> = rows.iter().map(|r| r.section_code.as_str()).collect();
         sections.sort_unstable();
         sections.dedup();
@@ -137,7 +185,9 @@ impl Store {
         for code in sections {
             let stored = self.water_results_between(code, lo, hi).await?;
             for (date, item, source, revision, value, below) in stored {
-                let e = latest.entry((code.to_string(), date, item, automatic(&source))).or_insert((0, String::new(), false));
+                let e = latest
+                    .entry((code.to_string(), date, item, automatic(&source)))
+                    .or_insert((0, String::new(), false));
                 if revision > e.0 {
                     *e = (revision, value, below);
                 }
@@ -148,7 +198,12 @@ impl Store {
         let mut changes = Vec::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             let before = latest
-                .get(&(r.section_code.clone(), r.date.clone(), r.item.clone(), automatic(&r.source)))
+                .get(&(
+                    r.section_code.clone(),
+                    r.date.clone(),
+                    r.item.clone(),
+                    automatic(&r.source),
+                ))
                 .map(|(_, value, below)| *value == r.value && *below == r.below_detection);
             counts.count(before);
             if before != Some(true) {
@@ -174,8 +229,15 @@ impl Store {
         match self.import_water_samples(&changes, actor).await {
             Ok(summary) => Ok((summary, counts)),
             // Errors name a row of what was written; give the row of the file instead.
-            Err(WaterStoreError::Invalid { row, column, message }) => Err(WaterStoreError::Invalid {
-                row: row.checked_sub(1).and_then(|i| index.get(i)).map_or(row, |i| i + 1),
+            Err(WaterStoreError::Invalid {
+                row,
+                column,
+                message,
+            }) => Err(WaterStoreError::Invalid {
+                row: row
+                    .checked_sub(1)
+                    .and_then(|i| index.get(i))
+                    .map_or(row, |i| i + 1),
                 column,
                 message,
             }),
@@ -185,7 +247,12 @@ impl Store {
 
     /// Every stored result of one section between two dates: (date, item, source, revision,
     /// value, below detection).
-    async fn water_results_between(&self, code: &str, lo: &str, hi: &str) -> Result<Vec<StoredResult>> {
+    async fn water_results_between(
+        &self,
+        code: &str,
+        lo: &str,
+        hi: &str,
+    ) -> Result<Vec<StoredResult>> {
         Ok(with_pool!(self, p => {
             let found = sqlx::query("SELECT sample_date, item, source, revision, value, below_detection FROM water_samples \
                                      WHERE section_code = $1 AND sample_date >= $2 AND sample_date <= $3")
@@ -201,3 +268,6 @@ impl Store {
 }
 
 type StoredResult = (String, String, String, i64, String, bool);
+
+/// Section, date, item, and whether the result is automatic (each kind is revised apart).
+type SampleKey = (String, String, String, bool);

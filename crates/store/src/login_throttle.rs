@@ -17,7 +17,12 @@ impl Store {
     /// Failed sign-ins since a time (stored form): for the (user name, address) pair and for
     /// the address alone. Failures for the same user from elsewhere do not count, so nobody can
     /// lock another user out from their own address.
-    pub async fn login_failures_since(&self, username: &str, peer: &str, since: &str) -> Result<LoginFailures> {
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        peer: &str,
+        since: &str,
+    ) -> Result<LoginFailures> {
         Ok(with_pool!(self, p => {
             let r = sqlx::query("SELECT COUNT(*) AS address, COALESCE(SUM(CASE WHEN username = $3 THEN 1 ELSE 0 END), 0) AS pair \
                                  FROM login_attempts WHERE ok = $1 AND at >= $2 AND peer = $4")

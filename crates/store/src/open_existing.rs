@@ -37,7 +37,10 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let url = format!("sqlite://{}", path.display());
         let err = Store::connect_existing(&url).await.err();
-        assert!(matches!(err, Some(StoreError::NotFound(ref m)) if m.contains("数据库文件")), "{err:?}");
+        assert!(
+            matches!(err, Some(StoreError::NotFound(ref m)) if m.contains("数据库文件")),
+            "{err:?}"
+        );
         assert!(!path.exists());
         // Once it exists it opens.
         drop(Store::connect(&url).await.map_err(|e| e.to_string()));

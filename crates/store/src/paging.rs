@@ -16,7 +16,11 @@ pub struct Paged<T> {
 
 impl Store {
     /// One page of the unknown devices waiting in quarantine, by MN.
-    pub async fn quarantine_paged(&self, limit: i64, offset: i64) -> Result<Paged<QuarantinedDevice>> {
+    pub async fn quarantine_paged(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Paged<QuarantinedDevice>> {
         Ok(with_pool!(self, p => {
             let total: i64 = sqlx::query("SELECT COUNT(DISTINCT mn) AS n FROM raw_frames WHERE verdict = 'quarantined' AND mn IS NOT NULL")
                 .fetch_one(p).await?.try_get("n")?;
@@ -32,7 +36,12 @@ impl Store {
     }
 
     /// One page of the audit log, newest first, optionally only actions starting with a prefix.
-    pub async fn audit_paged(&self, action_prefix: Option<&str>, limit: i64, offset: i64) -> Result<Paged<AuditRecord>> {
+    pub async fn audit_paged(
+        &self,
+        action_prefix: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Paged<AuditRecord>> {
         let pattern = format!("{}%", action_prefix.unwrap_or(""));
         Ok(with_pool!(self, p => {
             let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action LIKE $1")
