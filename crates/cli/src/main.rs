@@ -72,6 +72,15 @@ enum Command {
         /// Largest evidence file (佐证材料) accepted, in MiB.
         #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
         evidence_max_mib: u32,
+        /// Failed sign-ins from one address (whatever the user names) in 15 minutes before it is refused.
+        #[arg(long, default_value_t = qingshan_server::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS)]
+        login_max_failures_per_address: i64,
+        /// Seconds a client has to send a request's headers (and an idle keep-alive connection lives).
+        #[arg(long, default_value_t = qingshan_server::security::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+        http_header_timeout_secs: u64,
+        /// Seconds one web request may take, upload included.
+        #[arg(long, default_value_t = qingshan_server::security::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        http_request_timeout_secs: u64,
     },
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
@@ -335,6 +344,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hj212_max_connections,
             hj212_max_per_ip,
             evidence_max_mib,
+            login_max_failures_per_address,
+            http_header_timeout_secs,
+            http_request_timeout_secs,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
@@ -346,6 +358,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let config = qingshan_server::ServerConfig {
                     secure_cookies,
                     evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
+                    login_max_failures_per_address,
+                    http_header_read_timeout: std::time::Duration::from_secs(
+                        http_header_timeout_secs,
+                    ),
+                    http_request_timeout: std::time::Duration::from_secs(http_request_timeout_secs),
                     ..Default::default()
                 };
                 let state = qingshan_server::AppState {
