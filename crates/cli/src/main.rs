@@ -81,6 +81,13 @@ enum Command {
         /// Seconds one web request may take, upload included.
         #[arg(long, default_value_t = qingshan_server::security::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
         http_request_timeout_secs: u64,
+        /// Reverse proxy addresses whose X-Forwarded-For names the client (comma-separated).
+        #[arg(
+            long = "trusted-proxy",
+            env = "QINGSHAN_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
@@ -347,6 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             login_max_failures_per_address,
             http_header_timeout_secs,
             http_request_timeout_secs,
+            trusted_proxies,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
@@ -363,6 +371,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         http_header_timeout_secs,
                     ),
                     http_request_timeout: std::time::Duration::from_secs(http_request_timeout_secs),
+                    trusted_proxies,
                     ..Default::default()
                 };
                 let state = qingshan_server::AppState {

@@ -74,6 +74,9 @@ pub struct ServerConfig {
     pub http_request_timeout: std::time::Duration,
     /// Largest request head (request line and headers) read, in bytes.
     pub http_max_header_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in throttling and the
+    /// audit log need the real address); empty: the connection's address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +90,7 @@ impl Default for ServerConfig {
             http_header_read_timeout: security::DEFAULT_HEADER_READ_TIMEOUT,
             http_request_timeout: security::DEFAULT_REQUEST_TIMEOUT,
             http_max_header_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -95,6 +95,36 @@ fn is_local_path(n: &str) -> bool {
     !first.contains(':') && !lower.contains("%2f") && !lower.contains("%5c")
 }
 
+/// The client's address as recorded and throttled: the connection's peer, unless the peer is
+/// a trusted reverse proxy — then the last `X-Forwarded-For` entry that is not itself a
+/// trusted proxy (entries before it were written by the client and prove nothing). A header
+/// from anyone else is ignored, so it cannot be used to dodge throttling.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(&peer)
+        .to_string()
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, with hyper's header-read timeout
 /// (which also closes idle keep-alive connections) that `axum::serve` does not expose.
 /// Each request carries the peer address as `ConnectInfo`, like `axum::serve` with
@@ -151,6 +181,28 @@ pub async fn serve_http(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("x-forwarded-for", "1.2.3.4, 198.51.100.7".parse().unwrap());
+        assert_eq!(client_address(Some(proxy), &h, &[proxy]), "198.51.100.7");
+        // Not a trusted proxy: its header is the client's own claim.
+        let other: std::net::IpAddr = "203.0.113.1".parse().unwrap();
+        assert_eq!(client_address(Some(other), &h, &[proxy]), "203.0.113.1");
+        assert_eq!(client_address(Some(proxy), &h, &[]), "10.0.0.5");
+        // Chained proxies are skipped; garbage is ignored.
+        h.insert("x-forwarded-for", "198.51.100.7, 10.0.0.6".parse().unwrap());
+        let second: std::net::IpAddr = "10.0.0.6".parse().unwrap();
+        assert_eq!(
+            client_address(Some(proxy), &h, &[proxy, second]),
+            "198.51.100.7"
+        );
+        h.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(client_address(Some(proxy), &h, &[proxy]), "10.0.0.5");
+        assert_eq!(client_address(None, &h, &[proxy]), "unknown");
+    }
 
     #[test]
     fn only_local_paths_are_followed() {

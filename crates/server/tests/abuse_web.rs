@@ -129,6 +129,79 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere() {
     assert_eq!(s, StatusCode::SEE_OTHER);
 }
 
+/// Row 7 behind a reverse proxy: with the proxy trusted, throttling follows the address in
+/// `X-Forwarded-For`, so one client's failures do not stop everyone behind the proxy; the
+/// same header from an untrusted address changes nothing.
+#[tokio::test]
+async fn throttling_behind_a_trusted_proxy_follows_the_forwarded_address() {
+    let (server, _store) = staff_server(
+        "abuse-proxy",
+        ServerConfig {
+            trusted_proxies: vec!["127.0.0.4".parse().unwrap()],
+            ..ServerConfig::default()
+        },
+    )
+    .await;
+    let via_proxy = |client: &str| {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .local_address("127.0.0.4".parse::<IpAddr>().unwrap())
+            .default_headers(
+                [("x-forwarded-for".parse().unwrap(), client.parse().unwrap())]
+                    .into_iter()
+                    .collect(),
+            )
+            .build()
+            .unwrap()
+    };
+    let attacker = via_proxy("198.51.100.7");
+    for _ in 0..5 {
+        let (s, _, _) = post_login(&server, &attacker, "admin", "wrong", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _, _) = post_login(&server, &attacker, "admin", "correct horse", None).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let (s, _, _) = post_login(
+        &server,
+        &via_proxy("198.51.100.8"),
+        "admin",
+        "correct horse",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+
+    // Not the proxy: a forged header per attempt does not spread the failures.
+    for i in 0..5 {
+        let c = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .local_address("127.0.0.5".parse::<IpAddr>().unwrap())
+            .default_headers(
+                [(
+                    "x-forwarded-for".parse().unwrap(),
+                    format!("192.0.2.{i}").parse().unwrap(),
+                )]
+                .into_iter()
+                .collect(),
+            )
+            .build()
+            .unwrap();
+        let (s, _, _) = post_login(&server, &c, "staff", "wrong", None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _, _) = post_login(
+        &server,
+        &client_from("127.0.0.5"),
+        "staff",
+        "correct horse",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+}
+
 /// Row 8: an unknown user name costs an Argon2 verification like a real one (against a dummy
 /// hash), so the answer's timing does not tell which names exist.
 #[tokio::test]
