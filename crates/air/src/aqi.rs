@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::num::{Ratio, ceil_div};
+use crate::num::Ratio;
 use crate::standard::AqiStandard;
 
 /// The IAQI value at each breakpoint row (HJ 633-2012 Table 1, HJ 633-2026 Table 3).
@@ -177,22 +177,34 @@ pub struct Iaqi {
     pub beyond_index: bool,
 }
 
-/// Rounds a concentration as the edition requires before the IAQI.
+/// Rounds a concentration as the edition requires before the IAQI; `None` only when the
+/// rounded value overflows.
 pub fn round_concentration(
     standard: AqiStandard,
     indicator: Indicator,
     c: Ratio,
     opts: &AqiOptions,
-) -> Ratio {
+) -> Option<Ratio> {
     let round = match standard {
         AqiStandard::Hj633_2026 => true,
         AqiStandard::Hj633_2012 => opts.rounding_2012 == Rounding2012::Gbt8170,
     };
     if round {
-        c.round_gbt8170(if indicator.is_co() { 1 } else { 0 })
+        c.round_half_even(if indicator.is_co() { 1 } else { 0 })
     } else {
-        c
+        Some(c)
     }
+}
+
+/// IAQI = Ilo + ⌈(Ihi−Ilo)·(C−BPlo)/(BPhi−BPlo)⌉ on one segment, exactly; `None` only on
+/// overflow.
+fn segment_iaqi(c: Ratio, (lo, hi): (u32, u32), (ilo, ihi): (u32, u32)) -> Option<u32> {
+    let rise = Ratio::int(i64::from(ihi) - i64::from(ilo))
+        .checked_mul(c.checked_sub(Ratio::int(i64::from(lo)))?)?;
+    let step = rise
+        .checked_div(Ratio::int(i64::from(hi) - i64::from(lo)))?
+        .ceil();
+    Some(u32::try_from(step.checked_add(i128::from(ilo))?).unwrap_or(0))
 }
 
 /// IAQI of one concentration (µg/m³, CO mg/m³), exactly per HJ 633 §3.3 with ceiling rounding.
@@ -202,9 +214,14 @@ pub fn iaqi(
     concentration: Ratio,
     opts: &AqiOptions,
 ) -> Iaqi {
-    let c = round_concentration(standard, indicator, concentration, opts);
+    let Some(c) = round_concentration(standard, indicator, concentration, opts) else {
+        return Iaqi {
+            value: None,
+            beyond_index: false,
+        };
+    };
     let bps = breakpoints(standard, indicator);
-    let eight_hundred = Ratio::from_int(800);
+    let eight_hundred = Ratio::int(800);
     match indicator {
         Indicator::So2_1h if c > eight_hundred => {
             let value = match standard {
@@ -228,26 +245,19 @@ pub fn iaqi(
         }
         _ => {}
     }
-    if c < Ratio::from_int(0) {
+    if c.is_negative() {
         return Iaqi {
             value: None,
             beyond_index: false,
         };
     }
-    let (n, d) = (c.numer(), c.denom());
     for i in 0..7 {
         let (Some(lo), Some(hi)) = (bps[i], bps[i + 1]) else {
             break;
         };
-        let (lo, hi) = (i128::from(lo), i128::from(hi));
-        // c ≤ hi  ⇔  n ≤ hi·d  (d > 0)
-        if n <= hi * d {
-            let (ilo, ihi) = (i128::from(IAQI_LEVELS[i]), i128::from(IAQI_LEVELS[i + 1]));
-            // IAQI = Ilo + ceil((Ihi−Ilo)·(C−BPlo)/(BPhi−BPlo)) with C = n/d, all in integers.
-            let value = ilo + ceil_div((ihi - ilo) * (n - lo * d), (hi - lo) * d);
-            let value = u32::try_from(value).unwrap_or(0);
+        if c <= Ratio::int(i64::from(hi)) {
             return Iaqi {
-                value: Some(value),
+                value: segment_iaqi(c, (lo, hi), (IAQI_LEVELS[i], IAQI_LEVELS[i + 1])),
                 beyond_index: false,
             };
         }
@@ -612,7 +622,7 @@ pub fn compute_aqi(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::num::parse_ratio;
+    use crate::cli::parse_ratio;
 
     const S12: AqiStandard = AqiStandard::Hj633_2012;
     const S26: AqiStandard = AqiStandard::Hj633_2026;
@@ -783,11 +793,11 @@ mod tests {
                 let unit = if ind.is_co() {
                     Ratio::new(1, 10).unwrap()
                 } else {
-                    Ratio::from_int(1)
+                    Ratio::int(1)
                 };
                 for i in 0..8 {
                     let Some(bp) = row[i] else { continue };
-                    let at = Ratio::from_int(i128::from(bp));
+                    let at = Ratio::int(i64::from(bp));
                     let o = AqiOptions::default();
                     assert_eq!(
                         iaqi(std, ind, at, &o).value,
@@ -798,12 +808,14 @@ mod tests {
                     if i < 7
                         && let Some(hi) = row[i + 1]
                     {
-                        let above = at.plus(unit);
+                        let above = at.checked_add(unit).unwrap();
                         let di = i128::from(IAQI_LEVELS[i + 1] - IAQI_LEVELS[i]);
-                        let dbp = Ratio::from_int(i128::from(hi - bp));
+                        let dbp = Ratio::int(i64::from(hi - bp));
                         let expect = i128::from(IAQI_LEVELS[i])
-                            + Ratio::from_int(di)
-                                .times(unit)
+                            + Ratio::new(di, 1)
+                                .unwrap()
+                                .checked_mul(unit)
+                                .unwrap()
                                 .checked_div(dbp)
                                 .unwrap()
                                 .ceil();
@@ -816,7 +828,7 @@ mod tests {
                     }
                     // Just below the breakpoint stays at or under its IAQI.
                     if i > 0 {
-                        let below = at.minus(unit);
+                        let below = at.checked_sub(unit).unwrap();
                         let v = iaqi(std, ind, below, &o).value.unwrap();
                         assert!(
                             v <= IAQI_LEVELS[i] && v > IAQI_LEVELS[i - 1],

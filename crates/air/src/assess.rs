@@ -8,7 +8,7 @@ use crate::aqi::{AqiLevel, AqiOptions, AqiReport, ReportType, compute_aqi};
 use crate::daily::{DailyOptions, DailyValues, daily_values, monthly_counts, year_valid};
 use crate::hourly::{DayRecord, HourlySeries};
 use crate::limits::{Averaging, Grade, LimitPollutant, limit};
-use crate::num::Ratio;
+use crate::num::{Ratio, gcd};
 use crate::standard::{AqiStandard, EvaluationStandard, LimitSet, Pollutant};
 
 /// Which period values enter comparisons with limits and the composite index.
@@ -80,7 +80,9 @@ pub fn percentile(values: &mut [Ratio], p: u32) -> Option<Ratio> {
         return Some(xs);
     }
     let xs1 = values[s];
-    Some(xs.plus(xs1.minus(xs).times(Ratio::raw(r, 100))))
+    xs1.checked_sub(xs)?
+        .checked_mul(Ratio::new(r, 100)?)?
+        .checked_add(xs)
 }
 
 /// Sorts exactly; when the denominators have a small common multiple the values
@@ -96,19 +98,23 @@ fn sort_exact(values: &mut [Ratio]) {
             }
         }
     }
-    // Ratio::plus does not reduce, so this denominator is exactly the lcm of `dens`.
-    let common = dens
-        .iter()
-        .fold(Ratio::from_int(0), |acc, &d| acc.plus(Ratio::raw(1, d)))
-        .denom();
-    if common > 1_000_000_000_000 {
+    // The least common multiple of the denominators, given up once it grows past 10^12.
+    let lcm = dens.iter().try_fold(1i128, |l, &d| {
+        let g = i128::try_from(gcd(l.unsigned_abs(), d.unsigned_abs())).ok()?;
+        (l / g).checked_mul(d).filter(|&l| l <= 1_000_000_000_000)
+    });
+    let Some(common) = lcm else {
         values.sort_unstable();
         return;
-    }
+    };
     // Each value is exactly key/common; sorting plain integer keys is much cheaper.
     let keys: Option<Vec<i64>> = values
         .iter()
-        .map(|v| i64::try_from(v.numer() * (common / v.denom())).ok())
+        .map(|v| {
+            v.numer()
+                .checked_mul(common / v.denom())
+                .and_then(|k| i64::try_from(k).ok())
+        })
         .collect();
     let Some(mut keys) = keys else {
         values.sort_unstable();
@@ -116,7 +122,8 @@ fn sort_exact(values: &mut [Ratio]) {
     };
     keys.sort_unstable();
     for (slot, k) in values.iter_mut().zip(keys) {
-        *slot = Ratio::raw(i128::from(k), common);
+        // k / common is one of the values, so it is representable.
+        *slot = Ratio::ratio(i128::from(k), common);
     }
 }
 
@@ -194,10 +201,11 @@ pub struct AnnualAssessment {
     pub attained: Option<bool>,
 }
 
-fn published(p: Pollutant, v: Ratio, rounding: PeriodRounding) -> Ratio {
+/// The value as compared with limits; `None` only when rounding overflows.
+fn published(p: Pollutant, v: Ratio, rounding: PeriodRounding) -> Option<Ratio> {
     match rounding {
-        PeriodRounding::Published => v.round_gbt8170(p.published_decimals()),
-        PeriodRounding::Exact => v,
+        PeriodRounding::Published => v.round_half_even(p.published_decimals()),
+        PeriodRounding::Exact => Some(v),
     }
 }
 
@@ -251,8 +259,7 @@ pub fn assess_days(
                 .unwrap_or_else(|| AqiStandard::for_date(end)),
         );
     }
-    let good_days_ratio =
-        (valid_days > 0).then(|| Ratio::raw(i128::from(good_days) * 100, i128::from(valid_days)));
+    let good_days_ratio = Ratio::new(i128::from(good_days) * 100, i128::from(valid_days));
     let mut pollutants = Vec::with_capacity(6);
     for p in Pollutant::ALL {
         let mut vals: Vec<Ratio> = Vec::with_capacity(days.len());
@@ -266,10 +273,7 @@ pub fn assess_days(
         let monthly_days = monthly_counts(dates.iter());
         let data_valid = year_valid(&monthly_days);
         let n = vals.len() as u32;
-        let mean = (n > 0).then(|| {
-            let sum = Ratio::sum(&vals);
-            Ratio::raw(sum.numer(), sum.denom() * i128::from(n)).normalized()
-        });
+        let mean = Ratio::sum(&vals).div_int(i128::from(n));
         let pct = evaluation_percentile(p);
         let percentile_value = percentile(&mut vals, pct);
         let lp = LimitPollutant::from(p);
@@ -298,18 +302,18 @@ pub fn assess_days(
         };
         let single_index = match (c_i, s_i) {
             (Some(c), Some(s)) => published(p, c, opts.rounding)
-                .checked_div(s)
-                .map(|x| x.round_gbt8170(2)),
+                .and_then(|c| c.checked_div(s))
+                .and_then(|x| x.round_half_even(2)),
             _ => None,
         };
         let attained = if data_valid {
             let mean_ok = match (has_annual_mean(p), mean, annual_limit) {
                 (false, _, _) => true,
-                (true, Some(m), Some(l)) => published(p, m, opts.rounding) <= l,
+                (true, Some(m), Some(l)) => published(p, m, opts.rounding).is_some_and(|m| m <= l),
                 _ => false,
             };
             let pct_ok = match (percentile_value, daily_limit) {
-                (Some(v), Some(l)) => published(p, v, opts.rounding) <= l,
+                (Some(v), Some(l)) => published(p, v, opts.rounding).is_some_and(|v| v <= l),
                 _ => false,
             };
             Some(mean_ok && pct_ok)
@@ -333,8 +337,7 @@ pub fn assess_days(
     let composite_index = pollutants
         .iter()
         .map(|p| p.single_index)
-        .try_fold(Ratio::from_int(0), |acc, x| x.map(|x| acc.plus(x)))
-        .map(Ratio::normalized);
+        .try_fold(Ratio::ZERO, |acc, x| acc.checked_add(x?));
     let attained = pollutants
         .iter()
         .map(|p| p.attained)
@@ -507,14 +510,11 @@ mod tests {
 
     #[test]
     fn percentile_worked_example() {
-        let mut v: Vec<Ratio> = [3, 4, 8, 2, 5, 4]
-            .iter()
-            .map(|&x| Ratio::from_int(x))
-            .collect();
+        let mut v: Vec<Ratio> = [3, 4, 8, 2, 5, 4].iter().map(|&x| Ratio::int(x)).collect();
         assert_eq!(percentile(&mut v, 90), Some(r(13, 2)));
-        let mut one = vec![Ratio::from_int(7)];
-        assert_eq!(percentile(&mut one, 98), Some(Ratio::from_int(7)));
-        let mut v: Vec<Ratio> = (1..=365).map(Ratio::from_int).collect();
+        let mut one = vec![Ratio::int(7)];
+        assert_eq!(percentile(&mut one, 98), Some(Ratio::int(7)));
+        let mut v: Vec<Ratio> = (1..=365).map(Ratio::int).collect();
         // n = 365: k = 328.6 (P90), 346.8 (P95), 357.72 (P98)
         assert_eq!(percentile(&mut v, 90), Some(r(3286, 10)));
         assert_eq!(percentile(&mut v, 95), Some(r(3468, 10)));

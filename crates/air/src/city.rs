@@ -40,8 +40,7 @@ fn mean(vals: &[Ratio]) -> Option<Ratio> {
     if vals.is_empty() {
         return None;
     }
-    let sum = vals.iter().fold(Ratio::from_int(0), |a, v| a.plus(*v));
-    sum.div_int(vals.len() as i128)
+    Ratio::sum(vals).div_int(vals.len() as i128)
 }
 
 fn city_mda8(hours: &[Option<Ratio>; 24], limit: u32) -> (Option<Ratio>, u8, bool) {
@@ -60,7 +59,7 @@ fn city_mda8(hours: &[Option<Ratio>; 24], limit: u32) -> (Option<Ratio>, u8, boo
     }
     match best {
         Some(b) if windows >= MIN_WINDOWS_MDA8 => (Some(b), windows, false),
-        Some(b) if b > Ratio::from_int(i128::from(limit)) => (Some(b), windows, true),
+        Some(b) if b > Ratio::int(i64::from(limit)) => (Some(b), windows, true),
         _ => (None, windows, false),
     }
 }
@@ -173,14 +172,14 @@ mod tests {
         assert_eq!(avg[0].mean[Pollutant::Pm25.index()], Ratio::new(75, 2));
         assert_eq!(avg[0].hours[Pollutant::Pm25.index()], 2);
         // Average then max: peaks overlap for hours 14–15 only → best window 8–15 or 14–21: (2·200+6·120)/8 = 140.
-        assert_eq!(avg[0].o3_mda8, Some(Ratio::from_int(140)));
+        assert_eq!(avg[0].o3_mda8, Some(Ratio::int(140)));
         let mta = CityOptions {
             o3_order: CityO3Order::MaxThenAverage,
             ..CityOptions::default()
         };
         assert_eq!(
             city_daily_values(&s, &mta)[0].o3_mda8,
-            Some(Ratio::from_int(200))
+            Some(Ratio::int(200))
         );
         // A station with too few hours does not contribute its daily mean.
         let mut short = station("C", 90, 8);

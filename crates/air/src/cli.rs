@@ -7,7 +7,7 @@ use thiserror::Error;
 use crate::aqi::{AqiInput, AqiOptions, ReportType, Slot, compute_aqi};
 use crate::assess::{AnnualAssessment, AssessOptions, assess_year};
 use crate::hourly::{ParseError, parse_hourly_csv};
-use crate::num::{DecimalError, Ratio, parse_ratio};
+use crate::num::{Number, ParseError as NumberError, Ratio, Syntax};
 use crate::standard::AqiStandard;
 
 /// Concentration columns accepted by `air aqi` (µg/m³, CO mg/m³).
@@ -80,6 +80,13 @@ impl AqiCsvError {
     }
 }
 
+/// A concentration cell of the AQI CSV: unsigned, no exponent, up to 18 decimals exactly.
+pub(crate) fn parse_ratio(s: &str) -> Result<Ratio, NumberError> {
+    Number::parse(s, Syntax::UNSIGNED)?
+        .to_ratio(18, 18)
+        .map_err(|k| NumberError::new(k, s))
+}
+
 fn set(input: &mut AqiInput, column: &str, v: Option<Ratio>) {
     let slot = match column {
         "so2_24h" => &mut input.so2_24h,
@@ -146,7 +153,7 @@ pub fn aqi_csv<R: Read, W: Write>(
                 None
             } else {
                 Some(
-                    parse_ratio(cell).map_err(|_: DecimalError| AqiCsvError::Value {
+                    parse_ratio(cell).map_err(|_: NumberError| AqiCsvError::Value {
                         line,
                         column: h.clone(),
                         value: cell.to_string(),

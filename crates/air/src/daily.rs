@@ -4,7 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::aqi::AqiInput;
-use crate::hourly::{DayRecord, HOURLY_SCALE, MISSING};
+use crate::hourly::{DayRecord, MISSING, from_scaled};
 use crate::num::Ratio;
 use crate::standard::Pollutant;
 
@@ -105,7 +105,8 @@ pub fn daily_mean(hours: &[u32; 24]) -> (Option<Ratio>, u8) {
         }
     }
     let mean = (n >= MIN_HOURS_DAILY)
-        .then(|| Ratio::raw(i128::from(sum), i128::from(n) * i128::from(HOURLY_SCALE)));
+        .then(|| from_scaled(sum, i64::from(n)))
+        .flatten();
     (mean, n)
 }
 
@@ -133,13 +134,12 @@ pub fn mda8(hours: &[u32; 24], exception_limit: u32) -> (Option<Ratio>, u8, bool
             best = Some((sum, n));
         }
     }
-    let Some((sum, n)) = best else {
+    let Some(value) = best.and_then(|(sum, n)| from_scaled(sum, n)) else {
         return (None, 0, false);
     };
-    let value = Ratio::raw(i128::from(sum), i128::from(n) * i128::from(HOURLY_SCALE));
     if windows >= MIN_WINDOWS_MDA8 {
         (Some(value), windows, false)
-    } else if value > Ratio::from_int(i128::from(exception_limit)) {
+    } else if value > Ratio::int(i64::from(exception_limit)) {
         (Some(value), windows, true)
     } else {
         (None, windows, false)
@@ -166,7 +166,7 @@ pub fn daily_values(day: &DayRecord, opts: &DailyOptions) -> DailyValues {
         o3.iter()
             .filter(|&&v| v != MISSING)
             .max()
-            .map(|&v| Ratio::raw(i128::from(v), i128::from(HOURLY_SCALE)))
+            .and_then(|&v| from_scaled(i64::from(v), 1))
     } else {
         None
     };
@@ -213,6 +213,7 @@ pub fn monthly_counts<'a>(dates: impl Iterator<Item = &'a NaiveDate>) -> [u32; 1
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hourly::HOURLY_SCALE;
 
     const S: u32 = HOURLY_SCALE as u32;
 
@@ -227,7 +228,7 @@ mod tests {
     #[test]
     fn daily_mean_needs_20_hours() {
         assert_eq!(daily_mean(&hours(19, 10)), (None, 19));
-        assert_eq!(daily_mean(&hours(20, 10)), (Some(Ratio::from_int(10)), 20));
+        assert_eq!(daily_mean(&hours(20, 10)), (Some(Ratio::int(10)), 20));
         let mut h = hours(24, 10);
         h[3] = 11 * S;
         assert_eq!(daily_mean(&h).0, Ratio::new(241, 24));
@@ -237,19 +238,16 @@ mod tests {
     fn eight_hour_windows_need_6_hours_and_mda8_14_windows() {
         // Hours 0–23 all valid: 17 windows.
         let full = hours(24, 50);
-        assert_eq!(mda8(&full, 160), (Some(Ratio::from_int(50)), 17, false));
+        assert_eq!(mda8(&full, 160), (Some(Ratio::int(50)), 17, false));
         // Hours 0..=20 valid (21 h): windows start 0..=13 have 8; start 14 → 7; 15 → 6; 16 → 5 → 16 windows.
         assert_eq!(mda8(&hours(21, 50), 160).1, 16);
         // 19 valid hours: starts 0..=13 valid (start 13 has hours 13–18 = 6) → 14 windows: valid.
-        assert_eq!(
-            mda8(&hours(19, 50), 160),
-            (Some(Ratio::from_int(50)), 14, false)
-        );
+        assert_eq!(mda8(&hours(19, 50), 160), (Some(Ratio::int(50)), 14, false));
         // 18 valid hours → 13 windows: invalid unless above the limit.
         assert_eq!(mda8(&hours(18, 50), 160), (None, 13, false));
         assert_eq!(
             mda8(&hours(18, 161), 160),
-            (Some(Ratio::from_int(161)), 13, true)
+            (Some(Ratio::int(161)), 13, true)
         );
         assert_eq!(mda8(&hours(18, 160), 160), (None, 13, false));
         // A window with exactly 6 hours counts, 5 does not.
@@ -266,7 +264,7 @@ mod tests {
             *x = 100 * S;
         }
         m[23] = MISSING;
-        assert_eq!(mda8(&m, 160).0, Some(Ratio::from_int(100)));
+        assert_eq!(mda8(&m, 160).0, Some(Ratio::int(100)));
     }
 
     #[test]
@@ -304,10 +302,7 @@ mod tests {
             o3_max_1h: O3Max1hRule::AnyHour,
             ..DailyOptions::default()
         };
-        assert_eq!(
-            daily_values(&day, &any).o3_max_1h,
-            Some(Ratio::from_int(40))
-        );
-        assert_eq!(v.o3_mda8, Some(Ratio::from_int(40)));
+        assert_eq!(daily_values(&day, &any).o3_max_1h, Some(Ratio::int(40)));
+        assert_eq!(v.o3_mda8, Some(Ratio::int(40)));
     }
 }

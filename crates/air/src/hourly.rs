@@ -23,13 +23,21 @@ use std::io::Read;
 use chrono::NaiveDate;
 use thiserror::Error;
 
-use crate::num::{DecimalError, Ratio, parse_scaled};
+use crate::num::{ParseError as NumberError, ParseErrorKind as NumberKind, Ratio, parse_scaled};
 use crate::standard::Pollutant;
 
 /// Fractional digits kept for hourly concentrations (units of 10⁻⁴ µg/m³, CO 10⁻⁴ mg/m³).
 pub const HOURLY_DECIMALS: u32 = 4;
 /// `10^HOURLY_DECIMALS`.
 pub const HOURLY_SCALE: i64 = 10_000;
+
+/// `sum / (count × HOURLY_SCALE)` exactly: one stored value (count 1) or the mean of `count`.
+pub(crate) fn from_scaled(sum: i64, count: i64) -> Option<Ratio> {
+    Ratio::new(
+        i128::from(sum),
+        i128::from(count).checked_mul(i128::from(HOURLY_SCALE))?,
+    )
+}
 
 /// Marks a missing hour in [`DayRecord::column`].
 pub const MISSING: u32 = u32::MAX;
@@ -95,8 +103,7 @@ impl DayRecord {
 
     /// One hour's concentration as an exact rational in the pollutant's unit.
     pub fn value(&self, p: Pollutant, hour: usize) -> Option<Ratio> {
-        self.get(p, hour)
-            .map(|v| Ratio::raw(i128::from(v), i128::from(HOURLY_SCALE)))
+        self.get(p, hour).and_then(|v| from_scaled(v, 1))
     }
 }
 
@@ -246,11 +253,11 @@ fn detect(header: &[String]) -> Option<Columns> {
     None
 }
 
-fn decimal_error(e: DecimalError, s: &str) -> ParseErrorKind {
-    match e {
-        DecimalError::Syntax => ParseErrorKind::BadNumber(s.to_string()),
-        DecimalError::TooPrecise => ParseErrorKind::TooPrecise(s.to_string()),
-        DecimalError::Overflow => ParseErrorKind::OutOfRange(s.to_string()),
+fn decimal_error(e: NumberError, s: &str) -> ParseErrorKind {
+    match e.kind() {
+        NumberKind::Empty | NumberKind::Syntax => ParseErrorKind::BadNumber(s.to_string()),
+        NumberKind::TooPrecise => ParseErrorKind::TooPrecise(s.to_string()),
+        NumberKind::TooLarge => ParseErrorKind::OutOfRange(s.to_string()),
     }
 }
 
@@ -426,10 +433,11 @@ pub fn write_hourly_csv<W: std::io::Write>(
                     h.to_string(),
                 ];
                 for p in Pollutant::ALL {
-                    row.push(d.get(p, h).map_or(String::new(), |v| {
-                        Ratio::raw(i128::from(v), i128::from(HOURLY_SCALE))
-                            .format_gbt8170(HOURLY_DECIMALS)
-                    }));
+                    row.push(
+                        d.get(p, h)
+                            .and_then(|v| from_scaled(v, 1))
+                            .map_or(String::new(), |v| v.format_gbt8170(HOURLY_DECIMALS)),
+                    );
                 }
                 w.write_record(&row)?;
             }

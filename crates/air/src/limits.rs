@@ -71,11 +71,11 @@ impl From<crate::standard::Pollutant> for LimitPollutant {
 
 /// A limit value as an exact decimal `value / 10^4` (so BaP 0.0025 is exact).
 fn v(x: u32) -> Ratio {
-    Ratio::new(i128::from(x), 10_000).unwrap_or(Ratio::from_int(0))
+    Ratio::ratio(i128::from(x), 10_000)
 }
 
 fn i(x: u32) -> Ratio {
-    Ratio::from_int(i128::from(x))
+    Ratio::int(i64::from(x))
 }
 
 /// The limit (µg/m³, CO mg/m³), or `None` when the table has no such entry.

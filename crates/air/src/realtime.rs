@@ -4,7 +4,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::aqi::{AqiInput, AqiOptions, AqiReport, ReportType, compute_aqi};
 use crate::daily::{MIN_HOURS_8H, MIN_HOURS_DAILY};
-use crate::hourly::{HOURLY_SCALE, HourlySeries};
+use crate::hourly::{HourlySeries, from_scaled};
 use crate::num::Ratio;
 use crate::standard::{AqiStandard, Pollutant};
 
@@ -39,7 +39,7 @@ fn moving_mean(
             n += 1;
         }
     }
-    (n >= min).then(|| Ratio::raw(i128::from(sum), i128::from(n) * i128::from(HOURLY_SCALE)))
+    (n >= min).then(|| from_scaled(sum, i64::from(n))).flatten()
 }
 
 /// Inputs of the real-time report for hour `hour` (0–23, hour-beginning) of `date`.
@@ -48,10 +48,7 @@ fn moving_mean(
 /// mean ≥ 6 of the last 8 (the GB 3095 daily and 8-hour rules; HJ 633 states no
 /// separate rule for moving averages).
 pub fn realtime_input(series: &HourlySeries, date: NaiveDate, hour: usize) -> AqiInput {
-    let one = |p: Pollutant| {
-        lookup(series, date, hour, 0, p)
-            .map(|v| Ratio::raw(i128::from(v), i128::from(HOURLY_SCALE)))
-    };
+    let one = |p: Pollutant| lookup(series, date, hour, 0, p).and_then(|v| from_scaled(v, 1));
     let m24 = |p: Pollutant| moving_mean(series, date, hour, p, 24, MIN_HOURS_DAILY);
     AqiInput {
         so2_24h: m24(Pollutant::So2),
@@ -90,7 +87,7 @@ pub fn realtime_report(
 mod tests {
     use super::*;
     use crate::aqi::Slot;
-    use crate::hourly::DayRecord;
+    use crate::hourly::{DayRecord, HOURLY_SCALE};
 
     fn series() -> HourlySeries {
         let mut days = Vec::new();
@@ -120,8 +117,8 @@ mod tests {
         let i = realtime_input(&s, d, 5);
         // Last 24 hours: 6 at 100 (1 March 00–05) and 18 at 10 (28 Feb 06–23).
         assert_eq!(i.pm25_24h, Ratio::new(6 * 100 + 18 * 10, 24));
-        assert_eq!(i.pm25_1h, Some(Ratio::from_int(100)));
-        assert_eq!(i.o3_8h, Some(Ratio::from_int(10)));
+        assert_eq!(i.pm25_1h, Some(Ratio::int(100)));
+        assert_eq!(i.o3_8h, Some(Ratio::int(10)));
         // 1 March is under HJ 633-2026: the 1-hour PM2.5 100 → IAQI 100 + ceil(50·40/55) = 137.
         let r = realtime_report(&s, d, 5, None, &AqiOptions::default());
         assert_eq!(r.standard, AqiStandard::Hj633_2026);

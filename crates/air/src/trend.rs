@@ -111,22 +111,18 @@ pub fn spearman_trend(values: &[Ratio]) -> Result<TrendResult, TrendError> {
         .map(|(t, &r)| (2 * (t as i128 + 1) - r).pow(2))
         .sum();
     let nn = n as i128;
-    let rs = Ratio::from_int(1)
-        .minus(Ratio::raw(6 * sum_d2x4, 4 * (nn * nn * nn - nn)))
-        .normalized();
+    // rs = 1 − 6Σd²/(n³ − n); n ≤ 30 keeps every term small, and n ≥ 5 makes n³ − n > 0.
+    let den = 4 * (nn * nn * nn - nn);
+    let rs = Ratio::ratio(den - 6 * sum_d2x4, den);
     let crit = CRITICAL_005
         .iter()
         .rev()
         .find(|(k, _)| *k as usize <= n)
         .map_or(900, |(_, w)| *w);
-    let critical = Ratio::raw(i128::from(crit), 1000);
-    let abs = if rs < Ratio::from_int(0) {
-        Ratio::from_int(0).minus(rs)
-    } else {
-        rs
-    };
+    let critical = Ratio::ratio(i128::from(crit), 1000);
+    let abs = rs.abs();
     let direction = if abs >= critical {
-        if rs > Ratio::from_int(0) {
+        if rs > Ratio::ZERO {
             TrendDirection::Rising
         } else {
             TrendDirection::Falling
@@ -147,13 +143,13 @@ mod tests {
     use super::*;
 
     fn v(xs: &[i128]) -> Vec<Ratio> {
-        xs.iter().map(|&x| Ratio::from_int(x)).collect()
+        xs.iter().map(|&x| Ratio::new(x, 1).unwrap()).collect()
     }
 
     #[test]
     fn monotone_series() {
         let r = spearman_trend(&v(&[89, 85, 81, 73, 58])).unwrap();
-        assert_eq!(r.rs, Ratio::from_int(-1));
+        assert_eq!(r.rs, Ratio::int(-1));
         assert_eq!(r.direction, TrendDirection::Falling);
         let r = spearman_trend(&v(&[1, 2, 3, 4, 5, 6])).unwrap();
         assert_eq!(r.direction, TrendDirection::Rising);

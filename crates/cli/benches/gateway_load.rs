@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use qingshan_server::simulator::{self, SimulatorConfig};
+use qingshan_simulator::{self as simulator, SimulatorConfig};
 
 // The simulated fleet shares the machine's cores with the server: keep it as light as the
 // `qingshan hj212 simulate` command it stands for.

@@ -210,7 +210,7 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
                 None => crate::runtime()?.block_on(async move {
                     let store = Store::connect(&db).await?;
                     store.migrate().await?;
-                    let (codes, a) = qingshan_server::air::stored_city_assessment(
+                    let (codes, a) = qingshan_app::air::stored_city_assessment(
                         &store,
                         CITY_NAME,
                         year,
@@ -287,7 +287,7 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
         AirCommand::Import { file, db } => {
             let series = qingshan_air::parse_hourly_csv(open_input(&file)?)
                 .with_context(|| format!("{} 未导入", file.display()))?;
-            let rows = qingshan_server::air::hours_from_series(&series, "import");
+            let rows = qingshan_app::air::hours_from_series(&series, "import");
             crate::runtime()?.block_on(async move {
                 let store = Store::connect(&db).await?;
                 store.migrate().await?;

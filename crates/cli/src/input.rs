@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use qingshan_server::imports::ImportFile;
+use qingshan_app::imports::ImportFile;
 
 /// Reads an import file (`-` is standard input) whole: an XLSX workbook, whatever the file is
 /// called, becomes its first sheet as CSV; anything else is read as CSV.

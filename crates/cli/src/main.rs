@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use qingshan_app::imports;
 use qingshan_plan::Plan;
-use qingshan_server::imports;
 use qingshan_store::{Actor, NewUser, Role, Store};
 
 // The gateway allocates and frees many small strings per frame on every worker thread;
@@ -73,13 +73,13 @@ enum Command {
         #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
         evidence_max_mib: u32,
         /// Failed sign-ins from one address (whatever the user names) in 15 minutes before it is refused.
-        #[arg(long, default_value_t = qingshan_server::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS)]
+        #[arg(long, default_value_t = qingshan_app::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS)]
         login_max_failures_per_address: i64,
         /// Seconds a client has to send a request's headers (and an idle keep-alive connection lives).
-        #[arg(long, default_value_t = qingshan_server::security::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+        #[arg(long, default_value_t = qingshan_server::web::security::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
         http_header_timeout_secs: u64,
         /// Seconds one web request may take, upload included.
-        #[arg(long, default_value_t = qingshan_server::security::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        #[arg(long, default_value_t = qingshan_server::web::security::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
         http_request_timeout_secs: u64,
         /// Reverse proxy addresses whose X-Forwarded-For names the client (comma-separated).
         #[arg(
@@ -374,11 +374,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     trusted_proxies,
                     ..Default::default()
                 };
-                let state = qingshan_server::AppState {
-                    store: store.clone(),
-                    plan,
-                    config: std::sync::Arc::new(config),
-                };
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
                 tokio::spawn(async move {
                     shutdown_signal().await;
@@ -411,7 +406,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let web = async {
                     qingshan_server::serve(
-                        state,
+                        store.clone(),
+                        plan,
+                        config,
                         &addr,
                         |a| {
                             tracing::info!("青山已启动：http://{a}/");
@@ -450,19 +447,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
-                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
-                let state = qingshan_server::AppState {
-                    store,
-                    plan,
-                    config: std::sync::Arc::new(Default::default()),
-                };
-                let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
-                    &state,
+                let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
+                let recorded = qingshan_app::monitoring::record_monitoring_indicators(
+                    &store,
+                    &plan,
                     year,
                     &Actor::cli(),
                 )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .await?;
                 for v in &recorded {
                     println!(
                         "指标 {} {} 年：{}（第 {} 版，{}）",
@@ -501,22 +493,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::anyhow!("{}: {}", file.display(), imports::values_error(&e, &import))
             })?;
             runtime()?.block_on(async move {
-                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
-                let new: Vec<qingshan_store::NewIndicatorValue> = rows
-                    .iter()
-                    .map(|r| qingshan_store::NewIndicatorValue {
-                        plan_id: plan.meta.id.clone(),
-                        indicator_number: r.indicator.into(),
-                        year: r.year.into(),
-                        division_code: r.division.clone(),
-                        value: r.value.to_string(),
-                        note: r.note.clone(),
-                        reason: r.reason.clone(),
-                        source: "import".into(),
-                    })
-                    .collect();
-                let c = store
-                    .record_indicator_values_changes(&new, &Actor::cli())
+                let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
+                let c = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
                     .await?;
                 println!(
                     "已导入 {} 条指标数值（新增 {}，变更 {}；未变 {} 条未写入）",
@@ -540,9 +518,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
-                let (store, plan) = qingshan_server::prepare(&db.db, plan, &src).await?;
-                let state = qingshan_server::AppState { store, plan, config: std::sync::Arc::new(Default::default()) };
-                let data = qingshan_server::assessment_web::report_data(&state, year).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
+                let data = qingshan_app::report::report_data(&store, &plan, year).await?;
                 let bytes = match format.as_str() {
                     "html" => qingshan_report::render_html(&data).into_bytes(),
                     "xlsx" => qingshan_report::render_xlsx(&data)?,
@@ -701,10 +678,10 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                 }
             };
             // The same rule as on the web: the first administrator is no exception.
-            if let Some(why) = qingshan_server::accounts::password_problem(&password, &username) {
+            if let Some(why) = qingshan_app::accounts::password_problem(&password, &username) {
                 anyhow::bail!("{why}");
             }
-            let hash = qingshan_server::auth::hash_password(&password)?;
+            let hash = qingshan_app::accounts::hash_password(&password)?;
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use qingshan_server::simulator::{self, Inject, SimulatorConfig};
+use qingshan_simulator::{self as simulator, Inject, SimulatorConfig};
 
 /// Which fault to inject.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

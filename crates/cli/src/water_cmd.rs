@@ -5,7 +5,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use qingshan_server::imports::{self, ImportFile};
+use qingshan_app::imports::{self, ImportFile};
 use qingshan_store::{Actor, NewWaterSample, Store, WaterSection, WaterStoreError};
 use qingshan_water::{ClassifyOptions, Exact, Item, classify_csv};
 
@@ -24,7 +24,7 @@ pub const SECTION_COLUMNS: [&str; 8] = [
 ];
 
 /// Columns of the monthly sample file, in any order.
-pub const SAMPLE_COLUMNS: [&str; 4] = qingshan_server::imports::WATER_SAMPLE_COLUMNS;
+pub const SAMPLE_COLUMNS: [&str; 4] = qingshan_app::imports::WATER_SAMPLE_COLUMNS;
 
 /// Surface-water commands.
 #[derive(Debug, clap::Subcommand)]

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use qingshan_server::simulator::{self, SimulatorConfig};
+use qingshan_simulator::{self as simulator, SimulatorConfig};
 use qingshan_store::Store;
 
 fn free_port() -> u16 {

@@ -4,15 +4,15 @@
 //!
 //! This crate is pure: it knows nothing of HTTP, SQL or async runtimes.
 
-mod decimal;
 mod load;
 mod model;
 pub mod progress;
 pub mod values;
 
-pub use decimal::{Decimal, DecimalError};
-pub use load::{PlanError, PlanErrorKind};
+pub use load::{PlanError, PlanErrorKind, iso_date};
 pub use model::*;
+/// Plan figures are exact decimals from the workspace's one exact-number crate.
+pub use qingshan_exact::{Decimal, ParseError as DecimalError};
 
 /// The TOML text of Xinzhou's implementation plan (忻政办发〔2023〕33号), embedded in the binary.
 pub const XINZHOU_TOML: &str = include_str!("../plans/xinzhou.toml");

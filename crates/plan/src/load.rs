@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -244,8 +245,9 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         return Err(cx.err(Invalid, raw.format.span(), "format", "只支持格式版本 1"));
     }
     let m = raw.plan;
-    if !is_iso_date(m.date.get_ref()) {
-        return Err(cx.err(Invalid, m.date.span(), "plan.date", "日期应为 YYYY-MM-DD"));
+    if iso_date(m.date.get_ref()).is_none() {
+        let msg = format!("「{}」不是有效日期（应为 YYYY-MM-DD）", m.date.get_ref());
+        return Err(cx.err(Invalid, m.date.span(), "plan.date", msg));
     }
     if m.milestone_years.get_ref().is_empty()
         || m.milestone_years.get_ref().windows(2).any(|w| w[0] >= w[1])
@@ -530,16 +532,12 @@ fn target_kind(cx: &Ctx<'_>, t: &RawTarget, tf: &str) -> Result<TargetKind, Plan
     })
 }
 
-fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
+/// The calendar day written exactly `YYYY-MM-DD` in `s`, or `None` (also for `2023-02-31`).
+pub fn iso_date(s: &str) -> Option<NaiveDate> {
+    // chrono also reads "2024-1-5"; the round trip insists on the written form.
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == s)
 }
 
 #[cfg(test)]
@@ -598,6 +596,26 @@ mod tests {
         let line = src.lines().position(|l| l.contains("\"nope\"")).unwrap() + 1;
         assert_eq!(e.line, line);
         assert!(e.to_string().starts_with(&format!("bad.toml:{line}:")));
+    }
+
+    #[test]
+    fn impossible_plan_date_names_line_and_field() {
+        for bad in ["2023-02-31", "2023-13-01", "2023-7-06", "2023-00-10"] {
+            let src =
+                XINZHOU_TOML.replacen("date = \"2023-07-06\"", &format!("date = \"{bad}\""), 1);
+            let e = load_err(&src);
+            assert_eq!(e.kind, PlanErrorKind::Invalid, "{bad}");
+            assert_eq!(e.field, "plan.date");
+            let line = src.lines().position(|l| l.contains(bad)).unwrap() + 1;
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "bad.toml:{line}:8: 字段 plan.date: 「{bad}」不是有效日期（应为 YYYY-MM-DD）"
+                )
+            );
+        }
+        let leap = XINZHOU_TOML.replacen("date = \"2023-07-06\"", "date = \"2024-02-29\"", 1);
+        assert!(Plan::from_toml(&leap, "leap.toml").is_ok());
     }
 
     #[test]

@@ -18,7 +18,6 @@
 //! even when floating point computes 0.9499999999999.
 
 pub mod csv;
-mod exact;
 mod outlook;
 mod rollup;
 
@@ -28,8 +27,12 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use qingshan_exact::{Ratio, Rounding};
+
 use crate::{Decimal, Direction, Indicator, Target, TargetKind};
-use exact::Q;
+
+/// Published progress figures round a tie away from zero (四舍五入), as the plan's tables do.
+const HALF_UP: Rounding = Rounding::HalfAwayFromZero;
 
 pub use self::csv::{ProgressError, ProgressErrorKind};
 pub use outlook::{Outlook, outlook};
@@ -594,9 +597,9 @@ impl Assessment {
 }
 
 fn percent(share: Decimal) -> String {
-    Q::from_decimal(share)
-        .and_then(|q| q.mul(Q::int(100)))
-        .and_then(|q| q.round(1))
+    Decimal::to_ratio(share)
+        .and_then(|q| q.checked_mul(Ratio::int(100)))
+        .and_then(|q| q.to_decimal(1, HALF_UP))
         .map_or_else(|| share.to_string(), |d| d.to_string())
 }
 
@@ -805,11 +808,17 @@ pub fn assess(case: &Case<'_>, options: &Options) -> Assessment {
 
 /// `from × (1 − percent/100)`, exact, with trailing zeros trimmed.
 fn reduce(from: Decimal, percent: Decimal) -> Option<Decimal> {
-    let f = Q::from_decimal(from)?;
-    let p = Q::from_decimal(percent)?;
-    let factor = Q::int(100).sub(p)?.div(Q::int(100))?;
+    let f = Decimal::to_ratio(from)?;
+    let p = Decimal::to_ratio(percent)?;
+    let factor = Ratio::int(100)
+        .checked_sub(p)?
+        .checked_div(Ratio::int(100))?;
     let scale = from.scale().checked_add(percent.scale())?.checked_add(2)?;
-    Some(exact::trim(f.mul(factor)?.round(scale)?, from.scale()))
+    Some(
+        f.checked_mul(factor)?
+            .to_decimal(scale, HALF_UP)?
+            .trimmed(from.scale()),
+    )
 }
 
 /// Observations sorted by year, one per year (the later entry of a repeated year wins).
@@ -856,10 +865,10 @@ fn year_on_year(case: &Case<'_>, obs: &[Observation], options: &Options) -> Asse
     };
     a.previous = Some(prev);
     let years = (i64::from(cur.year) - i64::from(prev.year)) as f64;
-    let change = Q::from_decimal(cur.value)
-        .zip(Q::from_decimal(prev.value))
-        .and_then(|(c, p)| c.sub(p))
-        .map_or(cur.value.to_f64() - prev.value.to_f64(), Q::to_f64);
+    let change = Decimal::to_ratio(cur.value)
+        .zip(Decimal::to_ratio(prev.value))
+        .and_then(|(c, p)| c.checked_sub(p))
+        .map_or(cur.value.to_f64() - prev.value.to_f64(), Ratio::to_f64);
     a.actual_change_per_year = Some(change / years);
     // "持续下降" names the way the underlying quantity moves. For a reduction-rate indicator
     // (higher is better, e.g. 单位GDP二氧化碳排放降低) that means the rate keeps rising;
@@ -991,30 +1000,31 @@ impl Numbers {
     ) -> Self {
         let (f0, ft, ftarget) = (y0.to_f64(), yt.to_f64(), ytarget.to_f64());
         let (e, s) = (elapsed as f64, span as f64);
-        let exact = Q::from_decimal(y0)
-            .zip(Q::from_decimal(yt))
-            .zip(Q::from_decimal(ytarget));
-        let change = exact.and_then(|((q0, qt), _)| qt.sub(q0));
-        let gap = exact.and_then(|((q0, _), qtarget)| qtarget.sub(q0));
-        let time = Q::int(elapsed).div(Q::int(span));
+        let exact = Decimal::to_ratio(y0)
+            .zip(Decimal::to_ratio(yt))
+            .zip(Decimal::to_ratio(ytarget));
+        let change = exact.and_then(|((q0, qt), _)| qt.checked_sub(q0));
+        let gap = exact.and_then(|((q0, _), qtarget)| qtarget.checked_sub(q0));
+        let time = Ratio::int(elapsed).checked_div(Ratio::int(span));
         let time_elapsed = time
-            .and_then(|t| t.round(RATIO_DECIMALS))
+            .and_then(|t| t.to_decimal(RATIO_DECIMALS, HALF_UP))
             .or_else(|| round_f64(e / s, RATIO_DECIMALS));
 
         let gap_is_zero = y0.cmp(&ytarget) == Ordering::Equal;
         let (gap_closed, linear_pace) = if gap_is_zero {
             (None, None)
         } else {
-            let share = change
-                .zip(gap)
-                .and_then(|(c, g)| c.mul(Q::int(i64::from(good)))?.div(g.abs()?));
-            let pace = share.zip(time).and_then(|(sh, t)| sh.div(t));
+            let share = change.zip(gap).and_then(|(c, g)| {
+                c.checked_mul(Ratio::int(i64::from(good)))?
+                    .checked_div(g.abs())
+            });
+            let pace = share.zip(time).and_then(|(sh, t)| sh.checked_div(t));
             let f_share = f64::from(good) * (ft - f0) / (ftarget - f0).abs();
             (
                 share
-                    .and_then(|q| q.round(RATIO_DECIMALS))
+                    .and_then(|q| q.to_decimal(RATIO_DECIMALS, HALF_UP))
                     .or_else(|| round_f64(f_share, RATIO_DECIMALS)),
-                pace.and_then(|q| q.round(RATIO_DECIMALS))
+                pace.and_then(|q| q.to_decimal(RATIO_DECIMALS, HALF_UP))
                     .or_else(|| round_f64(f_share / (e / s), RATIO_DECIMALS)),
             )
         };

@@ -39,17 +39,41 @@ pub struct ValuesError {
     pub message: String,
 }
 
-/// Reads and checks a values CSV against the plan.
+/// How many characters of a cell a message repeats (as `qingshan_tabular::PREVIEW_CHARS`).
+const QUOTED_CHARS: usize = 100;
+
+/// `text` cut to [`QUOTED_CHARS`] characters and `…`, so that no message echoes a huge cell (or
+/// header) back. Written here, not taken from `qingshan_tabular`, which this crate does not use.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// A CSV reader's error in words: the file reaches the reader as UTF-8 rows already, so what
+/// remains is a broken file given to the reader directly.
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "不是有效的 UTF-8 文本".to_string(),
+        csv::ErrorKind::Io(io) => format!("读取失败：{io}"),
+        _ => "CSV 格式错误".to_string(),
+    }
+}
+
+/// Reads and checks a values CSV against the plan. The CSV has one record per spreadsheet row,
+/// as `qingshan_tabular::read_import` renders any import file, so record n is row n; records of
+/// only empty or blank cells (the empty rows a spreadsheet leaves) are skipped, still counted.
 pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, ValuesError> {
     let err = |row: u64, column: &str, message: String| ValuesError {
         row,
-        column: column.to_string(),
+        column: clip(column),
         message,
     };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr
         .headers()
-        .map_err(|e| err(1, "(表头)", e.to_string()))?
+        .map_err(|e| err(1, "(表头)", csv_message(&e)))?
         .clone();
     let names: Vec<String> = headers
         .iter()
@@ -83,7 +107,10 @@ pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, Value
     let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let row = i as u64 + 2;
-        let rec = rec.map_err(|e| err(row, "(行)", e.to_string()))?;
+        let rec = rec.map_err(|e| err(row, "(行)", csv_message(&e)))?;
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
         if rec.len() != names.len() {
             return Err(err(
                 row,
@@ -108,13 +135,18 @@ pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, Value
             return Err(err(
                 row,
                 "division",
-                format!("未知的行政区划代码「{division}」"),
+                format!("未知的行政区划代码「{}」", clip(&division)),
             ));
         }
         let text = col(&rec, "value").ok_or_else(|| err(row, "value", "不能为空".into()))?;
-        let value: Decimal = text
-            .parse()
-            .map_err(|e: crate::DecimalError| err(row, "value", e.to_string()))?;
+        let value: Decimal = text.parse().map_err(|e: crate::DecimalError| {
+            let shown = if text.chars().count() > QUOTED_CHARS {
+                format!("「{}」不是十进制数", clip(&text))
+            } else {
+                e.to_string()
+            };
+            err(row, "value", shown)
+        })?;
         if ind.is_percentage() && (value < Decimal::from_int(0) || value > Decimal::from_int(100)) {
             return Err(err(
                 row,
@@ -188,6 +220,43 @@ mod tests {
                 .starts_with("第 3 行「indicator」列: 与第 2 行重复"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_still_counted() {
+        let p = plan();
+        let e = read_values(
+            "indicator,year,value\n7,2023,60\n,,\n , ,\n6,2023,一百\n".as_bytes(),
+            &p,
+        )
+        .unwrap_err();
+        assert_eq!((e.row, e.column.as_str()), (5, "value"));
+        let rows = read_values("indicator,year,value\n,,\n7,2023,60\n,,\n".as_bytes(), &p).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].row, 3);
+    }
+
+    #[test]
+    fn messages_repeat_at_most_a_hundred_characters_of_a_cell() {
+        let p = plan();
+        let huge = "九".repeat(50_000);
+        let e = read_values(
+            format!("indicator,year,value\n7,2023,{huge}\n").as_bytes(),
+            &p,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("第 2 行「value」列: 「{}…」不是十进制数", "九".repeat(100))
+        );
+        let e = read_values(format!("indicator,year,{huge}\n").as_bytes(), &p).unwrap_err();
+        assert!(e.to_string().chars().count() < 200, "{e}");
+        let e = read_values(
+            format!("indicator,year,division,value\n7,2023,{huge},1\n").as_bytes(),
+            &p,
+        )
+        .unwrap_err();
+        assert!(e.to_string().chars().count() < 200, "{e}");
     }
 
     proptest! {

@@ -8,21 +8,8 @@ use qingshan_plan::progress::{Group, Score, Status, StatusCounts};
 use crate::chart::{self, Chart};
 use crate::{IndicatorReport, ReportData, TaskState, fmt_num};
 
-/// Escapes text for HTML element content and attribute values.
-pub(crate) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// The one escape function, for HTML element content and attribute values.
+pub(crate) use qingshan_chart::escape as esc;
 
 /// Background colour of a status, shared by the HTML, PDF and XLSX renderings.
 pub(crate) fn status_rgb(s: Status) -> (u8, u8, u8) {
@@ -195,108 +182,7 @@ fn charts(h: &mut String, data: &ReportData) {
 }
 
 fn svg(h: &mut String, c: &Chart) {
-    let (l, t, r, b) = c.plot;
-    let _ = write!(
-        h,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{hh}\" viewBox=\"0 0 {w} {hh}\" style=\"max-width:100%;height:auto\" role=\"img\">",
-        w = c.width,
-        hh = c.height
-    );
-    let _ = write!(
-        h,
-        "<rect x=\"{l:.1}\" y=\"{t:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fafafa\" stroke=\"#999\"/>",
-        r - l,
-        b - t
-    );
-    for (y, label) in &c.y_ticks {
-        let _ = write!(
-            h,
-            "<line x1=\"{l:.1}\" y1=\"{y:.1}\" x2=\"{r:.1}\" y2=\"{y:.1}\" stroke=\"#e0e0e0\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            l - 4.0,
-            y + c.font_size * 0.35,
-            esc(label)
-        );
-    }
-    for (x, label) in &c.x_ticks {
-        let _ = write!(
-            h,
-            "<line x1=\"{x:.1}\" y1=\"{b:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#999\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            b + 3.0,
-            b + c.font_size * 1.3,
-            esc(label)
-        );
-    }
-    if let Some(bl) = &c.baseline {
-        let _ = write!(
-            h,
-            "<line x1=\"{l:.1}\" y1=\"{y:.1}\" x2=\"{r:.1}\" y2=\"{y:.1}\" stroke=\"#757575\" stroke-dasharray=\"2 3\"><title>{}</title></line>",
-            esc(&bl.label),
-            y = bl.y
-        );
-    }
-    if let Some(tg) = &c.target {
-        let _ = write!(
-            h,
-            "<line x1=\"{l:.1}\" y1=\"{y:.1}\" x2=\"{r:.1}\" y2=\"{y:.1}\" stroke=\"#c62828\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>{}</title></line><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" style=\"fill:#c62828\">{}</text>",
-            esc(&tg.label),
-            r - 2.0,
-            tg.label_y,
-            esc(&tg.label),
-            y = tg.y
-        );
-    }
-    if let Some(((x0, y0), (x1, y1))) = c.projection {
-        let _ = write!(
-            h,
-            "<line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\" stroke=\"#1565c0\" stroke-dasharray=\"3 3\"/>"
-        );
-    }
-    if c.series.len() > 1 {
-        let pts: Vec<String> = c
-            .series
-            .iter()
-            .map(|(x, y)| format!("{x:.1},{y:.1}"))
-            .collect();
-        let _ = write!(
-            h,
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\"/>",
-            pts.join(" ")
-        );
-    }
-    for (x, y) in &c.series {
-        let _ = write!(
-            h,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#1565c0\"/>"
-        );
-    }
-    for (x, y) in &c.assigned {
-        let _ = write!(
-            h,
-            "<path d=\"M{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}Z\" fill=\"none\" stroke=\"#c62828\"/>",
-            x - 4.0,
-            y - 4.0,
-            x + 4.0,
-            y + 4.0
-        );
-    }
-    if let Some(n) = &c.note {
-        let _ = write!(
-            h,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            (l + r) / 2.0,
-            c.note_y + c.font_size * 0.35,
-            esc(n)
-        );
-    }
-    if let Some(bl) = &c.baseline {
-        let _ = write!(
-            h,
-            "<text x=\"{l:.1}\" y=\"{:.1}\" style=\"fill:#757575\">{}</text>",
-            c.height - 4.0,
-            esc(&bl.label)
-        );
-    }
-    h.push_str("</svg>");
+    h.push_str(&qingshan_chart::line::to_svg(c));
 }
 
 fn task_label(s: Option<TaskState>) -> &'static str {

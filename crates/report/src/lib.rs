@@ -114,12 +114,4 @@ impl ReportError {
 }
 
 /// Formats a float for display with at most `places` decimals, trailing zeros trimmed.
-pub(crate) fn fmt_num(x: f64, places: usize) -> String {
-    let s = format!("{x:.places$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    if s == "-0" { "0".to_string() } else { s }
-}
+pub(crate) use qingshan_chart::format_number as fmt_num;

@@ -208,11 +208,11 @@ async fn throttling_behind_a_trusted_proxy_follows_the_forwarded_address() {
 async fn unknown_user_names_are_verified_like_real_ones() {
     let (server, _store) = staff_server("abuse-timing", ServerConfig::default()).await;
     let c = common::client();
-    let before = qingshan_server::login_throttle::verifications();
+    let before = qingshan_app::login_throttle::verifications();
     let (s, _, body) = post_login(&server, &c, "no-such-user", "whatever", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(body.contains("用户名或密码错误"));
-    assert!(qingshan_server::login_throttle::verifications() > before);
+    assert!(qingshan_app::login_throttle::verifications() > before);
 }
 
 /// Row 9: `next` is followed only to a path on this site.

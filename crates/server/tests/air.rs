@@ -92,7 +92,7 @@ async fn seeded() -> (App, Vec<HourlySeries>) {
         .await
         .unwrap();
     let series = vec![uci("Aotizhongxin"), uci("Dongsi")];
-    let rows = qingshan_server::air::hours_from_series(&series, "import");
+    let rows = qingshan_app::air::hours_from_series(&series, "import");
     let summary = app
         .store
         .import_air_hourly(&rows, &Actor::cli())
@@ -322,7 +322,7 @@ async fn reimport_reads_the_latest_revision() {
         day.set(qingshan_air::Pollutant::Pm25, h, Some(500 * 10_000))
             .unwrap();
     }
-    let rows = qingshan_server::air::hours_from_series(
+    let rows = qingshan_app::air::hours_from_series(
         &[HourlySeries {
             station: "Dongsi".into(),
             days: vec![day.clone()],
@@ -334,7 +334,7 @@ async fn reimport_reads_the_latest_revision() {
         .import_air_hourly(&rows, &Actor::cli())
         .await
         .unwrap();
-    let stored_before = qingshan_server::air::hours_from_series(
+    let stored_before = qingshan_app::air::hours_from_series(
         &[HourlySeries {
             station: "Dongsi".into(),
             days: vec![series[1].days.last().unwrap().clone()],
@@ -448,7 +448,7 @@ async fn counties_are_assessed_from_their_own_stations() {
     let series = vec![uci("Aotizhongxin"), uci("Dongsi")];
     app.store
         .import_air_hourly(
-            &qingshan_server::air::hours_from_series(&series, "import"),
+            &qingshan_app::air::hours_from_series(&series, "import"),
             &Actor::cli(),
         )
         .await

@@ -5,9 +5,8 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 
-use qingshan_server::{AppState, ServerConfig};
+use qingshan_server::ServerConfig;
 use qingshan_store::Actor;
 
 fn chromium() -> Option<&'static str> {
@@ -74,14 +73,11 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
         };
         store.record_indicator_value(&new, &actor).await.unwrap();
     }
-    let state = AppState {
-        store,
-        plan,
-        config: Arc::new(ServerConfig::default()),
-    };
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(qingshan_server::serve(
-        state,
+        store,
+        plan,
+        ServerConfig::default(),
         "127.0.0.1:0",
         |a| {
             let _ = addr_tx.send(a);
@@ -140,14 +136,11 @@ async fn warning_and_sources_pages_render_in_chromium() {
     )
     .await
     .unwrap();
-    let state = AppState {
-        store,
-        plan,
-        config: Arc::new(ServerConfig::default()),
-    };
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(qingshan_server::serve(
-        state,
+        store,
+        plan,
+        ServerConfig::default(),
         "127.0.0.1:0",
         |a| {
             let _ = addr_tx.send(a);

@@ -431,10 +431,10 @@ async fn air_station_frames_become_station_hours() {
         reply_9014(&p).unwrap().encode()
     );
 
-    let cfg = qingshan_server::supervisor::SupervisorConfig::default();
+    let cfg = qingshan_app::supervisor::SupervisorConfig::default();
     let now = chrono::Utc::now();
     assert_eq!(
-        qingshan_server::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
+        qingshan_app::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
             .await
             .unwrap(),
         1
@@ -459,7 +459,7 @@ async fn air_station_frames_become_station_hours() {
     assert_eq!((h.source.as_str(), h.revision), ("hj212", 1));
     // Nothing new: nothing written. A corrected frame (new QN) becomes revision 2.
     assert_eq!(
-        qingshan_server::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
+        qingshan_app::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
             .await
             .unwrap(),
         0
@@ -478,7 +478,7 @@ async fn air_station_frames_become_station_hours() {
     s.write_all(&q.encode()).await.unwrap();
     read_frames(&mut s, 1).await;
     assert_eq!(
-        qingshan_server::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
+        qingshan_app::supervisor::air_hours_from_hj212(&gw.store, now, &cfg)
             .await
             .unwrap(),
         1
@@ -646,8 +646,8 @@ async fn water_station_frames_become_daily_values_that_take_priority() {
     let now = chrono::DateTime::parse_from_rfc3339("2024-05-12T01:30:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let cfg = qingshan_server::supervisor::SupervisorConfig::default();
-    let summary = qingshan_server::supervisor::run_once(&gw.store, now, &cfg)
+    let cfg = qingshan_app::supervisor::SupervisorConfig::default();
+    let summary = qingshan_app::supervisor::run_once(&gw.store, now, &cfg)
         .await
         .unwrap();
     assert_eq!(summary.water_days, 15);
@@ -690,7 +690,7 @@ async fn water_station_frames_become_daily_values_that_take_priority() {
         ]
     );
     // Nothing new: nothing written. A corrected hour (new QN) revises that day's mean only.
-    let again = qingshan_server::supervisor::run_once(&gw.store, now, &cfg)
+    let again = qingshan_app::supervisor::run_once(&gw.store, now, &cfg)
         .await
         .unwrap();
     assert_eq!(again.water_days, 0);
@@ -702,7 +702,7 @@ async fn water_station_frames_become_daily_values_that_take_priority() {
     );
     s.write_all(&fix.encode()).await.unwrap();
     read_frames(&mut s, 1).await;
-    let again = qingshan_server::supervisor::run_once(&gw.store, now, &cfg)
+    let again = qingshan_app::supervisor::run_once(&gw.store, now, &cfg)
         .await
         .unwrap();
     assert_eq!(again.water_days, 1);
@@ -716,7 +716,7 @@ async fn water_station_frames_become_daily_values_that_take_priority() {
     // The section's May: the six items from the automatic daily means, the rest manual.
     let section = gw.store.water_section("WQ01").await.unwrap().unwrap();
     let samples = gw.store.water_samples(Some("WQ01"), 2024).await.unwrap();
-    let year = qingshan_server::water::section_year(section, &samples).unwrap();
+    let year = qingshan_app::water::section_year(section, &samples).unwrap();
     let x = |s: &str| Exact::parse(s).unwrap();
     let may = &year.monthly[&5];
     let value = |item: Item| may.item(item).map(|r| r.value);

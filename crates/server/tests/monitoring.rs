@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::Datelike;
 
-use qingshan_server::{AppState, ServerConfig};
 use qingshan_store::{Actor, AirStation, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -55,19 +52,15 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
     let series = dongsi_2024();
     store
         .import_air_hourly(
-            &qingshan_server::air::hours_from_series(std::slice::from_ref(&series), "import"),
+            &qingshan_app::air::hours_from_series(std::slice::from_ref(&series), "import"),
             &Actor::cli(),
         )
         .await
         .unwrap();
-    let state = AppState {
-        store: store.clone(),
-        plan: plan.clone(),
-        config: Arc::new(ServerConfig::default()),
-    };
 
-    let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
-        &state,
+    let recorded = qingshan_app::monitoring::record_monitoring_indicators(
+        &store,
+        &plan,
         2024,
         &Actor::system(),
     )
@@ -110,8 +103,9 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
     );
     // Idempotent: nothing new when the data did not change.
     assert!(
-        qingshan_server::assessment_web::record_monitoring_indicators(
-            &state,
+        qingshan_app::monitoring::record_monitoring_indicators(
+            &store,
+            &plan,
             2024,
             &Actor::system()
         )
@@ -121,7 +115,6 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
     );
 
     // Over HTTP: the responsible unit may not overwrite it; staff may correct it with a reason.
-    drop(state);
     let server = common::serve(store.clone()).await;
     let addr = server.addr;
     common::user(&store, "sthj", Role::Reporter, Some("sthj"), None).await;
@@ -221,13 +214,9 @@ async fn water_indicators_come_from_the_national_sections() {
         )
         .await
         .unwrap();
-    let state = AppState {
-        store: store.clone(),
-        plan,
-        config: Arc::new(ServerConfig::default()),
-    };
-    let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
-        &state,
+    let recorded = qingshan_app::monitoring::record_monitoring_indicators(
+        &store,
+        &plan,
         2024,
         &Actor::system(),
     )
@@ -241,8 +230,9 @@ async fn water_indicators_come_from_the_national_sections() {
     assert!(recorded[0].note.as_deref().unwrap().contains("G1、G2"));
     // A year without any monitoring data is refused.
     assert!(
-        qingshan_server::assessment_web::record_monitoring_indicators(
-            &state,
+        qingshan_app::monitoring::record_monitoring_indicators(
+            &store,
+            &plan,
             2023,
             &Actor::system()
         )

@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use qingshan_server::supervisor::{SupervisorConfig, run_once};
+use qingshan_app::supervisor::{SupervisorConfig, run_once};
 use qingshan_store::{
     Actor, AlarmFilter, FactorValues, FrameVerdict, ReceivedFrame, Role, Store, Upload,
 };
@@ -238,7 +238,7 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
     // Later runs update the same alarm.
     assert_eq!(
         run_once(&store, bj(2026, 3, 1, 6, 0), &cfg).await.unwrap(),
-        qingshan_server::supervisor::RunSummary {
+        qingshan_app::supervisor::RunSummary {
             raised: 0,
             updated: 1,
             purged: 0,

@@ -502,13 +502,10 @@ async fn table_2_exceedance_at_a_source_makes_indicator_14_drop() {
     assert!(overview.contains("表 2 补充项目、表 3 特定项目"));
 
     // Indicator 14 recorded from monitoring says which tables were checked.
-    let state = qingshan_server::AppState {
-        store: app.store.clone(),
-        plan: std::sync::Arc::new(qingshan_plan::xinzhou().unwrap()),
-        config: std::sync::Arc::new(qingshan_server::ServerConfig::default()),
-    };
-    let recorded = qingshan_server::assessment_web::record_monitoring_indicators(
-        &state,
+    let plan = qingshan_plan::xinzhou().unwrap();
+    let recorded = qingshan_app::monitoring::record_monitoring_indicators(
+        &app.store,
+        &plan,
         2024,
         &Actor::system(),
     )

@@ -407,7 +407,7 @@ async fn xlsx_templates_hold_the_readers_header() {
         ),
         (
             "/water/template.xlsx",
-            qingshan_server::imports::WATER_SAMPLE_COLUMNS.to_vec(),
+            qingshan_app::imports::WATER_SAMPLE_COLUMNS.to_vec(),
         ),
     ] {
         let r = c.get(server.url(path)).send().await.unwrap();

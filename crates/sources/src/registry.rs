@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
+use qingshan_plan::{Decimal, iso_date};
 use serde::Serialize;
 
 use crate::check_credit_code;
@@ -196,25 +197,6 @@ impl RegistryError {
     }
 }
 
-fn is_decimal(s: &str) -> bool {
-    let t = s.strip_prefix('-').unwrap_or(s);
-    let (i, f) = t.split_once('.').unwrap_or((t, ""));
-    !i.is_empty()
-        && i.bytes().all(|b| b.is_ascii_digit())
-        && f.bytes().all(|b| b.is_ascii_digit())
-        && !t.ends_with('.')
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
 /// A cell of a re-imported export without the `'` that the server's CSV exports put before a
 /// leading `=`, `+`, `-`, `@`, tab or CR (spreadsheet formula injection, see the server's
 /// `csv_safe`), so an exported registry imports back unchanged.
@@ -245,7 +227,7 @@ impl Row<'_> {
         RegistryError::Cell {
             row: self.n,
             column: col.to_string(),
-            message: msg.into(),
+            message: clip_quoted(&msg.into()),
         }
     }
     fn need(&self, col: &str) -> Result<String, RegistryError> {
@@ -253,10 +235,54 @@ impl Row<'_> {
     }
     fn decimal(&self, col: &str) -> Result<Option<String>, RegistryError> {
         match self.get(col) {
-            Some(v) if is_decimal(&v) => Ok(Some(v)),
-            Some(v) => Err(self.err(col, format!("「{v}」不是数字"))),
+            // The supervisor later reads these cells as plan decimals: refuse here what it
+            // could not read there.
+            Some(v) => match v.parse::<Decimal>() {
+                Ok(_) => Ok(Some(v)),
+                Err(e) => Err(self.err(col, e.to_string())),
+            },
             None => Ok(None),
         }
+    }
+}
+
+/// How many characters of a cell a message repeats (as `qingshan_tabular::PREVIEW_CHARS`).
+const QUOTED_CHARS: usize = 100;
+
+/// `message` with every quoted cell (`「…」`) cut to [`QUOTED_CHARS`] characters and `…`, so
+/// that no message echoes a huge cell back. Written here, not taken from `qingshan_tabular`,
+/// because this reader does not depend on it.
+fn clip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find('「') {
+        let (before, quoted) = rest.split_at(open + '「'.len_utf8());
+        out.push_str(before);
+        let end = quoted.find('」').unwrap_or(quoted.len());
+        let inner = &quoted[..end];
+        match inner.char_indices().nth(QUOTED_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&inner[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(inner),
+        }
+        rest = &quoted[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A CSV reader's error in words: the file reaches the reader as UTF-8 rows already, so what
+/// remains is a broken file given to the reader directly.
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "不是有效的 UTF-8 文本".to_string(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("应有 {expected_len} 列，实有 {len} 列"),
+        csv::ErrorKind::Io(io) => format!("读取失败：{io}"),
+        _ => "无法解析".to_string(),
     }
 }
 
@@ -281,14 +307,17 @@ fn merge<T: PartialEq + Clone>(
     }
 }
 
-/// Reads a registry CSV (UTF-8, optional BOM). All or nothing.
+/// Reads a registry CSV (UTF-8, optional BOM), one record per spreadsheet row as
+/// `qingshan_tabular::read_import` renders any import file: record n is row n, so rows are
+/// numbered as the spreadsheet shows them. Records of only empty or blank cells (the empty rows
+/// a spreadsheet leaves) are skipped, still counted. All or nothing.
 pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr
         .headers()
         .map_err(|e| RegistryError::Csv {
             row: 1,
-            message: e.to_string(),
+            message: csv_message(&e),
         })?
         .clone();
     let mut idx = BTreeMap::new();
@@ -301,10 +330,10 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
                 }
             }
             None => {
-                return Err(RegistryError::Header(format!(
+                return Err(RegistryError::Header(clip_quoted(&format!(
                     "未知列「{h}」；可用列：{}",
                     REGISTRY_COLUMNS.join(",")
-                )));
+                ))));
             }
         }
     }
@@ -332,8 +361,17 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
         let n = i as u64 + 2;
         let rec = rec.map_err(|e| RegistryError::Csv {
             row: n,
-            message: e.to_string(),
+            message: csv_message(&e),
         })?;
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        if rec.len() != headers.len() {
+            return Err(RegistryError::Csv {
+                row: n,
+                message: format!("应有 {} 列，实有 {} 列", headers.len(), rec.len()),
+            });
+        }
         let row = Row {
             n,
             rec: &rec,
@@ -427,8 +465,8 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
             let from = row.need("permit_valid_from")?;
             let to = row.need("permit_valid_to")?;
             for (c, v) in [("permit_valid_from", &from), ("permit_valid_to", &to)] {
-                if !is_date(v) {
-                    return Err(row.err(c, "日期应为 YYYY-MM-DD"));
+                if iso_date(v).is_none() {
+                    return Err(row.err(c, format!("「{v}」不是有效日期（应为 YYYY-MM-DD）")));
                 }
             }
             if from > to {
@@ -650,8 +688,71 @@ mod tests {
                 .limits[0]
                 .use_converted
         );
+        for (from, to, column) in [
+            ("2024-13-45", "2028-12-31", "permit_valid_from"),
+            ("2024-01-01", "2028-02-30", "permit_valid_to"),
+            ("2024-1-01", "2028-12-31", "permit_valid_from"),
+        ] {
+            let row = ROW1.replacen("2024-01-01,2028-12-31", &format!("{from},{to}"), 1);
+            let e = read_registry(file(&[&row]).as_bytes()).unwrap_err();
+            let bad = if column == "permit_valid_from" {
+                from
+            } else {
+                to
+            };
+            assert_eq!(
+                e.to_string(),
+                format!("第 2 行「{column}」列: 「{bad}」不是有效日期（应为 YYYY-MM-DD）")
+            );
+        }
+        let leap = ROW1.replacen("2028-12-31", "2028-02-29", 1);
+        assert!(read_registry(file(&[&leap]).as_bytes()).is_ok());
+        let e = read_registry(file(&[&ROW1.replacen(",35,", ",1e3,", 1)]).as_bytes()).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("第 2 行「hourly_limit」列: 「1e3」不是十进制数"),
+            "{e}"
+        );
         let e = read_registry("credit_code,colour\n".as_bytes()).unwrap_err();
         assert_eq!(e.kind(), "header");
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_still_counted() {
+        // As an import file renders a sheet with an empty row 3 and a row of blanks at 4.
+        let blank = ",".repeat(22);
+        let spaces = vec![" "; 23].join(",");
+        let bad = ROW2.replacen("1号锅炉", "2号锅炉", 1);
+        let e = read_registry(file(&[ROW1, &blank, &spaces, &bad]).as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, RegistryError::Cell { row: 5, ref column, .. } if column == "outlet_name"),
+            "{e}"
+        );
+        let reg = read_registry(file(&[ROW1, &blank, ROW2, &spaces]).as_bytes()).unwrap();
+        assert_eq!(reg.limits.len(), 2);
+        let e = read_registry(file(&[ROW1, "a,b"]).as_bytes()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "第 3 行: CSV 格式错误: 应有 23 列，实有 2 列"
+        );
+    }
+
+    #[test]
+    fn messages_repeat_at_most_a_hundred_characters_of_a_cell() {
+        let huge = "三".repeat(50_000);
+        let e = read_registry(file(&[&ROW1.replacen(",35,", &format!(",{huge},"), 1)]).as_bytes())
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "第 2 行「hourly_limit」列: 「{}…」不是数字",
+                "三".repeat(100)
+            )
+        );
+        let e = read_registry(format!("credit_code,{huge}\n").as_bytes()).unwrap_err();
+        assert!(e.to_string().chars().count() < 700, "{e}");
+        assert_eq!(clip_quoted("「短」与「」"), "「短」与「」");
+        assert_eq!(clip_quoted("未闭合「abc"), "未闭合「abc");
     }
 
     proptest! {

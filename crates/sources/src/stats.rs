@@ -12,6 +12,7 @@
 //! setting ([`CouUnit`]); HJ 212-2017 Table B.1 gives kg for gas pollutants and, for water, kg as
 //! well (flow in m³), so kg is the default.
 
+use qingshan_exact::{Number, Ratio, Rounding, Syntax};
 use serde::Serialize;
 
 /// Counts and rates of one device over a period.
@@ -33,13 +34,15 @@ pub struct Transmission {
 
 /// `num / den` as a percentage with two decimals, rounded half-up; "—" when `den` is 0.
 fn percent(num: u128, den: u128) -> String {
-    if den == 0 {
-        return "—".into();
-    }
-    // Basis points ×10 for the half-up decision, all in integers.
-    let scaled = num * 100_000 / den;
-    let bp = (scaled + 5) / 10;
-    format!("{}.{:02}", bp / 100, bp % 100)
+    let share = i128::try_from(num)
+        .ok()
+        .and_then(|n| n.checked_mul(100))
+        .zip(i128::try_from(den).ok())
+        .and_then(|(n, d)| Ratio::new(n, d));
+    share.map_or_else(
+        || "—".into(),
+        |r| r.format_fixed(2, Rounding::HalfAwayFromZero),
+    )
 }
 
 /// Transmission over `hours` hours for `factors` monitored factors, from the received records
@@ -114,31 +117,16 @@ pub struct EmissionTotal {
     pub skipped: usize,
 }
 
-/// Parses a decimal into micro-units (6 decimals, rounded half-up), exactly.
+/// Parses a measured decimal into micro-units (6 decimals, rounded half-up), exactly.
 fn micro(s: &str) -> Option<i128> {
-    let t = s.trim();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t),
-    };
-    let (i, f) = t.split_once('.').unwrap_or((t, ""));
-    if i.is_empty()
-        || !i.bytes().all(|b| b.is_ascii_digit())
-        || !f.bytes().all(|b| b.is_ascii_digit())
-        || i.len() > 20
-    {
-        return None;
-    }
-    let mut v: i128 = i.parse().ok()?;
-    let mut digits = f.bytes();
-    for _ in 0..6 {
-        v = v * 10 + i128::from(digits.next().map_or(0, |d| d - b'0'));
-    }
-    if digits.next().is_some_and(|d| d >= b'5') {
-        v += 1;
-    }
-    Some(if neg { -v } else { v })
+    let n = Number::parse(s.trim(), Syntax::MEASURED).ok()?;
+    let d = n.to_ratio(MICRO_MAX_SCALE, MICRO_MAX_INT_DIGITS).ok()?;
+    Some(d.to_decimal(6, Rounding::HalfAwayFromZero)?.mantissa())
 }
+
+/// Digits read exactly before rounding: far beyond any instrument, within `i128`.
+const MICRO_MAX_SCALE: u32 = 18;
+const MICRO_MAX_INT_DIGITS: u32 = 20;
 
 fn fmt_micro(v: i128) -> String {
     let sign = if v < 0 { "-" } else { "" };
@@ -227,6 +215,18 @@ mod tests {
         assert_eq!(percent(89_995, 100_000), "90.00");
         assert_eq!(percent(89_994, 100_000), "89.99");
         assert_eq!(percent(0, 0), "—");
+    }
+
+    #[test]
+    fn micro_units_round_half_up_exactly() {
+        assert_eq!(micro("1.0000005"), Some(1_000_001));
+        assert_eq!(micro("-1.0000005"), Some(-1_000_001));
+        assert_eq!(micro("1.00000049999"), Some(1_000_000));
+        assert_eq!(micro(" 2.5 "), Some(2_500_000));
+        assert_eq!(micro("1.5e-6"), Some(2));
+        for bad in ["", "x", "1,5", "1.2.3", "123456789012345678901"] {
+            assert_eq!(micro(bad), None, "{bad}");
+        }
     }
 
     #[test]

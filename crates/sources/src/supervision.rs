@@ -8,6 +8,7 @@
 //!   停运, 维护, 故障, 校准, 超测上限, 通讯异常/排放源停运 …) of at least a given length.
 //! - 疑似异常 (`frozen`): the same value (or zero) for at least a given number of hours.
 
+use qingshan_exact::{Ratio, Rounding};
 use qingshan_plan::Decimal;
 use serde::Serialize;
 
@@ -164,13 +165,17 @@ pub fn exceedances(points: &[Point], limit: Decimal) -> Vec<Episode> {
         .collect()
 }
 
-/// 超标倍数 = (value − limit) / limit, to two decimals (half away from zero).
+/// 超标倍数 = (value − limit) / limit, to two decimals (half away from zero), exactly.
 pub fn exceed_multiple(value: Decimal, limit: Decimal) -> String {
-    let (v, l) = (value.to_f64(), limit.to_f64());
-    if l <= 0.0 {
-        return "—".into();
-    }
-    format!("{:.2}", (v - l) / l)
+    let multiple = value
+        .to_ratio()
+        .zip(limit.to_ratio())
+        .filter(|(_, l)| *l > Ratio::ZERO)
+        .and_then(|(v, l)| v.checked_sub(l)?.checked_div(l));
+    multiple.map_or_else(
+        || "—".into(),
+        |m| m.format_fixed(2, Rounding::HalfAwayFromZero),
+    )
 }
 
 /// 设备异常: at least `min_records` consecutive records flagged F, M, D, C, T or B.
@@ -248,6 +253,15 @@ pub fn offline(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exceed_multiple_is_exact_half_up() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // (0.45 − 0.4)/0.4 = 0.125: a float would decide this tie by its binary error.
+        assert_eq!(exceed_multiple(d("0.45"), d("0.4")), "0.13");
+        assert_eq!(exceed_multiple(d("72"), d("50")), "0.44");
+        assert_eq!(exceed_multiple(d("1"), d("0")), "—");
+    }
 
     fn series(values: &[(&str, &str)]) -> Vec<Point> {
         values

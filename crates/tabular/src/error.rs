@@ -1,6 +1,6 @@
 //! Why a workbook cannot be read.
 
-/// A workbook that cannot be read; every message names the part or the cell.
+/// An import file that cannot be read; every message names the part, the cell or the limit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TabularError {
     /// The bytes are not a readable ZIP package, or a part cannot be inflated.
@@ -78,6 +78,42 @@ pub enum TabularError {
         /// Which limit, in words.
         what: String,
     },
+    /// The file is larger than an import may be.
+    #[error("文件有 {size} 字节，超过 {limit} 字节的上限，拒绝读取")]
+    FileTooLarge {
+        /// The file's size, in bytes.
+        size: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A CSV file in an encoding other than UTF-8, UTF-16 (with byte-order mark) or GB18030/GBK.
+    #[error(
+        "文件不是 UTF-8 或 GBK 编码的 CSV（第 {line} 行、第 {offset} 字节处{why}）；请在 Excel 或 WPS 中另存为“CSV UTF-8”或 .xlsx 后再导入"
+    )]
+    Encoding {
+        /// 1-based line where decoding failed.
+        line: u64,
+        /// 0-based byte offset in the file where decoding failed.
+        offset: u64,
+        /// What was found there, in words.
+        why: String,
+    },
+    /// One cell holds more text than a cell may.
+    #[error("{place}超过 {limit} 个字符的上限，拒绝读取（开头为「{start}」）")]
+    CellTooLong {
+        /// Where: the cell, the CSV row and column, or the shared string.
+        place: String,
+        /// The limit, in characters.
+        limit: usize,
+        /// The cell's first characters, shortened with `…`.
+        start: String,
+    },
+    /// A CSV file spans more than an import may.
+    #[error("CSV 文件过大：{what}")]
+    CsvTooLarge {
+        /// Which limit, in words.
+        what: String,
+    },
 }
 
 impl TabularError {
@@ -94,6 +130,10 @@ impl TabularError {
             TabularError::SharedString { .. } => "shared_string",
             TabularError::ErrorCell { .. } => "error_cell",
             TabularError::SheetTooLarge { .. } => "sheet_too_large",
+            TabularError::FileTooLarge { .. } => "file_too_large",
+            TabularError::Encoding { .. } => "encoding",
+            TabularError::CellTooLong { .. } => "cell_too_long",
+            TabularError::CsvTooLarge { .. } => "csv_too_large",
         }
     }
 }

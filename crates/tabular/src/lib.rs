@@ -11,29 +11,40 @@
 //! floating-point numbers. The one conversion is of dates: a number in a date-formatted cell
 //! becomes `YYYY-MM-DD`, since that is what the person typed and what the importers expect.
 //!
-//! Hostile files are bounded: each part inflates to at most [`MAX_PART_BYTES`], and a sheet
-//! may use at most [`MAX_ROWS`] rows, [`MAX_COLUMNS`] columns and [`MAX_CELLS`] cells.
+//! [`read_import`] is the one way in for an import file: an XLSX workbook (told by its content,
+//! whatever its name) or a CSV file in UTF-8, UTF-16 or GB18030/GBK ([`decode_csv`]), read into
+//! the same [`Sheet`], whose rows are the spreadsheet's rows whatever blank lines the file had.
+//!
+//! Hostile files are bounded by one budget, [`Limits`], checked while reading and before
+//! anything it limits is allocated: the file's size, each part's inflated size, the shared
+//! strings, the cells (gaps and padding included), the characters of one cell and the text of
+//! all cells once shared strings are expanded. No error repeats more than [`PREVIEW_CHARS`]
+//! characters of a cell.
 
+mod csv_text;
 mod error;
+mod limits;
 mod package;
 mod styles;
 mod worksheet;
 mod xml;
 
+pub use csv_text::decode_csv;
 pub use error::TabularError;
+pub use limits::{Limits, MAX_CELL_CHARS, MAX_FILE_BYTES, MAX_TEXT_BYTES, PREVIEW_CHARS, preview};
 
 use package::Package;
 use styles::Styles;
 
-/// The most bytes one part of a workbook may inflate to (64 MiB).
+/// The default most bytes one part of a workbook may inflate to (64 MiB).
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
-/// The most rows a sheet may use (the spreadsheet's own limit).
+/// The default most rows a sheet may use (the spreadsheet's own limit).
 pub const MAX_ROWS: u32 = 1_048_576;
-/// The most columns a sheet may use (the spreadsheet's own limit, `XFD`).
+/// The default most columns a sheet may use (the spreadsheet's own limit, `XFD`).
 pub const MAX_COLUMNS: u32 = 16_384;
-/// The most cells a sheet may span, counting the empty cells and rows between those with a
-/// value, and the padding of short rows to the header's width when rendered as CSV.
-pub const MAX_CELLS: usize = 2_000_000;
+/// The default most cells a sheet may span, counting the empty cells and rows between those
+/// with a value, and the padding of short rows to the header's width when rendered as CSV.
+pub const MAX_CELLS: usize = 1_000_000;
 
 /// Whether `bytes` start like a ZIP package (`PK\x03\x04`), as every XLSX workbook does.
 pub fn is_xlsx(bytes: &[u8]) -> bool {
@@ -140,6 +151,65 @@ impl Sheet {
     }
 }
 
+/// What an import file held: its first sheet (or the CSV's records) and what kind of file it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    sheet: Sheet,
+    xlsx: bool,
+}
+
+impl Import {
+    /// The table: `sheet().rows()[n - 1]` is row n as a spreadsheet shows it.
+    pub fn sheet(&self) -> &Sheet {
+        &self.sheet
+    }
+
+    /// The table, taken.
+    pub fn into_sheet(self) -> Sheet {
+        self.sheet
+    }
+
+    /// Whether the file was an XLSX workbook (so that messages can name column letters).
+    pub fn is_xlsx(&self) -> bool {
+        self.xlsx
+    }
+
+    /// The table as CSV for the CSV readers ([`Sheet::to_csv`]): UTF-8, one record per row,
+    /// blank rows as records of empty fields, which the readers skip while counting them.
+    pub fn to_csv(&self) -> String {
+        self.sheet.to_csv()
+    }
+}
+
+/// Reads an import file against `limits`: an XLSX workbook's first sheet
+/// ([`read_first_sheet_with`]), or else a CSV file decoded by its encoding ([`decode_csv`]).
+/// The old binary `.xls` format and encrypted workbooks are refused with advice.
+pub fn read_import(bytes: &[u8], limits: &Limits) -> Result<Import, TabularError> {
+    let size = bytes.len() as u64;
+    if size > limits.max_file_bytes {
+        return Err(TabularError::FileTooLarge {
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    if is_xlsx(bytes) || is_legacy_workbook(bytes) {
+        return Ok(Import {
+            sheet: read_first_sheet_with(bytes, limits)?,
+            xlsx: true,
+        });
+    }
+    let text = decode_csv(bytes, limits)?;
+    Ok(Import {
+        sheet: csv_text::read_csv(&text, limits)?,
+        xlsx: false,
+    })
+}
+
+/// [`read_first_sheet_with`] the default [`Limits`].
+pub fn read_first_sheet(bytes: &[u8]) -> Result<Sheet, TabularError> {
+    read_first_sheet_with(bytes, &Limits::default())
+}
+
 /// Reads the first worksheet of an XLSX workbook: the first visible worksheet in tab order
 /// (chart sheets are skipped, and so are hidden sheets, which the person filling in the file
 /// never sees), found through `xl/workbook.xml` and its relationships, whatever its part is named.
@@ -149,18 +219,29 @@ impl Sheet {
 /// built-in date formats and custom formats with y, m, d, h or s) as `YYYY-MM-DD`; booleans as
 /// `TRUE`/`FALSE`; formulas as their stored result. A cell holding a formula error (`#N/A`) is
 /// refused, naming the cell, rather than imported as text.
-pub fn read_first_sheet(bytes: &[u8]) -> Result<Sheet, TabularError> {
+///
+/// Everything is read against `limits`; see [`Limits`].
+pub fn read_first_sheet_with(bytes: &[u8], limits: &Limits) -> Result<Sheet, TabularError> {
     if is_legacy_workbook(bytes) {
         return Err(TabularError::LegacyWorkbook);
     }
-    let mut pkg = Package::open(bytes)?;
+    let size = bytes.len() as u64;
+    if size > limits.max_file_bytes {
+        return Err(TabularError::FileTooLarge {
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let mut pkg = Package::open(bytes, limits)?;
     let wb = package::workbook(&mut pkg)?;
     let shared = match &wb.shared_strings {
         Some(part) => match pkg.read(part)? {
-            Some(b) => worksheet::shared_strings(xml::utf8(&b, part)?, part)?,
-            None => Vec::new(),
+            Some(b) => {
+                worksheet::shared_strings(xml::utf8(&b, part)?, part, &wb.sheet_name, limits)?
+            }
+            None => worksheet::SharedStrings::default(),
         },
-        None => Vec::new(),
+        None => worksheet::SharedStrings::default(),
     };
     let styles = match &wb.styles {
         Some(part) => match pkg.read(part)? {
@@ -176,16 +257,17 @@ pub fn read_first_sheet(bytes: &[u8]) -> Result<Sheet, TabularError> {
         shared: &shared,
         styles: &styles,
         date1904: wb.date1904,
+        limits,
     };
     let rows = worksheet::cells(xml::utf8(&bytes, &wb.sheet_part)?, &cx)?;
     let sheet = Sheet {
         name: wb.sheet_name.clone(),
         rows,
     };
-    if sheet.rendered_cells() > MAX_CELLS {
+    if sheet.rendered_cells() > limits.max_cells {
         return Err(TabularError::SheetTooLarge {
             sheet: sheet.name,
-            what: format!("按表头宽度补齐后超过 {MAX_CELLS} 个单元格"),
+            what: format!("按表头宽度补齐后超过 {} 个单元格", limits.max_cells),
         });
     }
     Ok(sheet)

@@ -7,19 +7,31 @@ use std::io::{Cursor, Read};
 use quick_xml::events::Event;
 use zip::ZipArchive;
 
+use crate::TabularError;
+use crate::limits::{Limits, PREVIEW_CHARS, preview};
+
+/// The most bytes a run of text (between markup) may take: a cell's characters, each written
+/// as XML may write it (`&quot;` is 6 bytes, `&#x1F600;` 9), with room to spare. Nothing
+/// legitimate in a workbook part comes near it.
+pub(crate) fn run_cap(max_cell_chars: usize) -> usize {
+    max_cell_chars.saturating_mul(10).max(4096)
+}
 use crate::xml::{self, attr};
-use crate::{MAX_PART_BYTES, TabularError};
 
 /// An opened package.
 pub(crate) struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
     /// Part names are case-insensitive in OPC, so they are looked up lower-cased.
     names: HashMap<String, usize>,
+    /// The most bytes one part may inflate to.
+    max_part_bytes: u64,
+    /// The most characters of one cell, which bounds how long a run of text may be.
+    max_cell_chars: usize,
 }
 
 impl<'a> Package<'a> {
-    /// Opens the package's central directory.
-    pub(crate) fn open(bytes: &'a [u8]) -> Result<Self, TabularError> {
+    /// Opens the package's central directory, to read parts within `limits`.
+    pub(crate) fn open(bytes: &'a [u8], limits: &Limits) -> Result<Self, TabularError> {
         let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| TabularError::Zip {
             part: "ZIP".into(),
             message: e.to_string(),
@@ -30,10 +42,20 @@ impl<'a> Package<'a> {
                 names.insert(name.trim_start_matches('/').to_ascii_lowercase(), i);
             }
         }
-        Ok(Package { zip, names })
+        Ok(Package {
+            zip,
+            names,
+            max_part_bytes: limits.max_part_bytes,
+            max_cell_chars: limits.max_cell_chars,
+        })
     }
 
     /// A part's bytes, or `None` when the package has no such part.
+    ///
+    /// The part is inflated chunk by chunk, and refused as soon as it passes the part limit or
+    /// holds a run of text (between `<` and `>`) longer than any cell may take in XML: one huge
+    /// string, a bomb's usual payload, is refused after a few hundred kilobytes rather than
+    /// inflated whole.
     pub(crate) fn read(&mut self, part: &str) -> Result<Option<Vec<u8>>, TabularError> {
         let Some(&index) = self.names.get(&part.to_ascii_lowercase()) else {
             return Ok(None);
@@ -42,21 +64,53 @@ impl<'a> Package<'a> {
             part: part.to_string(),
             message: e.to_string(),
         };
-        let file = self.zip.by_index(index).map_err(|e| zip_error(&e))?;
+        let mut file = self.zip.by_index(index).map_err(|e| zip_error(&e))?;
+        let limit = self.max_part_bytes;
         let too_large = || TabularError::PartTooLarge {
             part: part.to_string(),
-            limit: MAX_PART_BYTES,
+            limit,
         };
         // The declared size may lie, so the read below is capped as well.
-        if file.size() > MAX_PART_BYTES {
+        if file.size() > limit {
             return Err(too_large());
         }
+        let max_chars = self.max_cell_chars;
+        let max_run = run_cap(max_chars);
         let mut out = Vec::with_capacity(file.size().min(1 << 20) as usize);
-        file.take(MAX_PART_BYTES + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| zip_error(&e))?;
-        if out.len() as u64 > MAX_PART_BYTES {
-            return Err(too_large());
+        let mut chunk = vec![0u8; 64 * 1024];
+        // Where the current run of text began in `out`.
+        let mut run_start = 0usize;
+        loop {
+            let n = match file.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(zip_error(&e)),
+            };
+            if (out.len() + n) as u64 > limit {
+                return Err(too_large());
+            }
+            let from = out.len();
+            out.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            if let Some(last) = out
+                .get(from..)
+                .and_then(|new| new.iter().rposition(|b| matches!(b, b'<' | b'>')))
+            {
+                // Runs that ended inside this chunk are checked by the gaps between markup.
+                let mut previous = run_start;
+                for (i, b) in out.iter().enumerate().skip(from).take(last + 1) {
+                    if matches!(b, b'<' | b'>') {
+                        if i - previous > max_run {
+                            return Err(run_too_long(part, &out[previous..i], max_chars));
+                        }
+                        previous = i + 1;
+                    }
+                }
+                run_start = from + last + 1;
+            }
+            if out.len() - run_start > max_run {
+                return Err(run_too_long(part, &out[run_start..], max_chars));
+            }
         }
         Ok(Some(out))
     }
@@ -65,6 +119,16 @@ impl<'a> Package<'a> {
     pub(crate) fn require(&mut self, part: &str) -> Result<Vec<u8>, TabularError> {
         self.read(part)?
             .ok_or_else(|| TabularError::MissingPart(part.to_string()))
+    }
+}
+
+/// The error for a run of text longer than any cell may take.
+fn run_too_long(part: &str, run: &[u8], max_cell_chars: usize) -> TabularError {
+    let head = run.get(..PREVIEW_CHARS * 4 + 4).unwrap_or(run);
+    TabularError::CellTooLong {
+        place: format!("XLSX 部件 {part} 中的一段文字"),
+        limit: max_cell_chars,
+        start: preview(&String::from_utf8_lossy(head)).into_owned(),
     }
 }
 

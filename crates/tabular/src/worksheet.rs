@@ -4,45 +4,168 @@ use std::borrow::Cow;
 
 use quick_xml::events::Event;
 
+use crate::limits::{Limits, PREVIEW_CHARS, bytes_text, preview};
 use crate::styles::{Styles, iso_text, serial_text};
 use crate::xml::{self, attr, decode_escapes, push_reference};
-use crate::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS, TabularError, column_letter};
+use crate::{TabularError, column_letter};
+
+/// The shared-string table, held as one text with the end of each string, so that a table of
+/// many short strings costs a few bytes per string rather than a `String` each.
+#[derive(Debug, Default)]
+pub(crate) struct SharedStrings {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl SharedStrings {
+    /// The `i`-th string.
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => *self.ends.get(p)?,
+            None => 0,
+        };
+        self.text.get(start..end)
+    }
+}
+
+/// The most raw bytes a cell's text may take in the XML before it is decoded: a character may
+/// take up to 8 (`&#x1F600;` is 9, but is then not one `Text` event); a generous bound that
+/// stops a runaway cell long before it costs memory, the exact check being in characters.
+fn raw_cap(limits: &Limits) -> usize {
+    limits.max_cell_chars.saturating_mul(8)
+}
+
+/// The error for a cell (or shared string) over the character limit.
+fn too_long(place: String, text: &str, limits: &Limits) -> TabularError {
+    TabularError::CellTooLong {
+        place,
+        limit: limits.max_cell_chars,
+        start: preview(text).into_owned(),
+    }
+}
+
+/// Appends `chunk` to a cell's text unless that would take it past [`raw_cap`].
+fn push_capped(
+    out: &mut String,
+    chunk: &str,
+    decode: impl FnOnce() -> String,
+    limits: &Limits,
+    place: impl FnOnce() -> String,
+) -> Result<(), TabularError> {
+    if out.len().saturating_add(chunk.len()) > raw_cap(limits) {
+        let mut sample = std::mem::take(out);
+        if sample.chars().count() <= PREVIEW_CHARS {
+            sample.extend(chunk.chars().take(PREVIEW_CHARS + 1));
+        }
+        return Err(too_long(place(), &sample, limits));
+    }
+    out.push_str(&decode());
+    Ok(())
+}
 
 /// Reads `xl/sharedStrings.xml`: each `<si>` is the text of its `<t>` elements, whether one
 /// plain `<t>` or rich-text runs `<r><t>`; phonetic guides (`<rPh>`) are not part of the text.
-pub(crate) fn shared_strings(text: &str, part: &str) -> Result<Vec<String>, TabularError> {
+///
+/// The table is read against the budget: no string over the cell limit, no more strings than
+/// cells, no more text than all cells together may hold. A string is refused as soon as it
+/// passes the limit, before the rest of it is collected.
+pub(crate) fn shared_strings(
+    text: &str,
+    part: &str,
+    sheet: &str,
+    limits: &Limits,
+) -> Result<SharedStrings, TabularError> {
     let mut r = xml::reader(text);
-    let mut out = Vec::new();
+    let mut out = SharedStrings::default();
     let mut current = String::new();
     let (mut in_si, mut in_t, mut phonetic) = (false, false, 0u32);
+    let too_large = |what: String| TabularError::SheetTooLarge {
+        sheet: sheet.to_string(),
+        what,
+    };
+    let place = |n: usize| format!("XLSX 共享字符串表第 {} 项", n + 1);
     loop {
-        match r.read_event().map_err(|e| xml::error(part, &r, e))? {
-            Event::Start(e) => match e.local_name().as_ref() {
-                "si" => {
-                    in_si = true;
-                    current.clear();
+        let event = r.read_event().map_err(|e| xml::error(part, &r, e))?;
+        let finished = match event {
+            Event::Start(e) => {
+                match e.local_name().as_ref() {
+                    "si" => {
+                        in_si = true;
+                        current.clear();
+                    }
+                    "t" => in_t = in_si,
+                    "rPh" => phonetic += 1,
+                    _ => {}
                 }
-                "t" => in_t = in_si,
-                "rPh" => phonetic += 1,
-                _ => {}
-            },
-            Event::Empty(e) if e.local_name().as_ref() == "si" => out.push(String::new()),
+                false
+            }
+            Event::Empty(e) => e.local_name().as_ref() == "si",
             Event::End(e) => match e.local_name().as_ref() {
                 "si" => {
                     in_si = false;
-                    out.push(decode_escapes(&current).into_owned());
+                    true
                 }
-                "t" => in_t = false,
-                "rPh" => phonetic = phonetic.saturating_sub(1),
-                _ => {}
+                "t" => {
+                    in_t = false;
+                    false
+                }
+                "rPh" => {
+                    phonetic = phonetic.saturating_sub(1);
+                    false
+                }
+                _ => false,
             },
-            Event::Text(t) if in_t && phonetic == 0 => current.push_str(&t.xml10_content()),
-            Event::CData(t) if in_t && phonetic == 0 => current.push_str(&t.xml10_content()),
+            Event::Text(t) if in_t && phonetic == 0 => {
+                let n = out.ends.len();
+                push_capped(
+                    &mut current,
+                    &t,
+                    || t.xml10_content().into_owned(),
+                    limits,
+                    || place(n),
+                )?;
+                false
+            }
+            Event::CData(t) if in_t && phonetic == 0 => {
+                let n = out.ends.len();
+                push_capped(
+                    &mut current,
+                    &t,
+                    || t.xml10_content().into_owned(),
+                    limits,
+                    || place(n),
+                )?;
+                false
+            }
             Event::GeneralRef(g) if in_t && phonetic == 0 => {
                 push_reference(&mut current, &g, part, &r)?;
+                false
             }
             Event::Eof => break,
-            _ => {}
+            _ => false,
+        };
+        if finished {
+            let n = out.ends.len();
+            if n >= limits.max_cells {
+                return Err(too_large(format!(
+                    "共享字符串超过 {} 个的上限",
+                    limits.max_cells
+                )));
+            }
+            let decoded = decode_escapes(&current);
+            if decoded.chars().count() > limits.max_cell_chars {
+                return Err(too_long(place(n), &decoded, limits));
+            }
+            if (out.text.len() + decoded.len()) as u64 > limits.max_text_bytes {
+                return Err(too_large(format!(
+                    "共享字符串合计超过上限 {}",
+                    bytes_text(limits.max_text_bytes)
+                )));
+            }
+            out.text.push_str(&decoded);
+            out.ends.push(out.text.len());
+            current.clear();
         }
     }
     Ok(out)
@@ -73,11 +196,13 @@ pub(crate) struct Context<'a> {
     /// The sheet's part, for messages.
     pub(crate) part: &'a str,
     /// The shared-string table.
-    pub(crate) shared: &'a [String],
+    pub(crate) shared: &'a SharedStrings,
     /// Which cell formats show dates.
     pub(crate) styles: &'a Styles,
     /// Whether serials count from 1904.
     pub(crate) date1904: bool,
+    /// The budget.
+    pub(crate) limits: &'a Limits,
 }
 
 /// The cell being read.
@@ -91,12 +216,14 @@ struct Cell {
     has_inline: bool,
 }
 
-/// Dense rows being filled, with the cells allocated so far (gaps included) counted against
-/// [`MAX_CELLS`] before anything is allocated.
+/// Dense rows being filled, with the cells allocated so far (gaps included) and their text
+/// counted against the budget before anything is allocated.
 struct Grid<'a> {
     rows: Vec<Vec<String>>,
     allocated: usize,
+    text_bytes: u64,
     sheet: &'a str,
+    limits: &'a Limits,
 }
 
 impl Grid<'_> {
@@ -108,12 +235,23 @@ impl Grid<'_> {
     }
 
     fn place(&mut self, row: u32, column: u32, text: String) -> Result<(), TabularError> {
-        if row > MAX_ROWS {
-            return Err(self.too_large(format!("第 {row} 行超过 {MAX_ROWS} 行的上限")));
+        let (max_rows, max_columns) = (self.limits.max_rows, self.limits.max_columns);
+        if row > max_rows {
+            return Err(self.too_large(format!("第 {row} 行超过 {max_rows} 行的上限")));
         }
-        if column >= MAX_COLUMNS {
+        if column >= max_columns {
             return Err(self.too_large(format!(
-                "{} 列超过 {MAX_COLUMNS} 列的上限",
+                "{} 列超过 {max_columns} 列的上限",
+                column_letter(column as usize)
+            )));
+        }
+        self.text_bytes += text.len() as u64;
+        if self.text_bytes > self.limits.max_text_bytes {
+            // The cell where the budget ran out is named: with shared strings, that is where
+            // the expansion happened.
+            return Err(self.too_large(format!(
+                "单元格文字合计超过上限 {}（读到 {}{row} 单元格时）",
+                bytes_text(self.limits.max_text_bytes),
                 column_letter(column as usize)
             )));
         }
@@ -122,8 +260,10 @@ impl Grid<'_> {
         let width = self.rows.get(r).map_or(0, Vec::len);
         let new_cells = (c + 1).saturating_sub(width);
         self.allocated += new_rows + new_cells;
-        if self.allocated > MAX_CELLS {
-            return Err(self.too_large(format!("单元格（含空白）超过 {MAX_CELLS} 个")));
+        if self.allocated > self.limits.max_cells {
+            return Err(
+                self.too_large(format!("单元格（含空白）超过 {} 个", self.limits.max_cells))
+            );
         }
         if new_rows > 0 {
             self.rows.resize_with(r + 1, Vec::new);
@@ -148,7 +288,9 @@ pub(crate) fn cells(text: &str, cx: &Context<'_>) -> Result<Vec<Vec<String>>, Ta
     let mut grid = Grid {
         rows: Vec::new(),
         allocated: 0,
+        text_bytes: 0,
         sheet: cx.sheet,
+        limits: cx.limits,
     };
     // Where the next cell without a reference goes: rows and cells may omit `r`.
     let (mut row, mut next_column) = (0u32, 0u32);
@@ -166,7 +308,7 @@ pub(crate) fn cells(text: &str, cx: &Context<'_>) -> Result<Vec<Vec<String>>, Ta
                                 v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
                                     TabularError::CellReference {
                                         sheet: cx.sheet.to_string(),
-                                        reference: v.clone(),
+                                        reference: preview(&v).into_owned(),
                                     }
                                 })?
                             }
@@ -209,6 +351,9 @@ pub(crate) fn cells(text: &str, cx: &Context<'_>) -> Result<Vec<Vec<String>>, Ta
                         let (column, at_row) = locate(&c, row, next_column, cx)?;
                         next_column = column + 1;
                         let text = cell_text(&c, column, at_row, cx)?;
+                        if text.chars().count() > cx.limits.max_cell_chars {
+                            return Err(too_long(cell_place(column, at_row, cx), &text, cx.limits));
+                        }
                         if !text.is_empty() {
                             grid.place(at_row, column, text)?;
                         }
@@ -220,28 +365,50 @@ pub(crate) fn cells(text: &str, cx: &Context<'_>) -> Result<Vec<Vec<String>>, Ta
             },
             Event::Text(ref t) => {
                 if let Some(c) = cell.as_mut() {
+                    let decode = || t.xml10_content().into_owned();
                     if in_v {
-                        c.value.push_str(&t.xml10_content());
+                        push_capped(&mut c.value, t, decode, cx.limits, || {
+                            pending_place(c.reference.as_deref(), row, next_column, cx)
+                        })?;
                     } else if in_is_t && phonetic == 0 {
-                        c.inline.push_str(&t.xml10_content());
+                        push_capped(&mut c.inline, t, decode, cx.limits, || {
+                            pending_place(c.reference.as_deref(), row, next_column, cx)
+                        })?;
                     }
                 }
             }
             Event::CData(ref t) => {
                 if let Some(c) = cell.as_mut() {
+                    let decode = || t.xml10_content().into_owned();
                     if in_v {
-                        c.value.push_str(&t.xml10_content());
+                        push_capped(&mut c.value, t, decode, cx.limits, || {
+                            pending_place(c.reference.as_deref(), row, next_column, cx)
+                        })?;
                     } else if in_is_t && phonetic == 0 {
-                        c.inline.push_str(&t.xml10_content());
+                        push_capped(&mut c.inline, t, decode, cx.limits, || {
+                            pending_place(c.reference.as_deref(), row, next_column, cx)
+                        })?;
                     }
                 }
             }
             Event::GeneralRef(ref g) => {
                 if let Some(c) = cell.as_mut() {
-                    if in_v {
-                        push_reference(&mut c.value, g, part, &r)?;
+                    // One character each: the raw cap is only reached through many of them.
+                    let cap = raw_cap(cx.limits);
+                    let target = if in_v {
+                        Some(&mut c.value)
                     } else if in_is_t && phonetic == 0 {
-                        push_reference(&mut c.inline, g, part, &r)?;
+                        Some(&mut c.inline)
+                    } else {
+                        None
+                    };
+                    if let Some(target) = target {
+                        if target.len() >= cap {
+                            let text = std::mem::take(target);
+                            let place = pending_place(c.reference.as_deref(), row, next_column, cx);
+                            return Err(too_long(place, &text, cx.limits));
+                        }
+                        push_reference(target, g, part, &r)?;
                     }
                 }
             }
@@ -250,6 +417,24 @@ pub(crate) fn cells(text: &str, cx: &Context<'_>) -> Result<Vec<Vec<String>>, Ta
         }
     }
     Ok(grid.rows)
+}
+
+/// A cell as messages name it: `工作表「数据」B5 单元格`.
+fn cell_place(column: u32, row: u32, cx: &Context<'_>) -> String {
+    format!(
+        "工作表「{}」{}{row} 单元格",
+        cx.sheet,
+        column_letter(column as usize)
+    )
+}
+
+/// The cell being read, as messages name it, before its text is complete.
+fn pending_place(reference: Option<&str>, row: u32, next_column: u32, cx: &Context<'_>) -> String {
+    match reference.map(str::trim).and_then(parse_reference) {
+        Some((column, at_row)) => cell_place(column, at_row, cx),
+        None if reference.is_none() && row > 0 => cell_place(next_column, row, cx),
+        None => format!("工作表「{}」中的单元格", cx.sheet),
+    }
 }
 
 /// The cell's 0-based column and 1-based row: its own reference, or the place after the
@@ -264,7 +449,7 @@ fn locate(
         Some(reference) => {
             parse_reference(reference.trim()).ok_or_else(|| TabularError::CellReference {
                 sheet: cx.sheet.to_string(),
-                reference: reference.clone(),
+                reference: preview(reference).into_owned(),
             })
         }
         None if row == 0 => Err(TabularError::CellReference {
@@ -287,11 +472,11 @@ fn cell_text(c: &Cell, column: u32, row: u32, cx: &Context<'_>) -> Result<String
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| cx.shared.get(i))
-                .cloned()
+                .map(str::to_string)
                 .ok_or_else(|| TabularError::SharedString {
                     sheet: cx.sheet.to_string(),
                     cell: name(),
-                    index: index.to_string(),
+                    index: preview(index).into_owned(),
                 })?
         }
         Some("inlineStr") => {
@@ -314,7 +499,7 @@ fn cell_text(c: &Cell, column: u32, row: u32, cx: &Context<'_>) -> Result<String
                 cell: name(),
                 row,
                 column: column_letter(column as usize),
-                value: value.to_string(),
+                value: preview(value).into_owned(),
             });
         }
         Some("d") => iso_text(&c.value),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use quick_xml::events::{BytesRef, BytesStart};
 use quick_xml::{Reader, XmlVersion};
 
-use crate::TabularError;
+use crate::{TabularError, preview};
 
 /// A reader over one part's text. Element names are compared by local name everywhere, because
 /// some writers (the OpenXML SDK among them) prefix every element (`<x:c>`).
@@ -14,11 +14,16 @@ pub(crate) fn reader(text: &str) -> Reader<&[u8]> {
     Reader::from_str(text)
 }
 
-/// The error for a malformed part, with the byte position the reader had reached.
+/// The error for a malformed part, with the byte position the reader had reached. The
+/// parser's own words may quote names or text from the file, so they are shortened.
 pub(crate) fn error(part: &str, r: &Reader<&[u8]>, e: impl std::fmt::Display) -> TabularError {
     TabularError::Xml {
         part: part.to_string(),
-        message: format!("第 {} 字节附近：{e}", r.error_position()),
+        message: format!(
+            "第 {} 字节附近：{}",
+            r.error_position(),
+            preview(&e.to_string())
+        ),
     }
 }
 

@@ -6,7 +6,9 @@
 use std::io::Write;
 
 use proptest::prelude::*;
-use qingshan_tabular::{MAX_PART_BYTES, Sheet, TabularError, is_xlsx, read_first_sheet};
+use qingshan_tabular::{
+    Limits, MAX_PART_BYTES, Sheet, TabularError, is_xlsx, read_first_sheet, read_first_sheet_with,
+};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 use zip::write::SimpleFileOptions;
 
@@ -284,14 +286,24 @@ fn a_part_inflating_past_the_limit_is_refused() {
     w.write_all(ROOT_RELS.as_bytes()).unwrap();
     w.start_file("xl/workbook.xml", stored).unwrap();
     let chunk = vec![b' '; 1 << 20];
-    for _ in 0..=(MAX_PART_BYTES >> 20) {
+    for _ in 0..=2 {
         w.write_all(&chunk).unwrap();
     }
     let bytes = w.finish().unwrap().into_inner();
+    let limits = Limits {
+        max_part_bytes: 2 << 20,
+        ..Limits::default()
+    };
     assert_eq!(
-        read_first_sheet(&bytes).unwrap_err().kind(),
-        "part_too_large"
+        read_first_sheet_with(&bytes, &limits).unwrap_err(),
+        TabularError::PartTooLarge {
+            part: "xl/workbook.xml".into(),
+            limit: 2 << 20
+        }
     );
+    // The default part limit is larger than the default file limit: a stored part that big
+    // is refused for the file's size before it is opened.
+    assert!(MAX_PART_BYTES > Limits::default().max_file_bytes);
 }
 
 /// A decimal with at most 15 significant digits, as plain text without exponent or trailing

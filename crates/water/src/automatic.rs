@@ -22,6 +22,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
 use crate::error::WaterError;
 use crate::exact::Exact;
 use crate::standard::Item;
@@ -150,17 +152,6 @@ impl DailyMean {
     }
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// `(YYYY-MM-DD, hh)` of a `DataTime`; `None` unless it starts with a real date and hour.
 fn date_and_hour(data_time: &str) -> Option<(String, u32)> {
     let t = data_time.get(..10)?;
@@ -169,10 +160,8 @@ fn date_and_hour(data_time: &str) -> Option<(String, u32)> {
     }
     let num = |r: std::ops::Range<usize>| t.get(r).and_then(|s| s.parse::<u32>().ok());
     let (y, m, d, h) = (num(0..4)?, num(4..6)?, num(6..8)?, num(8..10)?);
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) || h > 23 {
-        return None;
-    }
-    Some((format!("{y:04}-{m:02}-{d:02}"), h))
+    let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?;
+    (h <= 23).then(|| (date.format("%Y-%m-%d").to_string(), h))
 }
 
 /// The value an hourly record contributes, or `None` when it is not a valid measurement.
@@ -326,6 +315,23 @@ pub fn month_observations(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_time_needs_a_real_day_and_hour() {
+        assert_eq!(
+            date_and_hour("20240229120000"),
+            Some(("2024-02-29".to_string(), 12))
+        );
+        for bad in [
+            "20230229120000",
+            "20240431000000",
+            "20241301000000",
+            "20240101240000",
+            "2024010",
+        ] {
+            assert_eq!(date_and_hour(bad), None, "{bad}");
+        }
+    }
     use crate::standard::WaterBody;
     use crate::stats::period_mean;
 

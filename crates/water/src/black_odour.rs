@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use crate::exact::Exact;
+use crate::standard::d;
 
 /// Black-odour level, ordered from none to heavy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,7 +64,7 @@ pub struct Options {
 pub fn transparency_level(sd_cm: Exact, depth_cm: Option<Exact>, options: &Options) -> Level {
     let twenty_five = Exact::int(25);
     if let Some(depth) = depth_cm.filter(|d| *d < twenty_five) {
-        let criterion = depth.checked_mul(Exact::ratio(2, 5)).unwrap_or(Exact::ZERO);
+        let criterion = depth.checked_mul(const { d(4, 1) }).unwrap_or(Exact::ZERO);
         return if sd_cm < criterion {
             Level::Heavy
         } else if options.shallow == ShallowRule::BottomVisible && sd_cm >= depth {
@@ -83,7 +84,7 @@ pub fn transparency_level(sd_cm: Exact, depth_cm: Option<Exact>, options: &Optio
 
 /// Level of one dissolved-oxygen reading (mg/L): light 0.2–2.0 inclusive.
 pub fn dissolved_oxygen_level(v: Exact) -> Level {
-    if v < Exact::dec(2, 1) {
+    if v < const { d(2, 1) } {
         Level::Heavy
     } else if v <= Exact::int(2) {
         Level::Light
@@ -177,7 +178,7 @@ pub fn grade_point(data: &PointData, options: &Options) -> PointGrade {
         }
         let heavy = levels.iter().filter(|l| **l == Level::Heavy).count();
         any_black |= levels.iter().any(|l| *l != Level::None);
-        heavy_shares[k] = Some(Exact::ratio(heavy as i128 * 100, n as i128));
+        heavy_shares[k] = Exact::new(heavy as i128 * 100, n as i128);
         if heavy * 100 >= 60 * n {
             over_60 += 1;
         }

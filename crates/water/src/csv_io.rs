@@ -76,12 +76,35 @@ fn malformed(err: &csv::Error) -> WaterError {
     }
 }
 
+/// The blank lines at `bytes[start..]`, which the CSV reader skips and counts into the record
+/// after them: `\r\n`, `\n` and `\r` each end one, and a `\n` right after a `\r` is the rest
+/// of the line end before it (the reader stops between the two).
+fn blank_lines(bytes: &[u8], start: usize) -> u64 {
+    let mut previous = start.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+    let mut n = 0;
+    for &b in bytes.get(start..).unwrap_or_default() {
+        match b {
+            b'\r' => n += 1,
+            b'\n' if previous != Some(b'\r') => n += 1,
+            b'\n' => {}
+            _ => break,
+        }
+        previous = Some(b);
+    }
+    n
+}
+
 /// Reads and validates the whole input; on any error nothing is returned.
-pub fn read_classify_csv<R: Read>(reader: R) -> Result<ClassifyInput, WaterError> {
+///
+/// Rows are numbered as a spreadsheet shows them: one per record, blank lines included (the
+/// CSV reader's own line count is off after CRLF line ends and blank lines), header = row 1.
+pub fn read_classify_csv<R: Read>(mut reader: R) -> Result<ClassifyInput, WaterError> {
+    let mut input = Vec::new();
+    reader.read_to_end(&mut input)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(input.as_slice());
     let headers = rdr.headers().map_err(|e| malformed(&e))?.clone();
     let mut columns = Vec::with_capacity(headers.len());
     let mut items = Vec::new();
@@ -125,9 +148,16 @@ pub fn read_classify_csv<R: Read>(reader: R) -> Result<ClassifyInput, WaterError
         return Err(WaterError::MissingColumn("water_body"));
     }
     let mut rows = Vec::new();
+    let mut row = 1 + blank_lines(&input, 0);
     for record in rdr.records() {
         let record = record.map_err(|e| malformed(&e))?;
-        let row = record.position().map_or(0, |p| p.line());
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        row += 1 + blank_lines(&input, start);
+        // A row of only empty cells (what a spreadsheet leaves as `,,,`) is no sample; rows
+        // after it keep their numbers.
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
         let mut id = None;
         let mut body = None;
         let mut values = Vec::new();
@@ -160,7 +190,7 @@ pub fn read_classify_csv<R: Read>(reader: R) -> Result<ClassifyInput, WaterError
                     }
                     let v = Exact::parse(cell).map_err(|e| {
                         cell_err(match e {
-                            ParseExactError::NotANumber(t) => CellProblem::NotANumber(t),
+                            ParseExactError::Syntax(t) => CellProblem::NotANumber(t),
                             ParseExactError::Empty => CellProblem::NotANumber(String::new()),
                             other => CellProblem::OutOfRange(other.to_string()),
                         })
@@ -287,6 +317,19 @@ mod tests {
     }
 
     #[test]
+    fn rows_of_empty_cells_are_skipped_and_counted() {
+        let e = run("id,water_body,NH3N\na,river,1\n,,\n , ,\n\nb,river,-1\n").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NegativeValue);
+        assert!(e.to_string().starts_with("row 6,"), "{e}");
+        let out = run("id,water_body,NH3N\n,,\na,river,1\n,,\n").unwrap();
+        assert_eq!(out.lines().count(), 2, "{out}");
+        // As Excel saves it: CRLF line ends, a blank line, a cell over two lines.
+        let e = run("id,water_body,NH3N\r\na,river,1\r\n\r\n\"b\r\nc\",river,1\r\nd,river,-1\r\n")
+            .unwrap_err();
+        assert!(e.to_string().starts_with("row 5,"), "{e}");
+    }
+
+    #[test]
     fn errors_name_row_and_column() {
         let e = run("id,water_body,NH3N,XYZ\na,river,1,2\n").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UnknownColumn);
@@ -372,7 +415,13 @@ mod tests {
         assert_eq!(format_multiple(p("1.2"), 2).unwrap(), "1.20");
         assert_eq!(format_multiple(p("0.125"), 2).unwrap(), "0.12");
         assert_eq!(format_multiple(p("0.001"), 2).unwrap(), "0.001");
-        assert_eq!(format_multiple(Exact::ratio(1, 3), 2).unwrap(), "0.33");
-        assert_eq!(format_multiple(Exact::ratio(1, 3000), 2).unwrap(), "0.0003");
+        assert_eq!(
+            format_multiple(Exact::new(1, 3).unwrap(), 2).unwrap(),
+            "0.33"
+        );
+        assert_eq!(
+            format_multiple(Exact::new(1, 3000).unwrap(), 2).unwrap(),
+            "0.0003"
+        );
     }
 }

@@ -8,6 +8,7 @@ use crate::assess::{AssessOptions, Assessment, Sample, assess};
 use crate::error::WaterError;
 use crate::exact::Exact;
 use crate::standard::Class;
+use crate::standard::d;
 use crate::stats::{BelowDetectionPolicy, Measurement, arithmetic_mean};
 
 /// An item with a single limit (Tables 2 and 3), in mg/L.
@@ -37,7 +38,7 @@ const fn t2(
         number,
         name_zh,
         name_en,
-        limit: Exact::dec(m, s),
+        limit: d(m, s),
     }
 }
 
@@ -53,7 +54,7 @@ const fn t3(
         number,
         name_zh,
         name_en,
-        limit: Exact::dec(m, s),
+        limit: d(m, s),
     }
 }
 
@@ -295,7 +296,7 @@ pub fn source_compliance_rate(compliant: &[bool]) -> Option<Exact> {
         return None;
     }
     let ok = compliant.iter().filter(|c| **c).count();
-    Some(Exact::ratio(ok as i128 * 100, compliant.len() as i128))
+    Exact::new(ok as i128 * 100, compliant.len() as i128)
 }
 
 /// 水量达标率 (percent, exact): abstraction volume of compliant sources over
@@ -356,7 +357,7 @@ mod tests {
             let at =
                 source_compliance(&t1, &[(item, item.limit)], &AssessOptions::default()).unwrap();
             assert!(at.compliant, "{} at its limit", item.name_en);
-            let above = item.limit.checked_add(Exact::dec(1, 15)).unwrap();
+            let above = item.limit.checked_add(Exact::dec(1, 15).unwrap()).unwrap();
             let over = source_compliance(&t1, &[(item, above)], &AssessOptions::default()).unwrap();
             assert!(!over.compliant, "{} above its limit", item.name_en);
             assert_eq!(over.failures.len(), 1);

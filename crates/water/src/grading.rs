@@ -166,7 +166,7 @@ pub fn main_pollutants_by_exceedance_rate(sections: &[Assessment]) -> Vec<(Item,
     rates.truncate(3);
     rates
         .into_iter()
-        .map(|(i, c)| (i, Exact::ratio(c as i128 * 100, n as i128)))
+        .filter_map(|(i, c)| Some((i, Exact::new(c as i128 * 100, n as i128)?)))
         .collect()
 }
 
@@ -177,7 +177,7 @@ pub fn share_at_or_better_than_iii(classes: &[Class]) -> Option<Exact> {
         return None;
     }
     let good = classes.iter().filter(|c| **c <= Class::III).count();
-    Some(Exact::ratio(good as i128 * 100, classes.len() as i128))
+    Exact::new(good as i128 * 100, classes.len() as i128)
 }
 
 #[cfg(test)]
@@ -255,7 +255,7 @@ mod tests {
             HeavyRowRule::default(),
         )
         .unwrap();
-        assert_eq!(g.share_i_iii, Exact::ratio(100, 3));
+        assert_eq!(g.share_i_iii, Exact::new(100, 3).unwrap());
         assert_eq!(g.counts, [1, 0, 0, 1, 0, 1]);
         assert!(grade_by_shares(&[], HeavyRowRule::default()).is_none());
         assert_eq!(

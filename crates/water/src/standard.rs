@@ -238,8 +238,13 @@ pub enum Limit {
     },
 }
 
-const fn d(m: i64, s: u32) -> Exact {
-    Exact::dec(m, s)
+/// The table value `m × 10^-s`. Used only to build constants, so an entry that cannot be
+/// held exactly stops the build instead of reaching a run.
+pub(crate) const fn d(m: i64, s: u32) -> Exact {
+    match Exact::dec(m, s) {
+        Some(x) => x,
+        None => panic!("标准限值超出精确表示范围"),
+    }
 }
 
 const fn at_most(v: [(i64, u32); 5]) -> Limit {
@@ -566,7 +571,10 @@ mod tests {
     /// evaluation digits (how values are usually reported) and 10^-15, the
     /// finest value the parser accepts.
     fn units(item: Item) -> [Exact; 2] {
-        [Exact::dec(1, item.evaluation_decimals()), Exact::dec(1, 15)]
+        [
+            Exact::dec(1, item.evaluation_decimals()).unwrap(),
+            Exact::dec(1, 15).unwrap(),
+        ]
     }
 
     /// Expected class from the printed table, written independently of
@@ -621,7 +629,7 @@ mod tests {
                                 assert!(got > Class::LIMITED[best], "{item} {body:?} {above}");
                             }
                             // 10^-15 above: the next class with a larger limit.
-                            let above = l.checked_add(Exact::dec(1, 15)).unwrap();
+                            let above = l.checked_add(Exact::dec(1, 15).unwrap()).unwrap();
                             let next = ls
                                 .iter()
                                 .position(|x| *x > l)

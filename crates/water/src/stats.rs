@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::assess::Sample;
 use crate::error::WaterError;
 use crate::exact::Exact;
-use crate::standard::{Item, WaterBody};
+use crate::standard::{Item, WaterBody, d};
 
 /// One laboratory or station result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl Measurement {
             Measurement::Value(v) => Ok(v),
             Measurement::BelowDetection { limit } => match policy {
                 BelowDetectionPolicy::HalfLimit => limit
-                    .checked_mul(Exact::ratio(1, 2))
+                    .checked_mul(const { d(5, 1) })
                     .ok_or(WaterError::Overflow("halving a detection limit")),
                 BelowDetectionPolicy::Zero => Ok(Exact::ZERO),
                 BelowDetectionPolicy::Limit => Ok(limit),
@@ -274,7 +274,7 @@ mod tests {
         }
         let s = period_mean(WaterBody::River, &months, MeanOptions::default()).unwrap();
         let m = s.values[&Item::Nh3n];
-        assert_eq!(m, Exact::ratio(14, 15));
+        assert_eq!(m, Exact::new(14, 15).unwrap());
         let a = crate::assess::assess(&s, &crate::assess::AssessOptions::default()).unwrap();
         assert_eq!(a.class, Some(crate::standard::Class::III));
     }

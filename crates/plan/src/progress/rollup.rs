@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::exact::{Q, trim};
-use super::{Assessment, Rule, Status};
+use super::{Assessment, HALF_UP, Rule, Status};
 use crate::{Decimal, Plan};
+use qingshan_exact::Ratio;
 
 /// One assessed indicator in one division, as fed to the roll-ups.
 #[derive(Debug, Clone, Copy)]
@@ -365,26 +365,31 @@ impl ScoringRule {
     /// Scores a set of entries as one group.
     pub fn score(&self, key: &str, name: &str, entries: &[&Entry<'_>]) -> Score {
         let mut items = Vec::new();
-        let mut total = Some(Q::int(0));
+        let mut total = Some(Ratio::int(0));
         let mut fallback_total = 0f64;
         let mut capped = false;
         for e in entries {
             let base = self.deductions.for_assessment(e.assessment);
             let w = self.weight(e.indicator);
-            let points = Q::from_decimal(base)
-                .zip(Q::from_decimal(w))
-                .and_then(|(b, w)| b.mul(w))
-                .and_then(|q| Some((q, q.round(base.scale().checked_add(w.scale())?)?)));
+            let points = Decimal::to_ratio(base)
+                .zip(Decimal::to_ratio(w))
+                .and_then(|(b, w)| b.checked_mul(w))
+                .and_then(|q| {
+                    Some((
+                        q,
+                        q.to_decimal(base.scale().checked_add(w.scale())?, HALF_UP)?,
+                    ))
+                });
             fallback_total += base.to_f64() * w.to_f64();
             match points {
                 Some((q, d)) => {
-                    total = total.and_then(|t| t.add(q));
+                    total = total.and_then(|t| t.checked_add(q));
                     if !q.is_zero() {
                         items.push(ScoreItem {
                             indicator: e.indicator,
                             division: e.division.to_string(),
                             status: e.assessment.status,
-                            points: trim(d, 0),
+                            points: d.trimmed(0),
                         });
                     }
                 }
@@ -400,14 +405,14 @@ impl ScoringRule {
             }
         }
         let deducted = total
-            .and_then(|t| t.round(6))
-            .map(|d| trim(d, 0))
+            .and_then(|t| t.to_decimal(6, HALF_UP))
+            .map(|d| d.trimmed(0))
             .unwrap_or_else(|| Decimal::new((fallback_total * 1e6).round() as i128, 6));
-        let raw = Q::from_decimal(self.full_marks)
-            .zip(Q::from_decimal(deducted))
-            .and_then(|(f, d)| f.sub(d))
-            .and_then(|q| q.round(6))
-            .map(|d| trim(d, 0))
+        let raw = Decimal::to_ratio(self.full_marks)
+            .zip(Decimal::to_ratio(deducted))
+            .and_then(|(f, d)| f.checked_sub(d))
+            .and_then(|q| q.to_decimal(6, HALF_UP))
+            .map(|d| d.trimmed(0))
             .unwrap_or(self.floor);
         let score = raw.max(self.floor);
         let mut grade = self.grade_of(score);

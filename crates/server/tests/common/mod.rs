@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use qingshan_server::{AppState, ServerConfig, auth};
+use qingshan_server::ServerConfig;
 use qingshan_store::{Actor, NewUser, Role, Store, User};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
@@ -33,16 +33,14 @@ pub async fn serve(store: Store) -> Server {
 
 /// Serves the embedded Xinzhou plan over `store` on 127.0.0.1:0 with these settings.
 pub async fn serve_with(store: Store, config: ServerConfig) -> Server {
-    let state = AppState {
-        store,
-        plan: Arc::new(qingshan_plan::xinzhou().unwrap()),
-        config: Arc::new(config),
-    };
+    let plan = Arc::new(qingshan_plan::xinzhou().unwrap());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         qingshan_server::serve(
-            state,
+            store,
+            plan,
+            config,
             "127.0.0.1:0",
             |a| {
                 let _ = addr_tx.send(a);
@@ -86,7 +84,7 @@ pub async fn user(
             &NewUser {
                 username: username.into(),
                 display_name: format!("{username}显示名"),
-                password_hash: auth::hash_password("correct horse").unwrap(),
+                password_hash: qingshan_app::accounts::hash_password("correct horse").unwrap(),
                 role,
                 unit_id: unit.map(String::from),
                 division_code: division.map(String::from),

@@ -1,0 +1,207 @@
+//! The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::AppState;
+
+/// `GET /api/v1/openapi.json`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(document))
+}
+
+fn err_responses() -> Value {
+    json!({
+        "401": { "description": "未登录或令牌无效", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "403": { "description": "无权操作，或缺少 CSRF 令牌（会话方式）", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "404": { "description": "不存在", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        "422": { "description": "输入有误，field 指明字段", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+    })
+}
+
+fn ok(desc: &str) -> Value {
+    json!({ "200": { "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } } })
+}
+
+/// The media type of an XLSX workbook.
+const XLSX: &str = qingshan_app::imports::XLSX_CONTENT_TYPE;
+
+/// The body of an import: a CSV text or an XLSX workbook, told apart by content.
+fn import_body() -> Value {
+    json!({
+        "text/csv": { "schema": { "type": "string" } },
+        XLSX: { "schema": { "type": "string", "format": "binary" } }
+    })
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let number = json!({ "name": "number", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "指标序号" });
+    let mut record_responses = err_responses();
+    record_responses["201"] = json!({ "description": "已记录为新的修订版本", "content": { "application/json": { "schema": { "type": "object", "properties": { "value": { "$ref": "#/components/schemas/IndicatorValue" } } } } } });
+    let mut upload_responses = err_responses();
+    upload_responses["201"] = json!({ "description": "已保存（与审计记录同一事务）", "content": { "application/json": { "schema": { "type": "object", "properties": {
+        "report": { "$ref": "#/components/schemas/TaskReport" }, "evidence": { "type": "array", "items": { "$ref": "#/components/schemas/Evidence" } } } } } } });
+    upload_responses["413"] = json!({ "description": "文件超过大小上限（默认每个 20 MiB，见 serve --evidence-max-mib），未保存任何内容", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    upload_responses["415"] = json!({ "description": "文件内容不是 PDF、JPEG、PNG、OFD、DOCX 或 XLSX（按内容识别，不看文件名），message 说明识别出的类型，未保存任何内容", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let report_id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "任务进展报告（某一修订版本）的编号" });
+    let task_params = json!([{ "name": "area", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let files_body = json!({ "type": "array", "items": { "type": "string", "contentMediaType": "application/octet-stream" }, "maxItems": 10,
+        "description": "佐证材料（表单字段名 file 或 files，可重复）：PDF、JPEG、PNG、OFD、DOCX、XLSX，按内容识别" });
+    let mut token_responses = err_responses();
+    token_responses["201"] = json!({ "description": "令牌（只显示一次）", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "integer" }, "token": { "type": "string" }, "user_id": { "type": "integer" } } } } } });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "青山 qingshan API", "version": env!("CARGO_PKG_VERSION"), "description": "规划指标、任务与填报数据。读接口公开；写接口需会话（附 X-CSRF-Token 请求头）或管理员签发的 API 令牌（Authorization: Bearer）。" },
+        "servers": [{ "url": "/api/v1" }],
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "管理员签发的 API 令牌" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "qs_session", "description": "浏览器会话；写操作另需 X-CSRF-Token 请求头（见 GET /me）" }
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                    "error": { "type": "string", "enum": ["unauthenticated", "forbidden", "csrf", "not_found", "invalid", "conflict", "too_large", "unsupported_type", "too_many_attempts", "internal"] },
+                    "message": { "type": "string" }, "field": { "type": "string" } } },
+                "ValueInput": { "type": "object", "required": ["year", "value"], "properties": {
+                    "year": { "type": "integer" },
+                    "division": { "type": "string", "pattern": "^[0-9]{6}$", "description": "GB/T 2260 代码，缺省为规划所属行政区" },
+                    "value": { "oneOf": [{ "type": "string" }, { "type": "number" }], "description": "十进制数；用字符串可保留原样精度" },
+                    "note": { "type": "string", "maxLength": 500 }, "reason": { "type": "string", "maxLength": 500 } } },
+                "TaskReport": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "area": { "type": "integer" }, "number": { "type": "integer" }, "period": { "type": "string" },
+                    "revision": { "type": "integer" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] },
+                    "narrative": { "type": "string" }, "reported_by_name": { "type": ["string", "null"] }, "reported_at": { "type": "string" } } },
+                "Evidence": { "type": "object", "description": "佐证材料（不含内容）。仅登录用户可查看与下载。", "properties": {
+                    "id": { "type": "integer" }, "report_id": { "type": "integer" }, "plan_id": { "type": "string" }, "area": { "type": "integer" }, "number": { "type": "integer" },
+                    "period": { "type": "string" }, "revision": { "type": "integer", "description": "所附报告的修订版本" },
+                    "file_name": { "type": "string", "description": "清理后的原文件名（扩展名与识别出的类型一致）" },
+                    "content_type": { "type": "string", "description": "按内容识别的类型" }, "size_bytes": { "type": "integer" },
+                    "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "uploaded_by": { "type": ["integer", "null"] }, "uploaded_by_name": { "type": ["string", "null"] },
+                    "uploaded_at": { "type": "string" },
+                    "download_url": { "type": "string", "description": "下载地址 /tasks/evidence/{id}（不在 /api/v1 下；需会话或 Bearer 令牌；以附件形式返回，带 X-Content-Type-Options: nosniff）" } } },
+                "IndicatorValue": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "indicator_number": { "type": "integer" }, "year": { "type": "integer" }, "division_code": { "type": "string" },
+                    "revision": { "type": "integer" }, "value": { "type": "string" }, "note": { "type": ["string", "null"] }, "reason": { "type": ["string", "null"] },
+                    "source": { "type": "string" }, "entered_by_name": { "type": ["string", "null"] }, "entered_at": { "type": "string" } } }
+            }
+        },
+        "paths": {
+            "/plan": { "get": { "summary": "规划基本信息", "responses": ok("规划元数据") } },
+            "/indicators": { "get": { "summary": "全部指标（含目标与最新值）", "responses": ok("指标列表") } },
+            "/indicators/{number}": { "get": { "summary": "单项指标", "parameters": [number.clone()], "responses": ok("指标") } },
+            "/indicators/{number}/values": {
+                "get": { "summary": "指标填报记录（全部修订）", "parameters": [number.clone(), { "name": "division", "in": "query", "schema": { "type": "string" } }], "responses": ok("修订列表") },
+                "post": { "summary": "填报指标数值（新增修订，不覆盖）", "parameters": [number],
+                          "security": [{ "bearer": [] }, { "session": [] }],
+                          "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ValueInput" } } } },
+                          "responses": record_responses }
+            },
+            "/tasks": { "get": { "summary": "主要任务（按领域）", "responses": ok("任务") } },
+            "/units": { "get": { "summary": "责任单位", "responses": ok("单位") } },
+            "/divisions": { "get": { "summary": "行政区划（GB/T 2260）", "responses": ok("区划") } },
+            "/me": { "get": { "summary": "当前用户与 CSRF 令牌", "security": [{ "bearer": [] }, { "session": [] }], "responses": ok("用户") } },
+            "/tokens": { "post": { "summary": "签发 API 令牌（管理员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["user_id", "label"], "properties": { "user_id": { "type": "integer" }, "label": { "type": "string" } } } } } },
+                "responses": token_responses } },
+            "/audit": { "get": { "summary": "审计日志（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "action", "in": "query", "schema": { "type": "string" } }, { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }],
+                "responses": ok("审计记录") } },
+            "/openapi.json": { "get": { "summary": "本文档", "responses": ok("OpenAPI 文档") } },
+            "/sources/devices": { "get": { "summary": "监控设备及在线状态", "responses": ok("设备列表") } },
+            "/sources/devices/{mn}/data": { "get": { "summary": "设备某因子的监测数据（时间范围）",
+                "parameters": [{ "name": "mn", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "factor", "in": "query", "required": true, "schema": { "type": "string" } },
+                               { "name": "from", "in": "query", "required": true, "schema": { "type": "string" }, "description": "YYYYMMDDhhmmss（含）" },
+                               { "name": "to", "in": "query", "required": true, "schema": { "type": "string" }, "description": "YYYYMMDDhhmmss（不含）" },
+                               { "name": "cn", "in": "query", "schema": { "type": "string", "enum": ["2011", "2051", "2061", "2031", "2021", "2041"] } }],
+                "responses": ok("数据") } },
+            "/sources/devices/{mn}/statistics": { "get": { "summary": "设备数据有效传输率（某月，逐日）与年度累计排放量对比许可总量",
+                "parameters": [{ "name": "mn", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } },
+                               { "name": "month", "in": "query", "required": true, "schema": { "type": "integer", "minimum": 1, "maximum": 12 } }],
+                "responses": ok("统计") } },
+            "/values/import": { "post": { "summary": "导入指标数值（正文为 CSV 或 XLSX 工作簿，按内容识别；列 indicator,year,division,value,note,reason；XLSX 读取第一个工作表，行号与表格一致；全部成功或全部不写入，错误指明行列，XLSX 另给出列字母）",
+                "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": import_body() }, "responses": ok("导入条数") } },
+            "/air/stations": { "get": { "summary": "空气质量监测站点", "responses": ok("站点") } },
+            "/air/stations/{code}/daily": { "get": { "summary": "站点逐日 AQI（HJ 633，按数据日期选用 2012 或 2026 版）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("逐日 AQI") } },
+            "/air/assessment": { "get": { "summary": "全市年度空气质量评价（HJ 663）",
+                "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("评价") } },
+            "/indicators/{number}/assigned-targets": { "post": { "summary": "录入省级下达目标（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("目标") } },
+            "/indicators/{number}/judgements": { "post": { "summary": "定性目标人工评定（工作人员，须写明依据）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("评定") } },
+            "/tasks/{area}/{number}/reports": {
+                "get": { "summary": "任务各期最新进展报告（含编号，供附加佐证材料）", "parameters": task_params.clone(), "responses": ok("进展报告") },
+                "post": { "summary": "填报任务进展（责任单位），可同时附佐证材料（multipart）；报告与材料一并保存或都不保存", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": task_params,
+                "requestBody": { "required": true, "content": {
+                    "application/json": { "schema": { "type": "object", "required": ["period", "status", "narrative"],
+                        "properties": { "period": { "type": "string", "pattern": "^[0-9]{4}(Q[1-4])?$" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] }, "narrative": { "type": "string" } } } },
+                    "multipart/form-data": { "schema": { "type": "object", "required": ["period", "status", "narrative"],
+                        "properties": { "period": { "type": "string", "pattern": "^[0-9]{4}(Q[1-4])?$" }, "status": { "type": "string", "enum": ["not_started", "in_progress", "completed", "lagging"] }, "narrative": { "type": "string" }, "files": files_body.clone() } } } } },
+                "responses": upload_responses.clone() } },
+            "/tasks/reports/{id}/evidence": {
+                "get": { "summary": "某一进展报告（修订版本）的佐证材料（需登录）", "security": [{ "bearer": [] }, { "session": [] }], "parameters": [report_id.clone()],
+                    "responses": { "200": { "description": "报告与材料列表", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                        "report": { "$ref": "#/components/schemas/TaskReport" }, "evidence": { "type": "array", "items": { "$ref": "#/components/schemas/Evidence" } } } } } } },
+                        "401": err_responses()["401"].clone(), "404": err_responses()["404"].clone() } },
+                "post": { "summary": "为已有进展报告（修订版本）补充佐证材料（本单位填报员、工作人员或管理员）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [report_id],
+                    "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["files"], "properties": { "files": files_body } } } } },
+                    "responses": upload_responses } },
+            "/indicators/monitoring": { "post": { "summary": "由空气、地表水监测数据计算指标 11–14 并记为“监测计算”值（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } }], "responses": ok("记录的数值") } },
+            "/air/stations/{code}/daily.csv": { "get": { "summary": "站点逐日 AQI 表（CSV）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/water/assessment.csv": { "get": { "summary": "地表水断面年度评价表（CSV）",
+                "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/air/stations/{code}/daily.xlsx": { "get": { "summary": "站点逐日 AQI 表（XLSX）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
+            "/air/counties/{code}/daily.csv": { "get": { "summary": "区县逐日 AQI 表（由区县内全部站点计算，CSV）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/air/counties/{code}/daily.xlsx": { "get": { "summary": "区县逐日 AQI 表（XLSX）",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } },
+                               { "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
+            "/air/warning": { "get": { "summary": "重污染天气预警分级：按城市规划文件中的阈值判定预报日 AQI 序列",
+                "parameters": [{ "name": "forecast", "in": "query", "required": true, "schema": { "type": "string" }, "description": "逐日 AQI，逗号或空格分隔" }],
+                "responses": ok("预警级别、阈值与依据") } },
+            "/water/assessment.xlsx": { "get": { "summary": "地表水断面年度评价表（XLSX）",
+                "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
+            "/alarms.csv": { "get": { "summary": "告警列表表格（CSV；工作人员全部或按区县，区县账号仅本区县）",
+                "parameters": [{ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "acknowledged", "closed"] } },
+                               { "name": "county", "in": "query", "schema": { "type": "string" } }], "responses": { "200": { "description": "CSV", "content": { "text/csv": {} } } } } },
+            "/alarms.xlsx": { "get": { "summary": "告警列表表格（XLSX）",
+                "parameters": [{ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "acknowledged", "closed"] } },
+                               { "name": "county", "in": "query", "schema": { "type": "string" } }], "responses": { "200": { "description": "XLSX", "content": { XLSX: {} } } } } },
+            "/water/sections": { "get": { "summary": "地表水断面", "responses": ok("断面") } },
+            "/water/assessment": { "get": { "summary": "地表水年度评价（GB 3838-2002 单因子，环办〔2011〕22号；自动站 pH、溶解氧、高锰酸盐指数、氨氮、总磷、总氮按 82号优先于当月手工结果），含指标 13、14（饮用水源含表 2、表 3 项目年均值，依据见 drinking_basis）",
+                "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("评价") } },
+            "/values/template.csv": { "get": { "summary": "指标数值导入模板（CSV 表头）", "responses": { "200": { "description": "CSV 模板", "content": { "text/csv": {} } } } } },
+            "/values/template.xlsx": { "get": { "summary": "指标数值导入模板（XLSX：表头加粗冻结，代码和数值列为文本格式，另附“说明”工作表）",
+                "responses": { "200": { "description": "XLSX 模板", "content": { XLSX: {} } } } } },
+            "/sources/import": { "post": { "summary": "导入污染源登记表（正文为 CSV 或 XLSX 工作簿，按内容识别；XLSX 读取第一个工作表；全部成功或全部不写入，错误指明行列，XLSX 另给出列字母）", "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": import_body() }, "responses": ok("导入数量") } },
+            "/alarms": { "get": { "summary": "告警列表（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "acknowledged", "closed"] } }], "responses": ok("告警") } },
+            "/alarms/{id}/acknowledge": { "post": { "summary": "确认告警", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("告警") } },
+            "/alarms/{id}/close": { "post": { "summary": "关闭告警（须填写处置说明）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("告警") } }
+        }
+    })
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

@@ -1,0 +1,63 @@
+//! Page templates, compiled into the binary.
+
+use std::sync::LazyLock;
+
+use minijinja::Environment;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+const SOURCES: &[(&str, &str)] = templates!(
+    "base.html",
+    "dashboard.html",
+    "indicator.html",
+    "tasks.html",
+    "login.html",
+    "audit.html",
+    "error.html",
+    "air.html",
+    "air_station.html",
+    "air_warning.html",
+    "sources.html",
+    "device.html",
+    "alarms.html",
+    "registry_edit.html",
+    "account_password.html",
+    "admin_users.html",
+    "water.html",
+    "water_section.html",
+    "pager.html",
+    "import_report.html",
+);
+
+/// The template environment; built once, templates are static.
+pub static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, src) in SOURCES {
+        if let Err(e) = env.add_template(name, src) {
+            // A broken template is a build defect; the test suite renders every page.
+            tracing::error!(template = name, error = %e, "template does not compile");
+        }
+    }
+    env
+});
+
+/// Renders a template with a context.
+pub fn render(name: &str, ctx: minijinja::Value) -> Result<String, minijinja::Error> {
+    ENV.get_template(name)?.render(ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_compiles() {
+        let mut env = minijinja::Environment::new();
+        for (name, src) in super::SOURCES {
+            env.add_template(name, src)
+                .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
+    }
+}
