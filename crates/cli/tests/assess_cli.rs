@@ -101,7 +101,8 @@ fn assess(db: &str, format: &str, out: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_html_xlsx_and_pdf_for_2024() {
-    let dir = std::env::temp_dir().join(format!("qingshan-assess-{}", uuid::Uuid::new_v4()));
+    let tmp = qingshan_testkit::TempPath::new("assess", "");
+    let dir = tmp.path().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}", dir.join("a.db").display());
     seed(&db).await;
@@ -120,35 +121,34 @@ async fn writes_html_xlsx_and_pdf_for_2024() {
     assert_eq!(&bytes[..2], b"PK");
 
     let pdf = dir.join("r.pdf");
-    if qingshan_report::find_cjk_font().is_none() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install fonts-wqy-microhei"
-        );
-        eprintln!("\n!!! SKIPPED: PDF part (no CJK font installed) !!!\n");
+    if !qingshan_testkit::require(
+        qingshan_report::find_cjk_font().is_some(),
+        "CJK 字体",
+        "apt-get install fonts-wqy-microhei",
+    ) {
         return;
     }
     assess(&db, "pdf", &pdf);
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
-    match Command::new("pdffonts").arg(&pdf).output() {
-        Ok(o) => {
-            let fonts = String::from_utf8_lossy(&o.stdout).to_string();
-            let line = fonts
-                .lines()
-                .find(|l| l.contains("WenQuanYi") || l.contains("Noto"))
-                .expect("CJK font listed");
-            assert!(line.contains(" yes "), "font not embedded: {line}");
-        }
-        Err(_) => assert!(
-            std::env::var("CI").is_err(),
-            "CI must install poppler-utils"
-        ),
+    let poppler = |tool: &str| {
+        qingshan_testkit::required_program(&[tool], tool, "apt-get install poppler-utils")
+    };
+    if let Some(pdffonts) = poppler("pdffonts") {
+        let o = Command::new(pdffonts).arg(&pdf).output().unwrap();
+        let fonts = String::from_utf8_lossy(&o.stdout).to_string();
+        let line = fonts
+            .lines()
+            .find(|l| l.contains("WenQuanYi") || l.contains("Noto"))
+            .expect("CJK font listed");
+        assert!(line.contains(" yes "), "font not embedded: {line}");
     }
-    if let Ok(o) = Command::new("pdftotext")
-        .args([pdf.to_str().unwrap(), "-"])
-        .output()
-    {
+    if let Some(pdftotext) = poppler("pdftotext") {
+        let o = Command::new(pdftotext)
+            .args([pdf.to_str().unwrap(), "-"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "pdftotext failed");
         let t = String::from_utf8_lossy(&o.stdout);
         assert!(
             t.contains("森林覆盖率"),

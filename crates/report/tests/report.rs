@@ -563,31 +563,22 @@ fn xlsx_charts_plot_each_numeric_indicator_against_its_target_line() {
 
 /// A CJK font, or `None` after saying loudly why the test cannot run (a failure on CI).
 fn font_or_skip(test: &str) -> Option<Vec<u8>> {
-    match find_cjk_font() {
-        Some((_, bytes)) => Some(bytes),
-        None => {
-            let msg = format!(
-                "{test}: SKIPPED — no CJK font (apt-get install fonts-wqy-microhei, or set QINGSHAN_FONT)"
-            );
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{msg}");
-            }
-            eprintln!("{msg}");
-            None
-        }
-    }
+    let found = find_cjk_font();
+    qingshan_testkit::require(
+        found.is_some(),
+        &format!("{test}: CJK 字体"),
+        "apt-get install fonts-wqy-microhei，或设置 QINGSHAN_FONT",
+    );
+    found.map(|(_, bytes)| bytes)
 }
 
 fn tool_or_skip(test: &str, tool: &str) -> bool {
-    let found = Command::new(tool).arg("-v").output().is_ok();
-    if !found {
-        let msg = format!("{test}: SKIPPED — {tool} not found (apt-get install poppler-utils)");
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{msg}");
-        }
-        eprintln!("{msg}");
-    }
-    found
+    qingshan_testkit::required_program(
+        &[tool],
+        &format!("{test}: {tool}"),
+        "apt-get install poppler-utils",
+    )
+    .is_some()
 }
 
 fn out_dir() -> PathBuf {

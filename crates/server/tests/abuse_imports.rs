@@ -81,7 +81,7 @@ async fn healthy(server: &common::Server) {
 
 #[tokio::test]
 async fn xlsx_bombs_are_refused_at_once_and_the_server_stays_up() {
-    let store = common::fresh_store("abuse-bombs").await;
+    let (store, _db) = common::fresh_store("abuse-bombs").await;
     common::user(&store, "slj", Role::Reporter, Some("slj"), None).await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     let server = common::serve(store.clone()).await;
@@ -165,7 +165,7 @@ fn gbk_registry(second_kind: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_gbk_registry_with_blank_rows_imports_and_rows_keep_their_numbers() {
-    let store = common::fresh_store("abuse-gbk").await;
+    let (store, _db) = common::fresh_store("abuse-gbk").await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     let server = common::serve(store.clone()).await;
     let (c, csrf) = common::login(&server, "staff").await;
@@ -215,7 +215,7 @@ fn utf16(text: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn utf16_and_other_encodings_and_huge_cells_in_values_files() {
-    let store = common::fresh_store("abuse-values").await;
+    let (store, _db) = common::fresh_store("abuse-values").await;
     common::user(&store, "slj", Role::Reporter, Some("slj"), None).await;
     let server = common::serve(store.clone()).await;
     let (c, csrf) = common::login(&server, "slj").await;

@@ -75,18 +75,20 @@ async fn post_login(
     (status, location, r.text().await.unwrap())
 }
 
-async fn staff_server(tag: &str, config: ServerConfig) -> (Server, Store) {
-    let store = common::fresh_store(tag).await;
+/// A server with a staff and an admin account; the database lives as long as the returned
+/// [`common::ScratchDb`].
+async fn staff_server(tag: &str, config: ServerConfig) -> (Server, Store, common::ScratchDb) {
+    let (store, db) = common::fresh_store(tag).await;
     user(&store, "staff", Role::Staff, None, None).await;
     user(&store, "admin", Role::Admin, None, None).await;
-    (serve_with(store.clone(), config).await, store)
+    (serve_with(store.clone(), config).await, store, db)
 }
 
 /// Row 7: five wrong passwords for the administrator from one address stop that address, not
 /// the administrator at another; many user names from one address hit the address ceiling.
 #[tokio::test]
 async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere() {
-    let (server, _store) = staff_server(
+    let (server, _store, _db) = staff_server(
         "abuse-lockout",
         ServerConfig {
             login_max_failures_per_address: 8,
@@ -134,7 +136,7 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_user_out_elsewhere() {
 /// same header from an untrusted address changes nothing.
 #[tokio::test]
 async fn throttling_behind_a_trusted_proxy_follows_the_forwarded_address() {
-    let (server, _store) = staff_server(
+    let (server, _store, _db) = staff_server(
         "abuse-proxy",
         ServerConfig {
             trusted_proxies: vec!["127.0.0.4".parse().unwrap()],
@@ -206,7 +208,7 @@ async fn throttling_behind_a_trusted_proxy_follows_the_forwarded_address() {
 /// hash), so the answer's timing does not tell which names exist.
 #[tokio::test]
 async fn unknown_user_names_are_verified_like_real_ones() {
-    let (server, _store) = staff_server("abuse-timing", ServerConfig::default()).await;
+    let (server, _store, _db) = staff_server("abuse-timing", ServerConfig::default()).await;
     let c = common::client();
     let before = qingshan_app::login_throttle::verifications();
     let (s, _, body) = post_login(&server, &c, "no-such-user", "whatever", None).await;
@@ -218,7 +220,7 @@ async fn unknown_user_names_are_verified_like_real_ones() {
 /// Row 9: `next` is followed only to a path on this site.
 #[tokio::test]
 async fn login_redirects_only_to_local_paths() {
-    let (server, _store) = staff_server("abuse-next", ServerConfig::default()).await;
+    let (server, _store, _db) = staff_server("abuse-next", ServerConfig::default()).await;
     for (next, expected) in [
         ("/\\evil.com", "/"),
         ("//evil.com", "/"),
@@ -270,7 +272,7 @@ fn xlsx_cells(bytes: &[u8]) -> (String, bool) {
 /// unchanged.
 #[tokio::test]
 async fn exports_neutralise_spreadsheet_formulas() {
-    let (server, store) = staff_server("abuse-formula", ServerConfig::default()).await;
+    let (server, store, _db) = staff_server("abuse-formula", ServerConfig::default()).await;
     let (c, csrf) = login(&server, "staff").await;
     import_registry(&server, &c, &csrf, REGISTRY).await;
     let csv = c
@@ -345,7 +347,7 @@ async fn exports_neutralise_spreadsheet_formulas() {
 /// Row 11: the security headers on every response, `no-store` on signed-in pages and the API.
 #[tokio::test]
 async fn every_response_carries_security_headers() {
-    let (server, _store) = staff_server("abuse-headers", ServerConfig::default()).await;
+    let (server, _store, _db) = staff_server("abuse-headers", ServerConfig::default()).await;
     let (c, _) = login(&server, "staff").await;
     for path in [
         "/",
@@ -431,7 +433,7 @@ async fn slow_and_idle_connections_are_timed_out() {
         http_request_timeout: Duration::from_millis(800),
         ..ServerConfig::default()
     };
-    let (server, _store) = staff_server("abuse-timeouts", config).await;
+    let (server, _store, _db) = staff_server("abuse-timeouts", config).await;
     // Half a request head.
     let mut half = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -481,7 +483,7 @@ async fn slow_and_idle_connections_are_timed_out() {
     );
 
     // The control: with the default timeouts the same half head is still open after a second.
-    let (patient, _s) = staff_server("abuse-timeouts-default", ServerConfig::default()).await;
+    let (patient, _s, _db) = staff_server("abuse-timeouts-default", ServerConfig::default()).await;
     let mut half = tokio::net::TcpStream::connect(patient.addr).await.unwrap();
     half.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         .await
@@ -493,7 +495,7 @@ async fn slow_and_idle_connections_are_timed_out() {
 /// pager; the alarm centre and the audit log are paged the same way.
 #[tokio::test]
 async fn lists_that_grow_with_data_are_paged() {
-    let (server, store) = staff_server("abuse-paging", ServerConfig::default()).await;
+    let (server, store, _db) = staff_server("abuse-paging", ServerConfig::default()).await;
     let frames: Vec<ReceivedFrame> = (0..250)
         .map(|i| ReceivedFrame {
             received_at: qingshan_store::now_text(),
@@ -571,7 +573,7 @@ async fn lists_that_grow_with_data_are_paged() {
 /// the import format keeps it (it must import back).
 #[tokio::test]
 async fn device_passwords_are_masked_in_the_audit_log_and_on_pages() {
-    let (server, store) = staff_server("abuse-secrets", ServerConfig::default()).await;
+    let (server, store, _db) = staff_server("abuse-secrets", ServerConfig::default()).await;
     let (c, csrf) = login(&server, "staff").await;
     import_registry(&server, &c, &csrf, REGISTRY).await;
     let form = c
@@ -700,7 +702,7 @@ async fn device_passwords_are_masked_in_the_audit_log_and_on_pages() {
 /// and writes nothing: no revision, no audit entry.
 #[tokio::test]
 async fn reimporting_the_same_file_writes_nothing() {
-    let (server, store) = staff_server("abuse-idempotent", ServerConfig::default()).await;
+    let (server, store, _db) = staff_server("abuse-idempotent", ServerConfig::default()).await;
     let (c, csrf) = login(&server, "staff").await;
     let first = import_registry(&server, &c, &csrf, REGISTRY).await;
     assert_eq!(first["records"]["unchanged"], 0);

@@ -21,7 +21,7 @@ async fn me(c: &reqwest::Client, server: &common::Server) -> Value {
 
 #[tokio::test]
 async fn admin_opens_accounts_and_users_change_their_password() {
-    let store = common::fresh_store("accounts").await;
+    let (store, _db) = common::fresh_store("accounts").await;
     common::user(&store, "admin", Role::Admin, None, None).await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     let server = common::serve(store.clone()).await;

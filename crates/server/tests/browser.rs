@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -10,20 +12,17 @@ use qingshan_server::ServerConfig;
 use qingshan_store::Actor;
 
 fn chromium() -> Option<&'static str> {
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(c).exists() {
-            return Some(c);
-        }
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but Chromium is not installed: the browser tests must run in CI");
-    }
-    eprintln!("\n!!! SKIPPED: browser test (install Debian's chromium to run it) !!!\n");
-    None
+    qingshan_testkit::required_program(
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        "Chromium",
+        "apt-get install chromium",
+    )
+    // Leaked once per test: the path is copied into the blocking tasks that run Chromium.
+    .map(|p| &*Box::leak(p.display().to_string().into_boxed_str()))
 }
 
 fn run_chromium(bin: &str, args: &[&str]) -> String {
-    let profile = std::env::temp_dir().join(format!("qingshan-chromium-{}", uuid::Uuid::new_v4()));
+    let profile = qingshan_testkit::TempPath::new("chromium", "");
     let out = Command::new(bin)
         .args([
             "--headless",
@@ -35,11 +34,10 @@ fn run_chromium(bin: &str, args: &[&str]) -> String {
             "--disable-component-update",
             "--disable-sync",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .output()
         .unwrap();
-    let _ = std::fs::remove_dir_all(&profile);
     assert!(
         out.status.success(),
         "chromium failed: {}",
@@ -51,14 +49,7 @@ fn run_chromium(bin: &str, args: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_and_indicator_page_render_in_chromium() {
     let Some(bin) = chromium() else { return };
-    let path = std::env::temp_dir().join(format!("qingshan-browser-{}.db", uuid::Uuid::new_v4()));
-    let (store, plan) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        qingshan_plan::xinzhou().unwrap(),
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
+    let (store, plan, _db) = common::fresh_prepared("browser").await;
     let actor = Actor::cli();
     for (year, v) in [(2021, "15.10"), (2022, "15.62"), (2023, "16.05")] {
         let new = qingshan_store::NewIndicatorValue {
@@ -128,14 +119,7 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warning_and_sources_pages_render_in_chromium() {
     let Some(bin) = chromium() else { return };
-    let path = std::env::temp_dir().join(format!("qingshan-browser-{}.db", uuid::Uuid::new_v4()));
-    let (store, plan) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        qingshan_plan::xinzhou().unwrap(),
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
+    let (store, plan, _db) = common::fresh_prepared("browser").await;
     let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(qingshan_server::serve(
         store,

@@ -34,7 +34,7 @@ impl App {
 }
 
 async fn spawn_with(config: ServerConfig) -> App {
-    let store = common::fresh_store("evidence").await;
+    let (store, _db) = common::fresh_store("evidence").await;
     common::user(&store, "slj-reporter", Role::Reporter, Some("slj"), None).await;
     common::user(&store, "fgw-reporter", Role::Reporter, Some("fgw"), None).await;
     common::user(&store, "staff", Role::Staff, None, None).await;

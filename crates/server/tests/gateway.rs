@@ -22,13 +22,14 @@ struct Gw {
     store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    _db: qingshan_testkit::ScratchDb,
 }
 
 async fn start(config: GatewayConfig) -> Gw {
-    let path = std::env::temp_dir().join(format!("qingshan-gw-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::connect(&format!("sqlite://{}", path.display()))
+    let db = qingshan_testkit::scratch_db("gw")
         .await
-        .unwrap();
+        .expect("QINGSHAN_TEST_BACKEND=postgres 需要 TEST_DATABASE_URL");
+    let store = Store::connect(db.url()).await.unwrap();
     store.migrate().await.unwrap();
     store
         .import_registry(
@@ -60,6 +61,7 @@ async fn start(config: GatewayConfig) -> Gw {
         store,
         stop: Some(stop),
         task,
+        _db: db,
     }
 }
 

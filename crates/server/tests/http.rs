@@ -44,7 +44,7 @@ impl App {
 }
 
 async fn spawn() -> App {
-    let store = common::fresh_store("http").await;
+    let (store, _db) = common::fresh_store("http").await;
     App {
         server: common::serve(store.clone()).await,
         store,

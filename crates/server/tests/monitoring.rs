@@ -29,14 +29,7 @@ fn dongsi_2024() -> qingshan_air::HourlySeries {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
-    let path = std::env::temp_dir().join(format!("qingshan-mon-{}.db", uuid::Uuid::new_v4()));
-    let (store, plan) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        qingshan_plan::xinzhou().unwrap(),
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
+    let (store, plan, _db) = common::fresh_prepared("mon").await;
     let station = AirStation {
         code: "Dongsi".into(),
         name: "东四".into(),
@@ -165,14 +158,7 @@ async fn air_indicators_come_from_monitoring_and_only_staff_may_correct_them() {
 #[tokio::test]
 async fn water_indicators_come_from_the_national_sections() {
     use qingshan_store::{NewWaterSample, WaterSection};
-    let path = std::env::temp_dir().join(format!("qingshan-monw-{}.db", uuid::Uuid::new_v4()));
-    let (store, plan) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        qingshan_plan::xinzhou().unwrap(),
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
+    let (store, plan, _db) = common::fresh_prepared("monw").await;
     let section = |code: &str, level: &str, drinking: bool| WaterSection {
         code: code.into(),
         name: format!("{code}断面"),

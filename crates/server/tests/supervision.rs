@@ -57,15 +57,8 @@ fn hourly(h: u32, zs_avg: &str, flag: &str) -> ReceivedFrame {
     }
 }
 
-async fn store() -> Store {
-    let path = std::env::temp_dir().join(format!("qingshan-sup-{}.db", uuid::Uuid::new_v4()));
-    let (store, _) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
-        qingshan_plan::xinzhou().unwrap(),
-        qingshan_plan::XINZHOU_TOML,
-    )
-    .await
-    .unwrap();
+async fn store() -> (Store, common::ScratchDb) {
+    let (store, db) = common::fresh_store("sup").await;
     store
         .import_registry(
             &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
@@ -73,12 +66,12 @@ async fn store() -> Store {
         )
         .await
         .unwrap();
-    store
+    (store, db)
 }
 
 #[tokio::test]
 async fn exceedance_alarm_is_raised_followed_ended_and_closed() {
-    let store = store().await;
+    let (store, _db) = store().await;
     let cfg = SupervisorConfig::default();
     // 00:00–02:00: 20, 40 (over the converted limit 35), 50.
     store
@@ -217,7 +210,7 @@ async fn exceedance_alarm_is_raised_followed_ended_and_closed() {
 
 #[tokio::test]
 async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
-    let store = store().await;
+    let (store, _db) = store().await;
     let cfg = SupervisorConfig::default(); // offline after 3 × 3600 s
     store.ingest(&[hourly(0, "20", "N")]).await.unwrap(); // received 01:05
     assert_eq!(
@@ -304,7 +297,7 @@ async fn spawn(store: Store) -> App {
 
 #[tokio::test]
 async fn registry_pages_import_and_device_chart() {
-    let store = store().await;
+    let (store, _db) = store().await;
     store
         .ingest(&[hourly(0, "20", "N"), hourly(1, "40", "N")])
         .await
@@ -418,7 +411,7 @@ async fn registry_pages_import_and_device_chart() {
 
 #[tokio::test]
 async fn annual_totals_and_transmission_rates() {
-    let store = store().await;
+    let (store, _db) = store().await;
     let mut frames = Vec::new();
     for (h, cou, flag) in [(0, "40000", "N"), (1, "40000", "N"), (2, "40000.5", "D")] {
         let mut f = hourly(h, "20", flag);
@@ -471,7 +464,7 @@ async fn annual_totals_and_transmission_rates() {
 /// bureau's staff see every county and can narrow to one; department reporters see none.
 #[tokio::test]
 async fn alarms_are_scoped_to_the_county() {
-    let store = store().await;
+    let (store, _db) = store().await;
     store
         .ingest(&[hourly(0, "40", "N"), hourly(1, "41", "N")])
         .await
@@ -613,7 +606,7 @@ async fn alarms_are_scoped_to_the_county() {
 /// device can be registered, and only staff may do any of it.
 #[tokio::test]
 async fn registry_rows_are_edited_on_the_web() {
-    let store = store().await;
+    let (store, _db) = store().await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     common::user(&store, "xinfu", Role::County, None, Some("140902")).await;
     let app = spawn(store.clone()).await;

@@ -38,7 +38,7 @@ impl App {
 }
 
 async fn spawn() -> App {
-    let store = common::fresh_store("water").await;
+    let (store, _db) = common::fresh_store("water").await;
     App {
         server: common::serve(store.clone()).await,
         store,

@@ -217,7 +217,7 @@ async fn post_form(c: &Client, url: &str, csrf: &str, file: &[u8]) -> reqwest::R
 
 #[tokio::test]
 async fn registry_workbook_through_the_web_form() {
-    let store = common::fresh_store("xlsx-form").await;
+    let (store, _db) = common::fresh_store("xlsx-form").await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     let server = common::serve(store.clone()).await;
     let (c, _) = common::login(&server, "staff").await;
@@ -264,7 +264,7 @@ async fn registry_workbook_through_the_web_form() {
 
 #[tokio::test]
 async fn registry_workbook_through_the_api() {
-    let store = common::fresh_store("xlsx-api").await;
+    let (store, _db) = common::fresh_store("xlsx-api").await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     let server = common::serve(store.clone()).await;
     let (c, csrf) = common::login(&server, "staff").await;
@@ -321,7 +321,7 @@ async fn registry_workbook_through_the_api() {
 
 #[tokio::test]
 async fn values_workbook_through_the_api() {
-    let store = common::fresh_store("xlsx-values").await;
+    let (store, _db) = common::fresh_store("xlsx-values").await;
     common::user(&store, "staff", Role::Staff, None, None).await;
     let server = common::serve(store.clone()).await;
     let (c, csrf) = common::login(&server, "staff").await;
@@ -394,7 +394,8 @@ async fn values_workbook_through_the_api() {
 
 #[tokio::test]
 async fn xlsx_templates_hold_the_readers_header() {
-    let server = common::serve(common::fresh_store("xlsx-templates").await).await;
+    let (store, _db) = common::fresh_store("xlsx-templates").await;
+    let server = common::serve(store).await;
     let c = common::client();
     for (path, columns) in [
         (
@@ -455,7 +456,7 @@ async fn xlsx_templates_hold_the_readers_header() {
 /// its own unit's indicator, and a file with another unit's row is refused whole.
 #[tokio::test]
 async fn values_workbook_through_the_dashboard_form() {
-    let store = common::fresh_store("xlsx-values-form").await;
+    let (store, _db) = common::fresh_store("xlsx-values-form").await;
     common::user(&store, "slj", Role::Reporter, Some("slj"), None).await;
     let server = common::serve(store.clone()).await;
     let (c, _) = common::login(&server, "slj").await;

@@ -48,20 +48,7 @@ impl ScratchDb {
 }
 
 async fn postgres_unmigrated() -> Option<(Store, ScratchDb)> {
-    let Some(url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!(
-                "CI=true but TEST_DATABASE_URL is unset: the PostgreSQL contract cases must run in CI"
-            );
-        }
-        eprintln!(
-            "\n!!! SKIPPED: PostgreSQL contract case (set TEST_DATABASE_URL to run it) !!!\n"
-        );
-        return None;
-    };
+    let url = qingshan_testkit::postgres_admin_url()?;
     let admin = Store::connect(&url).await.unwrap();
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
     let Store::Postgres(pool) = &admin else {

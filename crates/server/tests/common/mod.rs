@@ -58,17 +58,35 @@ pub async fn serve_with(store: Store, config: ServerConfig) -> Server {
     }
 }
 
-/// A fresh SQLite store in the temp directory, migrated, with the Xinzhou plan written.
-pub async fn fresh_store(tag: &str) -> Store {
-    let path = std::env::temp_dir().join(format!("qingshan-{tag}-{}.db", uuid::Uuid::new_v4()));
-    let (store, _) = qingshan_server::prepare(
-        &format!("sqlite://{}", path.display()),
+pub use qingshan_testkit::ScratchDb;
+
+/// A fresh database of this test's own on the backend this run chose (`QINGSHAN_TEST_BACKEND`:
+/// SQLite by default, PostgreSQL in CI's second pass), migrated, with the Xinzhou plan
+/// written. The database is removed when the returned [`ScratchDb`] is dropped: keep it for the
+/// whole test.
+pub async fn fresh_store(tag: &str) -> (Store, ScratchDb) {
+    let (store, _, db) = fresh_prepared(tag).await;
+    (store, db)
+}
+
+/// As [`fresh_store`], with the plan as the server prepared it.
+pub async fn fresh_prepared(tag: &str) -> (Store, Arc<qingshan_plan::Plan>, ScratchDb) {
+    let db = scratch(tag).await;
+    let (store, plan) = qingshan_server::prepare(
+        db.url(),
         qingshan_plan::xinzhou().unwrap(),
         qingshan_plan::XINZHOU_TOML,
     )
     .await
     .unwrap();
-    store
+    (store, plan, db)
+}
+
+/// An empty database on the chosen backend, not migrated.
+pub async fn scratch(tag: &str) -> ScratchDb {
+    qingshan_testkit::scratch_db(tag)
+        .await
+        .expect("QINGSHAN_TEST_BACKEND=postgres 需要 TEST_DATABASE_URL")
 }
 
 /// Creates an account whose password is "correct horse".
