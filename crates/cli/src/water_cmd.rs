@@ -185,13 +185,12 @@ fn read_table(file: ImportFile, columns: &[&str]) -> anyhow::Result<Table> {
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.context("CSV 格式错误")?;
-        // A workbook is rendered one record per sheet row, and a cell may hold a line break, so
-        // there the record count is the row; in a CSV file the line is what an editor shows.
-        let line = if file.is_xlsx() {
-            i as u64 + 2
-        } else {
-            rec.position().map_or(0, |p| p.line())
-        };
+        // Workbooks and decoded CSV files alike come one record per spreadsheet row (blank rows
+        // kept as empty records), so the record count is the row a spreadsheet shows.
+        let line = i as u64 + 2;
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
         if rec.len() != header.len() {
             bail!(
                 "第 {line} 行：应有 {} 列，实有 {} 列",

@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 struct App {
+    _db: common::ScratchDb,
     server: common::Server,
     store: Store,
 }
@@ -40,6 +41,7 @@ impl App {
 async fn spawn() -> App {
     let (store, _db) = common::fresh_store("air").await;
     App {
+        _db,
         server: common::serve(store.clone()).await,
         store,
     }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 const PLAN: &str = "xinzhou-beautiful-shanxi-2023";
 
 struct App {
+    _db: common::ScratchDb,
     server: Server,
     store: Store,
 }
@@ -40,6 +41,7 @@ async fn spawn_with(config: ServerConfig) -> App {
     common::user(&store, "staff", Role::Staff, None, None).await;
     common::user(&store, "admin", Role::Admin, None, None).await;
     App {
+        _db,
         server: common::serve_with(store.clone(), config).await,
         store,
     }

@@ -10,6 +10,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 struct App {
+    _db: common::ScratchDb,
     server: Server,
     store: Store,
 }
@@ -46,6 +47,7 @@ impl App {
 async fn spawn() -> App {
     let (store, _db) = common::fresh_store("http").await;
     App {
+        _db,
         server: common::serve(store.clone()).await,
         store,
     }
@@ -622,7 +624,11 @@ async fn openapi_describes_the_api_and_health_answers() {
         .await
         .unwrap();
     assert_eq!(h["status"], "ok");
-    assert_eq!(h["backend"], "sqlite");
+    let backend = match qingshan_testkit::backend() {
+        qingshan_testkit::Backend::Sqlite => "sqlite",
+        qingshan_testkit::Backend::Postgres => "postgres",
+    };
+    assert_eq!(h["backend"], backend);
 }
 
 #[tokio::test]
