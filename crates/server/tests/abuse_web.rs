@@ -388,6 +388,17 @@ async fn every_response_carries_security_headers() {
             .starts_with("public")
     );
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    // The annual report is a standalone document with its stylesheet inline: its own policy
+    // allows inline style and nothing else the site policy forbids.
+    let r = c.get(server.url("/reports/2024")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("style-src 'unsafe-inline'"), "{csp}");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("script"), "{csp}");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert!(r.text().await.unwrap().contains("<style>"));
     // The pages need nothing the policy forbids: no inline style or script anywhere.
     for path in [
         "/",

@@ -86,7 +86,14 @@ pub async fn report(
     let data = report_data(&s.store, &s.plan, year).await?;
     let name = format!("assessment-{year}");
     match ext {
-        "html" => Ok(Html(qingshan_report::render_html(&data)).into_response()),
+        "html" => Ok((
+            [(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                crate::web::security::REPORT_DOCUMENT_POLICY,
+            )],
+            Html(qingshan_report::render_html(&data)),
+        )
+            .into_response()),
         "xlsx" => {
             let bytes = qingshan_report::render_xlsx(&data)
                 .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -25,6 +25,12 @@ use crate::{ServerConfig, StartError};
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The policy of the annual report's HTML page: a standalone document (it is also saved and
+/// printed) with its stylesheet and colour cells inline, so inline style is allowed there;
+/// still no script, no load from anywhere, no frame, no form.
+pub const REPORT_DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// Default time a client has to send a request's headers; also how long a keep-alive
 /// connection may sit idle between requests (hyper restarts the same timer for every head).
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
@@ -36,14 +42,18 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// Middleware: the security headers on every response. `Cache-Control: no-store` goes on
 /// every response that does not set its own caching (only the embedded stylesheet does), so
 /// signed-in pages, the API (`/api/v1/me` carries the CSRF token) and the audit log are never
-/// kept by a browser or proxy.
+/// kept by a browser or proxy. [`CONTENT_SECURITY_POLICY`] goes on every response that does
+/// not set a stricter-scoped one of its own (only the report's HTML does:
+/// [`REPORT_DOCUMENT_POLICY`]).
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
