@@ -26,7 +26,9 @@ use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::chart;
 use crate::web::download::{csv_attachment, xlsx_attachment};
 use crate::web::error::AppError;
+use crate::web::import_report;
 use crate::web::page::{PageError, page};
+use crate::web::paging;
 use crate::web::table::Table;
 
 /// The registry, device and alarm pages and their JSON API.
@@ -311,9 +313,9 @@ pub async fn template_xlsx() -> Result<Response, AppError> {
 pub async fn sources_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
-    Query(pq): Query<crate::web::paging::PageQuery>,
+    Query(pq): Query<paging::PageQuery>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
-    Query(report): Query<crate::web::import_report::ImportReport>,
+    Query(report): Query<import_report::ImportReport>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
     let devices: Vec<Value> = s
@@ -326,16 +328,10 @@ pub async fn sources_page(
     let online_count = devices.iter().filter(|d| d["online"] == true).count();
     // An unknown-MN flood leaves one row per MN: the list is paged.
     let (quarantine, pager) = if auth.is_staff() {
-        let n = crate::web::paging::requested(&pq);
-        let (limit, offset) = crate::web::paging::window(n, crate::web::paging::PER_PAGE);
+        let n = paging::requested(&pq);
+        let (limit, offset) = paging::window(n, paging::PER_PAGE);
         let q = s.store.quarantine_paged(limit, offset).await?;
-        let pager = crate::web::paging::Pager::new(
-            n,
-            crate::web::paging::PER_PAGE,
-            q.total,
-            "/sources",
-            raw.as_deref(),
-        );
+        let pager = paging::Pager::new(n, paging::PER_PAGE, q.total, "/sources", raw.as_deref());
         (q.items, Some(pager))
     } else {
         (Vec::new(), None)
@@ -432,7 +428,7 @@ pub async fn alarms_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(q): Query<AlarmQuery>,
-    Query(pq): Query<crate::web::paging::PageQuery>,
+    Query(pq): Query<paging::PageQuery>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let filter = match alarm_filter(&auth, &q) {
@@ -445,16 +441,10 @@ pub async fn alarms_page(
             );
         }
     };
-    let n = crate::web::paging::requested(&pq);
-    let (limit, offset) = crate::web::paging::window(n, crate::web::paging::PER_PAGE);
+    let n = paging::requested(&pq);
+    let (limit, offset) = paging::window(n, paging::PER_PAGE);
     let paged = s.store.alarms_paged(&filter, limit, offset).await?;
-    let pager = crate::web::paging::Pager::new(
-        n,
-        crate::web::paging::PER_PAGE,
-        paged.total,
-        "/alarms",
-        raw.as_deref(),
-    );
+    let pager = paging::Pager::new(n, paging::PER_PAGE, paged.total, "/alarms", raw.as_deref());
     let alarms: Vec<Value> = paged.items.iter().map(alarm_json).collect();
     let counties: Vec<Value> = if auth.is_staff() {
         s.plan
@@ -521,10 +511,7 @@ pub async fn import_form(
     }
     match import(&s, &auth, csrf.as_deref(), file).await {
         Ok((_, counts)) => {
-            let to = format!(
-                "/sources?imported=1&{}",
-                crate::web::import_report::query(&counts)
-            );
+            let to = format!("/sources?imported=1&{}", import_report::query(&counts));
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) => Err(e.into()),
