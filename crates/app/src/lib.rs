@@ -1,7 +1,7 @@
 //! The use cases of qingshan, shared by the web pages, the JSON API and the command line:
 //! yearly air and water figures, indicators computed from monitoring, the assessment report's
 //! data, imports and their templates, alarm handling and registry edits, the supervisor's work,
-//! and the account rules. Plain async functions over [`qingshan_store::Store`] and
+//! the account rules, sign-in throttling and device passwords kept off pages and the audit log. Plain async functions over [`qingshan_store::Store`] and
 //! [`qingshan_plan::Plan`]; nothing here knows HTTP, so every front end calls the same code and
 //! gets the same [`Error`], its cause kept.
 
@@ -11,8 +11,10 @@ pub mod assessment;
 mod error;
 pub mod evidence;
 pub mod imports;
+pub mod login_throttle;
 pub mod monitoring;
 pub mod report;
+pub mod secrets;
 pub mod sources;
 pub mod supervisor;
 pub mod tasks;

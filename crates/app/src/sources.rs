@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use qingshan_sources::stats::{self, CouUnit};
-use qingshan_store::{Actor, Alarm, AlarmFilter, DeviceLimit, DeviceOverview, Role, Store, User};
+use qingshan_store::{
+    Actor, Alarm, AlarmFilter, DeviceLimit, DeviceOverview, ImportCounts, Role, Store, User,
+};
 use serde_json::{Value, json};
 
 use crate::imports::{ImportFile, registry_error};
@@ -128,6 +130,8 @@ pub struct RegistryCounts {
     pub permits: usize,
     /// Permit limits.
     pub limits: usize,
+    /// Registry records new, changed, or identical to the stored ones (and so not written).
+    pub records: ImportCounts,
 }
 
 /// Imports a registry file (CSV or XLSX, told apart by content), all or nothing. A file that
@@ -143,13 +147,14 @@ pub async fn import_registry(
             qingshan_sources::read_registry(file.csv()).map_err(|e| registry_error(&e, &file))
         });
     let reg = parsed.map_err(|message| Error::invalid("file", message))?;
-    store.import_registry(&reg, actor).await?;
+    let records = store.import_registry_changes(&reg, actor).await?;
     Ok(RegistryCounts {
         enterprises: reg.enterprises.len(),
         outlets: reg.outlets.len(),
         devices: reg.devices.len(),
         permits: reg.permits.len(),
         limits: reg.limits.len(),
+        records,
     })
 }
 
@@ -207,13 +212,9 @@ pub async fn registry_rows(store: &Store) -> Result<Vec<RegistryRow>> {
         .collect())
 }
 
-/// One row as a line of the import file, for the audit log.
+/// One row as a line of the import file, for the audit log: the device password masked.
 pub fn row_text(row: &RegistryRow) -> String {
-    qingshan_sources::REGISTRY_COLUMNS
-        .iter()
-        .map(|c| row.get(*c).map_or("", String::as_str))
-        .collect::<Vec<_>>()
-        .join(",")
+    crate::secrets::registry_row_text(row)
 }
 
 /// The registry row a form sent: every column of the import file, trimmed, empty when absent.
@@ -233,13 +234,24 @@ pub fn row_from_form(form: &HashMap<String, String>) -> RegistryRow {
 
 /// Applies one registry row, checked exactly as an imported file's row is; `target` is what
 /// the audit log names. A refused row changes nothing and is [`Error::Invalid`] on `row`, its
-/// message naming the field by its Chinese label.
+/// message naming the field by its Chinese label. A password equal to
+/// [`crate::secrets::MASK`] keeps the device's stored password: the edit form shows the mask,
+/// never the password.
 pub async fn edit_registry_row(
     store: &Store,
     actor: &Actor,
     row: &RegistryRow,
     target: String,
 ) -> Result<()> {
+    let stored = registry_rows(store).await?;
+    let mut row = row.clone();
+    let mn = row.get("mn").cloned().unwrap_or_default();
+    let stored_pw = stored
+        .iter()
+        .find(|r| r.get("mn") == Some(&mn))
+        .and_then(|r| r.get("password").map(String::as_str));
+    crate::secrets::unmask_form_row(&mut row, stored_pw);
+    let row = &row;
     let cell = |c: &str| row.get(c).map_or("", String::as_str);
     let mut csv = csv::Writer::from_writer(Vec::new());
     let written = csv
@@ -268,8 +280,7 @@ pub async fn edit_registry_row(
         Error::invalid("row", message)
     })?;
     let (mn, factor) = (cell("mn"), cell("factor_code"));
-    let old = registry_rows(store)
-        .await?
+    let old = stored
         .into_iter()
         .find(|r| {
             r.get("mn").map_or("", String::as_str) == mn

@@ -3,7 +3,7 @@
 
 use qingshan_plan::values::ValueRow;
 use qingshan_plan::{Decimal, Indicator, Plan};
-use qingshan_store::{Actor, IndicatorValue, NewIndicatorValue, Role, Store, User};
+use qingshan_store::{Actor, ImportCounts, IndicatorValue, NewIndicatorValue, Role, Store, User};
 
 use crate::{Error, Result};
 
@@ -49,13 +49,14 @@ pub fn validate_value(
 
 /// Records the rows of a values file (already read and checked against the plan by
 /// [`qingshan_plan::values::read_values`]) as new revisions with source `import`, all in one
-/// transaction. Returns how many were stored.
+/// transaction. A row identical to the current revision is not written again: returns how
+/// many were new, changed and unchanged.
 pub async fn record_imported(
     store: &Store,
     plan: &Plan,
     rows: &[ValueRow],
     actor: &Actor,
-) -> Result<usize> {
+) -> Result<ImportCounts> {
     let new: Vec<NewIndicatorValue> = rows
         .iter()
         .map(|r| NewIndicatorValue {
@@ -69,7 +70,7 @@ pub async fn record_imported(
             source: "import".into(),
         })
         .collect();
-    Ok(store.record_indicator_values(&new, actor).await?)
+    Ok(store.record_indicator_values_changes(&new, actor).await?)
 }
 
 /// A value someone enters for an indicator, by form or API.

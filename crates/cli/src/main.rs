@@ -86,6 +86,22 @@ enum Command {
         /// Largest evidence file (佐证材料) accepted, in MiB.
         #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
         evidence_max_mib: u32,
+        /// Failed sign-ins from one address (whatever the user names) in 15 minutes before it is refused.
+        #[arg(long, default_value_t = qingshan_app::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS)]
+        login_max_failures_per_address: i64,
+        /// Seconds a client has to send a request's headers (and an idle keep-alive connection lives).
+        #[arg(long, default_value_t = qingshan_server::web::security::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+        http_header_timeout_secs: u64,
+        /// Seconds one web request may take, upload included.
+        #[arg(long, default_value_t = qingshan_server::web::security::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        http_request_timeout_secs: u64,
+        /// Reverse proxy addresses whose X-Forwarded-For names the client (comma-separated).
+        #[arg(
+            long = "trusted-proxy",
+            env = "QINGSHAN_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
@@ -361,6 +377,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hj212_max_garbage_bytes,
             hj212_refused_retention_days,
             evidence_max_mib,
+            login_max_failures_per_address,
+            http_header_timeout_secs,
+            http_request_timeout_secs,
+            trusted_proxies,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
@@ -372,6 +392,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let config = qingshan_server::ServerConfig {
                     secure_cookies,
                     evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
+                    login_max_failures_per_address,
+                    http_header_read_timeout: std::time::Duration::from_secs(
+                        http_header_timeout_secs,
+                    ),
+                    http_request_timeout: std::time::Duration::from_secs(http_request_timeout_secs),
+                    trusted_proxies,
                     ..Default::default()
                 };
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -503,9 +529,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
-                let n = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
+                let c = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
                     .await?;
-                println!("已导入 {n} 条指标数值");
+                println!(
+                    "已导入 {} 条指标数值（新增 {}，变更 {}；未变 {} 条未写入）",
+                    c.new + c.changed,
+                    c.new,
+                    c.changed,
+                    c.unchanged
+                );
                 Ok(())
             })
         }
@@ -556,7 +588,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Backup { output, db } => runtime()?.block_on(async move {
-            let store = Store::connect(&db.db).await?;
+            // A mistyped --db must not become a new empty database and a stray backup of it.
+            let store = Store::connect_existing(&db.db).await?;
             let path = output.to_str().context("备份路径须为 UTF-8")?.to_string();
             store.backup_to(&path, &Actor::cli()).await?;
             println!("已备份到 {path}");
@@ -599,14 +632,17 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;
-                store.import_registry(&reg, &Actor::cli()).await?;
+                let c = store.import_registry_changes(&reg, &Actor::cli()).await?;
                 println!(
-                    "已导入：企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}",
+                    "已导入：企业 {}，排放口 {}，设备 {}，许可证 {}，限值 {}（登记项新增 {}，变更 {}，未变 {} 未写入）",
                     reg.enterprises.len(),
                     reg.outlets.len(),
                     reg.devices.len(),
                     reg.permits.len(),
-                    reg.limits.len()
+                    reg.limits.len(),
+                    c.new,
+                    c.changed,
+                    c.unchanged
                 );
                 Ok(())
             })

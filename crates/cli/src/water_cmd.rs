@@ -394,15 +394,16 @@ pub fn run(cmd: WaterCommand) -> anyhow::Result<()> {
             crate::runtime()?.block_on(async move {
                 let store = Store::connect(&db).await?;
                 store.migrate().await?;
-                let s = store
-                    .import_water_samples(&read.samples, &Actor::cli())
+                let (s, c) = store
+                    .import_water_samples_changes(&read.samples, &Actor::cli())
                     .await
                     .map_err(|e| refusal(&file, &read.lines, &read.table, e))?;
                 println!(
-                    "已导入监测结果 {} 条（断面 {} 个，其中 {} 条为修订），时段 {} 至 {}",
+                    "已导入监测结果 {} 条（断面 {} 个，其中 {} 条为修订；与当前结果相同的 {} 条未写入），时段 {} 至 {}",
                     s.rows,
                     s.sections,
                     s.revised,
+                    c.unchanged,
                     s.first_date.as_deref().unwrap_or("-"),
                     s.last_date.as_deref().unwrap_or("-")
                 );

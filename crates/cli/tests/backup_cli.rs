@@ -80,3 +80,30 @@ fn backup_copies_the_database_and_never_overwrites() {
     assert_eq!(std::fs::metadata(&copy).unwrap().len(), before);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 12 row 16: a mistyped `--db` is refused in Chinese and creates neither a database
+/// nor a backup file.
+#[test]
+fn backup_refuses_a_database_that_does_not_exist() {
+    let dir = std::env::temp_dir().join(format!("qingshan-typo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let typo = dir.join("typo.db");
+    let copy = dir.join("copy.db");
+    let out = qingshan(&[
+        "backup",
+        "-o",
+        copy.to_str().unwrap(),
+        "--db",
+        &format!("sqlite://{}", typo.display()),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("数据库文件") && err.contains("typo.db"),
+        "{err}"
+    );
+    assert!(!typo.exists(), "the mistyped database was created");
+    assert!(!copy.exists(), "a backup of nothing was written");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -46,12 +46,25 @@ pub struct AppState {
 pub struct ServerConfig {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// Failed logins (per user name or address) allowed in the window before refusing.
+    /// Failed logins per (user name, address) pair allowed in the window before that pair is
+    /// refused; other addresses can still sign in as that user.
     pub login_max_failures: i64,
+    /// Failed logins from one address, whatever the user names, allowed in the window.
+    pub login_max_failures_per_address: i64,
     /// The login throttling window, in minutes.
     pub login_window_minutes: i64,
     /// Largest evidence file (佐证材料) accepted, in bytes.
     pub evidence_max_bytes: usize,
+    /// Time a client has to send a request's headers, and a keep-alive connection to start
+    /// its next request.
+    pub http_header_read_timeout: std::time::Duration,
+    /// Time one request may take, body included (answered 408 after it).
+    pub http_request_timeout: std::time::Duration,
+    /// Largest request head (request line and headers) read, in bytes.
+    pub http_max_header_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in throttling and the
+    /// audit log need the real address); empty: the connection's address is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -59,8 +72,14 @@ impl Default for ServerConfig {
         ServerConfig {
             secure_cookies: false,
             login_max_failures: 5,
+            login_max_failures_per_address:
+                qingshan_app::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS,
             login_window_minutes: 15,
             evidence_max_bytes: qingshan_app::evidence::DEFAULT_MAX_BYTES,
+            http_header_read_timeout: web::security::DEFAULT_HEADER_READ_TIMEOUT,
+            http_request_timeout: web::security::DEFAULT_REQUEST_TIMEOUT,
+            http_max_header_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -100,6 +119,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             web::auth::resolve,
         ))
+        .layer(axum::middleware::from_fn(web::security::headers))
+        .layer(web::security::timeout(&state.config))
         .with_state(state)
 }
 
@@ -135,11 +156,6 @@ pub async fn serve(
         config: Arc::new(config),
     };
     on_bound(local);
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(StartError::Serve)
+    let config = state.config.clone();
+    web::security::serve_http(listener, router(state), &config, shutdown).await
 }

@@ -248,7 +248,11 @@ async fn registry_workbook_through_the_web_form() {
     // The good file is stored, every value exactly as typed.
     let r = post_form(&c, &server.url("/sources/import"), &csrf, &good_registry()).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers().get("location").unwrap(), "/sources?imported=1");
+    // The page says how many records were new, changed and unchanged (issue 12).
+    assert_eq!(
+        r.headers().get("location").unwrap(),
+        "/sources?imported=1&new=9&changed=0&unchanged=0"
+    );
     assert_good_registry_stored(&stored(&store).await);
 
     // A bad file afterwards leaves what is stored as it was.
@@ -499,7 +503,10 @@ async fn values_workbook_through_the_dashboard_form() {
     );
     let r = post_form(&c, &server.url("/values/import"), &csrf, &own).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers().get("location").unwrap(), "/?imported=1");
+    assert_eq!(
+        r.headers().get("location").unwrap(),
+        "/?imported=1&new=1&changed=0&unchanged=0"
+    );
     let v = store.current_indicator_values(plan_id).await.unwrap();
     assert_eq!(
         (

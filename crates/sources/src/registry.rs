@@ -197,6 +197,16 @@ impl RegistryError {
     }
 }
 
+/// A cell of a re-imported export without the `'` that the server's CSV exports put before a
+/// leading `=`, `+`, `-`, `@`, tab or CR (spreadsheet formula injection, see the server's
+/// `csv_safe`), so an exported registry imports back unchanged.
+fn without_formula_guard(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.trim(),
+        _ => s,
+    }
+}
+
 struct Row<'a> {
     n: u64,
     rec: &'a csv::StringRecord,
@@ -209,6 +219,7 @@ impl Row<'_> {
             .get(col)
             .and_then(|&i| self.rec.get(i))
             .map(str::trim)
+            .map(without_formula_guard)
             .filter(|s| !s.is_empty())
             .map(String::from)
     }

@@ -332,3 +332,24 @@ impl Store {
         }))
     }
 }
+
+impl Store {
+    /// One page of the alarms a filter selects, newest first, and how many it selects.
+    pub async fn alarms_paged(
+        &self,
+        filter: &AlarmFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<crate::Paged<Alarm>> {
+        let total = self.count_alarms(filter).await?;
+        let items = with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{ALARM_SELECT} WHERE ($1 IS NULL OR a.status = $1) AND ($2 IS NULL OR e.division_code = $2) \
+                                              AND ($3 IS NULL OR a.mn = $3) ORDER BY a.id DESC LIMIT $4 OFFSET $5"))
+                .bind(&filter.status).bind(&filter.division_code).bind(&filter.mn).bind(limit).bind(offset).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(alarm_from_row!(r)); }
+            out
+        });
+        Ok(crate::Paged { items, total })
+    }
+}

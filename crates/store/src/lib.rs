@@ -11,9 +11,13 @@ mod air;
 mod alarms;
 mod assessment;
 mod evidence;
+mod idempotent;
+mod login_throttle;
 mod migrate;
 mod model;
 mod refused;
+mod open_existing;
+mod paging;
 mod sources;
 mod water;
 
@@ -28,8 +32,11 @@ pub use air::*;
 pub use alarms::*;
 pub use assessment::*;
 pub use evidence::*;
+pub use idempotent::*;
+pub use login_throttle::*;
 use macros::BeginWrite;
 pub use model::*;
+pub use paging::*;
 use qingshan_plan::Plan;
 pub use refused::{
     GarbageRecord, GarbageSession, OVERFLOW_KEY, RefusedBudget, RefusedCount, ReleaseSummary,

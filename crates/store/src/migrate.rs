@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_refused_traffic.sql"),
         postgres: include_str!("../migrations/postgres/0011_refused_traffic.sql"),
     },
+    Migration {
+        version: 12,
+        name: "web_throttle",
+        sqlite: include_str!("../migrations/sqlite/0012_web_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0012_web_throttle.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -107,6 +107,9 @@ contract!(
     quarantined_frames_are_released_once,
     refused_traffic_expires_on_its_own_cutoff,
     garbage_summaries_are_bounded_per_address,
+    login_failures_count_per_pair_and_per_address,
+    imports_skip_rows_identical_to_the_stored_ones,
+    long_lists_come_in_pages,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -2613,4 +2616,258 @@ async fn garbage_summaries_are_bounded_per_address(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.garbage_sessions(1).await.unwrap()[0].bytes, 4097);
+}
+
+async fn login_failures_count_per_pair_and_per_address(store: Store) {
+    let since = now_text();
+    for _ in 0..4 {
+        store
+            .record_login_attempt("admin", "10.0.0.1", false)
+            .await
+            .unwrap();
+    }
+    store
+        .record_login_attempt("other", "10.0.0.1", false)
+        .await
+        .unwrap();
+    store
+        .record_login_attempt("admin", "10.0.0.2", true)
+        .await
+        .unwrap();
+    let at = |u: &'static str, p: &'static str| {
+        let store = store.clone();
+        let since = since.clone();
+        async move { store.login_failures_since(u, p, &since).await.unwrap() }
+    };
+    assert_eq!(
+        at("admin", "10.0.0.1").await,
+        LoginFailures {
+            pair: 4,
+            address: 5
+        }
+    );
+    // The same user from elsewhere has no failures of its own.
+    assert_eq!(
+        at("admin", "10.0.0.2").await,
+        LoginFailures {
+            pair: 0,
+            address: 0
+        }
+    );
+    assert_eq!(
+        at("nobody", "10.0.0.1").await,
+        LoginFailures {
+            pair: 0,
+            address: 5
+        }
+    );
+    assert_eq!(
+        store
+            .login_failures_since("admin", "10.0.0.1", &text_in(10))
+            .await
+            .unwrap(),
+        LoginFailures::default()
+    );
+}
+
+async fn imports_skip_rows_identical_to_the_stored_ones(store: Store) {
+    let p = seeded(&store).await;
+    // Registry: the second import of the same file writes nothing, not even an audit entry.
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    let first = store
+        .import_registry_changes(&reg, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((first.changed, first.unchanged), (0, 0));
+    assert!(first.new > 0);
+    let audits = store.audit_log(Some("registry."), 100).await.unwrap().len();
+    let again = store
+        .import_registry_changes(&reg, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.new, again.changed, again.unchanged),
+        (0, 0, first.new)
+    );
+    assert_eq!(
+        store.audit_log(Some("registry."), 100).await.unwrap().len(),
+        audits
+    );
+    // One limit changed: only it is written.
+    let mut edited = reg.clone();
+    edited.limits[0].hourly_limit = Some("30".into());
+    let c = store
+        .import_registry_changes(&edited, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((c.new, c.changed, c.unchanged), (0, 1, first.new - 1));
+    assert_eq!(
+        store
+            .export_registry()
+            .await
+            .unwrap()
+            .limits
+            .iter()
+            .filter(|l| l.hourly_limit.as_deref() == Some("30"))
+            .count(),
+        1
+    );
+
+    // Indicator values: identical value and note make no new revision.
+    let values = vec![
+        value(7, 2023, "140900", "60.1"),
+        value(7, 2024, "140900", "60.4"),
+    ];
+    let c = store
+        .record_indicator_values_changes(&values, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((c.new, c.changed, c.unchanged), (2, 0, 0));
+    let mut next = values.clone();
+    next[1].value = "61".into();
+    let c = store
+        .record_indicator_values_changes(&next, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((c.new, c.changed, c.unchanged), (0, 1, 1));
+    let c = store
+        .record_indicator_values_changes(&next, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((c.new, c.changed, c.unchanged), (0, 0, 2));
+    let history = store
+        .indicator_value_history(&p.meta.id, 7, None)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(
+        store
+            .audit_log(Some("indicator_value."), 100)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Water samples: the same kind (manual) compared; a different value is a revision.
+    store
+        .upsert_water_sections(
+            &[water_section("W1", "国考", "river", "III", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let rows = vec![
+        water_sample("W1", "2024-01-10", "DO", "7.5", false),
+        water_sample("W1", "2024-01-10", "Hg", "0.00004", true),
+    ];
+    let (s, c) = store
+        .import_water_samples_changes(&rows, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((s.rows, c.new, c.changed, c.unchanged), (2, 2, 0, 0));
+    let audits = store
+        .audit_log(Some("water_sample."), 100)
+        .await
+        .unwrap()
+        .len();
+    let (s, c) = store
+        .import_water_samples_changes(&rows, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((s.rows, c.new, c.changed, c.unchanged), (0, 0, 0, 2));
+    assert_eq!(
+        store
+            .audit_log(Some("water_sample."), 100)
+            .await
+            .unwrap()
+            .len(),
+        audits
+    );
+    let mut changed = rows.clone();
+    changed[0].value = "7.25".into();
+    let (s, c) = store
+        .import_water_samples_changes(&changed, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!((s.rows, s.revised, c.changed, c.unchanged), (1, 1, 1, 1));
+    assert_eq!(
+        store
+            .water_sample_history("W1", "2024-01-10", "DO")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .water_sample_history("W1", "2024-01-10", "Hg")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // An error names the row of the file, not of what was left to write.
+    let bad = vec![
+        rows[0].clone(),
+        water_sample("W9", "2024-01-10", "DO", "7", false),
+    ];
+    assert!(
+        store
+            .import_water_samples_changes(&bad, &Actor::cli())
+            .await
+            .is_err()
+    );
+}
+
+async fn long_lists_come_in_pages(store: Store) {
+    for i in 0..7 {
+        store
+            .audit(&AuditEntry::ok(&Actor::cli(), "page.test", format!("t{i}")))
+            .await
+            .unwrap();
+    }
+    let first = store.audit_paged(Some("page."), 3, 0).await.unwrap();
+    let last = store.audit_paged(Some("page."), 3, 6).await.unwrap();
+    assert_eq!(first.total, 7);
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|e| e.target.as_str())
+            .collect::<Vec<_>>(),
+        ["t6", "t5", "t4"]
+    );
+    assert_eq!(
+        last.items
+            .iter()
+            .map(|e| e.target.as_str())
+            .collect::<Vec<_>>(),
+        ["t0"]
+    );
+    let frames: Vec<ReceivedFrame> = (0..5)
+        .map(|i| ReceivedFrame {
+            received_at: now_text(),
+            peer: "10.0.0.1".into(),
+            bytes: format!("##frame{i}").into_bytes(),
+            verdict: FrameVerdict::Quarantined,
+            mn: Some(format!("MNUNKNOWN{i}")),
+            cn: Some("2011".into()),
+            error_kind: None,
+            message: None,
+            upload: None,
+        })
+        .collect();
+    store.ingest(&frames).await.unwrap();
+    let q = store.quarantine_paged(2, 2).await.unwrap();
+    assert_eq!(q.total, 5);
+    assert_eq!(
+        q.items.iter().map(|d| d.mn.as_str()).collect::<Vec<_>>(),
+        ["MNUNKNOWN2", "MNUNKNOWN3"]
+    );
+    let a = store
+        .alarms_paged(&AlarmFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((a.total, a.items.len()), (0, 0));
 }

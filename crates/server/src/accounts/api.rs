@@ -85,5 +85,7 @@ pub async fn audit(
         .store
         .audit_log(q.action.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000))
         .await?;
-    Ok(Json(json!({ "entries": entries })))
+    Ok(Json(
+        json!({ "entries": qingshan_app::secrets::mask_audit(entries) }),
+    ))
 }

@@ -1,11 +1,12 @@
 //! Signing in and out, and the audit log page.
 
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
 use minijinja::context;
-use qingshan_app::accounts::verify_password;
+use qingshan_app::login_throttle::{self, LoginLimits};
+use qingshan_app::secrets::mask_audit;
 use qingshan_store::AuditEntry;
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,6 +16,8 @@ use crate::web::audit::refuse;
 use crate::web::auth::{self, Auth, CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_SECS, Via};
 use crate::web::error::AppError;
 use crate::web::page::{PageResult, page};
+use crate::web::paging;
+use crate::web::security::safe_next;
 
 /// Query of the login page.
 #[derive(Deserialize)]
@@ -92,21 +95,21 @@ pub async fn login(
                 .into(),
         );
     }
-    let since = qingshan_store::text_in(-60 * s.config.login_window_minutes);
-    let failures = s
-        .store
-        .failed_logins_since(&f.username, &auth.peer, &since)
-        .await?;
-    if failures >= s.config.login_max_failures {
+    let limits = LoginLimits {
+        per_pair: s.config.login_max_failures,
+        per_address: s.config.login_max_failures_per_address,
+        window_minutes: s.config.login_window_minutes,
+    };
+    if login_throttle::throttled(&s.store, &limits, &f.username, &auth.peer).await? {
         let err = AppError::TooManyAttempts(s.config.login_window_minutes);
         return Err(refuse(&s, &auth, "session.login", target, err, None)
             .await
             .into());
     }
     let found = s.store.user_credentials(&f.username).await?;
-    let user = match found {
-        Some((u, hash)) if u.active && verify_password(&f.password, &hash) => u,
-        _ => {
+    let user = match login_throttle::verify(found, &f.password) {
+        Some(u) => u,
+        None => {
             s.store
                 .record_login_attempt(&f.username, &auth.peer, false)
                 .await?;
@@ -145,10 +148,7 @@ pub async fn login(
         .audit(&AuditEntry::ok(&actor, "session.login", target))
         .await?;
     // Only same-site paths: an open redirect would make the login page a phishing tool.
-    let next = f
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = safe_next(f.next.as_deref());
     let mut resp = Redirect::to(&next).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
@@ -198,11 +198,26 @@ pub async fn logout(
 }
 
 /// `GET /admin/audit`: the audit log, for staff.
-pub async fn audit(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+pub async fn audit(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(pq): Query<paging::PageQuery>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     if let Err(e) = auth.require_staff() {
         let e = refuse(&s, &auth, "page.view", "page:/admin/audit".into(), e, None).await;
         return Err(e.into());
     }
-    let entries = s.store.audit_log(None, 200).await?;
-    page("audit.html", &auth, &s, context! { entries })
+    let n = paging::requested(&pq);
+    let (limit, offset) = paging::window(n, paging::PER_PAGE);
+    let paged = s.store.audit_paged(None, limit, offset).await?;
+    let pager = paging::Pager::new(
+        n,
+        paging::PER_PAGE,
+        paged.total,
+        "/admin/audit",
+        raw.as_deref(),
+    );
+    let entries = mask_audit(paged.items);
+    page("audit.html", &auth, &s, context! { entries, pager })
 }

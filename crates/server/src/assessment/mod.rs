@@ -21,6 +21,7 @@ use crate::web::audit::refuse;
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::download::{XLSX_CONTENT_TYPE, csv_attachment, xlsx_attachment};
 use crate::web::error::AppError;
+use crate::web::import_report;
 use crate::web::page::PageError;
 
 use evidence::evidence_json;
@@ -85,7 +86,14 @@ pub async fn report(
     let data = report_data(&s.store, &s.plan, year).await?;
     let name = format!("assessment-{year}");
     match ext {
-        "html" => Ok(Html(qingshan_report::render_html(&data)).into_response()),
+        "html" => Ok((
+            [(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                crate::web::security::REPORT_DOCUMENT_POLICY,
+            )],
+            Html(qingshan_report::render_html(&data)),
+        )
+            .into_response()),
         "xlsx" => {
             let bytes = qingshan_report::render_xlsx(&data)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -417,8 +425,10 @@ pub async fn import_values(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let n = import_values_file(&s, &auth, csrf, body.to_vec()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
+    let c = import_values_file(&s, &auth, csrf, body.to_vec()).await?;
+    let mut answer = import_report::json(&c);
+    answer["imported"] = json!(c.new + c.changed);
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// `POST /values/import` (form upload of a values file, CSV or XLSX): the same all-or-nothing
@@ -437,8 +447,13 @@ pub async fn import_values_form(
             _ => {}
         }
     }
-    let n = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
-    Ok(axum::response::Redirect::to(&format!("/?imported={n}")).into_response())
+    let c = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
+    let to = format!(
+        "/?imported={}&{}",
+        c.new + c.changed,
+        import_report::query(&c)
+    );
+    Ok(axum::response::Redirect::to(&to).into_response())
 }
 
 async fn import_values_file(
@@ -446,7 +461,7 @@ async fn import_values_file(
     auth: &Auth,
     csrf: Option<&str>,
     body: Vec<u8>,
-) -> Result<usize, AppError> {
+) -> Result<qingshan_store::ImportCounts, AppError> {
     let action = "indicator_value.import";
     let user = match auth.require_user() {
         Ok(u) => u.clone(),

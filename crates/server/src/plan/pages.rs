@@ -31,6 +31,7 @@ pub async fn dashboard(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     axum::extract::Query(q): axum::extract::Query<DashboardQuery>,
+    axum::extract::Query(counts): axum::extract::Query<crate::web::import_report::ImportReport>,
 ) -> PageResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let views = indicator_views(&s.plan, &values);
@@ -61,7 +62,7 @@ pub async fn dashboard(
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported, attention,
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported, report => counts.shown(), attention,
         by_unit => rollup_rows(&report.by_unit, &report.unit_scores), by_division => rollup_rows(&report.by_division, &report.division_scores) },
     )
 }

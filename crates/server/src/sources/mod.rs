@@ -26,7 +26,9 @@ use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::chart;
 use crate::web::download::{csv_attachment, xlsx_attachment};
 use crate::web::error::AppError;
+use crate::web::import_report;
 use crate::web::page::{PageError, page};
+use crate::web::paging;
 use crate::web::table::Table;
 
 /// The registry, device and alarm pages and their JSON API.
@@ -260,7 +262,7 @@ pub async fn api_import(
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    import(&s, &auth, csrf, body.to_vec()).await
+    import(&s, &auth, csrf, body.to_vec()).await.map(|(j, _)| j)
 }
 
 async fn import(
@@ -268,7 +270,7 @@ async fn import(
     auth: &Auth,
     csrf: Option<&str>,
     bytes: Vec<u8>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<(Json<Value>, qingshan_store::ImportCounts), AppError> {
     let check = auth
         .require_staff()
         .map(|_| ())
@@ -277,7 +279,7 @@ async fn import(
         return Err(refuse(s, auth, "registry.import", "registry".into(), e, None).await);
     }
     match qingshan_app::sources::import_registry(&s.store, &auth.actor(), bytes).await {
-        Ok(counts) => Ok(Json(json!(counts))),
+        Ok(counts) => Ok((Json(json!(counts)), counts.records)),
         Err(e @ qingshan_app::Error::Invalid { .. }) => Err(refuse(
             s,
             auth,
@@ -311,6 +313,9 @@ pub async fn template_xlsx() -> Result<Response, AppError> {
 pub async fn sources_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
+    Query(pq): Query<paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+    Query(report): Query<import_report::ImportReport>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
     let devices: Vec<Value> = s
@@ -321,16 +326,21 @@ pub async fn sources_page(
         .map(|d| device_json(d, now))
         .collect();
     let online_count = devices.iter().filter(|d| d["online"] == true).count();
-    let quarantine = if auth.is_staff() {
-        s.store.quarantine().await?
+    // An unknown-MN flood leaves one row per MN: the list is paged.
+    let (quarantine, pager) = if auth.is_staff() {
+        let n = paging::requested(&pq);
+        let (limit, offset) = paging::window(n, paging::PER_PAGE);
+        let q = s.store.quarantine_paged(limit, offset).await?;
+        let pager = paging::Pager::new(n, paging::PER_PAGE, q.total, "/sources", raw.as_deref());
+        (q.items, Some(pager))
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     page(
         "sources.html",
         &auth,
         &s,
-        context! { devices, online_count, quarantine },
+        context! { devices, online_count, quarantine, pager, report => report.shown() },
     )
 }
 
@@ -418,6 +428,8 @@ pub async fn alarms_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(q): Query<AlarmQuery>,
+    Query(pq): Query<paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let filter = match alarm_filter(&auth, &q) {
         Ok(f) => f,
@@ -429,13 +441,11 @@ pub async fn alarms_page(
             );
         }
     };
-    let alarms: Vec<Value> = s
-        .store
-        .alarms(&filter, 500)
-        .await?
-        .iter()
-        .map(alarm_json)
-        .collect();
+    let n = paging::requested(&pq);
+    let (limit, offset) = paging::window(n, paging::PER_PAGE);
+    let paged = s.store.alarms_paged(&filter, limit, offset).await?;
+    let pager = paging::Pager::new(n, paging::PER_PAGE, paged.total, "/alarms", raw.as_deref());
+    let alarms: Vec<Value> = paged.items.iter().map(alarm_json).collect();
     let counties: Vec<Value> = if auth.is_staff() {
         s.plan
             .divisions
@@ -450,7 +460,7 @@ pub async fn alarms_page(
         "alarms.html",
         &auth,
         &s,
-        context! { alarms, status => filter.status, county => filter.division_code, counties },
+        context! { alarms, status => filter.status, county => filter.division_code, counties, pager },
     )
 }
 
@@ -500,7 +510,10 @@ pub async fn import_form(
         }
     }
     match import(&s, &auth, csrf.as_deref(), file).await {
-        Ok(_) => Ok(Redirect::to("/sources?imported=1").into_response()),
+        Ok((_, counts)) => {
+            let to = format!("/sources?imported=1&{}", import_report::query(&counts));
+            Ok(Redirect::to(&to).into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -549,6 +562,7 @@ fn edit_page(
     error: Option<String>,
     existing: bool,
 ) -> Result<Response, PageError> {
+    let row = &qingshan_app::secrets::mask_form_row(row);
     let fields: Vec<Value> = REGISTRY_LABELS
         .iter()
         .map(|(name, label)| json!({ "name": name, "label": label, "value": row.get(*name).cloned().unwrap_or_default() }))

@@ -149,11 +149,13 @@ pub async fn resolve(
     mut req: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let peer = crate::web::security::client_address(
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+        req.headers(),
+        &state.config.trusted_proxies,
+    );
     let headers = req.headers();
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)

@@ -41,7 +41,8 @@ impl Table {
         w.write_record(self.columns.iter().map(|(k, _)| *k))
             .map_err(err)?;
         for r in &self.rows {
-            w.write_record(r).map_err(err)?;
+            w.write_record(r.iter().map(|c| crate::web::csv_safe::cell(c).into_owned()))
+                .map_err(err)?;
         }
         w.into_inner()
             .map_err(|e| AppError::Internal(e.to_string()))

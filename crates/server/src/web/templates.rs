@@ -29,6 +29,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "admin_users.html",
     "water.html",
     "water_section.html",
+    "pager.html",
+    "import_report.html",
 );
 
 /// The template environment; built once, templates are static.
