@@ -538,10 +538,11 @@ impl Garbage {
         skipped[..skipped.len().min(room)].to_vec()
     }
 
-    /// Counts `skipped` (`len` bytes), keeps the first bytes, and sends the first record.
-    async fn add(&mut self, inner: &Inner, peer: &str, skipped: &[u8], len: usize) {
+    /// Counts `skipped` (`len` bytes) and keeps the first bytes. The record is sent before
+    /// the connection's next frame and when it ends: a connection of garbage only (a flood)
+    /// costs one record.
+    fn add(&mut self, inner: &Inner, peer: &str, skipped: &[u8], len: usize) {
         let now = now_text();
-        let first = self.record.is_none();
         let r = self.record.get_or_insert_with(|| GarbageRecord {
             conn: connection_name(peer),
             peer: peer.to_string(),
@@ -557,9 +558,6 @@ impl Garbage {
         r.bytes += i64::try_from(len).unwrap_or(i64::MAX);
         r.last_at = now;
         self.dirty = true;
-        if first {
-            self.send(inner).await;
-        }
     }
 
     /// Sends the record to the writer if it moved.
@@ -638,7 +636,7 @@ async fn connection(
                 garbage_since_frame += len;
                 garbage_since_good += len;
                 let skipped = garbage.head_part(cfg, dec.consumed_tail(len));
-                garbage.add(inner, &peer_text, &skipped, len).await;
+                garbage.add(inner, &peer_text, &skipped, len);
                 if garbage_since_good > cfg.max_garbage_bytes {
                     cut = Some(Cut::Garbage);
                     break;
@@ -647,6 +645,8 @@ async fn connection(
             }
             completed = true;
             garbage_since_frame = 0;
+            // The garbage before this frame is recorded no later than the frame.
+            garbage.send(inner).await;
             let too_long =
                 matches!(&ev, StreamEvent::Rejected { error, .. } if error.kind() == "too_long");
             let Some((p, accepted)) = submit(inner, ev, &peer_text).await else {
@@ -712,7 +712,7 @@ async fn connection(
     while let Some(ev) = dec.next_event() {
         if let StreamEvent::Skipped { len, .. } = ev {
             let skipped = garbage.head_part(cfg, dec.consumed_tail(len));
-            garbage.add(inner, &peer_text, &skipped, len).await;
+            garbage.add(inner, &peer_text, &skipped, len);
             continue;
         }
         if let Some((p, _)) = submit(inner, ev, &peer_text).await {
