@@ -11,6 +11,7 @@ pub mod assessment;
 mod error;
 pub mod evidence;
 pub mod imports;
+pub mod ingest;
 pub mod login_throttle;
 pub mod monitoring;
 pub mod report;

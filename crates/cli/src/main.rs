@@ -650,7 +650,7 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
         SourcesCommand::Release { mn, db } => runtime()?.block_on(async move {
             let store = Store::connect(&db.db).await?;
             store.migrate().await?;
-            let r = qingshan_server::gateway::release_quarantine(&store, &mn, &Actor::cli()).await?;
+            let r = qingshan_app::ingest::release_quarantine(&store, &mn, &Actor::cli()).await?;
             println!(
                 "已放行 {mn} 的隔离报文 {} 条：存入数据 {}，重复 {}，无数据 {}，拒收 {}；仅计数未保存 {}",
                 r.frames, r.stored, r.duplicate, r.no_data, r.refused, r.counted_only

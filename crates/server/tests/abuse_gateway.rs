@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -23,14 +25,12 @@ struct Gw {
     addr: SocketAddr,
     store: Store,
     _stop: tokio::sync::oneshot::Sender<()>,
+    _db: common::ScratchDb,
 }
 
 async fn start(config: GatewayConfig) -> Gw {
-    let path = std::env::temp_dir().join(format!("qingshan-abuse-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
+    // The plan is written too: the release test also serves the web pages over this store.
+    let (store, db) = common::fresh_store("abuse-gw").await;
     store
         .import_registry(
             &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
@@ -60,6 +60,7 @@ async fn start(config: GatewayConfig) -> Gw {
         addr: addr_rx.await.unwrap(),
         store,
         _stop: stop,
+        _db: db,
     }
 }
 
@@ -441,6 +442,53 @@ async fn released_frames_appear_in_the_devices_data_once() {
         s.write_all(&p.encode()).await.unwrap();
     }
     read_frames(&mut s, 4).await;
+
+    // Staff release from the quarantine list on the web; only staff may, and only once the
+    // device is registered.
+    let web = common::serve(gw.store.clone()).await;
+    common::user(&gw.store, "wangli", qingshan_store::Role::Staff, None, None).await;
+    common::user(
+        &gw.store,
+        "xz-county",
+        qingshan_store::Role::County,
+        None,
+        Some("140902"),
+    )
+    .await;
+    let release = |c: reqwest::Client, token: String| {
+        let url = web.url(&format!("/sources/quarantine/{NEW}/release"));
+        async move {
+            c.post(url)
+                .form(&[("csrf_token", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let (county, county_token) = common::login(&web, "xz-county").await;
+    assert_eq!(
+        release(county, county_token).await.status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let (staff, token) = common::login(&web, "wangli").await;
+    let early = release(staff.clone(), token.clone()).await;
+    assert_eq!(early.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().await.unwrap().contains("尚未登记"));
+    assert_eq!(
+        gw.store.quarantine().await.unwrap().len(),
+        1,
+        "kept while unknown"
+    );
+    let page = staff
+        .get(web.url("/sources"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("/sources/quarantine/{NEW}/release")));
+
     let registry = format!(
         "{REGISTRY}9144030071526726XG,某热电有限公司,140902,DA002,2号锅炉,gas,{NEW},2017,strict,222222,60\n"
     );
@@ -451,22 +499,23 @@ async fn released_frames_appear_in_the_devices_data_once() {
         )
         .await
         .unwrap();
-    let staff = Actor {
-        user_id: None,
-        name: "wangli".into(),
-        peer: Some("10.0.0.8".into()),
-    };
-    let summary = gateway::release_quarantine(&gw.store, NEW, &staff)
-        .await
-        .unwrap();
+    let r = release(staff.clone(), token.clone()).await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     assert_eq!(
-        (
-            summary.frames,
-            summary.stored,
-            summary.duplicate,
-            summary.refused
-        ),
-        (4, 2, 1, 1)
+        r.headers()["location"],
+        format!("/sources/devices/{NEW}?released=2").as_str()
+    );
+    let refused = gw
+        .store
+        .audit_log(Some("quarantine.release"), 10)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.outcome != "ok")
+        .count();
+    assert_eq!(
+        refused, 2,
+        "the county's and the early attempt are audited as refused"
     );
     // The device resends `b` live: acknowledged, stored once still.
     s.write_all(&b.encode()).await.unwrap();
@@ -485,11 +534,14 @@ async fn released_frames_appear_in_the_devices_data_once() {
             .collect::<Vec<_>>(),
         ["1.5", "2.5"]
     );
-    let audit = gw
+    let audit: Vec<_> = gw
         .store
         .audit_log(Some("quarantine.release"), 5)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.outcome == "ok")
+        .collect();
     assert_eq!(
         (
             audit.len(),
@@ -500,7 +552,7 @@ async fn released_frames_appear_in_the_devices_data_once() {
     );
     assert!(gw.store.quarantine().await.unwrap().is_empty());
     // Nothing twice.
-    let again = gateway::release_quarantine(&gw.store, NEW, &staff)
+    let again = qingshan_app::ingest::release_quarantine(&gw.store, NEW, &Actor::cli())
         .await
         .unwrap();
     assert_eq!((again.frames, again.stored), (0, 0));

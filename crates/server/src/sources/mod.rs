@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/sources/registry.csv", get(registry_export))
         .route("/sources/registry.xlsx", get(registry_export_xlsx))
         .route("/sources/devices/{mn}", get(device_page))
+        .route("/sources/quarantine/{mn}/release", post(release_form))
         .route("/alarms", get(alarms_page))
         .route("/alarms/{id}/{action}", post(alarm_form))
         .route("/api/v1/sources/devices", get(api_devices))
@@ -689,6 +690,46 @@ pub async fn edit_submit(
                     .any(|r| r.get("mn") == Some(&mn));
             edit_page(&s, &auth, &row, Some(message), existing)
         }
+        Err(e) => Err(AppError::from(e).into()),
+    }
+}
+
+/// `POST /sources/quarantine/{mn}/release` (staff): the quarantined frames of a device
+/// registered since go into its data, judged as if they arrived now (a resent frame stored
+/// once), audited; an MN still unknown is refused and its quarantine kept.
+pub async fn release_form(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Path(mn): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let target = format!("device:{mn}");
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(form.get("csrf_token").map(String::as_str)));
+    if let Err(e) = check {
+        return Err(refuse(&s, &auth, "quarantine.release", target, e, None)
+            .await
+            .into());
+    }
+    match qingshan_app::ingest::release_quarantine(&s.store, &mn, &auth.actor()).await {
+        Ok(r) => Ok(Redirect::to(&format!(
+            "/sources/devices/{}?released={}",
+            qingshan_app::path_segment(&mn),
+            r.stored
+        ))
+        .into_response()),
+        Err(qingshan_app::Error::Invalid { message, .. }) => Err(refuse(
+            &s,
+            &auth,
+            "quarantine.release",
+            target,
+            AppError::invalid("mn", message),
+            None,
+        )
+        .await
+        .into()),
         Err(e) => Err(AppError::from(e).into()),
     }
 }
