@@ -539,9 +539,9 @@ async fn lists_that_grow_with_data_are_paged() {
     };
     let first = page("/sources").await;
     assert_eq!(
-        first.matches("MNFLOOD").count() / 2,
+        first.matches("MNFLOOD").count() / 3,
         100,
-        "every MN appears twice: cell and link"
+        "every MN appears three times: cell, registration link and release form"
     );
     assert!(first.contains("MNFLOOD0099") && !first.contains("MNFLOOD0100"));
     assert!(first.contains("第 1 / 3 页，共 250 条"));
