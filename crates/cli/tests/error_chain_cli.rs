@@ -38,7 +38,9 @@ async fn a_stored_value_that_is_no_number_is_named() {
 
     let out = dir.join("r.html");
     let o = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-        .args(["report", "assess", "--year", "2024", "--format", "html", "-o"])
+        .args([
+            "report", "assess", "--year", "2024", "--format", "html", "-o",
+        ])
         .arg(&out)
         .args(["--db", &db])
         .output()

@@ -15,9 +15,9 @@ mod idempotent;
 mod login_throttle;
 mod migrate;
 mod model;
-mod refused;
 mod open_existing;
 mod paging;
+mod refused;
 mod sources;
 mod water;
 
