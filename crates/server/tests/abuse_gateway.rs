@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use qingshan_hj212::{Packet, reply_9014};
-use qingshan_server::gateway::{self, GatewayConfig};
+use qingshan_server::gateway::GatewayConfig;
 use qingshan_store::{Actor, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -38,28 +38,11 @@ async fn start(config: GatewayConfig) -> Gw {
         )
         .await
         .unwrap();
-    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    let s = store.clone();
-    tokio::spawn(async move {
-        gateway::bind_and_run(
-            s,
-            "127.0.0.1:0",
-            config,
-            |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .unwrap();
-    });
+    let g = common::gateway(store.clone(), config).await;
     Gw {
-        addr: addr_rx.await.unwrap(),
+        addr: g.addr,
         store,
-        _stop: stop,
+        _stop: g.stop,
         _db: db,
     }
 }

@@ -3,11 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use qingshan_hj212::{CrcPolicy, Packet, decode_frame, reply_9013, reply_9014};
-use qingshan_server::gateway::{self, GatewayConfig};
+use qingshan_server::gateway::GatewayConfig;
 use qingshan_store::{Actor, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -22,13 +24,11 @@ struct Gw {
     store: Store,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
-    _db: qingshan_testkit::ScratchDb,
+    _db: common::ScratchDb,
 }
 
 async fn start(config: GatewayConfig) -> Gw {
-    let db = qingshan_testkit::scratch_db("gw")
-        .await
-        .expect("QINGSHAN_TEST_BACKEND=postgres 需要 TEST_DATABASE_URL");
+    let db = common::scratch("gw").await;
     let store = Store::connect(db.url()).await.unwrap();
     store.migrate().await.unwrap();
     store
@@ -38,29 +38,12 @@ async fn start(config: GatewayConfig) -> Gw {
         )
         .await
         .unwrap();
-    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
-    let s = store.clone();
-    let task = tokio::spawn(async move {
-        gateway::bind_and_run(
-            s,
-            "127.0.0.1:0",
-            config,
-            |a| {
-                let _ = addr_tx.send(a);
-            },
-            async {
-                let _ = stop_rx.await;
-            },
-        )
-        .await
-        .unwrap();
-    });
+    let g = common::gateway(store.clone(), config).await;
     Gw {
-        addr: addr_rx.await.unwrap(),
+        addr: g.addr,
         store,
-        stop: Some(stop),
-        task,
+        stop: Some(g.stop),
+        task: g.task,
         _db: db,
     }
 }

@@ -17,7 +17,7 @@ use qingshan_app::imports::{self, ImportFile};
 use qingshan_app::report::{check_year, report_data};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, staff_write};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::download::{XLSX_CONTENT_TYPE, csv_attachment, xlsx_attachment};
 use crate::web::error::AppError;
@@ -151,13 +151,7 @@ pub async fn record_assigned(
     let action = "assigned_target.record";
     let target = format!("indicator:{number}");
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(csrf));
-    if let Err(e) = check {
-        return Err(refuse(&s, &auth, action, target, e, None).await);
-    }
+    staff_write(&s, &auth, action, &target, csrf).await?;
     let input = body
         .map_err(|r| AppError::invalid("body", r.body_text()))?
         .0;
@@ -209,13 +203,7 @@ pub async fn record_judgement(
     let action = "judgement.record";
     let target = format!("indicator:{number}");
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(csrf));
-    if let Err(e) = check {
-        return Err(refuse(&s, &auth, action, target, e, None).await);
-    }
+    staff_write(&s, &auth, action, &target, csrf).await?;
     let input = body
         .map_err(|r| AppError::invalid("body", r.body_text()))?
         .0;
@@ -522,21 +510,14 @@ pub async fn compute_monitoring(
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(csrf));
-    if let Err(e) = check {
-        return Err(refuse(
-            &s,
-            &auth,
-            "indicator_value.monitoring",
-            "indicators:11-14".into(),
-            e,
-            None,
-        )
-        .await);
-    }
+    staff_write(
+        &s,
+        &auth,
+        "indicator_value.monitoring",
+        "indicators:11-14",
+        csrf,
+    )
+    .await?;
     let recorded = qingshan_app::monitoring::record_monitoring_indicators(
         &s.store,
         &s.plan,

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, staff_write};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::chart;
 use crate::web::download::{csv_attachment, xlsx_attachment};
@@ -272,13 +272,7 @@ async fn import(
     csrf: Option<&str>,
     bytes: Vec<u8>,
 ) -> Result<(Json<Value>, qingshan_store::ImportCounts), AppError> {
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(csrf));
-    if let Err(e) = check {
-        return Err(refuse(s, auth, "registry.import", "registry".into(), e, None).await);
-    }
+    staff_write(s, auth, "registry.import", "registry", csrf).await?;
     match qingshan_app::sources::import_registry(&s.store, &auth.actor(), bytes).await {
         Ok(counts) => Ok((Json(json!(counts)), counts.records)),
         Err(e @ qingshan_app::Error::Invalid { .. }) => Err(refuse(
@@ -659,15 +653,8 @@ pub async fn edit_submit(
         .map(|v| v.trim().to_string())
         .unwrap_or_default();
     let target = format!("device:{mn}:{factor}");
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(form.get("csrf_token").map(String::as_str)));
-    if let Err(e) = check {
-        return Err(refuse(&s, &auth, "registry.edit", target, e, None)
-            .await
-            .into());
-    }
+    let csrf = form.get("csrf_token").map(String::as_str);
+    staff_write(&s, &auth, "registry.edit", &target, csrf).await?;
     let row = qingshan_app::sources::row_from_form(&form);
     match qingshan_app::sources::edit_registry_row(&s.store, &auth.actor(), &row, target.clone())
         .await
@@ -704,15 +691,8 @@ pub async fn release_form(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let target = format!("device:{mn}");
-    let check = auth
-        .require_staff()
-        .map(|_| ())
-        .and_then(|_| auth.check_csrf(form.get("csrf_token").map(String::as_str)));
-    if let Err(e) = check {
-        return Err(refuse(&s, &auth, "quarantine.release", target, e, None)
-            .await
-            .into());
-    }
+    let csrf = form.get("csrf_token").map(String::as_str);
+    staff_write(&s, &auth, "quarantine.release", &target, csrf).await?;
     match qingshan_app::ingest::release_quarantine(&s.store, &mn, &auth.actor()).await {
         Ok(r) => Ok(Redirect::to(&format!(
             "/sources/devices/{}?released={}",

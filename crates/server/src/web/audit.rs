@@ -27,3 +27,22 @@ pub async fn refuse(
     }
     err
 }
+
+/// A staff write: the caller must be staff (or an administrator) and present the session's CSRF
+/// token; a refusal is audited under `action` and `target` before it is returned.
+pub async fn staff_write(
+    s: &AppState,
+    auth: &Auth,
+    action: &str,
+    target: &str,
+    csrf: Option<&str>,
+) -> Result<(), AppError> {
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|_| auth.check_csrf(csrf));
+    match check {
+        Ok(()) => Ok(()),
+        Err(e) => Err(refuse(s, auth, action, target.to_string(), e, None).await),
+    }
+}

@@ -26,6 +26,43 @@ impl Server {
     }
 }
 
+/// A running HJ 212 gateway: its address, the sender that stops it, and its task (which ends
+/// once it has drained).
+pub struct Gateway {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Send (or drop) to stop it.
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    /// The gateway's task.
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the HJ 212 gateway over `store` on 127.0.0.1:0 with these settings.
+pub async fn gateway(store: Store, config: qingshan_server::gateway::GatewayConfig) -> Gateway {
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        qingshan_server::gateway::bind_and_run(
+            store,
+            "127.0.0.1:0",
+            config,
+            |a| {
+                let _ = addr_tx.send(a);
+            },
+            async {
+                let _ = stop_rx.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    Gateway {
+        addr: addr_rx.await.unwrap(),
+        stop,
+        task,
+    }
+}
+
 /// Serves the embedded Xinzhou plan over `store` on 127.0.0.1:0.
 pub async fn serve(store: Store) -> Server {
     serve_with(store, ServerConfig::default()).await
