@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod classes;
 pub mod indicator;
 pub mod line;
+pub mod map;
 pub mod series;
 pub mod trend;
 

@@ -305,7 +305,19 @@ fn load_plan(arg: &PlanArg) -> anyhow::Result<(Plan, String)> {
         Some(path) => {
             let src = std::fs::read_to_string(path)
                 .with_context(|| format!("无法读取规划文件 {}", path.display()))?;
-            let plan = Plan::from_toml(&src, &path.display().to_string())?;
+            // A map file the plan references is read beside it, within the map's size limit.
+            let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            let read = |name: &str| -> Result<String, String> {
+                let p = dir.join(name);
+                let len = std::fs::metadata(&p)
+                    .map_err(|e| format!("{}: {e}", p.display()))?
+                    .len();
+                if len > qingshan_plan::map::MAX_BYTES as u64 {
+                    return Err(format!("{} 超过 4 MiB 上限", p.display()));
+                }
+                std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))
+            };
+            let plan = Plan::from_toml_with(&src, &path.display().to_string(), &read)?;
             Ok((plan, src))
         }
         None => Ok((

@@ -220,6 +220,15 @@ pub fn run(cmd: PlanCommand, plan: &Plan) -> anyhow::Result<()> {
                 plan.units.len(),
                 plan.divisions.len()
             )?;
+            if let Some(m) = &plan.map {
+                writeln!(
+                    out,
+                    "地图：{}（{}，{} 个区县边界，均已闭合、代码均为本规划区县）",
+                    m.file,
+                    m.crs.as_str(),
+                    m.shapes.len()
+                )?;
+            }
         }
     }
     out.flush().context("写出失败")?;

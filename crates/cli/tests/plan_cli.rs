@@ -233,6 +233,19 @@ fn another_city_loads_its_own_plan() {
     let src = qingshan_plan::XINZHOU_TOML.replace("忻州市贯彻落实", "示例市贯彻落实");
     let path = dir.join("other.toml");
     std::fs::write(&path, src).unwrap();
+    // The map the plan references is read beside it.
+    let out = qingshan(&["plan", "show", "--plan", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("无法读取地图文件「xinzhou-divisions.geojson」"),
+    );
+    std::fs::write(
+        dir.join("xinzhou-divisions.geojson"),
+        qingshan_plan::map::XINZHOU_DIVISIONS_GEOJSON,
+    )
+    .unwrap();
     let out = qingshan(&["plan", "show", "--plan", path.to_str().unwrap()]);
     assert!(out.status.success());
     assert!(
@@ -302,4 +315,47 @@ fn user_add_checks_role_and_unit() {
     assert_eq!(out.status.code(), Some(1));
     let list = String::from_utf8(run(&["user", "list", "--db", &db]).stdout).unwrap();
     assert_eq!(list.trim_end_matches('\n'), "1\tw\treporter\tslj\t");
+}
+
+#[test]
+fn plan_check_validates_the_map() {
+    let dir = std::env::temp_dir().join(format!("qingshan-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, qingshan_plan::XINZHOU_TOML).unwrap();
+    let geo = dir.join("xinzhou-divisions.geojson");
+    std::fs::write(&geo, qingshan_plan::map::XINZHOU_DIVISIONS_GEOJSON).unwrap();
+    let out = qingshan(&["plan", "check", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("地图：xinzhou-divisions.geojson（GCJ-02，14 个区县边界"), "{text}");
+
+    // 偏关县 dropped: the check names the missing county.
+    let doc: serde_json::Value =
+        serde_json::from_str(qingshan_plan::map::XINZHOU_DIVISIONS_GEOJSON).unwrap();
+    let mut less = doc.clone();
+    less["features"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["properties"]["code"] != "140932");
+    std::fs::write(&geo, less.to_string()).unwrap();
+    let out = qingshan(&["plan", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("缺少区县的边界：140932 偏关县"), "{err}");
+
+    // An open ring names its feature.
+    let mut open = doc;
+    open["features"][3]["geometry"]["coordinates"][0]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    std::fs::write(&geo, open.to_string()).unwrap();
+    let out = qingshan(&["plan", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("xinzhou-divisions.geojson:") && err.contains("第 4 个要素（140923 代县）：第 1 个多边形第 1 个环未闭合"),
+        "{err}"
+    );
 }

@@ -5,6 +5,7 @@
 //! This crate is pure: it knows nothing of HTTP, SQL or async runtimes.
 
 mod load;
+pub mod map;
 mod model;
 pub mod progress;
 pub mod values;

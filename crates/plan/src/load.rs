@@ -105,6 +105,17 @@ struct RawPlanFile {
     areas: Vec<RawArea>,
     #[serde(default)]
     air_warning: crate::model::AirWarningThresholds,
+    #[serde(default)]
+    map: Option<RawMap>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMap {
+    file: Spanned<String>,
+    crs: Spanned<String>,
+    source: String,
+    licence: String,
 }
 
 #[derive(Deserialize)]
@@ -212,8 +223,25 @@ struct RawTask {
 }
 
 impl Plan {
-    /// Parses and validates a plan file. `file` names it in error messages.
+    /// Parses and validates a plan file. `file` names it in error messages. A map file it
+    /// references is looked up among [`crate::map::EMBEDDED_FILES`].
     pub fn from_toml(src: &str, file: &str) -> Result<Plan, PlanError> {
+        Plan::from_toml_with(src, file, &|name| {
+            crate::map::EMBEDDED_FILES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| (*text).to_string())
+                .ok_or_else(|| "不是内置文件".to_string())
+        })
+    }
+
+    /// Parses and validates a plan file; `read` returns the text of a file the plan references
+    /// by name (the map), or why it cannot.
+    pub fn from_toml_with(
+        src: &str,
+        file: &str,
+        read: &dyn Fn(&str) -> Result<String, String>,
+    ) -> Result<Plan, PlanError> {
         let cx = Ctx { src, file };
         let de = toml::Deserializer::new(src);
         let raw: RawPlanFile = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -235,11 +263,67 @@ impl Plan {
             };
             cx.err(kind, span, field, inner.message().trim().to_string())
         })?;
-        validate(&cx, raw)
+        validate(&cx, raw, read)
     }
 }
 
-fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
+/// Reads and checks the map a plan references against its counties.
+fn load_map(
+    cx: &Ctx<'_>,
+    raw: RawMap,
+    divisions: &[Division],
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<crate::map::DivisionMap, PlanError> {
+    use PlanErrorKind::*;
+    let crs = crate::map::Crs::parse(raw.crs.get_ref()).ok_or_else(|| {
+        cx.err(Invalid, raw.crs.span(), "map.crs", "坐标系应为 \"GCJ-02\" 或 \"WGS-84\"")
+    })?;
+    let name = raw.file.get_ref().clone();
+    let text = read(&name).map_err(|why| {
+        cx.err(Reference, raw.file.span(), "map.file", format!("无法读取地图文件「{name}」：{why}"))
+    })?;
+    let counties: Vec<(&str, &str)> = divisions
+        .iter()
+        .filter(|d| d.level == DivisionLevel::County)
+        .map(|d| (d.code.as_str(), d.name.as_str()))
+        .collect();
+    let shapes = crate::map::parse_geojson(&text)
+        .and_then(|shapes| crate::map::check(&shapes, &counties).map(|()| shapes))
+        .map_err(|e| {
+            // Point at the feature's code in the map file when it can be found there.
+            let at = e
+                .feature
+                .as_deref()
+                .and_then(|f| f.split(' ').next())
+                .and_then(|code| text.find(&format!("\"{code}\"")))
+                .unwrap_or(0);
+            let (line, column) = line_col(&text, at);
+            PlanError {
+                kind: Invalid,
+                file: name.clone(),
+                line,
+                column,
+                field: match e.index {
+                    Some(i) => format!("features[{i}]"),
+                    None => "(文件)".to_string(),
+                },
+                message: e.to_string(),
+            }
+        })?;
+    Ok(crate::map::DivisionMap {
+        file: name,
+        crs,
+        source: raw.source,
+        licence: raw.licence,
+        shapes,
+    })
+}
+
+fn validate(
+    cx: &Ctx<'_>,
+    raw: RawPlanFile,
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Plan, PlanError> {
     use PlanErrorKind::*;
     if *raw.format.get_ref() != 1 {
         return Err(cx.err(Invalid, raw.format.span(), "format", "只支持格式版本 1"));
@@ -449,6 +533,10 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         });
     }
 
+    let map = match raw.map {
+        Some(m) => Some(load_map(cx, m, &divisions, read)?),
+        None => None,
+    };
     Ok(Plan {
         meta: PlanMeta {
             id: m.id,
@@ -466,6 +554,7 @@ fn validate(cx: &Ctx<'_>, raw: RawPlanFile) -> Result<Plan, PlanError> {
         indicators,
         areas,
         air_warning: raw.air_warning,
+        map,
     })
 }
 
@@ -547,6 +636,24 @@ mod tests {
 
     fn load_err(src: &str) -> PlanError {
         Plan::from_toml(src, "bad.toml").unwrap_err()
+    }
+
+    #[test]
+    fn a_bad_map_file_is_named_with_its_feature() {
+        let bad = crate::map::XINZHOU_DIVISIONS_GEOJSON.replace("\"140921\"", "\"140999\"");
+        let e = Plan::from_toml_with(crate::XINZHOU_TOML, "x.toml", &|_| Ok(bad.clone()))
+            .unwrap_err();
+        assert_eq!(e.file, "xinzhou-divisions.geojson");
+        assert_eq!(e.field, "features[1]");
+        assert!(e.line > 1, "{e}");
+        assert!(
+            e.message.contains("140999 定襄县") && e.message.contains("不是本规划的区县"),
+            "{e}"
+        );
+        let e = Plan::from_toml_with(crate::XINZHOU_TOML, "x.toml", &|_| Err("找不到文件".into()))
+            .unwrap_err();
+        assert_eq!(e.field, "map.file");
+        assert!(e.message.contains("找不到文件"), "{e}");
     }
 
     #[test]

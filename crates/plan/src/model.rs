@@ -19,6 +19,10 @@ pub struct Plan {
     pub areas: Vec<TaskArea>,
     /// The city's heavy-pollution warning thresholds (from its emergency plan).
     pub air_warning: AirWarningThresholds,
+    /// The counties' boundaries, when the plan file references a map (not serialised: the
+    /// map has its own GeoJSON endpoint).
+    #[serde(skip)]
+    pub map: Option<crate::map::DivisionMap>,
 }
 
 /// The city's heavy-pollution warning thresholds (重污染天气预警分级), as its emergency plan
