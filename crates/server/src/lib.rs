@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod cockpit;
 pub mod gateway;
 pub mod openapi;
 pub mod plan;
@@ -107,6 +108,7 @@ pub enum StartError {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(plan::routes())
+        .merge(cockpit::routes())
         .merge(assessment::routes(state.config.evidence_max_bytes))
         .merge(air::routes())
         .merge(water::routes())

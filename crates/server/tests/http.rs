@@ -56,7 +56,7 @@ async fn spawn() -> App {
 #[tokio::test]
 async fn dashboard_is_public_and_lists_every_indicator() {
     let app = spawn().await;
-    let r = client().get(app.url("/")).send().await.unwrap();
+    let r = client().get(app.url("/plan")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     let plan = qingshan_plan::xinzhou().unwrap();
@@ -654,7 +654,7 @@ async fn dashboard_shows_progress_and_units_report_only_their_tasks() {
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     let html = client()
-        .get(app.url("/"))
+        .get(app.url("/plan"))
         .send()
         .await
         .unwrap()

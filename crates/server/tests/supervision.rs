@@ -491,7 +491,7 @@ async fn alarms_are_scoped_to_the_county() {
 
     let (own, own_csrf) = common::login(srv, "xinfu").await;
     let dashboard = |c: reqwest::Client| {
-        let u = srv.url("/");
+        let u = srv.url("/plan");
         async move { c.get(u).send().await.unwrap().text().await.unwrap() }
     };
     let home = dashboard(own.clone()).await;

@@ -461,7 +461,7 @@ async fn values_workbook_through_the_dashboard_form() {
     let server = common::serve(store.clone()).await;
     let (c, _) = common::login(&server, "slj").await;
     let page = c
-        .get(server.url("/"))
+        .get(server.url("/plan"))
         .send()
         .await
         .unwrap()
@@ -505,7 +505,7 @@ async fn values_workbook_through_the_dashboard_form() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers().get("location").unwrap(),
-        "/?imported=1&new=1&changed=0&unchanged=0"
+        "/plan?imported=1&new=1&changed=0&unchanged=0"
     );
     let v = store.current_indicator_values(plan_id).await.unwrap();
     assert_eq!(
@@ -518,7 +518,7 @@ async fn values_workbook_through_the_dashboard_form() {
         (1, 7, "60.10", "import")
     );
     let page = c
-        .get(server.url("/?imported=1"))
+        .get(server.url("/plan?imported=1"))
         .send()
         .await
         .unwrap()

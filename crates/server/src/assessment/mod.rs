@@ -437,7 +437,7 @@ pub async fn import_values_form(
     }
     let c = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
     let to = format!(
-        "/?imported={}&{}",
+        "/plan?imported={}&{}",
         c.new + c.changed,
         import_report::query(&c)
     );

@@ -13,7 +13,7 @@ pub mod views;
 /// The plan's pages and API.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(pages::dashboard))
+        .route("/plan", get(pages::dashboard))
         .route("/indicators/{number}", get(pages::indicator))
         .route(
             "/indicators/{number}/values",

@@ -26,7 +26,7 @@ pub struct DashboardQuery {
     pub imported: Option<usize>,
 }
 
-/// `GET /`: the plan dashboard, indicators by category.
+/// `GET /plan`: the plan dashboard, indicators by category.
 pub async fn dashboard(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,

@@ -13,6 +13,7 @@ macro_rules! templates {
 const SOURCES: &[(&str, &str)] = templates!(
     "base.html",
     "dashboard.html",
+    "cockpit.html",
     "indicator.html",
     "tasks.html",
     "login.html",
