@@ -239,7 +239,7 @@ fn target_text(plan: &Plan, number: u32, year: i32) -> Option<String> {
         TargetKind::Value { value } => format!("{value}{}", ind.unit),
         _ => t.text.clone(),
     };
-    Some(format!("{} 年目标 {what}", t.year))
+    Some(format!("{} 年目标：{what}", t.year))
 }
 
 fn ytd(

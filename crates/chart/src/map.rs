@@ -172,7 +172,7 @@ pub struct MapSpec {
     pub regions: Vec<Region>,
     /// Points on top.
     pub points: Vec<Point>,
-    /// Legend entries (colour, words), the 无数据 entry last.
+    /// Legend entries (colour, words), the 无数据 entry last; none for a legend kept outside.
     pub legend: Vec<(String, String)>,
     /// Colour of a county without a figure.
     pub no_data_fill: String,
@@ -199,7 +199,11 @@ pub fn map_svg(spec: &MapSpec) -> Option<String> {
     let legend_cols = 3usize;
     let legend_rows = spec.legend.len().div_ceil(legend_cols);
     let legend_top = p.height + 4.0;
-    let total_h = legend_top + legend_rows as f64 * LEGEND_ROW + 8.0;
+    let total_h = if legend_rows == 0 {
+        p.height
+    } else {
+        legend_top + legend_rows as f64 * LEGEND_ROW + 8.0
+    };
     let mut s = String::new();
     let _ = write!(
         s,
@@ -228,8 +232,8 @@ pub fn map_svg(spec: &MapSpec) -> Option<String> {
         if let Some((x, y)) = label_point(&r.polygons, &p) {
             let _ = write!(
                 s,
-                r##"<text x="{x:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#1B2A30" stroke="#FFFFFF" stroke-width="3" stroke-opacity="0.7" paint-order="stroke">{}</text>"##,
-                y + 4.0,
+                r##"<text x="{x:.1}" y="{:.1}" font-size="14" text-anchor="middle" fill="#1B2A30" stroke="#FFFFFF" stroke-width="3" stroke-opacity="0.7" paint-order="stroke">{}</text>"##,
+                y + 5.0,
                 escape(&r.name)
             );
         }

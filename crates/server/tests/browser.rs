@@ -78,7 +78,7 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
     let addr = addr_rx.await.unwrap();
 
     let dom = tokio::task::spawn_blocking(move || {
-        run_chromium(bin, &["--dump-dom", &format!("http://{addr}/")])
+        run_chromium(bin, &["--dump-dom", &format!("http://{addr}/plan")])
     })
     .await
     .unwrap();
@@ -106,7 +106,7 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
             &[
                 &shot_arg,
                 "--window-size=1400,1800",
-                &format!("http://{addr}/"),
+                &format!("http://{addr}/plan"),
             ],
         )
     })

@@ -263,3 +263,72 @@ async fn a_bad_measure_gets_a_chinese_error_page() {
         assert!(!body.contains("<b>"), "{body}");
     }
 }
+
+fn run_chromium(bin: &str, args: &[&str]) -> String {
+    let profile = qingshan_testkit::TempPath::new("chromium", "");
+    let out = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The map as Chromium builds it, and screenshots at desktop and phone width for people to
+/// look at (kept in the temporary directory: `qingshan-cockpit-1440x900.png`, `…-390x844.png`, and
+/// the whole page at both widths).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cockpit_renders_in_chromium() {
+    let Some(bin) = qingshan_testkit::required_program(
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        "Chromium",
+        "apt-get install chromium",
+    ) else {
+        return;
+    };
+    let bin: &'static str = Box::leak(bin.display().to_string().into_boxed_str());
+    let app = seeded().await;
+    let url = app.server.url("/");
+    let u = url.clone();
+    let dom = tokio::task::spawn_blocking(move || run_chromium(bin, &["--dump-dom", &u]))
+        .await
+        .unwrap();
+    assert_eq!(dom.matches("<path class=\"county").count(), 14, "{dom}");
+    for (code, _) in counties() {
+        assert!(dom.contains(&format!("data-code=\"{code}\"")), "no shape {code}");
+    }
+    assert!(dom.contains("viewBox=\"0 0 640 "));
+    // The first screens at desktop and phone size, and the whole page at both widths.
+    for (w, h) in [(1440, 900), (390, 844), (1440, 2000), (390, 1500), (390, 3600)] {
+        let shot = std::env::temp_dir().join(format!("qingshan-cockpit-{w}x{h}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let args = [
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size={w},{h}"),
+            url.clone(),
+        ];
+        tokio::task::spawn_blocking(move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            run_chromium(bin, &a)
+        })
+        .await
+        .unwrap();
+        assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "{w}x{h}");
+    }
+}

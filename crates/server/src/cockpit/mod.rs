@@ -135,11 +135,8 @@ fn map_of(s: &AppState, c: &Cockpit, staff: bool) -> Option<String> {
         tooltip: p.tooltip.clone(),
         href: if staff { p.href.clone() } else { None },
     }));
-    let legend = c
-        .legend
-        .iter()
-        .map(|(colour, words)| (colour.to_string(), words.clone()))
-        .collect();
+    // The legend is HTML beside the map, readable at phone width where the SVG's text shrinks.
+    let legend = Vec::new();
     map_svg(&MapSpec {
         title: format!("各区县{}", c.measure.label()),
         regions,
