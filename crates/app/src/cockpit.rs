@@ -381,14 +381,30 @@ pub async fn cockpit(
     let days = city_daily(&series, &opts);
     let a = assess_days(&city_name, year, &days, &opts);
     let last_day = latest.and_then(|d| days.iter().find(|x| x.values.date == d));
-    let good_value = a.good_days_ratio.map(|r| format!("{}%", r.format_gbt8170(1)));
+    let good_value = a
+        .good_days_ratio
+        .map(|r| format!("{}%", r.format_gbt8170(1)));
     let pm25_value = a
         .pollutants
         .get(Pollutant::Pm25.index())
         .and_then(|p| p.mean)
         .map(|m| format!("{} µg/m³", m.format_gbt8170(0)));
-    let good_days = ytd(&a, good_value, year, today, target_text(plan, 11, year), "/indicators/11".into());
-    let pm25 = ytd(&a, pm25_value, year, today, target_text(plan, 12, year), "/indicators/12".into());
+    let good_days = ytd(
+        &a,
+        good_value,
+        year,
+        today,
+        target_text(plan, 11, year),
+        "/indicators/11".into(),
+    );
+    let pm25 = ytd(
+        &a,
+        pm25_value,
+        year,
+        today,
+        target_text(plan, 12, year),
+        "/indicators/12".into(),
+    );
     let trend = monthly_pm25_valid(&days);
 
     // Water: the newest year with samples.
@@ -446,7 +462,9 @@ pub async fn cockpit(
                     name: name.to_string(),
                     open_alarms: open
                         .iter()
-                        .filter(|al| county_of_mn.get(al.mn.as_str()).copied().flatten() == Some(*code))
+                        .filter(|al| {
+                            county_of_mn.get(al.mn.as_str()).copied().flatten() == Some(*code)
+                        })
                         .count(),
                     offline_devices: here.iter().filter(|d| !sources::online(d, now)).count(),
                     devices: here.len(),
@@ -486,8 +504,18 @@ pub async fn cockpit(
             legend.push((NO_DATA_FILL, "数据不足".into()));
         }
         Measure::Water => {
-            for c in [Class::II, Class::III, Class::IV, Class::V, Class::WorseThanV] {
-                let words = if c == Class::II { "Ⅰ–Ⅱ类" } else { class_label(c) };
+            for c in [
+                Class::II,
+                Class::III,
+                Class::IV,
+                Class::V,
+                Class::WorseThanV,
+            ] {
+                let words = if c == Class::II {
+                    "Ⅰ–Ⅱ类"
+                } else {
+                    class_label(c)
+                };
                 legend.push((class_fill(c), words.to_string()));
             }
         }
@@ -517,10 +545,22 @@ pub async fn cockpit(
                             format!("{d} 日 AQI"),
                             air_href,
                         ),
-                        None => (None, "无数据".into(), None, format!("{d} 无有效日均值"), air_href),
+                        None => (
+                            None,
+                            "无数据".into(),
+                            None,
+                            format!("{d} 无有效日均值"),
+                            air_href,
+                        ),
                     }
                 }
-                _ => (None, "无数据".into(), None, "区县内无空气站点数据".into(), air_href),
+                _ => (
+                    None,
+                    "无数据".into(),
+                    None,
+                    "区县内无空气站点数据".into(),
+                    air_href,
+                ),
             },
             Measure::GoodDays => {
                 if has_stations {
@@ -545,13 +585,28 @@ pub async fn cockpit(
                             None,
                             "数据不足".into(),
                             None,
-                            format!("{year} 年有效 {}/{el} 天（获取率 {cap}%，不足 324/365）", ca.valid_days),
+                            format!(
+                                "{year} 年有效 {}/{el} 天（获取率 {cap}%，不足 324/365）",
+                                ca.valid_days
+                            ),
                             air_href,
                         ),
-                        None => (None, "无数据".into(), None, format!("{year} 年无有效日"), air_href),
+                        None => (
+                            None,
+                            "无数据".into(),
+                            None,
+                            format!("{year} 年无有效日"),
+                            air_href,
+                        ),
                     }
                 } else {
-                    (None, "无数据".into(), None, "区县内无空气站点".into(), air_href)
+                    (
+                        None,
+                        "无数据".into(),
+                        None,
+                        "区县内无空气站点".into(),
+                        air_href,
+                    )
                 }
             }
             Measure::Water => {
@@ -575,7 +630,11 @@ pub async fn cockpit(
                         None,
                         "无数据".into(),
                         None,
-                        if here.is_empty() { "区县内无断面".into() } else { "断面无定类数据".to_string() },
+                        if here.is_empty() {
+                            "区县内无断面".into()
+                        } else {
+                            "断面无定类数据".to_string()
+                        },
                         "/water".into(),
                     ),
                 }
@@ -598,7 +657,13 @@ pub async fn cockpit(
                             href,
                         )
                     }
-                    _ => (None, "无数据".into(), None, "区县内无在线监控设备".into(), href),
+                    _ => (
+                        None,
+                        "无数据".into(),
+                        None,
+                        "区县内无在线监控设备".into(),
+                        href,
+                    ),
                 }
             }
         };
@@ -642,7 +707,11 @@ pub async fn cockpit(
         let (tooltip, fill, href) = if staff {
             let n = open
                 .iter()
-                .filter(|al| devices.iter().any(|d| d.mn == al.mn && d.credit_code == e.credit_code))
+                .filter(|al| {
+                    devices
+                        .iter()
+                        .any(|d| d.mn == al.mn && d.credit_code == e.credit_code)
+                })
                 .count();
             (
                 format!("{}：未处理告警 {n} 条", e.name),

@@ -315,7 +315,10 @@ mod tests {
             "M6.0 106.0L106.0 106.0L106.0 6.0L6.0 6.0Z"
         );
         let (x, y) = label_point(&poly, &p).unwrap();
-        assert!((x - 56.0).abs() < 0.01 && (y - 56.0).abs() < 0.01, "{x} {y}");
+        assert!(
+            (x - 56.0).abs() < 0.01 && (y - 56.0).abs() < 0.01,
+            "{x} {y}"
+        );
     }
 
     #[test]

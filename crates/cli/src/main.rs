@@ -306,7 +306,10 @@ fn load_plan(arg: &PlanArg) -> anyhow::Result<(Plan, String)> {
             let src = std::fs::read_to_string(path)
                 .with_context(|| format!("无法读取规划文件 {}", path.display()))?;
             // A map file the plan references is read beside it, within the map's size limit.
-            let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            let dir = path
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
             let read = |name: &str| -> Result<String, String> {
                 let p = dir.join(name);
                 let len = std::fs::metadata(&p)

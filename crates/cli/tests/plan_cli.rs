@@ -328,7 +328,10 @@ fn plan_check_validates_the_map() {
     let out = qingshan(&["plan", "check", path.to_str().unwrap()]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("地图：xinzhou-divisions.geojson（GCJ-02，14 个区县边界"), "{text}");
+    assert!(
+        text.contains("地图：xinzhou-divisions.geojson（GCJ-02，14 个区县边界"),
+        "{text}"
+    );
 
     // 偏关县 dropped: the check names the missing county.
     let doc: serde_json::Value =
@@ -355,7 +358,8 @@ fn plan_check_validates_the_map() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("xinzhou-divisions.geojson:") && err.contains("第 4 个要素（140923 代县）：第 1 个多边形第 1 个环未闭合"),
+        err.contains("xinzhou-divisions.geojson:")
+            && err.contains("第 4 个要素（140923 代县）：第 1 个多边形第 1 个环未闭合"),
         "{err}"
     );
 }

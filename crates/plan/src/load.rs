@@ -276,11 +276,21 @@ fn load_map(
 ) -> Result<crate::map::DivisionMap, PlanError> {
     use PlanErrorKind::*;
     let crs = crate::map::Crs::parse(raw.crs.get_ref()).ok_or_else(|| {
-        cx.err(Invalid, raw.crs.span(), "map.crs", "坐标系应为 \"GCJ-02\" 或 \"WGS-84\"")
+        cx.err(
+            Invalid,
+            raw.crs.span(),
+            "map.crs",
+            "坐标系应为 \"GCJ-02\" 或 \"WGS-84\"",
+        )
     })?;
     let name = raw.file.get_ref().clone();
     let text = read(&name).map_err(|why| {
-        cx.err(Reference, raw.file.span(), "map.file", format!("无法读取地图文件「{name}」：{why}"))
+        cx.err(
+            Reference,
+            raw.file.span(),
+            "map.file",
+            format!("无法读取地图文件「{name}」：{why}"),
+        )
     })?;
     let counties: Vec<(&str, &str)> = divisions
         .iter()
@@ -641,8 +651,8 @@ mod tests {
     #[test]
     fn a_bad_map_file_is_named_with_its_feature() {
         let bad = crate::map::XINZHOU_DIVISIONS_GEOJSON.replace("\"140921\"", "\"140999\"");
-        let e = Plan::from_toml_with(crate::XINZHOU_TOML, "x.toml", &|_| Ok(bad.clone()))
-            .unwrap_err();
+        let e =
+            Plan::from_toml_with(crate::XINZHOU_TOML, "x.toml", &|_| Ok(bad.clone())).unwrap_err();
         assert_eq!(e.file, "xinzhou-divisions.geojson");
         assert_eq!(e.field, "features[1]");
         assert!(e.line > 1, "{e}");

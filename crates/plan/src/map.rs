@@ -215,9 +215,10 @@ pub fn parse_geojson(text: &str) -> Result<Vec<DivisionShape>, MapError> {
                 }
                 let mut ring = Vec::with_capacity(pts.len());
                 for (k, pt) in pts.iter().enumerate() {
-                    let xy = pt.as_array().filter(|a| a.len() >= 2).and_then(|a| {
-                        Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?))
-                    });
+                    let xy = pt
+                        .as_array()
+                        .filter(|a| a.len() >= 2)
+                        .and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)));
                     let (x, y) = xy.ok_or_else(|| {
                         err(format!("{where_}第 {} 个点不是 [经度, 纬度]", k + 1))
                     })?;
@@ -273,7 +274,10 @@ pub fn check(shapes: &[DivisionShape], counties: &[(&str, &str)]) -> Result<(), 
                     return Err(err(format!("{where_}未闭合：末点应与首点相同")));
                 }
                 if let Some(k) = r.iter().position(|&(x, y)| {
-                    !(x.is_finite() && y.is_finite() && (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y))
+                    !(x.is_finite()
+                        && y.is_finite()
+                        && (-180.0..=180.0).contains(&x)
+                        && (-90.0..=90.0).contains(&y))
                 }) {
                     return Err(err(format!("{where_}第 {} 个点超出经纬度范围", k + 1)));
                 }
@@ -354,7 +358,10 @@ mod tests {
         assert_eq!(map.shapes, shapes);
         let (w, s, e, n) = map.bounds().unwrap();
         // Xinzhou lies about 110.9–114.0 E, 38.1–39.7 N.
-        assert!(w > 110.5 && e < 114.5 && s > 37.8 && n < 40.0, "{w} {s} {e} {n}");
+        assert!(
+            w > 110.5 && e < 114.5 && s > 37.8 && n < 40.0,
+            "{w} {s} {e} {n}"
+        );
     }
 
     #[test]

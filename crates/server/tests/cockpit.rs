@@ -185,7 +185,10 @@ async fn public_cockpit_has_the_map_and_no_enforcement_data() {
     assert!(xinfu.contains("2025-01-20 日 AQI"), "{xinfu}");
     let pianguan = county_path(&html, "140932");
     assert!(pianguan.contains("no-data"), "{pianguan}");
-    assert!(pianguan.contains("偏关县　最新日 AQI：无数据"), "{pianguan}");
+    assert!(
+        pianguan.contains("偏关县　最新日 AQI：无数据"),
+        "{pianguan}"
+    );
     // The ranking shows 无数据, never a zero, for the counties without data.
     let ranking = html.split("<h2>区县排名").nth(1).unwrap();
     let row = ranking.split("data-code=\"140932\"").nth(1).unwrap();
@@ -193,15 +196,31 @@ async fn public_cockpit_has_the_map_and_no_enforcement_data() {
     assert!(row.contains("无数据") && row.contains("—"), "{row}");
     // 20 valid days of 365: the year so far is 数据不足, with its capture.
     assert!(html.contains("数据不足"));
-    assert!(html.contains("有效 20/365 天（数据获取率 5.5%，低于 324/365）"), "{html}");
+    assert!(
+        html.contains("有效 20/365 天（数据获取率 5.5%，低于 324/365）"),
+        "{html}"
+    );
     // Latest city day, dated; every figure links to its page.
     assert!(html.contains("最新日空气质量（2025-01-20）"));
-    for href in ["href=\"/air\"", "/indicators/11", "/indicators/12", "href=\"/tasks\"", "href=\"/water"] {
+    for href in [
+        "href=\"/air\"",
+        "/indicators/11",
+        "/indicators/12",
+        "href=\"/tasks\"",
+        "href=\"/water",
+    ] {
         assert!(html.contains(href), "lacks {href}");
     }
     // The public variant: the enterprise without its alarms; no alarm or device figures.
     assert!(html.contains("重点排污单位 某热电有限公司"));
-    for secret in ["未处理告警", "离线设备", "MNCOCKPIT0001", "二氧化硫折算浓度", "/alarms", "measure=alarms"] {
+    for secret in [
+        "未处理告警",
+        "离线设备",
+        "MNCOCKPIT0001",
+        "二氧化硫折算浓度",
+        "/alarms",
+        "measure=alarms",
+    ] {
         assert!(!html.contains(secret), "public cockpit shows {secret}");
     }
     let (status, body) = app.get(&c, "/?measure=alarms").await;
@@ -223,7 +242,10 @@ async fn staff_cockpit_shows_alarms_and_measures_switch() {
     assert!(html.contains("工作人员视图"));
     assert!(html.contains("某热电有限公司：未处理告警 1 条"), "{html}");
     assert!(html.contains("href=\"/alarms?status=open\""));
-    assert_eq!(app.store.count_alarms(&Default::default()).await.unwrap(), 1);
+    assert_eq!(
+        app.store.count_alarms(&Default::default()).await.unwrap(),
+        1
+    );
 
     let (status, html) = app.get(&c, "/?measure=alarms").await;
     assert_eq!(status, StatusCode::OK);
@@ -235,7 +257,10 @@ async fn staff_cockpit_shows_alarms_and_measures_switch() {
     // 优良天数比例: 20 days of 365 support no figure for any county.
     let (_, html) = app.get(&c, "/?measure=good").await;
     let xinfu = county_path(&html, "140902");
-    assert!(xinfu.contains("数据不足") && xinfu.contains("no-data"), "{xinfu}");
+    assert!(
+        xinfu.contains("数据不足") && xinfu.contains("no-data"),
+        "{xinfu}"
+    );
     assert_eq!(html.matches("<path class=\"county").count(), 14);
 
     // No water data at all: every county 无数据.
@@ -311,11 +336,20 @@ async fn cockpit_renders_in_chromium() {
         .unwrap();
     assert_eq!(dom.matches("<path class=\"county").count(), 14, "{dom}");
     for (code, _) in counties() {
-        assert!(dom.contains(&format!("data-code=\"{code}\"")), "no shape {code}");
+        assert!(
+            dom.contains(&format!("data-code=\"{code}\"")),
+            "no shape {code}"
+        );
     }
     assert!(dom.contains("viewBox=\"0 0 640 "));
     // The first screens at desktop and phone size, and the whole page at both widths.
-    for (w, h) in [(1440, 900), (390, 844), (1440, 2000), (390, 1500), (390, 3600)] {
+    for (w, h) in [
+        (1440, 900),
+        (390, 844),
+        (1440, 2000),
+        (390, 1500),
+        (390, 3600),
+    ] {
         let shot = std::env::temp_dir().join(format!("qingshan-cockpit-{w}x{h}.png"));
         let _ = std::fs::remove_file(&shot);
         let args = [

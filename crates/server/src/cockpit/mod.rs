@@ -110,7 +110,13 @@ fn map_of(s: &AppState, c: &Cockpit, staff: bool) -> Option<String> {
                 name: sh.name.clone(),
                 polygons: sh.polygons.clone(),
                 fill: f.fill.map(str::to_string),
-                tooltip: format!("{}　{}：{}（{}）", sh.name, c.measure.label(), f.text, f.note),
+                tooltip: format!(
+                    "{}　{}：{}（{}）",
+                    sh.name,
+                    c.measure.label(),
+                    f.text,
+                    f.note
+                ),
                 href: f.href.clone(),
             })
         })
