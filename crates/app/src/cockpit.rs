@@ -697,7 +697,6 @@ pub async fn cockpit(
             href: Some(format!("/air/stations/{}", crate::path_segment(&s.code))),
         });
     }
-    let _ = last_day;
     let mut enterprises = Vec::new();
     let registry = store.export_registry().await?;
     for e in &registry.enterprises {

@@ -5,7 +5,7 @@
 //! We chose server-drawn SVG over vendoring ECharts: the map then works without JavaScript and
 //! offline, keeps the page under the same-origin CSP, is escaped and tested like every other
 //! chart here, and a page is one request instead of a 1 MB script plus its geometry. Hover
-//! tooltips come from SVG `<title>`; an optional small script may enrich them.
+//! tooltips come from SVG `<title>` (the site's CSP allows no script at all).
 //!
 //! The projection is equirectangular with the longitude scaled by the cosine of the middle
 //! latitude: over a city (≈ 3° × 2°) it is indistinguishable from a conformal projection at

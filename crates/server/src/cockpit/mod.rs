@@ -21,12 +21,11 @@ use crate::web::auth::Auth;
 use crate::web::error::AppError;
 use crate::web::page::{PageResult, page};
 
-/// The home page, its stylesheet and script, and the map's GeoJSON.
+/// The home page, its stylesheet, and the map's GeoJSON.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/assets/cockpit.css", get(stylesheet))
-        .route("/assets/cockpit.js", get(script))
         .route("/api/v1/map/divisions.geojson", get(divisions_geojson))
 }
 
@@ -38,17 +37,6 @@ pub async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/cockpit.css"),
-    )
-}
-
-/// The map's hover tooltip (optional: the SVG `<title>`s work without it).
-pub async fn script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../assets/cockpit.js"),
     )
 }
 
