@@ -6,7 +6,9 @@
 
 mod common;
 
-use qingshan_store::{Actor, AirStation, AlarmEpisode, NewAirHour, Role, Store};
+use qingshan_store::{
+    Actor, AirStation, AlarmEpisode, NewAirHour, NewWaterSample, Role, Store, WaterSection,
+};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -40,14 +42,16 @@ fn station(code: &str, name: &str, county: &str, lon: &str, lat: &str) -> AirSta
     }
 }
 
-/// Every hour of `days` January 2025 days at constant concentrations (PM2.5 as given).
+/// Every hour of the first `days` days of 2025 at constant concentrations (PM2.5 as given).
 fn hours(code: &str, days: u32, pm25: &str) -> Vec<NewAirHour> {
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     let mut out = Vec::new();
-    for d in 1..=days {
+    for d in 0..days {
+        let date = first + chrono::Duration::days(i64::from(d));
         for h in 0..24 {
             out.push(NewAirHour {
                 station_code: code.into(),
-                hour: format!("2025-01-{d:02}T{h:02}:00"),
+                hour: format!("{date}T{h:02}:00"),
                 values: [
                     Some("8".into()),
                     Some("20".into()),
@@ -365,4 +369,122 @@ async fn cockpit_renders_in_chromium() {
         .unwrap();
         assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "{w}x{h}");
     }
+}
+
+fn water_section(code: &str, level: &str, county: &str) -> WaterSection {
+    WaterSection {
+        code: code.into(),
+        name: format!("断面{code}"),
+        level: level.into(),
+        water_body: "river".into(),
+        basin: Some("滹沱河".into()),
+        division_code: Some(county.into()),
+        target_class: "III".into(),
+        is_drinking_source: false,
+    }
+}
+
+/// Water: a county is coloured by its worst section; the KPI is the 国考 share at Ⅲ or better.
+#[tokio::test]
+async fn water_measure_shows_the_worst_section() {
+    let app = seeded().await;
+    let actor = Actor::cli();
+    app.store
+        .upsert_water_sections(
+            &[
+                water_section("W1", "国考", "140922"),
+                water_section("W2", "国考", "140922"),
+                water_section("W3", "市考", "140902"),
+            ],
+            &actor,
+        )
+        .await
+        .unwrap();
+    let sample = |code: &str, nh3n: &str| NewWaterSample {
+        section_code: code.into(),
+        date: "2024-06-01".into(),
+        item: "NH3N".into(),
+        value: nh3n.into(),
+        below_detection: false,
+        source: "import".into(),
+    };
+    app.store
+        .import_water_samples(
+            &[
+                sample("W1", "0.4"),
+                sample("W2", "1.2"),
+                sample("W3", "0.8"),
+            ],
+            &actor,
+        )
+        .await
+        .unwrap();
+    let c = common::client();
+    let (status, html) = app.get(&c, "/?measure=water").await;
+    assert_eq!(status, StatusCode::OK);
+    let wutai = county_path(&html, "140922");
+    assert!(
+        wutai.contains("断面水质（最差类别）：Ⅳ类（2024 年 2 个断面中最差）"),
+        "{wutai}"
+    );
+    assert!(county_path(&html, "140902").contains("：Ⅲ类（"));
+    assert!(county_path(&html, "140921").contains("无数据（区县内无断面）"));
+    assert!(html.contains("国考断面Ⅲ类及以上比例（2024 年）"));
+    assert!(html.contains("50.0%"), "{html}");
+    // Ranked best first: 忻府区 (Ⅲ) before 五台县 (Ⅳ), counties without sections last.
+    let ranking = html.split("<h2>区县排名").nth(1).unwrap();
+    assert!(ranking.find("140902").unwrap() < ranking.find("140922").unwrap());
+    assert!(ranking.find("140922").unwrap() < ranking.find("140921").unwrap());
+}
+
+/// A year with enough valid days gets its figure; a county with too few stays 数据不足.
+#[tokio::test]
+async fn enough_valid_days_give_the_year_so_far_its_figure() {
+    let (store, _db) = common::fresh_store("cockpit-year").await;
+    let actor = Actor::cli();
+    store
+        .upsert_air_stations(
+            &[
+                station("XZ02", "原平市监测站", "140981", "112.706", "38.730"),
+                station("XZ01", "忻州市环境监测站", "140902", "112.734", "38.416"),
+            ],
+            &actor,
+        )
+        .await
+        .unwrap();
+    // 330 days of 2025 at 原平 (330/365 ≥ 324/365), 100 at 忻府区.
+    let mut rows = hours("XZ02", 330, "20");
+    rows.extend(hours("XZ01", 100, "20"));
+    store.import_air_hourly(&rows, &actor).await.unwrap();
+    let server = common::serve(store.clone()).await;
+    let app = App { _db, server, store };
+    let c = common::client();
+    let (_, html) = app.get(&c, "/?measure=good").await;
+    let yuanping = county_path(&html, "140981");
+    assert!(
+        yuanping.contains("：100.0%（2025 年有效 330/365 天"),
+        "{yuanping}"
+    );
+    assert!(!yuanping.contains("no-data"));
+    let xinfu = county_path(&html, "140902");
+    assert!(
+        xinfu.contains("数据不足") && xinfu.contains("100/365"),
+        "{xinfu}"
+    );
+    // The city (both stations averaged) has 330 valid days: the KPI gives the figure.
+    assert!(
+        html.contains("有效 330/365 天（数据获取率 90.4%）"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"kpi-value\">100.0%</span>"),
+        "{html}"
+    );
+    // January to October have their valid days; November (26 days) is under 27: ten points.
+    let trend = html
+        .split("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\"")
+        .nth(1)
+        .unwrap();
+    let trend = &trend[..trend.find("</svg>").unwrap()];
+    assert_eq!(trend.matches("<circle").count(), 10, "{trend}");
 }
