@@ -228,8 +228,23 @@ fn percent(num: i64, den: i64) -> Option<String> {
     qingshan_air::Ratio::new(i128::from(num) * 100, i128::from(den)).map(|r| r.format_gbt8170(1))
 }
 
-fn target_text(plan: &Plan, number: u32, year: i32) -> Option<String> {
+/// The target of indicator `number` for `year`: the province's assignment for the city when one
+/// is recorded (the plan's target for 11 and 12 is 完成省级下达任务), else the plan's target of
+/// that year or the next milestone.
+fn target_text(
+    plan: &Plan,
+    assigned: &[qingshan_store::AssignedTargetRow],
+    number: u32,
+    year: i32,
+) -> Option<String> {
     let ind = plan.indicator(number)?;
+    if let Some(a) = assigned.iter().find(|a| {
+        a.indicator_number == i64::from(number)
+            && a.year == i64::from(year)
+            && a.division_code == plan.meta.division
+    }) {
+        return Some(format!("{year} 年省级下达目标：{}{}", a.value, ind.unit));
+    }
     let t = ind
         .targets
         .iter()
@@ -389,12 +404,13 @@ pub async fn cockpit(
         .get(Pollutant::Pm25.index())
         .and_then(|p| p.mean)
         .map(|m| format!("{} µg/m³", m.format_gbt8170(0)));
+    let assigned = store.current_assigned_targets(&plan.meta.id).await?;
     let good_days = ytd(
         &a,
         good_value,
         year,
         today,
-        target_text(plan, 11, year),
+        target_text(plan, &assigned, 11, year),
         "/indicators/11".into(),
     );
     let pm25 = ytd(
@@ -402,7 +418,7 @@ pub async fn cockpit(
         pm25_value,
         year,
         today,
-        target_text(plan, 12, year),
+        target_text(plan, &assigned, 12, year),
         "/indicators/12".into(),
     );
     let trend = monthly_pm25_valid(&days);

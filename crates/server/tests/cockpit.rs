@@ -456,6 +456,22 @@ async fn enough_valid_days_give_the_year_so_far_its_figure() {
     let mut rows = hours("XZ02", 330, "20");
     rows.extend(hours("XZ01", 100, "20"));
     store.import_air_hourly(&rows, &actor).await.unwrap();
+    // The province's assignment for 2025 is the year's target of indicator 11.
+    let plan_id = qingshan_plan::xinzhou().unwrap().meta.id;
+    store
+        .record_assigned_target(
+            qingshan_store::InputKey {
+                plan_id: &plan_id,
+                indicator: 11,
+                year: 2025,
+                division: "140900",
+            },
+            "80.0",
+            None,
+            &actor,
+        )
+        .await
+        .unwrap();
     let server = common::serve(store.clone()).await;
     let app = App { _db, server, store };
     let c = common::client();
@@ -480,6 +496,9 @@ async fn enough_valid_days_give_the_year_so_far_its_figure() {
         html.contains("<span class=\"kpi-value\">100.0%</span>"),
         "{html}"
     );
+    assert!(html.contains("2025 年省级下达目标：80.0%"), "{html}");
+    // PM2.5 has no assignment: the plan's own target stands.
+    assert!(html.contains("2025 年目标：完成省级下达任务"), "{html}");
     // January to October have their valid days; November (26 days) is under 27: ten points.
     let trend = html
         .split("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\"")
