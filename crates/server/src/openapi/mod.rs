@@ -84,7 +84,10 @@ pub fn spec() -> Value {
                 "IndicatorValue": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "indicator_number": { "type": "integer" }, "year": { "type": "integer" }, "division_code": { "type": "string" },
                     "revision": { "type": "integer" }, "value": { "type": "string" }, "note": { "type": ["string", "null"] }, "reason": { "type": ["string", "null"] },
-                    "source": { "type": "string" }, "entered_by_name": { "type": ["string", "null"] }, "entered_at": { "type": "string" } } }
+                    "source": { "type": "string" }, "entered_by_name": { "type": ["string", "null"] }, "entered_at": { "type": "string" },
+                    "valid_days": { "type": ["integer", "null"], "description": "由监测数据计算的数值：期内有效天数（手工填报或导入的数值为 null）" },
+                    "period_days": { "type": ["integer", "null"], "description": "期内天数（全年 365 或 366）" },
+                    "capture_valid": { "type": ["boolean", "null"], "description": "有效天数是否满足 GB 3095 数据有效性规定（全年 ≥ 324 天，每月 ≥ 27 天、2 月 ≥ 25 天）；false 为数据不足，不作为评估依据" } } }
             }
         },
         "paths": {
