@@ -99,6 +99,41 @@ async fn no_grade_without_data_and_an_explicit_year() {
         "{xinfu}"
     );
 
+    // The API says the same, with the stable fields null and the reason beside them.
+    let (status, body) = get(&server, "/api/v1/progress").await;
+    assert_eq!(status, StatusCode::OK);
+    let p: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (p["year"].as_i64(), p["default_year"].as_i64()),
+        (Some(2024), Some(2024))
+    );
+    assert!(p["year_basis"].as_str().unwrap().contains("未纳入默认"));
+    let unit = |key: &str| {
+        p["unit_scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let slj = unit("slj");
+    assert!(slj["score"].is_null() && slj["grade"].is_null(), "{slj}");
+    assert_eq!(
+        (slj["grade_status"].as_str(), slj["missing"].as_i64()),
+        (Some("incomplete"), Some(1))
+    );
+    let xinfu = p["division_scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == XINFU)
+        .unwrap();
+    assert_eq!(xinfu["grade_status"], "incomplete");
+    let (status, body) = get(&server, "/api/v1/progress?year=abc").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("年份"), "{body}");
+
     // The report of the same year says the same.
     let (status, report) = get(&server, "/reports/2024").await;
     assert_eq!(status, StatusCode::OK);

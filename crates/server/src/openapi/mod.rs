@@ -93,6 +93,8 @@ pub fn spec() -> Value {
         "paths": {
             "/plan": { "get": { "summary": "规划基本信息", "responses": ok("规划元数据") } },
             "/indicators": { "get": { "summary": "全部指标（含目标与最新值）", "responses": ok("指标列表") } },
+            "/progress": { "get": { "summary": "某一评估年度的进展：year（默认为数据完整的最近年份，year_basis 说明理由）、各指标状态、责任单位与县（市、区）的百分制得分；有指标无数据的单位 score 与 grade 为 null，grade_status 为 incomplete，missing 为无数据指标数",
+                "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" }, "description": "评估年份（基准年后至最后目标年）" }], "responses": ok("评估结果") } },
             "/indicators/{number}": { "get": { "summary": "单项指标", "parameters": [number.clone()], "responses": ok("指标") } },
             "/indicators/{number}/values": {
                 "get": { "summary": "指标填报记录（全部修订）", "parameters": [number.clone(), { "name": "division", "in": "query", "schema": { "type": "string" } }], "responses": ok("修订列表") },

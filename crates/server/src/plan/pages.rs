@@ -62,7 +62,11 @@ pub async fn dashboard(
         .into_iter()
         .map(|c| context! { category => c, indicators => views.iter().filter(|v| v.category == c).collect::<Vec<_>>() })
         .collect();
-    let reported = views.iter().filter(|v| v.latest.is_some()).count();
+    // A 数据不足 value is not data: it does not count as reported.
+    let reported = views
+        .iter()
+        .filter(|v| v.latest.as_ref().is_some_and(|l| l.capture_label.is_none()))
+        .count();
     let attention = qingshan_app::sources::attention(&s.store, auth.user.as_ref()).await?;
     page(
         "dashboard.html",
