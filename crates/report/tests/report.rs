@@ -393,6 +393,8 @@ fn xlsx_has_its_sheets_with_the_right_rows() {
     assert!(m7.starts_with(" s=\"") && m7.split("</c>").next().unwrap().contains("<v>15.9</v>"));
     let shared = entry(&mut z, "xl/sharedStrings.xml");
     assert!(shared.contains("森林覆盖率") && shared.contains("需加快"));
+    // A unit with an indicator lacking data: the reason in place of a grade.
+    assert!(shared.contains("数据不全（1 项无数据）"));
 }
 
 /// The cells of a worksheet part: reference → text (shared strings resolved); blanks left out.
