@@ -212,17 +212,22 @@ pub async fn stored_county_assessment(
 
 /// 数据获取率: valid days over the days of the year, as the note beside an indicator says it.
 pub fn data_capture_note(a: &AnnualAssessment, year: i32) -> String {
-    let days = if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
-        366
-    } else {
-        365
-    };
-    let share = Ratio::new(i128::from(a.valid_days) * 100, days)
+    let days = days_in_year(year);
+    let share = Ratio::new(i128::from(a.valid_days) * 100, i128::from(days))
         .map_or_else(|| "—".to_string(), |r| r.format_gbt8170(1));
     format!(
         "有效天数 {}/{days}（数据获取率 {share}%），优良天数 {}",
         a.valid_days, a.good_days
     )
+}
+
+/// Days of a calendar year: 366 in a leap year, else 365.
+pub fn days_in_year(year: i32) -> i64 {
+    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+        366
+    } else {
+        365
+    }
 }
 
 /// City daily AQI from its stations' series (city concentrations first, then the AQI).

@@ -1,8 +1,14 @@
 //! Indicators computed from monitoring: the plan's air and water indicators of a year, from the
 //! stored air hours and water samples, recorded as values "computed from monitoring".
+//!
+//! An air value keeps its data capture (valid days of the year) and whether that meets GB 3095
+//! Table 4 (a year needs ≥ 324 valid daily values, ≥ 27 in each month, February ≥ 25). A value
+//! below the rule is stored, so the figure is not lost, but shown as 数据不足 with its capture
+//! and never counted as the indicator's value for progress (see `crate::report`).
 
+use qingshan_air::daily::MIN_DAYS_YEAR;
 use qingshan_plan::Plan;
-use qingshan_store::{Actor, IndicatorValue, NewIndicatorValue, Store};
+use qingshan_store::{Actor, Capture, IndicatorValue, NewIndicatorValue, Store};
 
 use crate::report::check_year;
 use crate::{Error, Result, air, water};
@@ -23,8 +29,9 @@ pub async fn record_monitoring_indicators(
         .division(&plan.meta.division)
         .map_or("全市", |d| d.name.as_str())
         .to_string();
-    // (indicator, division, value, note): the city, then each county with stations of its own.
-    let mut wanted: Vec<(i64, String, String, String)> = Vec::new();
+    // (indicator, division, value, note, capture): the city, then each county with stations.
+    let mut wanted: Vec<(i64, String, String, String, Option<Capture>)> = Vec::new();
+    let period_days = air::days_in_year(year);
     let opts = qingshan_air::AssessOptions::default();
     let with_stations = air::counties_with_stations(store).await?;
     let mut areas: Vec<(String, String, bool)> = vec![(plan.meta.division.clone(), city, true)];
@@ -51,15 +58,46 @@ pub async fn record_monitoring_indicators(
             codes.join("、"),
             air::data_capture_note(&a, year)
         );
+        // 优良天数比例 has no validity minimum of its own in HJ 663; a share of a year taken from
+        // fewer days than GB 3095 asks of any annual statistic is held to the same 324 days.
+        let days_capture = Capture {
+            valid_days: a.valid_days.into(),
+            period_days,
+            valid: a.valid_days >= MIN_DAYS_YEAR,
+        };
         if let Some(r) = a.good_days_ratio {
-            wanted.push((11, code.clone(), r.format_gbt8170(1), note.clone()));
+            wanted.push((
+                11,
+                code.clone(),
+                r.format_gbt8170(1),
+                with_verdict(&note, &days_capture),
+                Some(days_capture),
+            ));
         }
-        if let Some(m) = a
-            .pollutants
-            .get(qingshan_air::Pollutant::Pm25.index())
-            .and_then(|p| p.mean)
+        if let Some(p) = a.pollutants.get(qingshan_air::Pollutant::Pm25.index())
+            && let Some(m) = p.mean
         {
-            wanted.push((12, code, m.format_gbt8170(0), note));
+            let c = Capture {
+                valid_days: p.valid_days.into(),
+                period_days,
+                valid: p.data_valid,
+            };
+            let note = format!(
+                "{note}；PM2.5 有效日均值 {} 天{}",
+                p.valid_days,
+                if c.valid {
+                    ""
+                } else {
+                    "（GB 3095 要求全年 ≥ 324 天且每月 ≥ 27 天，2 月 ≥ 25 天）"
+                }
+            );
+            wanted.push((
+                12,
+                code,
+                m.format_gbt8170(0),
+                with_verdict(&note, &c),
+                Some(c),
+            ));
         }
     }
     let sections = water::sections_year(store, year).await?;
@@ -74,6 +112,7 @@ pub async fn record_monitoring_indicators(
                 w.national_sections.len(),
                 w.national_sections.join("、")
             ),
+            None,
         ));
     }
     if let Some(v) = w.drinking_source_compliance {
@@ -87,6 +126,7 @@ pub async fn record_monitoring_indicators(
                 w.drinking_sources.join("、"),
                 w.drinking_basis
             ),
+            None,
         ));
     }
     if wanted.is_empty() {
@@ -97,12 +137,13 @@ pub async fn record_monitoring_indicators(
     }
     let current = store.current_indicator_values(&plan.meta.id).await?;
     let mut out = Vec::new();
-    for (n, division_code, value, note) in wanted {
+    for (n, division_code, value, note, capture) in wanted {
         let same = current.iter().any(|v| {
             v.indicator_number == n
                 && v.year == i64::from(year)
                 && v.division_code == division_code
                 && v.value == value
+                && v.capture() == capture
         });
         if same {
             continue;
@@ -116,8 +157,54 @@ pub async fn record_monitoring_indicators(
             note: Some(note),
             reason: Some("监测数据计算".into()),
             source: "monitoring".into(),
+            capture,
         };
         out.push(store.record_indicator_value(&new, actor).await?);
     }
     Ok(out)
+}
+
+/// The note of a value with the verdict on its capture appended when it falls short.
+fn with_verdict(note: &str, c: &Capture) -> String {
+    if c.valid {
+        note.to_string()
+    } else {
+        format!("{note}。{}，不作为评估依据", capture_label(c))
+    }
+}
+
+/// How a value computed from too few valid days is shown everywhere:
+/// 数据不足（有效天数 56/365，15.3%）.
+pub fn capture_label(c: &Capture) -> String {
+    let share = qingshan_air::Ratio::new(
+        i128::from(c.valid_days) * 100,
+        i128::from(c.period_days.max(1)),
+    )
+    .map_or_else(|| "—".to_string(), |r| r.format_gbt8170(1));
+    format!(
+        "数据不足（有效天数 {}/{}，{share}%）",
+        c.valid_days, c.period_days
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_capture_reads_as_insufficient() {
+        let c = Capture {
+            valid_days: 56,
+            period_days: 365,
+            valid: false,
+        };
+        assert_eq!(capture_label(&c), "数据不足（有效天数 56/365，15.3%）");
+        assert!(with_verdict("由 1 个国控站点计算", &c).ends_with("不作为评估依据"));
+        let full = Capture {
+            valid_days: 340,
+            period_days: 365,
+            valid: true,
+        };
+        assert_eq!(with_verdict("x", &full), "x");
+    }
 }

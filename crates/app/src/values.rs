@@ -68,6 +68,7 @@ pub async fn record_imported(
             note: r.note.clone(),
             reason: r.reason.clone(),
             source: "import".into(),
+            capture: None,
         })
         .collect();
     Ok(store.record_indicator_values_changes(&new, actor).await?)
@@ -146,6 +147,7 @@ pub async fn record_value(
         note,
         reason,
         source,
+        capture: None,
     };
     Ok(store.record_indicator_value(&new, actor).await?)
 }

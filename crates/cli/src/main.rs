@@ -506,11 +506,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await?;
                 for v in &recorded {
+                    // A figure from too few valid days is never printed as a plain value.
+                    let shown = match v.capture().filter(|c| !c.valid) {
+                        Some(c) => format!(
+                            "{}（计算值 {}，无效，不作为评估依据）",
+                            qingshan_app::monitoring::capture_label(&c),
+                            v.value
+                        ),
+                        None => v.value.clone(),
+                    };
                     println!(
                         "指标 {} {} 年：{}（第 {} 版，{}）",
                         v.indicator_number,
                         v.year,
-                        v.value,
+                        shown,
                         v.revision,
                         v.note.as_deref().unwrap_or("")
                     );

@@ -34,6 +34,7 @@ async fn seed(db: &str) {
                 note: None,
                 reason: None,
                 source: "manual".into(),
+                capture: None,
             };
             store
                 .record_indicator_value(&new, &Actor::cli())

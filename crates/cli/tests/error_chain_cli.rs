@@ -29,6 +29,7 @@ async fn a_stored_value_that_is_no_number_is_named() {
         note: None,
         reason: None,
         source: "manual".into(),
+        capture: None,
     };
     store
         .record_indicator_value(&bad, &Actor::cli())

@@ -37,8 +37,8 @@ const HALF_UP: Rounding = Rounding::HalfAwayFromZero;
 pub use self::csv::{ProgressError, ProgressErrorKind};
 pub use outlook::{Outlook, outlook};
 pub use rollup::{
-    Deductions, Entry, Grade, GradeBands, Group, Score, ScoreItem, ScoringRule, StatusCounts,
-    by_category, by_division, by_unit, score_divisions, score_units,
+    Deductions, Entry, Grade, GradeBands, Grading, Group, Score, ScoreItem, ScoringRule,
+    StatusCounts, by_category, by_division, by_unit, score_divisions, score_units,
 };
 
 /// Digits after the point of every published ratio, share and time fraction.

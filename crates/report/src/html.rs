@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use qingshan_plan::progress::{Group, Score, Status, StatusCounts};
+use qingshan_plan::progress::{Grading, Group, Score, Status, StatusCounts};
 
 use crate::chart::{self, Chart};
 use crate::{IndicatorReport, ReportData, TaskState, fmt_num};
@@ -223,19 +223,34 @@ fn tasks(h: &mut String, data: &ReportData) {
 }
 
 fn score_cells(h: &mut String, s: Option<&Score>) {
-    match s {
-        Some(s) => {
+    match s.map(|s| (s, s.grading)) {
+        Some((
+            s,
+            Grading::Graded {
+                score,
+                grade,
+                capped,
+            },
+        )) => {
             let _ = write!(
                 h,
                 "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}{}</td>",
                 s.deducted,
-                s.score,
-                esc(s.grade.label()),
-                if s.capped {
+                score,
+                esc(grade.label()),
+                if capped {
                     "（约束性指标封顶）"
                 } else {
                     ""
                 }
+            );
+        }
+        // Deductions over the indicators that happen to have data would suggest a score.
+        Some((_, g @ Grading::Incomplete { .. })) => {
+            let _ = write!(
+                h,
+                "<td>—</td><td>—</td><td class=\"incomplete\">{}</td>",
+                esc(&g.label())
             );
         }
         None => h.push_str("<td>—</td><td>—</td><td>—</td>"),
@@ -259,13 +274,12 @@ fn units(h: &mut String, data: &ReportData) {
     h.push_str("<h2>四、责任单位</h2>\n");
     let _ = writeln!(
         h,
-        "<p class=\"small\">百分制：满分{}分，按指标状态扣分（需加快{}、进展缓慢{}、倒退{}、未完成{}、无上报数据{}、人工评定未达到{}），最低{}分；优秀≥{}，良好≥{}，合格≥{}。</p>",
+        "<p class=\"small\">百分制：满分{}分，按指标状态扣分（需加快{}、进展缓慢{}、倒退{}、未完成{}、人工评定未达到{}），最低{}分；优秀≥{}，良好≥{}，合格≥{}。有指标无数据的单位不评分、不定等级，记为“数据不全”。</p>",
         data.scoring.full_marks,
         data.scoring.deductions.moderate_progress,
         data.scoring.deductions.limited_progress,
         data.scoring.deductions.deterioration,
         data.scoring.deductions.target_missed,
-        data.scoring.deductions.no_data,
         data.scoring.deductions.manual_not_met,
         data.scoring.floor,
         data.scoring.grades.excellent,

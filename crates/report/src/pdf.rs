@@ -16,7 +16,7 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke, StrokeDash};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
-use qingshan_plan::progress::{Group, Score, Status};
+use qingshan_plan::progress::{Grading, Group, Score, Status};
 use skrifa::MetadataProvider;
 use skrifa::instance::{LocationRef, Size};
 
@@ -794,15 +794,24 @@ fn group_rows(groups: &[&Group], scores: &[Score]) -> Vec<Vec<Cell>> {
         .map(|g| {
             let mut row = counts_row(&g.name, g);
             match scores.iter().find(|s| s.key == g.key) {
-                Some(s) => {
-                    row.push(cell(s.deducted.to_string()));
-                    row.push(cell(s.score.to_string()));
-                    row.push(cell(if s.capped {
-                        format!("{}（封顶）", s.grade.label())
-                    } else {
-                        s.grade.label().to_string()
-                    }));
-                }
+                Some(s) => match s.grading {
+                    Grading::Graded {
+                        score,
+                        grade,
+                        capped,
+                    } => {
+                        row.push(cell(s.deducted.to_string()));
+                        row.push(cell(score.to_string()));
+                        row.push(cell(if capped {
+                            format!("{}（封顶）", grade.label())
+                        } else {
+                            grade.label().to_string()
+                        }));
+                    }
+                    Grading::Incomplete { .. } => {
+                        row.extend([cell("—"), cell("—"), cell(s.grading.label())]);
+                    }
+                },
                 None => row.extend([cell("—"), cell("—"), cell("—")]),
             }
             row
@@ -822,13 +831,12 @@ fn units(l: &mut Layout<'_, '_>, data: &ReportData) {
     let d = &data.scoring.deductions;
     l.paragraph(
         &format!(
-            "百分制：满分{}分，按指标状态扣分（需加快{}、进展缓慢{}、倒退{}、未完成{}、无上报数据{}、人工评定未达到{}）；优秀≥{}，良好≥{}，合格≥{}。",
+            "百分制：满分{}分，按指标状态扣分（需加快{}、进展缓慢{}、倒退{}、未完成{}、人工评定未达到{}）；优秀≥{}，良好≥{}，合格≥{}。有指标无数据的单位不评分、不定等级，记为“数据不全”。",
             data.scoring.full_marks,
             d.moderate_progress,
             d.limited_progress,
             d.deterioration,
             d.target_missed,
-            d.no_data,
             d.manual_not_met,
             data.scoring.grades.excellent,
             data.scoring.grades.good,

@@ -2,7 +2,7 @@
 //! Excel line chart per numeric indicator, drawn from the ranges of 图表数据.
 
 use qingshan_plan::Decimal;
-use qingshan_plan::progress::{Group, Score, Status};
+use qingshan_plan::progress::{Grading, Group, Score, Status};
 use rust_xlsxwriter::{
     Chart, ChartEmptyCells, ChartFont, ChartFormat, ChartLegendPosition, ChartLine,
     ChartLineDashType, ChartMarker, ChartMarkerType, ChartSolidFill, Color, Format, FormatAlign,
@@ -482,12 +482,25 @@ fn groups(
         }
         ws.write_number_with_format(row, c, g.counts.total as f64, &f.number)?;
         match scores.iter().find(|s| s.key == g.key) {
-            Some(s) => {
-                dec(ws, row, c + 1, Some(s.deducted), f)?;
-                dec(ws, row, c + 2, Some(s.score), f)?;
-                ws.write_string_with_format(row, c + 3, s.grade.label(), &f.text)?;
-                ws.write_boolean_with_format(row, c + 4, s.capped, &f.text)?;
-            }
+            Some(s) => match s.grading {
+                Grading::Graded {
+                    score,
+                    grade,
+                    capped,
+                } => {
+                    dec(ws, row, c + 1, Some(s.deducted), f)?;
+                    dec(ws, row, c + 2, Some(score), f)?;
+                    ws.write_string_with_format(row, c + 3, grade.label(), &f.text)?;
+                    ws.write_boolean_with_format(row, c + 4, capped, &f.text)?;
+                }
+                // No score, so neither deductions nor a cap: only why.
+                Grading::Incomplete { .. } => {
+                    ws.write_blank(row, c + 1, &f.text)?;
+                    ws.write_blank(row, c + 2, &f.text)?;
+                    ws.write_string_with_format(row, c + 3, s.grading.label(), &f.text)?;
+                    ws.write_blank(row, c + 4, &f.text)?;
+                }
+            },
             None => {
                 for k in 1..=4 {
                     ws.write_blank(row, c + k, &f.text)?;

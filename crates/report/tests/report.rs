@@ -147,7 +147,7 @@ fn statuses_follow_the_progress_methods() {
     assert!(d.indicators[11].reasoning.contains("省级下达"));
     assert_eq!(status(16).status, Status::Manual);
     assert_eq!(status(17).status, Status::Deterioration);
-    // Nothing was reported for 9 (湿地保护率): no data, which the score charges for.
+    // Nothing was reported for 9 (湿地保护率): no data, which leaves its unit ungraded.
     assert_eq!(
         (status(9).status, status(9).rule),
         (Status::NotAvailable, Rule::NoData)
@@ -201,7 +201,13 @@ fn roll_ups_add_up() {
         .iter()
         .find(|s| s.key == YUANPING)
         .unwrap();
-    assert_eq!(ys.score.to_string(), "94");
+    assert_eq!(ys.score().map(|s| s.to_string()).as_deref(), Some("94"));
+    // 规划和自然资源局 owns 9 (no data): no score, no grade, and the report says why.
+    let gh = d.unit_scores.iter().find(|s| s.key == "ghzrzy").unwrap();
+    assert_eq!((gh.score(), gh.grade()), (None, None));
+    assert!(gh.missing() >= 1);
+    let html = qingshan_report::render_html(&d);
+    assert!(html.contains(&format!("数据不全（{} 项无数据）", gh.missing())));
     // Every unit owning an indicator has a score, and scores match the counts.
     assert_eq!(d.unit_scores.len(), d.by_unit.len());
     for s in &d.unit_scores {
@@ -387,6 +393,8 @@ fn xlsx_has_its_sheets_with_the_right_rows() {
     assert!(m7.starts_with(" s=\"") && m7.split("</c>").next().unwrap().contains("<v>15.9</v>"));
     let shared = entry(&mut z, "xl/sharedStrings.xml");
     assert!(shared.contains("森林覆盖率") && shared.contains("需加快"));
+    // A unit with an indicator lacking data: the reason in place of a grade.
+    assert!(shared.contains("数据不全（1 项无数据）"));
 }
 
 /// The cells of a worksheet part: reference → text (shared strings resolved); blanks left out.

@@ -61,6 +61,7 @@ async fn dashboard_and_indicator_page_render_in_chromium() {
             note: None,
             reason: None,
             source: "manual".into(),
+            capture: None,
         };
         store.record_indicator_value(&new, &actor).await.unwrap();
     }

@@ -120,8 +120,9 @@ impl Store {
         Ok(counts)
     }
 
-    /// Records imported indicator values, all or nothing, skipping those whose value and note
-    /// equal the current revision's (a changed reason alone changes no data).
+    /// Records imported indicator values, all or nothing, skipping those whose value, note and
+    /// capture equal the current revision's (a changed reason alone changes no data; an
+    /// imported value replaces one computed from too few days even when the figure is equal).
     pub async fn record_indicator_values_changes(
         &self,
         values: &[NewIndicatorValue],
@@ -141,7 +142,7 @@ impl Store {
                         v.year,
                         v.division_code.clone(),
                     ),
-                    (v.value, v.note),
+                    (v.value.clone(), v.note.clone(), v.capture()),
                 );
             }
         }
@@ -155,7 +156,9 @@ impl Store {
                         v.year,
                         v.division_code.clone(),
                     ))
-                    .map(|(value, note)| *value == v.value && *note == v.note);
+                    .map(|(value, note, capture)| {
+                        *value == v.value && *note == v.note && *capture == v.capture
+                    });
                 counts.count(before);
                 before != Some(true)
             })

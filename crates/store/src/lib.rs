@@ -650,6 +650,7 @@ impl Store {
                     id, plan_id: v.plan_id.clone(), indicator_number: v.indicator_number, year: v.year, division_code: v.division_code.clone(),
                     revision, value: v.value.clone(), note: v.note.clone(), reason: v.reason.clone(), source: v.source.clone(),
                     entered_by: actor.user_id, entered_by_name, entered_at: now.clone(),
+                    valid_days: v.capture.map(|c| c.valid_days), period_days: v.capture.map(|c| c.period_days), capture_valid: v.capture.map(|c| c.valid),
                 })
             }.await);
             match res {
@@ -723,7 +724,7 @@ const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.un
 const USER_COLUMNS_BY_ID: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u WHERE u.id = $1";
 const USER_COLUMNS_BY_NAME: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u WHERE u.username = $1";
 const USER_COLUMNS_ALL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u ORDER BY u.id";
-const VALUE_SELECT: &str = "SELECT v.id, v.plan_id, v.indicator_number, v.year, v.division_code, v.revision, v.value, v.note, v.reason, v.source, v.entered_by, v.entered_at, u.display_name \
+const VALUE_SELECT: &str = "SELECT v.id, v.plan_id, v.indicator_number, v.year, v.division_code, v.revision, v.value, v.note, v.reason, v.source, v.entered_by, v.entered_at, v.valid_days, v.period_days, v.capture_valid, u.display_name \
                             FROM indicator_values v LEFT JOIN users u ON u.id = v.entered_by";
 
 #[cfg(test)]

@@ -56,6 +56,9 @@ macro_rules! value_from_row {
             entered_by: $r.try_get("entered_by")?,
             entered_by_name: $r.try_get("display_name")?,
             entered_at: $r.try_get("entered_at")?,
+            valid_days: $r.try_get("valid_days")?,
+            period_days: $r.try_get("period_days")?,
+            capture_valid: $r.try_get("capture_valid")?,
         }
     }};
 }
@@ -139,16 +142,20 @@ macro_rules! insert_value_revision {
             Some(r) => (r.try_get::<i64, _>("revision")? + 1, Some(r.try_get::<String, _>("value")?)),
             None => (1, None),
         };
-        let id: i64 = sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at) \
-                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+        let id: i64 = sqlx::query("INSERT INTO indicator_values (plan_id, indicator_number, year, division_code, revision, value, note, reason, source, entered_by, entered_at, valid_days, period_days, capture_valid) \
+                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id")
             .bind(&v.plan_id).bind(v.indicator_number).bind(v.year).bind(&v.division_code).bind(revision).bind(&v.value)
             .bind(&v.note).bind(&v.reason).bind(&v.source).bind(actor.user_id).bind($now)
+            .bind(v.capture.map(|c| c.valid_days)).bind(v.capture.map(|c| c.period_days)).bind(v.capture.map(|c| c.valid))
             .fetch_one(&mut **tx).await?
             .try_get("id")?;
         let mut audit = $crate::AuditEntry::ok(actor, "indicator_value.record", format!("indicator:{} year:{} division:{}", v.indicator_number, v.year, v.division_code))
             .with_new(v.value.clone());
         audit.old_value = old;
-        audit.detail = Some(format!("revision={revision} source={} reason={}", v.source, v.reason.as_deref().unwrap_or("")));
+        audit.detail = Some(match v.capture {
+            Some(c) => format!("revision={revision} source={} reason={} valid_days={}/{} capture_valid={}", v.source, v.reason.as_deref().unwrap_or(""), c.valid_days, c.period_days, c.valid),
+            None => format!("revision={revision} source={} reason={}", v.source, v.reason.as_deref().unwrap_or("")),
+        });
         insert_audit!(&mut **tx, &audit);
         (id, revision)
     }};

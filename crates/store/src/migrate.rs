@@ -85,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_web_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0012_web_throttle.sql"),
     },
+    Migration {
+        version: 13,
+        name: "value_capture",
+        sqlite: include_str!("../migrations/sqlite/0013_value_capture.sql"),
+        postgres: include_str!("../migrations/postgres/0013_value_capture.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

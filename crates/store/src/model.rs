@@ -238,6 +238,19 @@ pub struct NewIndicatorValue {
     pub reason: Option<String>,
     /// Where it came from: manual, api, import, monitoring.
     pub source: String,
+    /// Data capture of a value computed from monitoring; `None` for values entered or imported.
+    pub capture: Option<Capture>,
+}
+
+/// The data capture behind a value computed from monitoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capture {
+    /// Valid days (daily values) in the period.
+    pub valid_days: i64,
+    /// Days in the period (365 or 366 for a year).
+    pub period_days: i64,
+    /// Whether the valid days meet the standard's validity rule (GB 3095 Table 4 for a year).
+    pub valid: bool,
 }
 
 /// One stored revision of an indicator value.
@@ -269,6 +282,30 @@ pub struct IndicatorValue {
     pub entered_by_name: Option<String>,
     /// When (UTC).
     pub entered_at: String,
+    /// Valid days behind a value computed from monitoring (`None` when entered or imported).
+    pub valid_days: Option<i64>,
+    /// Days in the period of that value.
+    pub period_days: Option<i64>,
+    /// Whether the capture meets the validity rule; `false` means 数据不足 and the value
+    /// never counts for progress.
+    pub capture_valid: Option<bool>,
+}
+
+impl IndicatorValue {
+    /// The data capture, when the value was computed from monitoring.
+    pub fn capture(&self) -> Option<Capture> {
+        Some(Capture {
+            valid_days: self.valid_days?,
+            period_days: self.period_days?,
+            valid: self.capture_valid?,
+        })
+    }
+
+    /// Whether the value was computed from too few valid days (数据不足): it is shown with its
+    /// capture and treated as no data.
+    pub fn insufficient(&self) -> bool {
+        self.capture_valid == Some(false)
+    }
 }
 
 /// Status of a task in a period.

@@ -78,6 +78,7 @@ contract!(
     sessions_expire_and_end,
     api_tokens,
     values_are_revised_never_overwritten,
+    values_keep_their_capture,
     bad_value_changes_nothing,
     concurrent_revisions_are_distinct,
     task_reports_revise,
@@ -160,6 +161,7 @@ fn value(n: i64, year: i64, div: &str, v: &str) -> NewIndicatorValue {
         note: None,
         reason: Some("年报".into()),
         source: "manual".into(),
+        capture: None,
     }
 }
 
@@ -354,6 +356,87 @@ async fn values_are_revised_never_overwritten(store: Store) {
         .unwrap();
     assert_eq!(second.old_value.as_deref(), Some("60.10"));
     assert_eq!(second.actor, "v");
+}
+
+async fn values_keep_their_capture(store: Store) {
+    let p = seeded(&store).await;
+    let few = Capture {
+        valid_days: 56,
+        period_days: 365,
+        valid: false,
+    };
+    let mut computed = value(12, 2025, "140900", "104");
+    computed.source = "monitoring".into();
+    computed.capture = Some(few);
+    let stored = store
+        .record_indicator_value(&computed, &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(stored.capture(), Some(few));
+    assert!(stored.insufficient());
+    // A hand-entered value has no capture and is unaffected.
+    store
+        .record_indicator_value(&value(12, 2024, "140900", "38"), &Actor::cli())
+        .await
+        .unwrap();
+    let cur = store.current_indicator_values(&p.meta.id).await.unwrap();
+    let of = |y: i64| cur.iter().find(|v| v.year == y).unwrap();
+    assert_eq!(of(2025).capture(), Some(few));
+    assert_eq!(
+        (
+            of(2025).valid_days,
+            of(2025).period_days,
+            of(2025).capture_valid
+        ),
+        (Some(56), Some(365), Some(false))
+    );
+    assert_eq!(of(2024).capture(), None);
+    assert!(!of(2024).insufficient());
+    let json = serde_json::to_value(of(2025)).unwrap();
+    assert_eq!(json["valid_days"], 56);
+    assert_eq!(json["period_days"], 365);
+    assert_eq!(json["capture_valid"], false);
+    assert!(serde_json::to_value(of(2024)).unwrap()["capture_valid"].is_null());
+
+    // Revisions keep their own capture: a full year replaces the short one, and the history
+    // still shows the short one.
+    computed.capture = Some(Capture {
+        valid_days: 360,
+        period_days: 365,
+        valid: true,
+    });
+    computed.value = "41".into();
+    store
+        .record_indicator_value(&computed, &Actor::cli())
+        .await
+        .unwrap();
+    let hist = store
+        .indicator_value_history(&p.meta.id, 12, Some("140900"))
+        .await
+        .unwrap();
+    let caps: Vec<_> = hist
+        .iter()
+        .filter(|v| v.year == 2025)
+        .map(|v| (v.revision, v.capture().map(|c| (c.valid_days, c.valid))))
+        .collect();
+    assert_eq!(caps, [(1, Some((56, false))), (2, Some((360, true)))]);
+    // The audit entry names the capture.
+    let log = store.audit_log(Some("indicator_value."), 10).await.unwrap();
+    assert!(log.iter().any(|e| {
+        e.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("valid_days=56/365"))
+    }));
+    // An import of the same figure without capture is a change, not "unchanged".
+    computed.capture = None;
+    computed.source = "import".into();
+    let counts = store
+        .record_indicator_values_changes(&[computed], &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(counts.changed, 1);
+    let cur = store.current_indicator_values(&p.meta.id).await.unwrap();
+    assert_eq!(cur.iter().find(|v| v.year == 2025).unwrap().capture(), None);
 }
 
 async fn bad_value_changes_nothing(store: Store) {

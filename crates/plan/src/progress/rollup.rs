@@ -1,9 +1,12 @@
 //! Roll-ups: counts by status per category, responsible unit and division, and a 百分制 score
-//! per unit and division under a configurable deduction rule.
+//! per unit and division under a configurable deduction rule. A unit or division with any
+//! indicator that cannot be assessed (无数据) gets no score and no grade: a grade over the
+//! indicators that happen to have data would not be earned.
 
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
-use super::{Assessment, HALF_UP, Rule, Status};
+use super::{Assessment, HALF_UP, Status};
 use crate::{Decimal, Plan};
 use qingshan_exact::Ratio;
 
@@ -233,9 +236,6 @@ pub struct Deductions {
     pub deterioration: Decimal,
     /// 未完成 (default 8).
     pub target_missed: Decimal,
-    /// 无数据 because nothing was reported (rule `no_data`; default 4). Other `not_available`
-    /// causes (no target set, awaiting the province) are not the unit's doing and cost nothing.
-    pub no_data: Decimal,
     /// A qualitative target judged not met (default 6).
     pub manual_not_met: Decimal,
 }
@@ -247,14 +247,14 @@ impl Default for Deductions {
             limited_progress: Decimal::from_int(4),
             deterioration: Decimal::from_int(6),
             target_missed: Decimal::from_int(8),
-            no_data: Decimal::from_int(4),
             manual_not_met: Decimal::from_int(6),
         }
     }
 }
 
 impl Deductions {
-    /// Points an assessment costs before weighting.
+    /// Points an assessment costs before weighting. An indicator without data costs nothing
+    /// here because it leaves its group ungraded altogether (see [`Grading::Incomplete`]).
     pub fn for_assessment(&self, a: &Assessment) -> Decimal {
         let zero = Decimal::from_int(0);
         match a.status {
@@ -262,7 +262,6 @@ impl Deductions {
             Status::LimitedProgress => self.limited_progress,
             Status::Deterioration => self.deterioration,
             Status::TargetMissed => self.target_missed,
-            Status::NotAvailable if a.rule == Rule::NoData => self.no_data,
             Status::Manual if a.judgement.as_ref().is_some_and(|j| !j.met) => self.manual_not_met,
             _ => zero,
         }
@@ -317,8 +316,69 @@ pub struct ScoreItem {
     pub points: Decimal,
 }
 
+/// Whether a unit or division earned a score and a grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grading {
+    /// Every indicator could be assessed: the score and its grade.
+    Graded {
+        /// Full marks minus deductions, not below the floor.
+        score: Decimal,
+        /// Grade after any binding cap.
+        grade: Grade,
+        /// Whether a binding indicator capped the grade.
+        capped: bool,
+    },
+    /// `missing` indicators have no data (status 无数据), so neither score nor grade is given.
+    Incomplete {
+        /// How many of the group's indicators have no data.
+        missing: usize,
+    },
+}
+
+impl Grading {
+    /// Stable code: `graded` or `incomplete`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Grading::Graded { .. } => "graded",
+            Grading::Incomplete { .. } => "incomplete",
+        }
+    }
+
+    /// The score, if earned.
+    pub fn score(&self) -> Option<Decimal> {
+        match self {
+            Grading::Graded { score, .. } => Some(*score),
+            Grading::Incomplete { .. } => None,
+        }
+    }
+
+    /// The grade, if earned.
+    pub fn grade(&self) -> Option<Grade> {
+        match self {
+            Grading::Graded { grade, .. } => Some(*grade),
+            Grading::Incomplete { .. } => None,
+        }
+    }
+
+    /// Whether a binding indicator capped the grade.
+    pub fn capped(&self) -> bool {
+        matches!(self, Grading::Graded { capped: true, .. })
+    }
+
+    /// What a table shows in place of a grade: the grade's label, or 数据不全（N 项无数据）.
+    pub fn label(&self) -> String {
+        match self {
+            Grading::Graded { grade, .. } => grade.label().to_string(),
+            Grading::Incomplete { missing } => format!("数据不全（{missing} 项无数据）"),
+        }
+    }
+}
+
 /// The 百分制 score of a unit or division.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialised with the stable fields `score` and `grade` (both `null` when not earned),
+/// `capped`, and `grade_status` (`graded` / `incomplete`) with `missing` beside them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Score {
     /// Unit id or division code.
     pub key: String,
@@ -328,16 +388,50 @@ pub struct Score {
     pub indicators: usize,
     /// Full marks.
     pub full_marks: Decimal,
-    /// Total deducted (before the floor).
+    /// Total deducted (before the floor), over the indicators that could be assessed.
     pub deducted: Decimal,
-    /// Final score: full marks minus deductions, not below the floor.
-    pub score: Decimal,
-    /// Grade after any binding cap.
-    pub grade: Grade,
-    /// Whether a binding indicator capped the grade.
-    pub capped: bool,
+    /// The score and grade, or why there is none.
+    pub grading: Grading,
     /// Every deduction, in entry order.
     pub items: Vec<ScoreItem>,
+}
+
+impl Score {
+    /// The score, if earned.
+    pub fn score(&self) -> Option<Decimal> {
+        self.grading.score()
+    }
+
+    /// The grade, if earned.
+    pub fn grade(&self) -> Option<Grade> {
+        self.grading.grade()
+    }
+
+    /// Indicators of the group without data.
+    pub fn missing(&self) -> usize {
+        match self.grading {
+            Grading::Incomplete { missing } => missing,
+            Grading::Graded { .. } => 0,
+        }
+    }
+}
+
+impl Serialize for Score {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Score", 11)?;
+        st.serialize_field("key", &self.key)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("indicators", &self.indicators)?;
+        st.serialize_field("full_marks", &self.full_marks)?;
+        st.serialize_field("deducted", &self.deducted)?;
+        st.serialize_field("score", &self.score())?;
+        st.serialize_field("grade", &self.grade())?;
+        st.serialize_field("capped", &self.grading.capped())?;
+        st.serialize_field("grade_status", self.grading.code())?;
+        st.serialize_field("missing", &self.missing())?;
+        st.serialize_field("items", &self.items)?;
+        st.end()
+    }
 }
 
 impl ScoringRule {
@@ -368,7 +462,11 @@ impl ScoringRule {
         let mut total = Some(Ratio::int(0));
         let mut fallback_total = 0f64;
         let mut capped = false;
+        let mut missing = 0usize;
         for e in entries {
+            if e.assessment.status == Status::NotAvailable {
+                missing += 1;
+            }
             let base = self.deductions.for_assessment(e.assessment);
             let w = self.weight(e.indicator);
             let points = Decimal::to_ratio(base)
@@ -420,15 +518,22 @@ impl ScoringRule {
         if capped {
             grade = self.binding_cap;
         }
+        let grading = if missing > 0 {
+            Grading::Incomplete { missing }
+        } else {
+            Grading::Graded {
+                score,
+                grade,
+                capped,
+            }
+        };
         Score {
             key: key.to_string(),
             name: name.to_string(),
             indicators: entries.len(),
             full_marks: self.full_marks,
             deducted,
-            score,
-            grade,
-            capped,
+            grading,
             items,
         }
     }
@@ -469,7 +574,9 @@ pub fn score_divisions(plan: &Plan, entries: &[Entry<'_>], rule: &ScoringRule) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::progress::{Judgement, Method, NumericCase, Observation, Options, assess_numeric};
+    use crate::progress::{
+        Judgement, Method, NumericCase, Observation, Options, Rule, assess_numeric,
+    };
     use crate::{Direction, xinzhou};
 
     /// A real assessment with the wanted status, from numbers that produce it.
@@ -590,6 +697,17 @@ mod tests {
         assert_eq!(divs.last().unwrap().key, "999999");
     }
 
+    fn graded(s: &Score) -> (Decimal, Grade, bool) {
+        match s.grading {
+            Grading::Graded {
+                score,
+                grade,
+                capped,
+            } => (score, grade, capped),
+            Grading::Incomplete { missing } => panic!("{} 数据不全：{missing}", s.name),
+        }
+    }
+
     #[test]
     fn score_deducts_per_off_track_indicator() {
         let plan = xinzhou().unwrap();
@@ -601,7 +719,7 @@ mod tests {
             (9, with_status(Status::LimitedProgress)),
             (10, with_status(Status::Deterioration)),
             (16, with_status(Status::Manual)),
-            (1, with_status(Status::NotAvailable)),
+            (1, with_status(Status::TargetAchieved)),
         ];
         let entries: Vec<Entry<'_>> = all
             .iter()
@@ -615,19 +733,18 @@ mod tests {
         let gh = scores.iter().find(|s| s.key == "ghzrzy").unwrap();
         // Indicators 1, 6, 8, 9, 10 are 规划和自然资源局's; 7 is 水利局's; 16 生态环境局's.
         assert_eq!(gh.indicators, 5);
-        // moderate 2 + limited 4 + deterioration 6 + no data 4
-        assert_eq!(gh.deducted, Decimal::from_int(16));
-        assert_eq!(gh.score, Decimal::from_int(84));
-        assert_eq!(gh.grade, Grade::Good);
-        assert_eq!(gh.items.len(), 4);
+        // moderate 2 + limited 4 + deterioration 6
+        assert_eq!(gh.deducted, Decimal::from_int(12));
+        assert_eq!(graded(gh), (Decimal::from_int(88), Grade::Good, false));
+        assert_eq!(gh.items.len(), 3);
         let sl = scores.iter().find(|s| s.key == "slj").unwrap();
         assert_eq!(
-            (sl.score, sl.grade),
-            (Decimal::from_int(100), Grade::Excellent)
+            graded(sl),
+            (Decimal::from_int(100), Grade::Excellent, false)
         );
         let sthj = scores.iter().find(|s| s.key == "sthj").unwrap();
         // Indicator 16 judged not met: 6 points.
-        assert_eq!(sthj.score, Decimal::from_int(94));
+        assert_eq!(sthj.score(), Some(Decimal::from_int(94)));
 
         // Weights, the binding cap and the floor.
         let heavy = ScoringRule {
@@ -639,9 +756,8 @@ mod tests {
             .into_iter()
             .find(|s| s.key == "ghzrzy")
             .unwrap();
-        assert_eq!(gh.deducted, Decimal::from_int(25));
-        assert_eq!(gh.score, Decimal::from_int(75));
-        assert_eq!((gh.grade, gh.capped), (Grade::Pass, false));
+        assert_eq!(gh.deducted, Decimal::from_int(21));
+        assert_eq!(graded(&gh), (Decimal::from_int(79), Grade::Pass, false));
         let capped = ScoringRule {
             binding: vec![10],
             ..ScoringRule::default()
@@ -650,7 +766,7 @@ mod tests {
             .into_iter()
             .find(|s| s.key == "ghzrzy")
             .unwrap();
-        assert_eq!((gh.grade, gh.capped), (Grade::Pass, true));
+        assert_eq!(graded(&gh), (Decimal::from_int(88), Grade::Pass, true));
         let harsh = ScoringRule {
             deductions: Deductions {
                 deterioration: Decimal::from_int(150),
@@ -662,8 +778,65 @@ mod tests {
             .into_iter()
             .find(|s| s.key == "ghzrzy")
             .unwrap();
-        assert_eq!(gh.score, Decimal::from_int(0));
-        assert_eq!(gh.grade, Grade::Fail);
+        assert_eq!(graded(&gh), (Decimal::from_int(0), Grade::Fail, false));
+    }
+
+    #[test]
+    fn an_indicator_without_data_leaves_the_group_ungraded() {
+        let plan = xinzhou().unwrap();
+        let rule = ScoringRule::default();
+        let ok = with_status(Status::TargetAchieved);
+        let none = with_status(Status::NotAvailable);
+        // 市生态环境局: 2 indicators assessed, 7 without data (as observed in issue 13).
+        let sthj: Vec<u32> = plan
+            .indicators
+            .iter()
+            .filter(|i| i.is_owned_by("sthj"))
+            .map(|i| i.number)
+            .collect();
+        assert_eq!(sthj.len(), 9);
+        let entries: Vec<Entry<'_>> = sthj
+            .iter()
+            .enumerate()
+            .map(|(k, n)| Entry {
+                indicator: *n,
+                division: "140900",
+                assessment: if k < 2 { &ok } else { &none },
+            })
+            .collect();
+        let s = score_units(&plan, &entries, &rule)
+            .into_iter()
+            .find(|s| s.key == "sthj")
+            .unwrap();
+        assert_eq!(s.grading, Grading::Incomplete { missing: 7 });
+        assert_eq!((s.score(), s.grade()), (None, None));
+        assert_eq!(s.grading.label(), "数据不全（7 项无数据）");
+        let json = serde_json::to_value(&s).unwrap();
+        assert!(json["score"].is_null() && json["grade"].is_null());
+        assert_eq!(json["grade_status"], "incomplete");
+        assert_eq!(json["missing"], 7);
+
+        // A county with one indicator all right and one without data: no 100 / 优秀.
+        let county: Vec<Entry<'_>> = [(6, &ok), (7, &none)]
+            .into_iter()
+            .map(|(n, a)| Entry {
+                indicator: n,
+                division: "140902",
+                assessment: a,
+            })
+            .collect();
+        let d = score_divisions(&plan, &county, &rule);
+        assert_eq!(d[0].grading, Grading::Incomplete { missing: 1 });
+        assert_eq!(d[0].grading.label(), "数据不全（1 项无数据）");
+        // With the missing indicator assessed, the county is graded again.
+        let county = &county[..1];
+        let d = score_divisions(&plan, county, &rule);
+        assert_eq!(d[0].grade(), Some(Grade::Excellent));
+        let json = serde_json::to_value(&d[0]).unwrap();
+        assert_eq!(
+            (json["grade"].as_str(), json["grade_status"].as_str()),
+            (Some("excellent"), Some("graded"))
+        );
     }
 
     #[test]
@@ -681,7 +854,7 @@ mod tests {
         let scores = score_divisions(&plan, &entries, &ScoringRule::default());
         assert_eq!(scores.len(), 1);
         assert_eq!(scores[0].name, "五台县");
-        assert_eq!(scores[0].score, Decimal::from_int(84));
+        assert_eq!(scores[0].score(), Some(Decimal::from_int(84)));
         let rule = ScoringRule::default();
         for (s, g) in [
             ("90", Grade::Excellent),

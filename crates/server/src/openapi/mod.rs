@@ -84,12 +84,17 @@ pub fn spec() -> Value {
                 "IndicatorValue": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "indicator_number": { "type": "integer" }, "year": { "type": "integer" }, "division_code": { "type": "string" },
                     "revision": { "type": "integer" }, "value": { "type": "string" }, "note": { "type": ["string", "null"] }, "reason": { "type": ["string", "null"] },
-                    "source": { "type": "string" }, "entered_by_name": { "type": ["string", "null"] }, "entered_at": { "type": "string" } } }
+                    "source": { "type": "string" }, "entered_by_name": { "type": ["string", "null"] }, "entered_at": { "type": "string" },
+                    "valid_days": { "type": ["integer", "null"], "description": "由监测数据计算的数值：期内有效天数（手工填报或导入的数值为 null）" },
+                    "period_days": { "type": ["integer", "null"], "description": "期内天数（全年 365 或 366）" },
+                    "capture_valid": { "type": ["boolean", "null"], "description": "有效天数是否满足 GB 3095 数据有效性规定（全年 ≥ 324 天，每月 ≥ 27 天、2 月 ≥ 25 天）；false 为数据不足，不作为评估依据" } } }
             }
         },
         "paths": {
             "/plan": { "get": { "summary": "规划基本信息", "responses": ok("规划元数据") } },
             "/indicators": { "get": { "summary": "全部指标（含目标与最新值）", "responses": ok("指标列表") } },
+            "/progress": { "get": { "summary": "某一评估年度的进展：year（默认为数据完整的最近年份，year_basis 说明理由）、各指标状态、责任单位与县（市、区）的百分制得分；有指标无数据的单位 score 与 grade 为 null，grade_status 为 incomplete，missing 为无数据指标数",
+                "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" }, "description": "评估年份（基准年后至最后目标年）" }], "responses": ok("评估结果") } },
             "/indicators/{number}": { "get": { "summary": "单项指标", "parameters": [number.clone()], "responses": ok("指标") } },
             "/indicators/{number}/values": {
                 "get": { "summary": "指标填报记录（全部修订）", "parameters": [number.clone(), { "name": "division", "in": "query", "schema": { "type": "string" } }], "responses": ok("修订列表") },

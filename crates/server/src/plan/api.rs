@@ -45,6 +45,39 @@ pub async fn indicator(State(s): State<AppState>, Path(number): Path<u32>) -> Ap
     ))
 }
 
+/// Query of the progress API.
+#[derive(Deserialize)]
+pub struct ProgressQuery {
+    /// The year to assess; absent or empty: the latest complete year. Text, so that a bad year
+    /// gets a Chinese message naming 年份.
+    pub year: Option<String>,
+}
+
+/// `GET /progress`: the assessment of one year (the latest complete year by default) with why
+/// that year, each indicator's status, and the 百分制 scores of units and counties; a group
+/// with indicators lacking data has `score` and `grade` null, `grade_status` `incomplete` and
+/// `missing` N.
+pub async fn progress(State(s): State<AppState>, Query(q): Query<ProgressQuery>) -> ApiResult {
+    let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
+    let choice = qingshan_app::report::default_year(&values, &s.plan);
+    let year = qingshan_app::report::parse_year(&s.plan, q.year.as_deref())?.unwrap_or(choice.year);
+    let r = qingshan_app::report::report_data(&s.store, &s.plan, year).await?;
+    let indicators: Vec<Value> = r
+        .indicators
+        .iter()
+        .map(|i| {
+            json!({ "number": i.number, "status": i.assessment.status.code(), "status_label": i.assessment.status.label(),
+                    "rule": i.assessment.rule.code(), "reasoning": i.reasoning })
+        })
+        .collect();
+    Ok(Json(json!({
+        "year": year, "default_year": choice.year, "year_basis": choice.explanation(year),
+        "indicators_with_data": choice.counts.iter().map(|(y, n)| json!({ "year": y, "count": n })).collect::<Vec<_>>(),
+        "summary": r.summary, "indicators": indicators,
+        "unit_scores": r.unit_scores, "division_scores": r.division_scores,
+    })))
+}
+
 /// Query of the value history.
 #[derive(Deserialize)]
 pub struct HistoryQuery {

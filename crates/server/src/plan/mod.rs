@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/indicators/{number}/values",
             get(api::indicator_values).post(api::record_value),
         )
+        .route("/api/v1/progress", get(api::progress))
         .route("/api/v1/tasks", get(api::tasks))
         .route("/api/v1/units", get(api::units))
         .route("/api/v1/divisions", get(api::divisions))

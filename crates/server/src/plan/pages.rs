@@ -17,13 +17,17 @@ use crate::web::error::AppError;
 use crate::web::page::{PageResult, page};
 
 use super::api::{ValueInput, record_value_checked};
-use super::views::{indicator_view, indicator_views, latest_by_indicator};
+use super::views::{indicator_view, indicator_views, insufficient_label, latest_by_indicator};
 
-/// What the dashboard is told after a form: how many values an import stored.
+/// What the dashboard is told after a form (how many values an import stored), and the year
+/// to assess.
 #[derive(Debug, serde::Deserialize)]
 pub struct DashboardQuery {
     /// Values stored by the import just made.
     pub imported: Option<usize>,
+    /// The year to assess; empty or absent: the default (the latest complete year). Read as
+    /// text so that a bad year gets a Chinese message naming 年份.
+    pub year: Option<String>,
 }
 
 /// `GET /plan`: the plan dashboard, indicators by category.
@@ -35,10 +39,12 @@ pub async fn dashboard(
 ) -> PageResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let views = indicator_views(&s.plan, &values);
-    // Progress as of the latest year with a city value (the plan's first year when none).
-    let year = qingshan_app::report::latest_year(&values, &s.plan.meta.division)
-        .unwrap_or(s.plan.meta.baseline_year + 1);
+    let choice = qingshan_app::report::default_year(&values, &s.plan);
+    let year = qingshan_app::report::parse_year(&s.plan, q.year.as_deref())?.unwrap_or(choice.year);
     let report = qingshan_app::report::report_data(&s.store, &s.plan, year).await?;
+    let first = s.plan.meta.baseline_year + 1;
+    let assess_years: Vec<i32> =
+        (first..=s.plan.meta.milestone_years.last().copied().unwrap_or(first)).collect();
     let progress: std::collections::HashMap<String, minijinja::Value> = report
         .indicators
         .iter()
@@ -56,13 +62,17 @@ pub async fn dashboard(
         .into_iter()
         .map(|c| context! { category => c, indicators => views.iter().filter(|v| v.category == c).collect::<Vec<_>>() })
         .collect();
-    let reported = views.iter().filter(|v| v.latest.is_some()).count();
+    // A 数据不足 value is not data: it does not count as reported.
+    let reported = views
+        .iter()
+        .filter(|v| v.latest.as_ref().is_some_and(|l| l.capture_label.is_none()))
+        .count();
     let attention = qingshan_app::sources::attention(&s.store, auth.user.as_ref()).await?;
     page(
         "dashboard.html",
         &auth,
         &s,
-        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, summary => report.summary, imported => q.imported, report => counts.shown(), attention,
+        context! { groups, reported, total => views.len(), years => s.plan.target_years(), progress, progress_year => year, progress_why => choice.explanation(year), default_year => choice.year, assess_years, summary => report.summary, imported => q.imported, report => counts.shown(), attention,
         by_unit => rollup_rows(&report.by_unit, &report.unit_scores), by_division => rollup_rows(&report.by_division, &report.division_scores) },
     )
 }
@@ -79,7 +89,9 @@ fn rollup_rows(
             let score = scores.iter().find(|s| s.key == g.key);
             context! {
                 name => g.name, counts => g.counts,
-                score => score.map(|s| s.score.to_string()), grade => score.map(|s| s.grade.label()),
+                score => score.and_then(|s| s.score()).map(|d| d.to_string()),
+                grade => score.map(|s| s.grading.label()),
+                grade_status => score.map(|s| s.grading.code()),
             }
         })
         .collect()
@@ -113,12 +125,15 @@ pub async fn indicator(
     let history: Vec<_> = history
         .iter()
         .rev()
-        .map(|v| context! { v => v, division_name => s.plan.division(&v.division_code).map(|d| d.name.as_str()) })
+        .map(|v| context! { v => v, division_name => s.plan.division(&v.division_code).map(|d| d.name.as_str()), insufficient => insufficient_label(v) })
         .collect();
     let city_series: Vec<(i64, f64)> = current
         .iter()
+        // A figure from too few valid days is no point of the series (数据不足).
         .filter(|v| {
-            v.indicator_number == i64::from(number) && v.division_code == s.plan.meta.division
+            v.indicator_number == i64::from(number)
+                && v.division_code == s.plan.meta.division
+                && !v.insufficient()
         })
         .filter_map(|v| {
             v.value
@@ -141,11 +156,14 @@ pub async fn indicator(
     let years: Vec<i32> = (s.plan.meta.baseline_year
         ..=s.plan.meta.milestone_years.last().copied().unwrap_or(2035))
         .collect();
+    // The form starts at the latest year with data (this indicator's, else any), not 2020.
+    let default_year = qingshan_app::report::latest_data_year(&current, Some(i64::from(number)))
+        .or_else(|| qingshan_app::report::latest_data_year(&current, None));
     page(
         "indicator.html",
         &auth,
         &s,
-        context! { ind => view, history, divisions, years, saved => q.saved.is_some(), chart },
+        context! { ind => view, history, divisions, years, default_year, saved => q.saved.is_some(), chart },
     )
 }
 

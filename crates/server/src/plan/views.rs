@@ -17,6 +17,14 @@ pub struct Latest {
     pub revision: i64,
     /// Source.
     pub source: String,
+    /// Valid days behind a value computed from monitoring (`None` when entered or imported).
+    pub valid_days: Option<i64>,
+    /// Days in its period.
+    pub period_days: Option<i64>,
+    /// Whether the capture meets the validity rule; `false`: 数据不足, not a valid value.
+    pub capture_valid: Option<bool>,
+    /// 数据不足（有效天数 56/365，15.3%） when the capture falls short; `None` otherwise.
+    pub capture_label: Option<String>,
 }
 
 /// A target as shown: year, verbatim text, kind label.
@@ -111,6 +119,10 @@ pub fn latest_by_indicator(values: &[IndicatorValue], division: &str) -> HashMap
                     value: v.value.clone(),
                     revision: v.revision,
                     source: v.source.clone(),
+                    valid_days: v.valid_days,
+                    period_days: v.period_days,
+                    capture_valid: v.capture_valid,
+                    capture_label: insufficient_label(v),
                 },
             );
         }
@@ -125,4 +137,11 @@ pub fn indicator_views(plan: &Plan, values: &[IndicatorValue]) -> Vec<IndicatorV
         .iter()
         .map(|i| indicator_view(plan, i, latest.get(&i.number.into()).cloned()))
         .collect()
+}
+
+/// 数据不足（有效天数 56/365，15.3%） for a value computed from too few valid days.
+pub fn insufficient_label(v: &IndicatorValue) -> Option<String> {
+    v.capture()
+        .filter(|c| !c.valid)
+        .map(|c| qingshan_app::monitoring::capture_label(&c))
 }
