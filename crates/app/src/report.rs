@@ -1,15 +1,33 @@
 //! The annual assessment report's data (规划实施情况评估报告), read from the store.
 
+use chrono::NaiveDate;
 use qingshan_plan::Plan;
 use qingshan_report::{
-    AssignedTarget, Inputs, ManualJudgement, ReportData, TaskReportInput, TaskState, ValueInput,
+    AssignedTarget, Inputs, Issue, ManualJudgement, ReportData, TaskReportInput, TaskState,
+    ValueInput,
 };
 use qingshan_store::{IndicatorValue, Store};
 
 use crate::{Error, Result};
 
-/// Everything the report for `year` rests on, read from the store.
-pub async fn report_data(store: &Store, plan: &Plan, year: i32) -> Result<ReportData> {
+/// Today's date in Beijing (UTC+8, no daylight saving): the default issue date of a report.
+pub fn today_in_beijing() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// The report's issue by the plan's default unit (`qingshan_report::default_unit`), dated
+/// today in Beijing: what the pages use, where nobody names a unit or a date.
+pub fn issued_today(plan: &Plan) -> Issue {
+    Issue::by_default_unit(plan, today_in_beijing())
+}
+
+/// Everything the report for `year` rests on, read from the store, with the cover of `issue`.
+pub async fn report_data(
+    store: &Store,
+    plan: &Plan,
+    year: i32,
+    issue: &Issue,
+) -> Result<ReportData> {
     let pid = &plan.meta.id;
     let values = store.current_indicator_values(pid).await?;
     let assigned = store.current_assigned_targets(pid).await?;
@@ -60,7 +78,7 @@ pub async fn report_data(store: &Store, plan: &Plan, year: i32) -> Result<Report
         options: Default::default(),
         scoring: Default::default(),
     };
-    ReportData::build(plan, year, &inputs).map_err(Error::Report)
+    ReportData::build(plan, year, &inputs, issue).map_err(Error::Report)
 }
 
 /// Checks that `year` is one the plan assesses: after its baseline year, up to its last

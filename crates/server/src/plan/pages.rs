@@ -38,7 +38,8 @@ pub async fn dashboard(
     // Progress as of the latest year with a city value (the plan's first year when none).
     let year = qingshan_app::report::latest_year(&values, &s.plan.meta.division)
         .unwrap_or(s.plan.meta.baseline_year + 1);
-    let report = qingshan_app::report::report_data(&s.store, &s.plan, year).await?;
+    let issue = qingshan_app::report::issued_today(&s.plan);
+    let report = qingshan_app::report::report_data(&s.store, &s.plan, year, &issue).await?;
     let progress: std::collections::HashMap<String, minijinja::Value> = report
         .indicators
         .iter()
