@@ -323,8 +323,19 @@ impl<'s, 'f> Layout<'s, 'f> {
         self.y += size * 0.4;
     }
 
-    /// A table with wrapped cells; the header repeats on every page it spans.
+    /// A table with wrapped cells; the header repeats on every page it spans. A table that
+    /// fits on one page is kept together.
     fn table(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
+        self.table_kept(cols, rows, size, true);
+    }
+
+    /// As [`Layout::table`], the table starting where it is (under its heading) even when it
+    /// would fit on the next page whole.
+    fn table_flowing(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
+        self.table_kept(cols, rows, size, false);
+    }
+
+    fn table_kept(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32, keep: bool) {
         let total: f32 = cols.iter().map(|c| c.1).sum();
         let widths: Vec<f32> = cols.iter().map(|c| c.1 / total * CONTENT_W).collect();
         let pad = 2.5;
@@ -340,7 +351,7 @@ impl<'s, 'f> Layout<'s, 'f> {
         let header_h = row_height(&header_lines, lh, pad);
         let whole = self.table_height(cols, rows, size);
         // A table that fits on one page is kept together; a longer one starts where it is.
-        if whole <= PAGE_H - MARGIN_TOP - MARGIN_BOTTOM {
+        if keep && whole <= PAGE_H - MARGIN_TOP - MARGIN_BOTTOM {
             self.ensure(whole);
         } else {
             self.ensure(header_h * 2.5);
@@ -735,7 +746,7 @@ fn appendix(l: &mut Layout<'_, '_>, data: &ReportData) {
         })
         .collect();
     let trend = format!("趋势外推：{}", crate::TREND_METHOD);
-    l.table(
+    l.table_flowing(
         &[
             ("序号", 1.0),
             ("指标", 3.2),
