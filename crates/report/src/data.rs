@@ -263,6 +263,9 @@ pub struct IndicatorReport {
     pub targets: Vec<Target>,
     /// The target the report year is judged against.
     pub milestone: Option<Target>,
+    /// Numeric targets due after the milestone (the 2035 target of a 2025 milestone), resolved
+    /// as the milestone's would be, for the chart's target line.
+    pub later_targets: Vec<Observation>,
     /// The city's values by year, up to the report year, ascending.
     pub series: Vec<Observation>,
     /// Targets assigned to the city by year (完成省级下达任务), up to the report year.
@@ -661,6 +664,37 @@ impl ReportData {
                 progress::outlook(&points, m.year, target, ind.direction)
             });
             let explanation = Explanation::new(&ind.name, &ind.unit, &assessment, outlook.as_ref());
+            let later_targets: Vec<Observation> = ind
+                .targets
+                .iter()
+                .filter(|t| milestone.as_ref().is_some_and(|m| t.year > m.year))
+                .filter(|t| {
+                    matches!(
+                        t.kind,
+                        TargetKind::Value { .. } | TargetKind::Hold | TargetKind::Reduction { .. }
+                    )
+                })
+                .filter_map(|t| {
+                    // The same resolution as the milestone's (保持 → the baseline, 较Y年下降p%
+                    // → exact), by assessing against that target.
+                    let a = progress::assess(
+                        &Case {
+                            year,
+                            direction: ind.direction,
+                            target: t,
+                            base_year,
+                            baseline: ind.baseline,
+                            observations: &series,
+                            assigned: None,
+                            judgement: None,
+                        },
+                        &inputs.options,
+                    );
+                    a.target
+                        .filter(|r| r.year == t.year)
+                        .map(|r| Observation::new(r.year, r.value))
+                })
+                .collect();
             indicators.push(IndicatorReport {
                 reasoning: explanation.prose(),
                 number: ind.number,
@@ -680,6 +714,7 @@ impl ReportData {
                     .collect(),
                 targets: ind.targets.clone(),
                 milestone,
+                later_targets,
                 series,
                 assigned: assigned_for(ind.number, &city.code),
                 explanation,

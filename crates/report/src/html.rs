@@ -130,7 +130,7 @@ fn indicator_table(h: &mut String, data: &ReportData) {
 }
 
 fn charts(h: &mut String, data: &ReportData) {
-    h.push_str("<h3>指标走势</h3>\n<p class=\"small\">实线为逐年实际值，红色虚线为目标值，灰色点线为基期值，蓝色细虚线为按近年趋势的推算，菱形为省级下达的年度目标。</p>\n<div class=\"charts\">\n");
+    h.push_str("<h3>指标走势</h3>\n<p class=\"small\">实线为逐年实际值，红色虚线为目标值（延伸至红色方块所示的远期目标），灰色点线为基期值，蓝色细虚线为按近年趋势的推算，菱形为省级下达的年度目标。</p>\n<div class=\"charts\">\n");
     for i in data
         .indicators
         .iter()

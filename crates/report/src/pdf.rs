@@ -497,20 +497,46 @@ impl<'s, 'f> Layout<'s, 'f> {
         }
         if let Some(tg) = &c.target {
             self.ops().push(Op::Line {
-                points: vec![p((l, tg.y)), p((r, tg.y))],
+                points: vec![p((l, tg.y)), p((tg.x_end, tg.y))],
                 color: RED,
                 width: 1.1,
                 dash: Some([5.0, 3.0]),
             });
             let w = self.sh.width(&tg.label, fs);
             self.text(
-                ox + f(r) - 2.0 - w,
+                ox + f(tg.x_end) - 2.0 - w,
                 oy + f(tg.label_y),
                 fs,
                 RED,
                 false,
                 &tg.label,
             );
+        }
+        if c.target_path.len() > 1 {
+            self.ops().push(Op::Line {
+                points: c.target_path.iter().map(|pt| p(*pt)).collect(),
+                color: RED,
+                width: 1.1,
+                dash: Some([5.0, 3.0]),
+            });
+        }
+        for (x, y, label) in &c.later_targets {
+            let (px, py) = p((*x, *y));
+            self.ops().push(Op::Rect {
+                x: px - 2.5,
+                y: py - 2.5,
+                w: 5.0,
+                h: 5.0,
+                fill: Some(RED),
+                stroke: None,
+            });
+            let w = self.sh.width(label, fs);
+            let ly = if *y - t < c.font_size * 1.3 {
+                py + fs * 1.3
+            } else {
+                py - fs * 0.5
+            };
+            self.text(px - 2.0 - w, ly, fs, RED, false, label);
         }
         if let Some((a, z)) = c.projection {
             self.ops().push(Op::Line {
@@ -675,7 +701,7 @@ fn indicator_table(l: &mut Layout<'_, '_>, data: &ReportData) {
 fn charts(l: &mut Layout<'_, '_>, data: &ReportData) {
     l.heading("指标走势", 13.0);
     l.paragraph(
-        "实线为逐年实际值，红色虚线为目标值，灰色点线为基期值，蓝色细虚线为按近年趋势的推算，红色空心菱形为省级下达的年度目标。",
+        "实线为逐年实际值，红色虚线为目标值（延伸至红色方块所示的远期目标），灰色点线为基期值，蓝色细虚线为按近年趋势的推算，红色空心菱形为省级下达的年度目标。",
         8.5,
         GREY,
     );

@@ -349,7 +349,10 @@ fn html_is_escaped_self_contained_and_complete() {
     }
     // A chart for each of the 7 indicators with values; the 17 others say why they have none.
     assert_eq!(html.matches("<svg ").count(), 7);
-    assert_eq!(html.matches("<polyline ").count(), 7);
+    // Each chart's value line, and the target path on to the 2035 target of the five
+    // charted indicators that have a numeric one (1, 6, 7, 17, 21; not 3 or 12).
+    assert_eq!(html.matches("<polyline ").count(), 7 + 5);
+    assert_eq!(html.matches("<title>2035年目标 ").count(), 5);
     assert_eq!(
         html.matches("暂无上报数据，未绘制走势图").count()
             + html.matches("定性目标，以人工评定为准").count(),
