@@ -830,6 +830,58 @@ mod tests {
     }
 
     #[test]
+    fn year_on_year_and_a_missed_provincial_target() {
+        let decline = Target {
+            year: 2035,
+            text: "持续下降".into(),
+            kind: TargetKind::ContinuousDecline,
+        };
+        let e = explain(
+            "单位GDP二氧化碳排放",
+            "吨/万元",
+            Direction::Lower,
+            None,
+            &decline,
+            &[(2023, "1.52"), (2024, "1.47")],
+            None,
+        );
+        assert_eq!(e.status, Status::TargetAchieved);
+        assert_eq!(
+            e.prose(),
+            "2024年单位GDP二氧化碳排放为1.47吨/万元；较2023年的1.52吨/万元继续下降，符合持续下降的目标要求。"
+        );
+        assert_eq!(e.method_name(), "逐年比较");
+
+        // The province assigns 36 for 2024; 37 misses it.
+        let o = obs(&[(2023, "39"), (2024, "37")]);
+        let provincial = Target {
+            year: 2025,
+            text: "完成省级下达任务".into(),
+            kind: TargetKind::ProvincialAssignment,
+        };
+        let a = assess(
+            &Case {
+                year: 2024,
+                direction: Direction::Lower,
+                target: &provincial,
+                base_year: 2020,
+                baseline: Some(d("44")),
+                observations: &o,
+                assigned: Some(d("36")),
+                judgement: None,
+            },
+            &Options::default(),
+        );
+        let e = Explanation::new("PM2.5年平均浓度", "ug/m3", &a, None);
+        assert_eq!(e.status, Status::TargetMissed);
+        assert_eq!(
+            e.prose(),
+            "2024年PM2.5年平均浓度为37ug/m3，较2020年基期44ug/m3下降15.9%；未达到省级下达的2024年目标（36ug/m3）。"
+        );
+        no_jargon(&e.prose());
+    }
+
+    #[test]
     fn a_ratio_is_not_rounded_across_a_threshold() {
         let t = Thresholds::default();
         assert_eq!(ratio_text(d("0.949712"), &t), "0.949712");
