@@ -514,7 +514,7 @@ impl ReportData {
     /// plan's, or its stored baseline-year value where the plan has none. Values after
     /// `year` are ignored, so a report for a past year is reproducible.
     ///
-    /// The cover names `issue`'s unit and date as given.
+    /// The cover names `issue`'s unit (the [`default_unit`] if blank) and date.
     pub fn build(
         plan: &Plan,
         year: i32,
@@ -768,7 +768,11 @@ impl ReportData {
         Ok(ReportData {
             cover: Cover {
                 title: report_title(&plan.meta.title, year),
-                unit: issue.unit.trim().to_string(),
+                // A blank unit would leave the cover unsigned; the default unit stands in.
+                unit: match issue.unit.trim() {
+                    "" => default_unit(plan),
+                    u => u.to_string(),
+                },
                 year,
                 date: issue.date,
             },

@@ -287,6 +287,32 @@ fn bad_inputs_are_refused_with_an_input_error() {
 }
 
 #[test]
+fn the_cover_takes_the_callers_unit_and_date_and_the_plans_title() {
+    let d = data();
+    assert_eq!(
+        d.cover.title,
+        "《忻州市贯彻落实〈美丽山西建设规划纲要（2023-2035年）〉实施方案》2024年度实施进展评估报告"
+    );
+    assert_eq!(d.cover.unit, "忻州市生态环境局");
+    assert_eq!(d.cover.date_text(), "2025年3月31日");
+    let other = Issue {
+        unit: "忻州市美丽忻州建设领导小组办公室".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+    };
+    let d = ReportData::build(&plan(), 2024, &inputs(), &other).unwrap();
+    assert_eq!(d.cover.unit, other.unit);
+    assert_eq!(d.cover.date_text(), "2025年12月1日");
+    // A blank unit falls back to the default, never an unsigned cover.
+    let blank = Issue {
+        unit: "  ".into(),
+        ..other
+    };
+    let d = ReportData::build(&plan(), 2024, &inputs(), &blank).unwrap();
+    assert_eq!(d.cover.unit, qingshan_report::default_unit(&plan()));
+    assert_eq!(d.cover.unit, "忻州市生态环境局");
+}
+
+#[test]
 fn report_data_serialises() {
     let json = serde_json::to_value(data()).unwrap();
     assert_eq!(json["year"], 2024);
