@@ -3,20 +3,38 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::NaiveDate;
 use qingshan_plan::Plan;
 use qingshan_report::{
-    AssignedTarget, Inputs, ManualJudgement, ReportData, TaskReportInput, TaskState, ValueInput,
+    AssignedTarget, Inputs, Issue, ManualJudgement, ReportData, TaskReportInput, TaskState,
+    ValueInput,
 };
 use qingshan_store::{IndicatorValue, Store};
 
 use crate::{Error, Result};
 
-/// Everything the report for `year` rests on, read from the store.
+/// Today's date in Beijing (UTC+8, no daylight saving): the default issue date of a report.
+pub fn today_in_beijing() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// The report's issue by the plan's default unit (`qingshan_report::default_unit`), dated
+/// today in Beijing: what the pages use, where nobody names a unit or a date.
+pub fn issued_today(plan: &Plan) -> Issue {
+    Issue::by_default_unit(plan, today_in_beijing())
+}
+
+/// Everything the report for `year` rests on, read from the store, with the cover of `issue`.
 ///
 /// A value computed from too few valid days (数据不足) is not a value of its indicator: it is
 /// left out, so the indicator is judged on its earlier values or as 无数据, and the reasoning
 /// says which value was left out and why.
-pub async fn report_data(store: &Store, plan: &Plan, year: i32) -> Result<ReportData> {
+pub async fn report_data(
+    store: &Store,
+    plan: &Plan,
+    year: i32,
+    issue: &Issue,
+) -> Result<ReportData> {
     let pid = &plan.meta.id;
     let all = store.current_indicator_values(pid).await?;
     let (left_out, values): (Vec<IndicatorValue>, Vec<IndicatorValue>) =
@@ -69,7 +87,7 @@ pub async fn report_data(store: &Store, plan: &Plan, year: i32) -> Result<Report
         options: Default::default(),
         scoring: Default::default(),
     };
-    let mut data = ReportData::build(plan, year, &inputs).map_err(Error::Report)?;
+    let mut data = ReportData::build(plan, year, &inputs, issue).map_err(Error::Report)?;
     for v in left_out
         .iter()
         .filter(|v| v.division_code == plan.meta.division && v.year <= i64::from(year))

@@ -21,6 +21,9 @@ pub struct YearlySpec {
     pub assigned: Vec<(i32, f64)>,
     /// The target: its year and value.
     pub target: Option<(i32, f64)>,
+    /// Targets due after `target` (the 2035 target of a 2025 milestone): points joined to the
+    /// target by a dashed line, the plan's path onward.
+    pub later_targets: Vec<(i32, f64)>,
     /// The baseline: its year and value.
     pub baseline: Option<(i32, f64)>,
     /// From the last value to a projected value in a later year.
@@ -34,6 +37,9 @@ pub struct HLine {
     pub y: f64,
     /// Baseline of the label: just above the line, or below it when the line is at the top.
     pub label_y: f64,
+    /// Where the line ends on the right: the plot's edge, or the target's year when later
+    /// targets continue the path from there.
+    pub x_end: f64,
     /// The label.
     pub label: String,
 }
@@ -61,6 +67,10 @@ pub struct Chart {
     pub baseline: Option<HLine>,
     /// Targets assigned per year.
     pub assigned: Vec<(f64, f64)>,
+    /// The path on from the target to the later targets (first point: the target's).
+    pub target_path: Vec<(f64, f64)>,
+    /// The later targets' points and labels.
+    pub later_targets: Vec<(f64, f64, String)>,
     /// From the last value to the projection.
     pub projection: Option<((f64, f64), (f64, f64))>,
     /// Said in the plot when there is nothing to draw, at `note_y`, clear of the lines.
@@ -79,6 +89,9 @@ pub fn layout(spec: &YearlySpec, width: f64, height: f64, font_size: f64) -> Cha
     if let Some((ty, _)) = spec.target {
         x_max = x_max.max(ty);
     }
+    for (ty, _) in &spec.later_targets {
+        x_max = x_max.max(*ty);
+    }
     if let Some((by, _)) = spec.baseline {
         x_min = x_min.min(by);
     }
@@ -89,6 +102,7 @@ pub fn layout(spec: &YearlySpec, width: f64, height: f64, font_size: f64) -> Cha
     let mut ys: Vec<f64> = spec.series.iter().map(|o| o.1).collect();
     ys.extend(spec.assigned.iter().map(|o| o.1));
     ys.extend(spec.target.map(|t| t.1));
+    ys.extend(spec.later_targets.iter().map(|t| t.1));
     ys.extend(spec.baseline.map(|b| b.1));
     ys.extend(spec.projection.map(|p| p.1.1));
     ys.retain(|y| y.is_finite());
@@ -150,8 +164,15 @@ pub fn layout(spec: &YearlySpec, width: f64, height: f64, font_size: f64) -> Cha
 
     let series: Vec<(f64, f64)> = spec.series.iter().map(|o| (sx(o.0), sy(o.1))).collect();
     let note = series.is_empty().then(|| "无上报数据".to_string());
-    let hline = |y: f64, label: String| HLine {
+    let later: Vec<(i32, f64)> = spec
+        .later_targets
+        .iter()
+        .copied()
+        .filter(|(y, v)| v.is_finite() && spec.target.is_some_and(|(ty, _)| *y > ty))
+        .collect();
+    let hline = |y: f64, label: String, x_end: f64| HLine {
         y,
+        x_end,
         label_y: if y - plot.1 < font_size * 1.3 {
             y + font_size * 1.1
         } else {
@@ -159,12 +180,29 @@ pub fn layout(spec: &YearlySpec, width: f64, height: f64, font_size: f64) -> Cha
         },
         label,
     };
-    let target = spec
-        .target
-        .map(|(ty, v)| hline(sy(v), format!("{ty}年目标 {}", format_number(v, 6))));
+    let target = spec.target.map(|(ty, v)| {
+        let end = if later.is_empty() { plot.2 } else { sx(ty) };
+        hline(sy(v), format!("{ty}年目标 {}", format_number(v, 6)), end)
+    });
     let baseline = spec
         .baseline
-        .map(|(by, v)| hline(sy(v), format!("{by}年基期 {}", format_number(v, 6))));
+        .map(|(by, v)| hline(sy(v), format!("{by}年基期 {}", format_number(v, 6)), plot.2));
+    let target_path: Vec<(f64, f64)> = match spec.target {
+        Some((ty, tv)) if !later.is_empty() => std::iter::once((sx(ty), sy(tv)))
+            .chain(later.iter().map(|(y, v)| (sx(*y), sy(*v))))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let later_targets = later
+        .iter()
+        .map(|(y, v)| {
+            (
+                sx(*y),
+                sy(*v),
+                format!("{y}年目标 {}", format_number(*v, 6)),
+            )
+        })
+        .collect();
     let busy: Vec<f64> = target.iter().chain(baseline.iter()).map(|l| l.y).collect();
     let note_y = [0.5, 0.3, 0.7, 0.15, 0.85]
         .iter()
@@ -183,6 +221,8 @@ pub fn layout(spec: &YearlySpec, width: f64, height: f64, font_size: f64) -> Cha
         target,
         baseline,
         assigned: spec.assigned.iter().map(|o| (sx(o.0), sy(o.1))).collect(),
+        target_path,
+        later_targets,
         projection: spec
             .projection
             .map(|((y0, v0), (y1, v1))| ((sx(y0), sy(v0)), (sx(y1), sy(v1)))),
@@ -236,12 +276,41 @@ pub fn to_svg(c: &Chart) -> String {
     if let Some(tg) = &c.target {
         let _ = write!(
             h,
-            "<line x1=\"{l:.1}\" y1=\"{y:.1}\" x2=\"{r:.1}\" y2=\"{y:.1}\" stroke=\"#c62828\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>{}</title></line><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" style=\"fill:#c62828\">{}</text>",
+            "<line x1=\"{l:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#c62828\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>{}</title></line><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" style=\"fill:#c62828\">{}</text>",
+            tg.x_end,
             escape(&tg.label),
-            r - 2.0,
+            tg.x_end - 2.0,
             tg.label_y,
             escape(&tg.label),
             y = tg.y
+        );
+    }
+    if c.target_path.len() > 1 {
+        let pts: Vec<String> = c
+            .target_path
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            h,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#c62828\" stroke-dasharray=\"6 4\"/>",
+            pts.join(" ")
+        );
+    }
+    for (x, y, label) in &c.later_targets {
+        let _ = write!(
+            h,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"7\" height=\"7\" fill=\"#c62828\"><title>{}</title></rect><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" style=\"fill:#c62828\">{}</text>",
+            x - 3.5,
+            y - 3.5,
+            escape(label),
+            x - 2.0,
+            if *y - t < c.font_size * 1.3 {
+                y + c.font_size * 1.3
+            } else {
+                y - c.font_size * 0.5
+            },
+            escape(label)
         );
     }
     if let Some(((x0, y0), (x1, y1))) = c.projection {
@@ -310,13 +379,20 @@ mod tests {
             series: vec![(2021, 15.0), (2022, 15.6)],
             assigned: vec![(2023, 16.0)],
             target: Some((2025, 16.71)),
+            later_targets: vec![(2035, 19.71)],
             baseline: Some((2020, 14.6)),
             projection: Some(((2022, 15.6), (2025, 16.5))),
         };
         let c = layout(&spec, 360.0, 210.0, 11.0);
         assert_eq!(c.series.len(), 2);
         assert_eq!(c.x_ticks.first().map(|t| t.1.as_str()), Some("2020"));
-        assert_eq!(c.x_ticks.last().map(|t| t.1.as_str()), Some("2025"));
+        // The axis reaches the 2035 target; the 2025 target line stops at 2025 and the path
+        // goes on to the 2035 point.
+        assert_eq!(c.x_ticks.last().map(|t| t.1.as_str()), Some("2035"));
+        let tg = c.target.as_ref().unwrap();
+        assert!(tg.x_end < c.plot.2 - 1.0);
+        assert_eq!(c.target_path.len(), 2);
+        assert_eq!(c.later_targets[0].2, "2035年目标 19.71");
         assert_eq!(
             c.target.as_ref().map(|t| t.label.as_str()),
             Some("2025年目标 16.71")

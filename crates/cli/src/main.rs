@@ -249,11 +249,23 @@ enum ReportCommand {
         /// Output file.
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+        /// Issue date printed on the cover, YYYY-MM-DD (default: today in Beijing time).
+        #[arg(long, value_parser = parse_issue_date)]
+        date: Option<chrono::NaiveDate>,
+        /// Issuing unit (编制单位) printed on the cover (default: the city's 生态环境局).
+        #[arg(long)]
+        unit: Option<String>,
         #[command(flatten)]
         db: DbArg,
         #[command(flatten)]
         plan: PlanArg,
     },
+}
+
+/// `--date`: a calendar date written YYYY-MM-DD.
+fn parse_issue_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    qingshan_plan::iso_date(s.trim())
+        .ok_or_else(|| format!("日期「{s}」格式不对（应为 YYYY-MM-DD，如 2025-03-31）"))
 }
 
 #[derive(Subcommand)]
@@ -571,6 +583,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     year,
                     format,
                     output,
+                    date,
+                    unit,
                     db,
                     plan,
                 },
@@ -578,7 +592,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (plan, src) = load_plan(&plan)?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
-                let data = qingshan_app::report::report_data(&store, &plan, year).await?;
+                let issue = qingshan_report::Issue {
+                    unit: unit
+                        .filter(|u| !u.trim().is_empty())
+                        .unwrap_or_else(|| qingshan_report::default_unit(&plan)),
+                    date: date.unwrap_or_else(qingshan_app::report::today_in_beijing),
+                };
+                let data = qingshan_app::report::report_data(&store, &plan, year, &issue).await?;
                 let bytes = match format.as_str() {
                     "html" => qingshan_report::render_html(&data).into_bytes(),
                     "xlsx" => qingshan_report::render_xlsx(&data)?,

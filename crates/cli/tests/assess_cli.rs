@@ -81,7 +81,7 @@ async fn seed(db: &str) {
     store.record_task_report(&t, &Actor::cli()).await.unwrap();
 }
 
-fn assess(db: &str, format: &str, out: &std::path::Path) {
+fn assess(db: &str, format: &str, out: &std::path::Path, extra: &[&str]) {
     let o = Command::new(env!("CARGO_BIN_EXE_qingshan"))
         .args([
             "report",
@@ -95,6 +95,7 @@ fn assess(db: &str, format: &str, out: &std::path::Path) {
             "--db",
             db,
         ])
+        .args(extra)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -109,15 +110,47 @@ async fn writes_html_xlsx_and_pdf_for_2024() {
     seed(&db).await;
 
     let html = dir.join("r.html");
-    assess(&db, "html", &html);
+    assess(
+        &db,
+        "html",
+        &html,
+        &[
+            "--date",
+            "2025-03-31",
+            "--unit",
+            "忻州市美丽忻州建设领导小组办公室",
+        ],
+    );
     let text = std::fs::read_to_string(&html).unwrap();
-    assert!(text.contains("森林覆盖率") && text.contains("实施情况评估报告"));
+    assert!(text.contains("森林覆盖率") && text.contains("2024年度实施进展评估报告"));
+    assert!(text.contains("编制单位：忻州市美丽忻州建设领导小组办公室"));
+    assert!(text.contains("2025年3月31日"));
+
+    // A date not written YYYY-MM-DD is refused, in Chinese, naming it.
+    let o = Command::new(env!("CARGO_BIN_EXE_qingshan"))
+        .args([
+            "report",
+            "assess",
+            "--year",
+            "2024",
+            "--format",
+            "html",
+            "--date",
+            "2025/3/31",
+            "-o",
+        ])
+        .arg(dir.join("bad.html"))
+        .args(["--db", &db])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("日期「2025/3/31」格式不对"));
     for label in ["已达标", "倒退", "无数据"] {
         assert!(text.contains(label), "report lacks {label}");
     }
 
     let xlsx = dir.join("r.xlsx");
-    assess(&db, "xlsx", &xlsx);
+    assess(&db, "xlsx", &xlsx, &[]);
     let bytes = std::fs::read(&xlsx).unwrap();
     assert_eq!(&bytes[..2], b"PK");
 
@@ -129,7 +162,7 @@ async fn writes_html_xlsx_and_pdf_for_2024() {
     ) {
         return;
     }
-    assess(&db, "pdf", &pdf);
+    assess(&db, "pdf", &pdf, &[]);
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
     let poppler = |tool: &str| {
@@ -155,5 +188,7 @@ async fn writes_html_xlsx_and_pdf_for_2024() {
             t.contains("森林覆盖率"),
             "Chinese text not extractable from the PDF"
         );
+        // Without --unit the cover names the city's bureau.
+        assert!(t.contains("编制单位：忻州市生态环境局"), "{t}");
     }
 }

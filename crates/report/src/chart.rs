@@ -48,6 +48,11 @@ pub(crate) fn layout(
             .map(|o| (o.year, o.value.to_f64()))
             .collect(),
         target,
+        later_targets: ind
+            .later_targets
+            .iter()
+            .map(|o| (o.year, o.value.to_f64()))
+            .collect(),
         baseline,
         projection,
     };

@@ -3,14 +3,89 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{Datelike, NaiveDate};
 use qingshan_plan::progress::{
     self, Assessment, Case, Entry, Group, Judgement, Observation, Options, Outlook, Score,
     ScoringRule, StatusCounts,
 };
-use qingshan_plan::{Decimal, Direction, DivisionLevel, Plan, Target, Unit, area_numeral};
+use qingshan_plan::{
+    Decimal, Direction, DivisionLevel, Plan, Target, TargetKind, Unit, area_numeral,
+};
 use serde::Serialize;
 
 use crate::ReportError;
+use crate::prose::Explanation;
+
+/// Who issues the report and on which day: given by the caller, never read from a clock
+/// here, so the same data and the same issue give the same report, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// 编制单位.
+    pub unit: String,
+    /// 印发日期, a Beijing calendar date.
+    pub date: NaiveDate,
+}
+
+impl Issue {
+    /// An issue by the default unit of `plan` ([`default_unit`]) on `date`.
+    pub fn by_default_unit(plan: &Plan, date: NaiveDate) -> Issue {
+        Issue {
+            unit: default_unit(plan),
+            date,
+        }
+    }
+}
+
+/// The default 编制单位: the ecology and environment bureau of the plan's division
+/// (忻州市生态环境局). The plan itself names no unit that assesses it (its 六（四）强化考核评估
+/// only says 开展规划实施情况评估), and this platform is the bureau's, whose staff compile the
+/// report; another unit (a 领导小组办公室, say) is given with `qingshan report --unit`.
+pub fn default_unit(plan: &Plan) -> String {
+    let name = plan
+        .division(&plan.meta.division)
+        .map_or(plan.meta.division.as_str(), |d| d.name.as_str());
+    format!("{name}生态环境局")
+}
+
+/// The cover of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cover {
+    /// 《忻州市贯彻落实〈…〉实施方案》2024年度实施进展评估报告.
+    pub title: String,
+    /// 编制单位.
+    pub unit: String,
+    /// The year assessed.
+    pub year: i32,
+    /// 印发日期.
+    pub date: NaiveDate,
+}
+
+impl Cover {
+    /// The issue date as a document prints it: 2026年12月2日.
+    pub fn date_text(&self) -> String {
+        chinese_date(self.date)
+    }
+}
+
+/// A date as a document prints it: 2026年12月2日.
+fn chinese_date(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// The report's title: the plan's title in book-title marks (inner marks turned into 〈〉, as
+/// nested titles are written) followed by the year.
+pub fn report_title(plan_title: &str, year: i32) -> String {
+    let inner: String = plan_title
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '《' => '〈',
+            '》' => '〉',
+            c => c,
+        })
+        .collect();
+    format!("《{inner}》{year}年度实施进展评估报告")
+}
 
 /// One stored indicator value, as the server keeps it (the value still as text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,14 +263,20 @@ pub struct IndicatorReport {
     pub targets: Vec<Target>,
     /// The target the report year is judged against.
     pub milestone: Option<Target>,
+    /// Numeric targets due after the milestone (the 2035 target of a 2025 milestone), resolved
+    /// as the milestone's would be, for the chart's target line.
+    pub later_targets: Vec<Observation>,
     /// The city's values by year, up to the report year, ascending.
     pub series: Vec<Observation>,
     /// Targets assigned to the city by year (完成省级下达任务), up to the report year.
     pub assigned: Vec<Observation>,
     /// The city's assessment for the report year.
     pub assessment: Assessment,
-    /// `assessment.reasoning()`.
+    /// The 依据 sentence in plain Chinese (`explanation.prose()`).
     pub reasoning: String,
+    /// The figures behind the status, from which the sentence and the appendix row are
+    /// both rendered.
+    pub explanation: Explanation,
     /// Theil–Sen projection to the milestone year.
     pub outlook: Option<Outlook>,
 }
@@ -208,6 +289,17 @@ impl IndicatorReport {
             Some(t) => format!("{}年：{}", t.year, t.kind.label()),
             None => "—".to_string(),
         }
+    }
+
+    /// Why the indicator has no chart, or `None` when it has one (it has reported values).
+    pub fn chart_absence(&self) -> Option<&'static str> {
+        if !self.series.is_empty() {
+            return None;
+        }
+        Some(match self.milestone.as_ref().map(|t| &t.kind) {
+            Some(TargetKind::EffectivelyEnsured) => "定性目标，以人工评定为准，无数值走势",
+            _ => "暂无上报数据，未绘制走势图",
+        })
     }
 
     /// The latest value judged, e.g. "15.50（2023年）", or "—".
@@ -230,7 +322,7 @@ pub struct DivisionAssessment {
     pub division_name: String,
     /// The assessment.
     pub assessment: Assessment,
-    /// `assessment.reasoning()`.
+    /// The 依据 sentence in plain Chinese.
     pub reasoning: String,
 }
 
@@ -335,6 +427,8 @@ pub struct DivisionInfo {
 /// Everything the annual assessment report shows, computed and ready to render.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportData {
+    /// The cover: title, issuing unit, year and date.
+    pub cover: Cover,
     /// The plan.
     pub plan: PlanInfo,
     /// The year assessed.
@@ -419,7 +513,14 @@ impl ReportData {
     /// first later value stands in (disclosed in the reasoning). The city's baseline is the
     /// plan's, or its stored baseline-year value where the plan has none. Values after
     /// `year` are ignored, so a report for a past year is reproducible.
-    pub fn build(plan: &Plan, year: i32, inputs: &Inputs) -> Result<ReportData, ReportError> {
+    ///
+    /// The cover names `issue`'s unit (the [`default_unit`] if blank) and date.
+    pub fn build(
+        plan: &Plan,
+        year: i32,
+        inputs: &Inputs,
+        issue: &Issue,
+    ) -> Result<ReportData, ReportError> {
         let city = plan
             .divisions
             .iter()
@@ -562,7 +663,40 @@ impl ReportData {
                     .map(|t| t.value);
                 progress::outlook(&points, m.year, target, ind.direction)
             });
+            let explanation = Explanation::new(&ind.name, &ind.unit, &assessment, outlook.as_ref());
+            let later_targets: Vec<Observation> = ind
+                .targets
+                .iter()
+                .filter(|t| milestone.as_ref().is_some_and(|m| t.year > m.year))
+                .filter(|t| {
+                    matches!(
+                        t.kind,
+                        TargetKind::Value { .. } | TargetKind::Hold | TargetKind::Reduction { .. }
+                    )
+                })
+                .filter_map(|t| {
+                    // The same resolution as the milestone's (保持 → the baseline, 较Y年下降p%
+                    // → exact), by assessing against that target.
+                    let a = progress::assess(
+                        &Case {
+                            year,
+                            direction: ind.direction,
+                            target: t,
+                            base_year,
+                            baseline: ind.baseline,
+                            observations: &series,
+                            assigned: None,
+                            judgement: None,
+                        },
+                        &inputs.options,
+                    );
+                    a.target
+                        .filter(|r| r.year == t.year)
+                        .map(|r| Observation::new(r.year, r.value))
+                })
+                .collect();
             indicators.push(IndicatorReport {
+                reasoning: explanation.prose(),
                 number: ind.number,
                 category: ind.category.clone(),
                 name: ind.name.clone(),
@@ -580,9 +714,10 @@ impl ReportData {
                     .collect(),
                 targets: ind.targets.clone(),
                 milestone,
+                later_targets,
                 series,
                 assigned: assigned_for(ind.number, &city.code),
-                reasoning: assessment.reasoning(),
+                explanation,
                 assessment,
                 outlook,
             });
@@ -602,7 +737,7 @@ impl ReportData {
                         indicator: ind.number,
                         division: d.code.clone(),
                         division_name: d.name.clone(),
-                        reasoning: a.reasoning(),
+                        reasoning: Explanation::new(&ind.name, &ind.unit, &a, None).prose(),
                         assessment: a,
                     });
                 }
@@ -631,6 +766,16 @@ impl ReportData {
         let (areas, task_summary, tasks_by_unit) = tasks(plan, year, &inputs.task_reports)?;
 
         Ok(ReportData {
+            cover: Cover {
+                title: report_title(&plan.meta.title, year),
+                // A blank unit would leave the cover unsigned; the default unit stands in.
+                unit: match issue.unit.trim() {
+                    "" => default_unit(plan),
+                    u => u.to_string(),
+                },
+                year,
+                date: issue.date,
+            },
             plan: PlanInfo {
                 id: plan.meta.id.clone(),
                 title: plan.meta.title.clone(),
@@ -665,6 +810,74 @@ impl ReportData {
             task_summary,
             tasks_by_unit,
         })
+    }
+
+    /// The summary paragraph put before everything else: how many indicators are achieved,
+    /// on track, lagging, judged by staff and without data.
+    pub fn summary_text(&self) -> String {
+        let s = &self.summary;
+        let lagging = s.moderate_progress + s.limited_progress + s.deterioration + s.target_missed;
+        let mut text = format!(
+            "{}年度，{}纳入评估的{}项指标中：已达标{}项，进展良好{}项，进度滞后{}项",
+            self.year,
+            self.plan.division_name,
+            s.total,
+            s.target_achieved,
+            s.substantial_progress,
+            lagging
+        );
+        if lagging > 0 {
+            let parts: Vec<String> = [
+                ("需加快", s.moderate_progress),
+                ("进展缓慢", s.limited_progress),
+                ("倒退", s.deterioration),
+                ("未完成", s.target_missed),
+            ]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(l, n)| format!("{l}{n}项"))
+            .collect();
+            text.push_str(&format!("（{}）", parts.join("、")));
+        }
+        text.push_str(&format!(
+            "，人工评定{}项，无数据（暂无法评估）{}项。",
+            s.manual, s.not_available
+        ));
+        let t = &self.task_summary;
+        text.push_str(&format!(
+            "{}项主要任务中，已完成{}项，推进中{}项，未启动{}项，滞后{}项，未报告{}项。",
+            t.total, t.completed, t.in_progress, t.not_started, t.lagging, t.unreported
+        ));
+        text
+    }
+
+    /// The plan the report assesses, as the cover cites it:
+    /// 忻政办发〔2023〕33号（忻州市人民政府办公室，2023年7月6日印发）.
+    pub fn basis_text(&self) -> String {
+        let date = qingshan_plan::iso_date(&self.plan.date)
+            .map_or_else(|| self.plan.date.clone(), chinese_date);
+        format!(
+            "{}（{}，{}印发）",
+            self.plan.document_number, self.plan.issuer, date
+        )
+    }
+
+    /// How statuses are decided, in words, for the head of the appendix.
+    pub fn method_text(&self) -> String {
+        let t = &self.options.thresholds;
+        let main = match self.options.method {
+            progress::Method::OpenSdg => {
+                "数值目标默认采用年均增速比值法（Open SDG）：以基期到最新年份的实际年均增速，除以基期到目标年份所需的年均增速；基期值、最新值或目标值为零或负数时年均增速无定义，改用序时进度法"
+            }
+            progress::Method::Linear => "数值目标采用序时进度法",
+        };
+        format!(
+            "{main}（已完成的基期—目标差距比例，除以已过去的时间比例）。比值≥{h}为进展良好，{m}≤比值<{h}为需加快，{l}≤比值<{m}为进展缓慢，比值<{l}为倒退；已达到目标值的为已达标，目标年数据已出而未达到目标的为未完成；保持类目标未保持的为倒退，“持续下降”类目标与上一年份比较，定性目标由人工评定。比值按四舍五入保留三位小数列示，判定以保留六位小数的比值为准。趋势外推采用{}：取各年份两两之间变化率的中位数作为年变化量，推算目标年份的数值，仅作参考，不改变评估结论。",
+            crate::TREND_METHOD,
+            h = t.high,
+            m = t.medium,
+            l = t.low,
+        )
     }
 
     /// Whether a division code is a county (县、县级市、区) of the plan.

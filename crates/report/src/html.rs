@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use qingshan_plan::progress::{Grading, Group, Score, Status, StatusCounts};
 
 use crate::chart::{self, Chart};
-use crate::{IndicatorReport, ReportData, TaskState, fmt_num};
+use crate::{ReportData, TaskState};
 
 /// The one escape function, for HTML element content and attribute values.
 pub(crate) use qingshan_chart::escape as esc;
@@ -29,7 +29,8 @@ fn hex((r, g, b): (u8, u8, u8)) -> String {
 }
 
 const CSS: &str = "body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.5}\
-h1{font-size:1.6em;text-align:center}h2{border-bottom:2px solid #2e7d32;padding-bottom:.2em;margin-top:2em}\
+h1{font-size:1.6em;text-align:center}.cover{text-align:center;margin:3em 0 2em;padding:2em 0;border-top:3px solid #c62828;border-bottom:1px solid #c62828}\
+.cover p{margin:.4em 0;font-size:1.1em}.cover-unit{margin-top:2em!important}h2{border-bottom:2px solid #2e7d32;padding-bottom:.2em;margin-top:2em}\
 .meta{text-align:center;color:#555}table{border-collapse:collapse;width:100%;margin:1em 0;font-size:.9em}\
 th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}th{background:#e8f5e9;white-space:nowrap}td.s{white-space:nowrap}\
 td.n{text-align:right;white-space:nowrap}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(360px,1fr));gap:1em}\
@@ -39,21 +40,30 @@ svg text{font-size:11px;fill:#444}.small{color:#666;font-size:.85em}";
 /// Renders the report as a self-contained zh-CN HTML page.
 pub fn render_html(data: &ReportData) -> String {
     let mut h = String::with_capacity(64 * 1024);
-    let title = format!("{}实施情况评估报告（{}年度）", data.plan.title, data.year);
+    let c = &data.cover;
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        esc(&title)
+        esc(&c.title)
     );
-    let _ = writeln!(h, "<h1>{}</h1>", esc(&title));
     let _ = writeln!(
         h,
-        "<p class=\"meta\">{} {} · {}印发 · 基期{}年 · 评估方法：{}</p>",
-        esc(&data.plan.issuer),
-        esc(&data.plan.document_number),
-        esc(&data.plan.date),
+        "<header class=\"cover\">\n<h1>{}</h1>\n<p class=\"cover-year\">评估年度：{}年</p>\n<p class=\"cover-unit\">编制单位：{}</p>\n<p class=\"cover-date\">{}</p>\n</header>",
+        esc(&c.title),
+        c.year,
+        esc(&c.unit),
+        esc(&c.date_text())
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">评估依据：{} · 基期{}年</p>",
+        esc(&data.basis_text()),
         data.plan.baseline_year,
-        esc(data.options.method.label())
+    );
+    let _ = writeln!(
+        h,
+        "<section class=\"summary\"><h2>摘要</h2>\n<p>{}</p></section>",
+        esc(&data.summary_text())
     );
 
     overview(&mut h, data);
@@ -62,6 +72,7 @@ pub fn render_html(data: &ReportData) -> String {
     tasks(&mut h, data);
     units(&mut h, data);
     counties(&mut h, data);
+    appendix(&mut h, data);
 
     h.push_str("</body>\n</html>\n");
     h
@@ -84,30 +95,6 @@ fn counts_cells(h: &mut String, c: &StatusCounts) {
 
 fn overview(h: &mut String, data: &ReportData) {
     h.push_str("<h2>一、总体情况</h2>\n");
-    let s = &data.summary;
-    let good = s.target_achieved + s.substantial_progress;
-    let _ = writeln!(
-        h,
-        "<p>{}年度，{}规划{}项指标中，已达标{}项，进展良好{}项，合计{}项达标或进展良好；需加快{}项，进展缓慢{}项，倒退{}项，未完成{}项；无数据{}项，人工评定{}项。{}项主要任务中，已完成{}项，推进中{}项，未启动{}项，滞后{}项，未报告{}项。</p>",
-        data.year,
-        esc(&data.plan.division_name),
-        s.total,
-        s.target_achieved,
-        s.substantial_progress,
-        good,
-        s.moderate_progress,
-        s.limited_progress,
-        s.deterioration,
-        s.target_missed,
-        s.not_available,
-        s.manual,
-        data.task_summary.total,
-        data.task_summary.completed,
-        data.task_summary.in_progress,
-        data.task_summary.not_started,
-        data.task_summary.lagging,
-        data.task_summary.unreported,
-    );
     h.push_str("<table>\n");
     counts_header(h, "类别");
     h.push_str("</tr>\n");
@@ -122,12 +109,12 @@ fn overview(h: &mut String, data: &ReportData) {
 }
 
 fn indicator_table(h: &mut String, data: &ReportData) {
-    h.push_str("<h2>二、指标评估</h2>\n<table>\n<tr><th>序号</th><th>指标</th><th>单位</th><th>基期</th><th>目标</th><th>最新值</th><th>状态</th><th>依据</th></tr>\n");
+    h.push_str("<h2>二、指标评估</h2>\n<table>\n<tr><th>序号</th><th>指标</th><th>单位</th><th>基期</th><th>目标</th><th>最新值</th><th>状态</th><th>评估说明</th></tr>\n");
     for i in &data.indicators {
         let st = i.assessment.status;
         let _ = writeln!(
             h,
-            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"s\" style=\"background:{}\">{}</td><td>{}{}</td></tr>",
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"s\" style=\"background:{}\">{}</td><td>{}</td></tr>",
             i.number,
             esc(&i.name),
             esc(&i.unit),
@@ -137,36 +124,18 @@ fn indicator_table(h: &mut String, data: &ReportData) {
             hex(status_rgb(st)),
             esc(st.label()),
             esc(&i.reasoning),
-            outlook_note(i)
-                .map(|o| format!("<br><span class=\"small\">{}</span>", esc(&o)))
-                .unwrap_or_default(),
         );
     }
     h.push_str("</table>\n");
 }
 
-/// The outlook sentence shown beside the status.
-pub(crate) fn outlook_note(i: &IndicatorReport) -> Option<String> {
-    let o = i.outlook.as_ref()?;
-    let verdict = match o.reaches_target {
-        Some(true) => "，可达到目标",
-        Some(false) => "，难以达到目标",
-        None => "",
-    };
-    Some(format!(
-        "趋势外推（Theil–Sen，{}–{}年{}个点）：{}年预计 {}{}",
-        o.years.0,
-        o.years.1,
-        o.points,
-        o.target_year,
-        fmt_num(o.projected, 2),
-        verdict
-    ))
-}
-
 fn charts(h: &mut String, data: &ReportData) {
-    h.push_str("<h3>指标走势</h3>\n<p class=\"small\">实线为逐年实际值，虚线为目标值，点线为基期值，细虚线为趋势外推，菱形为省级下达的年度目标。</p>\n<div class=\"charts\">\n");
-    for i in &data.indicators {
+    h.push_str("<h3>指标走势</h3>\n<p class=\"small\">实线为逐年实际值，红色虚线为目标值（延伸至红色方块所示的远期目标），灰色点线为基期值，蓝色细虚线为按近年趋势的推算，菱形为省级下达的年度目标。</p>\n<div class=\"charts\">\n");
+    for i in data
+        .indicators
+        .iter()
+        .filter(|i| i.chart_absence().is_none())
+    {
         let c = chart::layout(i, data.plan.baseline_year, data.year, 360.0, 210.0, 11.0);
         let _ = write!(
             h,
@@ -179,6 +148,50 @@ fn charts(h: &mut String, data: &ReportData) {
         h.push_str("</figure>\n");
     }
     h.push_str("</div>\n");
+    let absent: Vec<String> = data
+        .indicators
+        .iter()
+        .filter_map(|i| {
+            let why = i.chart_absence()?;
+            Some(format!(
+                "<li>{}. {}：{}</li>",
+                i.number,
+                esc(&i.name),
+                esc(why)
+            ))
+        })
+        .collect();
+    if !absent.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"small\">以下指标无走势图：</p>\n<ul class=\"small\">{}</ul>",
+            absent.concat()
+        );
+    }
+}
+
+fn appendix(h: &mut String, data: &ReportData) {
+    h.push_str("<h2>附录：评估方法与计算过程</h2>\n");
+    let _ = writeln!(h, "<p class=\"small\">{}</p>", esc(&data.method_text()));
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th>序号</th><th>指标</th><th>状态</th><th>评估方法</th><th>计算过程</th><th>趋势外推：{}</th></tr>",
+        esc(crate::TREND_METHOD)
+    );
+    for i in &data.indicators {
+        let e = &i.explanation;
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td class=\"s\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            i.number,
+            esc(&i.name),
+            esc(e.status.label()),
+            esc(&e.method_name()),
+            esc(&e.figures()),
+            esc(&e.trend_text()),
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 fn svg(h: &mut String, c: &Chart) {

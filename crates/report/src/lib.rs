@@ -10,15 +10,19 @@ mod chart;
 mod data;
 mod html;
 mod pdf;
+mod prose;
 mod xlsx;
 
 pub use data::{
-    AreaReport, AssignedTarget, DivisionAssessment, DivisionInfo, IndicatorReport, Inputs,
-    ManualJudgement, PlanInfo, ReportData, TaskCounts, TaskReport, TaskReportInput, TaskState,
-    UnitTasks, ValueInput,
+    AreaReport, AssignedTarget, Cover, DivisionAssessment, DivisionInfo, IndicatorReport, Inputs,
+    Issue, ManualJudgement, PlanInfo, ReportData, TaskCounts, TaskReport, TaskReportInput,
+    TaskState, UnitTasks, ValueInput, default_unit, report_title,
 };
 pub use html::render_html;
 pub use pdf::{find_cjk_font, render_pdf, render_pdf_face};
+pub use prose::{
+    Change, Explanation, Figure, Pace, TREND_METHOD, TargetFigure, TargetWording, Trend,
+};
 pub use xlsx::render_xlsx;
 
 /// Broad class of a [`ReportError`], with a stable code.
@@ -112,6 +116,3 @@ impl ReportError {
         }
     }
 }
-
-/// Formats a float for display with at most `places` decimals, trailing zeros trimmed.
-pub(crate) use qingshan_chart::format_number as fmt_num;

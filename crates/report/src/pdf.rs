@@ -21,7 +21,7 @@ use skrifa::MetadataProvider;
 use skrifa::instance::{LocationRef, Size};
 
 use crate::chart::{self, Chart};
-use crate::html::{outlook_note, status_rgb};
+use crate::html::status_rgb;
 use crate::{ReportData, ReportError, TaskState};
 
 const PAGE_W: f32 = 595.28;
@@ -69,12 +69,14 @@ pub fn render_pdf_face(data: &ReportData, font: &[u8], face: u32) -> Result<Vec<
     let mut l = Layout::new(&shaper);
     title_page(&mut l, data);
     l.new_page();
+    summary(&mut l, data);
     overview(&mut l, data);
     indicator_table(&mut l, data);
     charts(&mut l, data);
     tasks(&mut l, data);
     units(&mut l, data);
     counties(&mut l, data);
+    appendix(&mut l, data);
     let pages = l.finish();
     emit(data, &shaper, font, face, pages)
 }
@@ -321,8 +323,19 @@ impl<'s, 'f> Layout<'s, 'f> {
         self.y += size * 0.4;
     }
 
-    /// A table with wrapped cells; the header repeats on every page it spans.
+    /// A table with wrapped cells; the header repeats on every page it spans. A table that
+    /// fits on one page is kept together.
     fn table(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
+        self.table_kept(cols, rows, size, true);
+    }
+
+    /// As [`Layout::table`], the table starting where it is (under its heading) even when it
+    /// would fit on the next page whole.
+    fn table_flowing(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
+        self.table_kept(cols, rows, size, false);
+    }
+
+    fn table_kept(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32, keep: bool) {
         let total: f32 = cols.iter().map(|c| c.1).sum();
         let widths: Vec<f32> = cols.iter().map(|c| c.1 / total * CONTENT_W).collect();
         let pad = 2.5;
@@ -338,7 +351,7 @@ impl<'s, 'f> Layout<'s, 'f> {
         let header_h = row_height(&header_lines, lh, pad);
         let whole = self.table_height(cols, rows, size);
         // A table that fits on one page is kept together; a longer one starts where it is.
-        if whole <= PAGE_H - MARGIN_TOP - MARGIN_BOTTOM {
+        if keep && whole <= PAGE_H - MARGIN_TOP - MARGIN_BOTTOM {
             self.ensure(whole);
         } else {
             self.ensure(header_h * 2.5);
@@ -484,20 +497,46 @@ impl<'s, 'f> Layout<'s, 'f> {
         }
         if let Some(tg) = &c.target {
             self.ops().push(Op::Line {
-                points: vec![p((l, tg.y)), p((r, tg.y))],
+                points: vec![p((l, tg.y)), p((tg.x_end, tg.y))],
                 color: RED,
                 width: 1.1,
                 dash: Some([5.0, 3.0]),
             });
             let w = self.sh.width(&tg.label, fs);
             self.text(
-                ox + f(r) - 2.0 - w,
+                ox + f(tg.x_end) - 2.0 - w,
                 oy + f(tg.label_y),
                 fs,
                 RED,
                 false,
                 &tg.label,
             );
+        }
+        if c.target_path.len() > 1 {
+            self.ops().push(Op::Line {
+                points: c.target_path.iter().map(|pt| p(*pt)).collect(),
+                color: RED,
+                width: 1.1,
+                dash: Some([5.0, 3.0]),
+            });
+        }
+        for (x, y, label) in &c.later_targets {
+            let (px, py) = p((*x, *y));
+            self.ops().push(Op::Rect {
+                x: px - 2.5,
+                y: py - 2.5,
+                w: 5.0,
+                h: 5.0,
+                fill: Some(RED),
+                stroke: None,
+            });
+            let w = self.sh.width(label, fs);
+            let ly = if *y - t < c.font_size * 1.3 {
+                py + fs * 1.3
+            } else {
+                py - fs * 0.5
+            };
+            self.text(px - 2.0 - w, ly, fs, RED, false, label);
         }
         if let Some((a, z)) = c.projection {
             self.ops().push(Op::Line {
@@ -558,83 +597,42 @@ fn row_height(lines: &[Vec<String>], lh: f32, pad: f32) -> f32 {
     n as f32 * lh + 2.0 * pad
 }
 
-fn report_title(data: &ReportData) -> String {
-    format!("{}实施情况评估报告", data.plan.title)
+fn title_page(l: &mut Layout<'_, '_>, data: &ReportData) {
+    let c = &data.cover;
+    // A red rule above the title, as on a government document's cover.
+    l.ops().push(Op::Line {
+        points: vec![(MARGIN_X, 200.0), (PAGE_W - MARGIN_X, 200.0)],
+        color: RED,
+        width: 2.0,
+        dash: None,
+    });
+    let size = 22.0;
+    let mut y = 260.0;
+    for line in l.sh.wrap(&c.title, size, CONTENT_W - 40.0) {
+        l.centered(y, size, BLACK, true, &line);
+        y += size * 1.6;
+    }
+    y += 24.0;
+    l.centered(y, 14.0, BLACK, false, &format!("评估年度：{}年", c.year));
+    y += 30.0;
+    let basis = format!("评估依据：{}", data.basis_text());
+    for line in l.sh.wrap(&basis, 10.5, CONTENT_W) {
+        l.centered(y, 10.5, GREY, false, &line);
+        y += 16.0;
+    }
+    let y = PAGE_H - 220.0;
+    l.centered(y, 15.0, BLACK, false, &format!("编制单位：{}", c.unit));
+    l.centered(y + 32.0, 15.0, BLACK, false, &c.date_text());
 }
 
-fn title_page(l: &mut Layout<'_, '_>, data: &ReportData) {
-    let size = 22.0;
-    let mut y = 250.0;
-    for line in l.sh.wrap(&report_title(data), size, CONTENT_W - 40.0) {
-        l.centered(y, size, BLACK, true, &line);
-        y += size * 1.5;
-    }
-    y += 10.0;
-    l.centered(y, 16.0, BLACK, false, &format!("（{}年度）", data.year));
-    y += 80.0;
-    for line in [
-        format!(
-            "依据：{}（{}）",
-            data.plan.document_number, data.plan.issuer
-        ),
-        format!("评估范围：{}及所辖县（市、区）", data.plan.division_name),
-        format!(
-            "基期：{}年    评估年度：{}年",
-            data.plan.baseline_year, data.year
-        ),
-        format!("评估方法：{}", data.options.method.label()),
-    ] {
-        l.centered(y, 11.0, GREY, false, &line);
-        y += 20.0;
-    }
-    y += 40.0;
-    let s = &data.summary;
-    let summary = format!(
-        "指标{}项：已达标{}、进展良好{}、需加快{}、进展缓慢{}、倒退{}、未完成{}、无数据{}、人工评定{}",
-        s.total,
-        s.target_achieved,
-        s.substantial_progress,
-        s.moderate_progress,
-        s.limited_progress,
-        s.deterioration,
-        s.target_missed,
-        s.not_available,
-        s.manual
-    );
-    for line in l.sh.wrap(&summary, 11.0, CONTENT_W) {
-        l.centered(y, 11.0, BLACK, false, &line);
-        y += 17.0;
-    }
+fn summary(l: &mut Layout<'_, '_>, data: &ReportData) {
+    l.heading("摘要", 15.0);
+    l.paragraph(&data.summary_text(), 10.5, BLACK);
 }
 
 fn overview(l: &mut Layout<'_, '_>, data: &ReportData) {
     l.heading("一、总体情况", 15.0);
     let s = &data.summary;
-    let t = &data.task_summary;
-    l.paragraph(
-        &format!(
-            "{}年度，{}规划{}项指标中，已达标{}项，进展良好{}项；需加快{}项，进展缓慢{}项，倒退{}项，未完成{}项；无数据{}项，人工评定{}项。{}项主要任务中，已完成{}项，推进中{}项，未启动{}项，滞后{}项，未报告{}项。",
-            data.year,
-            data.plan.division_name,
-            s.total,
-            s.target_achieved,
-            s.substantial_progress,
-            s.moderate_progress,
-            s.limited_progress,
-            s.deterioration,
-            s.target_missed,
-            s.not_available,
-            s.manual,
-            t.total,
-            t.completed,
-            t.in_progress,
-            t.not_started,
-            t.lagging,
-            t.unreported
-        ),
-        10.0,
-        BLACK,
-    );
     let mut cols: Vec<(&str, f32)> = vec![("类别", 2.2)];
     cols.extend(Status::ALL.iter().map(|s| (s.label(), 1.0)));
     cols.push(("合计", 1.0));
@@ -668,10 +666,7 @@ fn indicator_table(l: &mut Layout<'_, '_>, data: &ReportData) {
         .iter()
         .map(|i| {
             let st = i.assessment.status;
-            let reason = match outlook_note(i) {
-                Some(o) => format!("{}\n{}", i.reasoning, o),
-                None => i.reasoning.clone(),
-            };
+            let reason = i.reasoning.clone();
             vec![
                 cell(i.number.to_string()),
                 cell(i.name.clone()),
@@ -696,7 +691,7 @@ fn indicator_table(l: &mut Layout<'_, '_>, data: &ReportData) {
             ("目标", 2.6),
             ("最新值", 2.2),
             ("状态", 1.7),
-            ("依据", 7.5),
+            ("评估说明", 7.5),
         ],
         &rows,
         7.5,
@@ -706,7 +701,7 @@ fn indicator_table(l: &mut Layout<'_, '_>, data: &ReportData) {
 fn charts(l: &mut Layout<'_, '_>, data: &ReportData) {
     l.heading("指标走势", 13.0);
     l.paragraph(
-        "实线为逐年实际值，红色虚线为目标值，灰色点线为基期值，蓝色细虚线为趋势外推，红色空心菱形为省级下达的年度目标。",
+        "实线为逐年实际值，红色虚线为目标值（延伸至红色方块所示的远期目标），灰色点线为基期值，蓝色细虚线为按近年趋势的推算，红色空心菱形为省级下达的年度目标。",
         8.5,
         GREY,
     );
@@ -714,7 +709,12 @@ fn charts(l: &mut Layout<'_, '_>, data: &ReportData) {
     let w = (CONTENT_W - gap) / 2.0;
     let h = 150.0;
     let caption = 14.0;
-    for pair in data.indicators.chunks(2) {
+    let charted: Vec<&crate::IndicatorReport> = data
+        .indicators
+        .iter()
+        .filter(|i| i.chart_absence().is_none())
+        .collect();
+    for pair in charted.chunks(2) {
         l.ensure(h + caption + 8.0);
         let y = l.y;
         for (k, i) in pair.iter().enumerate() {
@@ -736,6 +736,54 @@ fn charts(l: &mut Layout<'_, '_>, data: &ReportData) {
         }
         l.y = y + h + caption + 8.0;
     }
+    let absent: Vec<String> = data
+        .indicators
+        .iter()
+        .filter_map(|i| Some(format!("{}. {}：{}", i.number, i.name, i.chart_absence()?)))
+        .collect();
+    if !absent.is_empty() {
+        l.paragraph("以下指标无走势图：", 8.5, GREY);
+        for line in absent {
+            l.paragraph(&line, 8.5, GREY);
+        }
+    }
+}
+
+fn appendix(l: &mut Layout<'_, '_>, data: &ReportData) {
+    l.new_page();
+    l.heading("附录：评估方法与计算过程", 15.0);
+    l.paragraph(&data.method_text(), 8.5, GREY);
+    let rows: Vec<Vec<Cell>> = data
+        .indicators
+        .iter()
+        .map(|i| {
+            let e = &i.explanation;
+            vec![
+                cell(i.number.to_string()),
+                cell(i.name.clone()),
+                Cell {
+                    text: e.status.label().to_string(),
+                    fill: Some(status_rgb(e.status)),
+                },
+                cell(e.method_name()),
+                cell(e.figures()),
+                cell(e.trend_text()),
+            ]
+        })
+        .collect();
+    let trend = format!("趋势外推：{}", crate::TREND_METHOD);
+    l.table_flowing(
+        &[
+            ("序号", 1.0),
+            ("指标", 3.2),
+            ("状态", 1.6),
+            ("评估方法", 3.0),
+            ("计算过程", 7.5),
+            (trend.as_str(), 4.2),
+        ],
+        &rows,
+        7.0,
+    );
 }
 
 fn tasks(l: &mut Layout<'_, '_>, data: &ReportData) {
@@ -938,7 +986,7 @@ fn emit(
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
-            .title(format!("{}（{}年度）", report_title(data), data.year))
+            .title(data.cover.title.clone())
             .language("zh-CN".to_string())
             .creator("qingshan".to_string()),
     );
@@ -1028,18 +1076,21 @@ fn emit(
                 }
             }
         }
-        let footer = format!("— {} / {} —", k + 1, n);
-        let w = sh.width(&footer, 8.0);
-        s.set_stroke(None);
-        s.set_fill(Some(fill(GREY)));
-        s.draw_glyphs(
-            Point::from_xy((PAGE_W - w) / 2.0, PAGE_H - 30.0),
-            &sh.glyphs(&footer),
-            kfont.clone(),
-            &footer,
-            8.0,
-            false,
-        );
+        // The cover carries no page number; the body is numbered from its first page.
+        if k > 0 {
+            let footer = format!("— {} / {} —", k, n - 1);
+            let w = sh.width(&footer, 8.0);
+            s.set_stroke(None);
+            s.set_fill(Some(fill(GREY)));
+            s.draw_glyphs(
+                Point::from_xy((PAGE_W - w) / 2.0, PAGE_H - 30.0),
+                &sh.glyphs(&footer),
+                kfont.clone(),
+                &footer,
+                8.0,
+                false,
+            );
+        }
         s.finish();
         page.finish();
     }

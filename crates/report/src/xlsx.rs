@@ -1,5 +1,6 @@
-//! The report as an XLSX workbook: sheets 指标, 任务, 责任单位, 县市区, and 图表 with a native
-//! Excel line chart per numeric indicator, drawn from the ranges of 图表数据.
+//! The report as an XLSX workbook: sheets 封面, 指标, 任务, 责任单位, 县市区, 图表 with a
+//! native Excel line chart per indicator with reported values (drawn from the ranges of
+//! 图表数据), and 附录-评估方法 with the method's figures.
 
 use qingshan_plan::Decimal;
 use qingshan_plan::progress::{Grading, Group, Score, Status};
@@ -74,6 +75,7 @@ fn status_format(s: Status, f: &Formats) -> Format {
 pub fn render_xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     let f = formats();
     let mut wb = Workbook::new();
+    cover(wb.add_worksheet().set_name("封面")?, data, &f)?;
     indicators(wb.add_worksheet().set_name("指标")?, data, &f)?;
     tasks(wb.add_worksheet().set_name("任务")?, data, &f)?;
     let units: Vec<&Group> = data.by_unit.iter().collect();
@@ -105,7 +107,72 @@ pub fn render_xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     wb.add_worksheet().set_name(CHART_SHEET)?;
     let placed = chart_data(wb.add_worksheet().set_name(CHART_DATA_SHEET)?, &paths, &f)?;
     charts(wb.worksheet_from_name(CHART_SHEET)?, data, &paths, &placed)?;
+    appendix(wb.add_worksheet().set_name("附录-评估方法")?, data, &f)?;
     Ok(wb.save_to_buffer()?)
+}
+
+/// The cover sheet: title, year, issuing unit, date, the plan it assesses and the summary.
+fn cover(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), ReportError> {
+    let c = &data.cover;
+    let title = Format::new().set_bold().set_font_size(16).set_text_wrap();
+    ws.set_column_width(0, 14.0)?;
+    ws.set_column_width(1, 100.0)?;
+    ws.write_string_with_format(0, 0, &c.title, &title)?;
+    ws.set_row_height(0, 48.0)?;
+    let rows = [
+        ("评估年度", format!("{}年", c.year)),
+        ("编制单位", c.unit.clone()),
+        ("印发日期", c.date_text()),
+        ("评估依据", data.basis_text()),
+        ("摘要", data.summary_text()),
+    ];
+    for (k, (label, value)) in rows.iter().enumerate() {
+        let r = k as u32 + 2;
+        ws.write_string_with_format(r, 0, *label, &f.header)?;
+        ws.write_string_with_format(r, 1, value, &f.wrap)?;
+    }
+    ws.set_row_height(6, 60.0)?;
+    Ok(())
+}
+
+/// 附录: the method's figures, one row per indicator, from the same explanation as the
+/// 评估说明 column; the ratio and the projection also as numbers.
+fn appendix(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), ReportError> {
+    let trend = format!("趋势外推：{}", crate::TREND_METHOD);
+    header(
+        ws,
+        f,
+        &[
+            ("序号", 6.0),
+            ("指标", 30.0),
+            ("状态", 10.0),
+            ("评估方法", 24.0),
+            ("计算过程", 70.0),
+            ("比值", 10.0),
+            (trend.as_str(), 50.0),
+            ("预计目标年值", 12.0),
+        ],
+    )?;
+    for (r, i) in data.indicators.iter().enumerate() {
+        let row = r as u32 + 1;
+        let e = &i.explanation;
+        ws.write_number_with_format(row, 0, f64::from(i.number), &f.number)?;
+        ws.write_string_with_format(row, 1, &i.name, &f.wrap)?;
+        ws.write_string_with_format(row, 2, e.status.label(), &status_format(e.status, f))?;
+        ws.write_string_with_format(row, 3, e.method_name(), &f.wrap)?;
+        ws.write_string_with_format(row, 4, e.figures(), &f.wrap)?;
+        dec(ws, row, 5, i.assessment.ratio, f)?;
+        ws.write_string_with_format(row, 6, e.trend_text(), &f.wrap)?;
+        match &i.outlook {
+            Some(o) if o.projected.is_finite() => {
+                ws.write_number_with_format(row, 7, o.projected, &f.number)?
+            }
+            _ => ws.write_blank(row, 7, &f.text)?,
+        };
+    }
+    let note = data.indicators.len() as u32 + 2;
+    ws.write_string(note, 1, data.method_text())?;
+    Ok(())
 }
 
 /// What one indicator's chart plots, year by year.
@@ -125,8 +192,7 @@ struct PathData {
     assigned: Option<Vec<Option<f64>>>,
 }
 
-/// The chart data of an indicator, or `None` when it has nothing numeric to draw: neither a
-/// reported value nor a numeric target.
+/// The chart data of an indicator, or `None` when it has no reported value to draw.
 fn path_data(ind: &IndicatorReport, base_year: i32, year: i32) -> Option<PathData> {
     let a = &ind.assessment;
     let target = a.target.map(|t| (t.year, t.value.to_f64()));
@@ -135,9 +201,8 @@ fn path_data(ind: &IndicatorReport, base_year: i32, year: i32) -> Option<PathDat
         .base
         .map(|b| (b.year, b.value.to_f64()))
         .or_else(|| ind.baseline.map(|b| (base_year, b.to_f64())));
-    if ind.series.is_empty() && target.is_none() {
-        return None;
-    }
+    // As in the HTML and PDF: a chart for every indicator with reported values, none without.
+    ind.chart_absence().is_none().then_some(())?;
     let line = match (base, target) {
         (Some(b), Some(t)) if t.0 > b.0 => Some((b, t)),
         _ => None,
@@ -374,10 +439,7 @@ fn indicators(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), 
         ("最新值", 10.0),
         ("最新值年份", 10.0),
         ("状态", 10.0),
-        ("状态代码", 20.0),
-        ("比值", 10.0),
-        ("预计目标年值", 12.0),
-        ("依据", 80.0),
+        ("评估说明", 80.0),
     ]);
     header(ws, f, &cols)?;
     for (r, i) in data.indicators.iter().enumerate() {
@@ -403,15 +465,7 @@ fn indicators(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), 
             None => ws.write_blank(row, c + 1, &f.text)?,
         };
         ws.write_string_with_format(row, c + 2, a.status.label(), &status_format(a.status, f))?;
-        ws.write_string_with_format(row, c + 3, a.status.code(), &f.text)?;
-        dec(ws, row, c + 4, a.ratio, f)?;
-        match &i.outlook {
-            Some(o) if o.projected.is_finite() => {
-                ws.write_number_with_format(row, c + 5, o.projected, &f.number)?
-            }
-            _ => ws.write_blank(row, c + 5, &f.text)?,
-        };
-        ws.write_string_with_format(row, c + 6, &i.reasoning, &f.wrap)?;
+        ws.write_string_with_format(row, c + 3, &i.reasoning, &f.wrap)?;
     }
     Ok(())
 }
@@ -426,7 +480,6 @@ fn tasks(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), Repor
             ("任务", 40.0),
             ("责任单位", 30.0),
             ("状态", 10.0),
-            ("状态代码", 14.0),
             ("报告期", 10.0),
             ("进展情况", 60.0),
         ],
@@ -445,9 +498,8 @@ fn tasks(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), Repor
                 t.status.map_or("未报告", TaskState::label),
                 &f.text,
             )?;
-            ws.write_string_with_format(row, 5, t.status.map_or("", TaskState::code), &f.text)?;
-            ws.write_string_with_format(row, 6, t.period.as_deref().unwrap_or(""), &f.text)?;
-            ws.write_string_with_format(row, 7, t.narrative.as_deref().unwrap_or(""), &f.wrap)?;
+            ws.write_string_with_format(row, 5, t.period.as_deref().unwrap_or(""), &f.text)?;
+            ws.write_string_with_format(row, 6, t.narrative.as_deref().unwrap_or(""), &f.wrap)?;
             row += 1;
         }
     }
@@ -491,7 +543,7 @@ fn groups(
                     dec(ws, row, c + 1, Some(s.deducted), f)?;
                     dec(ws, row, c + 2, Some(score), f)?;
                     ws.write_string_with_format(row, c + 3, grade.label(), &f.text)?;
-                    ws.write_boolean_with_format(row, c + 4, capped, &f.text)?;
+                    ws.write_string_with_format(row, c + 4, if capped { "是" } else { "否" }, &f.text)?;
                 }
                 // No score, so neither deductions nor a cap: only why.
                 Grading::Incomplete { .. } => {

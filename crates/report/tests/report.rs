@@ -9,7 +9,7 @@ use std::process::Command;
 use qingshan_plan::progress::{Rule, Status};
 use qingshan_plan::{Plan, xinzhou};
 use qingshan_report::{
-    AssignedTarget, Inputs, ManualJudgement, ReportData, ReportErrorKind, TaskReportInput,
+    AssignedTarget, Inputs, Issue, ManualJudgement, ReportData, ReportErrorKind, TaskReportInput,
     TaskState, ValueInput, find_cjk_font, render_html, render_pdf, render_xlsx,
 };
 
@@ -123,8 +123,16 @@ fn plan() -> Plan {
     xinzhou().unwrap()
 }
 
+/// A fixed issue, so the golden files do not change with the day they are run.
+fn issue() -> Issue {
+    Issue {
+        unit: "忻州市生态环境局".to_string(),
+        date: chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+    }
+}
+
 fn data() -> ReportData {
-    ReportData::build(&plan(), 2024, &inputs()).unwrap()
+    ReportData::build(&plan(), 2024, &inputs(), &issue()).unwrap()
 }
 
 #[test]
@@ -245,14 +253,14 @@ fn bad_inputs_are_refused_with_an_input_error() {
     let p = plan();
     let mut i = inputs();
     i.values.push(v(6, 2023, CITY, "15,5"));
-    let e = ReportData::build(&p, 2024, &i).unwrap_err();
+    let e = ReportData::build(&p, 2024, &i, &issue()).unwrap_err();
     assert_eq!(e.kind(), ReportErrorKind::Input);
     assert!(e.to_string().contains("15,5"), "{e}");
 
     let mut i = inputs();
     i.values.push(v(6, 2023, "999999", "1"));
     assert!(
-        ReportData::build(&p, 2024, &i)
+        ReportData::build(&p, 2024, &i, &issue())
             .unwrap_err()
             .to_string()
             .contains("999999")
@@ -261,7 +269,10 @@ fn bad_inputs_are_refused_with_an_input_error() {
     let mut i = inputs();
     i.values.push(v(99, 2023, CITY, "1"));
     assert_eq!(
-        ReportData::build(&p, 2024, &i).unwrap_err().kind().code(),
+        ReportData::build(&p, 2024, &i, &issue())
+            .unwrap_err()
+            .kind()
+            .code(),
         "input"
     );
 
@@ -269,7 +280,7 @@ fn bad_inputs_are_refused_with_an_input_error() {
     i.task_reports
         .push(task(1, 1, "2024H1", TaskState::Completed, ""));
     assert!(
-        ReportData::build(&p, 2024, &i)
+        ReportData::build(&p, 2024, &i, &issue())
             .unwrap_err()
             .to_string()
             .contains("2024H1")
@@ -278,7 +289,33 @@ fn bad_inputs_are_refused_with_an_input_error() {
     let mut i = inputs();
     i.task_reports
         .push(task(9, 9, "2024", TaskState::Completed, ""));
-    assert!(ReportData::build(&p, 2024, &i).is_err());
+    assert!(ReportData::build(&p, 2024, &i, &issue()).is_err());
+}
+
+#[test]
+fn the_cover_takes_the_callers_unit_and_date_and_the_plans_title() {
+    let d = data();
+    assert_eq!(
+        d.cover.title,
+        "《忻州市贯彻落实〈美丽山西建设规划纲要（2023-2035年）〉实施方案》2024年度实施进展评估报告"
+    );
+    assert_eq!(d.cover.unit, "忻州市生态环境局");
+    assert_eq!(d.cover.date_text(), "2025年3月31日");
+    let other = Issue {
+        unit: "忻州市美丽忻州建设领导小组办公室".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+    };
+    let d = ReportData::build(&plan(), 2024, &inputs(), &other).unwrap();
+    assert_eq!(d.cover.unit, other.unit);
+    assert_eq!(d.cover.date_text(), "2025年12月1日");
+    // A blank unit falls back to the default, never an unsigned cover.
+    let blank = Issue {
+        unit: "  ".into(),
+        ..other
+    };
+    let d = ReportData::build(&plan(), 2024, &inputs(), &blank).unwrap();
+    assert_eq!(d.cover.unit, qingshan_report::default_unit(&plan()));
+    assert_eq!(d.cover.unit, "忻州市生态环境局");
 }
 
 #[test]
@@ -309,7 +346,7 @@ fn html_is_escaped_self_contained_and_complete() {
         TaskState::InProgress,
         "<script>alert('x')</script> & \"引号\"",
     ));
-    let d = ReportData::build(&plan(), 2024, &i).unwrap();
+    let d = ReportData::build(&plan(), 2024, &i, &issue()).unwrap();
     let html = render_html(&d);
     assert!(!html.contains("<script>"));
     assert!(
@@ -332,11 +369,27 @@ fn html_is_escaped_self_contained_and_complete() {
         "任务进展",
         "责任单位",
         "县（市、区）",
+        "附录：评估方法与计算过程",
     ] {
         assert!(html.contains(section), "{section}");
     }
-    assert_eq!(html.matches("<svg ").count(), 24);
-    assert_eq!(html.matches("<polyline ").count(), 7);
+    // Method names and ratios are in the appendix only.
+    let (body, appendix) = html.split_at(html.find("附录：评估方法与计算过程").unwrap());
+    for jargon in ["Theil", "Open SDG", "泰尔", "比值"] {
+        assert!(!body.contains(jargon), "{jargon} before the appendix");
+        assert!(appendix.contains(jargon), "{jargon} in the appendix");
+    }
+    // A chart for each of the 7 indicators with values; the 17 others say why they have none.
+    assert_eq!(html.matches("<svg ").count(), 7);
+    // Each chart's value line, and the target path on to the 2035 target of the five
+    // charted indicators that have a numeric one (1, 6, 7, 17, 21; not 3 or 12).
+    assert_eq!(html.matches("<polyline ").count(), 7 + 5);
+    assert_eq!(html.matches("<title>2035年目标 ").count(), 5);
+    assert_eq!(
+        html.matches("暂无上报数据，未绘制走势图").count()
+            + html.matches("定性目标，以人工评定为准").count(),
+        17
+    );
 }
 
 fn unzip(bytes: &[u8]) -> zip::ZipArchive<std::io::Cursor<&[u8]>> {
@@ -371,20 +424,31 @@ fn xlsx_has_its_sheets_with_the_right_rows() {
         .collect();
     assert_eq!(
         names,
-        ["指标", "任务", "责任单位", "县市区", "图表", "图表数据"]
+        [
+            "封面",
+            "指标",
+            "任务",
+            "责任单位",
+            "县市区",
+            "图表",
+            "图表数据",
+            "附录-评估方法"
+        ]
     );
     let rows = |z: &mut zip::ZipArchive<_>, n: usize| {
         entry(z, &format!("xl/worksheets/sheet{n}.xml"))
             .matches("<row ")
             .count()
     };
-    assert_eq!(rows(&mut z, 1), 1 + 24);
-    assert_eq!(rows(&mut z, 2), 1 + plan().tasks().count());
-    assert_eq!(rows(&mut z, 3), 1 + d.by_unit.len());
-    assert_eq!(rows(&mut z, 4), 1 + 14);
+    assert_eq!(rows(&mut z, 2), 1 + 24);
+    assert_eq!(rows(&mut z, 3), 1 + plan().tasks().count());
+    assert_eq!(rows(&mut z, 4), 1 + d.by_unit.len());
+    assert_eq!(rows(&mut z, 5), 1 + 14);
+    // The appendix: a header, 24 indicators, the note on the method.
+    assert_eq!(rows(&mut z, 8), 1 + 24 + 1);
     // Numbers are stored as numbers: the baseline of indicator 1 in F2, the 2024 forest
     // value in the 2024 column (I=2020 … M=2024) of row 7.
-    let s1 = entry(&mut z, "xl/worksheets/sheet1.xml");
+    let s1 = entry(&mut z, "xl/worksheets/sheet2.xml");
     assert!(
         s1.contains("<c r=\"F2\" s=\"") && s1.contains("<v>0.620607</v>"),
         "F2"
@@ -464,22 +528,21 @@ fn xlsx_charts_plot_each_numeric_indicator_against_its_target_line() {
     let bytes = render_xlsx(&d).unwrap();
     let mut z = unzip(&bytes);
     let shared = shared_strings(&entry(&mut z, "xl/sharedStrings.xml"));
-    // Sheets 5 and 6 are 图表 and 图表数据 (see the sheet order test above).
-    let data_cells = cells(&entry(&mut z, "xl/worksheets/sheet6.xml"), &shared);
+    // Sheets 6 and 7 are 图表 and 图表数据 (see the sheet order test above).
+    let data_cells = cells(&entry(&mut z, "xl/worksheets/sheet7.xml"), &shared);
     assert!(
-        entry(&mut z, "xl/worksheets/_rels/sheet5.xml.rels").contains("../drawings/drawing1.xml"),
+        entry(&mut z, "xl/worksheets/_rels/sheet6.xml.rels").contains("../drawings/drawing1.xml"),
         "the charts sit on 图表"
     );
     let drawing_rels = entry(&mut z, "xl/drawings/_rels/drawing1.xml.rels");
 
-    // One chart per indicator with a reported value or a numeric target, in plan order; those
-    // with neither (4, 11, 15, 16, 22 and 24 in this data set) have none.
+    // One chart per indicator with reported values, in plan order, as in the HTML and PDF.
     let charted: Vec<&qingshan_report::IndicatorReport> = d
         .indicators
         .iter()
-        .filter(|i| !i.series.is_empty() || i.assessment.target.is_some())
+        .filter(|i| !i.series.is_empty())
         .collect();
-    assert_eq!(charted.len(), 18);
+    assert_eq!(charted.len(), 7);
     assert!(
         z.by_name(&format!("xl/charts/chart{}.xml", charted.len() + 1))
             .is_err()
@@ -687,8 +750,8 @@ fn pdf_fonts_are_embedded_and_page_one_renders() {
         .arg("-")
         .output();
     if let Ok(out) = txt {
-        let s = String::from_utf8_lossy(&out.stdout);
-        assert!(s.contains("实施情况评估报告"), "{s}");
+        let s = String::from_utf8_lossy(&out.stdout).replace('\n', "");
+        assert!(s.contains("实施进展评估报告"), "{s}");
         assert!(s.contains("总体情况"), "{s}");
     }
 }
@@ -697,4 +760,103 @@ fn pdf_fonts_are_embedded_and_page_one_renders() {
 fn pdf_refuses_a_font_without_chinese() {
     let e = render_pdf(&data(), b"not a font").unwrap_err();
     assert_eq!(e.kind(), ReportErrorKind::Font);
+}
+
+/// The cells of a worksheet in reading order, one `A1 = text` line each, for a golden file.
+fn sheet_dump(
+    z: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+    n: usize,
+    shared: &[String],
+) -> String {
+    let cells = cells(&entry(z, &format!("xl/worksheets/sheet{n}.xml")), shared);
+    let key = |r: &str| {
+        let k = r.find(|c: char| c.is_ascii_digit()).unwrap();
+        let col = r[..k]
+            .chars()
+            .fold(0u32, |acc, c| acc * 26 + (c as u32 - 'A' as u32 + 1));
+        (r[k..].parse::<u32>().unwrap(), col)
+    };
+    let mut refs: Vec<&String> = cells.keys().collect();
+    refs.sort_by_key(|r| key(r));
+    refs.iter()
+        .map(|r| format!("{r} = {}\n", cells[*r]))
+        .collect()
+}
+
+#[test]
+fn xlsx_golden() {
+    let bytes = render_xlsx(&data()).unwrap();
+    let mut z = unzip(&bytes);
+    let shared = shared_strings(&entry(&mut z, "xl/sharedStrings.xml"));
+    // 封面, 指标, 附录-评估方法: what a reader of the workbook reads.
+    for (n, name) in [(1, "cover"), (2, "indicators"), (8, "appendix")] {
+        insta::assert_snapshot!(
+            format!("report_2024_xlsx_{name}"),
+            sheet_dump(&mut z, n, &shared)
+        );
+    }
+}
+
+#[test]
+fn pdf_has_its_cover_and_keeps_the_method_in_the_appendix() {
+    let test = "pdf_has_its_cover_and_keeps_the_method_in_the_appendix";
+    let Some(font) = font_or_skip(test) else {
+        return;
+    };
+    if !tool_or_skip(test, "pdftotext") || !tool_or_skip(test, "pdfinfo") {
+        return;
+    }
+    let path = out_dir().join("report-2024-structure.pdf");
+    std::fs::write(&path, render_pdf(&data(), &font).unwrap()).unwrap();
+    let info = Command::new("pdfinfo").arg(&path).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((8..=30).contains(&pages), "{pages} pages");
+
+    let text = |first: usize, last: usize| {
+        let out = Command::new("pdftotext")
+            .args(["-f", &first.to_string(), "-l", &last.to_string()])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // The title wraps on the cover; its words are checked across the lines.
+    let cover = text(1, 1).replace('\n', "");
+    for needle in [
+        "忻州市贯彻落实",
+        "2024年度实施进展评估报告",
+        "评估年度：2024年",
+        "编制单位：忻州市生态环境局",
+        "2025年3月31日",
+    ] {
+        assert!(cover.contains(needle), "cover lacks {needle}: {cover}");
+    }
+    let all = text(1, pages);
+    let appendix = all
+        .find("附录：评估方法与计算过程")
+        .expect("the appendix heading");
+    let (body, tail) = all.split_at(appendix);
+    for jargon in ["Theil", "Open SDG", "泰尔", "比值"] {
+        assert!(!body.contains(jargon), "{jargon} before the appendix");
+    }
+    assert!(
+        tail.contains("Theil") && tail.contains("Open SDG"),
+        "{tail}"
+    );
+    assert!(
+        body.contains("摘要") && body.contains("进度滞后"),
+        "the summary"
+    );
+    // A chart per indicator with values: its caption is on a page with the 走势 heading.
+    assert!(body.contains("6. 森林覆盖率（%）"), "the forest chart");
+    assert!(body.contains("暂无上报数据，未绘制走势图"));
 }

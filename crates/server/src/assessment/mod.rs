@@ -83,7 +83,8 @@ pub async fn report(
         .parse()
         .map_err(|_| AppError::NotFound(format!("没有报告 {file}")))?;
     check_year(&s.plan, year)?;
-    let data = report_data(&s.store, &s.plan, year).await?;
+    let issue = qingshan_app::report::issued_today(&s.plan);
+    let data = report_data(&s.store, &s.plan, year, &issue).await?;
     let name = format!("assessment-{year}");
     match ext {
         "html" => Ok((

@@ -61,7 +61,8 @@ pub async fn progress(State(s): State<AppState>, Query(q): Query<ProgressQuery>)
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let choice = qingshan_app::report::default_year(&values, &s.plan);
     let year = qingshan_app::report::parse_year(&s.plan, q.year.as_deref())?.unwrap_or(choice.year);
-    let r = qingshan_app::report::report_data(&s.store, &s.plan, year).await?;
+    let issue = qingshan_app::report::issued_today(&s.plan);
+    let r = qingshan_app::report::report_data(&s.store, &s.plan, year, &issue).await?;
     let indicators: Vec<Value> = r
         .indicators
         .iter()

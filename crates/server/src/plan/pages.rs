@@ -41,7 +41,8 @@ pub async fn dashboard(
     let views = indicator_views(&s.plan, &values);
     let choice = qingshan_app::report::default_year(&values, &s.plan);
     let year = qingshan_app::report::parse_year(&s.plan, q.year.as_deref())?.unwrap_or(choice.year);
-    let report = qingshan_app::report::report_data(&s.store, &s.plan, year).await?;
+    let issue = qingshan_app::report::issued_today(&s.plan);
+    let report = qingshan_app::report::report_data(&s.store, &s.plan, year, &issue).await?;
     let first = s.plan.meta.baseline_year + 1;
     let assess_years: Vec<i32> =
         (first..=s.plan.meta.milestone_years.last().copied().unwrap_or(first)).collect();
