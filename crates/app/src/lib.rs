@@ -17,8 +17,10 @@ pub mod monitoring;
 pub mod report;
 pub mod secrets;
 pub mod sources;
+pub mod stations;
 pub mod supervisor;
 pub mod tasks;
+pub mod uploads;
 pub mod values;
 pub mod water;
 

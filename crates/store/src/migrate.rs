@@ -85,6 +85,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_web_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0012_web_throttle.sql"),
     },
+    Migration {
+        version: 14,
+        name: "station_forms",
+        sqlite: include_str!("../migrations/sqlite/0014_station_forms.sql"),
+        postgres: include_str!("../migrations/postgres/0014_station_forms.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
