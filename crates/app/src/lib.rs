@@ -23,6 +23,7 @@ pub mod tasks;
 pub mod uploads;
 pub mod values;
 pub mod water;
+pub mod water_upload;
 
 use std::sync::Arc;
 
