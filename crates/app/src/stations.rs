@@ -205,7 +205,11 @@ pub fn check_air_station(plan: &Plan, input: &AirStationInput) -> Result<AirStat
     let latitude = check_coordinate("latitude", &input.latitude)?;
     if longitude.is_some() != latitude.is_some() {
         return Err(Error::invalid(
-            if longitude.is_some() { "latitude" } else { "longitude" },
+            if longitude.is_some() {
+                "latitude"
+            } else {
+                "longitude"
+            },
             "经度和纬度应同时填写或同时留空",
         ));
     }
@@ -238,7 +242,10 @@ pub fn check_water_section(plan: &Plan, input: &WaterSectionInput) -> Result<Wat
     if !qingshan_store::WATER_TARGET_CLASSES.contains(&class.as_str()) {
         return Err(Error::invalid(
             "target_class",
-            format!("水质目标应为 Ⅰ 至 Ⅴ 类，而不是「{}」", input.target_class.trim()),
+            format!(
+                "水质目标应为 Ⅰ 至 Ⅴ 类，而不是「{}」",
+                input.target_class.trim()
+            ),
         ));
     }
     let basin = input.basin.trim();
@@ -294,7 +301,10 @@ pub async fn create_air_station(
     input: &AirStationInput,
 ) -> Result<AirStation> {
     let s = check_air_station(plan, input)?;
-    store.create_air_station(&s, actor).await.map_err(from_air)?;
+    store
+        .create_air_station(&s, actor)
+        .await
+        .map_err(from_air)?;
     Ok(s)
 }
 
@@ -548,7 +558,9 @@ mod tests {
     #[test]
     fn coordinates_inside_china_with_six_decimals() {
         assert_eq!(
-            check_coordinate("longitude", " 112.733600 ").unwrap().as_deref(),
+            check_coordinate("longitude", " 112.733600 ")
+                .unwrap()
+                .as_deref(),
             Some("112.733600")
         );
         assert_eq!(check_coordinate("latitude", "").unwrap(), None);
@@ -582,13 +594,28 @@ mod tests {
         };
         assert_eq!(check_air_station(&plan, &s).unwrap().code, "1091A");
         s.code = "10 91".into();
-        assert!(check_air_station(&plan, &s).unwrap_err().to_string().contains("站点编码"));
+        assert!(
+            check_air_station(&plan, &s)
+                .unwrap_err()
+                .to_string()
+                .contains("站点编码")
+        );
         s.code = "1091A".into();
         s.latitude = String::new();
-        assert!(check_air_station(&plan, &s).unwrap_err().to_string().contains("同时填写"));
+        assert!(
+            check_air_station(&plan, &s)
+                .unwrap_err()
+                .to_string()
+                .contains("同时填写")
+        );
         s.latitude = "38.4167".into();
         s.division_code = "999999".into();
-        assert!(check_air_station(&plan, &s).unwrap_err().to_string().contains("所在区县"));
+        assert!(
+            check_air_station(&plan, &s)
+                .unwrap_err()
+                .to_string()
+                .contains("所在区县")
+        );
         let w = WaterSectionInput {
             code: "W1".into(),
             name: "河口".into(),
@@ -598,8 +625,18 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(check_water_section(&plan, &w).unwrap().target_class, "III");
-        assert!(check_retirement("2024-13-01", "x").unwrap_err().to_string().contains("撤销日期"));
-        assert!(check_retirement("2024-06-01", " ").unwrap_err().to_string().contains("撤销原因"));
+        assert!(
+            check_retirement("2024-13-01", "x")
+                .unwrap_err()
+                .to_string()
+                .contains("撤销日期")
+        );
+        assert!(
+            check_retirement("2024-06-01", " ")
+                .unwrap_err()
+                .to_string()
+                .contains("撤销原因")
+        );
         assert!(check_mn("MN 1").is_err());
     }
 }

@@ -56,15 +56,18 @@ fn read_table(file: ImportFile, columns: &[&str]) -> Result<Table> {
         .collect();
     let mut idx = Vec::with_capacity(columns.len());
     for name in columns {
-        idx.push(
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| bad(format!("第 1 行：缺少列 {name}（应为 {}）", columns.join(","))))?,
-        );
+        idx.push(header.iter().position(|h| h == name).ok_or_else(|| {
+            bad(format!(
+                "第 1 行：缺少列 {name}（应为 {}）",
+                columns.join(",")
+            ))
+        })?);
     }
     if let Some(extra) = header.iter().find(|h| !columns.contains(&h.as_str())) {
-        return Err(bad(format!("第 1 行：未知列 {extra}（应为 {}）", columns.join(","))));
+        return Err(bad(format!(
+            "第 1 行：未知列 {extra}（应为 {}）",
+            columns.join(",")
+        )));
     }
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -169,7 +172,10 @@ pub async fn import_water_samples_file(
     if read.samples.is_empty() {
         return Err(bad("文件中没有监测结果"));
     }
-    match store.import_water_samples_changes(&read.samples, actor).await {
+    match store
+        .import_water_samples_changes(&read.samples, actor)
+        .await
+    {
         Ok((_, counts)) => Ok(counts),
         Err(WaterStoreError::Invalid {
             row,

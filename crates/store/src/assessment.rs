@@ -175,7 +175,11 @@ impl Store {
 
     /// Every revision of the assigned targets of one indicator, newest first, with who entered
     /// each.
-    pub async fn assigned_target_history(&self, plan_id: &str, indicator: i64) -> Result<Vec<AssignedTargetRow>> {
+    pub async fn assigned_target_history(
+        &self,
+        plan_id: &str,
+        indicator: i64,
+    ) -> Result<Vec<AssignedTargetRow>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT a.indicator_number, a.year, a.division_code, a.revision, a.value, a.note, a.entered_at, u.display_name FROM assigned_targets a \
                 LEFT JOIN users u ON u.id = a.entered_by WHERE a.plan_id = $1 AND a.indicator_number = $2 ORDER BY a.year DESC, a.division_code, a.revision DESC")
@@ -190,7 +194,11 @@ impl Store {
     }
 
     /// Every revision of the judgements of one indicator, newest first, with who entered each.
-    pub async fn judgement_history(&self, plan_id: &str, indicator: i64) -> Result<Vec<JudgementRow>> {
+    pub async fn judgement_history(
+        &self,
+        plan_id: &str,
+        indicator: i64,
+    ) -> Result<Vec<JudgementRow>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT j.indicator_number, j.year, j.division_code, j.revision, j.met, j.justification, j.evidence, j.entered_at, u.display_name FROM judgements j \
                 LEFT JOIN users u ON u.id = j.entered_by WHERE j.plan_id = $1 AND j.indicator_number = $2 ORDER BY j.year DESC, j.division_code, j.revision DESC")

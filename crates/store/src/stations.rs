@@ -317,20 +317,43 @@ impl Store {
 
     /// Unlinks an HJ 212 device from its air station; audited, kept in the link history. An
     /// MN not linked to an air station is not found.
-    pub async fn unlink_air_station_device(&self, mn: &str, actor: &Actor) -> Result<String, StoreError> {
+    pub async fn unlink_air_station_device(
+        &self,
+        mn: &str,
+        actor: &Actor,
+    ) -> Result<String, StoreError> {
         self.unlink_device(StationKind::Air, mn, actor).await
     }
 
     /// Unlinks an HJ 212 device from its water section; audited, kept in the link history.
-    pub async fn unlink_water_section_device(&self, mn: &str, actor: &Actor) -> Result<String, StoreError> {
+    pub async fn unlink_water_section_device(
+        &self,
+        mn: &str,
+        actor: &Actor,
+    ) -> Result<String, StoreError> {
         self.unlink_device(StationKind::Water, mn, actor).await
     }
 
     /// Removes the link of `mn` and returns the code it was linked to.
-    async fn unlink_device(&self, kind: StationKind, mn: &str, actor: &Actor) -> Result<String, StoreError> {
+    async fn unlink_device(
+        &self,
+        kind: StationKind,
+        mn: &str,
+        actor: &Actor,
+    ) -> Result<String, StoreError> {
         let (table, column, action, label) = match kind {
-            StationKind::Air => ("air_station_devices", "station_code", "air_station.unlink_device", "air_station"),
-            StationKind::Water => ("water_section_devices", "section_code", "water_section.unlink_device", "water_section"),
+            StationKind::Air => (
+                "air_station_devices",
+                "station_code",
+                "air_station.unlink_device",
+                "air_station",
+            ),
+            StationKind::Water => (
+                "water_section_devices",
+                "section_code",
+                "water_section.unlink_device",
+                "water_section",
+            ),
         };
         let now = now_text();
         with_pool!(self, p => {

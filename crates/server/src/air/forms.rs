@@ -41,14 +41,12 @@ fn station_form(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let counties: Vec<_> = std::iter::once(context! { value => "", label => "（未指定）" })
-        .chain(
-            s.plan
-                .divisions
-                .iter()
-                .map(|d| context! { value => d.code, label => format!("{}（{}）", d.name, d.code) }),
-        )
-        .collect();
+    let counties: Vec<_> =
+        std::iter::once(context! { value => "", label => "（未指定）" })
+            .chain(s.plan.divisions.iter().map(
+                |d| context! { value => d.code, label => format!("{}（{}）", d.name, d.code) },
+            ))
+            .collect();
     let levels: Vec<_> = qingshan_store::AIR_CONTROL_LEVELS
         .iter()
         .map(|l| context! { value => l, label => l })
@@ -127,13 +125,23 @@ pub async fn create(
     match qingshan_app::stations::create_air_station(&s.store, &s.plan, &auth.actor(), &f.input)
         .await
     {
-        Ok(st) => Ok(Redirect::to(&format!("{}?saved=created", station_href(&st.code))).into_response()),
+        Ok(st) => {
+            Ok(Redirect::to(&format!("{}?saved=created", station_href(&st.code))).into_response())
+        }
         Err(e) => {
             let e = refuse(&s, &auth, action, target, e.into(), None).await;
             if matches!(e, AppError::Internal(_)) {
                 return Err(e.into());
             }
-            station_form(&s, &auth, None, &f.input, None, Some(form_message(&e)), e.status())
+            station_form(
+                &s,
+                &auth,
+                None,
+                &f.input,
+                None,
+                Some(form_message(&e)),
+                e.status(),
+            )
         }
     }
 }
@@ -150,7 +158,15 @@ pub async fn edit_form(
         .air_station(&code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的空气站点")))?;
-    station_form(&s, &auth, Some(&code), &AirStationInput::from(&st), None, None, StatusCode::OK)
+    station_form(
+        &s,
+        &auth,
+        Some(&code),
+        &AirStationInput::from(&st),
+        None,
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// `POST /air/stations/{code}/edit` (staff): saves the station's new version.
@@ -181,7 +197,15 @@ pub async fn edit(
             }
             let mut input = f.input.clone();
             input.code = code.clone();
-            station_form(&s, &auth, Some(&code), &input, f.reason.as_deref(), Some(form_message(&e)), e.status())
+            station_form(
+                &s,
+                &auth,
+                Some(&code),
+                &input,
+                f.reason.as_deref(),
+                Some(form_message(&e)),
+                e.status(),
+            )
         }
     }
 }
@@ -218,8 +242,14 @@ pub async fn retire(
     )
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}?saved=retired", station_href(&code))).into_response()),
-        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(f.retired_on)).await.into()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?saved=retired", station_href(&code))).into_response())
+        }
+        Err(e) => Err(
+            refuse(&s, &auth, action, target, e.into(), Some(f.retired_on))
+                .await
+                .into(),
+        ),
     }
 }
 
@@ -252,8 +282,14 @@ pub async fn link(
     )
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}?saved=linked", station_href(&code))).into_response()),
-        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(f.input.mn)).await.into()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?saved=linked", station_href(&code))).into_response())
+        }
+        Err(e) => Err(
+            refuse(&s, &auth, action, target, e.into(), Some(f.input.mn))
+                .await
+                .into(),
+        ),
     }
 }
 
@@ -283,8 +319,12 @@ pub async fn unlink(
     )
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}?saved=unlinked", station_href(&code))).into_response()),
-        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(mn)).await.into()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?saved=unlinked", station_href(&code))).into_response())
+        }
+        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(mn))
+            .await
+            .into()),
     }
 }
 
@@ -298,7 +338,11 @@ pub async fn import_form(
     let action = "air_hourly.import";
     let up = match crate::web::upload::read(multipart).await {
         Ok(u) => u,
-        Err(e) => return Err(refuse(&s, &auth, action, "air_hourly".into(), e, None).await.into()),
+        Err(e) => {
+            return Err(refuse(&s, &auth, action, "air_hourly".into(), e, None)
+                .await
+                .into());
+        }
     };
     staff_write(&s, &auth, action, "air_hourly", up.csrf.as_deref()).await?;
     match import_air_hourly_file(&s.store, &auth.actor(), up.file).await {
@@ -326,7 +370,10 @@ pub async fn import_form(
 
 /// `GET /air/template.csv`: the hourly file's header.
 pub async fn template_csv() -> Response {
-    csv_attachment(imports::template_csv(&AIR_HOURLY_TEMPLATE), "air-hourly-template.csv")
+    csv_attachment(
+        imports::template_csv(&AIR_HOURLY_TEMPLATE),
+        "air-hourly-template.csv",
+    )
 }
 
 /// `GET /air/template.xlsx`: the hourly workbook to fill in, with a 说明 sheet.

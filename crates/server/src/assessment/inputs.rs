@@ -277,7 +277,10 @@ pub async fn judgement_form(
     let met = match f.result.as_str() {
         "met" => Ok(true),
         "not_met" => Ok(false),
-        _ => Err(AppError::invalid("result", "请选择评定结果：达标 或 未达标")),
+        _ => Err(AppError::invalid(
+            "result",
+            "请选择评定结果：达标 或 未达标",
+        )),
     };
     let result = match (parse_year(&s, &f.year), met) {
         (Ok(year), Ok(met)) => qingshan_app::assessment::record_judgement(

@@ -74,7 +74,10 @@ pub fn routes(evidence_max_bytes: usize) -> Router<AppState> {
             "/indicators/{number}/assigned-targets",
             post(inputs::assigned_form),
         )
-        .route("/indicators/{number}/judgements", post(inputs::judgement_form))
+        .route(
+            "/indicators/{number}/judgements",
+            post(inputs::judgement_form),
+        )
         .route("/reports/{file}", get(report))
 }
 

@@ -40,14 +40,12 @@ fn station_form(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let counties: Vec<_> = std::iter::once(context! { value => "", label => "（未指定）" })
-        .chain(
-            s.plan
-                .divisions
-                .iter()
-                .map(|d| context! { value => d.code, label => format!("{}（{}）", d.name, d.code) }),
-        )
-        .collect();
+    let counties: Vec<_> =
+        std::iter::once(context! { value => "", label => "（未指定）" })
+            .chain(s.plan.divisions.iter().map(
+                |d| context! { value => d.code, label => format!("{}（{}）", d.name, d.code) },
+            ))
+            .collect();
     let opts = |list: &[(&str, &str)]| -> Vec<minijinja::Value> {
         list.iter()
             .map(|(v, l)| context! { value => v, label => l })
@@ -55,7 +53,13 @@ fn station_form(
     };
     let levels = opts(&[("国考", "国考"), ("省考", "省考"), ("市考", "市考")]);
     let bodies = opts(&[("river", "河流"), ("lake", "湖库")]);
-    let classes = opts(&[("I", "Ⅰ类"), ("II", "Ⅱ类"), ("III", "Ⅲ类"), ("IV", "Ⅳ类"), ("V", "Ⅴ类")]);
+    let classes = opts(&[
+        ("I", "Ⅰ类"),
+        ("II", "Ⅱ类"),
+        ("III", "Ⅲ类"),
+        ("IV", "Ⅳ类"),
+        ("V", "Ⅴ类"),
+    ]);
     let fields = vec![
         context! { name => "code", label => "断面编码", value => input.code, required => true, readonly => editing.is_some(), hint => "字母、数字、- _ ." },
         context! { name => "name", label => "断面名称", value => input.name, required => true },
@@ -134,13 +138,23 @@ pub async fn create(
     match qingshan_app::stations::create_water_section(&s.store, &s.plan, &auth.actor(), &f.input)
         .await
     {
-        Ok(st) => Ok(Redirect::to(&format!("{}?saved=created", section_href(&st.code))).into_response()),
+        Ok(st) => {
+            Ok(Redirect::to(&format!("{}?saved=created", section_href(&st.code))).into_response())
+        }
         Err(e) => {
             let e = refuse(&s, &auth, action, target, e.into(), None).await;
             if matches!(e, AppError::Internal(_)) {
                 return Err(e.into());
             }
-            station_form(&s, &auth, None, &f.input, None, Some(form_message(&e)), e.status())
+            station_form(
+                &s,
+                &auth,
+                None,
+                &f.input,
+                None,
+                Some(form_message(&e)),
+                e.status(),
+            )
         }
     }
 }
@@ -157,7 +171,15 @@ pub async fn edit_form(
         .water_section(&code)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的水质断面")))?;
-    station_form(&s, &auth, Some(&code), &WaterSectionInput::from(&st), None, None, StatusCode::OK)
+    station_form(
+        &s,
+        &auth,
+        Some(&code),
+        &WaterSectionInput::from(&st),
+        None,
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// `POST /water/sections/{code}/edit` (staff): saves the station's new version.
@@ -188,7 +210,15 @@ pub async fn edit(
             }
             let mut input = f.input.clone();
             input.code = code.clone();
-            station_form(&s, &auth, Some(&code), &input, f.reason.as_deref(), Some(form_message(&e)), e.status())
+            station_form(
+                &s,
+                &auth,
+                Some(&code),
+                &input,
+                f.reason.as_deref(),
+                Some(form_message(&e)),
+                e.status(),
+            )
         }
     }
 }
@@ -225,8 +255,14 @@ pub async fn retire(
     )
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}?saved=retired", section_href(&code))).into_response()),
-        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(f.retired_on)).await.into()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?saved=retired", section_href(&code))).into_response())
+        }
+        Err(e) => Err(
+            refuse(&s, &auth, action, target, e.into(), Some(f.retired_on))
+                .await
+                .into(),
+        ),
     }
 }
 
@@ -259,8 +295,14 @@ pub async fn link(
     )
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}?saved=linked", section_href(&code))).into_response()),
-        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(f.input.mn)).await.into()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?saved=linked", section_href(&code))).into_response())
+        }
+        Err(e) => Err(
+            refuse(&s, &auth, action, target, e.into(), Some(f.input.mn))
+                .await
+                .into(),
+        ),
     }
 }
 
@@ -290,8 +332,12 @@ pub async fn unlink(
     )
     .await;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("{}?saved=unlinked", section_href(&code))).into_response()),
-        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(mn)).await.into()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}?saved=unlinked", section_href(&code))).into_response())
+        }
+        Err(e) => Err(refuse(&s, &auth, action, target, e.into(), Some(mn))
+            .await
+            .into()),
     }
 }
 
@@ -305,22 +351,26 @@ pub async fn import_form(
     let action = "water_sample.import";
     let up = match crate::web::upload::read(multipart).await {
         Ok(u) => u,
-        Err(e) => return Err(refuse(&s, &auth, action, "water_samples".into(), e, None).await.into()),
+        Err(e) => {
+            return Err(refuse(&s, &auth, action, "water_samples".into(), e, None)
+                .await
+                .into());
+        }
     };
     staff_write(&s, &auth, action, "water_samples", up.csrf.as_deref()).await?;
     match import_water_samples_file(&s.store, &auth.actor(), up.file).await {
-        Ok(c) => Ok(Redirect::to(&format!(
-            "/water?{}",
-            crate::web::import_report::query(&c)
-        ))
-        .into_response()),
+        Ok(c) => Ok(
+            Redirect::to(&format!("/water?{}", crate::web::import_report::query(&c)))
+                .into_response(),
+        ),
         Err(e) => {
             let e = refuse(&s, &auth, action, "water_samples".into(), e.into(), None).await;
             if matches!(e, AppError::Internal(_)) {
                 return Err(e.into());
             }
             let status = e.status();
-            let mut resp = super::overview_page(&s, &auth, None, None, Some(form_message(&e))).await?;
+            let mut resp =
+                super::overview_page(&s, &auth, None, None, Some(form_message(&e))).await?;
             *resp.status_mut() = status;
             Ok(resp)
         }

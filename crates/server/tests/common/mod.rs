@@ -222,7 +222,10 @@ pub fn upload_form(csrf: Option<&str>, file_name: &str, data: &[u8]) -> (String,
     let mut body = Vec::new();
     if let Some(t) = csrf {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n").as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"
+            )
+            .as_bytes(),
         );
     }
     body.extend_from_slice(
