@@ -706,6 +706,27 @@ async fn staff_keep_stations_on_the_web() {
         .unwrap();
     let r = post(
         "/air/stations/XZ01/retire",
+        vec![("retired_on", "2024-6-1x"), ("reason", "站址搬迁")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("撤销日期应为")
+            && body.contains("value=\"2024-6-1x\"")
+            && body.contains("value=\"站址搬迁\""),
+        "{body}"
+    );
+    assert!(
+        app.store
+            .air_station_retirements()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = post(
+        "/air/stations/XZ01/retire",
         vec![("retired_on", "2024-06-01"), ("reason", "站址搬迁")],
     )
     .await

@@ -377,7 +377,29 @@ pub async fn station_page(
     Query(q): Query<YearQuery>,
     Query(saved): Query<SavedQuery>,
 ) -> PageResult {
-    let sy = station_year(&s.store, &code, q.year).await?;
+    station_page_with(&s, &auth, &code, q.year, saved.saved.as_deref(), None).await
+}
+
+/// A refused station form (device link, retirement): which form, why, and what was typed.
+pub(crate) struct FormRefusal {
+    /// `link` or `retire`.
+    pub form: &'static str,
+    /// The message.
+    pub message: String,
+    /// The fields as typed (never a password).
+    pub values: Value,
+}
+
+/// The station page, with the notice of a saved form or a refused form shown again.
+pub(crate) async fn station_page_with(
+    s: &AppState,
+    auth: &Auth,
+    code: &str,
+    year: Option<i32>,
+    saved: Option<&str>,
+    refused: Option<FormRefusal>,
+) -> PageResult {
+    let sy = station_year(&s.store, code, year).await?;
     let retirement = s
         .store
         .air_station_retirements()
@@ -431,11 +453,14 @@ pub async fn station_page(
         .collect();
     page(
         "air_station.html",
-        &auth,
-        &s,
+        auth,
+        s,
         context! {
             devices, retirement, revisions, link_history, division_name,
-            saved => saved.saved.as_deref().and_then(saved_label),
+            saved => saved.and_then(saved_label),
+            refused_form => refused.as_ref().map(|r| r.form),
+            refused_message => refused.as_ref().map(|r| r.message.clone()),
+            typed => refused.as_ref().map(|r| r.values.clone()),
             today => (chrono::Utc::now() + Duration::hours(8)).format("%Y-%m-%d").to_string(),
             href => station_href(&sy.station.code),
             station => sy.station,

@@ -258,11 +258,29 @@ pub async fn retire(
         Ok(()) => {
             Ok(Redirect::to(&format!("{}?saved=retired", section_href(&code))).into_response())
         }
-        Err(e) => Err(
-            refuse(&s, &auth, action, target, e.into(), Some(f.retired_on))
-                .await
-                .into(),
-        ),
+        Err(e) => {
+            let e = refuse(
+                &s,
+                &auth,
+                action,
+                target,
+                e.into(),
+                Some(f.retired_on.clone()),
+            )
+            .await;
+            if matches!(e, AppError::Internal(_) | AppError::NotFound(_)) {
+                return Err(e.into());
+            }
+            let refused = super::FormRefusal {
+                form: "retire",
+                message: form_message(&e),
+                values: serde_json::json!({ "retired_on": f.retired_on, "reason": f.reason }),
+            };
+            let mut resp =
+                super::section_page_with(&s, &auth, &code, None, None, Some(refused)).await?;
+            *resp.status_mut() = e.status();
+            Ok(resp)
+        }
     }
 }
 
@@ -298,11 +316,29 @@ pub async fn link(
         Ok(()) => {
             Ok(Redirect::to(&format!("{}?saved=linked", section_href(&code))).into_response())
         }
-        Err(e) => Err(
-            refuse(&s, &auth, action, target, e.into(), Some(f.input.mn))
-                .await
-                .into(),
-        ),
+        Err(e) => {
+            let e = refuse(
+                &s,
+                &auth,
+                action,
+                target,
+                e.into(),
+                Some(f.input.mn.clone()),
+            )
+            .await;
+            if matches!(e, AppError::Internal(_) | AppError::NotFound(_)) {
+                return Err(e.into());
+            }
+            let refused = super::FormRefusal {
+                form: "link",
+                message: form_message(&e),
+                values: serde_json::json!({ "mn": f.input.mn, "crc_policy": f.input.crc_policy }),
+            };
+            let mut resp =
+                super::section_page_with(&s, &auth, &code, None, None, Some(refused)).await?;
+            *resp.status_mut() = e.status();
+            Ok(resp)
+        }
     }
 }
 

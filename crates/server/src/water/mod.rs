@@ -158,16 +158,38 @@ pub async fn section_page(
     Query(q): Query<YearQuery>,
     Query(saved): Query<SavedQuery>,
 ) -> PageResult {
+    section_page_with(&s, &auth, &code, q.year, saved.saved.as_deref(), None).await
+}
+
+/// A refused section form (device link, retirement): which form, why, and what was typed.
+pub(crate) struct FormRefusal {
+    /// `link` or `retire`.
+    pub form: &'static str,
+    /// The message.
+    pub message: String,
+    /// The fields as typed (never a password).
+    pub values: Value,
+}
+
+/// The section page, with the notice of a saved form or a refused form shown again.
+pub(crate) async fn section_page_with(
+    s: &AppState,
+    auth: &Auth,
+    code: &str,
+    year: Option<i32>,
+    saved: Option<&str>,
+    refused: Option<FormRefusal>,
+) -> PageResult {
     let section = s
         .store
-        .water_section(&code)
+        .water_section(code)
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的水质断面")))?;
-    let year = resolve_year(&s.store, q.year).await?;
+    let year = resolve_year(&s.store, year).await?;
     let samples = s
         .store
-        .water_samples(Some(&code), year)
+        .water_samples(Some(code), year)
         .await
         .map_err(AppError::from)?;
     let sy = section_year(section, &samples)?;
@@ -215,10 +237,10 @@ pub async fn section_page(
     let (revisions, link_history) = if auth.is_staff() {
         (
             s.store
-                .station_revisions(qingshan_store::StationKind::Water, &code)
+                .station_revisions(qingshan_store::StationKind::Water, code)
                 .await?,
             s.store
-                .device_link_history(qingshan_store::StationKind::Water, &code)
+                .device_link_history(qingshan_store::StationKind::Water, code)
                 .await?,
         )
     } else {
@@ -226,12 +248,15 @@ pub async fn section_page(
     };
     page(
         "water_section.html",
-        &auth,
-        &s,
+        auth,
+        s,
         context! {
             row, year, months, chart, devices, retirement, revisions, link_history,
-            href => section_href(&code),
-            saved => saved.saved.as_deref().and_then(saved_label),
+            href => section_href(code),
+            saved => saved.and_then(saved_label),
+            refused_form => refused.as_ref().map(|r| r.form),
+            refused_message => refused.as_ref().map(|r| r.message.clone()),
+            typed => refused.as_ref().map(|r| r.values.clone()),
             today => (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string(),
         },
     )
