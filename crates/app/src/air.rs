@@ -148,11 +148,28 @@ pub async fn city_series(
         .map(|s| s.code)
         .collect();
     let hours = store.air_hours(None, from, to).await?;
+    let hours = without_retired(store, hours).await?;
     let series = series_from_hours(&hours)?
         .into_iter()
         .filter(|s| codes.contains(&s.station))
         .collect();
     Ok((codes, series))
+}
+
+/// Drops the hours of retired stations from their retirement date on: a station taken out of
+/// service no longer counts in city or county figures, though its data stay on its own page.
+async fn without_retired(store: &Store, hours: Vec<AirHour>) -> Result<Vec<AirHour>, AirDataError> {
+    let retired = crate::stations::retired_from(&store.air_station_retirements().await?);
+    if retired.is_empty() {
+        return Ok(hours);
+    }
+    Ok(hours
+        .into_iter()
+        .filter(|h| match (retired.get(&h.station_code), date_of(&h.hour)) {
+            (Some(from), Some(day)) => day < *from,
+            _ => true,
+        })
+        .collect())
 }
 
 /// A county's stations (every control level located in it) and their series of `[from, to]`.
@@ -176,8 +193,11 @@ pub async fn county_series(
     }
     let mut series = Vec::new();
     for code in &codes {
-        let one = station_series(store, code, from, to).await?;
-        if !one.days.is_empty() {
+        let hours = store.air_hours(Some(code), from, to).await?;
+        let hours = without_retired(store, hours).await?;
+        if let Some(one) = series_from_hours(&hours)?.into_iter().next()
+            && !one.days.is_empty()
+        {
             series.push(one);
         }
     }

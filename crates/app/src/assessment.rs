@@ -64,8 +64,9 @@ pub async fn record_assigned_target(
         .await?)
 }
 
-/// Records whether a target is judged met, with the justification (required), at `at`. An
-/// unknown indicator is [`Error::NotFound`]; an empty justification is [`Error::Invalid`].
+/// Records whether a target is judged met, with the justification (required) and a note of the
+/// evidence (optional), at `at`. An unknown indicator is [`Error::NotFound`]; an empty
+/// justification is [`Error::Invalid`].
 pub async fn record_judgement(
     store: &Store,
     plan: &Plan,
@@ -73,6 +74,7 @@ pub async fn record_judgement(
     at: InputAt,
     met: bool,
     justification: &str,
+    evidence: Option<&str>,
 ) -> Result<JudgementRow> {
     let InputAt {
         number,
@@ -85,9 +87,22 @@ pub async fn record_judgement(
     if justification.trim().is_empty() {
         return Err(Error::invalid("justification", "人工评定须写明依据"));
     }
+    if justification.chars().count() > 2000 {
+        return Err(Error::invalid("justification", "评定依据不超过 2000 字"));
+    }
+    let evidence = evidence.map(str::trim).filter(|e| !e.is_empty());
+    if evidence.is_some_and(|e| e.chars().count() > 500) {
+        return Err(Error::invalid("evidence", "证明材料说明不超过 500 字"));
+    }
     let division = division.unwrap_or_else(|| plan.meta.division.clone());
+    if plan.division(&division).is_none() {
+        return Err(Error::invalid(
+            "division",
+            format!("行政区划：规划中没有代码为「{division}」的区划"),
+        ));
+    }
     Ok(store
-        .record_judgement(
+        .record_judgement_with_evidence(
             InputKey {
                 plan_id: &plan.meta.id,
                 indicator: number.into(),
@@ -96,7 +111,30 @@ pub async fn record_judgement(
             },
             met,
             justification.trim(),
+            evidence,
             actor,
         )
         .await?)
+}
+
+/// Whether indicator `number` takes an assigned target (its target is “完成省级下达任务”).
+pub fn takes_assigned_target(plan: &Plan, number: u32) -> bool {
+    plan.indicator(number).is_some_and(|ind| {
+        ind.targets
+            .iter()
+            .any(|t| matches!(t.kind, TargetKind::ProvincialAssignment))
+    })
+}
+
+/// Every revision of an indicator's assigned targets and judgements, newest first.
+pub async fn input_history(
+    store: &Store,
+    plan: &Plan,
+    number: u32,
+) -> Result<(Vec<AssignedTargetRow>, Vec<JudgementRow>)> {
+    let n = i64::from(number);
+    Ok((
+        store.assigned_target_history(&plan.meta.id, n).await?,
+        store.judgement_history(&plan.meta.id, n).await?,
+    ))
 }

@@ -18,10 +18,13 @@ pub mod monitoring;
 pub mod report;
 pub mod secrets;
 pub mod sources;
+pub mod stations;
 pub mod supervisor;
 pub mod tasks;
+pub mod uploads;
 pub mod values;
 pub mod water;
+pub mod water_upload;
 
 use std::sync::Arc;
 

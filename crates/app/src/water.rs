@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use qingshan_store::{Store, StoreError, WaterSample, WaterSection};
 use qingshan_water::automatic::{AutomaticRule, MonthInput, month_observations};
 use qingshan_water::drinking::{
@@ -273,10 +274,30 @@ pub fn section_year(
 
 /// Every section's year from the store.
 pub async fn sections_year(store: &Store, year: i32) -> Result<Vec<SectionYear>, WaterDataError> {
-    let sections = store.water_sections().await?;
+    let retired = crate::stations::retired_from(&store.water_section_retirements().await?);
+    let first_day = NaiveDate::from_ymd_opt(year, 1, 1);
+    // A retired section no longer counts from its retirement date: its later results are left
+    // out, and a section retired before the year began is not part of the year at all.
+    let sections: Vec<WaterSection> = store
+        .water_sections()
+        .await?
+        .into_iter()
+        .filter(|s| match (retired.get(&s.code), first_day) {
+            (Some(from), Some(first)) => *from > first,
+            _ => true,
+        })
+        .collect();
     let samples = store.water_samples(None, year).await?;
     let mut by_section: BTreeMap<&str, Vec<WaterSample>> = BTreeMap::new();
-    for s in &samples {
+    for s in samples.iter().filter(|s| {
+        match (
+            retired.get(&s.section_code),
+            NaiveDate::parse_from_str(&s.date, "%Y-%m-%d"),
+        ) {
+            (Some(from), Ok(day)) => day < *from,
+            _ => true,
+        }
+    }) {
         by_section
             .entry(s.section_code.as_str())
             .or_default()

@@ -551,3 +551,434 @@ async fn warning_level_uses_the_citys_thresholds() {
         "{html}"
     );
 }
+
+/// Staff on the web: a station registered, refused with what was typed kept, edited, linked to
+/// a device and unlinked, and retired; every write audited; a reporter refused (403, audited).
+#[tokio::test]
+async fn staff_keep_stations_on_the_web() {
+    let app = spawn().await;
+    common::user(&app.store, "staff", qingshan_store::Role::Staff, None, None).await;
+    common::user(
+        &app.store,
+        "rep",
+        qingshan_store::Role::Reporter,
+        Some("slj"),
+        None,
+    )
+    .await;
+    let (c, _) = common::login(&app.server, "staff").await;
+    let form = c
+        .get(app.url("/air/stations/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = common::hidden(&form, "csrf_token");
+    let post = |path: &str, fields: Vec<(&str, &str)>| {
+        let mut fields: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        fields.push(("csrf_token".into(), token.clone()));
+        c.post(app.url(path)).form(&fields).send()
+    };
+    // A longitude outside China is refused, named in Chinese, and the form keeps the input.
+    let r = post(
+        "/air/stations",
+        vec![
+            ("code", "XZ01"),
+            ("name", "忻州市监测站"),
+            ("control_level", "国控"),
+            ("division_code", "140902"),
+            ("longitude", "200.1"),
+            ("latitude", "38.416700"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("经度应在中国境内"), "{body}");
+    assert!(
+        body.contains("value=\"忻州市监测站\"") && body.contains("value=\"200.1\""),
+        "{body}"
+    );
+    assert!(app.store.air_station("XZ01").await.unwrap().is_none());
+    let r = post(
+        "/air/stations",
+        vec![
+            ("code", "XZ01"),
+            ("name", "忻州市监测站"),
+            ("control_level", "国控"),
+            ("division_code", "140902"),
+            ("longitude", "112.733600"),
+            ("latitude", "38.416700"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/air/stations/XZ01?saved=created");
+    // The same code again is a conflict, shown on the form.
+    let r = post(
+        "/air/stations",
+        vec![
+            ("code", "XZ01"),
+            ("name", "重复"),
+            ("control_level", "国控"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("已存在"));
+    let r = post(
+        "/air/stations/XZ01/edit",
+        vec![
+            ("name", "忻州市环境监测站"),
+            ("control_level", "国控"),
+            ("division_code", "140902"),
+            ("longitude", "112.7336"),
+            ("latitude", "38.4167"),
+            ("reason", "更名"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.air_station("XZ01").await.unwrap().unwrap().name,
+        "忻州市环境监测站"
+    );
+    let r = post(
+        "/air/stations/XZ01/devices",
+        vec![
+            ("mn", "AIRXZ01MN"),
+            ("password", "123456"),
+            ("crc_policy", "strict"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.air_station_devices().await.unwrap()[0].mn,
+        "AIRXZ01MN"
+    );
+    let page = c
+        .get(app.url("/air/stations/XZ01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("AIRXZ01MN") && page.contains("XZ01/devices/AIRXZ01MN/unlink"),
+        "{page}"
+    );
+    let r = post("/air/stations/XZ01/devices/AIRXZ01MN/unlink", vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.store.air_station_devices().await.unwrap().is_empty());
+    // Data, then retirement: the data stay on the station's page, marked 已撤销.
+    let hours: Vec<qingshan_store::NewAirHour> = (0..24)
+        .map(|h| qingshan_store::NewAirHour {
+            station_code: "XZ01".into(),
+            hour: format!("2024-03-01T{h:02}:00"),
+            values: [
+                Some("10".into()),
+                Some("20".into()),
+                Some("0.5".into()),
+                Some("60".into()),
+                Some("50".into()),
+                Some("30".into()),
+            ],
+            source: "import".into(),
+        })
+        .collect();
+    app.store
+        .import_air_hourly(&hours, &Actor::cli())
+        .await
+        .unwrap();
+    let r = post(
+        "/air/stations/XZ01/retire",
+        vec![("retired_on", "2024-6-1x"), ("reason", "站址搬迁")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("撤销日期应为")
+            && body.contains("value=\"2024-6-1x\"")
+            && body.contains("value=\"站址搬迁\""),
+        "{body}"
+    );
+    assert!(
+        app.store
+            .air_station_retirements()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let r = post(
+        "/air/stations/XZ01/retire",
+        vec![("retired_on", "2024-06-01"), ("reason", "站址搬迁")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(app.url("/air/stations/XZ01?year=2024"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已撤销") && page.contains("站址搬迁"),
+        "{page}"
+    );
+    assert!(
+        page.contains("data-date=\"2024-03-01\""),
+        "the retired station's data are still shown"
+    );
+    assert!(
+        page.contains("station-revisions") && page.contains("更名"),
+        "{page}"
+    );
+    assert!(page.contains("link-history"), "{page}");
+    let overview = c
+        .get(app.url("/air"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(overview.contains("已撤销"));
+    let log = app.store.audit_log(Some("air_station."), 50).await.unwrap();
+    for action in [
+        "air_station.create",
+        "air_station.edit",
+        "air_station.link_device",
+        "air_station.unlink_device",
+        "air_station.retire",
+    ] {
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.outcome == "ok" && e.actor == "staff"),
+            "{action} not audited"
+        );
+    }
+    assert!(
+        log.iter()
+            .any(|e| e.action == "air_station.create" && e.outcome == "refused"),
+        "the refused form is audited"
+    );
+
+    // A reporter is refused every write, and each refusal is audited.
+    let (rc, rtoken) = common::login(&app.server, "rep").await;
+    assert_eq!(
+        rc.get(app.url("/air/stations/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = rc
+        .post(app.url("/air/stations/XZ01/edit"))
+        .form(&[
+            ("csrf_token", rtoken.as_str()),
+            ("name", "篡改"),
+            ("control_level", "国控"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.store.air_station("XZ01").await.unwrap().unwrap().name,
+        "忻州市环境监测站"
+    );
+    let log = app
+        .store
+        .audit_log(Some("air_station.edit"), 10)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.outcome == "refused" && e.actor == "rep"),
+        "{log:?}"
+    );
+    // And staff without the CSRF token are refused too.
+    let r = c
+        .post(app.url("/air/stations/XZ01/edit"))
+        .form(&[("name", "x"), ("control_level", "国控")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+/// A retired station leaves the city's figures from its retirement date on.
+#[tokio::test]
+async fn retired_station_leaves_the_city_average() {
+    let (app, _) = seeded().await;
+    let (from, to) = (d(FROM), d(TO));
+    let (_, before) = qingshan_app::air::city_series(&app.store, from, to)
+        .await
+        .unwrap();
+    let days = |series: &[HourlySeries], station: &str| {
+        series
+            .iter()
+            .find(|s| s.station == station)
+            .map_or(0, |s| s.days.len())
+    };
+    assert_eq!(days(&before, "Dongsi"), 20);
+    app.store
+        .retire_air_station("Dongsi", "2014-01-01", "停运", &Actor::cli())
+        .await
+        .unwrap();
+    let (_, after) = qingshan_app::air::city_series(&app.store, from, to)
+        .await
+        .unwrap();
+    assert_eq!(
+        days(&after, "Dongsi"),
+        8,
+        "Dongsi counts only before 2014-01-01"
+    );
+    assert!(
+        after
+            .iter()
+            .find(|s| s.station == "Dongsi")
+            .unwrap()
+            .days
+            .iter()
+            .all(|d| d.date < d_from("2014-01-01"))
+    );
+    assert_eq!(days(&after, "Aotizhongxin"), 20);
+    // The station's own page still shows all its days.
+    let page = app.get("/air/stations/Dongsi?year=2014").await.1;
+    assert!(
+        page.contains("data-date=\"2014-01-12\""),
+        "retired data stay on the station page"
+    );
+}
+
+fn d_from(s: &str) -> NaiveDate {
+    d(s)
+}
+
+/// Hourly data uploaded from the air page (CSV and XLSX template alike), all or nothing.
+#[tokio::test]
+async fn hourly_upload_is_all_or_nothing() {
+    let app = spawn().await;
+    app.store
+        .upsert_air_stations(&[station("S1", "一号站", "国控")], &Actor::cli())
+        .await
+        .unwrap();
+    common::user(&app.store, "staff", qingshan_store::Role::Staff, None, None).await;
+    let (c, _) = common::login(&app.server, "staff").await;
+    let page = c
+        .get(app.url("/air"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("action=\"/air/import\"") && page.contains("/air/template.xlsx"),
+        "{page}"
+    );
+    let token = common::hidden(&page, "csrf_token");
+    let template = c
+        .get(app.url("/air/template.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(template.contains("station,date,hour"), "{template}");
+    let xlsx = c.get(app.url("/air/template.xlsx")).send().await.unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    let upload = |body: String| {
+        let (ct, body) = common::upload_form(Some(&token), "hours.csv", body.as_bytes());
+        c.post(app.url("/air/import"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let mut good = String::from("station,date,hour,so2,no2,co,o3,pm10,pm25\n");
+    for h in 0..24 {
+        good.push_str(&format!("S1,2024-05-01,{h},5,20,0.4,80,60,{}\n", 30 + h));
+    }
+    // A bad row anywhere refuses the whole file.
+    let bad = format!("{good}S1,2024-05-02,3,5,20,0.4,80,abc,30\n");
+    let r = upload(bad).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("未导入"));
+    let all = |s: &Store| {
+        let s = s.clone();
+        async move {
+            s.air_hours(None, d("2024-01-01"), d("2024-12-31"))
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(all(&app.store).await, 0, "a bad file changes nothing");
+    let log = app
+        .store
+        .audit_log(Some("air_hourly.import"), 10)
+        .await
+        .unwrap();
+    assert!(log.iter().any(|e| e.outcome == "refused"), "{log:?}");
+    let r = upload(good).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with("/air?imported=24&stations=1&revised=0"),
+        "{to}"
+    );
+    assert_eq!(all(&app.store).await, 24);
+    let shown = c
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shown.contains("id=\"import-report\"") && shown.contains("小时数据 24 条"),
+        "{shown}"
+    );
+    // A public visitor cannot upload.
+    let anon = common::client();
+    let (ct, body) = common::upload_form(None, "hours.csv", b"station,date,hour\n");
+    let r = anon
+        .post(app.url("/air/import"))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::FORBIDDEN
+            || r.status() == StatusCode::SEE_OTHER
+            || r.status() == StatusCode::UNAUTHORIZED,
+        "{}",
+        r.status()
+    );
+    assert_eq!(all(&app.store).await, 24);
+}

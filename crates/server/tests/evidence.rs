@@ -742,3 +742,290 @@ async fn the_default_limit_is_20_mib_per_file() {
     );
     assert_eq!(app.evidence_count().await, 1);
 }
+
+/// The year the dashboard's status column is assessed for, as the page says it.
+fn dashboard_year(html: &str) -> i64 {
+    let at = html.find("进展按 ").expect("the dashboard names its year") + "进展按 ".len();
+    html[at..at + 4].parse().unwrap()
+}
+
+/// The status cell of indicator `n` on the dashboard.
+fn dashboard_status(html: &str, n: u32) -> String {
+    let row = html
+        .find(&format!("href=\"/indicators/{n}\""))
+        .or_else(|| html.find(&format!("href=\"&#x2f;indicators&#x2f;{n}\"")))
+        .unwrap_or_else(|| panic!("no row for indicator {n}"));
+    let cell = html[row..].find("class=\"status status-").unwrap() + row;
+    html[cell..].chars().take(40).collect()
+}
+
+/// Staff record a province-assigned target and a judgement from the indicator's assessment
+/// page: each keeps its history, is audited, and moves the indicator's status on the plan
+/// table; a refused form keeps what was typed; a reporter is refused (403, audited).
+#[tokio::test]
+async fn assigned_targets_and_judgements_from_the_web() {
+    let app = spawn().await;
+    let (c, _) = common::login(&app.server, "staff").await;
+    let dash = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let year = dashboard_year(&dash);
+    assert!(
+        dashboard_status(&dash, 16).contains("status-not_available"),
+        "{}",
+        dashboard_status(&dash, 16)
+    );
+    let indicator = c
+        .get(app.url("/indicators/16"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        indicator
+            .replace("&#x2f;", "/")
+            .contains("/indicators/16/assessment"),
+        "the indicator page links to its assessment inputs"
+    );
+    let page = c
+        .get(app.url(&format!("/indicators/16/assessment?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"judgement-form\""), "{page}");
+    assert!(
+        !page.contains("id=\"assigned-form\""),
+        "indicator 16 takes no assigned target"
+    );
+    let token = common::hidden(&page, "csrf_token");
+    let y = year.to_string();
+    // No result chosen: refused, with the reasoning kept.
+    let r = c
+        .post(app.url("/indicators/16/judgements"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("year", y.as_str()),
+            ("division", "140900"),
+            ("justification", "土壤污染风险管控到位"),
+            ("evidence", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("请选择评定结果") && body.contains("土壤污染风险管控到位"),
+        "{body}"
+    );
+    for (result, why) in [("not_met", "两地块未完成风险管控"), ("met", "复核后已完成")]
+    {
+        let r = c
+            .post(app.url("/indicators/16/judgements"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("year", y.as_str()),
+                ("division", "140900"),
+                ("result", result),
+                ("justification", why),
+                ("evidence", "忻环函〔2024〕12号"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let page = c
+        .get(app.url(&format!(
+            "/indicators/16/assessment?year={year}&saved=judgement"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("人工评定已保存"), "{page}");
+    let history = &page[page.find("id=\"judgement-history\"").unwrap()..];
+    assert!(
+        history.contains("复核后已完成")
+            && history.contains("两地块未完成风险管控")
+            && history.contains("忻环函〔2024〕12号")
+            && history.contains("staff显示名"),
+        "{history}"
+    );
+    assert!(
+        page.contains("status-manual"),
+        "the year's status is the judgement"
+    );
+    let dash = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dashboard_status(&dash, 16).contains("status-manual"),
+        "{}",
+        dashboard_status(&dash, 16)
+    );
+    let log = app.audit("judgement.record").await;
+    assert_eq!(log.iter().filter(|e| e.outcome == "ok").count(), 2);
+    assert!(
+        log.iter().any(|e| e.outcome == "refused"),
+        "the refused form is audited"
+    );
+
+    // Indicator 11 (完成省级下达任务): a value alone awaits the province's target; with it, it
+    // gets a status.
+    app.store
+        .record_indicator_value(
+            &qingshan_store::NewIndicatorValue {
+                plan_id: PLAN.into(),
+                indicator_number: 11,
+                year,
+                division_code: "140900".into(),
+                value: "80.5".into(),
+                note: None,
+                reason: None,
+                source: "manual".into(),
+            },
+            &qingshan_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let dash = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let year = dashboard_year(&dash);
+    let y = year.to_string();
+    assert!(
+        dashboard_status(&dash, 11).contains("status-not_available"),
+        "{}",
+        dashboard_status(&dash, 11)
+    );
+    let page = c
+        .get(app.url(&format!("/indicators/11/assessment?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"assigned-form\""), "{page}");
+    let r = c
+        .post(app.url("/indicators/11/assigned-targets"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("year", y.as_str()),
+            ("division", "140900"),
+            ("value", "七十八"),
+            ("note", "晋环发〔2024〕3号"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("value=\"七十八\"") && body.contains("value=\"晋环发〔2024〕3号\""),
+        "the form keeps what was typed: {body}"
+    );
+    let r = c
+        .post(app.url("/indicators/11/assigned-targets"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("year", y.as_str()),
+            ("division", "140900"),
+            ("value", "78"),
+            ("note", "晋环发〔2024〕3号"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(app.url(&format!("/indicators/11/assessment?year={year}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let history = &page[page.find("id=\"assigned-history\"").unwrap()..];
+    assert!(
+        history.contains(">78<") && history.contains("晋环发〔2024〕3号"),
+        "{history}"
+    );
+    let dash = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let status = dashboard_status(&dash, 11);
+    assert!(
+        !status.contains("status-not_available"),
+        "the assigned target gives indicator 11 a status: {status}"
+    );
+    assert!(
+        app.audit("assigned_target.record")
+            .await
+            .iter()
+            .any(|e| e.outcome == "ok" && e.new_value.as_deref() == Some("78"))
+    );
+
+    // A reporter sees no forms and is refused a write, audited.
+    let (rc, rtoken) = common::login(&app.server, "slj-reporter").await;
+    let page = rc
+        .get(app.url("/indicators/16/assessment"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("id=\"judgement-form\""));
+    let r = rc
+        .post(app.url("/indicators/16/judgements"))
+        .form(&[
+            ("csrf_token", rtoken.as_str()),
+            ("year", y.as_str()),
+            ("division", "140900"),
+            ("result", "met"),
+            ("justification", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app.audit("judgement.record")
+            .await
+            .iter()
+            .any(|e| e.outcome == "refused" && e.actor == "slj-reporter")
+    );
+    assert_eq!(
+        app.store.judgement_history(PLAN, 16).await.unwrap().len(),
+        2
+    );
+}

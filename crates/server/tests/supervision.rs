@@ -764,3 +764,73 @@ async fn registry_rows_are_edited_on_the_web() {
             .any(|e| e.actor == "xinfu" && e.outcome == "refused")
     );
 }
+
+/// The public device page counts the device's open alarms (it used to say 无告警 to anyone
+/// not allowed to see them); the alarms themselves, with their context, go to staff and to the
+/// device's county only.
+#[tokio::test]
+async fn device_page_shows_open_alarms_to_everyone_and_details_to_handlers() {
+    let (store, _db) = store().await;
+    let cfg = SupervisorConfig::default();
+    store
+        .ingest(&[
+            hourly(0, "20", "N"),
+            hourly(1, "40", "N"),
+            hourly(2, "50.5", "N"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        run_once(&store, bj(2026, 3, 1, 3, 10), &cfg)
+            .await
+            .unwrap()
+            .raised,
+        1
+    );
+    common::user(&store, "staff", Role::Staff, None, None).await;
+    common::user(&store, "xinfu", Role::County, None, Some("140902")).await;
+    common::user(&store, "other-county", Role::County, None, Some("140921")).await;
+    let server = common::serve(store.clone()).await;
+    let path = "/sources/devices/MNSUPERVISED01";
+    let public = reqwest::get(server.url(path))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!public.contains("无告警"), "{public}");
+    assert!(public.contains("未处理告警 1 条"), "{public}");
+    assert!(
+        !public.contains("超标倍数"),
+        "no alarm details for the public"
+    );
+    for (who, details) in [("staff", true), ("xinfu", true), ("other-county", false)] {
+        let (c, _) = common::login(&server, who).await;
+        let page = c
+            .get(server.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("未处理告警 1 条"), "{who}: {page}");
+        assert_eq!(page.contains("超标倍数"), details, "{who}");
+        if details {
+            assert!(page.contains("<td>未处理</td>"), "{who}: status in Chinese");
+        }
+    }
+    // Once closed, nothing is open any more.
+    let a = &store.alarms(&AlarmFilter::default(), 10).await.unwrap()[0];
+    store
+        .transition_alarm(a.id, "closed", Some("已整改"), &Actor::cli())
+        .await
+        .unwrap();
+    let public = reqwest::get(server.url(path))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(public.contains("当前无未处理告警"), "{public}");
+}

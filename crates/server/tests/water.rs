@@ -572,3 +572,305 @@ async fn section_page_lists_its_station_devices() {
     let (_, other) = app.get("/water/sections/N2?year=2024").await;
     assert!(!other.contains("station-devices"));
 }
+
+/// Staff on the web: a section registered (a bad field refused with the input kept), edited,
+/// its automatic station linked and unlinked, and retired with its data kept; all audited; a
+/// reporter refused (403, audited).
+#[tokio::test]
+async fn staff_keep_sections_on_the_web() {
+    let app = seeded().await;
+    common::user(&app.store, "staff", qingshan_store::Role::Staff, None, None).await;
+    common::user(
+        &app.store,
+        "rep",
+        qingshan_store::Role::Reporter,
+        Some("slj"),
+        None,
+    )
+    .await;
+    let (c, _) = common::login(&app.server, "staff").await;
+    let form = c
+        .get(app.url("/water/sections/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = common::hidden(&form, "csrf_token");
+    let post = |path: &str, fields: Vec<(&str, &str)>| {
+        let mut fields: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        fields.push(("csrf_token".into(), token.clone()));
+        c.post(app.url(path)).form(&fields).send()
+    };
+    let r = post(
+        "/water/sections",
+        vec![
+            ("code", "W 9"),
+            ("name", "滹沱河出境"),
+            ("level", "国考"),
+            ("water_body", "river"),
+            ("target_class", "III"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("断面编码只能由") && body.contains("value=\"滹沱河出境\""),
+        "{body}"
+    );
+    let r = post(
+        "/water/sections",
+        vec![
+            ("code", "W9"),
+            ("name", "滹沱河出境"),
+            ("level", "国考"),
+            ("water_body", "river"),
+            ("basin", "滹沱河"),
+            ("division_code", "140902"),
+            ("target_class", "III"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .water_section("W9")
+            .await
+            .unwrap()
+            .unwrap()
+            .basin
+            .as_deref(),
+        Some("滹沱河")
+    );
+    let r = post(
+        "/water/sections/W9/edit",
+        vec![
+            ("name", "滹沱河出境断面"),
+            ("level", "国考"),
+            ("water_body", "river"),
+            ("target_class", "II"),
+            ("reason", "目标调整"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .water_section("W9")
+            .await
+            .unwrap()
+            .unwrap()
+            .target_class,
+        "II"
+    );
+    let r = post(
+        "/water/sections/W9/devices",
+        vec![
+            ("mn", "WQW9MN01"),
+            ("password", "123456"),
+            ("crc_policy", "field"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.store.water_section_devices().await.unwrap().len(), 1);
+    let r = post("/water/sections/W9/devices/WQW9MN01/unlink", vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(app.store.water_section_devices().await.unwrap().is_empty());
+    // N1 has 2024 data; retired from 2024-02-01 it keeps its page and data but leaves the
+    // city's share from then on.
+    let r = post(
+        "/water/sections/N1/retire",
+        vec![("retired_on", "2024-02-01"), ("reason", "断面调整")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(app.url("/water/sections/N1?year=2024"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已撤销") && page.contains("断面调整"),
+        "{page}"
+    );
+    assert_eq!(
+        page.matches("class=\"month\"").count(),
+        2,
+        "both months stay on its page"
+    );
+    let years = qingshan_app::water::sections_year(&app.store, 2024)
+        .await
+        .unwrap();
+    let n1 = years.iter().find(|y| y.section.code == "N1").unwrap();
+    assert_eq!(n1.monthly.len(), 1, "only January counts for the city");
+    let years = qingshan_app::water::sections_year(&app.store, 2025)
+        .await
+        .unwrap();
+    assert!(
+        years.iter().all(|y| y.section.code != "N1"),
+        "not part of later years"
+    );
+    let log = app
+        .store
+        .audit_log(Some("water_section."), 50)
+        .await
+        .unwrap();
+    for action in [
+        "water_section.create",
+        "water_section.edit",
+        "water_section.link_device",
+        "water_section.unlink_device",
+        "water_section.retire",
+    ] {
+        assert!(
+            log.iter().any(|e| e.action == action && e.outcome == "ok"),
+            "{action} not audited"
+        );
+    }
+    assert!(
+        log.iter()
+            .any(|e| e.action == "water_section.create" && e.outcome == "refused")
+    );
+    let (rc, rtoken) = common::login(&app.server, "rep").await;
+    let r = rc
+        .post(app.url("/water/sections/N2/retire"))
+        .form(&[
+            ("csrf_token", rtoken.as_str()),
+            ("retired_on", "2024-01-01"),
+            ("reason", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app.store
+            .water_section_retirements()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.code != "N2")
+    );
+    let log = app
+        .store
+        .audit_log(Some("water_section.retire"), 10)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.outcome == "refused" && e.actor == "rep")
+    );
+}
+
+/// Sample results uploaded from the water page, all or nothing, with the report shown.
+#[tokio::test]
+async fn sample_upload_is_all_or_nothing() {
+    let app = seeded().await;
+    common::user(&app.store, "staff", qingshan_store::Role::Staff, None, None).await;
+    let (c, _) = common::login(&app.server, "staff").await;
+    let page = c
+        .get(app.url("/water"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("qingshan water import"),
+        "the page no longer sends users to the command line"
+    );
+    assert!(
+        page.contains("action=\"/water/import\"")
+            || page
+                .replace("&#x2f;", "/")
+                .contains("action=\"/water/import\""),
+        "{page}"
+    );
+    let token = common::hidden(&page, "csrf_token");
+    let count = || async { app.store.water_samples(None, 2024).await.unwrap().len() };
+    let before = count().await;
+    let upload = |body: &str| {
+        let (ct, body) = common::upload_form(Some(&token), "samples.csv", body.as_bytes());
+        c.post(app.url("/water/import"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+    };
+    let bad = "section,date,item,value\nN2,2024-03-10,NH3N,0.8\nN2,2024-03-10,DO,abc\n";
+    let r = upload(bad).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("第 3 行") && body.contains("未导入"),
+        "{body}"
+    );
+    assert_eq!(count().await, before, "a bad file changes nothing");
+    let unknown = "section,date,item,value\nNOPE,2024-03-10,NH3N,0.8\n";
+    assert_eq!(
+        upload(unknown).await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(count().await, before);
+    let log = app
+        .store
+        .audit_log(Some("water_sample.import"), 10)
+        .await
+        .unwrap();
+    assert_eq!(log.iter().filter(|e| e.outcome == "refused").count(), 2);
+    let good = "section,date,item,value\nN2,2024-03-10,NH3N,0.8\nN2,2024-03-10,DO,7.1\n";
+    let r = upload(good).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, "/water?new=2&changed=0&unchanged=0");
+    assert_eq!(count().await, before + 2);
+    let shown = c
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shown.contains("id=\"import-report\"") && shown.contains("新增 2 条"),
+        "{shown}"
+    );
+    for t in ["/water/template.csv", "/water/template.xlsx"] {
+        assert_eq!(
+            c.get(app.url(t)).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    // Without a session the upload is refused and nothing is written.
+    let (ct, body) = common::upload_form(None, "samples.csv", good.as_bytes());
+    let r = common::client()
+        .post(app.url("/water/import"))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/login",
+        "the anonymous are sent to sign in"
+    );
+    assert_eq!(count().await, before + 2);
+}

@@ -161,7 +161,7 @@ pub fn valid_air_hour(s: &str) -> bool {
         && NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").is_ok_and(|t| t.minute() == 0)
 }
 
-fn validate_station(i: usize, s: &AirStation) -> Result<(), AirError> {
+pub(crate) fn validate_station(i: usize, s: &AirStation) -> Result<(), AirError> {
     let row = i + 1;
     if s.code.trim().is_empty() || s.code.trim() != s.code || s.code.chars().count() > 64 {
         return Err(invalid(
@@ -524,6 +524,7 @@ impl Store {
             sqlx::query("INSERT INTO air_station_devices (mn, station_code, password, crc_policy, linked_at) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (mn) DO UPDATE SET station_code = excluded.station_code, password = excluded.password, crc_policy = excluded.crc_policy, linked_at = excluded.linked_at")
                 .bind(&d.mn).bind(&d.station_code).bind(&d.password).bind(&d.crc_policy).bind(&now).execute(&mut *tx).await?;
+            crate::stations::insert_link_change!(tx, "air", &d.mn, &d.station_code, "link", actor, &now);
             let audit = AuditEntry::ok(actor, "air_station.link_device", format!("air_station:{}", d.station_code)).with_new(d.mn.clone());
             insert_audit!(&mut *tx, &audit);
             tx.commit().await?;

@@ -35,6 +35,8 @@ pub struct AssignedTargetRow {
     pub value: String,
     /// Note (the province's document).
     pub note: Option<String>,
+    /// Who entered it (display name), where the read joins it.
+    pub entered_by_name: Option<String>,
     /// When entered.
     pub entered_at: String,
 }
@@ -54,6 +56,10 @@ pub struct JudgementRow {
     pub met: bool,
     /// The written justification.
     pub justification: String,
+    /// What the judgement rests on (a document, an inspection record).
+    pub evidence: Option<String>,
+    /// Who entered it (display name), where the read joins it.
+    pub entered_by_name: Option<String>,
     /// When entered.
     pub entered_at: String,
 }
@@ -88,7 +94,7 @@ impl Store {
             audit.old_value = old;
             insert_audit!(&mut *tx, &audit);
             tx.commit().await?;
-            Ok(AssignedTargetRow { indicator_number: number, year, division_code: division.to_string(), revision, value: value.to_string(), note: note.map(str::to_string), entered_at: now })
+            Ok(AssignedTargetRow { indicator_number: number, year, division_code: division.to_string(), revision, value: value.to_string(), note: note.map(str::to_string), entered_by_name: None, entered_at: now })
         })
     }
 
@@ -98,6 +104,20 @@ impl Store {
         key: InputKey<'_>,
         met: bool,
         justification: &str,
+        actor: &Actor,
+    ) -> Result<JudgementRow> {
+        self.record_judgement_with_evidence(key, met, justification, None, actor)
+            .await
+    }
+
+    /// Records a staff judgement with a note of its evidence (a document, an inspection record)
+    /// as a new revision; audited.
+    pub async fn record_judgement_with_evidence(
+        &self,
+        key: InputKey<'_>,
+        met: bool,
+        justification: &str,
+        evidence: Option<&str>,
         actor: &Actor,
     ) -> Result<JudgementRow> {
         let now = now_text();
@@ -111,15 +131,15 @@ impl Store {
             let prev = sqlx::query("SELECT revision FROM judgements WHERE plan_id = $1 AND indicator_number = $2 AND year = $3 AND division_code = $4 ORDER BY revision DESC LIMIT 1")
                 .bind(plan_id).bind(number).bind(year).bind(division).fetch_optional(&mut *tx).await?;
             let revision = match prev { Some(r) => r.try_get::<i64, _>("revision")? + 1, None => 1 };
-            sqlx::query("INSERT INTO judgements (plan_id, indicator_number, year, division_code, revision, met, justification, entered_by, entered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(plan_id).bind(number).bind(year).bind(division).bind(revision).bind(met).bind(justification).bind(actor.user_id).bind(&now)
+            sqlx::query("INSERT INTO judgements (plan_id, indicator_number, year, division_code, revision, met, justification, evidence, entered_by, entered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                .bind(plan_id).bind(number).bind(year).bind(division).bind(revision).bind(met).bind(justification).bind(evidence).bind(actor.user_id).bind(&now)
                 .execute(&mut *tx).await?;
             let mut audit = AuditEntry::ok(actor, "judgement.record", format!("indicator:{number} year:{year} division:{division}"))
                 .with_new(if met { "met".into() } else { "not_met".into() });
             audit.detail = Some(justification.to_string());
             insert_audit!(&mut *tx, &audit);
             tx.commit().await?;
-            Ok(JudgementRow { indicator_number: number, year, division_code: division.to_string(), revision, met, justification: justification.to_string(), entered_at: now })
+            Ok(JudgementRow { indicator_number: number, year, division_code: division.to_string(), revision, met, justification: justification.to_string(), evidence: evidence.map(str::to_string), entered_by_name: None, entered_at: now })
         })
     }
 
@@ -132,7 +152,7 @@ impl Store {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 out.push(AssignedTargetRow { indicator_number: r.try_get("indicator_number")?, year: r.try_get("year")?, division_code: r.try_get("division_code")?,
-                    revision: r.try_get("revision")?, value: r.try_get("value")?, note: r.try_get("note")?, entered_at: r.try_get("entered_at")? });
+                    revision: r.try_get("revision")?, value: r.try_get("value")?, note: r.try_get("note")?, entered_by_name: None, entered_at: r.try_get("entered_at")? });
             }
             out
         }))
@@ -141,13 +161,53 @@ impl Store {
     /// The latest revision of every judgement of a plan.
     pub async fn current_judgements(&self, plan_id: &str) -> Result<Vec<JudgementRow>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT indicator_number, year, division_code, revision, met, justification, entered_at FROM judgements a WHERE plan_id = $1 AND revision = \
+            let rows = sqlx::query("SELECT indicator_number, year, division_code, revision, met, justification, evidence, entered_at FROM judgements a WHERE plan_id = $1 AND revision = \
                 (SELECT MAX(b.revision) FROM judgements b WHERE b.plan_id = a.plan_id AND b.indicator_number = a.indicator_number AND b.year = a.year AND b.division_code = a.division_code) \
                 ORDER BY indicator_number, year, division_code").bind(plan_id).fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 out.push(JudgementRow { indicator_number: r.try_get("indicator_number")?, year: r.try_get("year")?, division_code: r.try_get("division_code")?,
-                    revision: r.try_get("revision")?, met: r.try_get("met")?, justification: r.try_get("justification")?, entered_at: r.try_get("entered_at")? });
+                    revision: r.try_get("revision")?, met: r.try_get("met")?, justification: r.try_get("justification")?, evidence: r.try_get("evidence")?, entered_by_name: None, entered_at: r.try_get("entered_at")? });
+            }
+            out
+        }))
+    }
+
+    /// Every revision of the assigned targets of one indicator, newest first, with who entered
+    /// each.
+    pub async fn assigned_target_history(
+        &self,
+        plan_id: &str,
+        indicator: i64,
+    ) -> Result<Vec<AssignedTargetRow>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT a.indicator_number, a.year, a.division_code, a.revision, a.value, a.note, a.entered_at, u.display_name FROM assigned_targets a \
+                LEFT JOIN users u ON u.id = a.entered_by WHERE a.plan_id = $1 AND a.indicator_number = $2 ORDER BY a.year DESC, a.division_code, a.revision DESC")
+                .bind(plan_id).bind(indicator).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(AssignedTargetRow { indicator_number: r.try_get("indicator_number")?, year: r.try_get("year")?, division_code: r.try_get("division_code")?,
+                    revision: r.try_get("revision")?, value: r.try_get("value")?, note: r.try_get("note")?, entered_by_name: r.try_get("display_name")?, entered_at: r.try_get("entered_at")? });
+            }
+            out
+        }))
+    }
+
+    /// Every revision of the judgements of one indicator, newest first, with who entered each.
+    pub async fn judgement_history(
+        &self,
+        plan_id: &str,
+        indicator: i64,
+    ) -> Result<Vec<JudgementRow>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT j.indicator_number, j.year, j.division_code, j.revision, j.met, j.justification, j.evidence, j.entered_at, u.display_name FROM judgements j \
+                LEFT JOIN users u ON u.id = j.entered_by WHERE j.plan_id = $1 AND j.indicator_number = $2 ORDER BY j.year DESC, j.division_code, j.revision DESC")
+                .bind(plan_id).bind(indicator).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(JudgementRow { indicator_number: r.try_get("indicator_number")?, year: r.try_get("year")?, division_code: r.try_get("division_code")?,
+                    revision: r.try_get("revision")?, met: r.try_get("met")?, justification: r.try_get("justification")?, evidence: r.try_get("evidence")?,
+                    entered_by_name: r.try_get("display_name")?, entered_at: r.try_get("entered_at")? });
             }
             out
         }))

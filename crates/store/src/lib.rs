@@ -19,6 +19,7 @@ mod open_existing;
 mod paging;
 mod refused;
 mod sources;
+mod stations;
 mod water;
 
 use chrono::{SecondsFormat, Utc};
@@ -43,6 +44,7 @@ pub use refused::{
     Released,
 };
 pub use sources::*;
+pub use stations::{DeviceLinkChange, Retirement, StationKind, StationRevision};
 pub use water::*;
 
 /// Errors of the storage layer, with stable kinds.

@@ -91,6 +91,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_value_capture.sql"),
         postgres: include_str!("../migrations/postgres/0013_value_capture.sql"),
     },
+    Migration {
+        version: 14,
+        name: "station_forms",
+        sqlite: include_str!("../migrations/sqlite/0014_station_forms.sql"),
+        postgres: include_str!("../migrations/postgres/0014_station_forms.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -185,7 +185,7 @@ pub fn valid_water_date(s: &str) -> bool {
     s.len() == 10 && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
-fn validate_section(i: usize, s: &WaterSection) -> Result<(), WaterStoreError> {
+pub(crate) fn validate_section(i: usize, s: &WaterSection) -> Result<(), WaterStoreError> {
     let row = i + 1;
     if s.code.trim().is_empty() || s.code.trim() != s.code || s.code.chars().count() > 64 {
         return Err(invalid(
@@ -600,6 +600,7 @@ impl Store {
             sqlx::query("INSERT INTO water_section_devices (mn, section_code, password, crc_policy, linked_at) VALUES ($1, $2, $3, $4, $5) \
                          ON CONFLICT (mn) DO UPDATE SET section_code = excluded.section_code, password = excluded.password, crc_policy = excluded.crc_policy, linked_at = excluded.linked_at")
                 .bind(&d.mn).bind(&d.section_code).bind(&d.password).bind(&d.crc_policy).bind(&now).execute(&mut *tx).await?;
+            crate::stations::insert_link_change!(tx, "water", &d.mn, &d.section_code, "link", actor, &now);
             let mut audit = AuditEntry::ok(actor, "water_section.link_device", format!("water_section:{}", d.section_code)).with_new(d.mn.clone());
             audit.old_value = before.map(|b| format!("{} → 断面 {b}", d.mn));
             audit.detail = Some(format!("CRC 策略 {}", d.crc_policy));

@@ -111,6 +111,9 @@ contract!(
     login_failures_count_per_pair_and_per_address,
     imports_skip_rows_identical_to_the_stored_ones,
     long_lists_come_in_pages,
+    stations_are_created_edited_and_retired_never_deleted,
+    device_links_keep_their_history,
+    assessment_inputs_keep_their_history,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -2953,4 +2956,277 @@ async fn long_lists_come_in_pages(store: Store) {
         .await
         .unwrap();
     assert_eq!((a.total, a.items.len()), (0, 0));
+}
+
+async fn stations_are_created_edited_and_retired_never_deleted(store: Store) {
+    let u = reporter(&store, "station_staff").await;
+    let a = air_station("A1", "国控");
+    store.create_air_station(&a, &actor(&u)).await.unwrap();
+    // A code already registered is refused, and nothing changes.
+    let again = store
+        .create_air_station(&air_station("A1", "省控"), &actor(&u))
+        .await;
+    assert_eq!(again.unwrap_err().kind(), "conflict");
+    assert_eq!(store.air_station("A1").await.unwrap().unwrap(), a);
+    let mut edited = a.clone();
+    edited.name = "新名站".into();
+    store
+        .edit_air_station(&edited, Some("更名"), &actor(&u))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.air_station("A1").await.unwrap().unwrap().name,
+        "新名站"
+    );
+    let missing = store
+        .edit_air_station(&air_station("A9", "国控"), None, &actor(&u))
+        .await;
+    assert_eq!(missing.unwrap_err().kind(), "not_found");
+    store
+        .import_air_hourly(&[air_hour("A1", "2024-01-01T00:00", "30")], &Actor::cli())
+        .await
+        .unwrap();
+    store
+        .retire_air_station("A1", "2024-06-01", "搬迁", &actor(&u))
+        .await
+        .unwrap();
+    let twice = store
+        .retire_air_station("A1", "2024-07-01", "再撤", &actor(&u))
+        .await;
+    assert_eq!(twice.unwrap_err().kind(), "conflict");
+    // Retired, not deleted: the station and its data are still there.
+    assert_eq!(store.air_stations().await.unwrap().len(), 1);
+    let (from, to) = (
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap(),
+    );
+    assert_eq!(
+        store.air_hours(Some("A1"), from, to).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store.air_station_retirements().await.unwrap(),
+        [Retirement {
+            code: "A1".into(),
+            retired_on: "2024-06-01".into(),
+            reason: "搬迁".into()
+        }]
+    );
+    // A later import of the station list keeps the retirement.
+    store
+        .upsert_air_stations(&[edited.clone()], &Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(store.air_station_retirements().await.unwrap().len(), 1);
+    let revs = store
+        .station_revisions(StationKind::Air, "A1")
+        .await
+        .unwrap();
+    assert_eq!(
+        revs.iter()
+            .map(|r| (r.revision, r.action.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "create"), (2, "edit"), (3, "retire")]
+    );
+    assert_eq!(revs[1].reason.as_deref(), Some("更名"));
+    assert!(revs[1].record.contains("新名站"));
+    assert_eq!(
+        revs[0].changed_by_name.as_deref(),
+        Some("station_staff 填报员")
+    );
+    let log = store.audit_log(Some("air_station."), 10).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"air_station.create")
+            && actions.contains(&"air_station.edit")
+            && actions.contains(&"air_station.retire"),
+        "{actions:?}"
+    );
+
+    // Water sections alike.
+    let w = water_section("W1", "国考", "river", "III", false);
+    store.create_water_section(&w, &actor(&u)).await.unwrap();
+    assert_eq!(
+        store
+            .create_water_section(&w, &actor(&u))
+            .await
+            .unwrap_err()
+            .kind(),
+        "conflict"
+    );
+    let mut we = w.clone();
+    we.target_class = "II".into();
+    store
+        .edit_water_section(&we, None, &actor(&u))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .water_section("W1")
+            .await
+            .unwrap()
+            .unwrap()
+            .target_class,
+        "II"
+    );
+    store
+        .retire_water_section("W1", "2025-01-01", "并入 W2", &actor(&u))
+        .await
+        .unwrap();
+    assert_eq!(store.water_sections().await.unwrap().len(), 1);
+    assert_eq!(
+        store.water_section_retirements().await.unwrap()[0].retired_on,
+        "2025-01-01"
+    );
+    assert_eq!(
+        store
+            .station_revisions(StationKind::Water, "W1")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(
+        store
+            .station_revisions(StationKind::Air, "W1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn device_links_keep_their_history(store: Store) {
+    let u = reporter(&store, "link_staff").await;
+    store
+        .create_air_station(&air_station("A1", "国控"), &actor(&u))
+        .await
+        .unwrap();
+    let d = AirStationDevice {
+        mn: "AIRMN0001".into(),
+        station_code: "A1".into(),
+        password: "123456".into(),
+        crc_policy: "strict".into(),
+    };
+    store.link_air_station_device(&d, &actor(&u)).await.unwrap();
+    assert_eq!(store.air_station_devices().await.unwrap(), [d]);
+    assert_eq!(
+        store
+            .unlink_air_station_device("AIRMN0001", &actor(&u))
+            .await
+            .unwrap(),
+        "A1"
+    );
+    assert!(store.air_station_devices().await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .unlink_air_station_device("AIRMN0001", &actor(&u))
+            .await
+            .unwrap_err()
+            .kind(),
+        "not_found"
+    );
+    let h = store
+        .device_link_history(StationKind::Air, "A1")
+        .await
+        .unwrap();
+    assert_eq!(
+        h.iter()
+            .map(|c| (c.mn.as_str(), c.action.as_str()))
+            .collect::<Vec<_>>(),
+        [("AIRMN0001", "link"), ("AIRMN0001", "unlink")]
+    );
+    assert_eq!(h[0].changed_by_name.as_deref(), Some("link_staff 填报员"));
+    let log = store
+        .audit_log(Some("air_station.unlink_device"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (log.len(), log[0].old_value.as_deref()),
+        (1, Some("AIRMN0001"))
+    );
+
+    store
+        .upsert_water_sections(
+            &[water_section("W1", "国考", "river", "III", false)],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store
+        .link_water_section_device(&water_device("WQ01", "W1"), &actor(&u))
+        .await
+        .unwrap();
+    store
+        .unlink_water_section_device("WQ01", &actor(&u))
+        .await
+        .unwrap();
+    assert!(store.water_section_devices().await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .device_link_history(StationKind::Water, "W1")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn assessment_inputs_keep_their_history(store: Store) {
+    let p = seeded(&store).await;
+    let u = reporter(&store, "judge").await;
+    let key = InputKey {
+        plan_id: &p.meta.id,
+        indicator: 16,
+        year: 2024,
+        division: "140900",
+    };
+    store
+        .record_judgement_with_evidence(key, false, "未完成", Some("忻环函〔2024〕1号"), &actor(&u))
+        .await
+        .unwrap();
+    store
+        .record_judgement(key, true, "复核后已完成", &actor(&u))
+        .await
+        .unwrap();
+    let h = store.judgement_history(&p.meta.id, 16).await.unwrap();
+    assert_eq!(
+        h.iter()
+            .map(|j| (j.revision, j.met, j.evidence.as_deref()))
+            .collect::<Vec<_>>(),
+        [(2, true, None), (1, false, Some("忻环函〔2024〕1号"))]
+    );
+    assert_eq!(h[0].entered_by_name.as_deref(), Some("judge 填报员"));
+    assert_eq!(
+        store.current_judgements(&p.meta.id).await.unwrap()[0].revision,
+        2
+    );
+    assert!(
+        store
+            .judgement_history(&p.meta.id, 15)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let key = InputKey {
+        plan_id: &p.meta.id,
+        indicator: 11,
+        year: 2025,
+        division: "140900",
+    };
+    store
+        .record_assigned_target(key, "1.5", Some("晋环发〔2025〕3号"), &actor(&u))
+        .await
+        .unwrap();
+    store
+        .record_assigned_target(key, "1.8", None, &actor(&u))
+        .await
+        .unwrap();
+    let a = store.assigned_target_history(&p.meta.id, 11).await.unwrap();
+    assert_eq!(
+        a.iter()
+            .map(|r| (r.revision, r.value.as_str(), r.note.as_deref()))
+            .collect::<Vec<_>>(),
+        [(2, "1.8", None), (1, "1.5", Some("晋环发〔2025〕3号"))]
+    );
+    assert_eq!(a[1].entered_by_name.as_deref(), Some("judge 填报员"));
 }

@@ -2,12 +2,13 @@
 //! calendar heat map, monthly PM2.5 trend), the city's daily AQI and annual assessment, and
 //! their JSON API. Every figure is computed from the stored hourly data by `qingshan_air`.
 
+mod forms;
 pub mod svg;
 
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{Datelike, Duration, NaiveDate};
 use minijinja::context;
@@ -35,7 +36,22 @@ use crate::web::table::Table;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/air", get(overview))
+        .route("/air/import", post(forms::import_form))
+        .route("/air/template.csv", get(forms::template_csv))
+        .route("/air/template.xlsx", get(forms::template_xlsx))
+        .route("/air/stations", post(forms::create))
+        .route("/air/stations/new", get(forms::new_form))
         .route("/air/stations/{code}", get(station_page))
+        .route(
+            "/air/stations/{code}/edit",
+            get(forms::edit_form).post(forms::edit),
+        )
+        .route("/air/stations/{code}/retire", post(forms::retire))
+        .route("/air/stations/{code}/devices", post(forms::link))
+        .route(
+            "/air/stations/{code}/devices/{mn}/unlink",
+            post(forms::unlink),
+        )
         .route("/air/counties/{code}", get(county_page))
         .route("/air/warning", get(warning_page))
         .route("/api/v1/air/stations", get(api_stations))
@@ -142,6 +158,8 @@ pub struct StationView {
     pub latest: Option<DayView>,
     /// Path of the station's page.
     pub href: String,
+    /// First day it no longer counts, when retired.
+    pub retired_on: Option<String>,
 }
 
 async fn station_views(store: &Store) -> Result<Vec<StationView>, AirDataError> {
@@ -151,6 +169,12 @@ async fn station_views(store: &Store) -> Result<Vec<StationView>, AirDataError> 
         .await?
         .into_iter()
         .map(|c| (c.station_code.clone(), c))
+        .collect();
+    let retired: BTreeMap<String, String> = store
+        .air_station_retirements()
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.retired_on))
         .collect();
     let opts = AssessOptions::default();
     let mut out = Vec::with_capacity(stations.len());
@@ -166,6 +190,7 @@ async fn station_views(store: &Store) -> Result<Vec<StationView>, AirDataError> 
             last_hour: cov.map(|c| c.last_hour.clone()),
             hours: cov.map_or(0, |c| c.hours),
             href: station_href(&station.code),
+            retired_on: retired.get(&station.code).cloned(),
             station,
             latest,
         });
@@ -188,8 +213,38 @@ fn city_name(s: &AppState) -> String {
         .map_or_else(|| "全市".to_string(), |d| d.name.clone())
 }
 
+/// What the air page is told after an upload: what the import stored.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct ImportedQuery {
+    /// Station-hours stored.
+    pub imported: Option<usize>,
+    /// Distinct stations.
+    pub stations: Option<usize>,
+    /// Station-hours that got a new revision.
+    pub revised: Option<usize>,
+    /// First hour imported.
+    pub first: Option<String>,
+    /// Last hour imported.
+    pub last: Option<String>,
+}
+
 /// `GET /air`: stations with their latest daily AQI, and the city's last 30 days.
-pub async fn overview(State(s): State<AppState>, Extension(auth): Extension<Auth>) -> PageResult {
+pub async fn overview(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(q): Query<ImportedQuery>,
+) -> PageResult {
+    let report = q.imported.is_some().then_some(q);
+    overview_page(&s, &auth, report, None).await
+}
+
+/// The air page, with the report of an upload or the message of a refused one.
+async fn overview_page(
+    s: &AppState,
+    auth: &Auth,
+    report: Option<ImportedQuery>,
+    import_error: Option<String>,
+) -> PageResult {
     let views = station_views(&s.store).await?;
     let mut city_days: Vec<DayView> = Vec::new();
     let last = last_city_date(&views);
@@ -204,21 +259,22 @@ pub async fn overview(State(s): State<AppState>, Extension(auth): Extension<Auth
     }
     let city_stations = views
         .iter()
-        .filter(|v| v.station.control_level == CITY_LEVEL)
+        .filter(|v| v.station.control_level == CITY_LEVEL && v.retired_on.is_none())
         .count();
     let counties_year = last.map(|d| d.year());
     let counties = match counties_year {
-        Some(y) => county_summaries(&s, y).await?,
+        Some(y) => county_summaries(s, y).await?,
         None => Vec::new(),
     };
     page(
         "air.html",
-        &auth,
-        &s,
+        auth,
+        s,
         context! {
+            report, import_error,
             stations => views,
             city_days,
-            city_name => city_name(&s),
+            city_name => city_name(s),
             city_stations,
             last_date => last.map(|d| d.format("%Y-%m-%d").to_string()),
             days => OVERVIEW_DAYS,
@@ -226,6 +282,24 @@ pub async fn overview(State(s): State<AppState>, Extension(auth): Extension<Auth
             counties_year,
         },
     )
+}
+
+/// What a station page is told after a form.
+#[derive(Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    /// created, edited, retired, linked or unlinked.
+    pub saved: Option<String>,
+}
+
+fn saved_label(what: &str) -> Option<&'static str> {
+    Some(match what {
+        "created" => "站点已登记。",
+        "edited" => "站点信息已保存为新的版本。",
+        "retired" => "站点已撤销：自撤销日期起不再参与全市和区县统计，已有数据保留。",
+        "linked" => "设备已关联。",
+        "unlinked" => "设备已解除关联。",
+        _ => return None,
+    })
 }
 
 /// Query choosing a year.
@@ -301,8 +375,56 @@ pub async fn station_page(
     Extension(auth): Extension<Auth>,
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
+    Query(saved): Query<SavedQuery>,
 ) -> PageResult {
-    let sy = station_year(&s.store, &code, q.year).await?;
+    station_page_with(&s, &auth, &code, q.year, saved.saved.as_deref(), None).await
+}
+
+/// A refused station form (device link, retirement): which form, why, and what was typed.
+pub(crate) struct FormRefusal {
+    /// `link` or `retire`.
+    pub form: &'static str,
+    /// The message.
+    pub message: String,
+    /// The fields as typed (never a password).
+    pub values: Value,
+}
+
+/// The station page, with the notice of a saved form or a refused form shown again.
+pub(crate) async fn station_page_with(
+    s: &AppState,
+    auth: &Auth,
+    code: &str,
+    year: Option<i32>,
+    saved: Option<&str>,
+    refused: Option<FormRefusal>,
+) -> PageResult {
+    let sy = station_year(&s.store, code, year).await?;
+    let retirement = s
+        .store
+        .air_station_retirements()
+        .await?
+        .into_iter()
+        .find(|r| r.code == sy.station.code);
+    // The history is staff's record-keeping: who changed what, and which devices came and went.
+    let (revisions, link_history) = if auth.is_staff() {
+        (
+            s.store
+                .station_revisions(qingshan_store::StationKind::Air, &sy.station.code)
+                .await?,
+            s.store
+                .device_link_history(qingshan_store::StationKind::Air, &sy.station.code)
+                .await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let division_name = sy
+        .station
+        .division_code
+        .as_deref()
+        .and_then(|c| s.plan.division(c))
+        .map(|d| d.name.clone());
     let (calendar, trend) = year_charts(&sy.station.name, sy.year, &sy.days);
     let first_year = sy
         .coverage
@@ -331,10 +453,15 @@ pub async fn station_page(
         .collect();
     page(
         "air_station.html",
-        &auth,
-        &s,
+        auth,
+        s,
         context! {
-            devices,
+            devices, retirement, revisions, link_history, division_name,
+            saved => saved.and_then(saved_label),
+            refused_form => refused.as_ref().map(|r| r.form),
+            refused_message => refused.as_ref().map(|r| r.message.clone()),
+            typed => refused.as_ref().map(|r| r.values.clone()),
+            today => (chrono::Utc::now() + Duration::hours(8)).format("%Y-%m-%d").to_string(),
             href => station_href(&sy.station.code),
             station => sy.station,
             year => sy.year,

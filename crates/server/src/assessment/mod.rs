@@ -27,6 +27,7 @@ use crate::web::page::PageError;
 use evidence::evidence_json;
 
 pub mod evidence;
+mod inputs;
 mod task_form;
 
 /// The assessment's routes: values entry and import, inputs staff enter, task reports with
@@ -68,6 +69,15 @@ pub fn routes(evidence_max_bytes: usize) -> Router<AppState> {
         )
         .route("/tasks/evidence/{id}", get(evidence::download))
         .route("/values/import", post(import_values_form))
+        .route("/indicators/{number}/assessment", get(inputs::inputs_page))
+        .route(
+            "/indicators/{number}/assigned-targets",
+            post(inputs::assigned_form),
+        )
+        .route(
+            "/indicators/{number}/judgements",
+            post(inputs::judgement_form),
+        )
         .route("/reports/{file}", get(report))
 }
 
@@ -191,6 +201,8 @@ pub struct JudgementInput {
     pub met: bool,
     /// Why (required).
     pub justification: String,
+    /// What the judgement rests on (optional).
+    pub evidence: Option<String>,
 }
 
 /// `POST /api/v1/indicators/{number}/judgements` (staff): a qualitative target judged.
@@ -219,6 +231,7 @@ pub async fn record_judgement(
         },
         input.met,
         &input.justification,
+        input.evidence.as_deref(),
     )
     .await;
     let row = match row {

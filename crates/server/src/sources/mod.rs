@@ -393,28 +393,40 @@ pub async fn device_page(
     );
     let stats =
         qingshan_app::sources::device_statistics(&s.store, &mn, year, month, &limits).await?;
-    // The device page is public; its alarms are shown to those who may handle them.
-    let alarms: Vec<Value> = match alarm_scope(auth.user.as_ref()) {
-        Ok(division_code) => {
+    // The device page is public. Everyone sees how many of its alarms are open (an empty list
+    // must never read as "no alarms"); the alarms themselves, with their disposition, are shown
+    // to those who may handle them.
+    let open_alarms = s
+        .store
+        .count_alarms(&AlarmFilter {
+            status: Some("open".into()),
+            mn: Some(mn.clone()),
+            ..AlarmFilter::default()
+        })
+        .await?;
+    let (alarms, sees_details): (Vec<Value>, bool) = match alarm_scope(auth.user.as_ref()) {
+        Ok(division_code) if division_code.is_none() || division_code == dev.division_code => {
             let filter = AlarmFilter {
                 division_code,
                 mn: Some(mn.clone()),
                 ..AlarmFilter::default()
             };
-            s.store
+            let list = s
+                .store
                 .alarms(&filter, 500)
                 .await?
                 .iter()
                 .map(alarm_json)
-                .collect()
+                .collect();
+            (list, true)
         }
-        Err(_) => Vec::new(),
+        _ => (Vec::new(), false),
     };
     page(
         "device.html",
         &auth,
         &s,
-        context! { dev => device_json(dev, now), charts, alarms, stats },
+        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats },
     )
 }
 

@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::Datelike;
 use minijinja::context;
@@ -16,6 +16,8 @@ use qingshan_water::Class;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use qingshan_app::water::section_href;
+
 use crate::AppState;
 use crate::web::auth::Auth;
 use crate::web::download::{csv_attachment, xlsx_attachment};
@@ -23,11 +25,26 @@ use crate::web::error::AppError;
 use crate::web::page::{PageResult, page};
 use crate::web::table::Table;
 
+mod forms;
+
 /// The water pages, their JSON API and the sample templates.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/water", get(overview))
+        .route("/water/import", post(forms::import_form))
+        .route("/water/sections", post(forms::create))
+        .route("/water/sections/new", get(forms::new_form))
         .route("/water/sections/{code}", get(section_page))
+        .route(
+            "/water/sections/{code}/edit",
+            get(forms::edit_form).post(forms::edit),
+        )
+        .route("/water/sections/{code}/retire", post(forms::retire))
+        .route("/water/sections/{code}/devices", post(forms::link))
+        .route(
+            "/water/sections/{code}/devices/{mn}/unlink",
+            post(forms::unlink),
+        )
         .route("/water/template.csv", get(samples_template))
         .route("/water/template.xlsx", get(samples_template_xlsx))
         .route("/api/v1/water/assessment.xlsx", get(api_assessment_xlsx))
@@ -84,11 +101,53 @@ pub async fn overview(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(q): Query<YearQuery>,
+    Query(counts): Query<crate::web::import_report::ImportReport>,
 ) -> PageResult {
-    let year = resolve_year(&s.store, q.year).await?;
+    overview_page(&s, &auth, q.year, counts.shown(), None).await
+}
+
+/// The water page of `year`, with the report of an upload or the message of a refused one.
+async fn overview_page(
+    s: &AppState,
+    auth: &Auth,
+    year: Option<i32>,
+    report: Option<crate::web::import_report::ImportReport>,
+    import_error: Option<String>,
+) -> PageResult {
+    let year = resolve_year(&s.store, year).await?;
     let years = sections_year(&s.store, year).await?;
     let wy = water_year(year, &years)?;
-    page("water.html", &auth, &s, context! { w => wy, year })
+    let retired: std::collections::BTreeMap<String, String> = s
+        .store
+        .water_section_retirements()
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.retired_on))
+        .collect();
+    page(
+        "water.html",
+        auth,
+        s,
+        context! { w => wy, year, report, import_error, retired },
+    )
+}
+
+/// What a section page is told after a form.
+#[derive(Debug, Default, Deserialize)]
+pub struct SavedQuery {
+    /// created, edited, retired, linked or unlinked.
+    pub saved: Option<String>,
+}
+
+fn saved_label(what: &str) -> Option<&'static str> {
+    Some(match what {
+        "created" => "断面已登记。",
+        "edited" => "断面信息已保存为新的版本。",
+        "retired" => "断面已撤销：自撤销日期起不再参与全市统计，已有数据保留。",
+        "linked" => "设备已关联。",
+        "unlinked" => "设备已解除关联。",
+        _ => return None,
+    })
 }
 
 /// `GET /water/sections/{code}`: a section's monthly classes for a year with a chart.
@@ -97,17 +156,40 @@ pub async fn section_page(
     Extension(auth): Extension<Auth>,
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
+    Query(saved): Query<SavedQuery>,
+) -> PageResult {
+    section_page_with(&s, &auth, &code, q.year, saved.saved.as_deref(), None).await
+}
+
+/// A refused section form (device link, retirement): which form, why, and what was typed.
+pub(crate) struct FormRefusal {
+    /// `link` or `retire`.
+    pub form: &'static str,
+    /// The message.
+    pub message: String,
+    /// The fields as typed (never a password).
+    pub values: Value,
+}
+
+/// The section page, with the notice of a saved form or a refused form shown again.
+pub(crate) async fn section_page_with(
+    s: &AppState,
+    auth: &Auth,
+    code: &str,
+    year: Option<i32>,
+    saved: Option<&str>,
+    refused: Option<FormRefusal>,
 ) -> PageResult {
     let section = s
         .store
-        .water_section(&code)
+        .water_section(code)
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::NotFound(format!("没有编码为「{code}」的水质断面")))?;
-    let year = resolve_year(&s.store, q.year).await?;
+    let year = resolve_year(&s.store, year).await?;
     let samples = s
         .store
-        .water_samples(Some(&code), year)
+        .water_samples(Some(code), year)
         .await
         .map_err(AppError::from)?;
     let sy = section_year(section, &samples)?;
@@ -146,11 +228,37 @@ pub async fn section_page(
         .filter(|d| d.section_code == code)
         .map(|d| json!({ "mn": d.mn, "last_seen": seen.get(&d.mn) }))
         .collect();
+    let retirement = s
+        .store
+        .water_section_retirements()
+        .await?
+        .into_iter()
+        .find(|r| r.code == code);
+    let (revisions, link_history) = if auth.is_staff() {
+        (
+            s.store
+                .station_revisions(qingshan_store::StationKind::Water, code)
+                .await?,
+            s.store
+                .device_link_history(qingshan_store::StationKind::Water, code)
+                .await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     page(
         "water_section.html",
-        &auth,
-        &s,
-        context! { row, year, months, chart, devices },
+        auth,
+        s,
+        context! {
+            row, year, months, chart, devices, retirement, revisions, link_history,
+            href => section_href(code),
+            saved => saved.and_then(saved_label),
+            refused_form => refused.as_ref().map(|r| r.form),
+            refused_message => refused.as_ref().map(|r| r.message.clone()),
+            typed => refused.as_ref().map(|r| r.values.clone()),
+            today => (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string(),
+        },
     )
 }
 

@@ -20,3 +20,4 @@ pub mod routes;
 pub mod security;
 pub mod table;
 pub mod templates;
+pub mod upload;

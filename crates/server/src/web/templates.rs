@@ -32,6 +32,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "water_section.html",
     "pager.html",
     "import_report.html",
+    "assessment_inputs.html",
+    "station_form.html",
 );
 
 /// The template environment; built once, templates are static.

@@ -214,3 +214,24 @@ pub async fn login(server: &Server, username: &str) -> (Client, String) {
         .unwrap();
     (c, me["csrf_token"].as_str().unwrap().to_string())
 }
+
+/// An upload form as a browser sends it: a `csrf_token` field (when given) and one `file`
+/// part; the Content-Type and the body.
+pub fn upload_form(csrf: Option<&str>, file_name: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----qingshanUploadBoundary4f1c";
+    let mut body = Vec::new();
+    if let Some(t) = csrf {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{t}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
