@@ -767,7 +767,7 @@ async fn assigned_targets_and_judgements_from_the_web() {
     let app = spawn().await;
     let (c, _) = common::login(&app.server, "staff").await;
     let dash = c
-        .get(app.url("/"))
+        .get(app.url("/plan"))
         .send()
         .await
         .unwrap()
@@ -869,7 +869,7 @@ async fn assigned_targets_and_judgements_from_the_web() {
         "the year's status is the judgement"
     );
     let dash = c
-        .get(app.url("/"))
+        .get(app.url("/plan"))
         .send()
         .await
         .unwrap()
@@ -901,13 +901,14 @@ async fn assigned_targets_and_judgements_from_the_web() {
                 note: None,
                 reason: None,
                 source: "manual".into(),
+                capture: None,
             },
             &qingshan_store::Actor::cli(),
         )
         .await
         .unwrap();
     let dash = c
-        .get(app.url("/"))
+        .get(app.url("/plan"))
         .send()
         .await
         .unwrap()
@@ -975,7 +976,7 @@ async fn assigned_targets_and_judgements_from_the_web() {
         "{history}"
     );
     let dash = c
-        .get(app.url("/"))
+        .get(app.url("/plan"))
         .send()
         .await
         .unwrap()

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 /// The plan table's path (moved to `/plan` by the cockpit work: change it here only).
-const PLAN_TABLE: &str = "/";
+const PLAN_TABLE: &str = "/plan";
 
 const CITY: &str = "140900";
 const XINFU: &str = "140902";

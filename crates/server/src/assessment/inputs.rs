@@ -132,15 +132,19 @@ async fn render(
         .and_then(|y| i32::try_from(y).ok());
     let last_year = chrono::Datelike::year(&chrono::Utc::now()) - 1;
     let fallback = latest_input.unwrap_or(last_year);
-    let year = q
-        .year
-        .as_deref()
-        .and_then(|y| y.trim().parse::<i32>().ok())
-        .filter(|y| all_years.contains(y))
-        .or_else(|| all_years.iter().copied().find(|y| *y == fallback))
-        .or_else(|| all_years.last().copied())
-        .unwrap_or(fallback);
-    let report = qingshan_app::report::report_data(&s.store, &s.plan, year).await?;
+    // A written year must be one the plan assesses (a Chinese error naming 年份 otherwise);
+    // without one, the latest year with an input, else last year.
+    let year = match qingshan_app::report::parse_year(&s.plan, q.year.as_deref())? {
+        Some(y) => y,
+        None => all_years
+            .iter()
+            .copied()
+            .find(|y| *y == fallback)
+            .or_else(|| all_years.last().copied())
+            .unwrap_or(fallback),
+    };
+    let issue = qingshan_app::report::issued_today(&s.plan);
+    let report = qingshan_app::report::report_data(&s.store, &s.plan, year, &issue).await?;
     let year_status = report
         .indicators
         .iter()
