@@ -10,6 +10,7 @@ pub mod air;
 pub mod assessment;
 mod error;
 pub mod evidence;
+pub mod fields;
 pub mod imports;
 pub mod ingest;
 pub mod login_throttle;

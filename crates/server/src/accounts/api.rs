@@ -1,6 +1,7 @@
 //! The accounts' JSON API: the requester, API tokens and the audit log.
 
-use axum::extract::{Query, State};
+use crate::web::query::Query;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use serde::Deserialize;

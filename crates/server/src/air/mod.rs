@@ -6,7 +6,8 @@ pub mod svg;
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use chrono::{Datelike, Duration, NaiveDate};

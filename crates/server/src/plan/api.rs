@@ -1,7 +1,8 @@
 //! The plan's JSON API under `/api/v1`: the plan, its indicators and their values, tasks,
 //! units and divisions.
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use qingshan_store::IndicatorValue;

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::web::query::Query;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -771,34 +772,32 @@ async fn alarms_download(
     format: &str,
 ) -> Result<Response, AppError> {
     let filter = alarm_filter(auth, q)?;
-    let status_zh = |v: &str| match v {
-        "open" => "待处理",
-        "acknowledged" => "已确认",
-        _ => "已关闭",
-    };
+    use crate::web::display::{beijing, factor, label};
     let rows = s
         .store
         .alarms(&filter, 100_000)
         .await?
         .into_iter()
         .map(|a| {
-            let kind = AlarmKind::parse(&a.kind).map_or(a.kind.clone(), |k| k.label().to_string());
             vec![
                 a.id.to_string(),
-                kind,
+                label("alarm_kind", &a.kind),
                 a.enterprise.unwrap_or_default(),
                 a.outlet.unwrap_or_default(),
                 a.division_code.unwrap_or_default(),
                 a.mn,
-                a.factor,
-                a.start_time,
-                a.end_time.unwrap_or_default(),
+                factor(&a.factor),
+                beijing(&a.start_time),
+                a.end_time.as_deref().map(beijing).unwrap_or_default(),
                 a.peak.unwrap_or_default(),
                 a.context,
-                status_zh(&a.status).to_string(),
-                a.raised_at,
-                a.acknowledged_at.unwrap_or_default(),
-                a.closed_at.unwrap_or_default(),
+                label("alarm_status", &a.status),
+                beijing(&a.raised_at),
+                a.acknowledged_at
+                    .as_deref()
+                    .map(beijing)
+                    .unwrap_or_default(),
+                a.closed_at.as_deref().map(beijing).unwrap_or_default(),
                 a.disposition.unwrap_or_default(),
             ]
         })

@@ -19,8 +19,8 @@ pub enum AppError {
     /// No such thing (404).
     #[error("{0}")]
     NotFound(String),
-    /// Input is wrong; `field` names which part (422).
-    #[error("{field}: {message}")]
+    /// Input is wrong; `field` names which part, shown by its Chinese name (422).
+    #[error("{}", qingshan_app::fields::invalid_message(field, message))]
     Invalid {
         /// The offending field.
         field: String,
