@@ -113,6 +113,7 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("revision", "版本"),
     ("role", "角色"),
     ("row", "行"),
+    ("session", "会话"),
     ("unit", "责任单位"),
     ("source", "来源"),
     ("task", "任务"),
@@ -170,7 +171,11 @@ pub fn audit_text(text: &str) -> String {
                         code_word(value).map_or_else(|| value.to_string(), |c| c.into_owned());
                     format!("{label}：{value}")
                 }
-                None => code_word(word).map_or_else(|| word.to_string(), |c| c.into_owned()),
+                None => match (code_word(word), key(word)) {
+                    (Some(c), _) => c.into_owned(),
+                    (None, Some(l)) => l.to_string(),
+                    (None, None) => word.to_string(),
+                },
             }
         })
         .collect::<Vec<_>>()
@@ -251,6 +256,7 @@ mod tests {
             "版本：2 来源：监测数据计算 原因："
         );
         assert_eq!(audit_text("staff"), "生态环境局工作人员");
+        assert_eq!(audit_text("water_sections"), "水质断面");
         assert_eq!(
             audit_text("断面 1 个：W01，2024-01-01T00:00"),
             "断面 1 个：W01，2024-01-01T00:00"

@@ -47,6 +47,7 @@ impl IntoResponse for PageError {
             status: e.status(),
             message: e.to_string(),
             retry: None,
+            form: None,
         }
         .into_response()
     }
@@ -63,6 +64,23 @@ pub struct ErrorPage {
     pub message: String,
     /// A link to the same page without the bad input, for a bad query string.
     pub retry: Option<String>,
+    /// A form to type the bad parameter again, holding what was typed.
+    pub form: Option<RetryForm>,
+}
+
+/// The form an error page offers to correct one query parameter, keeping the others.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RetryForm {
+    /// The page's path.
+    pub action: String,
+    /// The parameter's name in the URL.
+    pub param: String,
+    /// Its Chinese name.
+    pub label: String,
+    /// What the user typed.
+    pub typed: String,
+    /// The other parameters, kept as they were.
+    pub keep: Vec<(String, String)>,
 }
 
 impl IntoResponse for ErrorPage {
@@ -97,6 +115,7 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
         status => err.status.as_u16(),
         message => err.message,
         retry => err.retry,
+        form => err.form,
     };
     match page("error.html", &auth, &s, ctx) {
         Ok(mut page) => {

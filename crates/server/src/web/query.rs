@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::web::page::ErrorPage;
+use crate::web::page::{ErrorPage, RetryForm};
 
 /// A deserialised query string (wraps what `axum::extract::Query` does).
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,6 +26,8 @@ pub struct QueryRejection {
     pub problem: String,
     /// The same page without the bad parameter.
     pub retry: String,
+    path: String,
+    others: Vec<(String, String)>,
     api: bool,
 }
 
@@ -58,10 +60,18 @@ impl IntoResponse for QueryRejection {
             });
             return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
         }
+        let form = (!self.param.is_empty()).then(|| RetryForm {
+            action: self.path.clone(),
+            label: qingshan_app::fields::field_label(&self.param).into_owned(),
+            param: self.param.clone(),
+            typed: self.typed.clone().unwrap_or_default(),
+            keep: self.others.clone(),
+        });
         ErrorPage {
             status: StatusCode::BAD_REQUEST,
             message: self.message(),
             retry: Some(self.retry),
+            form,
         }
         .into_response()
     }
@@ -112,11 +122,15 @@ pub fn parse<T: DeserializeOwned>(path: &str, query: &str) -> Result<T, QueryRej
             // A missing field is reported at the top: its name is in the message.
             param = inner.split('`').nth(1).unwrap_or_default().to_string();
         }
-        let typed = form_pairs(query)
-            .into_iter()
+        let pairs = form_pairs(query);
+        let typed = pairs
+            .iter()
             .find(|(k, _)| *k == param)
-            .map(|(_, v)| v);
+            .map(|(_, v)| v.clone());
+        let others = pairs.into_iter().filter(|(k, _)| *k != param).collect();
         QueryRejection {
+            path: path.to_string(),
+            others,
             retry: without(path, query, &param),
             param,
             typed,
