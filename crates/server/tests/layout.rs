@@ -15,7 +15,7 @@ use qingshan_store::{
     NewWaterSample, ReceivedFrame, Role, Store, Upload, WaterSection,
 };
 
-/// The pages checked, signed in as staff: (name of the screenshot, path). Adding a page to the
+/// The pages checked, signed in as an administrator (who sees every menu entry): (name of the screenshot, path). Adding a page to the
 /// checks is one line here.
 const PAGES: &[(&str, &str)] = &[
     ("dashboard", "/"),
@@ -29,6 +29,14 @@ const PAGES: &[(&str, &str)] = &[
     ("tasks", "/tasks"),
     ("bad-year", "/water?year=abc"),
     ("report", "/reports/2024"),
+    ("air", "/air"),
+    ("air-county", "/air/counties/140902"),
+    ("air-warning", "/air/warning?forecast=210%2C230%2C250"),
+    ("water", "/water"),
+    ("users", "/admin/users"),
+    ("registry-edit", "/sources/edit?mn=MNLAYOUT0001"),
+    ("password", "/account/password"),
+    ("not-found", "/no/such/page"),
 ];
 
 const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
@@ -68,7 +76,7 @@ fn hourly(h: u32, value: &str) -> ReceivedFrame {
 
 async fn seed(store: &Store, plan_id: &str) {
     let actor = Actor::cli();
-    common::user(store, "layout_staff", Role::Staff, None, None).await;
+    common::user(store, "layout_admin", Role::Admin, None, None).await;
     store
         .import_registry(
             &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
@@ -232,7 +240,7 @@ async fn pages_fit_a_phone_and_speak_chinese() {
         let Some(browser) = Browser::start(width, height).await else {
             return;
         };
-        browser.login(&base, "layout_staff", "correct horse").await;
+        browser.login(&base, "layout_admin", "correct horse").await;
         for (name, path) in PAGES {
             problems.extend(browser.check(&format!("{base}{path}"), name).await);
         }

@@ -88,8 +88,10 @@ for (const el of document.body.querySelectorAll('*')) {
   if (r.width === 0 && r.height === 0) continue;
   if (r.right > W + 1 && !clipped(el)) bad.push(describe(el) + ' right=' + Math.round(r.right));
 }
-return { scroll: document.documentElement.scrollWidth, inner: W, bad: bad.slice(0, 12),
-         text: document.body.innerText, status: document.title };
+// Commands quoted in <code> (`qingshan water import`) are not labels: left out of the text.
+let text = document.body.innerText;
+for (const c of document.querySelectorAll('code')) text = text.split(c.innerText).join(' ');
+return { scroll: document.documentElement.scrollWidth, inner: W, bad: bad.slice(0, 12), text };
 "#;
 
 /// A headless Chromium session driven over WebDriver; the driver stops when this is dropped.
