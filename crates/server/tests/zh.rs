@@ -216,3 +216,57 @@ async fn pages_and_exports_show_labels_and_beijing_time() {
     let text = v.to_string();
     assert!(text.contains("2026-03-01T16:30:00.000Z"), "{text}");
 }
+
+/// Errors answered outside the handlers (a form body axum cannot read, a wrong method, a JSON
+/// error of a download) still come back as the Chinese page on page paths, and as Chinese JSON
+/// under /api.
+#[tokio::test]
+async fn rejections_outside_handlers_are_chinese_too() {
+    let (store, _db) = common::fresh_store("zh-reject").await;
+    common::user(&store, "zh_admin", Role::Admin, None, None).await;
+    let server = common::serve(store).await;
+    let (c, csrf) = common::login(&server, "zh_admin").await;
+
+    // A form without its fields.
+    let r = c
+        .post(server.url("/admin/users"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<header class=\"top\">"), "{html}");
+    assert!(html.contains("表单内容不完整"), "{html}");
+    assert!(!html.contains("Failed to deserialize"));
+
+    // A wrong method on a page.
+    let r = c.delete(server.url("/alarms")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.text().await.unwrap().contains("不支持这种请求方式"));
+
+    // A download the public may not have: the login page, not JSON.
+    let r = common::client()
+        .get(server.url("/sources/registry.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login");
+
+    // Unreadable JSON sent to the API: Chinese JSON.
+    let r = c
+        .post(server.url("/api/v1/indicators/6/values"))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"].as_str().unwrap().contains("JSON 内容不完整"),
+        "{v}"
+    );
+}

@@ -163,9 +163,7 @@ pub async fn record_assigned(
     let target = format!("indicator:{number}");
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     staff_write(&s, &auth, action, &target, csrf).await?;
-    let input = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
-        .0;
+    let input = body.map_err(|r| AppError::rejected_body(&r.body_text()))?.0;
     let attempted = Some(input.value.clone());
     let row = qingshan_app::assessment::record_assigned_target(
         &s.store,
@@ -215,9 +213,7 @@ pub async fn record_judgement(
     let target = format!("indicator:{number}");
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     staff_write(&s, &auth, action, &target, csrf).await?;
-    let input = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
-        .0;
+    let input = body.map_err(|r| AppError::rejected_body(&r.body_text()))?.0;
     let row = qingshan_app::assessment::record_judgement(
         &s.store,
         &s.plan,
@@ -305,7 +301,7 @@ pub async fn record_task_report(
                     &auth,
                     "task_report.record",
                     format!("task:{area}-{number}"),
-                    AppError::invalid("body", r.body_text()),
+                    AppError::rejected_body(&r.body_text()),
                     None,
                 )
                 .await);

@@ -140,7 +140,7 @@ pub async fn record_value(
     let input = match body {
         Ok(Json(i)) => i,
         Err(rej) => {
-            let err = AppError::invalid("body", rej.body_text());
+            let err = AppError::rejected_body(&rej.body_text());
             return Err(refuse(&s, &auth, "indicator_value.record", target, err, None).await);
         }
     };

@@ -248,7 +248,7 @@ pub async fn api_close(
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let note = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
+        .map_err(|r| AppError::rejected_body(&r.body_text()))?
         .0
         .note;
     let a = transition(&s, &auth, id, "closed", Some(&note), csrf).await?;

@@ -76,6 +76,40 @@ impl AppError {
         }
     }
 
+    /// A request body axum could not read (its rejection's English text), said in Chinese:
+    /// what is wrong, the field or the line and column where serde says.
+    pub fn rejected_body(text: &str) -> Self {
+        let field = text
+            .split('`')
+            .nth(1)
+            .filter(|_| text.contains("missing field"));
+        let at = text.rsplit_once(" at line ").and_then(|(_, rest)| {
+            let (line, col) = rest.split_once(" column ")?;
+            Some(format!("（第 {line} 行第 {} 列）", col.trim()))
+        });
+        let what = if text.contains("JSON") || text.contains("json") {
+            "请求的 JSON 内容"
+        } else if text.contains("form") || text.contains("Form") {
+            "提交的表单内容"
+        } else {
+            "请求内容"
+        };
+        let message = match field {
+            Some(f) => format!(
+                "{what}缺少字段“{}”（{f}）",
+                qingshan_app::fields::field_label(f)
+            ),
+            None if text.contains("Content-Type") || text.contains("content type") => {
+                format!("{what}的类型不对，应为 JSON（Content-Type: application/json）")
+            }
+            None => format!("{what}不完整或格式不正确{}", at.unwrap_or_default()),
+        };
+        AppError::Invalid {
+            field: "body".into(),
+            message,
+        }
+    }
+
     /// Shorthand for an invalid field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid {
@@ -153,5 +187,30 @@ impl IntoResponse for AppError {
             body["field"] = serde_json::Value::String(field.clone());
         }
         (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejected_bodies_are_said_in_chinese() {
+        let e = AppError::rejected_body(
+            "Failed to parse the request body as JSON: key must be a string at line 1 column 2",
+        );
+        assert_eq!(
+            e.to_string(),
+            "请求内容：请求的 JSON 内容不完整或格式不正确（第 1 行第 2 列）"
+        );
+        let e = AppError::rejected_body(
+            "Failed to deserialize the JSON body into the target type: missing field `year` at line 1 column 20",
+        );
+        assert_eq!(
+            e.to_string(),
+            "请求内容：请求的 JSON 内容缺少字段“年份”（year）"
+        );
+        let e = AppError::invalid("value", "应为数字");
+        assert_eq!(e.to_string(), "数值：应为数字");
     }
 }

@@ -99,7 +99,10 @@ impl IntoResponse for ErrorPage {
 }
 
 /// Middleware: draws every [`ErrorPage`] left on a response with `error.html` in the site
-/// layout, for the user who asked.
+/// layout, for the user who asked. It also keeps the rule "pages answer pages, the API answers
+/// JSON, both in Chinese" for errors handlers and extractors answer otherwise: a JSON error on
+/// a page path becomes the error page (a 401 the login page), and a plain-text or empty error
+/// (a rejected form body, a wrong method, a timeout) becomes the error page or Chinese JSON.
 pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let auth = req.extensions().get::<Auth>().cloned().unwrap_or(Auth {
         user: None,
@@ -107,9 +110,14 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
         via: Via::Anonymous,
         peer: String::new(),
     });
+    let path = req.uri().path().to_string();
     let resp = next.run(req).await;
-    let Some(err) = resp.extensions().get::<ErrorPage>().cloned() else {
-        return resp;
+    let err = match resp.extensions().get::<ErrorPage>().cloned() {
+        Some(err) => err,
+        None => match foreign_error(&path, resp).await {
+            Ok(err) => err,
+            Err(resp) => return resp,
+        },
     };
     let ctx = context! {
         status => err.status.as_u16(),
@@ -122,7 +130,75 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
             *page.status_mut() = err.status;
             page
         }
-        Err(_) => resp,
+        Err(_) => (err.status, err.message).into_response(),
+    }
+}
+
+/// An error response not drawn by [`ErrorPage`], as the error page to draw instead; or the
+/// response to send as it is (not an error, already HTML, or an API error already in JSON).
+async fn foreign_error(path: &str, resp: Response) -> Result<ErrorPage, Response> {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) || path == "/healthz" {
+        return Err(resp);
+    }
+    let kind = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let api = path.starts_with("/api/");
+    if kind.starts_with("text/html") || (api && kind.starts_with("application/json")) {
+        return Err(resp);
+    }
+    if !api && status == StatusCode::UNAUTHORIZED {
+        return Err(Redirect::to("/login").into_response());
+    }
+    // Error bodies are short; one larger than this is not ours to rewrite.
+    let body = match axum::body::to_bytes(resp.into_body(), 64 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    let message = if kind.starts_with("application/json") {
+        serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(String::from))
+            .unwrap_or_else(|| status_message(status, &body))
+    } else {
+        status_message(status, &body)
+    };
+    if api {
+        let body = serde_json::json!({ "error": "request", "message": message });
+        return Err((status, axum::Json(body)).into_response());
+    }
+    Ok(ErrorPage {
+        status,
+        message,
+        retry: None,
+        form: None,
+    })
+}
+
+/// A Chinese message for an error answered outside our handlers (axum's rejections, the
+/// timeout layer), from its status and text.
+fn status_message(status: StatusCode, body: &str) -> String {
+    if body.contains("form body") || body.contains("Form") {
+        return "提交的表单内容不完整或格式不正确，请返回修改后重新提交".into();
+    }
+    if body.contains("multipart") || body.contains("Multipart") {
+        return "上传的内容无法读取，请重新选择文件上传".into();
+    }
+    if body.contains("JSON") || body.contains("json") {
+        return "请求的 JSON 内容不完整或格式不正确".into();
+    }
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => "此地址不支持这种请求方式".into(),
+        StatusCode::PAYLOAD_TOO_LARGE => "提交的内容超过大小上限".into(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "提交的内容类型不受支持".into(),
+        StatusCode::REQUEST_TIMEOUT => "请求处理超时，请稍后重试".into(),
+        StatusCode::NOT_FOUND => "页面不存在".into(),
+        s if s.is_server_error() => "服务器内部错误".into(),
+        _ => "请求无法处理，请检查后重试".into(),
     }
 }
 
