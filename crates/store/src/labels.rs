@@ -186,7 +186,7 @@ pub fn audit_text(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// Every `"word.word"` string literal in the crates that audit, except file names.
+    /// Every string literal of the form `word.word` in the crates that audit, except file names.
     fn action_literals() -> Vec<(String, String)> {
         const NOT_ACTIONS: &[&str] = &[
             "html", "csv", "xlsx", "pdf", "db", "toml", "rs", "txt", "png", "xml", "json", "svg",
