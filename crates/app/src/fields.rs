@@ -49,14 +49,15 @@ pub fn field_label(field: &str) -> Cow<'_, str> {
     if let Some((_, name)) = FIELDS.iter().find(|(f, _)| *f == field) {
         return Cow::Borrowed(name);
     }
-    if let Some(rest) = field.strip_prefix("row ") {
-        if let Some((row, column)) = rest.split_once(" column ") {
-            let column = FIELDS
-                .iter()
-                .find(|(f, _)| *f == column)
-                .map_or(column, |(_, n)| n);
-            return Cow::Owned(format!("第 {row} 行“{column}”列"));
-        }
+    if let Some((row, column)) = field
+        .strip_prefix("row ")
+        .and_then(|rest| rest.split_once(" column "))
+    {
+        let column = FIELDS
+            .iter()
+            .find(|(f, _)| *f == column)
+            .map_or(column, |(_, n)| n);
+        return Cow::Owned(format!("第 {row} 行“{column}”列"));
     }
     Cow::Borrowed(field)
 }

@@ -35,10 +35,11 @@ pub fn beijing(text: &str) -> String {
                 .to_string();
         }
     }
-    if t.len() == 14 && t.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S") {
-            return naive.format("%Y-%m-%d %H:%M").to_string();
-        }
+    if t.len() == 14
+        && t.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(naive) = NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S")
+    {
+        return naive.format("%Y-%m-%d %H:%M").to_string();
     }
     t.to_string()
 }

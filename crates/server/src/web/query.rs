@@ -15,9 +15,20 @@ use crate::web::page::{ErrorPage, RetryForm};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
-/// A query string that did not parse: which parameter, what was typed, what is wrong.
+/// A query string that did not parse (boxed: a rejection travels in a `Result`).
 #[derive(Debug, Clone)]
-pub struct QueryRejection {
+pub struct QueryRejection(Box<Rejected>);
+
+impl std::ops::Deref for QueryRejection {
+    type Target = Rejected;
+    fn deref(&self) -> &Rejected {
+        &self.0
+    }
+}
+
+/// What did not parse: which parameter, what was typed, what is wrong.
+#[derive(Debug, Clone)]
+pub struct Rejected {
     /// The parameter's name as in the URL (`year`); empty when the string as a whole is bad.
     pub param: String,
     /// What the user typed for it.
@@ -31,7 +42,7 @@ pub struct QueryRejection {
     api: bool,
 }
 
-impl QueryRejection {
+impl Rejected {
     /// The message people read: `参数“年份”（year）的值“abc”无效：应为整数`.
     pub fn message(&self) -> String {
         if self.param.is_empty() {
@@ -70,7 +81,7 @@ impl IntoResponse for QueryRejection {
         ErrorPage {
             status: StatusCode::BAD_REQUEST,
             message: self.message(),
-            retry: Some(self.retry),
+            retry: Some(self.retry.clone()),
             form,
         }
         .into_response()
@@ -128,7 +139,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, query: &str) -> Result<T, QueryRej
             .find(|(k, _)| *k == param)
             .map(|(_, v)| v.clone());
         let others = pairs.into_iter().filter(|(k, _)| *k != param).collect();
-        QueryRejection {
+        QueryRejection(Box::new(Rejected {
             path: path.to_string(),
             others,
             retry: without(path, query, &param),
@@ -136,7 +147,7 @@ pub fn parse<T: DeserializeOwned>(path: &str, query: &str) -> Result<T, QueryRej
             typed,
             problem: problem_in_chinese(&inner),
             api: path.starts_with("/api/"),
-        }
+        }))
     })
 }
 
