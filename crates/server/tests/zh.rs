@@ -270,3 +270,45 @@ async fn rejections_outside_handlers_are_chinese_too() {
         "{v}"
     );
 }
+
+/// A refused form keeps what was typed: the error page lists it (never the password or the
+/// CSRF token) and links back to the page the form was on.
+#[tokio::test]
+async fn a_refused_form_shows_what_was_typed() {
+    let (store, _db) = common::fresh_store("zh-form").await;
+    common::user(&store, "zh_staff", Role::Staff, None, None).await;
+    let server = common::serve(store).await;
+    let (c, csrf) = common::login(&server, "zh_staff").await;
+    let r = c
+        .post(server.url("/indicators/6/values"))
+        .header("referer", server.url("/indicators/6"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("year", "二〇二四"),
+            ("division", "140900"),
+            ("value", "16.3"),
+            ("note", "林草局年报"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    let html = r.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(html.contains("<header class=\"top\">"));
+    assert!(html.contains("年份：年份应为四位数字"), "{html}");
+    assert!(html.contains("<dt>年份</dt><dd>二〇二四</dd>"), "{html}");
+    assert!(html.contains("<dt>数值</dt><dd>16.3</dd>"), "{html}");
+    assert!(html.contains("<dt>说明</dt><dd>林草局年报</dd>"), "{html}");
+    let listed = html
+        .split("id=\"submitted\"")
+        .nth(1)
+        .unwrap()
+        .split("</dl>")
+        .next()
+        .unwrap();
+    assert!(!listed.contains(&csrf), "the CSRF token is not listed");
+    assert!(
+        html.contains("id=\"back\" href=\"/indicators/6\""),
+        "{html}"
+    );
+}

@@ -111,6 +111,11 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
         peer: String::new(),
     });
     let path = req.uri().path().to_string();
+    let back = referer_path(&req);
+    let (req, submitted) = match keep_form(req, &path).await {
+        Ok(kept) => kept,
+        Err(page) => return page,
+    };
     let resp = next.run(req).await;
     let err = match resp.extensions().get::<ErrorPage>().cloned() {
         Some(err) => err,
@@ -124,6 +129,8 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
         message => err.message,
         retry => err.retry,
         form => err.form,
+        submitted,
+        back,
     };
     match page("error.html", &auth, &s, ctx) {
         Ok(mut page) => {
@@ -132,6 +139,61 @@ pub async fn render_errors(State(s): State<AppState>, req: Request, next: Next) 
         }
         Err(_) => (err.status, err.message).into_response(),
     }
+}
+
+/// A submitted form's body is kept (it is small: forms carry no files) so that an error page
+/// can show people what they typed; passwords and the CSRF token are left out.
+async fn keep_form(req: Request, path: &str) -> Result<(Request, Vec<minijinja::Value>), Response> {
+    let is_form = req.method() == axum::http::Method::POST
+        && !path.starts_with("/api/")
+        && req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((req, Vec::new()));
+    }
+    let (parts, body) = req.into_parts();
+    // axum's own limit for a form body.
+    let Ok(bytes) = axum::body::to_bytes(body, 2 * 1024 * 1024).await else {
+        return Err(ErrorPage {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            message: "提交的内容超过大小上限".into(),
+            retry: None,
+            form: None,
+        }
+        .into_response());
+    };
+    let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token" && !k.contains("password"))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .take(50)
+        .map(|(k, v)| {
+            let value: String = v.chars().take(500).collect();
+            context! { label => qingshan_app::fields::field_label(&k).into_owned(), value }
+        })
+        .collect();
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        submitted,
+    ))
+}
+
+/// The page the request came from, if it is a page of this site: the error page links back.
+fn referer_path(req: &Request) -> Option<String> {
+    let referer = req
+        .headers()
+        .get(axum::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let host = req.headers().get(axum::http::header::HOST)?.to_str().ok()?;
+    let rest = referer.split_once("://")?.1;
+    let path = rest.strip_prefix(host)?;
+    let safe = crate::web::security::safe_next(Some(path));
+    (safe == path).then_some(safe)
 }
 
 /// An error response not drawn by [`ErrorPage`], as the error page to draw instead; or the
