@@ -18,8 +18,8 @@ pub enum Error {
     /// No such thing.
     #[error("{0}")]
     NotFound(String),
-    /// Input is wrong; `field` names which part.
-    #[error("{field}: {message}")]
+    /// Input is wrong; `field` names which part (shown by its Chinese name).
+    #[error("{}", crate::fields::invalid_message(field, message))]
     Invalid {
         /// The offending field.
         field: String,

@@ -11,6 +11,7 @@ pub mod assessment;
 pub mod cockpit;
 mod error;
 pub mod evidence;
+pub mod fields;
 pub mod imports;
 pub mod ingest;
 pub mod login_throttle;

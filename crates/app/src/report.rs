@@ -259,7 +259,7 @@ mod tests {
         let first = plan.meta.baseline_year + 1;
         assert!(check_year(&plan, first).is_ok());
         let e = check_year(&plan, first - 1).err().map(|e| e.to_string());
-        assert!(e.is_some_and(|m| m.starts_with("year: 评估年度应在")));
+        assert!(e.is_some_and(|m| m.starts_with("年份：评估年度应在")));
     }
 
     fn value(n: i64, year: i64, division: &str, capture_valid: Option<bool>) -> IndicatorValue {

@@ -101,6 +101,72 @@ const WATER_2005: &[(&str, &str)] = &[
     ("571", "w03002"),
 ];
 
+/// Names and units of HJ 212-2017 factor codes (Tables B.1 and B.2) that sources, automatic
+/// stations and alarms use, as `(code, name, unit)`; the unit is "" where the table has none.
+/// Ambient-air pollutants are in the units the automatic stations report (µg/m³; CO mg/m³).
+const FACTOR_NAMES: &[(&str, &str, &str)] = &[
+    ("a00000", "废气流量", "m³/s"),
+    ("a01011", "烟气流速", "m/s"),
+    ("a01012", "烟气温度", "℃"),
+    ("a01013", "烟气压力", "kPa"),
+    ("a01014", "烟气湿度", "%"),
+    ("a01017", "烟气动压", "kPa"),
+    ("a19001", "氧气含量", "%"),
+    ("a05024", "臭氧", "µg/m³"),
+    ("a21001", "氨", "mg/m³"),
+    ("a21002", "氮氧化物", "mg/m³"),
+    ("a21003", "一氧化氮", "mg/m³"),
+    ("a21004", "二氧化氮", "µg/m³"),
+    ("a21005", "一氧化碳", "mg/m³"),
+    ("a21017", "氰化物", "mg/m³"),
+    ("a21018", "氟化物", "mg/m³"),
+    ("a21022", "氯气", "mg/m³"),
+    ("a21024", "氯化氢", "mg/m³"),
+    ("a21026", "二氧化硫", "mg/m³"),
+    ("a21028", "硫化氢", "mg/m³"),
+    ("a24088", "非甲烷总烃", "mg/m³"),
+    ("a25002", "苯", "mg/m³"),
+    ("a25003", "甲苯", "mg/m³"),
+    ("a25005", "二甲苯", "mg/m³"),
+    ("a34002", "可吸入颗粒物（PM10）", "µg/m³"),
+    ("a34004", "细颗粒物（PM2.5）", "µg/m³"),
+    ("a34013", "颗粒物", "mg/m³"),
+    ("w00000", "污水流量", "L/s"),
+    ("w01001", "pH值", "无量纲"),
+    ("w01002", "色度", "倍"),
+    ("w01009", "溶解氧", "mg/L"),
+    ("w01010", "水温", "℃"),
+    ("w01012", "悬浮物", "mg/L"),
+    ("w01014", "电导率", "µS/cm"),
+    ("w01017", "五日生化需氧量", "mg/L"),
+    ("w01018", "化学需氧量", "mg/L"),
+    ("w01019", "高锰酸盐指数", "mg/L"),
+    ("w01020", "总有机碳", "mg/L"),
+    ("w20111", "总汞", "mg/L"),
+    ("w20115", "总镉", "mg/L"),
+    ("w20116", "总铬", "mg/L"),
+    ("w20117", "六价铬", "mg/L"),
+    ("w20119", "总砷", "mg/L"),
+    ("w20120", "总铅", "mg/L"),
+    ("w21001", "总氮", "mg/L"),
+    ("w21003", "氨氮", "mg/L"),
+    ("w21011", "总磷", "mg/L"),
+    ("w21016", "氰化物", "mg/L"),
+    ("w21017", "氟化物", "mg/L"),
+    ("w21019", "硫化物", "mg/L"),
+    ("w22001", "石油类", "mg/L"),
+    ("w23002", "挥发酚", "mg/L"),
+];
+
+/// The Chinese name and unit of a 2017 factor code (`a21026` → 二氧化硫, mg/m³).
+#[must_use]
+pub fn factor_name(code: &str) -> Option<(&'static str, &'static str)> {
+    FACTOR_NAMES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, name, unit)| (*name, *unit))
+}
+
 /// Which 2005 code table an ST selects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeFamily {
@@ -211,6 +277,8 @@ mod tests {
         assert_eq!(map_2005_code("32", "01"), None);
         assert_eq!(map_2005_code("32", "001"), Some("w01001"));
         assert_eq!(map_2005_code("32", "011"), Some("w01018"));
+        assert_eq!(factor_name("a21026"), Some(("二氧化硫", "mg/m³")));
+        assert_eq!(factor_name("zz"), None);
         assert_eq!(map_2005_code("32", "060"), Some("w21003"));
         assert_eq!(map_2005_code("32", "B01"), Some("w00000"));
         assert_eq!(map_2005_code("31", "B02"), Some("a00000"));

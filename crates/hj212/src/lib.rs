@@ -94,7 +94,7 @@ mod packet;
 mod reassembly;
 mod reply;
 
-pub use codes::{CodeFamily, cn_name, family_for_st, is_upload, map_2005_code};
+pub use codes::{CodeFamily, cn_name, factor_name, family_for_st, is_upload, map_2005_code};
 pub use crc::{CrcPolicy, CrcVariant, check_crc, hj212_crc, modbus_crc, parse_hex4};
 pub use decode::{StreamDecoder, StreamEvent, decode_frame, decode_line};
 pub use encode::{

@@ -119,6 +119,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            web::page::render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             web::auth::resolve,
         ))
         .layer(axum::middleware::from_fn(web::security::headers))

@@ -509,7 +509,9 @@ async fn staff_see_the_audit_log() {
     let r = c.get(app.url("/admin/audit")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
-    assert!(html.contains("plan.load") && html.contains("session.login"));
+    // Actions by their Chinese labels, never the codes.
+    assert!(html.contains("<td>载入规划</td>") && html.contains("<td>登录</td>"));
+    assert!(!html.contains("plan.load") && !html.contains("session.login"));
     let api: Value = c
         .get(app.url("/api/v1/audit?action=session."))
         .send()

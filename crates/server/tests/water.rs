@@ -566,7 +566,8 @@ async fn section_page_lists_its_station_devices() {
         .unwrap();
     let (_, page) = app.get("/water/sections/N1?year=2024").await;
     assert!(
-        page.contains(&format!("WQSTATION0001（最近数据 {at}）")),
+        // Shown in Beijing time: 08:00 UTC is 16:00.
+        page.contains("WQSTATION0001（最近数据 2026-11-29 16:00）"),
         "{page}"
     );
     let (_, other) = app.get("/water/sections/N2?year=2024").await;

@@ -282,7 +282,7 @@ async fn registry_workbook_through_the_api() {
     assert_eq!(v["field"], "file");
     assert_eq!(
         v["message"],
-        "file: 第 3 行「credit_code」列（A 列）: 校验位应为「G」，实为「1」"
+        "第 3 行「credit_code」列（A 列）: 校验位应为「G」，实为「1」"
     );
     assert_eq!(stored(&store).await, (vec![], vec![]));
 
@@ -347,7 +347,7 @@ async fn values_workbook_through_the_api() {
         v["message"]
             .as_str()
             .unwrap()
-            .starts_with("row 3 column value: 第 3 行「value」列（D 列）: "),
+            .starts_with("第 3 行「value」列（D 列）: "),
         "{v}"
     );
     let plan_id = "xinzhou-beautiful-shanxi-2023";

@@ -12,6 +12,7 @@ mod alarms;
 mod assessment;
 mod evidence;
 mod idempotent;
+pub mod labels;
 mod login_throttle;
 mod migrate;
 mod model;

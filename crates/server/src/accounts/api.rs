@@ -1,6 +1,7 @@
 //! The accounts' JSON API: the requester, API tokens and the audit log.
 
-use axum::extract::{Query, State};
+use crate::web::query::Query;
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use serde::Deserialize;
@@ -44,7 +45,7 @@ pub async fn issue_token(
         return Err(refuse(&s, &auth, action, "token".into(), e, None).await);
     }
     let input = body
-        .map_err(|rej| AppError::invalid("body", rej.body_text()))?
+        .map_err(|rej| AppError::rejected_body(&rej.body_text()))?
         .0;
     if input.label.trim().is_empty() {
         return Err(AppError::invalid("label", "请说明令牌用途"));

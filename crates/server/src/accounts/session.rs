@@ -1,6 +1,7 @@
 //! Signing in and out, and the audit log page.
 
-use axum::extract::{Query, RawQuery, State};
+use crate::web::query::Query;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};

@@ -7,7 +7,8 @@ pub mod svg;
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{Datelike, Duration, NaiveDate};

@@ -74,7 +74,8 @@ fn multipart_error(e: MultipartError, max_file: usize) -> AppError {
             fmt_size(max_file as u64)
         ))
     } else {
-        AppError::invalid("body", format!("上传内容无法解析：{}", e.body_text()))
+        tracing::debug!(error = %e.body_text(), "unreadable multipart upload");
+        AppError::invalid("body", "上传内容无法解析，请重新选择文件上传")
     }
 }
 

@@ -84,8 +84,9 @@ pub fn routes(evidence_max_bytes: usize) -> Router<AppState> {
 /// `GET /reports/{file}`: `2024` (HTML page), `2024.pdf` or `2024.xlsx`.
 pub async fn report(
     State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
     Path(file): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let (year, ext) = file
         .split_once('.')
         .map_or((file.as_str(), "html"), |(y, e)| (y, e));
@@ -97,14 +98,23 @@ pub async fn report(
     let data = report_data(&s.store, &s.plan, year, &issue).await?;
     let name = format!("assessment-{year}");
     match ext {
-        "html" => Ok((
-            [(
-                axum::http::header::CONTENT_SECURITY_POLICY,
-                crate::web::security::REPORT_DOCUMENT_POLICY,
-            )],
-            Html(qingshan_report::render_html(&data)),
-        )
-            .into_response()),
+        "html" => {
+            let html = crate::web::page::framed_document(
+                &qingshan_report::render_html(&data),
+                "report.html",
+                &auth,
+                &s,
+                minijinja::context! { year },
+            )?;
+            Ok((
+                [(
+                    axum::http::header::CONTENT_SECURITY_POLICY,
+                    crate::web::security::REPORT_DOCUMENT_POLICY,
+                )],
+                Html(html),
+            )
+                .into_response())
+        }
         "xlsx" => {
             let bytes = qingshan_report::render_xlsx(&data)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -118,7 +128,8 @@ pub async fn report(
             let Some((_, font)) = qingshan_report::find_cjk_font() else {
                 return Err(AppError::Internal(
                     "未找到中文字体（安装 fonts-wqy-microhei 或设置 QINGSHAN_FONT）".into(),
-                ));
+                )
+                .into());
             };
             let bytes = qingshan_report::render_pdf(&data, &font)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -134,7 +145,7 @@ pub async fn report(
             )
                 .into_response())
         }
-        _ => Err(AppError::NotFound(format!("没有报告格式 {ext}"))),
+        _ => Err(AppError::NotFound(format!("没有报告格式 {ext}")).into()),
     }
 }
 
@@ -163,9 +174,7 @@ pub async fn record_assigned(
     let target = format!("indicator:{number}");
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     staff_write(&s, &auth, action, &target, csrf).await?;
-    let input = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
-        .0;
+    let input = body.map_err(|r| AppError::rejected_body(&r.body_text()))?.0;
     let attempted = Some(input.value.clone());
     let row = qingshan_app::assessment::record_assigned_target(
         &s.store,
@@ -217,9 +226,7 @@ pub async fn record_judgement(
     let target = format!("indicator:{number}");
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     staff_write(&s, &auth, action, &target, csrf).await?;
-    let input = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
-        .0;
+    let input = body.map_err(|r| AppError::rejected_body(&r.body_text()))?.0;
     let row = qingshan_app::assessment::record_judgement(
         &s.store,
         &s.plan,
@@ -308,7 +315,7 @@ pub async fn record_task_report(
                     &auth,
                     "task_report.record",
                     format!("task:{area}-{number}"),
-                    AppError::invalid("body", r.body_text()),
+                    AppError::rejected_body(&r.body_text()),
                     None,
                 )
                 .await);
@@ -520,7 +527,7 @@ pub struct YearQuery {
 pub async fn compute_monitoring(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
-    axum::extract::Query(q): axum::extract::Query<YearQuery>,
+    crate::web::query::Query(q): crate::web::query::Query<YearQuery>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());

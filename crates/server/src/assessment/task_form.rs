@@ -42,7 +42,7 @@ pub async fn task_report_form(
     } else {
         let Form(f) = Form::<TaskReportForm>::from_request(req, &s)
             .await
-            .map_err(|r| AppError::invalid("body", r.body_text()))?;
+            .map_err(|r| AppError::rejected_body(&r.body_text()))?;
         let body = TaskReportBody {
             period: f.period,
             status: f.status,

@@ -1,7 +1,8 @@
 //! The plan's JSON API under `/api/v1`: the plan, its indicators and their values, tasks,
 //! units and divisions.
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use qingshan_store::IndicatorValue;
@@ -173,7 +174,7 @@ pub async fn record_value(
     let input = match body {
         Ok(Json(i)) => i,
         Err(rej) => {
-            let err = AppError::invalid("body", rej.body_text());
+            let err = AppError::rejected_body(&rej.body_text());
             return Err(refuse(&s, &auth, "indicator_value.record", target, err, None).await);
         }
     };

@@ -1,6 +1,7 @@
 //! The plan's pages: the dashboard, an indicator with its entry form, and the tasks.
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
 use minijinja::context;
@@ -34,8 +35,8 @@ pub struct DashboardQuery {
 pub async fn dashboard(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
-    axum::extract::Query(q): axum::extract::Query<DashboardQuery>,
-    axum::extract::Query(counts): axum::extract::Query<crate::web::import_report::ImportReport>,
+    Query(q): Query<DashboardQuery>,
+    Query(counts): Query<crate::web::import_report::ImportReport>,
 ) -> PageResult {
     let values = s.store.current_indicator_values(&s.plan.meta.id).await?;
     let views = indicator_views(&s.plan, &values);

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use crate::web::query::Query;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -247,7 +248,7 @@ pub async fn api_close(
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let note = body
-        .map_err(|r| AppError::invalid("body", r.body_text()))?
+        .map_err(|r| AppError::rejected_body(&r.body_text()))?
         .0
         .note;
     let a = transition(&s, &auth, id, "closed", Some(&note), csrf).await?;
@@ -783,57 +784,56 @@ async fn alarms_download(
     format: &str,
 ) -> Result<Response, AppError> {
     let filter = alarm_filter(auth, q)?;
-    let status_zh = |v: &str| match v {
-        "open" => "待处理",
-        "acknowledged" => "已确认",
-        _ => "已关闭",
-    };
+    use crate::web::display::{beijing, factor, label};
     let rows = s
         .store
         .alarms(&filter, 100_000)
         .await?
         .into_iter()
         .map(|a| {
-            let kind = AlarmKind::parse(&a.kind).map_or(a.kind.clone(), |k| k.label().to_string());
             vec![
                 a.id.to_string(),
-                kind,
+                label("alarm_kind", &a.kind),
                 a.enterprise.unwrap_or_default(),
                 a.outlet.unwrap_or_default(),
                 a.division_code.unwrap_or_default(),
                 a.mn,
-                a.factor,
-                a.start_time,
-                a.end_time.unwrap_or_default(),
+                factor(&a.factor),
+                beijing(&a.start_time),
+                a.end_time.as_deref().map(beijing).unwrap_or_default(),
                 a.peak.unwrap_or_default(),
                 a.context,
-                status_zh(&a.status).to_string(),
-                a.raised_at,
-                a.acknowledged_at.unwrap_or_default(),
-                a.closed_at.unwrap_or_default(),
+                label("alarm_status", &a.status),
+                beijing(&a.raised_at),
+                a.acknowledged_at
+                    .as_deref()
+                    .map(beijing)
+                    .unwrap_or_default(),
+                a.closed_at.as_deref().map(beijing).unwrap_or_default(),
                 a.disposition.unwrap_or_default(),
             ]
         })
         .collect();
     Table {
         name: "告警".into(),
+        // A download for people, not for importing back: Chinese headers in the CSV too.
         columns: vec![
-            ("id", "编号"),
-            ("kind", "类型"),
-            ("enterprise", "排污单位"),
-            ("outlet", "排放口"),
-            ("division_code", "区县"),
-            ("mn", "设备 MN"),
-            ("factor", "因子"),
-            ("start", "开始"),
-            ("end", "结束"),
-            ("peak", "峰值"),
-            ("context", "说明"),
-            ("status", "状态"),
-            ("raised_at", "产生时间"),
-            ("acknowledged_at", "确认时间"),
-            ("closed_at", "关闭时间"),
-            ("disposition", "处置说明"),
+            ("编号", "编号"),
+            ("类型", "类型"),
+            ("排污单位", "排污单位"),
+            ("排放口", "排放口"),
+            ("区县", "区县"),
+            ("设备 MN", "设备 MN"),
+            ("因子", "因子"),
+            ("开始", "开始"),
+            ("结束", "结束"),
+            ("峰值", "峰值"),
+            ("说明", "说明"),
+            ("状态", "状态"),
+            ("产生时间", "产生时间"),
+            ("确认时间", "确认时间"),
+            ("关闭时间", "关闭时间"),
+            ("处置说明", "处置说明"),
         ],
         rows,
         numbers: false,

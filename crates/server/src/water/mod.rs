@@ -2,7 +2,8 @@
 //! indicators 13 and 14, a section's monthly classes with a chart, and their JSON API. The
 //! figures come from `qingshan_app::water`.
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};

@@ -19,8 +19,8 @@ pub enum AppError {
     /// No such thing (404).
     #[error("{0}")]
     NotFound(String),
-    /// Input is wrong; `field` names which part (422).
-    #[error("{field}: {message}")]
+    /// Input is wrong; `field` names which part, shown by its Chinese name (422).
+    #[error("{}", qingshan_app::fields::invalid_message(field, message))]
     Invalid {
         /// The offending field.
         field: String,
@@ -73,6 +73,40 @@ impl AppError {
             AppError::UnsupportedType(_) => "unsupported_type",
             AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// A request body axum could not read (its rejection's English text), said in Chinese:
+    /// what is wrong, the field or the line and column where serde says.
+    pub fn rejected_body(text: &str) -> Self {
+        let field = text
+            .split('`')
+            .nth(1)
+            .filter(|_| text.contains("missing field"));
+        let at = text.rsplit_once(" at line ").and_then(|(_, rest)| {
+            let (line, col) = rest.split_once(" column ")?;
+            Some(format!("（第 {line} 行第 {} 列）", col.trim()))
+        });
+        let what = if text.contains("JSON") || text.contains("json") {
+            "请求的 JSON 内容"
+        } else if text.contains("form") || text.contains("Form") {
+            "提交的表单内容"
+        } else {
+            "请求内容"
+        };
+        let message = match field {
+            Some(f) => format!(
+                "{what}缺少字段“{}”（{f}）",
+                qingshan_app::fields::field_label(f)
+            ),
+            None if text.contains("Content-Type") || text.contains("content type") => {
+                format!("{what}的类型不对，应为 JSON（Content-Type: application/json）")
+            }
+            None => format!("{what}不完整或格式不正确{}", at.unwrap_or_default()),
+        };
+        AppError::Invalid {
+            field: "body".into(),
+            message,
         }
     }
 
@@ -153,5 +187,30 @@ impl IntoResponse for AppError {
             body["field"] = serde_json::Value::String(field.clone());
         }
         (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejected_bodies_are_said_in_chinese() {
+        let e = AppError::rejected_body(
+            "Failed to parse the request body as JSON: key must be a string at line 1 column 2",
+        );
+        assert_eq!(
+            e.to_string(),
+            "请求内容：请求的 JSON 内容不完整或格式不正确（第 1 行第 2 列）"
+        );
+        let e = AppError::rejected_body(
+            "Failed to deserialize the JSON body into the target type: missing field `year` at line 1 column 20",
+        );
+        assert_eq!(
+            e.to_string(),
+            "请求内容：请求的 JSON 内容缺少字段“年份”（year）"
+        );
+        let e = AppError::invalid("value", "应为数字");
+        assert_eq!(e.to_string(), "数值：应为数字");
     }
 }

@@ -27,9 +27,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self';
 
 /// The policy of the annual report's HTML page: a standalone document (it is also saved and
 /// printed) with its stylesheet and colour cells inline, so inline style is allowed there;
-/// still no script, no load from anywhere, no frame, no form.
-pub const REPORT_DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
-     img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+/// the site's stylesheet and sign-out form serve the navigation put on top of it on the site;
+/// still no script, no load from anywhere else, no frame.
+pub const REPORT_DOCUMENT_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline' 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Default time a client has to send a request's headers; also how long a keep-alive
 /// connection may sit idle between requests (hyper restarts the same timer for every head).

@@ -12,6 +12,8 @@ macro_rules! templates {
 
 const SOURCES: &[(&str, &str)] = templates!(
     "base.html",
+    "nav.html",
+    "report.html",
     "dashboard.html",
     "cockpit.html",
     "indicator.html",
@@ -39,6 +41,7 @@ const SOURCES: &[(&str, &str)] = templates!(
 /// The template environment; built once, templates are static.
 pub static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    crate::web::display::register(&mut env);
     for (name, src) in SOURCES {
         if let Err(e) = env.add_template(name, src) {
             // A broken template is a build defect; the test suite renders every page.

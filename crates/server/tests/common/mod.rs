@@ -97,6 +97,8 @@ pub async fn serve_with(store: Store, config: ServerConfig) -> Server {
 
 pub use qingshan_testkit::ScratchDb;
 
+pub mod webdriver;
+
 /// A fresh database of this test's own on the backend this run chose (`QINGSHAN_TEST_BACKEND`:
 /// SQLite by default, PostgreSQL in CI's second pass), migrated, with the Xinzhou plan
 /// written. The database is removed when the returned [`ScratchDb`] is dropped: keep it for the

@@ -1,0 +1,299 @@
+//! Pages in real Chromium at desktop (1440×900) and phone (390×844) width, over a database with
+//! content on every page (alarms, devices and their uploads, values from each source, an air
+//! station's hours, a water section's samples): at phone width nothing sticks out past the
+//! screen's right edge; at both widths no English code word (`open`, `manual`, `alarm.raise` …)
+//! is visible. Screenshots are saved under /tmp/qingshan-shots/ for people to look at.
+//! Skipped loudly without chromedriver, except under CI.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::webdriver::{Browser, base64_decode, english_codes, english_words_in};
+use qingshan_store::{
+    Actor, AirStation, AlarmEpisode, FactorValues, FrameVerdict, NewAirHour, NewIndicatorValue,
+    NewWaterSample, ReceivedFrame, Role, Store, Upload, WaterSection,
+};
+
+/// The pages checked, signed in as an administrator (who sees every menu entry): (name of the screenshot, path). Adding a page to the
+/// checks is one line here.
+const PAGES: &[(&str, &str)] = &[
+    ("dashboard", "/"),
+    ("alarms", "/alarms"),
+    ("air-station", "/air/stations/XZ01"),
+    ("water-section", "/water/sections/W01"),
+    ("indicator", "/indicators/6"),
+    ("audit", "/admin/audit"),
+    ("sources", "/sources"),
+    ("device", "/sources/devices/MNLAYOUT0001"),
+    ("tasks", "/tasks"),
+    ("bad-year", "/water?year=abc"),
+    ("report", "/reports/2024"),
+    ("air", "/air"),
+    ("air-county", "/air/counties/140902"),
+    ("air-warning", "/air/warning?forecast=210%2C230%2C250"),
+    ("water", "/water"),
+    ("users", "/admin/users"),
+    ("registry-edit", "/sources/edit?mn=MNLAYOUT0001"),
+    ("password", "/account/password"),
+    ("not-found", "/no/such/page"),
+];
+
+const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
+9144030071526726XG,忻州某热电有限公司,140902,DA001,1号锅炉排放口,gas,MNLAYOUT0001,2017,strict,123456,3600,P-001,2024-01-01,2028-12-31,a21026,35,1,6,120
+";
+
+/// An hourly upload of SO2 for hour `h` of 2026-03-01 (device clock, Beijing time).
+fn hourly(h: u32, value: &str) -> ReceivedFrame {
+    let data_time = format!("20260301{h:02}0000");
+    ReceivedFrame {
+        received_at: format!("2026-03-01T{:02}:05:00.000Z", (h + 24 - 7) % 24),
+        peer: "127.0.0.1:1".into(),
+        bytes: b"##test".to_vec(),
+        verdict: FrameVerdict::Upload,
+        mn: Some("MNLAYOUT0001".into()),
+        cn: Some("2061".into()),
+        error_kind: None,
+        message: None,
+        upload: Some(Upload {
+            mn: "MNLAYOUT0001".into(),
+            cn: "2061".into(),
+            qn: format!("{data_time}000"),
+            data_time,
+            pno: 0,
+            st: Some("31".into()),
+            flag: Some(5),
+            factors: vec![FactorValues {
+                factor: "a21026".into(),
+                avg: Some(value.into()),
+                zs_avg: Some(value.into()),
+                flag: Some("N".into()),
+                ..Default::default()
+            }],
+        }),
+    }
+}
+
+async fn seed(store: &Store, plan_id: &str) {
+    let actor = Actor::cli();
+    common::user(store, "layout_admin", Role::Admin, None, None).await;
+    store
+        .import_registry(
+            &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .ingest(&[hourly(0, "20"), hourly(1, "40.5"), hourly(2, "50.5")])
+        .await
+        .unwrap();
+    for (kind, factor, start, end, context) in [
+        (
+            "exceedance",
+            "a21026",
+            "20260301010000",
+            None,
+            "折算浓度超过许可限值 35 mg/m³，超标倍数 0.44",
+        ),
+        (
+            "offline",
+            "",
+            "2026-03-01T16:30:00.000Z",
+            None,
+            "超过 3 个上报周期未收到数据",
+        ),
+        (
+            "exceedance",
+            "a21026",
+            "20260228220000",
+            Some("20260228230000"),
+            "折算浓度超过许可限值",
+        ),
+    ] {
+        store
+            .raise_alarm(&AlarmEpisode {
+                kind: kind.into(),
+                mn: "MNLAYOUT0001".into(),
+                factor: factor.into(),
+                start_time: start.into(),
+                end_time: end.map(String::from),
+                peak: Some("50.5".into()),
+                peak_time: Some(start.into()),
+                records: 2,
+                context: context.into(),
+            })
+            .await
+            .unwrap();
+    }
+    // Values of indicator 6 from every source, so the revision table shows each label.
+    for (year, value, source, reason) in [
+        (2021, "15.10", "manual", None),
+        (2022, "15.62", "import", None),
+        (2023, "16.05", "monitoring", None),
+        (2023, "16.10", "correction", Some("监测数据复核后更正")),
+        (2024, "16.20", "api", None),
+    ] {
+        store
+            .record_indicator_value(
+                &NewIndicatorValue {
+                    plan_id: plan_id.into(),
+                    indicator_number: 6,
+                    year,
+                    division_code: "140900".into(),
+                    value: value.into(),
+                    note: Some("测试说明：这是一段较长的说明文字，用于检查窄屏下的换行。".into()),
+                    reason: reason.map(String::from),
+                    source: source.into(),
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .upsert_air_stations(
+            &[AirStation {
+                code: "XZ01".into(),
+                name: "忻州市监测站".into(),
+                control_level: "国控".into(),
+                division_code: Some("140902".into()),
+                longitude: Some("112.734".into()),
+                latitude: Some("38.416".into()),
+            }],
+            &actor,
+        )
+        .await
+        .unwrap();
+    let mut hours = Vec::new();
+    for day in 1..=20 {
+        for h in 0..24 {
+            let pm = 30 + (day * 7 + h) % 60;
+            hours.push(NewAirHour {
+                station_code: "XZ01".into(),
+                hour: format!("2024-01-{day:02}T{h:02}:00"),
+                values: [
+                    Some("12".into()),
+                    Some("35".into()),
+                    Some("0.8".into()),
+                    Some(format!("{}", 40 + h * 2)),
+                    Some(format!("{}", pm + 30)),
+                    Some(format!("{pm}")),
+                ],
+                source: "import".into(),
+            });
+        }
+    }
+    store.import_air_hourly(&hours, &actor).await.unwrap();
+    store
+        .upsert_water_sections(
+            &[WaterSection {
+                code: "W01".into(),
+                name: "滹沱河桥断面".into(),
+                level: "国考".into(),
+                water_body: "river".into(),
+                basin: Some("滹沱河".into()),
+                division_code: Some("140902".into()),
+                target_class: "III".into(),
+                is_drinking_source: false,
+            }],
+            &actor,
+        )
+        .await
+        .unwrap();
+    let mut samples = Vec::new();
+    for (month, nh3n) in [(1, "0.5"), (2, "1.2"), (3, "0.8")] {
+        for (item, value) in [("NH3N", nh3n), ("DO", "7.5"), ("CODMn", "4"), ("TP", "0.1")] {
+            samples.push(NewWaterSample {
+                section_code: "W01".into(),
+                date: format!("2024-{month:02}-10"),
+                item: item.into(),
+                value: value.into(),
+                below_detection: false,
+                source: "import".into(),
+            });
+        }
+    }
+    store.import_water_samples(&samples, &actor).await.unwrap();
+}
+
+#[test]
+fn the_checks_themselves_work() {
+    assert_eq!(base64_decode("aGVsbG8="), b"hello");
+    assert_eq!(base64_decode("aGk="), b"hi");
+    let words = english_codes();
+    assert_eq!(
+        english_words_in("状态 open，alarm.raise. opened", &words),
+        ["open", "alarm.raise"]
+    );
+    assert!(english_words_in("HJ 212-2017 PM2.5 µg/m³ 二氧化硫（a21026）", &words).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_fit_a_phone_and_speak_chinese() {
+    let (store, plan, _db) = common::fresh_prepared("layout").await;
+    seed(&store, &plan.meta.id).await;
+    let server = common::serve(store.clone()).await;
+    let base = server.url("");
+    let mut problems = Vec::new();
+    for (width, height) in [(1440, 900), (390, 844)] {
+        let Some(browser) = Browser::start(width, height).await else {
+            return;
+        };
+        browser.login(&base, "layout_admin", "correct horse").await;
+        for (name, path) in PAGES {
+            problems.extend(browser.check(&format!("{base}{path}"), name).await);
+        }
+        // The public sees the same pages without the staff's menu entries.
+        browser.goto(&format!("{base}/")).await;
+        browser
+            .eval("document.querySelector('form[action=\"/logout\"]').submit(); return true;")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        problems.extend(browser.check(&format!("{base}/"), "public-dashboard").await);
+        browser.quit().await;
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The menu folds at phone width and opens with its button; at desktop width it is all shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_menu_folds_on_a_phone() {
+    let (store, _plan, _db) = common::fresh_prepared("layout-menu").await;
+    let server = common::serve(store.clone()).await;
+    let Some(browser) = Browser::start(390, 844).await else {
+        return;
+    };
+    browser.goto(&server.url("/")).await;
+    let shown = "return getComputedStyle(document.querySelector('header.top nav')).display !== 'none' \
+                 && document.querySelector('header.top nav').getBoundingClientRect().height > 0";
+    assert_eq!(browser.eval(shown).await, false, "menu open at phone width");
+    browser
+        .eval("document.querySelector('label.menu-button').click(); return true;")
+        .await;
+    assert_eq!(
+        browser.eval(shown).await,
+        true,
+        "menu button does not open it"
+    );
+    browser.screenshot("menu-open-390").await;
+    // Links are one per line, each on one line: no character-per-line stacking.
+    let tallest = browser
+        .eval("return Math.max(...[...document.querySelectorAll('header.top nav a')].map(a => a.getBoundingClientRect().height))")
+        .await;
+    assert!(
+        tallest.as_f64().unwrap() < 40.0,
+        "a menu link wraps: {tallest}"
+    );
+    browser.quit().await;
+    let Some(browser) = Browser::start(1440, 900).await else {
+        return;
+    };
+    browser.goto(&server.url("/")).await;
+    assert_eq!(
+        browser.eval(shown).await,
+        true,
+        "menu hidden at desktop width"
+    );
+    browser.quit().await;
+}

@@ -1,0 +1,268 @@
+//! Chinese labels of the codes the store keeps as text: value sources, alarm statuses, audit
+//! actions and the non-person actors. Pages and exports show these, never the codes; an
+//! unknown code still reads as Chinese ("其他（…）") so nothing English reaches a user.
+
+use std::borrow::Cow;
+
+/// Every audit action the code base writes, with its Chinese label. A unit test scans the
+/// sources for action strings and fails when one is missing here.
+pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
+    ("alarm.raise", "产生告警"),
+    ("alarm.acknowledge", "确认告警"),
+    ("alarm.close", "关闭告警"),
+    ("air_hourly.import", "导入空气小时数据"),
+    ("air_station.import", "导入空气站点"),
+    ("air_station.create", "新增空气站点"),
+    ("air_station.edit", "修改空气站点"),
+    ("air_station.retire", "停用空气站点"),
+    ("air_station.link_device", "关联空气站点设备"),
+    ("assigned_target.record", "填报省级下达目标"),
+    ("database.backup", "备份数据库"),
+    ("indicator_value.import", "批量导入指标数值"),
+    ("indicator_value.monitoring", "由监测数据计算指标数值"),
+    ("indicator_value.record", "填报指标数值"),
+    ("judgement.record", "填报评估判定"),
+    ("page.view", "访问页面"),
+    ("plan.load", "载入规划"),
+    ("quarantine.release", "放行隔离报文"),
+    ("raw_archive.purge", "清理原始报文存档"),
+    ("refused_archive.purge", "清理拒收报文存档"),
+    ("registry.edit", "修改污染源登记"),
+    ("registry.import", "导入污染源登记表"),
+    ("session.login", "登录"),
+    ("session.logout", "退出登录"),
+    ("task_evidence.upload", "上传任务佐证材料"),
+    ("task_report.record", "填报任务进展"),
+    ("token.issue", "签发接口令牌"),
+    ("user.activate", "启用账号"),
+    ("user.create", "新建账号"),
+    ("user.deactivate", "停用账号"),
+    ("user.password", "修改密码"),
+    ("water_sample.import", "导入水质监测数据"),
+    ("water_section.import", "导入水质断面"),
+    ("water_section.create", "新增水质断面"),
+    ("water_section.edit", "修改水质断面"),
+    ("water_section.retire", "停用水质断面"),
+    ("water_section.link_device", "关联水质断面设备"),
+];
+
+/// The Chinese label of an audit action; an unknown one reads "其他操作（code）".
+pub fn audit_action(code: &str) -> Cow<'static, str> {
+    match AUDIT_ACTIONS.iter().find(|(c, _)| *c == code) {
+        Some((_, label)) => Cow::Borrowed(label),
+        None => Cow::Owned(format!("其他操作（{code}）")),
+    }
+}
+
+/// The Chinese label of a value's source (indicator values, air hours, water samples).
+pub fn value_source(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "manual" => "人工填报",
+        "import" => "批量导入",
+        "monitoring" => "监测数据计算",
+        "correction" => "更正",
+        "api" => "接口报送",
+        "hj212" => "自动监测",
+        other => return Cow::Owned(format!("其他来源（{other}）")),
+    })
+}
+
+/// The Chinese label of an alarm's status.
+pub fn alarm_status(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "open" => "待处理",
+        "acknowledged" => "已确认",
+        "closed" => "已关闭",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The audit log's actor as a person reads it: the server and the console get Chinese names.
+pub fn actor(name: &str) -> Cow<'_, str> {
+    match name {
+        "system" => Cow::Borrowed("系统"),
+        "cli" => Cow::Borrowed("命令行"),
+        other => Cow::Borrowed(other),
+    }
+}
+
+/// The outcome of an audited action.
+pub fn outcome(code: &str) -> &'static str {
+    match code {
+        "ok" => "成功",
+        _ => "拒绝",
+    }
+}
+
+/// Keys of the `key:value` / `key=value` words audit targets and details are written with.
+const AUDIT_KEYS: &[(&str, &str)] = &[
+    ("air_station", "空气站点"),
+    ("air_stations", "空气站点"),
+    ("alarm", "告警"),
+    ("database", "数据库"),
+    ("device", "设备"),
+    ("division", "区划"),
+    ("indicator", "指标"),
+    ("page", "页面"),
+    ("period", "周期"),
+    ("plan", "规划"),
+    ("raw_frames", "原始报文"),
+    ("reason", "原因"),
+    ("refused_traffic", "拒收报文"),
+    ("registry", "污染源登记"),
+    ("revision", "版本"),
+    ("role", "角色"),
+    ("row", "行"),
+    ("session", "会话"),
+    ("unit", "责任单位"),
+    ("source", "来源"),
+    ("task", "任务"),
+    ("task_report", "任务进展"),
+    ("user", "账号"),
+    ("user_id", "账号编号"),
+    ("values", "指标数值"),
+    ("water_section", "水质断面"),
+    ("water_sections", "水质断面"),
+    ("year", "年份"),
+];
+
+/// The Chinese label of any stored code word (a source, an alarm status or kind, a task
+/// status, a role, a judgement), or `None` if the word is not one.
+pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
+    if let Some(r) = crate::Role::parse(word) {
+        return Some(Cow::Borrowed(r.label()));
+    }
+    if let Some(t) = crate::TaskStatus::parse(word) {
+        return Some(Cow::Borrowed(t.label()));
+    }
+    if let Some(k) = qingshan_sources::supervision::AlarmKind::parse(word) {
+        return Some(Cow::Borrowed(k.label()));
+    }
+    Some(Cow::Borrowed(match word {
+        "manual" => "人工填报",
+        "import" => "批量导入",
+        "monitoring" => "监测数据计算",
+        "correction" => "更正",
+        "api" => "接口报送",
+        "hj212" => "自动监测",
+        "open" => "待处理",
+        "acknowledged" => "已确认",
+        "closed" => "已关闭",
+        "met" => "已完成",
+        "not_met" => "未完成",
+        _ => return None,
+    }))
+}
+
+/// An audit target or detail as people read it: `indicator:6 year:2024` → `指标：6 年份：2024`,
+/// `source=monitoring` → `来源：监测数据计算`, a bare code word by its label. Other words, and
+/// all Chinese text, are kept as written.
+pub fn audit_text(text: &str) -> String {
+    let key = |k: &str| AUDIT_KEYS.iter().find(|(c, _)| *c == k).map(|(_, l)| *l);
+    text.split(' ')
+        .map(|word| {
+            let split = word
+                .split_once('=')
+                .or_else(|| word.split_once(':'))
+                .and_then(|(k, v)| key(k).map(|l| (l, v)));
+            match split {
+                Some((label, value)) => {
+                    let value =
+                        code_word(value).map_or_else(|| value.to_string(), |c| c.into_owned());
+                    format!("{label}：{value}")
+                }
+                None => match (code_word(word), key(word)) {
+                    (Some(c), _) => c.into_owned(),
+                    (None, Some(l)) => l.to_string(),
+                    (None, None) => word.to_string(),
+                },
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string literal of the form `word.word` in the crates that audit, except file names.
+    fn action_literals() -> Vec<(String, String)> {
+        const NOT_ACTIONS: &[&str] = &[
+            "html", "csv", "xlsx", "pdf", "db", "toml", "rs", "txt", "png", "xml", "json", "svg",
+            "css", "js", "com", "zip", "fill", "test", "geojson",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut found = Vec::new();
+        for krate in ["store", "app", "server", "cli"] {
+            let mut dirs = vec![root.join(krate).join("src")];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(&dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        dirs.push(path);
+                        continue;
+                    }
+                    if path.extension().is_none_or(|e| e != "rs") {
+                        continue;
+                    }
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for lit in text.split('"').skip(1).step_by(2) {
+                        let Some((a, b)) = lit.split_once('.') else {
+                            continue;
+                        };
+                        let word = |s: &str| {
+                            !s.is_empty() && s.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
+                        };
+                        if word(a) && word(b) && !NOT_ACTIONS.contains(&b) {
+                            found.push((lit.to_string(), path.display().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_audit_action_in_the_code_has_a_label() {
+        let found = action_literals();
+        // The scan must see the actions we know are written, or it scans nothing.
+        for known in ["alarm.raise", "indicator_value.record", "session.login"] {
+            assert!(found.iter().any(|(l, _)| l == known), "scan misses {known}");
+        }
+        let missing: Vec<_> = found
+            .iter()
+            .filter(|(l, _)| !AUDIT_ACTIONS.iter().any(|(c, _)| c == l))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "audit actions without a Chinese label: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn labels_are_chinese_and_unknown_codes_fall_back() {
+        assert_eq!(audit_action("alarm.raise"), "产生告警");
+        assert_eq!(audit_action("foo.bar"), "其他操作（foo.bar）");
+        assert_eq!(value_source("monitoring"), "监测数据计算");
+        assert_eq!(alarm_status("open"), "待处理");
+        assert_eq!(
+            audit_text("indicator:6 year:2024 division:140900"),
+            "指标：6 年份：2024 区划：140900"
+        );
+        assert_eq!(
+            audit_text("revision=2 source=monitoring reason="),
+            "版本：2 来源：监测数据计算 原因："
+        );
+        assert_eq!(audit_text("staff"), "生态环境局工作人员");
+        assert_eq!(audit_text("water_sections"), "水质断面");
+        assert_eq!(
+            audit_text("断面 1 个：W01，2024-01-01T00:00"),
+            "断面 1 个：W01，2024-01-01T00:00"
+        );
+        for (code, label) in AUDIT_ACTIONS {
+            assert!(!label.is_ascii(), "{code} has no Chinese label");
+        }
+    }
+}
