@@ -494,13 +494,16 @@ pub async fn cockpit(
     // Tasks overdue: the rule of the tasks page (no report for last year or later).
     let reports = store.all_task_reports(&plan.meta.id).await?;
     let latest_reports = crate::tasks::latest_task_reports(&reports);
-    let due_year = today.year() - 1;
+    let due_year = crate::tasks::due_year(today);
     let overdue_tasks = plan
         .tasks()
         .filter(|t| {
-            latest_reports
-                .get(&(i64::from(t.area), i64::from(t.number)))
-                .is_none_or(|r| crate::tasks::period_key(&r.period).0 < due_year)
+            crate::tasks::overdue(
+                latest_reports
+                    .get(&(i64::from(t.area), i64::from(t.number)))
+                    .copied(),
+                due_year,
+            )
         })
         .count();
 

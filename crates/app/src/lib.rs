@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod beijing;
 pub mod cockpit;
 mod error;
 pub mod evidence;

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
 use qingshan_plan::Plan;
 use qingshan_report::{
     AssignedTarget, Inputs, Issue, ManualJudgement, ReportData, TaskReportInput, TaskState,
@@ -13,15 +12,11 @@ use qingshan_store::{IndicatorValue, Store};
 
 use crate::{Error, Result};
 
-/// Today's date in Beijing (UTC+8, no daylight saving): the default issue date of a report.
-pub fn today_in_beijing() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
 
 /// The report's issue by the plan's default unit (`qingshan_report::default_unit`), dated
 /// today in Beijing: what the pages use, where nobody names a unit or a date.
 pub fn issued_today(plan: &Plan) -> Issue {
-    Issue::by_default_unit(plan, today_in_beijing())
+    Issue::by_default_unit(plan, crate::beijing::today())
 }
 
 /// Everything the report for `year` rests on, read from the store, with the cover of `issue`.

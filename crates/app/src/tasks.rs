@@ -152,3 +152,14 @@ mod tests {
         assert!(period_key("2024") < period_key("2025Q1"));
     }
 }
+
+/// The year a task's report is due for: last year (Beijing time). A task is 逾期未报 when its
+/// latest report is for an earlier period, or when it has none.
+pub fn due_year(today: chrono::NaiveDate) -> i32 {
+    chrono::Datelike::year(&today) - 1
+}
+
+/// Whether a task whose latest report is `latest` is 逾期未报 in `due_year`.
+pub fn overdue(latest: Option<&qingshan_store::TaskReport>, due_year: i32) -> bool {
+    latest.is_none_or(|r| period_key(&r.period).0 < due_year)
+}

@@ -596,7 +596,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     unit: unit
                         .filter(|u| !u.trim().is_empty())
                         .unwrap_or_else(|| qingshan_report::default_unit(&plan)),
-                    date: date.unwrap_or_else(qingshan_app::report::today_in_beijing),
+                    date: date.unwrap_or_else(qingshan_app::beijing::today),
                 };
                 let data = qingshan_app::report::report_data(&store, &plan, year, &issue).await?;
                 let bytes = match format.as_str() {

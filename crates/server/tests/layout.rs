@@ -18,7 +18,10 @@ use qingshan_store::{
 /// The pages checked, signed in as an administrator (who sees every menu entry): (name of the screenshot, path). Adding a page to the
 /// checks is one line here.
 const PAGES: &[(&str, &str)] = &[
-    ("dashboard", "/"),
+    ("cockpit", "/"),
+    ("plan", "/plan"),
+    ("cockpit-aqi", "/?measure=aqi"),
+    ("cockpit-alarms", "/?measure=alarms"),
     ("alarms", "/alarms"),
     ("air-station", "/air/stations/XZ01"),
     ("water-section", "/water/sections/W01"),
@@ -145,6 +148,7 @@ async fn seed(store: &Store, plan_id: &str) {
                     note: Some("测试说明：这是一段较长的说明文字，用于检查窄屏下的换行。".into()),
                     reason: reason.map(String::from),
                     source: source.into(),
+                    capture: None,
                 },
                 &actor,
             )

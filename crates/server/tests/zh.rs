@@ -140,6 +140,7 @@ async fn pages_and_exports_show_labels_and_beijing_time() {
                     note: None,
                     reason: None,
                     source: source.into(),
+                    capture: None,
                 },
                 &Actor::cli(),
             )

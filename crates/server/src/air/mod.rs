@@ -462,7 +462,7 @@ pub(crate) async fn station_page_with(
             refused_form => refused.as_ref().map(|r| r.form),
             refused_message => refused.as_ref().map(|r| r.message.clone()),
             typed => refused.as_ref().map(|r| r.values.clone()),
-            today => (chrono::Utc::now() + Duration::hours(8)).format("%Y-%m-%d").to_string(),
+            today => qingshan_app::beijing::today().format("%Y-%m-%d").to_string(),
             href => station_href(&sy.station.code),
             station => sy.station,
             year => sy.year,

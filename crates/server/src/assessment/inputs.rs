@@ -2,7 +2,8 @@
 //! (完成省级下达任务) and staff judgements (有效保障 and other qualitative targets), each with
 //! its forms for staff, its history of revisions, and the status the year gets from them.
 
-use axum::extract::{Path, Query, State};
+use crate::web::query::Query;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};

@@ -4,7 +4,8 @@
 //!
 //! The figures are `qingshan_app::cockpit`'s; the map is drawn by `qingshan_chart::map`.
 
-use axum::extract::{Query, State};
+use crate::web::query::Query;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -79,10 +80,6 @@ pub async fn divisions_geojson(State(s): State<AppState>) -> Result<impl IntoRes
 pub struct HomeQuery {
     /// `aqi`, `good`, `water` or `alarms` (staff).
     pub measure: Option<String>,
-}
-
-fn today_beijing() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 /// The map of the figures (already escaped), or `None` when the plan has no map.
@@ -178,7 +175,7 @@ pub async fn home(
             }
         },
     };
-    let c = cockpit(&s.store, &s.plan, staff, measure, today_beijing()).await?;
+    let c = cockpit(&s.store, &s.plan, staff, measure, qingshan_app::beijing::today()).await?;
     let map = map_of(&s, &c, staff);
     let months: Vec<MonthValue> = c
         .trend

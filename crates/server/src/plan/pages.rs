@@ -234,12 +234,7 @@ pub async fn tasks(
     let reports = s.store.all_task_reports(&s.plan.meta.id).await?;
     let latest = qingshan_app::tasks::latest_task_reports(&reports);
     // A task is 逾期未报 when nothing was reported for last year or later.
-    let due_year = (chrono::Utc::now() + chrono::Duration::hours(8))
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap_or(2026)
-        - 1;
+    let due_year = qingshan_app::tasks::due_year(qingshan_app::beijing::today());
     let may_report = |t: &qingshan_plan::Task| {
         auth.user
             .as_ref()
@@ -291,7 +286,7 @@ pub async fn tasks(
     };
     let task_ctx = |t: &qingshan_plan::Task| {
         let last = latest.get(&(i64::from(t.area), i64::from(t.number)));
-        let overdue = last.is_none_or(|r| qingshan_app::tasks::period_key(&r.period).0 < due_year);
+        let overdue = qingshan_app::tasks::overdue(last.copied(), due_year);
         context! {
             code => t.code(), area => t.area, number => t.number, title => t.title, paras => t.text.lines().collect::<Vec<_>>(),
             units => t.responsible.iter().map(|u| s.plan.unit_name(u)).collect::<Vec<_>>(),

@@ -258,7 +258,7 @@ pub(crate) async fn section_page_with(
             refused_form => refused.as_ref().map(|r| r.form),
             refused_message => refused.as_ref().map(|r| r.message.clone()),
             typed => refused.as_ref().map(|r| r.values.clone()),
-            today => (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string(),
+            today => qingshan_app::beijing::today().format("%Y-%m-%d").to_string(),
         },
     )
 }

@@ -2,15 +2,9 @@
 //! enum codes, HJ 212 factors by name and unit. Templates reach these as filters (registered in
 //! [`crate::web::templates`]); CSV/XLSX exports call the functions directly.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
-/// Beijing time, UTC+8. A fixed offset is exact: China has observed no daylight saving time
-/// since 1991, so no time-zone database is needed.
-const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
-    Some(o) => o,
-    // Evaluated at compile time: 8 h is a valid offset, so this arm cannot be reached.
-    None => panic!("UTC+8 is a valid offset"),
-};
+use qingshan_app::beijing::OFFSET as BEIJING;
 
 /// A stored timestamp as Beijing time, `2026-12-02 15:41`.
 ///
