@@ -511,22 +511,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => input::write_template(
             &out.format,
             out.output.as_deref(),
-            &qingshan_plan::values::VALUE_COLUMNS,
-            || {
-                Ok(imports::template_xlsx(
-                    &imports::VALUES_TEMPLATE,
-                    &imports::values_notes(),
-                )?)
-            },
+            &imports::VALUES_TEMPLATE,
+            &imports::values_notes(),
         ),
         Command::Values {
             command: ValuesCommand::Import { file, db, plan },
         } => {
             let (plan, src) = load_plan(&plan)?;
             let import = input::read_import(&file)?;
-            let rows = qingshan_plan::values::read_values(import.csv(), &plan).map_err(|e| {
-                anyhow::anyhow!("{}: {}", file.display(), imports::values_error(&e, &import))
-            })?;
+            let rows = imports::read_values(import, &plan)
+                .map_err(|e| input::not_imported(&file, e))?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
                 let c = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
@@ -612,23 +606,13 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
         SourcesCommand::Template { out } => input::write_template(
             &out.format,
             out.output.as_deref(),
-            &qingshan_sources::REGISTRY_COLUMNS,
-            || {
-                Ok(imports::template_xlsx(
-                    &imports::REGISTRY_TEMPLATE,
-                    &imports::registry_notes(),
-                )?)
-            },
+            &imports::REGISTRY_TEMPLATE,
+            &imports::registry_notes(),
         ),
         SourcesCommand::Import { file, db } => {
             let import = input::read_import(&file)?;
-            let reg = qingshan_sources::read_registry(import.csv()).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: {}",
-                    file.display(),
-                    imports::registry_error(&e, &import)
-                )
-            })?;
+            let reg =
+                imports::read_registry(import).map_err(|e| input::not_imported(&file, e))?;
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;

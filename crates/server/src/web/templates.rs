@@ -31,6 +31,7 @@ const SOURCES: &[(&str, &str)] = templates!(
     "water_section.html",
     "pager.html",
     "import_report.html",
+    "import_failed.html",
 );
 
 /// The template environment; built once, templates are static.
