@@ -528,7 +528,29 @@ pub const WATER_SAMPLE_TEMPLATE: [TemplateColumn; 4] = [
     ),
 ];
 
-/// The water section file's columns.
+/// The water section file's columns, every one required (in any order).
+pub const WATER_SECTION_COLUMNS: [&str; 8] = [
+    "code",
+    "name",
+    "level",
+    "water_body",
+    "basin",
+    "division_code",
+    "target_class",
+    "drinking_source",
+];
+
+/// The air station file's columns, every one required (in any order).
+pub const AIR_STATION_COLUMNS: [&str; 6] = [
+    "code",
+    "name",
+    "level",
+    "division_code",
+    "longitude",
+    "latitude",
+];
+
+/// The water section file's columns ([`WATER_SECTION_COLUMNS`]) with their meanings.
 pub const WATER_SECTION_TEMPLATE: [TemplateColumn; 8] = [
     col("code", "断面编码", "断面编码（唯一）；必填", true, 14.0),
     col("name", "断面名称", "断面名称；必填", false, 20.0),
@@ -570,7 +592,7 @@ pub const WATER_SECTION_TEMPLATE: [TemplateColumn; 8] = [
     ),
 ];
 
-/// The air station file's columns.
+/// The air station file's columns ([`AIR_STATION_COLUMNS`]) with their meanings.
 pub const AIR_STATION_TEMPLATE: [TemplateColumn; 6] = [
     col("code", "站点编码", "站点编码（唯一）；必填", true, 14.0),
     col("name", "站点名称", "站点名称；必填", false, 20.0),
@@ -947,6 +969,8 @@ mod tests {
         assert_eq!(names(&VALUES_TEMPLATE), VALUE_COLUMNS);
         assert_eq!(names(&WATER_SAMPLE_TEMPLATE), WATER_SAMPLE_COLUMNS);
         assert_eq!(names(&AIR_HOURLY_TEMPLATE), qingshan_air::hourly::QINGSHAN_V1_HEADER);
+        assert_eq!(names(&AIR_STATION_TEMPLATE), AIR_STATION_COLUMNS);
+        assert_eq!(names(&WATER_SECTION_TEMPLATE), WATER_SECTION_COLUMNS);
         for (cols, notes) in [
             (&REGISTRY_TEMPLATE[..], registry_notes()),
             (&VALUES_TEMPLATE[..], values_notes()),

@@ -105,11 +105,11 @@ fn import_stores_values_and_detection_limits() {
 fn bad_row_names_line_and_column_and_stores_nothing() {
     let db = with_sections();
     for (bad, line, column) in [
-        ("W1,2024-01-11,DO,abc", 3, "value"),
-        ("W1,2024-01-11,DO,-1", 3, "value"),
-        ("W1,2024-01-11,XYZ,1", 3, "item"),
-        ("W1,2024-02-30,DO,7", 3, "date"),
-        ("W1,2024-01-11,DO,1e3", 3, "value"),
+        ("W1,2024-01-11,DO,abc", 3, "监测结果"),
+        ("W1,2024-01-11,DO,-1", 3, "监测结果"),
+        ("W1,2024-01-11,XYZ,1", 3, "监测项目"),
+        ("W1,2024-02-30,DO,7", 3, "采样日期"),
+        ("W1,2024-01-11,DO,1e3", 3, "监测结果"),
     ] {
         let f = write(
             "bad.csv",
@@ -118,8 +118,7 @@ fn bad_row_names_line_and_column_and_stores_nothing() {
         let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
         assert_ne!(r.code, 0, "{bad}");
         assert!(
-            r.stderr.contains(&format!("第 {line} 行"))
-                && r.stderr.contains(&format!("列 {column}")),
+            r.stderr.contains(&format!("第 {line} 行「{column}」列：")),
             "{bad}: {}",
             r.stderr
         );
@@ -143,7 +142,7 @@ fn bad_section_row_is_refused() {
         "sections.csv",
         "code,name,level,water_body,basin,division_code,target_class,drinking_source\n\
          W1,青山桥,国考,river,青山河,140902,III,否\n\
-         W2,一水厂,国控,lake,北湖,,II,是\n",
+         W2,一水厂,村考,lake,北湖,,II,是\n",
     );
     let r = run(&[
         "water",
@@ -154,7 +153,7 @@ fn bad_section_row_is_refused() {
         &db,
     ]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("第 3 行，列 level"), "{}", r.stderr);
+    assert!(r.stderr.contains("第 3 行「控制级别」列："), "{}", r.stderr);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let n = rt.block_on(async {
         let s = Store::connect(&db).await.unwrap();
@@ -183,9 +182,7 @@ fn table_2_and_3_items_only_at_drinking_sources() {
         let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
         assert_ne!(r.code, 0, "{bad}");
         assert!(
-            r.stderr.contains("第 3 行")
-                && r.stderr.contains("列 item")
-                && r.stderr.contains(message),
+            r.stderr.contains("第 3 行「监测项目」列：") && r.stderr.contains(message),
             "{bad}: {}",
             r.stderr
         );

@@ -40,7 +40,7 @@ fn coordinate(cell: &str, max: f64) -> bool {
 /// Reads a station file (CSV or XLSX; Chinese headers or codes), listing every bad row.
 pub fn read_stations(file: ImportFile) -> Result<Stations, RowErrors> {
     let file = file.with_headers(&AIR_STATION_TEMPLATE)?;
-    let table = Table::read(&file, &["code", "name", "level"])?;
+    let table = Table::read(&file, &super::AIR_STATION_COLUMNS)?;
     let mut errors = RowErrors::default();
     let (mut stations, mut rows) = (Vec::new(), Vec::new());
     for r in &table.rows {
@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(s.stations[0].control_level, "国控");
         assert_eq!(s.stations[0].longitude.as_deref(), Some("112.73"));
         let e = read_stations(file(
-            "code,name,level\n,a,国控\nB,b,村控\nC,c,省控站\n",
+            "code,name,level,division_code,longitude,latitude\n,a,国控,,,\nB,b,村控,,,\nC,c,省控站,,,\n",
         ))
         .unwrap_err();
         assert_eq!(e.total(), 2, "{e}");

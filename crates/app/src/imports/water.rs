@@ -78,7 +78,7 @@ pub fn target_class(cell: &str) -> Option<&'static str> {
 /// Reads a section file (CSV or XLSX; Chinese headers or codes), listing every bad row.
 pub fn read_sections(file: ImportFile) -> Result<Sections, RowErrors> {
     let file = file.with_headers(&WATER_SECTION_TEMPLATE)?;
-    let table = Table::read(&file, &["code", "name", "level", "water_body", "target_class"])?;
+    let table = Table::read(&file, &super::WATER_SECTION_COLUMNS)?;
     let mut errors = RowErrors::default();
     let (mut sections, mut rows) = (Vec::new(), Vec::new());
     for r in &table.rows {
@@ -422,7 +422,7 @@ mod tests {
         assert_eq!(s.sections[0].water_body, "river");
         assert_eq!(s.sections[0].target_class, "III");
         let e = read_sections(file(
-            "code,name,level,water_body,target_class\nW1,a,国考,海,III\nW2,b,村考,河流,VI\n",
+            "code,name,level,water_body,basin,division_code,target_class,drinking_source\nW1,a,国考,海,,,III,\nW2,b,村考,河流,,,VI,\n",
         ))
         .unwrap_err();
         assert_eq!(e.total(), 3, "{e}");
