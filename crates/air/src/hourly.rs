@@ -287,8 +287,7 @@ pub fn parse_hourly_csv_all<R: Read>(reader: R) -> Result<Vec<HourlySeries>, Vec
             .map(|s| s.trim_start_matches('\u{feff}').to_string())
             .collect(),
     };
-    let cols =
-        detect(&header).ok_or_else(|| vec![err(1, None, ParseErrorKind::UnknownLayout)])?;
+    let cols = detect(&header).ok_or_else(|| vec![err(1, None, ParseErrorKind::UnknownLayout)])?;
     // station → date → (day, line of each hour's first occurrence)
     let mut stations: BTreeMap<String, BTreeMap<NaiveDate, (DayRecord, [u64; 24])>> =
         BTreeMap::new();
@@ -356,7 +355,10 @@ pub fn parse_hourly_csv_all<R: Read>(reader: R) -> Result<Vec<HourlySeries>, Vec
                             err(
                                 line,
                                 Some(&header[cols.date[2]]),
-                                ParseErrorKind::BadDate(format!("{}-{}-{}", ymd[0], ymd[1], ymd[2])),
+                                ParseErrorKind::BadDate(format!(
+                                    "{}-{}-{}",
+                                    ymd[0], ymd[1], ymd[2]
+                                )),
                             )
                         })?
                 }

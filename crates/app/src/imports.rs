@@ -367,14 +367,22 @@ impl TemplateColumn {
 /// The registry file's columns ([`qingshan_sources::REGISTRY_COLUMNS`], in order) with their meanings.
 pub const REGISTRY_TEMPLATE: [TemplateColumn; 23] = [
     col(
-        "credit_code", "统一社会信用代码",
+        "credit_code",
+        "统一社会信用代码",
         "排污单位统一社会信用代码（18 位，含校验位）；必填",
         true,
         22.0,
     ),
-    col("enterprise_name", "排污单位名称", "排污单位名称；必填", false, 28.0),
     col(
-        "division_code", "行政区划代码",
+        "enterprise_name",
+        "排污单位名称",
+        "排污单位名称；必填",
+        false,
+        28.0,
+    ),
+    col(
+        "division_code",
+        "行政区划代码",
         "所在县（市、区）行政区划代码（GB/T 2260，6 位数字）",
         true,
         14.0,
@@ -384,111 +392,151 @@ pub const REGISTRY_TEMPLATE: [TemplateColumn; 23] = [
     col("longitude", "经度", "经度（十进制度）", false, 12.0),
     col("latitude", "纬度", "纬度（十进制度）", false, 12.0),
     col(
-        "outlet_code", "排放口编号",
+        "outlet_code",
+        "排放口编号",
         "排放口编号（如 DA001 废气、DW001 废水）；必填",
         true,
         12.0,
     ),
     col("outlet_name", "排放口名称", "排放口名称；必填", false, 16.0),
     col(
-        "outlet_kind", "排放口类型",
-        "排放口类型：gas（废气）或 water（废水），也可填“废气”“废水”；必填",
+        "outlet_kind",
+        "排放口类型",
+        "排放口类型：废气 或 废水（也可填 gas、water）；必填",
         false,
         12.0,
     ),
     col(
-        "mn", "数采仪MN号",
+        "mn",
+        "数采仪MN号",
         "数采仪 MN 号（设备唯一标识，不超过 24 位字母数字）；必填",
         true,
         28.0,
     ),
     col(
-        "protocol", "协议版本",
+        "protocol",
+        "协议版本",
         "HJ 212 协议版本：2005、2017 或 2025；必填",
         true,
         10.0,
     ),
     col(
-        "crc_policy", "CRC校验策略",
+        "crc_policy",
+        "CRC校验策略",
         "CRC 校验策略：strict（只认标准算法）或 field（兼容现场常见变体）；必填",
         false,
         12.0,
     ),
     col(
-        "password", "设备密码",
+        "password",
+        "设备密码",
         "设备访问密码 PW（不超过 32 个字符，不含 ; & , =）；必填",
         true,
         12.0,
     ),
     col(
-        "interval_secs", "上报周期（秒）",
+        "interval_secs",
+        "上报周期（秒）",
         "数据上报周期（秒，正整数；空白按 60）",
         false,
         14.0,
     ),
     col(
-        "permit_number", "排污许可证编号",
+        "permit_number",
+        "排污许可证编号",
         "排污许可证编号；填写因子限值时必填",
         true,
         22.0,
     ),
     col(
-        "permit_valid_from", "许可证有效期起",
+        "permit_valid_from",
+        "许可证有效期起",
         "许可证有效期起（YYYY-MM-DD）；有许可证编号时必填",
         true,
         18.0,
     ),
     col(
-        "permit_valid_to", "许可证有效期止",
+        "permit_valid_to",
+        "许可证有效期止",
         "许可证有效期止（YYYY-MM-DD）；有许可证编号时必填",
         true,
         18.0,
     ),
     col(
-        "factor_code", "监测因子编码",
+        "factor_code",
+        "监测因子编码",
         "监测因子编码（HJ 212-2017，如 a21026 二氧化硫、w01018 化学需氧量）",
         true,
         12.0,
     ),
-    col("hourly_limit", "小时浓度限值", "小时浓度限值（许可排放浓度）", false, 14.0),
     col(
-        "use_converted", "按折算值判定",
+        "hourly_limit",
+        "小时浓度限值",
+        "小时浓度限值（许可排放浓度）",
+        false,
+        14.0,
+    ),
+    col(
+        "use_converted",
+        "按折算值判定",
         "是否按折算值判定：是/否（或 1/0、true/false；空白为否）",
         false,
         14.0,
     ),
     col(
-        "reference_o2", "基准氧含量（%）",
+        "reference_o2",
+        "基准氧含量（%）",
         "基准氧含量（%）；按折算值判定时必填",
         false,
         14.0,
     ),
-    col("annual_total_t", "年许可排放量（吨/年）", "年许可排放量（吨/年）", false, 16.0),
+    col(
+        "annual_total_t",
+        "年许可排放量（吨/年）",
+        "年许可排放量（吨/年）",
+        false,
+        16.0,
+    ),
 ];
 
 /// The values file's columns ([`qingshan_plan::values::VALUE_COLUMNS`], in order) with their meanings.
 pub const VALUES_TEMPLATE: [TemplateColumn; 6] = [
-    col("indicator", "指标序号", "指标序号（见规划指标表）；必填", false, 10.0),
     col(
-        "year", "年份",
+        "indicator",
+        "指标序号",
+        "指标序号（见规划指标表）；必填",
+        false,
+        10.0,
+    ),
+    col(
+        "year",
+        "年份",
         "年份（四位数字，在规划基准年至目标年之间）；必填",
         false,
         8.0,
     ),
     col(
-        "division", "行政区划代码",
+        "division",
+        "行政区划代码",
         "行政区划代码（GB/T 2260，6 位）；空白为规划所属行政区（全市）",
         true,
         12.0,
     ),
     col(
-        "value", "数值",
+        "value",
+        "数值",
         "数值（按原样保留有效数字，如 60.10；以 % 计的指标填 0–100 的数，不带 %）；必填",
         true,
         14.0,
     ),
     col("note", "备注", "备注", false, 30.0),
-    col("reason", "修订原因", "修订原因（更改已有数值时填写）", false, 30.0),
+    col(
+        "reason",
+        "修订原因",
+        "修订原因（更改已有数值时填写）",
+        false,
+        30.0,
+    ),
 ];
 
 /// The columns of the surface-water monthly sample file (long layout: one result a row).
@@ -617,8 +665,20 @@ pub const AIR_STATION_TEMPLATE: [TemplateColumn; 6] = [
 /// The air hourly data file's columns (qingshan hourly v1; the UCI Beijing layout is read as
 /// published).
 pub const AIR_HOURLY_TEMPLATE: [TemplateColumn; 9] = [
-    col("station", "站点编码", "站点编码（须已登记）；必填", true, 14.0),
-    col("date", "监测日期", "监测日期（YYYY-MM-DD）；必填", true, 12.0),
+    col(
+        "station",
+        "站点编码",
+        "站点编码（须已登记）；必填",
+        true,
+        14.0,
+    ),
+    col(
+        "date",
+        "监测日期",
+        "监测日期（YYYY-MM-DD）；必填",
+        true,
+        12.0,
+    ),
     col(
         "hour",
         "小时",
@@ -626,12 +686,48 @@ pub const AIR_HOURLY_TEMPLATE: [TemplateColumn; 9] = [
         false,
         8.0,
     ),
-    col("so2", "SO2（μg/m³）", "二氧化硫小时浓度（μg/m³）；空白为缺测", false, 12.0),
-    col("no2", "NO2（μg/m³）", "二氧化氮小时浓度（μg/m³）；空白为缺测", false, 12.0),
-    col("co", "CO（mg/m³）", "一氧化碳小时浓度（mg/m³）；空白为缺测", false, 12.0),
-    col("o3", "O3（μg/m³）", "臭氧小时浓度（μg/m³）；空白为缺测", false, 12.0),
-    col("pm10", "PM10（μg/m³）", "PM10 小时浓度（μg/m³）；空白为缺测", false, 12.0),
-    col("pm25", "PM2.5（μg/m³）", "PM2.5 小时浓度（μg/m³）；空白为缺测", false, 12.0),
+    col(
+        "so2",
+        "SO2（μg/m³）",
+        "二氧化硫小时浓度（μg/m³）；空白为缺测",
+        false,
+        12.0,
+    ),
+    col(
+        "no2",
+        "NO2（μg/m³）",
+        "二氧化氮小时浓度（μg/m³）；空白为缺测",
+        false,
+        12.0,
+    ),
+    col(
+        "co",
+        "CO（mg/m³）",
+        "一氧化碳小时浓度（mg/m³）；空白为缺测",
+        false,
+        12.0,
+    ),
+    col(
+        "o3",
+        "O3（μg/m³）",
+        "臭氧小时浓度（μg/m³）；空白为缺测",
+        false,
+        12.0,
+    ),
+    col(
+        "pm10",
+        "PM10（μg/m³）",
+        "PM10 小时浓度（μg/m³）；空白为缺测",
+        false,
+        12.0,
+    ),
+    col(
+        "pm25",
+        "PM2.5（μg/m³）",
+        "PM2.5 小时浓度（μg/m³）；空白为缺测",
+        false,
+        12.0,
+    ),
 ];
 
 /// The most bad rows an import lists; the rest are counted.
@@ -655,7 +751,9 @@ pub struct RowError {
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.column, &self.letter) {
-            (Some(c), Some(l)) => write!(f, "第 {} 行「{c}」列（{l} 列）：{}", self.row, self.message),
+            (Some(c), Some(l)) => {
+                write!(f, "第 {} 行「{c}」列（{l} 列）：{}", self.row, self.message)
+            }
             (Some(c), None) => write!(f, "第 {} 行「{c}」列：{}", self.row, self.message),
             (None, _) => write!(f, "第 {} 行：{}", self.row, self.message),
         }
@@ -968,7 +1066,10 @@ mod tests {
         assert_eq!(names(&REGISTRY_TEMPLATE), REGISTRY_COLUMNS);
         assert_eq!(names(&VALUES_TEMPLATE), VALUE_COLUMNS);
         assert_eq!(names(&WATER_SAMPLE_TEMPLATE), WATER_SAMPLE_COLUMNS);
-        assert_eq!(names(&AIR_HOURLY_TEMPLATE), qingshan_air::hourly::QINGSHAN_V1_HEADER);
+        assert_eq!(
+            names(&AIR_HOURLY_TEMPLATE),
+            qingshan_air::hourly::QINGSHAN_V1_HEADER
+        );
         assert_eq!(names(&AIR_STATION_TEMPLATE), AIR_STATION_COLUMNS);
         assert_eq!(names(&WATER_SECTION_TEMPLATE), WATER_SECTION_COLUMNS);
         for (cols, notes) in [
@@ -998,8 +1099,14 @@ mod tests {
             for (i, c) in t.iter().enumerate() {
                 assert!(!c.zh.is_ascii() || c.zh.contains('（'), "{}", c.zh);
                 let headers: Vec<Header> = t.iter().map(TemplateColumn::header).collect();
-                assert_eq!(qingshan_tabular::headers::match_header(c.zh, &headers), Some(i));
-                assert_eq!(qingshan_tabular::headers::match_header(c.name, &headers), Some(i));
+                assert_eq!(
+                    qingshan_tabular::headers::match_header(c.zh, &headers),
+                    Some(i)
+                );
+                assert_eq!(
+                    qingshan_tabular::headers::match_header(c.name, &headers),
+                    Some(i)
+                );
             }
         }
     }
@@ -1027,7 +1134,11 @@ mod tests {
         let lines = e.lines();
         assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(lines[0].starts_with("第 2 行「数值」列："), "{}", lines[0]);
-        assert!(lines[1].starts_with("第 4 行「指标序号」列：规划中没有第 999 项指标"), "{}", lines[1]);
+        assert!(
+            lines[1].starts_with("第 4 行「指标序号」列：规划中没有第 999 项指标"),
+            "{}",
+            lines[1]
+        );
         assert!(lines[2].starts_with("第 5 行「年份」列："), "{}", lines[2]);
         let text = e.to_string();
         assert!(text.starts_with("文件有 3 处错误，未导入："), "{text}");
@@ -1053,7 +1164,11 @@ mod tests {
         let e = read_values(file("指标序号,年份,数值,颜色,value\n"), &plan()).unwrap_err();
         assert_eq!(e.errors.len(), 2, "{e}");
         assert_eq!(e.errors[0].column.as_deref(), Some("颜色"));
-        assert!(e.errors[0].message.starts_with("未知列；可用的列名：指标序号（indicator）、年份（year）"));
+        assert!(
+            e.errors[0]
+                .message
+                .starts_with("未知列；可用的列名：指标序号（indicator）、年份（year）")
+        );
         assert_eq!(e.errors[1].column.as_deref(), Some("value"));
         assert!(e.errors[1].message.contains("重复"));
         let missing = read_values(file("指标序号,年份\n"), &plan()).unwrap_err();
@@ -1075,19 +1190,22 @@ mod tests {
             Err(_) => {
                 let e = reg.unwrap_err();
                 assert_eq!(e.errors.len(), 1, "{e}");
-                assert!(e.errors[0].to_string().starts_with("第 2 行「统一社会信用代码」列："));
+                assert!(
+                    e.errors[0]
+                        .to_string()
+                        .starts_with("第 2 行「统一社会信用代码」列：")
+                );
             }
         }
     }
 
     #[test]
     fn workbook_messages_add_the_column_letter() {
-        let wb = ImportFile::from_bytes(
-            template_xlsx(&REGISTRY_TEMPLATE, &registry_notes()).unwrap(),
-        )
-        .unwrap()
-        .with_headers(&REGISTRY_TEMPLATE)
-        .unwrap();
+        let wb =
+            ImportFile::from_bytes(template_xlsx(&REGISTRY_TEMPLATE, &registry_notes()).unwrap())
+                .unwrap()
+                .with_headers(&REGISTRY_TEMPLATE)
+                .unwrap();
         assert_eq!(wb.column_label("hourly_limit"), "小时浓度限值（T 列）");
         let e = registry_errors(
             vec![RegistryError::Cell {

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod demo;
 mod error;
 pub mod evidence;
 pub mod imports;

@@ -2,6 +2,7 @@
 //! plan, accounts and the standards.
 
 mod air_cmd;
+mod demo_cmd;
 mod hj212_cmd;
 mod input;
 mod plan_cmd;
@@ -103,6 +104,10 @@ enum Command {
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
+    /// A demonstration: the server on a new demo database filled with sample data (air
+    /// stations with open data, water sections, a registry, simulated devices sending through
+    /// the gateway, indicator values), every page marked 演示数据. Never uses a real database.
+    Demo(demo_cmd::DemoArgs),
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
         #[command(subcommand)]
@@ -476,6 +481,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             plan_cmd::run(command, &plan)
         }
         Command::User { command } => user(command),
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Sources { command } => sources(command),
         Command::Values {
             command: ValuesCommand::Monitoring { year, db, plan },
@@ -519,8 +525,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (plan, src) = load_plan(&plan)?;
             let import = input::read_import(&file)?;
-            let rows = imports::read_values(import, &plan)
-                .map_err(|e| input::not_imported(&file, e))?;
+            let rows =
+                imports::read_values(import, &plan).map_err(|e| input::not_imported(&file, e))?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
                 let c = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())

@@ -300,7 +300,8 @@ fn water_samples_workbook_names_the_row_and_letter() {
 fn templates_as_csv_by_default_and_xlsx_on_request() {
     let r = run(&["sources", "template"]);
     assert_eq!(r.code, 0);
-    let zh = |t: &[qingshan_app::imports::TemplateColumn]| t.iter().map(|c| c.zh).collect::<Vec<_>>();
+    let zh =
+        |t: &[qingshan_app::imports::TemplateColumn]| t.iter().map(|c| c.zh).collect::<Vec<_>>();
     use qingshan_app::imports::{
         AIR_HOURLY_TEMPLATE, AIR_STATION_TEMPLATE, REGISTRY_TEMPLATE, VALUES_TEMPLATE,
         WATER_SAMPLE_TEMPLATE, WATER_SECTION_TEMPLATE,
@@ -310,13 +311,19 @@ fn templates_as_csv_by_default_and_xlsx_on_request() {
         r.stdout,
         format!("\u{feff}{}\n", zh(&REGISTRY_TEMPLATE).join(","))
     );
-    assert!(r.stdout.starts_with("\u{feff}统一社会信用代码,排污单位名称,"));
+    assert!(
+        r.stdout
+            .starts_with("\u{feff}统一社会信用代码,排污单位名称,")
+    );
     let r = run(&["sources", "template", "--format", "xlsx"]);
     assert_ne!(r.code, 0, "a workbook is not written to a terminal");
     for (cmd, columns) in [
         (&["sources"][..], zh(&REGISTRY_TEMPLATE)),
         (&["values"][..], zh(&VALUES_TEMPLATE)),
-        (&["water"][..], vec!["断面编码", "采样日期", "监测项目", "监测结果"]),
+        (
+            &["water"][..],
+            vec!["断面编码", "采样日期", "监测项目", "监测结果"],
+        ),
         (&["water", "sections"][..], zh(&WATER_SECTION_TEMPLATE)),
         (&["air"][..], zh(&AIR_HOURLY_TEMPLATE)),
         (&["air", "stations"][..], zh(&AIR_STATION_TEMPLATE)),
@@ -355,7 +362,11 @@ fn chinese_headers_import_and_every_bad_row_is_listed() {
     assert_eq!(lines.len(), 3, "{}", r.stderr);
     assert!(lines[0].starts_with("第 2 行「数值」列："), "{}", r.stderr);
     assert_eq!(lines[1], "第 4 行「指标序号」列：规划中没有第 99 项指标");
-    assert!(lines[2].starts_with("第 5 行「行政区划代码」列："), "{}", r.stderr);
+    assert!(
+        lines[2].starts_with("第 5 行「行政区划代码」列："),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("文件有 3 处错误，未导入"), "{}", r.stderr);
     for english in ["row ", "column ", "value:"] {
         assert!(!r.stderr.contains(english), "{}", r.stderr);

@@ -420,7 +420,7 @@ pub fn read_registry_all(input: impl Read) -> Result<Registry, Vec<RegistryError
                 other => {
                     return Err(row.err(
                         "outlet_kind",
-                        format!("「{other}」应为 gas（废气）或 water（废水）"),
+                        format!("「{other}」应为 废气 或 废水（也可填 gas、water）"),
                     ));
                 }
             };

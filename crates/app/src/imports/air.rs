@@ -5,7 +5,9 @@ use qingshan_air::{HourlySeries, ParseError, ParseErrorKind};
 use qingshan_store::{AIR_CONTROL_LEVELS, Actor, AirError, AirImportSummary, AirStation, Store};
 use qingshan_tabular::headers::fold;
 
-use super::{AIR_HOURLY_TEMPLATE, AIR_STATION_TEMPLATE, ImportFile, RowErrors, Table, store_refusal};
+use super::{
+    AIR_HOURLY_TEMPLATE, AIR_STATION_TEMPLATE, ImportFile, RowErrors, Table, store_refusal,
+};
 use crate::Result;
 
 /// A station file read: the stations, the row of each, and the file for messages.
@@ -63,8 +65,13 @@ pub fn read_stations(file: ImportFile) -> Result<Stations, RowErrors> {
             );
         }
         let division = r.get("division_code");
-        if !division.is_empty() && (division.len() != 6 || !division.bytes().all(|b| b.is_ascii_digit())) {
-            bad("division_code", format!("应为 6 位数字，而不是「{division}」"));
+        if !division.is_empty()
+            && (division.len() != 6 || !division.bytes().all(|b| b.is_ascii_digit()))
+        {
+            bad(
+                "division_code",
+                format!("应为 6 位数字，而不是「{division}」"),
+            );
         }
         for (column, max) in [("longitude", 180.0), ("latitude", 90.0)] {
             let v = r.get(column);
@@ -230,8 +237,15 @@ mod tests {
         .unwrap_err();
         let lines = e.lines();
         assert_eq!(lines.len(), 3, "{lines:?}");
-        assert_eq!(lines[0], "第 2 行「SO2（μg/m³）」列：不是有效的非负数（「x」）");
+        assert_eq!(
+            lines[0],
+            "第 2 行「SO2（μg/m³）」列：不是有效的非负数（「x」）"
+        );
         assert!(lines[1].starts_with("第 3 行「小时」列："), "{}", lines[1]);
-        assert!(lines[2].starts_with("第 4 行「监测日期」列："), "{}", lines[2]);
+        assert!(
+            lines[2].starts_with("第 4 行「监测日期」列："),
+            "{}",
+            lines[2]
+        );
     }
 }

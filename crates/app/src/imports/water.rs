@@ -368,7 +368,14 @@ mod tests {
         let got: Vec<_> = s
             .samples
             .iter()
-            .map(|x| (x.date.as_str(), x.item.as_str(), x.value.as_str(), x.below_detection))
+            .map(|x| {
+                (
+                    x.date.as_str(),
+                    x.item.as_str(),
+                    x.value.as_str(),
+                    x.below_detection,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -400,9 +407,21 @@ mod tests {
         .unwrap_err();
         let lines = e.lines();
         assert_eq!(lines.len(), 3, "{lines:?}");
-        assert!(lines[0].starts_with("第 2 行「监测结果」列：不是有效数字（「abc」"), "{}", lines[0]);
-        assert!(lines[1].starts_with("第 3 行「采样日期」列："), "{}", lines[1]);
-        assert!(lines[2].starts_with("第 4 行「监测项目」列：未知监测项目「氨」"), "{}", lines[2]);
+        assert!(
+            lines[0].starts_with("第 2 行「监测结果」列：不是有效数字（「abc」"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("第 3 行「采样日期」列："),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].starts_with("第 4 行「监测项目」列：未知监测项目「氨」"),
+            "{}",
+            lines[2]
+        );
     }
 
     #[test]

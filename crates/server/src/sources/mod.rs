@@ -275,15 +275,17 @@ async fn import(
     staff_write(s, auth, "registry.import", "registry", csrf).await?;
     match qingshan_app::sources::import_registry(&s.store, &auth.actor(), bytes).await {
         Ok(counts) => Ok((Json(json!(counts)), counts.records)),
-        Err(e @ (qingshan_app::Error::Invalid { .. } | qingshan_app::Error::Rows(_))) => Err(refuse(
-            s,
-            auth,
-            "registry.import",
-            "registry".into(),
-            e.into(),
-            None,
-        )
-        .await),
+        Err(e @ (qingshan_app::Error::Invalid { .. } | qingshan_app::Error::Rows(_))) => {
+            Err(refuse(
+                s,
+                auth,
+                "registry.import",
+                "registry".into(),
+                e.into(),
+                None,
+            )
+            .await)
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -59,6 +59,7 @@ pub fn page(name: &str, auth: &Auth, s: &AppState, ctx: minijinja::Value) -> Pag
         sees_alarms => auth.is_staff() || auth.user.as_ref().is_some_and(|u| u.role == Role::County),
         csrf_token => auth.csrf,
         plan => s.plan.meta,
+        demo => s.config.demo.then_some(qingshan_app::demo::ATTRIBUTION),
     };
     let html = render(name, context! { ..ctx, ..base })?;
     Ok(Html(html).into_response())
