@@ -90,12 +90,22 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let plan = qingshan_plan::xinzhou()?;
     let src = qingshan_plan::XINZHOU_TOML.to_string();
     crate::runtime()?.block_on(async move {
+        // An existing file is looked at before anything (migrations, the plan) is written to it.
+        if let Ok(existing) = qingshan_store::Store::connect_existing(&db).await {
+            let state = demo::state(&existing).await;
+            drop(existing);
+            if !matches!(state, Ok(DbState::Demo)) {
+                bail!(
+                    "{db} 不是演示数据库：qingshan demo 只使用新建的或它自己建立的演示数据库，不改动其他数据库"
+                );
+            }
+        }
         let (store, plan) = qingshan_server::prepare(&db, plan, &src).await?;
         let password = demo::device_password();
         let mns: Vec<String> = (0..devices).map(simulator::device_mn).collect();
         match demo::state(&store).await? {
             DbState::NotDemo => bail!(
-                "{db} 不是演示数据库（已有账号或数据）：qingshan demo 只使用新建的演示数据库，不改动正式数据库"
+                "{db} 不是演示数据库：qingshan demo 只使用新建的或它自己建立的演示数据库，不改动其他数据库"
             ),
             DbState::Demo => {
                 println!("沿用已有的演示数据库 {db}（账号密码见首次启动时的输出）");
