@@ -835,6 +835,66 @@ impl std::fmt::Display for RowErrors {
 
 impl std::error::Error for RowErrors {}
 
+/// Every import: its name, where it is done, and its columns (for `docs/imports.md`).
+pub const IMPORTS: [(&str, &str, &[TemplateColumn]); 6] = [
+    (
+        "规划指标数值",
+        "网页“规划指标”页上传；`qingshan values import`；`POST /api/v1/values/import`",
+        &VALUES_TEMPLATE,
+    ),
+    (
+        "污染源登记表",
+        "网页“污染源监控”页上传；`qingshan sources import`；`POST /api/v1/sources/import`",
+        &REGISTRY_TEMPLATE,
+    ),
+    (
+        "空气站点",
+        "`qingshan air stations import`",
+        &AIR_STATION_TEMPLATE,
+    ),
+    (
+        "空气小时数据",
+        "`qingshan air import`（也读 UCI 北京多站点数据的原始 CSV）",
+        &AIR_HOURLY_TEMPLATE,
+    ),
+    (
+        "水质断面",
+        "`qingshan water sections import`",
+        &WATER_SECTION_TEMPLATE,
+    ),
+    (
+        "地表水监测结果",
+        "`qingshan water import`（长表：每行一个项目；或宽表：每个监测项目一列，如 氨氮、总磷）",
+        &WATER_SAMPLE_TEMPLATE,
+    ),
+];
+
+/// The columns of every import as Markdown, the body of `docs/imports.md`.
+pub fn columns_doc() -> String {
+    let mut out = String::from(
+        "# 导入文件的列\n\n\
+         <!-- Generated from the header tables in crates/app/src/imports.rs: \
+         QINGSHAN_UPDATE_DOCS=1 cargo test -p qingshan-app imports_doc -->\n\n\
+         每种导入文件的第 1 行是列名，可写中文列名，也可写其代码；前后空格、全角字母和括号、\
+         括号中的单位（如“数值（%）”“PM2.5（μg/m³）”）不影响识别，列的顺序不限。\
+         模板（CSV 与 XLSX）使用中文列名。文件中任何一行有误，整个文件都不导入，\
+         错误逐条列出行号和列名（最多 100 条）。\n",
+    );
+    for (name, where_, columns) in IMPORTS {
+        out.push_str(&format!(
+            "\n## {name}\n\n{where_}\n\n| 列名 | 代码 | 说明 |\n|---|---|---|\n"
+        ));
+        for c in columns {
+            out.push_str(&format!("| {} | `{}` | {} |\n", c.zh, c.name, c.meaning));
+        }
+    }
+    out.push_str("\n地表水监测项目（列名或“监测项目”列的值）可写 GB 3838-2002 的中文名称或常用代码：\n\n| 项目 | 也可写作 |\n|---|---|\n");
+    for i in qingshan_water::Item::ALL {
+        out.push_str(&format!("| {} | {} |\n", i.name_zh(), i.names().join("、")));
+    }
+    out
+}
+
 /// What a template workbook holds besides its columns.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateNotes {
@@ -1091,6 +1151,19 @@ mod tests {
             // The template's own header reads back as the codes.
             assert_eq!(file.with_headers(cols).unwrap().codes(), names(cols));
         }
+    }
+
+    #[test]
+    fn imports_doc_is_generated_from_the_tables() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/imports.md");
+        if std::env::var_os("QINGSHAN_UPDATE_DOCS").is_some() {
+            std::fs::write(path, columns_doc()).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(path).unwrap_or_default(),
+            columns_doc(),
+            "docs/imports.md is out of date: QINGSHAN_UPDATE_DOCS=1 cargo test -p qingshan-app imports_doc"
+        );
     }
 
     #[test]

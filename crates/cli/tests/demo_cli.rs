@@ -32,7 +32,15 @@ fn demo_starts_serves_marked_pages_and_stops_cleanly() {
     let db = temp("demo.db");
     let url = format!("sqlite://{}", db.display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-        .args(["demo", "--addr", "127.0.0.1:0", "--devices", "3", "--db", &url])
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--devices",
+            "3",
+            "--db",
+            &url,
+        ])
         .env("QINGSHAN_LOG", "warn")
         .env_remove("QINGSHAN_DB")
         .stdout(Stdio::piped())
@@ -94,11 +102,22 @@ fn demo_starts_serves_marked_pages_and_stops_cleanly() {
 
     // Started again on the same demo database: reused, not refilled.
     let again = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-        .args(["demo", "--addr", "127.0.0.1:0", "--devices", "4", "--db", &url])
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--devices",
+            "4",
+            "--db",
+            &url,
+        ])
         .env("QINGSHAN_LOG", "warn")
         .output()
         .unwrap();
-    assert!(!again.status.success(), "a fourth device is not in the demo registry");
+    assert!(
+        !again.status.success(),
+        "a fourth device is not in the demo registry"
+    );
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("没有模拟设备"),
         "{}",
@@ -118,11 +137,22 @@ fn demo_refuses_a_database_that_is_not_a_demo() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_qingshan"))
-        .args(["air", "stations", "import", stations.to_str().unwrap(), "--db", &url])
+        .args([
+            "air",
+            "stations",
+            "import",
+            stations.to_str().unwrap(),
+            "--db",
+            &url,
+        ])
         .env("QINGSHAN_LOG", "warn")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_qingshan"))
         .args(["demo", "--addr", "127.0.0.1:0", "--db", &url])
         .env("QINGSHAN_LOG", "warn")

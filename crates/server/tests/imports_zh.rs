@@ -60,7 +60,10 @@ async fn values_with_chinese_headers_import_by_upload_and_bad_rows_are_all_liste
         .text()
         .await
         .unwrap();
-    assert!(t.starts_with("\u{feff}指标序号,年份,行政区划代码,数值"), "{t}");
+    assert!(
+        t.starts_with("\u{feff}指标序号,年份,行政区划代码,数值"),
+        "{t}"
+    );
 
     // Three bad rows: all three listed, in Chinese, on the page; nothing stored.
     let bad = "指标序号,年份,行政区划代码,数值（%）,备注\n\
@@ -132,7 +135,10 @@ async fn registry_with_chinese_headers_imports_by_upload() {
         .await
         .unwrap();
     let header = template.trim_start_matches('\u{feff}').trim_end();
-    assert!(header.starts_with("统一社会信用代码,排污单位名称,"), "{header}");
+    assert!(
+        header.starts_with("统一社会信用代码,排污单位名称,"),
+        "{header}"
+    );
     let reg = qingshan_app::demo::registry(&["MNZH0001".into(), "MNZH0002".into()], "pw1234");
     let mut rows = String::new();
     for r in qingshan_sources::registry_rows(&reg) {
@@ -141,8 +147,13 @@ async fn registry_with_chinese_headers_imports_by_upload() {
     }
     // Outlet kinds in Chinese, as a user types them.
     let rows = rows.replace(",gas,", ",废气,");
-    let (status, html, to) =
-        upload(&c, server.url("/sources/import"), &csrf, &format!("{header}\n{rows}")).await;
+    let (status, html, to) = upload(
+        &c,
+        server.url("/sources/import"),
+        &csrf,
+        &format!("{header}\n{rows}"),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     assert!(to.unwrap().starts_with("/sources?imported=1"));
     let page = c
@@ -157,10 +168,18 @@ async fn registry_with_chinese_headers_imports_by_upload() {
 
     // A bad registry row is named by its Chinese header.
     let bad = rows.replacen(",废气,", ",废渣,", 1);
-    let (status, html, _) =
-        upload(&c, server.url("/sources/import"), &csrf, &format!("{header}\n{bad}")).await;
+    let (status, html, _) = upload(
+        &c,
+        server.url("/sources/import"),
+        &csrf,
+        &format!("{header}\n{bad}"),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
-    assert!(html.contains("<td>第 2 行</td><td>排放口类型</td>"), "{html}");
+    assert!(
+        html.contains("<td>第 2 行</td><td>排放口类型</td>"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -214,7 +233,11 @@ async fn the_demo_data_fill_every_page_and_the_banner_shows() {
     let water = get(&format!("/water?year={}", today.format("%Y"))).await;
     assert!(water.contains("演示·滹沱河界河铺"), "{water}");
     let sources = get("/sources").await;
-    for name in ["演示·忻府热电有限公司", "演示·原平焦化有限公司", "演示·定襄法兰有限公司"] {
+    for name in [
+        "演示·忻府热电有限公司",
+        "演示·原平焦化有限公司",
+        "演示·定襄法兰有限公司",
+    ] {
         assert!(sources.contains(name), "{name}");
     }
     for page in [&air, &water, &sources, &get("/").await] {
