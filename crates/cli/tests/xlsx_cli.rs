@@ -304,7 +304,7 @@ fn templates_as_csv_by_default_and_xlsx_on_request() {
         |t: &[qingshan_app::imports::TemplateColumn]| t.iter().map(|c| c.zh).collect::<Vec<_>>();
     use qingshan_app::imports::{
         AIR_HOURLY_TEMPLATE, AIR_STATION_TEMPLATE, REGISTRY_TEMPLATE, VALUES_TEMPLATE,
-        WATER_SAMPLE_TEMPLATE, WATER_SECTION_TEMPLATE,
+        WATER_SECTION_TEMPLATE,
     };
     // Chinese headers, with a byte-order mark so spreadsheet programs read UTF-8.
     assert_eq!(
