@@ -854,7 +854,7 @@ pub const IMPORTS: [(&str, &str, &[TemplateColumn]); 6] = [
     ),
     (
         "空气小时数据",
-        "`qingshan air import`（也读 UCI 北京多站点数据的原始 CSV）",
+        "`qingshan air import`（时间也可写成一列“监测时间”，如 2024-01-05 13:00，为该小时的开始；也读 UCI 北京多站点数据的原始 CSV）",
         &AIR_HOURLY_TEMPLATE,
     ),
     (
@@ -1164,6 +1164,58 @@ mod tests {
             columns_doc(),
             "docs/imports.md is out of date: QINGSHAN_UPDATE_DOCS=1 cargo test -p qingshan-app imports_doc"
         );
+    }
+
+    fn widen(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '!'..='~' => char::from_u32(c as u32 + 0xfee0).unwrap_or(c),
+                c => c,
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Any accepted spelling of any column of any import maps to that column: its Chinese
+        /// header or its code, with spaces around, full-width characters, a unit in brackets.
+        #[test]
+        fn any_accepted_spelling_of_a_real_header_maps_to_its_column(
+            t in 0..ALL.len(),
+            i in 0..30usize,
+            zh in proptest::bool::ANY,
+            wide in proptest::bool::ANY,
+            pad in "[ \u{3000}]{0,2}",
+            unit in proptest::option::of("[（(【\\[][a-zA-Z%/³μ·吨年]{1,6}[）)】\\]]"),
+        ) {
+            let table = ALL[t];
+            let i = i % table.len();
+            let c = table[i];
+            let mut cell = if zh { c.zh.to_string() } else { c.name.to_string() };
+            if wide {
+                cell = widen(&cell);
+            }
+            if let Some(u) = unit {
+                cell.push_str(&u);
+            }
+            let cell = format!("{pad}{cell}{pad}");
+            let headers: Vec<Header> = table.iter().map(TemplateColumn::header).collect();
+            proptest::prop_assert_eq!(qingshan_tabular::headers::match_header(&cell, &headers), Some(i), "{}", cell);
+            let file = ImportFile::from_bytes(format!("{cell}\n").into_bytes()).unwrap();
+            let file = file.with_headers(table).unwrap();
+            proptest::prop_assert_eq!(file.codes(), vec![c.name.to_string()]);
+        }
+
+        /// Arbitrary header rows never panic: they map, or are refused in Chinese.
+        #[test]
+        fn arbitrary_header_rows_never_panic(row in "\\PC{0,200}") {
+            let Ok(file) = ImportFile::from_bytes(format!("{row}\n1\n").into_bytes()) else {
+                return Ok(());
+            };
+            if let Err(e) = file.with_headers(&VALUES_TEMPLATE) {
+                proptest::prop_assert!(!e.errors.is_empty());
+                proptest::prop_assert!(e.errors.iter().all(|x| x.row == 1));
+            }
+        }
     }
 
     #[test]

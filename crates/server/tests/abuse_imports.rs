@@ -268,7 +268,7 @@ async fn utf16_and_other_encodings_and_huge_cells_in_values_files() {
         utf16("indicator,year,value,note\r\n7,2023,60.10,年报\r\n,,,\r\n\r\n7,2024,六十,\r\n");
     let (status, v, _) = post(&c, url(), &csrf, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert!(message(&v).contains("第 5 行「value」列"), "{v}");
+    assert!(message(&v).contains("第 5 行「数值」列："), "{v}");
     // ...and the good file imports.
     let good = utf16(
         "indicator,year,value,note\r\n7,2023,60.10,年报\r\n,,,\r\n\r\n7,2024,61.5,\r\n , , ,\r\n",

@@ -3,7 +3,7 @@
 
 use qingshan_air::{HourlySeries, ParseError, ParseErrorKind};
 use qingshan_store::{AIR_CONTROL_LEVELS, Actor, AirError, AirImportSummary, AirStation, Store};
-use qingshan_tabular::headers::fold;
+use qingshan_tabular::headers::{Header, fold, match_header};
 
 use super::{
     AIR_HOURLY_TEMPLATE, AIR_STATION_TEMPLATE, ImportFile, RowErrors, Table, store_refusal,
@@ -133,28 +133,107 @@ fn clip(s: &str) -> String {
     qingshan_tabular::preview(s).into_owned()
 }
 
-/// The hourly parser's errors as rows to list.
-fn hourly_errors(errors: Vec<ParseError>, file: &ImportFile) -> RowErrors {
+/// The hourly parser's errors as rows to list; with `time` (the header of a 监测时间 column
+/// split into date and hour), errors in either are named by it.
+fn hourly_errors(errors: Vec<ParseError>, file: &ImportFile, time: Option<&str>) -> RowErrors {
     let mut out = RowErrors::default();
     for e in errors {
-        match e.column.as_deref() {
-            Some(c) => out.cell(e.line, file, c, hourly_message(&e.kind)),
-            None => out.push(e.line, None, hourly_message(&e.kind)),
+        match (e.column.as_deref(), time) {
+            (Some("date" | "hour"), Some(t)) => {
+                out.push(e.line, Some(t.to_string()), hourly_message(&e.kind));
+            }
+            (Some(c), _) => out.cell(e.line, file, c, hourly_message(&e.kind)),
+            (None, _) => out.push(e.line, None, hourly_message(&e.kind)),
         }
     }
     out
 }
 
-/// Reads an hourly data file (CSV or XLSX): the qingshan hourly layout with Chinese headers or
-/// codes, or the UCI Beijing multi-site layout as published. Every bad row is listed.
-pub fn read_hourly(file: ImportFile) -> Result<Vec<HourlySeries>, RowErrors> {
-    let uci = file.csv().starts_with(b"No,year,month,day,hour,");
-    let file = if uci {
-        file
-    } else {
-        file.with_headers(&AIR_HOURLY_TEMPLATE)?
+/// The one-column time a monitoring platform exports (`监测时间`), as `YYYY-MM-DD` and hour:
+/// `2024-01-05 13:00`, `2024-01-05 13:00:00`, `2024/1/5 13:00`, `2024-01-05T13`. Anything
+/// else stays whole in the date, for the reader to refuse.
+fn split_time(cell: &str) -> (String, String) {
+    let t = cell.trim();
+    let (date, time) = match t.split_once([' ', 'T']) {
+        Some((d, h)) => (d.trim(), h.trim()),
+        None => return (t.to_string(), String::new()),
     };
-    qingshan_air::parse_hourly_csv_all(file.csv()).map_err(|e| hourly_errors(e, &file))
+    let parts: Vec<&str> = date.split(['-', '/']).collect();
+    let date = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => match (m.parse::<u32>(), d.parse::<u32>()) {
+            (Ok(m), Ok(d)) => format!("{y}-{m:02}-{d:02}"),
+            _ => date.to_string(),
+        },
+        _ => date.to_string(),
+    };
+    let hour = time.split(':').next().unwrap_or("");
+    let hour = hour.trim_start_matches('0');
+    let hour = if hour.is_empty() { "0" } else { hour };
+    (date, hour.to_string())
+}
+
+/// The time column's header of the hourly file.
+const TIME: Header = Header {
+    code: "time",
+    zh: "监测时间",
+};
+
+/// Reads an hourly data file (CSV or XLSX): the qingshan hourly layout with Chinese headers or
+/// codes — the time as 监测日期 and 小时, or as one 监测时间 column (`2024-01-05 13:00`, the hour
+/// the hourly value starts) — or the UCI Beijing multi-site layout as published. Every bad row
+/// is listed.
+pub fn read_hourly(file: ImportFile) -> Result<Vec<HourlySeries>, RowErrors> {
+    if file.csv().starts_with(b"No,year,month,day,hour,") {
+        return qingshan_air::parse_hourly_csv_all(file.csv())
+            .map_err(|e| hourly_errors(e, &file, None));
+    }
+    let file = file.with_headers_or(&AIR_HOURLY_TEMPLATE, |cell| {
+        match_header(cell, &[TIME]).map(|_| TIME.code.to_string())
+    })?;
+    let codes = file.codes();
+    let Some(t) = codes.iter().position(|c| c == TIME.code) else {
+        return qingshan_air::parse_hourly_csv_all(file.csv())
+            .map_err(|e| hourly_errors(e, &file, None));
+    };
+    if codes.iter().any(|c| c == "date" || c == "hour") {
+        return Err(RowErrors::one(
+            1,
+            Some(file.header(TIME.code)),
+            "已有「监测时间」列时不能再有「监测日期」「小时」列",
+        ));
+    }
+    // Split the time into the reader's date and hour columns.
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file.csv());
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(file.csv().len() + 1024));
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i as u64 + 1;
+        let rec =
+            rec.map_err(|_| RowErrors::one(row, None, "CSV 格式错误（引号不成对或编码有误）"))?;
+        let blank = rec.iter().all(|c| c.trim().is_empty());
+        let mut out: Vec<String> = Vec::with_capacity(rec.len() + 1);
+        for (j, cell) in rec.iter().enumerate() {
+            if j != t {
+                out.push(cell.to_string());
+            } else if i == 0 {
+                out.extend(["date".to_string(), "hour".to_string()]);
+            } else if blank {
+                out.extend([String::new(), String::new()]);
+            } else {
+                let (d, h) = split_time(cell);
+                out.extend([d, h]);
+            }
+        }
+        w.write_record(&out)
+            .map_err(|_| RowErrors::one(row, None, "无法读取"))?;
+    }
+    let csv = w
+        .into_inner()
+        .map_err(|_| RowErrors::one(1, None, "无法读取"))?;
+    let header = file.header(TIME.code);
+    qingshan_air::parse_hourly_csv_all(&csv[..]).map_err(|e| hourly_errors(e, &file, Some(&header)))
 }
 
 /// Reads and stores a station file, all or nothing; returns how many stations were written.
@@ -227,6 +306,29 @@ mod tests {
         assert_eq!(s[0].station, "A");
         let rows = crate::air::hours_from_series(&s, "import");
         assert_eq!(rows[0].values[5].as_deref(), Some("55"));
+    }
+
+    #[test]
+    fn hourly_with_one_time_column() {
+        let s = read_hourly(file(
+            "站点编码,监测时间,SO2,NO2,CO,O3,PM10,PM2.5\nA,2024-01-01 00:00,5,20,0.6,40,80,55\nA,2024/1/1 13:00:00,6,20,0.6,40,80,56\n",
+        ))
+        .unwrap();
+        assert_eq!(s[0].days.len(), 1);
+        let rows = crate::air::hours_from_series(&s, "import");
+        let hours: Vec<&str> = rows.iter().map(|r| r.hour.as_str()).collect();
+        assert_eq!(hours, ["2024-01-01T00:00", "2024-01-01T13:00"]);
+        let e = read_hourly(file(
+            "站点编码,监测时间,SO2,NO2,CO,O3,PM10,PM2.5\nA,昨天,5,20,0.6,40,80,55\nA,2024-01-01 25:00,5,20,0.6,40,80,55\n",
+        ))
+        .unwrap_err();
+        assert_eq!(e.errors.len(), 2, "{e}");
+        assert!(
+            e.errors
+                .iter()
+                .all(|x| x.column.as_deref() == Some("监测时间")),
+            "{e}"
+        );
     }
 
     #[test]
