@@ -276,3 +276,47 @@ fn sections_link_a_station_device() {
     ]);
     assert_ne!(r.code, 0);
 }
+
+#[test]
+fn chinese_item_headers_import_in_the_wide_layout() {
+    let db = with_sections();
+    let f = write(
+        "wide.csv",
+        "断面编码,采样日期,氨氮（mg/L）,总磷,高锰酸盐指数\n\
+         W1,2024-01-10,0.52,<0.01,4.1\n\
+         W2,2024-02-01,,0.025,\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("已导入监测结果 4 条"), "{}", r.stdout);
+    let s = |a: &str| a.to_string();
+    assert_eq!(
+        stored(&db),
+        [
+            (s("W1"), s("2024-01-10"), s("CODMn"), s("4.1"), false),
+            (s("W1"), s("2024-01-10"), s("NH3N"), s("0.52"), false),
+            (s("W1"), s("2024-01-10"), s("TP"), s("0.01"), true),
+            (s("W2"), s("2024-02-01"), s("TP"), s("0.025"), false),
+        ]
+    );
+    // Chinese item names in the long layout too; three bad rows, all listed, nothing stored.
+    let db = with_sections();
+    let f = write(
+        "long.csv",
+        "断面编码,采样日期,监测项目,监测结果\n\
+         W1,2024-03-10,氨氮,abc\n\
+         W1,2024-03-10,总磷,0.1\n\
+         W1,2024-13-10,高锰酸盐指数,4\n\
+         W1,2024-03-10,氨,1\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_ne!(r.code, 0);
+    for needle in [
+        "第 2 行「监测结果」列：",
+        "第 4 行「采样日期」列：",
+        "第 5 行「监测项目」列：未知监测项目「氨」",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+    }
+    assert!(stored(&db).is_empty());
+}
