@@ -263,6 +263,12 @@ fn decimal_error(e: NumberError, s: &str) -> ParseErrorKind {
 
 /// Parses an hourly CSV (either layout) into one series per station, refusing the whole file on any bad row.
 pub fn parse_hourly_csv<R: Read>(reader: R) -> Result<Vec<HourlySeries>, ParseError> {
+    parse_hourly_csv_all(reader).map_err(|mut all| all.swap_remove(0))
+}
+
+/// As [`parse_hourly_csv`], but every bad row is reported (one error per row, in file order; a
+/// header error alone). The error list is never empty.
+pub fn parse_hourly_csv_all<R: Read>(reader: R) -> Result<Vec<HourlySeries>, Vec<ParseError>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -274,136 +280,149 @@ pub fn parse_hourly_csv<R: Read>(reader: R) -> Result<Vec<HourlySeries>, ParseEr
         kind,
     };
     let header: Vec<String> = match records.next() {
-        None => return Err(err(1, None, ParseErrorKind::Empty)),
-        Some(Err(e)) => return Err(err(1, None, ParseErrorKind::Csv(e.to_string()))),
+        None => return Err(vec![err(1, None, ParseErrorKind::Empty)]),
+        Some(Err(e)) => return Err(vec![err(1, None, ParseErrorKind::Csv(e.to_string()))]),
         Some(Ok(r)) => r
             .iter()
             .map(|s| s.trim_start_matches('\u{feff}').to_string())
             .collect(),
     };
-    let cols = detect(&header).ok_or_else(|| err(1, None, ParseErrorKind::UnknownLayout))?;
+    let cols = detect(&header).ok_or_else(|| vec![err(1, None, ParseErrorKind::UnknownLayout)])?;
     // station → date → (day, line of each hour's first occurrence)
     let mut stations: BTreeMap<String, BTreeMap<NaiveDate, (DayRecord, [u64; 24])>> =
         BTreeMap::new();
+    let mut errors = Vec::new();
     for rec in records {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            err(line, None, ParseErrorKind::Csv(e.to_string()))
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != header.len() {
-            return Err(err(
-                line,
-                None,
-                ParseErrorKind::FieldCount {
-                    expected: header.len(),
-                    found: rec.len(),
-                },
-            ));
-        }
-        let field = |i: usize| rec.get(i).unwrap_or("");
-        let station = field(cols.station).trim();
-        if station.is_empty() {
-            return Err(err(
-                line,
-                Some(&header[cols.station]),
-                ParseErrorKind::EmptyStation,
-            ));
-        }
-        let date = match cols.layout {
-            Layout::QingshanV1 => {
-                let s = field(cols.date[0]);
-                NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                    .ok()
-                    .filter(|_| s.len() == 10)
-                    .ok_or_else(|| {
-                        err(
-                            line,
-                            Some(&header[cols.date[0]]),
-                            ParseErrorKind::BadDate(s.to_string()),
-                        )
-                    })?
+        let checked = (|| -> Result<(), ParseError> {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(line, None, ParseErrorKind::Csv(e.to_string()))
+            })?;
+            let line = rec.position().map_or(0, |p| p.line());
+            if rec.len() != header.len() {
+                return Err(err(
+                    line,
+                    None,
+                    ParseErrorKind::FieldCount {
+                        expected: header.len(),
+                        found: rec.len(),
+                    },
+                ));
             }
-            Layout::Uci => {
-                let mut ymd = [0u32; 3];
-                for (k, &c) in cols.date.iter().enumerate() {
-                    let s = field(c);
-                    ymd[k] = s
-                        .parse::<u32>()
+            let field = |i: usize| rec.get(i).unwrap_or("");
+            let station = field(cols.station).trim();
+            if station.is_empty() {
+                return Err(err(
+                    line,
+                    Some(&header[cols.station]),
+                    ParseErrorKind::EmptyStation,
+                ));
+            }
+            let date = match cols.layout {
+                Layout::QingshanV1 => {
+                    let s = field(cols.date[0]);
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
                         .ok()
-                        .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+                        .filter(|_| s.len() == 10)
                         .ok_or_else(|| {
                             err(
                                 line,
-                                Some(&header[c]),
+                                Some(&header[cols.date[0]]),
                                 ParseErrorKind::BadDate(s.to_string()),
                             )
-                        })?;
+                        })?
                 }
-                i32::try_from(ymd[0])
-                    .ok()
-                    .and_then(|y| NaiveDate::from_ymd_opt(y, ymd[1], ymd[2]))
-                    .ok_or_else(|| {
-                        err(
-                            line,
-                            Some(&header[cols.date[2]]),
-                            ParseErrorKind::BadDate(format!("{}-{}-{}", ymd[0], ymd[1], ymd[2])),
-                        )
-                    })?
-            }
-        };
-        let hs = field(cols.hour);
-        let hour = hs
-            .parse::<usize>()
-            .ok()
-            .filter(|h| *h < 24 && hs.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| {
-                err(
-                    line,
-                    Some(&header[cols.hour]),
-                    ParseErrorKind::BadHour(hs.to_string()),
-                )
-            })?;
-        let mut values = [None; 6];
-        for p in Pollutant::ALL {
-            let c = cols.pollutant[p.index()];
-            let s = field(c);
-            if s.is_empty() || s == "NA" {
-                continue;
-            }
-            let v = if cols.layout == Layout::Uci && p == Pollutant::Co {
-                // µg/m³ with one decimal is exactly 10⁻⁴ mg/m³.
-                parse_scaled(s, 1)
-            } else {
-                parse_scaled(s, HOURLY_DECIMALS)
+                Layout::Uci => {
+                    let mut ymd = [0u32; 3];
+                    for (k, &c) in cols.date.iter().enumerate() {
+                        let s = field(c);
+                        ymd[k] = s
+                            .parse::<u32>()
+                            .ok()
+                            .filter(|_| s.bytes().all(|b| b.is_ascii_digit()))
+                            .ok_or_else(|| {
+                                err(
+                                    line,
+                                    Some(&header[c]),
+                                    ParseErrorKind::BadDate(s.to_string()),
+                                )
+                            })?;
+                    }
+                    i32::try_from(ymd[0])
+                        .ok()
+                        .and_then(|y| NaiveDate::from_ymd_opt(y, ymd[1], ymd[2]))
+                        .ok_or_else(|| {
+                            err(
+                                line,
+                                Some(&header[cols.date[2]]),
+                                ParseErrorKind::BadDate(format!(
+                                    "{}-{}-{}",
+                                    ymd[0], ymd[1], ymd[2]
+                                )),
+                            )
+                        })?
+                }
             };
-            let v = v.map_err(|e| err(line, Some(&header[c]), decimal_error(e, s)))?;
-            if v > MAX_HOURLY {
+            let hs = field(cols.hour);
+            let hour = hs
+                .parse::<usize>()
+                .ok()
+                .filter(|h| *h < 24 && hs.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    err(
+                        line,
+                        Some(&header[cols.hour]),
+                        ParseErrorKind::BadHour(hs.to_string()),
+                    )
+                })?;
+            let mut values = [None; 6];
+            for p in Pollutant::ALL {
+                let c = cols.pollutant[p.index()];
+                let s = field(c);
+                if s.is_empty() || s == "NA" {
+                    continue;
+                }
+                let v = if cols.layout == Layout::Uci && p == Pollutant::Co {
+                    // µg/m³ with one decimal is exactly 10⁻⁴ mg/m³.
+                    parse_scaled(s, 1)
+                } else {
+                    parse_scaled(s, HOURLY_DECIMALS)
+                };
+                let v = v.map_err(|e| err(line, Some(&header[c]), decimal_error(e, s)))?;
+                if v > MAX_HOURLY {
+                    return Err(err(
+                        line,
+                        Some(&header[c]),
+                        ParseErrorKind::OutOfRange(s.to_string()),
+                    ));
+                }
+                values[p.index()] = Some(v);
+            }
+            let by_date = stations.entry(station.to_string()).or_default();
+            let (day, lines) = by_date
+                .entry(date)
+                .or_insert_with(|| (DayRecord::empty(date), [0; 24]));
+            if lines[hour] != 0 {
                 return Err(err(
                     line,
-                    Some(&header[c]),
-                    ParseErrorKind::OutOfRange(s.to_string()),
+                    Some(&header[cols.hour]),
+                    ParseErrorKind::Duplicate {
+                        first_line: lines[hour],
+                    },
                 ));
             }
-            values[p.index()] = Some(v);
+            lines[hour] = line;
+            for p in Pollutant::ALL {
+                day.hours[p.index()][hour] = values[p.index()].map_or(MISSING, |v| v as u32);
+            }
+            Ok(())
+        })();
+        if let Err(e) = checked {
+            errors.push(e);
         }
-        let by_date = stations.entry(station.to_string()).or_default();
-        let (day, lines) = by_date
-            .entry(date)
-            .or_insert_with(|| (DayRecord::empty(date), [0; 24]));
-        if lines[hour] != 0 {
-            return Err(err(
-                line,
-                Some(&header[cols.hour]),
-                ParseErrorKind::Duplicate {
-                    first_line: lines[hour],
-                },
-            ));
-        }
-        lines[hour] = line;
-        for p in Pollutant::ALL {
-            day.hours[p.index()][hour] = values[p.index()].map_or(MISSING, |v| v as u32);
-        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     Ok(stations
         .into_iter()

@@ -41,6 +41,8 @@ pub use aqi::{
     AqiInput, AqiLevel, AqiOptions, AqiReport, Indicator, ReportType, Slot, compute_aqi, iaqi,
 };
 pub use assess::{AnnualAssessment, AssessOptions, DailyAqi, assess_days, assess_year, daily_aqi};
-pub use hourly::{HourlySeries, ParseError, parse_hourly_csv};
+pub use hourly::{
+    HourlySeries, ParseError, ParseErrorKind, parse_hourly_csv, parse_hourly_csv_all,
+};
 pub use num::Ratio;
 pub use standard::{AqiStandard, EvaluationStandard, LimitSet, Pollutant};

@@ -26,6 +26,9 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// An import file has bad rows: every one listed (up to 100), nothing written.
+    #[error("{0}")]
+    Rows(crate::imports::RowErrors),
     /// The write collides with existing data.
     #[error("{0}")]
     Conflict(String),
@@ -62,7 +65,7 @@ impl Error {
             Error::Unauthenticated => "unauthenticated",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
-            Error::Invalid { .. } => "invalid",
+            Error::Invalid { .. } | Error::Rows(_) => "invalid",
             Error::Conflict(_) => "conflict",
             Error::TooLarge(_) => "too_large",
             Error::UnsupportedType(_) => "unsupported_type",
@@ -99,6 +102,12 @@ impl From<WaterDataError> for Error {
             WaterDataError::Store(s) => Error::Store(s),
             other => Error::Water(other),
         }
+    }
+}
+
+impl From<crate::imports::RowErrors> for Error {
+    fn from(e: crate::imports::RowErrors) -> Self {
+        Error::Rows(e)
     }
 }
 

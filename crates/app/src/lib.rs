@@ -10,6 +10,7 @@ pub mod air;
 pub mod assessment;
 pub mod beijing;
 pub mod cockpit;
+pub mod demo;
 mod error;
 pub mod evidence;
 pub mod fields;

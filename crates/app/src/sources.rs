@@ -11,7 +11,7 @@ use qingshan_store::{
 };
 use serde_json::{Value, json};
 
-use crate::imports::{ImportFile, registry_error};
+use crate::imports::ImportFile;
 use crate::{Error, Result};
 
 /// Devices count as online while data arrived within this many intervals.
@@ -134,19 +134,16 @@ pub struct RegistryCounts {
     pub records: ImportCounts,
 }
 
-/// Imports a registry file (CSV or XLSX, told apart by content), all or nothing. A file that
-/// cannot be read is [`Error::Invalid`] on `file`, naming row and column.
+/// Imports a registry file (CSV or XLSX, told apart by content; Chinese headers or codes), all
+/// or nothing. A file that cannot be read is [`Error::Invalid`] on `file`; one with bad rows is
+/// [`Error::Rows`], listing each.
 pub async fn import_registry(
     store: &Store,
     actor: &Actor,
     bytes: Vec<u8>,
 ) -> Result<RegistryCounts> {
-    let parsed = ImportFile::from_bytes(bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|file| {
-            qingshan_sources::read_registry(file.csv()).map_err(|e| registry_error(&e, &file))
-        });
-    let reg = parsed.map_err(|message| Error::invalid("file", message))?;
+    let file = ImportFile::from_bytes(bytes).map_err(|e| Error::invalid("file", e.to_string()))?;
+    let reg = crate::imports::read_registry(file)?;
     let records = store.import_registry_changes(&reg, actor).await?;
     Ok(RegistryCounts {
         enterprises: reg.enterprises.len(),

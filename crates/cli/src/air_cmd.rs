@@ -9,17 +9,10 @@ use anyhow::{Context, bail};
 use qingshan_air::aqi::{AqiOptions, ReportType};
 use qingshan_air::assess::AssessOptions;
 use qingshan_air::standard::AqiStandard;
-use qingshan_store::{Actor, AirError, AirStation, Store};
+use qingshan_app::imports;
+use qingshan_store::{Actor, Store};
 
-/// Columns of the station CSV, in any order.
-pub const STATION_COLUMNS: [&str; 6] = [
-    "code",
-    "name",
-    "level",
-    "division_code",
-    "longitude",
-    "latitude",
-];
+use crate::input::{not_imported, read_import, write_template};
 
 /// Name given to the stored city's assessment.
 const CITY_NAME: &str = "全市（国控站点）";
@@ -54,14 +47,26 @@ pub enum AirCommand {
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
         db: String,
     },
+    /// Print the hourly data file's header (CSV), or write an XLSX template with `-o`.
+    Template {
+        /// csv (the header row) or xlsx (a workbook with a 说明 sheet).
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Output file; required for xlsx.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// Air-quality monitoring stations in the store.
     Stations {
         #[command(subcommand)]
         command: StationsCommand,
     },
-    /// Import hourly data (qingshan hourly v1 or UCI CSV) into the store, all or nothing.
+    /// Import hourly data into the store, all or nothing, every bad row listed: a CSV file or
+    /// an XLSX workbook's first sheet with 站点编码, 监测日期, 小时, SO2, NO2, CO, O3, PM10, PM2.5
+    /// (Chinese headers, units in brackets tolerated, or the codes
+    /// `station,date,hour,so2,no2,co,o3,pm10,pm25`), or the UCI Beijing CSV as published.
     Import {
-        /// Hourly CSV; `-` reads stdin.
+        /// Hourly file, CSV or XLSX (recognised by content); `-` reads stdin.
         file: PathBuf,
         /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
@@ -72,13 +77,24 @@ pub enum AirCommand {
 /// Station registry commands.
 #[derive(Debug, clap::Subcommand)]
 pub enum StationsCommand {
-    /// Add or update stations from a CSV `code,name,level,division_code,longitude,latitude`.
+    /// Add or update stations from a CSV file or an XLSX workbook's first sheet with columns
+    /// 站点编码, 站点名称, 控制级别, 行政区划代码, 经度, 纬度 (or their codes
+    /// `code,name,level,division_code,longitude,latitude`), every bad row listed.
     Import {
-        /// Station CSV; `-` reads stdin.
+        /// Station file, CSV or XLSX (recognised by content); `-` reads stdin.
         file: PathBuf,
         /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
         db: String,
+    },
+    /// Print the station file's header (CSV), or write an XLSX template with `-o`.
+    Template {
+        /// csv (the header row) or xlsx (a workbook with a 说明 sheet).
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Output file; required for xlsx.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
     },
     /// Link the HJ 212 device (数采仪) of an automatic station: its ST=22 hourly uploads become
     /// the station's hourly data.
@@ -99,73 +115,6 @@ pub enum StationsCommand {
         #[arg(long, env = "QINGSHAN_DB", default_value = "sqlite://qingshan.db")]
         db: String,
     },
-}
-
-fn open_input(path: &PathBuf) -> anyhow::Result<Box<dyn Read>> {
-    Ok(if path.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(BufReader::new(
-            File::open(path).with_context(|| format!("无法读取 {}", path.display()))?,
-        ))
-    })
-}
-
-/// Reads the station CSV; every cell is checked here or by the store before anything is written.
-/// Returns the stations and the file line of each.
-pub fn read_stations<R: Read>(reader: R) -> anyhow::Result<(Vec<AirStation>, Vec<u64>)> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(reader);
-    let header: Vec<String> = rdr
-        .headers()
-        .context("第 1 行：无法读取表头")?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
-    let mut idx = [0usize; 6];
-    for (slot, name) in idx.iter_mut().zip(STATION_COLUMNS) {
-        *slot = header.iter().position(|h| h == name).with_context(|| {
-            format!(
-                "第 1 行：缺少列 {name}（应为 {}）",
-                STATION_COLUMNS.join(",")
-            )
-        })?;
-    }
-    if let Some(extra) = header
-        .iter()
-        .find(|h| !STATION_COLUMNS.contains(&h.as_str()))
-    {
-        bail!(
-            "第 1 行：未知列 {extra}（应为 {}）",
-            STATION_COLUMNS.join(",")
-        );
-    }
-    let (mut stations, mut lines) = (Vec::new(), Vec::new());
-    for rec in rdr.records() {
-        let rec = rec.context("CSV 格式错误")?;
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() != header.len() {
-            bail!(
-                "第 {line} 行：应有 {} 列，实有 {} 列",
-                header.len(),
-                rec.len()
-            );
-        }
-        let cell = |i: usize| rec.get(idx[i]).unwrap_or("").trim().to_string();
-        let opt = |i: usize| Some(cell(i)).filter(|v| !v.is_empty());
-        stations.push(AirStation {
-            code: cell(0),
-            name: cell(1),
-            control_level: cell(2),
-            division_code: opt(3),
-            longitude: opt(4),
-            latitude: opt(5),
-        });
-        lines.push(line);
-    }
-    Ok((stations, lines))
 }
 
 /// Runs an air command.
@@ -234,29 +183,31 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
         AirCommand::Stations {
             command: StationsCommand::Import { file, db },
         } => {
-            let (stations, lines) = read_stations(open_input(&file)?)
-                .with_context(|| format!("{} 未导入", file.display()))?;
+            let import = read_import(&file)?;
             crate::runtime()?.block_on(async move {
                 let store = Store::connect(&db).await?;
                 store.migrate().await?;
-                match store.upsert_air_stations(&stations, &Actor::cli()).await {
-                    Ok(n) => println!("已导入空气站点 {n} 个"),
-                    Err(AirError::Invalid {
-                        row,
-                        column,
-                        message,
-                    }) => {
-                        let line = lines.get(row.saturating_sub(1)).copied().unwrap_or(0);
-                        bail!(
-                            "{}：第 {line} 行，列 {column}：{message}；文件未导入",
-                            file.display()
-                        );
-                    }
-                    Err(e) => return Err(e.into()),
-                }
+                let n = imports::air::import_stations(&store, &Actor::cli(), import)
+                    .await
+                    .map_err(|e| not_imported(&file, e))?;
+                println!("已导入空气站点 {n} 个");
                 anyhow::Ok(())
             })?;
         }
+        AirCommand::Stations {
+            command: StationsCommand::Template { format, output },
+        } => write_template(
+            &format,
+            output.as_deref(),
+            &imports::AIR_STATION_TEMPLATE,
+            &imports::TemplateNotes::default(),
+        )?,
+        AirCommand::Template { format, output } => write_template(
+            &format,
+            output.as_deref(),
+            &imports::AIR_HOURLY_TEMPLATE,
+            &imports::TemplateNotes::default(),
+        )?,
         AirCommand::Stations {
             command:
                 StationsCommand::Link {
@@ -285,16 +236,13 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
             })?;
         }
         AirCommand::Import { file, db } => {
-            let series = qingshan_air::parse_hourly_csv(open_input(&file)?)
-                .with_context(|| format!("{} 未导入", file.display()))?;
-            let rows = qingshan_app::air::hours_from_series(&series, "import");
+            let import = read_import(&file)?;
             crate::runtime()?.block_on(async move {
                 let store = Store::connect(&db).await?;
                 store.migrate().await?;
-                let s = store
-                    .import_air_hourly(&rows, &Actor::cli())
+                let s = imports::air::import_hourly(&store, &Actor::cli(), import)
                     .await
-                    .with_context(|| format!("{} 未导入", file.display()))?;
+                    .map_err(|e| not_imported(&file, e))?;
                 println!(
                     "已导入小时数据 {} 条（站点 {} 个，其中 {} 条为修订），时段 {} 至 {}",
                     s.rows,

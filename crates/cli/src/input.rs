@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use qingshan_app::imports::ImportFile;
+use qingshan_app::imports::{self, ImportFile, TemplateColumn, TemplateNotes};
 
 /// Reads an import file (`-` is standard input) whole: an XLSX workbook, whatever the file is
 /// called, becomes its first sheet as CSV; anything else is read as CSV.
@@ -32,17 +32,17 @@ pub fn read_import(path: &Path) -> anyhow::Result<ImportFile> {
     ImportFile::from_bytes(bytes).map_err(|e| anyhow::anyhow!("{}：{e}", path.display()))
 }
 
-/// What `… template` writes: the header row as CSV (on standard output unless `-o` is given),
-/// or an XLSX workbook (`-o` required).
+/// What `… template` writes: the Chinese header row as CSV (on standard output unless `-o` is
+/// given), or an XLSX workbook with its 说明 sheet (`-o` required).
 pub fn write_template(
     format: &str,
     output: Option<&Path>,
-    columns: &[&str],
-    xlsx: impl FnOnce() -> anyhow::Result<Vec<u8>>,
+    columns: &[TemplateColumn],
+    notes: &TemplateNotes,
 ) -> anyhow::Result<()> {
     let bytes = match format {
-        "xlsx" => xlsx()?,
-        _ => format!("{}\n", columns.join(",")).into_bytes(),
+        "xlsx" => imports::template_xlsx(columns, notes)?,
+        _ => imports::template_csv(columns).into_bytes(),
     };
     match output {
         Some(path) => {
@@ -56,4 +56,15 @@ pub fn write_template(
         }
     }
     Ok(())
+}
+
+/// An import's failure for the terminal: the file, then every bad row on a line of its own.
+pub fn not_imported(path: &Path, e: impl Into<qingshan_app::Error>) -> anyhow::Error {
+    match e.into() {
+        qingshan_app::Error::Rows(rows) => anyhow::anyhow!("{}：{rows}", path.display()),
+        qingshan_app::Error::Invalid { message, .. } => {
+            anyhow::anyhow!("{}：{message}；文件未导入", path.display())
+        }
+        other => anyhow::Error::new(other).context(format!("{} 未导入", path.display())),
+    }
 }

@@ -2,6 +2,7 @@
 //! plan, accounts and the standards.
 
 mod air_cmd;
+mod demo_cmd;
 mod hj212_cmd;
 mod input;
 mod plan_cmd;
@@ -103,6 +104,10 @@ enum Command {
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
     },
+    /// A demonstration: the server on a new demo database filled with sample data (air
+    /// stations with open data, water sections, a registry, simulated devices sending through
+    /// the gateway, indicator values), every page marked 演示数据. Never uses a real database.
+    Demo(demo_cmd::DemoArgs),
     /// Pollution-source registry: enterprises, outlets, devices, permits.
     Sources {
         #[command(subcommand)]
@@ -503,6 +508,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             plan_cmd::run(command, &plan)
         }
         Command::User { command } => user(command),
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Sources { command } => sources(command),
         Command::Values {
             command: ValuesCommand::Monitoring { year, db, plan },
@@ -547,22 +553,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => input::write_template(
             &out.format,
             out.output.as_deref(),
-            &qingshan_plan::values::VALUE_COLUMNS,
-            || {
-                Ok(imports::template_xlsx(
-                    &imports::VALUES_TEMPLATE,
-                    &imports::values_notes(),
-                )?)
-            },
+            &imports::VALUES_TEMPLATE,
+            &imports::values_notes(),
         ),
         Command::Values {
             command: ValuesCommand::Import { file, db, plan },
         } => {
             let (plan, src) = load_plan(&plan)?;
             let import = input::read_import(&file)?;
-            let rows = qingshan_plan::values::read_values(import.csv(), &plan).map_err(|e| {
-                anyhow::anyhow!("{}: {}", file.display(), imports::values_error(&e, &import))
-            })?;
+            let rows =
+                imports::read_values(import, &plan).map_err(|e| input::not_imported(&file, e))?;
             runtime()?.block_on(async move {
                 let (store, plan) = qingshan_app::prepare(&db.db, plan, &src).await?;
                 let c = qingshan_app::values::record_imported(&store, &plan, &rows, &Actor::cli())
@@ -656,23 +656,13 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
         SourcesCommand::Template { out } => input::write_template(
             &out.format,
             out.output.as_deref(),
-            &qingshan_sources::REGISTRY_COLUMNS,
-            || {
-                Ok(imports::template_xlsx(
-                    &imports::REGISTRY_TEMPLATE,
-                    &imports::registry_notes(),
-                )?)
-            },
+            &imports::REGISTRY_TEMPLATE,
+            &imports::registry_notes(),
         ),
         SourcesCommand::Import { file, db } => {
             let import = input::read_import(&file)?;
-            let reg = qingshan_sources::read_registry(import.csv()).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: {}",
-                    file.display(),
-                    imports::registry_error(&e, &import)
-                )
-            })?;
+            let reg =
+                imports::read_registry(import).map_err(|e| input::not_imported(&file, e))?;
             runtime()?.block_on(async move {
                 let store = Store::connect(&db.db).await?;
                 store.migrate().await?;

@@ -86,8 +86,12 @@ fn hourly_import_refuses_a_bad_row_whole() {
     );
     let r = run(&["air", "import", bad.to_str().unwrap(), "--db", &url]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("line 5"), "{}", r.stderr);
-    assert!(r.stderr.contains("column no2"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("第 5 行「NO2（μg/m³）」列：不是有效的非负数（「-19」）"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("未导入"), "{}", r.stderr);
     {
         let (rt, s) = store(&url);
@@ -151,7 +155,7 @@ fn station_import_names_row_and_column() {
     ]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("第 3 行"), "{}", r.stderr);
-    assert!(r.stderr.contains("列 level"), "{}", r.stderr);
+    assert!(r.stderr.contains("「控制级别」列"), "{}", r.stderr);
     let (rt, s) = store(&url);
     assert!(rt.block_on(s.air_stations()).unwrap().is_empty());
     let missing = write("stations2.csv", "code,name,level\nS1,甲,国控\n");
@@ -164,7 +168,11 @@ fn station_import_names_row_and_column() {
         &url,
     ]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("division_code"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("缺少必需列「行政区划代码」"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -105,11 +105,11 @@ fn import_stores_values_and_detection_limits() {
 fn bad_row_names_line_and_column_and_stores_nothing() {
     let db = with_sections();
     for (bad, line, column) in [
-        ("W1,2024-01-11,DO,abc", 3, "value"),
-        ("W1,2024-01-11,DO,-1", 3, "value"),
-        ("W1,2024-01-11,XYZ,1", 3, "item"),
-        ("W1,2024-02-30,DO,7", 3, "date"),
-        ("W1,2024-01-11,DO,1e3", 3, "value"),
+        ("W1,2024-01-11,DO,abc", 3, "监测结果"),
+        ("W1,2024-01-11,DO,-1", 3, "监测结果"),
+        ("W1,2024-01-11,XYZ,1", 3, "监测项目"),
+        ("W1,2024-02-30,DO,7", 3, "采样日期"),
+        ("W1,2024-01-11,DO,1e3", 3, "监测结果"),
     ] {
         let f = write(
             "bad.csv",
@@ -118,8 +118,7 @@ fn bad_row_names_line_and_column_and_stores_nothing() {
         let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
         assert_ne!(r.code, 0, "{bad}");
         assert!(
-            r.stderr.contains(&format!("第 {line} 行"))
-                && r.stderr.contains(&format!("列 {column}")),
+            r.stderr.contains(&format!("第 {line} 行「{column}」列：")),
             "{bad}: {}",
             r.stderr
         );
@@ -143,7 +142,7 @@ fn bad_section_row_is_refused() {
         "sections.csv",
         "code,name,level,water_body,basin,division_code,target_class,drinking_source\n\
          W1,青山桥,国考,river,青山河,140902,III,否\n\
-         W2,一水厂,国控,lake,北湖,,II,是\n",
+         W2,一水厂,村考,lake,北湖,,II,是\n",
     );
     let r = run(&[
         "water",
@@ -154,7 +153,7 @@ fn bad_section_row_is_refused() {
         &db,
     ]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("第 3 行，列 level"), "{}", r.stderr);
+    assert!(r.stderr.contains("第 3 行「控制级别」列："), "{}", r.stderr);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let n = rt.block_on(async {
         let s = Store::connect(&db).await.unwrap();
@@ -183,9 +182,7 @@ fn table_2_and_3_items_only_at_drinking_sources() {
         let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
         assert_ne!(r.code, 0, "{bad}");
         assert!(
-            r.stderr.contains("第 3 行")
-                && r.stderr.contains("列 item")
-                && r.stderr.contains(message),
+            r.stderr.contains("第 3 行「监测项目」列：") && r.stderr.contains(message),
             "{bad}: {}",
             r.stderr
         );
@@ -278,4 +275,48 @@ fn sections_link_a_station_device() {
         &db,
     ]);
     assert_ne!(r.code, 0);
+}
+
+#[test]
+fn chinese_item_headers_import_in_the_wide_layout() {
+    let db = with_sections();
+    let f = write(
+        "wide.csv",
+        "断面编码,采样日期,氨氮（mg/L）,总磷,高锰酸盐指数\n\
+         W1,2024-01-10,0.52,<0.01,4.1\n\
+         W2,2024-02-01,,0.025,\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("已导入监测结果 4 条"), "{}", r.stdout);
+    let s = |a: &str| a.to_string();
+    assert_eq!(
+        stored(&db),
+        [
+            (s("W1"), s("2024-01-10"), s("CODMn"), s("4.1"), false),
+            (s("W1"), s("2024-01-10"), s("NH3N"), s("0.52"), false),
+            (s("W1"), s("2024-01-10"), s("TP"), s("0.01"), true),
+            (s("W2"), s("2024-02-01"), s("TP"), s("0.025"), false),
+        ]
+    );
+    // Chinese item names in the long layout too; three bad rows, all listed, nothing stored.
+    let db = with_sections();
+    let f = write(
+        "long.csv",
+        "断面编码,采样日期,监测项目,监测结果\n\
+         W1,2024-03-10,氨氮,abc\n\
+         W1,2024-03-10,总磷,0.1\n\
+         W1,2024-13-10,高锰酸盐指数,4\n\
+         W1,2024-03-10,氨,1\n",
+    );
+    let r = run(&["water", "import", f.to_str().unwrap(), "--db", &db]);
+    assert_ne!(r.code, 0);
+    for needle in [
+        "第 2 行「监测结果」列：",
+        "第 4 行「采样日期」列：",
+        "第 5 行「监测项目」列：未知监测项目「氨」",
+    ] {
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+    }
+    assert!(stored(&db).is_empty());
 }

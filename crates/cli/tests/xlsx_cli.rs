@@ -140,7 +140,7 @@ fn registry_workbook_is_imported_exactly_or_not_at_all() {
     assert_ne!(r.code, 0);
     assert!(
         r.stderr
-            .contains("第 3 行「credit_code」列（A 列）: 校验位应为「G」，实为「1」"),
+            .contains("第 3 行「统一社会信用代码」列（A 列）：校验位应为「G」，实为「1」"),
         "{}",
         r.stderr
     );
@@ -185,7 +185,7 @@ fn values_workbook_is_imported_exactly_or_not_at_all() {
     assert_ne!(r.code, 0);
     assert!(
         r.stderr
-            .contains("第 3 行「indicator」列（A 列）: 规划中没有第 99 项指标"),
+            .contains("第 3 行「指标序号」列（A 列）：规划中没有第 99 项指标"),
         "{}",
         r.stderr
     );
@@ -263,7 +263,7 @@ fn water_samples_workbook_names_the_row_and_letter() {
     assert_ne!(r.code, 0);
     assert!(
         r.stderr
-            .contains("第 3 行，列 value（D 列）：不是数值「n.d.」"),
+            .contains("第 3 行「监测结果」列（D 列）：不是有效数字（「n.d.」"),
         "{}",
         r.stderr
     );
@@ -300,29 +300,41 @@ fn water_samples_workbook_names_the_row_and_letter() {
 fn templates_as_csv_by_default_and_xlsx_on_request() {
     let r = run(&["sources", "template"]);
     assert_eq!(r.code, 0);
+    let zh =
+        |t: &[qingshan_app::imports::TemplateColumn]| t.iter().map(|c| c.zh).collect::<Vec<_>>();
+    use qingshan_app::imports::{
+        AIR_HOURLY_TEMPLATE, AIR_STATION_TEMPLATE, REGISTRY_TEMPLATE, VALUES_TEMPLATE,
+        WATER_SECTION_TEMPLATE,
+    };
+    // Chinese headers, with a byte-order mark so spreadsheet programs read UTF-8.
     assert_eq!(
         r.stdout,
-        format!("{}\n", qingshan_sources::REGISTRY_COLUMNS.join(","))
+        format!("\u{feff}{}\n", zh(&REGISTRY_TEMPLATE).join(","))
+    );
+    assert!(
+        r.stdout
+            .starts_with("\u{feff}统一社会信用代码,排污单位名称,")
     );
     let r = run(&["sources", "template", "--format", "xlsx"]);
     assert_ne!(r.code, 0, "a workbook is not written to a terminal");
     for (cmd, columns) in [
-        ("sources", qingshan_sources::REGISTRY_COLUMNS.to_vec()),
-        ("values", qingshan_plan::values::VALUE_COLUMNS.to_vec()),
-        ("water", vec!["section", "date", "item", "value"]),
+        (&["sources"][..], zh(&REGISTRY_TEMPLATE)),
+        (&["values"][..], zh(&VALUES_TEMPLATE)),
+        (
+            &["water"][..],
+            vec!["断面编码", "采样日期", "监测项目", "监测结果"],
+        ),
+        (&["water", "sections"][..], zh(&WATER_SECTION_TEMPLATE)),
+        (&["air"][..], zh(&AIR_HOURLY_TEMPLATE)),
+        (&["air", "stations"][..], zh(&AIR_STATION_TEMPLATE)),
     ] {
-        let out = temp(&format!("{cmd}-template.xlsx"));
-        let r = run(&[
-            cmd,
-            "template",
-            "--format",
-            "xlsx",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert_eq!(r.code, 0, "{cmd}: {}", r.stderr);
+        let out = temp(&format!("{}-template.xlsx", cmd.join("-")));
+        let mut args = cmd.to_vec();
+        args.extend(["template", "--format", "xlsx", "-o", out.to_str().unwrap()]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{cmd:?}: {}", r.stderr);
         let sheet = qingshan_tabular::read_first_sheet(&std::fs::read(&out).unwrap()).unwrap();
-        assert_eq!(sheet.rows(), [columns], "{cmd}");
+        assert_eq!(sheet.rows(), [columns], "{cmd:?}");
     }
     // A file called .xlsx that is none is refused before any CSV parsing.
     let fake = temp("fake.xlsx");
@@ -330,4 +342,40 @@ fn templates_as_csv_by_default_and_xlsx_on_request() {
     let r = run(&["sources", "import", fake.to_str().unwrap(), "--db", &db()]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("内容不是 XLSX 工作簿"), "{}", r.stderr);
+}
+
+#[test]
+fn chinese_headers_import_and_every_bad_row_is_listed() {
+    let url = db();
+    let csv = |name: &str, text: &str| {
+        let p = temp(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let bad = csv(
+        "bad-values.csv",
+        "指标序号,年份,行政区划代码,数值（%）\n7,2023,140900,abc\n7,2024,140900,60\n99,2023,140900,1\n7,2023,999999,1\n",
+    );
+    let r = run(&["values", "import", bad.to_str().unwrap(), "--db", &url]);
+    assert_ne!(r.code, 0);
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("第 ")).collect();
+    assert_eq!(lines.len(), 3, "{}", r.stderr);
+    assert!(lines[0].starts_with("第 2 行「数值」列："), "{}", r.stderr);
+    assert_eq!(lines[1], "第 4 行「指标序号」列：规划中没有第 99 项指标");
+    assert!(
+        lines[2].starts_with("第 5 行「行政区划代码」列："),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("文件有 3 处错误，未导入"), "{}", r.stderr);
+    for english in ["row ", "column ", "value:"] {
+        assert!(!r.stderr.contains(english), "{}", r.stderr);
+    }
+    let good = csv(
+        "values.csv",
+        " 指标序号 ,年份,行政区划代码,数值（%）,备注\n7,2023,140900,60.10,样例\n",
+    );
+    let r = run(&["values", "import", good.to_str().unwrap(), "--db", &url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("已导入 1 条指标数值"), "{}", r.stdout);
 }

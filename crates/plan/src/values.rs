@@ -64,7 +64,14 @@ fn csv_message(e: &csv::Error) -> String {
 /// Reads and checks a values CSV against the plan. The CSV has one record per spreadsheet row,
 /// as `qingshan_tabular::read_import` renders any import file, so record n is row n; records of
 /// only empty or blank cells (the empty rows a spreadsheet leaves) are skipped, still counted.
+/// Stops at the first bad cell; [`read_values_all`] lists them all.
 pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, ValuesError> {
+    read_values_all(input, plan).map_err(|mut all| all.swap_remove(0))
+}
+
+/// As [`read_values`], but every bad row is reported (one error per row, in row order; a
+/// header error alone). The error list is never empty.
+pub fn read_values_all(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, Vec<ValuesError>> {
     let err = |row: u64, column: &str, message: String| ValuesError {
         row,
         column: clip(column),
@@ -73,7 +80,7 @@ pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, Value
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr
         .headers()
-        .map_err(|e| err(1, "(表头)", csv_message(&e)))?
+        .map_err(|e| vec![err(1, "(表头)", csv_message(&e))])?
         .clone();
     let names: Vec<String> = headers
         .iter()
@@ -81,16 +88,16 @@ pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, Value
         .collect();
     for n in &names {
         if !VALUE_COLUMNS.contains(&n.as_str()) {
-            return Err(err(
+            return Err(vec![err(
                 1,
                 n,
                 format!("未知列；可用列：{}", VALUE_COLUMNS.join(",")),
-            ));
+            )]);
         }
     }
     for required in ["indicator", "year", "value"] {
         if !names.iter().any(|n| n == required) {
-            return Err(err(1, required, "缺少必需列".into()));
+            return Err(vec![err(1, required, "缺少必需列".into())]);
         }
     }
     let col = |rec: &csv::StringRecord, name: &str| -> Option<String> {
@@ -104,77 +111,91 @@ pub fn read_values(input: impl Read, plan: &Plan) -> Result<Vec<ValueRow>, Value
     };
     let first = plan.meta.baseline_year;
     let last = plan.meta.milestone_years.last().copied().unwrap_or(first);
-    let mut out = Vec::new();
+    let mut out: Vec<ValueRow> = Vec::new();
+    let mut errors = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let row = i as u64 + 2;
-        let rec = rec.map_err(|e| err(row, "(行)", csv_message(&e)))?;
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if rec.len() != names.len() {
-            return Err(err(
+        let checked = (|| {
+            let rec = rec.map_err(|e| err(row, "(行)", csv_message(&e)))?;
+            if rec.iter().all(|f| f.trim().is_empty()) {
+                return Ok(None);
+            }
+            if rec.len() != names.len() {
+                return Err(err(
+                    row,
+                    "(行)",
+                    format!("应有 {} 列，实有 {} 列", names.len(), rec.len()),
+                ));
+            }
+            let n: u32 = col(&rec, "indicator")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| err(row, "indicator", "应为指标序号".into()))?;
+            let ind = plan
+                .indicator(n)
+                .ok_or_else(|| err(row, "indicator", format!("规划中没有第 {n} 项指标")))?;
+            let year: i32 = col(&rec, "year")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| err(row, "year", "应为四位年份".into()))?;
+            if year < first || year > last {
+                return Err(err(row, "year", format!("年份应在 {first}–{last} 之间")));
+            }
+            let division = col(&rec, "division").unwrap_or_else(|| plan.meta.division.clone());
+            if plan.division(&division).is_none() {
+                return Err(err(
+                    row,
+                    "division",
+                    format!("未知的行政区划代码「{}」", clip(&division)),
+                ));
+            }
+            let text = col(&rec, "value").ok_or_else(|| err(row, "value", "不能为空".into()))?;
+            let value: Decimal = text.parse().map_err(|e: crate::DecimalError| {
+                let shown = if text.chars().count() > QUOTED_CHARS {
+                    format!("「{}」不是十进制数", clip(&text))
+                } else {
+                    e.to_string()
+                };
+                err(row, "value", shown)
+            })?;
+            if ind.is_percentage()
+                && (value < Decimal::from_int(0) || value > Decimal::from_int(100))
+            {
+                return Err(err(
+                    row,
+                    "value",
+                    format!("指标 {n} 以 % 计，数值应在 0–100 之间"),
+                ));
+            }
+            if let Some(dup) = out
+                .iter()
+                .find(|r| r.indicator == n && r.year == year && r.division == division)
+            {
+                return Err(err(
+                    row,
+                    "indicator",
+                    format!("与第 {} 行重复（同一指标、年份、行政区划）", dup.row),
+                ));
+            }
+            Ok(Some(ValueRow {
                 row,
-                "(行)",
-                format!("应有 {} 列，实有 {} 列", names.len(), rec.len()),
-            ));
+                indicator: n,
+                year,
+                division,
+                value,
+                note: col(&rec, "note"),
+                reason: col(&rec, "reason"),
+            }))
+        })();
+        match checked {
+            Ok(Some(r)) => out.push(r),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
         }
-        let n: u32 = col(&rec, "indicator")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| err(row, "indicator", "应为指标序号".into()))?;
-        let ind = plan
-            .indicator(n)
-            .ok_or_else(|| err(row, "indicator", format!("规划中没有第 {n} 项指标")))?;
-        let year: i32 = col(&rec, "year")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| err(row, "year", "应为四位年份".into()))?;
-        if year < first || year > last {
-            return Err(err(row, "year", format!("年份应在 {first}–{last} 之间")));
-        }
-        let division = col(&rec, "division").unwrap_or_else(|| plan.meta.division.clone());
-        if plan.division(&division).is_none() {
-            return Err(err(
-                row,
-                "division",
-                format!("未知的行政区划代码「{}」", clip(&division)),
-            ));
-        }
-        let text = col(&rec, "value").ok_or_else(|| err(row, "value", "不能为空".into()))?;
-        let value: Decimal = text.parse().map_err(|e: crate::DecimalError| {
-            let shown = if text.chars().count() > QUOTED_CHARS {
-                format!("「{}」不是十进制数", clip(&text))
-            } else {
-                e.to_string()
-            };
-            err(row, "value", shown)
-        })?;
-        if ind.is_percentage() && (value < Decimal::from_int(0) || value > Decimal::from_int(100)) {
-            return Err(err(
-                row,
-                "value",
-                format!("指标 {n} 以 % 计，数值应在 0–100 之间"),
-            ));
-        }
-        if let Some(dup) = out
-            .iter()
-            .find(|r: &&ValueRow| r.indicator == n && r.year == year && r.division == division)
-        {
-            return Err(err(
-                row,
-                "indicator",
-                format!("与第 {} 行重复（同一指标、年份、行政区划）", dup.row),
-            ));
-        }
-        out.push(ValueRow {
-            row,
-            indicator: n,
-            year,
-            division,
-            value,
-            note: col(&rec, "note"),
-            reason: col(&rec, "reason"),
-        });
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]

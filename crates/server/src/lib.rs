@@ -66,6 +66,8 @@ pub struct ServerConfig {
     /// Reverse proxies whose `X-Forwarded-For` names the client (sign-in throttling and the
     /// audit log need the real address); empty: the connection's address is the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A demonstration (`qingshan demo`): every page carries the 演示数据 banner.
+    pub demo: bool,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +83,7 @@ impl Default for ServerConfig {
             http_request_timeout: web::security::DEFAULT_REQUEST_TIMEOUT,
             http_max_header_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
+            demo: false,
         }
     }
 }

@@ -175,7 +175,8 @@ async fn a_gbk_registry_with_blank_rows_imports_and_rows_keep_their_numbers() {
     let (status, v, _) = post(&c, url(), &csrf, gbk_registry("水")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(
-        message(&v).contains("第 5 行「outlet_kind」列: 「水」应为 gas（废气）或 water（废水）"),
+        message(&v)
+            .contains("第 5 行「排放口类型」列：「水」应为 废气 或 废水（也可填 gas、water）"),
         "{v}"
     );
     assert!(devices(&store).await.is_empty());
@@ -252,7 +253,7 @@ async fn utf16_and_other_encodings_and_huge_cells_in_values_files() {
     let long = format!("indicator,year,value\n7,2023,{}\n", "三".repeat(20_000));
     let (status, v, _) = post(&c, url(), &csrf, long.into_bytes()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert!(message(&v).contains("第 2 行「value」列"), "{v}");
+    assert!(message(&v).contains("第 2 行「数值」列："), "{v}");
     assert_no_echo(&v);
     assert!(
         store
@@ -267,7 +268,7 @@ async fn utf16_and_other_encodings_and_huge_cells_in_values_files() {
         utf16("indicator,year,value,note\r\n7,2023,60.10,年报\r\n,,,\r\n\r\n7,2024,六十,\r\n");
     let (status, v, _) = post(&c, url(), &csrf, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    assert!(message(&v).contains("第 5 行「value」列"), "{v}");
+    assert!(message(&v).contains("第 5 行「数值」列："), "{v}");
     // ...and the good file imports.
     let good = utf16(
         "indicator,year,value,note\r\n7,2023,60.10,年报\r\n,,,\r\n\r\n7,2024,61.5,\r\n , , ,\r\n",

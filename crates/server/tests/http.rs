@@ -815,7 +815,7 @@ async fn value_imports_are_all_or_nothing_and_role_checked() {
     assert!(
         template
             .trim_start_matches('\u{feff}')
-            .starts_with("indicator,year,division,value,note,reason")
+            .starts_with("指标序号,年份,行政区划代码,数值,备注,修订原因")
     );
     // A bad cell on row 3: refused with row and column, nothing stored.
     let r = post("indicator,year,division,value\n7,2023,140900,60.1\n7,2024,140900,六十\n")
@@ -823,7 +823,9 @@ async fn value_imports_are_all_or_nothing_and_role_checked() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["field"], "row 3 column value");
+    assert_eq!(v["field"], "file");
+    assert_eq!(v["errors"][0]["row"], 3);
+    assert_eq!(v["errors"][0]["column"], "数值");
     // Another unit's indicator on row 3: 403, audited, nothing stored.
     let r = post("indicator,year,division,value\n7,2023,140900,60.1\n6,2023,140900,15\n")
         .await

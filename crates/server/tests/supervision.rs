@@ -358,7 +358,7 @@ async fn registry_pages_import_and_device_chart() {
     assert!(
         template
             .trim_start_matches('\u{feff}')
-            .starts_with("credit_code,enterprise_name")
+            .starts_with("统一社会信用代码,排污单位名称")
     );
     // Import: refused for the public, row and column named for a bad file, and nothing written.
     let r = public
@@ -382,7 +382,7 @@ async fn registry_pages_import_and_device_chart() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(msg.contains("第 2 行「credit_code」列"), "{msg}");
+    assert!(msg.contains("第 2 行「统一社会信用代码」列："), "{msg}");
     let more = format!(
         "{REGISTRY}91110000802100433B,某化工有限公司,140981,DW001,总排口,water,MNWATER0001,2005,field,654321,300,,,,,,,,\n"
     );

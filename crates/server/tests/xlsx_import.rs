@@ -240,7 +240,9 @@ async fn registry_workbook_through_the_web_form() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("第 3 行「credit_code」列（A 列）: 校验位应为「G」，实为「1」"),
+        html.contains(
+            "<td>第 3 行</td><td>统一社会信用代码（A 列）</td><td>校验位应为「G」，实为「1」</td>"
+        ),
         "{html}"
     );
     assert_eq!(stored(&store).await, (vec![], vec![]));
@@ -282,7 +284,11 @@ async fn registry_workbook_through_the_api() {
     assert_eq!(v["field"], "file");
     assert_eq!(
         v["message"],
-        "第 3 行「credit_code」列（A 列）: 校验位应为「G」，实为「1」"
+        "文件有 1 处错误，未导入：\n第 3 行「统一社会信用代码」列（A 列）：校验位应为「G」，实为「1」"
+    );
+    assert_eq!(
+        v["errors"],
+        serde_json::json!([{"row": 3, "column": "统一社会信用代码", "letter": "A", "message": "校验位应为「G」，实为「1」"}])
     );
     assert_eq!(stored(&store).await, (vec![], vec![]));
 
@@ -342,12 +348,12 @@ async fn values_workbook_through_the_api() {
     let r = post(bad).await.unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["field"], "row 3 column value");
+    assert_eq!(v["field"], "file");
     assert!(
         v["message"]
             .as_str()
             .unwrap()
-            .starts_with("第 3 行「value」列（D 列）: "),
+            .contains("\n第 3 行「数值」列（D 列）："),
         "{v}"
     );
     let plan_id = "xinzhou-beautiful-shanxi-2023";
@@ -397,18 +403,20 @@ async fn xlsx_templates_hold_the_readers_header() {
     let (store, _db) = common::fresh_store("xlsx-templates").await;
     let server = common::serve(store).await;
     let c = common::client();
+    let zh =
+        |t: &[qingshan_app::imports::TemplateColumn]| t.iter().map(|c| c.zh).collect::<Vec<_>>();
     for (path, columns) in [
         (
             "/sources/template.xlsx",
-            qingshan_sources::REGISTRY_COLUMNS.to_vec(),
+            zh(&qingshan_app::imports::REGISTRY_TEMPLATE),
         ),
         (
             "/api/v1/values/template.xlsx",
-            qingshan_plan::values::VALUE_COLUMNS.to_vec(),
+            zh(&qingshan_app::imports::VALUES_TEMPLATE),
         ),
         (
             "/water/template.xlsx",
-            qingshan_app::imports::WATER_SAMPLE_COLUMNS.to_vec(),
+            vec!["断面编码", "采样日期", "监测项目", "监测结果"],
         ),
     ] {
         let r = c.get(server.url(path)).send().await.unwrap();
@@ -432,7 +440,7 @@ async fn xlsx_templates_hold_the_readers_header() {
         .text()
         .await
         .unwrap();
-    assert_eq!(csv, "\u{feff}section,date,item,value\n");
+    assert_eq!(csv, "\u{feff}断面编码,采样日期,监测项目,监测结果\n");
     let doc: Value = c
         .get(server.url("/api/v1/openapi.json"))
         .send()

@@ -10,5 +10,5 @@ pub mod supervision;
 pub use credit_code::{CreditCodeError, check_credit_code, credit_code_check_char};
 pub use registry::{
     CrcPolicyName, Device, Enterprise, Limit, Outlet, OutletKind, Permit, REGISTRY_COLUMNS,
-    Registry, RegistryError, read_registry, registry_rows, write_registry,
+    Registry, RegistryError, read_registry, read_registry_all, registry_rows, write_registry,
 };

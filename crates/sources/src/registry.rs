@@ -1,6 +1,6 @@
 //! The registry file: one flat CSV a spreadsheet user can fill in, one row per device and
-//! permitted factor, enterprise and outlet columns repeated. Reading is all or nothing: the
-//! first bad cell refuses the whole file, naming its row and column.
+//! permitted factor, enterprise and outlet columns repeated. Reading is all or nothing: any
+//! bad cell refuses the whole file, each bad row named with its row and column.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -310,14 +310,23 @@ fn merge<T: PartialEq + Clone>(
 /// Reads a registry CSV (UTF-8, optional BOM), one record per spreadsheet row as
 /// `qingshan_tabular::read_import` renders any import file: record n is row n, so rows are
 /// numbered as the spreadsheet shows them. Records of only empty or blank cells (the empty rows
-/// a spreadsheet leaves) are skipped, still counted. All or nothing.
+/// a spreadsheet leaves) are skipped, still counted. All or nothing: the first bad row refuses
+/// the file ([`read_registry_all`] lists every bad row).
 pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
+    read_registry_all(input).map_err(|mut all| all.swap_remove(0))
+}
+
+/// As [`read_registry`], but every bad row is reported (one error per row, in row order; a
+/// header error alone). The error list is never empty.
+pub fn read_registry_all(input: impl Read) -> Result<Registry, Vec<RegistryError>> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr
         .headers()
-        .map_err(|e| RegistryError::Csv {
-            row: 1,
-            message: csv_message(&e),
+        .map_err(|e| {
+            vec![RegistryError::Csv {
+                row: 1,
+                message: csv_message(&e),
+            }]
         })?
         .clone();
     let mut idx = BTreeMap::new();
@@ -326,14 +335,14 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
         match REGISTRY_COLUMNS.iter().find(|c| **c == h) {
             Some(c) => {
                 if idx.insert(*c, i).is_some() {
-                    return Err(RegistryError::Header(format!("列「{h}」重复")));
+                    return Err(vec![RegistryError::Header(format!("列「{h}」重复"))]);
                 }
             }
             None => {
-                return Err(RegistryError::Header(clip_quoted(&format!(
+                return Err(vec![RegistryError::Header(clip_quoted(&format!(
                     "未知列「{h}」；可用列：{}",
                     REGISTRY_COLUMNS.join(",")
-                ))));
+                )))]);
             }
         }
     }
@@ -349,7 +358,7 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
         "password",
     ] {
         if !idx.contains_key(c) {
-            return Err(RegistryError::Header(format!("缺少必需列「{c}」")));
+            return Err(vec![RegistryError::Header(format!("缺少必需列「{c}」"))]);
         }
     }
     let mut enterprises = BTreeMap::new();
@@ -357,174 +366,184 @@ pub fn read_registry(input: impl Read) -> Result<Registry, RegistryError> {
     let mut devices = BTreeMap::new();
     let mut permits = BTreeMap::new();
     let mut limits = BTreeMap::new();
+    let mut errors = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let n = i as u64 + 2;
-        let rec = rec.map_err(|e| RegistryError::Csv {
-            row: n,
-            message: csv_message(&e),
-        })?;
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if rec.len() != headers.len() {
-            return Err(RegistryError::Csv {
+        let checked = (|| -> Result<(), RegistryError> {
+            let rec = rec.map_err(|e| RegistryError::Csv {
                 row: n,
-                message: format!("应有 {} 列，实有 {} 列", headers.len(), rec.len()),
-            });
-        }
-        let row = Row {
-            n,
-            rec: &rec,
-            idx: &idx,
-        };
-        let credit_code = row.need("credit_code")?.to_ascii_uppercase();
-        check_credit_code(&credit_code).map_err(|e| row.err("credit_code", e.to_string()))?;
-        let division_code = row.get("division_code");
-        if let Some(d) = &division_code
-            && (d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(row.err("division_code", "行政区划代码应为 6 位数字"));
-        }
-        let ent = Enterprise {
-            credit_code: credit_code.clone(),
-            name: row.need("enterprise_name")?,
-            division_code,
-            industry: row.get("industry"),
-            address: row.get("address"),
-            longitude: row.decimal("longitude")?,
-            latitude: row.decimal("latitude")?,
-        };
-        merge(
-            &mut enterprises,
-            credit_code.clone(),
-            ent,
-            &row,
-            "enterprise_name",
-            "企业",
-        )?;
-        let outlet_code = row.need("outlet_code")?;
-        let kind = match row.need("outlet_kind")?.as_str() {
-            "gas" | "废气" => OutletKind::Gas,
-            "water" | "废水" => OutletKind::Water,
-            other => {
-                return Err(row.err(
-                    "outlet_kind",
-                    format!("「{other}」应为 gas（废气）或 water（废水）"),
-                ));
+                message: csv_message(&e),
+            })?;
+            if rec.iter().all(|f| f.trim().is_empty()) {
+                return Ok(());
             }
-        };
-        let outlet = Outlet {
-            credit_code: credit_code.clone(),
-            code: outlet_code.clone(),
-            name: row.need("outlet_name")?,
-            kind,
-        };
-        merge(
-            &mut outlets,
-            format!("{credit_code}/{outlet_code}"),
-            outlet,
-            &row,
-            "outlet_name",
-            "排放口",
-        )?;
-        let mn = row.need("mn")?;
-        if mn.len() > 24 || !mn.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(row.err("mn", "MN 应为不超过 24 位的字母数字"));
-        }
-        let protocol = row.need("protocol")?;
-        if !matches!(protocol.as_str(), "2005" | "2017" | "2025") {
-            return Err(row.err("protocol", "应为 2005、2017 或 2025"));
-        }
-        let crc_policy = row.need("crc_policy")?;
-        if !matches!(crc_policy.as_str(), "strict" | "field") {
-            return Err(row.err("crc_policy", "应为 strict 或 field"));
-        }
-        let password = row.need("password")?;
-        if password.len() > 32 || password.contains([';', '&', ',', '=']) {
-            return Err(row.err("password", "密码不超过 32 个字符，且不含 ; & , ="));
-        }
-        let interval_secs = match row.get("interval_secs") {
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|v| *v > 0)
-                .ok_or_else(|| row.err("interval_secs", format!("「{v}」应为正整数秒")))?,
-            None => 60,
-        };
-        let dev = Device {
-            mn: mn.clone(),
-            credit_code: credit_code.clone(),
-            outlet_code: outlet_code.clone(),
-            protocol,
-            crc_policy,
-            password,
-            interval_secs,
-        };
-        merge(&mut devices, mn, dev, &row, "mn", "设备")?;
-        if let Some(number) = row.get("permit_number") {
-            let from = row.need("permit_valid_from")?;
-            let to = row.need("permit_valid_to")?;
-            for (c, v) in [("permit_valid_from", &from), ("permit_valid_to", &to)] {
-                if iso_date(v).is_none() {
-                    return Err(row.err(c, format!("「{v}」不是有效日期（应为 YYYY-MM-DD）")));
-                }
+            if rec.len() != headers.len() {
+                return Err(RegistryError::Csv {
+                    row: n,
+                    message: format!("应有 {} 列，实有 {} 列", headers.len(), rec.len()),
+                });
             }
-            if from > to {
-                return Err(row.err("permit_valid_to", "有效期止早于起"));
+            let row = Row {
+                n,
+                rec: &rec,
+                idx: &idx,
+            };
+            let credit_code = row.need("credit_code")?.to_ascii_uppercase();
+            check_credit_code(&credit_code).map_err(|e| row.err("credit_code", e.to_string()))?;
+            let division_code = row.get("division_code");
+            if let Some(d) = &division_code
+                && (d.len() != 6 || !d.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(row.err("division_code", "行政区划代码应为 6 位数字"));
             }
-            let permit = Permit {
-                number: number.clone(),
+            let ent = Enterprise {
                 credit_code: credit_code.clone(),
-                valid_from: from,
-                valid_to: to,
+                name: row.need("enterprise_name")?,
+                division_code,
+                industry: row.get("industry"),
+                address: row.get("address"),
+                longitude: row.decimal("longitude")?,
+                latitude: row.decimal("latitude")?,
             };
             merge(
-                &mut permits,
-                number.clone(),
-                permit,
+                &mut enterprises,
+                credit_code.clone(),
+                ent,
                 &row,
-                "permit_number",
-                "许可证",
+                "enterprise_name",
+                "企业",
             )?;
-            if let Some(factor) = row.get("factor_code") {
-                // Case-insensitive: a spreadsheet turns a typed `true` into the boolean `TRUE`.
-                let use_converted = match row.get("use_converted") {
-                    None => false,
-                    Some(v) => match v.to_ascii_lowercase().as_str() {
-                        "0" | "false" | "否" => false,
-                        "1" | "true" | "是" => true,
-                        _ => return Err(row.err("use_converted", format!("「{v}」应为 是/否"))),
-                    },
-                };
-                let reference_o2 = row.decimal("reference_o2")?;
-                if use_converted && reference_o2.is_none() {
-                    return Err(row.err("reference_o2", "按折算值判定时须给出基准氧含量"));
+            let outlet_code = row.need("outlet_code")?;
+            let kind = match row.need("outlet_kind")?.as_str() {
+                "gas" | "废气" => OutletKind::Gas,
+                "water" | "废水" => OutletKind::Water,
+                other => {
+                    return Err(row.err(
+                        "outlet_kind",
+                        format!("「{other}」应为 废气 或 废水（也可填 gas、water）"),
+                    ));
                 }
-                let limit = Limit {
-                    permit_number: number,
+            };
+            let outlet = Outlet {
+                credit_code: credit_code.clone(),
+                code: outlet_code.clone(),
+                name: row.need("outlet_name")?,
+                kind,
+            };
+            merge(
+                &mut outlets,
+                format!("{credit_code}/{outlet_code}"),
+                outlet,
+                &row,
+                "outlet_name",
+                "排放口",
+            )?;
+            let mn = row.need("mn")?;
+            if mn.len() > 24 || !mn.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(row.err("mn", "MN 应为不超过 24 位的字母数字"));
+            }
+            let protocol = row.need("protocol")?;
+            if !matches!(protocol.as_str(), "2005" | "2017" | "2025") {
+                return Err(row.err("protocol", "应为 2005、2017 或 2025"));
+            }
+            let crc_policy = row.need("crc_policy")?;
+            if !matches!(crc_policy.as_str(), "strict" | "field") {
+                return Err(row.err("crc_policy", "应为 strict 或 field"));
+            }
+            let password = row.need("password")?;
+            if password.len() > 32 || password.contains([';', '&', ',', '=']) {
+                return Err(row.err("password", "密码不超过 32 个字符，且不含 ; & , ="));
+            }
+            let interval_secs = match row.get("interval_secs") {
+                Some(v) => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|v| *v > 0)
+                    .ok_or_else(|| row.err("interval_secs", format!("「{v}」应为正整数秒")))?,
+                None => 60,
+            };
+            let dev = Device {
+                mn: mn.clone(),
+                credit_code: credit_code.clone(),
+                outlet_code: outlet_code.clone(),
+                protocol,
+                crc_policy,
+                password,
+                interval_secs,
+            };
+            merge(&mut devices, mn, dev, &row, "mn", "设备")?;
+            if let Some(number) = row.get("permit_number") {
+                let from = row.need("permit_valid_from")?;
+                let to = row.need("permit_valid_to")?;
+                for (c, v) in [("permit_valid_from", &from), ("permit_valid_to", &to)] {
+                    if iso_date(v).is_none() {
+                        return Err(row.err(c, format!("「{v}」不是有效日期（应为 YYYY-MM-DD）")));
+                    }
+                }
+                if from > to {
+                    return Err(row.err("permit_valid_to", "有效期止早于起"));
+                }
+                let permit = Permit {
+                    number: number.clone(),
                     credit_code: credit_code.clone(),
-                    outlet_code: outlet_code.clone(),
-                    factor_code: factor.clone(),
-                    hourly_limit: row.decimal("hourly_limit")?,
-                    use_converted,
-                    reference_o2,
-                    annual_total_t: row.decimal("annual_total_t")?,
+                    valid_from: from,
+                    valid_to: to,
                 };
                 merge(
-                    &mut limits,
-                    format!(
-                        "{}/{credit_code}/{outlet_code}/{factor}",
-                        limit.permit_number
-                    ),
-                    limit,
+                    &mut permits,
+                    number.clone(),
+                    permit,
                     &row,
-                    "factor_code",
-                    "限值",
+                    "permit_number",
+                    "许可证",
                 )?;
+                if let Some(factor) = row.get("factor_code") {
+                    // Case-insensitive: a spreadsheet turns a typed `true` into the boolean `TRUE`.
+                    let use_converted = match row.get("use_converted") {
+                        None => false,
+                        Some(v) => match v.to_ascii_lowercase().as_str() {
+                            "0" | "false" | "否" => false,
+                            "1" | "true" | "是" => true,
+                            _ => return Err(row.err("use_converted", format!("「{v}」应为 是/否"))),
+                        },
+                    };
+                    let reference_o2 = row.decimal("reference_o2")?;
+                    if use_converted && reference_o2.is_none() {
+                        return Err(row.err("reference_o2", "按折算值判定时须给出基准氧含量"));
+                    }
+                    let limit = Limit {
+                        permit_number: number,
+                        credit_code: credit_code.clone(),
+                        outlet_code: outlet_code.clone(),
+                        factor_code: factor.clone(),
+                        hourly_limit: row.decimal("hourly_limit")?,
+                        use_converted,
+                        reference_o2,
+                        annual_total_t: row.decimal("annual_total_t")?,
+                    };
+                    merge(
+                        &mut limits,
+                        format!(
+                            "{}/{credit_code}/{outlet_code}/{factor}",
+                            limit.permit_number
+                        ),
+                        limit,
+                        &row,
+                        "factor_code",
+                        "限值",
+                    )?;
+                }
+            } else if row.get("factor_code").is_some() {
+                return Err(row.err("permit_number", "填写了因子限值却没有许可证编号"));
             }
-        } else if row.get("factor_code").is_some() {
-            return Err(row.err("permit_number", "填写了因子限值却没有许可证编号"));
+            Ok(())
+        })();
+        if let Err(e) = checked {
+            errors.push(e);
         }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     Ok(Registry {
         enterprises: enterprises.into_values().collect(),

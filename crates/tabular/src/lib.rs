@@ -23,6 +23,7 @@
 
 mod csv_text;
 mod error;
+pub mod headers;
 mod limits;
 mod package;
 mod styles;

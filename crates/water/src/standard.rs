@@ -409,6 +409,36 @@ impl Item {
         }
     }
 
+    /// The names a spreadsheet may give the item: its code, its Chinese name (also with 值 or
+    /// the usual qualifier) and the common abbreviations (`NH3-N`, `CODCr`, `六价铬`).
+    pub fn names(self) -> &'static [&'static str] {
+        match self {
+            Item::Ph => &["pH", "pH值", "酸碱度"],
+            Item::Do => &["DO", "溶解氧"],
+            Item::CodMn => &["CODMn", "COD_Mn", "高锰酸盐指数", "高锰酸钾指数"],
+            Item::Cod => &["COD", "CODCr", "COD_Cr", "化学需氧量"],
+            Item::Bod5 => &["BOD5", "BOD₅", "BOD", "五日生化需氧量", "生化需氧量"],
+            Item::Nh3n => &["NH3N", "NH3-N", "NH₃-N", "氨氮", "氨氮(NH3-N)"],
+            Item::Tp => &["TP", "总磷", "总磷(以P计)"],
+            Item::Tn => &["TN", "总氮", "总氮(湖、库,以N计)", "总氮(以N计)"],
+            Item::Cu => &["Cu", "铜"],
+            Item::Zn => &["Zn", "锌"],
+            Item::F => &["F", "F-", "氟化物", "氟化物(以F-计)"],
+            Item::Se => &["Se", "硒"],
+            Item::As => &["As", "砷"],
+            Item::Hg => &["Hg", "汞"],
+            Item::Cd => &["Cd", "镉"],
+            Item::Cr6 => &["Cr6", "Cr6+", "Cr(VI)", "铬(六价)", "六价铬"],
+            Item::Pb => &["Pb", "铅"],
+            Item::Cn => &["CN", "CN-", "氰化物"],
+            Item::Phenol => &["Phenol", "挥发酚"],
+            Item::Oil => &["Oil", "石油类"],
+            Item::Las => &["LAS", "阴离子表面活性剂"],
+            Item::S2 => &["S2", "S2-", "硫化物"],
+            Item::Fc => &["FC", "粪大肠菌群"],
+        }
+    }
+
     /// Unit of the item's values.
     pub fn unit(self) -> &'static str {
         match self {

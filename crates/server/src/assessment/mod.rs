@@ -456,7 +456,10 @@ pub async fn import_values_form(
             _ => {}
         }
     }
-    let c = import_values_file(&s, &auth, csrf.as_deref(), file).await?;
+    let c = match import_values_file(&s, &auth, csrf.as_deref(), file).await {
+        Ok(c) => c,
+        Err(e) => return import_report::failed(&s, &auth, e, "指标数值导入", "/"),
+    };
     let to = format!(
         "/plan?imported={}&{}",
         c.new + c.changed,
@@ -486,14 +489,10 @@ async fn import_values_file(
             return Err(refuse(s, auth, action, "values".into(), err, None).await);
         }
     };
-    let rows = match qingshan_plan::values::read_values(file.csv(), &s.plan) {
+    let rows = match imports::read_values(file, &s.plan) {
         Ok(r) => r,
         Err(e) => {
-            let err = AppError::Invalid {
-                field: format!("row {} column {}", e.row, e.column),
-                message: imports::values_error(&e, &file),
-            };
-            return Err(refuse(s, auth, action, "values".into(), err, None).await);
+            return Err(refuse(s, auth, action, "values".into(), AppError::Rows(e), None).await);
         }
     };
     for r in &rows {

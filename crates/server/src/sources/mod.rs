@@ -276,15 +276,17 @@ async fn import(
     staff_write(s, auth, "registry.import", "registry", csrf).await?;
     match qingshan_app::sources::import_registry(&s.store, &auth.actor(), bytes).await {
         Ok(counts) => Ok((Json(json!(counts)), counts.records)),
-        Err(e @ qingshan_app::Error::Invalid { .. }) => Err(refuse(
-            s,
-            auth,
-            "registry.import",
-            "registry".into(),
-            e.into(),
-            None,
-        )
-        .await),
+        Err(e @ (qingshan_app::Error::Invalid { .. } | qingshan_app::Error::Rows(_))) => {
+            Err(refuse(
+                s,
+                auth,
+                "registry.import",
+                "registry".into(),
+                e.into(),
+                None,
+            )
+            .await)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -522,7 +524,7 @@ pub async fn import_form(
             let to = format!("/sources?imported=1&{}", import_report::query(&counts));
             Ok(Redirect::to(&to).into_response())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => import_report::failed(&s, &auth, e, "登记表导入", "/sources"),
     }
 }
 

@@ -27,6 +27,9 @@ pub enum AppError {
         /// What is wrong with it.
         message: String,
     },
+    /// An import file has bad rows, each listed (422).
+    #[error("{0}")]
+    Rows(qingshan_app::imports::RowErrors),
     /// The write collides with existing data (409).
     #[error("{0}")]
     Conflict(String),
@@ -51,7 +54,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -67,7 +70,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::Csrf => "csrf",
             AppError::NotFound(_) => "not_found",
-            AppError::Invalid { .. } => "invalid",
+            AppError::Invalid { .. } | AppError::Rows(_) => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge(_) => "too_large",
             AppError::UnsupportedType(_) => "unsupported_type",
@@ -137,6 +140,7 @@ impl From<qingshan_app::Error> for AppError {
             E::Forbidden(m) => AppError::Forbidden(m),
             E::NotFound(m) => AppError::NotFound(m),
             E::Invalid { field, message } => AppError::Invalid { field, message },
+            E::Rows(rows) => AppError::Rows(rows),
             E::Conflict(m) => AppError::Conflict(m),
             E::TooLarge(m) => AppError::TooLarge(m),
             E::UnsupportedType(m) => AppError::UnsupportedType(m),
@@ -185,6 +189,11 @@ impl IntoResponse for AppError {
         let mut body = serde_json::json!({ "error": self.kind(), "message": self.to_string() });
         if let AppError::Invalid { field, .. } = &self {
             body["field"] = serde_json::Value::String(field.clone());
+        }
+        if let AppError::Rows(rows) = &self {
+            body["field"] = "file".into();
+            body["errors"] = serde_json::json!(rows.errors);
+            body["more"] = rows.more.into();
         }
         (self.status(), axum::Json(body)).into_response()
     }

@@ -276,6 +276,7 @@ pub fn page_context(auth: &Auth, s: &AppState) -> minijinja::Value {
         sees_alarms => auth.is_staff() || auth.user.as_ref().is_some_and(|u| u.role == Role::County),
         csrf_token => auth.csrf,
         plan => s.plan.meta,
+        demo => s.config.demo.then_some(qingshan_app::demo::ATTRIBUTION),
     }
 }
 

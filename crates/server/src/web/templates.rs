@@ -36,6 +36,7 @@ const SOURCES: &[(&str, &str)] = templates!(
     "import_report.html",
     "assessment_inputs.html",
     "station_form.html",
+    "import_failed.html",
 );
 
 /// The template environment; built once, templates are static.
