@@ -927,6 +927,14 @@ pub fn registry_notes() -> TemplateNotes {
     TemplateNotes { notes, codes: None }
 }
 
+/// Notes of the air hourly template.
+pub fn air_hourly_notes() -> TemplateNotes {
+    let mut notes = common_notes();
+    notes.push("每行一个站点一个小时；时次 0–23 为小时开始时刻（0 表示 0:00–1:00），也可只填一列“监测时间”。".into());
+    notes.push("数值为非负小数，最多 4 位小数，缺测留空或写 NA；同一站点同一小时再次导入时记为新的修订版本，原值保留。".into());
+    TemplateNotes { notes, codes: None }
+}
+
 /// Notes of the values template.
 pub fn values_notes() -> TemplateNotes {
     let mut notes = common_notes();

@@ -24,10 +24,8 @@ pub mod sources;
 pub mod stations;
 pub mod supervisor;
 pub mod tasks;
-pub mod uploads;
 pub mod values;
 pub mod water;
-pub mod water_upload;
 
 use std::sync::Arc;
 

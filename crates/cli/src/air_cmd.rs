@@ -206,7 +206,7 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
             &format,
             output.as_deref(),
             &imports::AIR_HOURLY_TEMPLATE,
-            &imports::TemplateNotes::default(),
+            &imports::air_hourly_notes(),
         )?,
         AirCommand::Stations {
             command:

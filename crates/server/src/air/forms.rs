@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use qingshan_app::imports;
 use qingshan_app::stations::{AirStationInput, DeviceLinkInput};
-use qingshan_app::uploads::{AIR_HOURLY_TEMPLATE, air_hourly_notes, import_air_hourly_file};
+use qingshan_app::imports::{AIR_HOURLY_TEMPLATE, ImportFile, air_hourly_notes};
 use qingshan_store::StationKind;
 
 use crate::AppState;
@@ -381,7 +381,13 @@ pub async fn import_form(
         }
     };
     staff_write(&s, &auth, action, "air_hourly", up.csrf.as_deref()).await?;
-    match import_air_hourly_file(&s.store, &auth.actor(), up.file).await {
+    let imported = match ImportFile::from_bytes(up.file) {
+        Ok(file) => qingshan_app::imports::air::import_hourly(&s.store, &auth.actor(), file)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::invalid("file", e.to_string())),
+    };
+    match imported {
         Ok(sum) => Ok(Redirect::to(&format!(
             "/air?imported={}&stations={}&revised={}&first={}&last={}",
             sum.rows,
@@ -392,7 +398,10 @@ pub async fn import_form(
         ))
         .into_response()),
         Err(e) => {
-            let e = refuse(&s, &auth, action, "air_hourly".into(), e.into(), None).await;
+            let e = refuse(&s, &auth, action, "air_hourly".into(), e, None).await;
+            if matches!(e, AppError::Rows(_)) {
+                return crate::web::import_report::failed(&s, &auth, e, "空气小时数据导入", "/air");
+            }
             if matches!(e, AppError::Internal(_)) {
                 return Err(e.into());
             }

@@ -458,7 +458,7 @@ pub async fn import_values_form(
     }
     let c = match import_values_file(&s, &auth, csrf.as_deref(), file).await {
         Ok(c) => c,
-        Err(e) => return import_report::failed(&s, &auth, e, "指标数值导入", "/"),
+        Err(e) => return import_report::failed(&s, &auth, e, "指标数值导入", "/plan"),
     };
     let to = format!(
         "/plan?imported={}&{}",

@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use qingshan_app::stations::{DeviceLinkInput, WaterSectionInput};
-use qingshan_app::water_upload::import_water_samples_file;
+use qingshan_app::imports::ImportFile;
 use qingshan_store::StationKind;
 
 use crate::AppState;
@@ -394,13 +394,23 @@ pub async fn import_form(
         }
     };
     staff_write(&s, &auth, action, "water_samples", up.csrf.as_deref()).await?;
-    match import_water_samples_file(&s.store, &auth.actor(), up.file).await {
+    let imported = match ImportFile::from_bytes(up.file) {
+        Ok(file) => qingshan_app::imports::water::import_samples(&s.store, &auth.actor(), file)
+            .await
+            .map(|(_, counts)| counts)
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::invalid("file", e.to_string())),
+    };
+    match imported {
         Ok(c) => Ok(
             Redirect::to(&format!("/water?{}", crate::web::import_report::query(&c)))
                 .into_response(),
         ),
         Err(e) => {
-            let e = refuse(&s, &auth, action, "water_samples".into(), e.into(), None).await;
+            let e = refuse(&s, &auth, action, "water_samples".into(), e, None).await;
+            if matches!(e, AppError::Rows(_)) {
+                return crate::web::import_report::failed(&s, &auth, e, "水质监测结果导入", "/water");
+            }
             if matches!(e, AppError::Internal(_)) {
                 return Err(e.into());
             }
