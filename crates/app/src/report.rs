@@ -12,7 +12,6 @@ use qingshan_store::{IndicatorValue, Store};
 
 use crate::{Error, Result};
 
-
 /// The report's issue by the plan's default unit (`qingshan_report::default_unit`), dated
 /// today in Beijing: what the pages use, where nobody names a unit or a date.
 pub fn issued_today(plan: &Plan) -> Issue {

@@ -543,7 +543,12 @@ fn groups(
                     dec(ws, row, c + 1, Some(s.deducted), f)?;
                     dec(ws, row, c + 2, Some(score), f)?;
                     ws.write_string_with_format(row, c + 3, grade.label(), &f.text)?;
-                    ws.write_string_with_format(row, c + 4, if capped { "是" } else { "否" }, &f.text)?;
+                    ws.write_string_with_format(
+                        row,
+                        c + 4,
+                        if capped { "是" } else { "否" },
+                        &f.text,
+                    )?;
                 }
                 // No score, so neither deductions nor a cap: only why.
                 Grading::Incomplete { .. } => {

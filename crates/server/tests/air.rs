@@ -907,7 +907,7 @@ async fn hourly_upload_is_all_or_nothing() {
         .text()
         .await
         .unwrap();
-    assert!(template.contains("station,date,hour"), "{template}");
+    assert!(template.contains("站点编码,监测日期,小时"), "{template}");
     let xlsx = c.get(app.url("/air/template.xlsx")).send().await.unwrap();
     assert_eq!(xlsx.status(), StatusCode::OK);
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));

@@ -817,7 +817,7 @@ async fn device_page_shows_open_alarms_to_everyone_and_details_to_handlers() {
         assert!(page.contains("未处理告警 1 条"), "{who}: {page}");
         assert_eq!(page.contains("超标倍数"), details, "{who}");
         if details {
-            assert!(page.contains("<td>未处理</td>"), "{who}: status in Chinese");
+            assert!(page.contains("<td>待处理</td>"), "{who}: status in Chinese");
         }
     }
     // Once closed, nothing is open any more.

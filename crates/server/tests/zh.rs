@@ -98,7 +98,7 @@ async fn error_pages_and_the_report_keep_the_navigation() {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("<header class=\"top\">") && html.contains("zh_staff显示名"));
-    assert!(html.contains("实施情况评估报告"));
+    assert!(html.contains("实施进展评估报告"));
     assert!(html.contains("href=\"/reports/2024.pdf\""));
 
     // The public gets the same layout without a user.

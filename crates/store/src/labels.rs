@@ -16,6 +16,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("air_station.edit", "修改空气站点"),
     ("air_station.retire", "停用空气站点"),
     ("air_station.link_device", "关联空气站点设备"),
+    ("air_station.unlink_device", "解除空气站点设备关联"),
     ("assigned_target.record", "填报省级下达目标"),
     ("database.backup", "备份数据库"),
     ("indicator_value.import", "批量导入指标数值"),
@@ -44,6 +45,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("water_section.edit", "修改水质断面"),
     ("water_section.retire", "停用水质断面"),
     ("water_section.link_device", "关联水质断面设备"),
+    ("water_section.unlink_device", "解除水质断面设备关联"),
 ];
 
 /// The Chinese label of an audit action; an unknown one reads "其他操作（code）".

@@ -267,6 +267,10 @@ pub async fn import_hourly(
             AirError::Invalid {
                 column, message, ..
             } => crate::Error::invalid("file", format!("{column}：{message}")),
+            // An unregistered station named in the file is the file's fault, not a missing page.
+            AirError::Store(qingshan_store::StoreError::NotFound(m)) => {
+                crate::Error::invalid("file", format!("文件有误，未导入：{m}"))
+            }
             AirError::Store(s) => crate::Error::Store(s),
         })
 }

@@ -295,6 +295,10 @@ fn refusal(rows: &[u64], file: &ImportFile, e: WaterStoreError) -> crate::Error 
             column,
             message,
         } => store_refusal(rows, file, row, &column, message),
+        // An unknown section named in the file is the file's fault, not a missing page.
+        WaterStoreError::Store(qingshan_store::StoreError::NotFound(m)) => {
+            crate::Error::invalid("file", format!("文件有误，未导入：{m}"))
+        }
         WaterStoreError::Store(s) => crate::Error::Store(s),
     }
 }

@@ -10,8 +10,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use qingshan_app::imports;
-use qingshan_app::stations::{AirStationInput, DeviceLinkInput};
 use qingshan_app::imports::{AIR_HOURLY_TEMPLATE, ImportFile, air_hourly_notes};
+use qingshan_app::stations::{AirStationInput, DeviceLinkInput};
 use qingshan_store::StationKind;
 
 use crate::AppState;

@@ -175,7 +175,14 @@ pub async fn home(
             }
         },
     };
-    let c = cockpit(&s.store, &s.plan, staff, measure, qingshan_app::beijing::today()).await?;
+    let c = cockpit(
+        &s.store,
+        &s.plan,
+        staff,
+        measure,
+        qingshan_app::beijing::today(),
+    )
+    .await?;
     let map = map_of(&s, &c, staff);
     let months: Vec<MonthValue> = c
         .trend

@@ -10,8 +10,8 @@ use axum::{Extension, Form};
 use minijinja::context;
 use serde::Deserialize;
 
-use qingshan_app::stations::{DeviceLinkInput, WaterSectionInput};
 use qingshan_app::imports::ImportFile;
+use qingshan_app::stations::{DeviceLinkInput, WaterSectionInput};
 use qingshan_store::StationKind;
 
 use crate::AppState;
@@ -409,7 +409,13 @@ pub async fn import_form(
         Err(e) => {
             let e = refuse(&s, &auth, action, "water_samples".into(), e, None).await;
             if matches!(e, AppError::Rows(_)) {
-                return crate::web::import_report::failed(&s, &auth, e, "水质监测结果导入", "/water");
+                return crate::web::import_report::failed(
+                    &s,
+                    &auth,
+                    e,
+                    "水质监测结果导入",
+                    "/water",
+                );
             }
             if matches!(e, AppError::Internal(_)) {
                 return Err(e.into());
