@@ -136,6 +136,17 @@ pub async fn attach_evidence(
         .await?)
 }
 
+/// The year a task's report is due for: last year (Beijing time). A task is 逾期未报 when its
+/// latest report is for an earlier period, or when it has none.
+pub fn due_year(today: chrono::NaiveDate) -> i32 {
+    chrono::Datelike::year(&today) - 1
+}
+
+/// Whether a task whose latest report is `latest` is 逾期未报 in `due_year`.
+pub fn overdue(latest: Option<&qingshan_store::TaskReport>, due_year: i32) -> bool {
+    latest.is_none_or(|r| period_key(&r.period).0 < due_year)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,15 +162,4 @@ mod tests {
         assert!(period_key("2024Q4") < period_key("2024"));
         assert!(period_key("2024") < period_key("2025Q1"));
     }
-}
-
-/// The year a task's report is due for: last year (Beijing time). A task is 逾期未报 when its
-/// latest report is for an earlier period, or when it has none.
-pub fn due_year(today: chrono::NaiveDate) -> i32 {
-    chrono::Datelike::year(&today) - 1
-}
-
-/// Whether a task whose latest report is `latest` is 逾期未报 in `due_year`.
-pub fn overdue(latest: Option<&qingshan_store::TaskReport>, due_year: i32) -> bool {
-    latest.is_none_or(|r| period_key(&r.period).0 < due_year)
 }
