@@ -15,6 +15,7 @@ mod error;
 pub mod evidence;
 pub mod fields;
 pub mod imports;
+pub mod incidents;
 pub mod ingest;
 pub mod login_throttle;
 pub mod monitoring;

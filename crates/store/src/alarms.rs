@@ -3,6 +3,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::incidents::attach_incident;
 use crate::macros::BeginWrite;
 use crate::{Actor, AuditEntry, Result, Store, StoreError, now_text};
 
@@ -189,6 +190,12 @@ impl Store {
                     Raised::New(id)
                 }
             };
+            match out {
+                Raised::New(id) | Raised::Updated(id) => {
+                    attach_incident!(tx, id, &now);
+                }
+                Raised::AlreadyClosed(_) => {}
+            }
             tx.commit().await?;
             out
         }))

@@ -12,6 +12,7 @@ mod alarms;
 mod assessment;
 mod evidence;
 mod idempotent;
+mod incidents;
 pub mod labels;
 mod login_throttle;
 mod migrate;
@@ -35,6 +36,7 @@ pub use alarms::*;
 pub use assessment::*;
 pub use evidence::*;
 pub use idempotent::*;
+pub use incidents::{EvidenceFrame, Incident, IncidentAction, IncidentFilter};
 pub use login_throttle::*;
 use macros::BeginWrite;
 pub use model::*;
@@ -274,7 +276,10 @@ impl Store {
 
     /// Applies pending migrations; returns how many ran.
     pub async fn migrate(&self) -> Result<usize> {
-        migrate::run(self, i64::MAX).await
+        let applied = migrate::run(self, i64::MAX).await?;
+        // Alarms raised before incidents existed are grouped once, on the first start after.
+        self.backfill_incidents().await?;
+        Ok(applied)
     }
 
     /// Applies pending migrations up to `version` only: how upgrades from an older schema,

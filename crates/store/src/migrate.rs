@@ -97,6 +97,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_station_forms.sql"),
         postgres: include_str!("../migrations/postgres/0014_station_forms.sql"),
     },
+    Migration {
+        version: 15,
+        name: "incidents",
+        sqlite: include_str!("../migrations/sqlite/0015_incidents.sql"),
+        postgres: include_str!("../migrations/postgres/0015_incidents.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -114,6 +114,7 @@ contract!(
     stations_are_created_edited_and_retired_never_deleted,
     device_links_keep_their_history,
     assessment_inputs_keep_their_history,
+    incidents_group_consecutive_alarms,
 );
 
 fn plan() -> qingshan_plan::Plan {
@@ -3229,4 +3230,309 @@ async fn assessment_inputs_keep_their_history(store: Store) {
         [(2, "1.8", None), (1, "1.5", Some("晋环发〔2025〕3号"))]
     );
     assert_eq!(a[1].entered_by_name.as_deref(), Some("judge 填报员"));
+}
+
+fn exceedance(start: &str, end: Option<&str>, peak: &str, records: i64) -> AlarmEpisode {
+    AlarmEpisode {
+        kind: "exceedance".into(),
+        mn: "MN0001".into(),
+        factor: "a21026".into(),
+        start_time: start.into(),
+        end_time: end.map(str::to_string),
+        peak: Some(peak.into()),
+        peak_time: Some(start.into()),
+        records,
+        context: "超标".into(),
+    }
+}
+
+/// Alarms of one device, kind and factor that follow each other within an hour make one
+/// incident with their start, end, peak, hours and the permit's limit; one compliant hour
+/// between them starts another. Handling is audited; a closed incident can be re-opened.
+async fn incidents_group_consecutive_alarms(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    // A run re-found each time more data arrive: the same alarm updated, one incident.
+    store
+        .raise_alarm(&exceedance("20260301000000", None, "40", 3))
+        .await
+        .unwrap();
+    store
+        .raise_alarm(&exceedance(
+            "20260301000000",
+            Some("20260301040000"),
+            "52.5",
+            5,
+        ))
+        .await
+        .unwrap();
+    // The next hour continues it; two hours later (one compliant hour) opens another.
+    store
+        .raise_alarm(&exceedance(
+            "20260301050000",
+            Some("20260301090000"),
+            "48",
+            5,
+        ))
+        .await
+        .unwrap();
+    store
+        .raise_alarm(&exceedance("20260301110000", None, "36", 1))
+        .await
+        .unwrap();
+    let all = store
+        .incidents_paged(&IncidentFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(all.total, 2);
+    let second = &all.items[0];
+    let first = &all.items[1];
+    assert_eq!(
+        (
+            first.start_time.as_str(),
+            first.end_time.as_deref(),
+            first.peak.as_deref(),
+            first.hours,
+            first.alarm_count,
+            first.limit_value.as_deref(),
+            first.status.as_str(),
+            first.division_code.as_deref(),
+            first.credit_code.as_deref(),
+        ),
+        (
+            "20260301000000",
+            Some("20260301090000"),
+            Some("52.5"),
+            10,
+            2,
+            Some("35"),
+            "open",
+            Some("140902"),
+            Some("9144030071526726XG"),
+        )
+    );
+    assert_eq!(
+        (
+            second.start_time.as_str(),
+            second.end_time.as_deref(),
+            second.hours
+        ),
+        ("20260301110000", None, 1)
+    );
+    assert_eq!(store.incident_alarms(first.id).await.unwrap().len(), 2);
+    for (filter, want) in [
+        (
+            IncidentFilter {
+                division_code: Some("140902".into()),
+                ..Default::default()
+            },
+            2,
+        ),
+        (
+            IncidentFilter {
+                division_code: Some("140981".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            IncidentFilter {
+                credit_code: Some("91110000802100433B".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            IncidentFilter {
+                kind: Some("offline".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            IncidentFilter {
+                from_day: Some("2026-03-01".into()),
+                to_day: Some("2026-03-01".into()),
+                ..Default::default()
+            },
+            2,
+        ),
+        (
+            IncidentFilter {
+                from_day: Some("2026-03-02".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+    ] {
+        assert_eq!(
+            store.count_incidents(&filter).await.unwrap(),
+            want,
+            "{filter:?}"
+        );
+        assert_eq!(
+            store
+                .incidents_paged(&filter, 10, 0)
+                .await
+                .unwrap()
+                .items
+                .len() as i64,
+            want,
+            "{filter:?}"
+        );
+    }
+    assert_eq!(
+        store.open_incidents_by_county().await.unwrap(),
+        vec![(Some("140902".to_string()), 2)]
+    );
+
+    let staff = store
+        .create_user(
+            &NewUser {
+                username: "duty".into(),
+                display_name: "值班员".into(),
+                password_hash: "$argon2id$fake".into(),
+                role: Role::Staff,
+                unit_id: None,
+                division_code: None,
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let who = actor(&staff);
+    let acked = store
+        .transition_incident(first.id, &IncidentAction::Acknowledge, None, &who)
+        .await
+        .unwrap();
+    assert_eq!(acked.status, "acknowledged");
+    let assigned = store
+        .transition_incident(
+            first.id,
+            &IncidentAction::Assign(staff.id),
+            Some("请核查"),
+            &who,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (assigned.status.as_str(), assigned.assignee_name.as_deref()),
+        ("assigned", Some("值班员"))
+    );
+    assert!(matches!(
+        store
+            .transition_incident(first.id, &IncidentAction::Acknowledge, None, &who)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let closed = store
+        .transition_incident(first.id, &IncidentAction::Close, Some("企业已整改"), &who)
+        .await
+        .unwrap();
+    assert_eq!(
+        (closed.status.as_str(), closed.note.as_deref()),
+        ("closed", Some("企业已整改"))
+    );
+    assert!(closed.closed_at.is_some());
+    // A closed incident takes no more alarms: a new one next to it opens a new incident.
+    store
+        .raise_alarm(&exceedance(
+            "20260301100000",
+            Some("20260301100000"),
+            "60",
+            1,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .count_incidents(&IncidentFilter::default())
+            .await
+            .unwrap(),
+        2,
+        "joins the open second"
+    );
+    let reopened = store
+        .transition_incident(first.id, &IncidentAction::Reopen, Some("标记被驳回"), &who)
+        .await
+        .unwrap();
+    assert_eq!(
+        (reopened.status.as_str(), reopened.closed_at.as_deref()),
+        ("open", None)
+    );
+    let actions: Vec<String> = store
+        .audit_log(Some("incident."), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.target == format!("incident:{}", first.id))
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "incident.open",
+        "incident.acknowledge",
+        "incident.assign",
+        "incident.close",
+        "incident.reopen",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+    let frames = store
+        .evidence_frames("MN0001", "2061", "20260301000000", "20260301090000", 100)
+        .await
+        .unwrap();
+    assert!(frames.is_empty(), "no frames were archived here");
+}
+
+/// Alarms raised before migration 15 are grouped into incidents on the first start after it.
+async fn alarms_before_incidents_are_grouped_on_upgrade(store: Store) {
+    store.migrate_to(14).await.unwrap();
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    // Raised by the old code: no incident column yet.
+    macro_rules! insert {
+        ($pool:expr) => {
+            for (i, start) in ["20260301000000", "20260301010000", "20260301020000", "20260301050000"].iter().enumerate() {
+                sqlx::query("INSERT INTO alarms (kind, mn, factor, start_time, end_time, peak, peak_time, records, context, status, raised_at, updated_at) \
+                             VALUES ('exceedance', 'MN0001', 'a21026', $1, $1, $2, $1, 1, '超标', 'open', $3, $3)")
+                    .bind(start).bind(format!("{}", 40 + i)).bind("2026-03-01T00:00:00.000Z")
+                    .execute($pool).await.unwrap();
+            }
+        };
+    }
+    match &store {
+        Store::Sqlite(pool, _) => insert!(pool),
+        Store::Postgres(pool) => insert!(pool),
+    }
+    store.migrate().await.unwrap();
+    let all = store
+        .incidents_paged(&IncidentFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items
+            .iter()
+            .map(|i| (i.start_time.as_str(), i.hours, i.peak.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("20260301050000", 1, Some("43")),
+            ("20260301000000", 3, Some("42"))
+        ]
+    );
+    assert_eq!(store.backfill_incidents().await.unwrap(), 0, "grouped once");
+}
+
+mod incidents_upgrade {
+    #[tokio::test]
+    async fn on_sqlite() {
+        super::alarms_before_incidents_are_grouped_on_upgrade(super::sqlite_unmigrated().await)
+            .await
+    }
+    #[tokio::test]
+    async fn on_postgres() {
+        if let Some((s, db)) = super::postgres_unmigrated().await {
+            super::alarms_before_incidents_are_grouped_on_upgrade(s).await;
+            db.remove().await
+        }
+    }
 }

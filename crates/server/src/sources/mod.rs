@@ -1,6 +1,8 @@
 //! Pollution-source supervision on the web: the registry, device status, a device's hourly
 //! values against its permit limit, and the alarm centre.
 
+mod incidents;
+
 use std::collections::HashMap;
 
 use crate::web::query::Query;
@@ -35,6 +37,7 @@ use crate::web::table::Table;
 /// The registry, device and alarm pages and their JSON API.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(incidents::routes())
         .route("/sources", get(sources_page))
         .route("/sources/template.csv", get(template))
         .route("/sources/template.xlsx", get(template_xlsx))
@@ -44,7 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/sources/registry.xlsx", get(registry_export_xlsx))
         .route("/sources/devices/{mn}", get(device_page))
         .route("/sources/quarantine/{mn}/release", post(release_form))
-        .route("/alarms", get(alarms_page))
         .route("/alarms/{id}/{action}", post(alarm_form))
         .route("/api/v1/sources/devices", get(api_devices))
         .route(
@@ -430,47 +432,6 @@ pub async fn device_page(
         &auth,
         &s,
         context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats },
-    )
-}
-
-/// `GET /alarms`: the alarm centre (staff).
-pub async fn alarms_page(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-    Query(q): Query<AlarmQuery>,
-    Query(pq): Query<paging::PageQuery>,
-    axum::extract::RawQuery(raw): axum::extract::RawQuery,
-) -> Result<Response, PageError> {
-    let filter = match alarm_filter(&auth, &q) {
-        Ok(f) => f,
-        Err(e) => {
-            return Err(
-                refuse(&s, &auth, "page.view", "page:/alarms".into(), e, None)
-                    .await
-                    .into(),
-            );
-        }
-    };
-    let n = paging::requested(&pq);
-    let (limit, offset) = paging::window(n, paging::PER_PAGE);
-    let paged = s.store.alarms_paged(&filter, limit, offset).await?;
-    let pager = paging::Pager::new(n, paging::PER_PAGE, paged.total, "/alarms", raw.as_deref());
-    let alarms: Vec<Value> = paged.items.iter().map(alarm_json).collect();
-    let counties: Vec<Value> = if auth.is_staff() {
-        s.plan
-            .divisions
-            .iter()
-            .filter(|d| d.level == qingshan_plan::DivisionLevel::County)
-            .map(|d| json!({ "code": d.code, "name": d.name }))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    page(
-        "alarms.html",
-        &auth,
-        &s,
-        context! { alarms, status => filter.status, county => filter.division_code, counties, pager },
     )
 }
 

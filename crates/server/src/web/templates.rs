@@ -27,6 +27,7 @@ const SOURCES: &[(&str, &str)] = templates!(
     "sources.html",
     "device.html",
     "alarms.html",
+    "incident.html",
     "registry_edit.html",
     "account_password.html",
     "admin_users.html",
