@@ -5,13 +5,13 @@
 //! Every figure says what it rests on; a figure the data do not support is not given: a county
 //! without data is 无数据, a year-to-date figure below the capture rule is 数据不足.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use qingshan_air::assess::{AnnualAssessment, AssessOptions, DailyAqi, assess_days};
 use qingshan_air::standard::Pollutant;
 use qingshan_plan::{DivisionLevel, Plan, TargetKind};
-use qingshan_store::{AlarmFilter, Store};
+use qingshan_store::Store;
 use qingshan_water::standard::Class;
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ pub enum Measure {
     GoodDays,
     /// The worst class of the county's water sections.
     Water,
-    /// Open alarms (staff only).
+    /// Incidents waiting to be handled (staff only).
     Alarms,
 }
 
@@ -71,7 +71,7 @@ impl Measure {
             Measure::Aqi => "最新日 AQI",
             Measure::GoodDays => "优良天数比例（年内累计）",
             Measure::Water => "断面水质（最差类别）",
-            Measure::Alarms => "未处理告警",
+            Measure::Alarms => "待处理事件",
         }
     }
 
@@ -141,7 +141,7 @@ pub struct CountyAttention {
     pub code: String,
     /// Name.
     pub name: String,
-    /// Open alarms.
+    /// Incidents waiting to be handled (待处理).
     pub open_alarms: usize,
     /// Devices not delivering.
     pub offline_devices: usize,
@@ -176,7 +176,7 @@ pub struct Cockpit {
     pub water_share: Option<String>,
     /// Sections with a class that year.
     pub water_classified: usize,
-    /// Open alarms and offline devices by county (staff only; empty otherwise).
+    /// Incidents waiting to be handled and offline devices by county (staff only; empty otherwise).
     pub attention: Vec<CountyAttention>,
     /// Total open alarms (staff only).
     pub open_alarms: Option<usize>,
@@ -310,9 +310,9 @@ const GOOD_BREAKS: [(f64, &str, &str); 4] = [
 ];
 
 const ALARM_FILLS: [(usize, &str, &str); 3] = [
-    (0, "#C8E6C9", "无未处理告警"),
-    (1, "#F2C94C", "1–4 条"),
-    (5, "#D64541", "≥ 5 条"),
+    (0, "#C8E6C9", "无待处理事件"),
+    (1, "#F2C94C", "1–4 个"),
+    (5, "#D64541", "≥ 5 个"),
 ];
 
 fn aqi_levels() -> [qingshan_air::AqiLevel; 6] {
@@ -446,24 +446,17 @@ pub async fn cockpit(
     } else {
         Vec::new()
     };
-    let open: Vec<qingshan_store::Alarm> = if staff {
-        store
-            .alarms(
-                &AlarmFilter {
-                    status: Some("open".into()),
-                    division_code: None,
-                    mn: None,
-                },
-                100_000,
-            )
-            .await?
+    // Incidents (consecutive alarms merged), not single alarms, waiting to be handled.
+    let open_by_county = if staff {
+        crate::incidents::open_by_county(store).await?
     } else {
-        Vec::new()
+        Default::default()
     };
-    let county_of_mn: HashMap<&str, Option<&str>> = devices
-        .iter()
-        .map(|d| (d.mn.as_str(), d.division_code.as_deref()))
-        .collect();
+    let open_total: i64 = if staff {
+        crate::incidents::open_count(store, None).await?
+    } else {
+        0
+    };
     let now = chrono::Utc::now();
     let attention: Vec<CountyAttention> = if staff {
         counties
@@ -476,12 +469,7 @@ pub async fn cockpit(
                 CountyAttention {
                     code: code.to_string(),
                     name: name.to_string(),
-                    open_alarms: open
-                        .iter()
-                        .filter(|al| {
-                            county_of_mn.get(al.mn.as_str()).copied().flatten() == Some(*code)
-                        })
-                        .count(),
+                    open_alarms: open_by_county.get(*code).copied().unwrap_or(0) as usize,
                     offline_devices: here.iter().filter(|d| !sources::online(d, now)).count(),
                     devices: here.len(),
                 }
@@ -670,7 +658,7 @@ pub async fn cockpit(
                             .map(|f| f.1);
                         (
                             Some(x.open_alarms as f64),
-                            format!("{} 条", x.open_alarms),
+                            format!("{} 个", x.open_alarms),
                             fill,
                             format!("{} 台设备", x.devices),
                             href,
@@ -723,16 +711,15 @@ pub async fn cockpit(
             continue;
         };
         let (tooltip, fill, href) = if staff {
-            let n = open
-                .iter()
-                .filter(|al| {
-                    devices
-                        .iter()
-                        .any(|d| d.mn == al.mn && d.credit_code == e.credit_code)
+            let n = store
+                .count_incidents(&qingshan_store::IncidentFilter {
+                    credit_code: Some(e.credit_code.clone()),
+                    status: Some("open".into()),
+                    ..Default::default()
                 })
-                .count();
+                .await?;
             (
-                format!("{}：未处理告警 {n} 条", e.name),
+                format!("{}：待处理事件 {n} 个", e.name),
                 if n > 0 { "#D64541" } else { "#546E7A" },
                 Some("/sources".to_string()),
             )
@@ -763,7 +750,7 @@ pub async fn cockpit(
         water_year,
         water_share,
         water_classified,
-        open_alarms: staff.then_some(open.len()),
+        open_alarms: staff.then_some(open_total as usize),
         offline_devices: staff.then(|| attention.iter().map(|a| a.offline_devices).sum()),
         attention,
         overdue_tasks,

@@ -308,7 +308,7 @@ pub async fn touching(
         .collect())
 }
 
-/// Unclosed incidents per county (GB/T 2260), for the cockpit and the dashboard.
+/// Incidents waiting to be handled (待处理) per county (GB/T 2260), for the cockpit.
 pub async fn open_by_county(store: &Store) -> Result<BTreeMap<String, i64>> {
     Ok(store
         .open_incidents_by_county()
@@ -318,19 +318,15 @@ pub async fn open_by_county(store: &Store) -> Result<BTreeMap<String, i64>> {
         .collect())
 }
 
-/// Unclosed incidents in the user's scope (all for staff, their county for county officials).
+/// Incidents waiting to be handled (待处理) in a scope (all counties, or one).
 pub async fn open_count(store: &Store, division_code: Option<&str>) -> Result<i64> {
-    let mut total = 0;
-    for status in ["open", "acknowledged", "assigned"] {
-        total += store
-            .count_incidents(&IncidentFilter {
-                division_code: division_code.map(str::to_string),
-                status: Some(status.into()),
-                ..IncidentFilter::default()
-            })
-            .await?;
-    }
-    Ok(total)
+    Ok(store
+        .count_incidents(&IncidentFilter {
+            division_code: division_code.map(str::to_string),
+            status: Some("open".into()),
+            ..IncidentFilter::default()
+        })
+        .await?)
 }
 
 #[cfg(test)]

@@ -58,18 +58,14 @@ pub fn alarm_filter(
     })
 }
 
-/// What needs attention in the user's scope, for the dashboard: open alarms and devices gone
+/// What needs attention in the user's scope, for the dashboard: incidents waiting to be handled and devices gone
 /// quiet; `None` for those who do not handle alarms.
 pub async fn attention(store: &Store, user: Option<&User>) -> Result<Option<Value>> {
     let Ok(division_code) = alarm_scope(user) else {
         return Ok(None);
     };
-    let filter = AlarmFilter {
-        status: Some("open".into()),
-        division_code: division_code.clone(),
-        mn: None,
-    };
-    let open_alarms = store.count_alarms(&filter).await?;
+    // Consecutive alarms are one incident: the line counts incidents waiting to be handled.
+    let open_alarms = crate::incidents::open_count(store, division_code.as_deref()).await?;
     let now = Utc::now();
     let devices = store.registry_overview().await?;
     let offline = devices

@@ -218,7 +218,7 @@ async fn public_cockpit_has_the_map_and_no_enforcement_data() {
     // The public variant: the enterprise without its alarms; no alarm or device figures.
     assert!(html.contains("重点排污单位 某热电有限公司"));
     for secret in [
-        "未处理告警",
+        "待处理事件",
         "离线设备",
         "MNCOCKPIT0001",
         "二氧化硫折算浓度",
@@ -244,7 +244,7 @@ async fn staff_cockpit_shows_alarms_and_measures_switch() {
     let (status, html) = app.get(&c, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("工作人员视图"));
-    assert!(html.contains("某热电有限公司：未处理告警 1 条"), "{html}");
+    assert!(html.contains("某热电有限公司：待处理事件 1 个"), "{html}");
     assert!(html.contains("href=\"/alarms?status=open\""));
     assert_eq!(
         app.store.count_alarms(&Default::default()).await.unwrap(),
@@ -254,9 +254,9 @@ async fn staff_cockpit_shows_alarms_and_measures_switch() {
     let (status, html) = app.get(&c, "/?measure=alarms").await;
     assert_eq!(status, StatusCode::OK);
     let xinfu = county_path(&html, "140902");
-    assert!(xinfu.contains("未处理告警：1 条"), "{xinfu}");
+    assert!(xinfu.contains("待处理事件：1 个"), "{xinfu}");
     assert!(county_path(&html, "140921").contains("无数据"));
-    assert!(html.contains("aria-current=\"true\" class=\"current\">未处理告警</a>"));
+    assert!(html.contains("aria-current=\"true\" class=\"current\">待处理事件</a>"));
 
     // 优良天数比例: 20 days of 365 support no figure for any county.
     let (_, html) = app.get(&c, "/?measure=good").await;

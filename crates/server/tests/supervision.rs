@@ -496,7 +496,7 @@ async fn alarms_are_scoped_to_the_county() {
     };
     let home = dashboard(own.clone()).await;
     assert!(
-        home.contains("待处理告警 <a href=\"&#x2f;alarms?status=open&amp;county=140902\">1</a> 条"),
+        home.contains("待处理事件 <a href=\"&#x2f;alarms?status=open&amp;county=140902\">1</a> 个"),
         "{home}"
     );
     assert_eq!(list(own.clone(), "").await, (StatusCode::OK, 1));

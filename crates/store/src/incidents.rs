@@ -402,13 +402,13 @@ impl Store {
         }))
     }
 
-    /// Unclosed incidents per county (the enterprise's GB/T 2260 code; `None` for devices not
-    /// in the registry).
+    /// Incidents waiting to be handled (待处理) per county (the enterprise's GB/T 2260 code;
+    /// `None` for devices not in the registry).
     pub async fn open_incidents_by_county(&self) -> Result<Vec<(Option<String>, i64)>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT e.division_code, COUNT(*) AS n FROM incidents i LEFT JOIN devices d ON d.mn = i.mn \
                                     LEFT JOIN outlets o ON o.id = d.outlet_id LEFT JOIN enterprises e ON e.id = o.enterprise_id \
-                                    WHERE i.status <> 'closed' GROUP BY e.division_code ORDER BY e.division_code")
+                                    WHERE i.status = 'open' GROUP BY e.division_code ORDER BY e.division_code")
                 .fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows { out.push((r.try_get("division_code")?, r.try_get("n")?)); }

@@ -204,7 +204,25 @@ pub fn spec() -> Value {
             "/alarms/{id}/close": { "post": { "summary": "关闭告警（须填写处置说明）", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
-                "responses": ok("告警") } }
+                "responses": ok("告警") } },
+            "/incidents": { "get": { "summary": "事件列表（连续超标小时、连续离线或故障记录合并为一个事件；分页；工作人员全部或按区县，区县账号仅本区县；时间为带 +08:00 的 RFC 3339）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [
+                    { "name": "county", "in": "query", "schema": { "type": "string" }, "description": "区县代码（GB/T 2260）" },
+                    { "name": "enterprise", "in": "query", "schema": { "type": "string" }, "description": "统一社会信用代码" },
+                    { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["exceedance", "offline", "device_fault", "frozen", "annual_total"] } },
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "acknowledged", "assigned", "closed"] } },
+                    { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "开始日期不早于（北京时间）" },
+                    { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "开始日期不晚于（北京时间）" },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                ], "responses": ok("事件（incidents、total、page、per_page）") } },
+            "/incidents/{id}": { "get": { "summary": "一个事件：峰值、超标倍数（（峰值 − 限值）÷ 限值）、所含告警与证据报文（存档编号与 SHA-256）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("事件") } },
+            "/incidents/bulk": { "post": { "summary": "批量确认、指派或关闭事件（工作人员；关闭须填写处置说明，指派须给出处理人）", "security": [{ "bearer": [] }, { "session": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["ids", "action"], "properties": {
+                    "ids": { "type": "array", "items": { "type": "integer" } },
+                    "action": { "type": "string", "enum": ["acknowledge", "assign", "close"] },
+                    "assignee": { "type": "integer" }, "note": { "type": "string" } } } } } },
+                "responses": ok("每个事件的处理结果") } }
         }
     })
 }
