@@ -23,6 +23,7 @@ const PAGES: &[(&str, &str)] = &[
     ("cockpit-aqi", "/?measure=aqi"),
     ("cockpit-alarms", "/?measure=alarms"),
     ("alarms", "/alarms"),
+    ("incident", "/incidents/1"),
     ("air-station", "/air/stations/XZ01"),
     ("water-section", "/water/sections/W01"),
     ("indicator", "/indicators/6"),

@@ -185,7 +185,11 @@ async fn exceedance_alarm_is_raised_followed_ended_and_closed() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("企业脱硫设施故障") && page.contains("超标"));
+    // The alarm centre lists the incident the alarm belongs to.
+    assert!(
+        page.contains("incident-") && page.contains("超标"),
+        "{page}"
+    );
     let public = reqwest::Client::new()
         .get(url("/api/v1/alarms"))
         .send()
@@ -508,7 +512,13 @@ async fn alarms_are_scoped_to_the_county() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(&format!("alarm-{id}")) && page.contains("本区县（140902）"));
+    let incident = store
+        .incidents_paged(&Default::default(), 10, 0)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    assert!(page.contains(&format!("incident-{incident}")) && page.contains("本区县（140902）"));
     let r = own
         .post(srv.url(&format!("/api/v1/alarms/{id}/acknowledge")))
         .header("X-CSRF-Token", &own_csrf)
@@ -518,7 +528,7 @@ async fn alarms_are_scoped_to_the_county() {
     assert_eq!(r.status(), StatusCode::OK);
 
     let (other, other_csrf) = common::login(srv, "yuanping").await;
-    assert!(dashboard(other.clone()).await.contains("\">0</a> 条"));
+    assert!(dashboard(other.clone()).await.contains("\">0</a> 个"));
     // Asking for another county does not widen a county official's view.
     assert_eq!(
         list(other.clone(), "?county=140902").await,
@@ -562,7 +572,7 @@ async fn alarms_are_scoped_to_the_county() {
         .unwrap();
     assert!(
         page.contains("<option value=\"140981\" selected>")
-            && !page.contains(&format!("alarm-{id}"))
+            && !page.contains(&format!("incident-{incident}"))
     );
 
     let (reporter, _) = common::login(srv, "water").await;
