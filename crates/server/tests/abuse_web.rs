@@ -576,7 +576,7 @@ async fn lists_that_grow_with_data_are_paged() {
     assert!(alarms.contains("第 1 / 2 页，共 120 条"), "{alarms}");
     assert!(alarms.contains("alarms?status=open&amp;page=2\" rel=\"next\""));
     let rest = page("/alarms?status=open&page=2").await;
-    assert_eq!(rest.matches("id=\"alarm-").count(), 20);
+    assert_eq!(rest.matches("<tr id=\"incident-").count(), 20);
 }
 
 /// Row 13 (web): a device password is never in the audit log nor on a page; the edit form
