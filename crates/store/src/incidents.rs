@@ -291,27 +291,35 @@ macro_rules! attach_incident {
     ($tx:expr, $alarm_id:expr, $now:expr) => {{
         let alarm_id: i64 = $alarm_id;
         let now: &str = $now;
-        let a = sqlx::query("SELECT kind, mn, factor, start_time, incident_id FROM alarms WHERE id = $1")
+        let a = sqlx::query("SELECT kind, mn, factor, start_time, end_time, incident_id FROM alarms WHERE id = $1")
             .bind(alarm_id).fetch_one(&mut *$tx).await?;
         let kind: String = a.try_get("kind")?;
         let mn: String = a.try_get("mn")?;
         let factor: String = a.try_get("factor")?;
         let start: String = a.try_get("start_time")?;
+        let alarm_end: Option<String> = a.try_get("end_time")?;
         let existing: Option<i64> = a.try_get("incident_id")?;
         let incident_id = match existing {
             Some(id) => id,
             None => {
-                let prev = sqlx::query("SELECT id, end_time, last_time FROM incidents WHERE kind = $1 AND mn = $2 AND factor = $3 AND status <> 'closed' \
-                                        ORDER BY id DESC LIMIT 1")
-                    .bind(&kind).bind(&mn).bind(&factor).fetch_optional(&mut *$tx).await?;
-                let joined = match prev {
-                    Some(r) => {
-                        let end: Option<String> = r.try_get("end_time")?;
-                        let last: String = r.try_get("last_time")?;
-                        if end.is_none() || $crate::incidents::continues(&last, &start) { Some(r.try_get::<i64, _>("id")?) } else { None }
+                let candidates = sqlx::query("SELECT id, start_time, end_time, last_time FROM incidents WHERE kind = $1 AND mn = $2 AND factor = $3 AND status <> 'closed' \
+                                              ORDER BY id DESC LIMIT 50")
+                    .bind(&kind).bind(&mn).bind(&factor).fetch_all(&mut *$tx).await?;
+                let mut joined: Option<i64> = None;
+                for r in &candidates {
+                    let i_start: String = r.try_get("start_time")?;
+                    let i_end: Option<String> = r.try_get("end_time")?;
+                    let i_last: String = r.try_get("last_time")?;
+                    // The two periods overlap or touch within an hour, on either side (alarms
+                    // may be raised out of order when older data arrive late).
+                    let after_ok = i_end.is_none() || $crate::incidents::continues(&i_last, &start);
+                    let a_last = alarm_end.clone().unwrap_or_else(|| start.clone());
+                    let before_ok = alarm_end.is_none() || $crate::incidents::continues(&a_last, &i_start);
+                    if after_ok && before_ok {
+                        joined = Some(r.try_get("id")?);
+                        break;
                     }
-                    None => None,
-                };
+                }
                 match joined {
                     Some(id) => id,
                     None => {

@@ -3477,6 +3477,58 @@ async fn incidents_group_consecutive_alarms(store: Store) {
     ] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+    // Late data: a run that ended well before the first incident is an incident of its own;
+    // one that ended the hour before joins it.
+    store
+        .raise_alarm(&exceedance(
+            "20260228190000",
+            Some("20260228210000"),
+            "41",
+            3,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .count_incidents(&IncidentFilter::default())
+            .await
+            .unwrap(),
+        3
+    );
+    store
+        .raise_alarm(&exceedance(
+            "20260228230000",
+            Some("20260228230000"),
+            "39",
+            1,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .count_incidents(&IncidentFilter::default())
+            .await
+            .unwrap(),
+        3
+    );
+    let early = store.incident(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (early.start_time.as_str(), early.hours),
+        ("20260228230000", 11)
+    );
+    let late = store
+        .incidents_paged(
+            &IncidentFilter {
+                from_day: Some("2026-02-28".into()),
+                to_day: Some("2026-02-28".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(late.total, 2, "the first incident now starts on 02-28 too");
     let frames = store
         .evidence_frames("MN0001", "2061", "20260301000000", "20260301090000", 100)
         .await

@@ -62,6 +62,8 @@ fn incident_json(i: &Incident) -> Value {
     v["end"] = json!(i.end_time.as_deref().map(rfc3339));
     v["peak_at"] = json!(i.peak_time.as_deref().map(rfc3339));
     v["duration"] = json!(duration(i));
+    // Hours over the limit mean something only for rules judged on records.
+    v["counts_hours"] = json!(!matches!(i.kind.as_str(), "offline" | "annual_total"));
     v
 }
 
@@ -87,11 +89,13 @@ fn duration(i: &Incident) -> Option<String> {
         (h, 0) => format!("{h} 小时"),
         (h, m) => format!("{h} 小时 {m} 分钟"),
     };
-    Some(if i.end_time.is_none() {
-        format!("{text}（持续中）")
-    } else {
-        text
-    })
+    // While it goes on, the span up to its latest record is a lower bound; an outage has no
+    // records to measure by, so its length is not shown until it ends.
+    match (&i.end_time, hourly) {
+        (Some(_), _) => Some(text),
+        (None, true) => Some(format!("至少 {text}")),
+        (None, false) => None,
+    }
 }
 
 fn counties(s: &AppState, auth: &Auth) -> Vec<Value> {
