@@ -66,6 +66,8 @@ pub struct Incident {
     pub outlet: Option<String>,
     /// The enterprise's county (GB/T 2260).
     pub division_code: Option<String>,
+    /// What its latest alarm says, in words.
+    pub context: Option<String>,
 }
 
 /// Which incidents to list.
@@ -131,7 +133,8 @@ pub struct EvidenceFrame {
 
 const INCIDENT_SELECT: &str = "SELECT i.id, i.kind, i.mn, i.factor, i.start_time, i.start_day, i.end_time, i.last_time, i.peak, i.peak_time, \
      i.limit_value, i.hours, i.alarm_count, i.status, i.assignee, u.display_name AS assignee_name, i.opened_at, i.updated_at, i.closed_at, i.note, \
-     e.name AS enterprise, e.credit_code, o.name AS outlet, e.division_code \
+     e.name AS enterprise, e.credit_code, o.name AS outlet, e.division_code, \
+     (SELECT a.context FROM alarms a WHERE a.incident_id = i.id ORDER BY a.id DESC LIMIT 1) AS context \
      FROM incidents i LEFT JOIN users u ON u.id = i.assignee LEFT JOIN devices d ON d.mn = i.mn \
      LEFT JOIN outlets o ON o.id = d.outlet_id LEFT JOIN enterprises e ON e.id = o.enterprise_id";
 
@@ -165,6 +168,7 @@ macro_rules! incident_from_row {
             credit_code: $r.try_get("credit_code")?,
             outlet: $r.try_get("outlet")?,
             division_code: $r.try_get("division_code")?,
+            context: $r.try_get("context")?,
         }
     };
 }
