@@ -484,3 +484,40 @@ async fn the_api_pages_incidents_and_handles_them_in_bulk() {
         "{bad}"
     );
 }
+
+/// A plant that back-fills its hours newest first makes the supervisor find a new, earlier
+/// start on every run: one alarm per hour, but still one incident with all its hours.
+#[tokio::test]
+async fn hours_arriving_newest_first_are_still_one_incident() {
+    let (store, _db) = store().await;
+    let cfg = SupervisorConfig::default();
+    for h in (0..10).rev() {
+        store
+            .ingest(&[hourly(h, &format!("{}", 40 + h), "N")])
+            .await
+            .unwrap();
+        run_once(&store, bj(2026, 3, 1, 10, 10), &cfg)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.alarms(&Default::default(), 100).await.unwrap().len(),
+        10
+    );
+    let all = store
+        .incidents_paged(&IncidentFilter::default(), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(all.total, 1);
+    let i = &all.items[0];
+    assert_eq!(
+        (
+            i.start_time.as_str(),
+            i.end_time.as_deref(),
+            i.peak.as_deref(),
+            i.hours,
+            i.alarm_count
+        ),
+        ("20260301000000", None, Some("49"), 10, 10)
+    );
+}
