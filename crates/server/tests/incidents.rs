@@ -166,7 +166,7 @@ async fn ten_exceeding_hours_make_one_incident_and_a_gap_starts_another() {
         .await
         .unwrap();
     assert_eq!(
-        v["incident"]["start"].as_str(),
+        v["incident"]["start_time"].as_str(),
         Some("2026-03-01T00:00:00+08:00")
     );
     assert_eq!(v["incident"]["multiple"].as_str(), Some("0.40"));
@@ -177,7 +177,14 @@ async fn ten_exceeding_hours_make_one_incident_and_a_gap_starts_another() {
         frames[0]["sha256"].as_str().unwrap(),
         hex::encode(Sha256::digest(b"##test"))
     );
-    assert_eq!(frames[0]["data_time"].as_str(), Some("20260301000000"));
+    assert_eq!(
+        frames[0]["data_time"].as_str(),
+        Some("2026-03-01T00:00:00+08:00")
+    );
+    assert_eq!(
+        v["alarms"][0]["start_time"].as_str(),
+        Some("2026-03-01T00:00:00+08:00")
+    );
     let page = c
         .get(server.url(&format!("/incidents/{}", i.id)))
         .send()

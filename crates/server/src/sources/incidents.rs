@@ -49,6 +49,15 @@ fn rfc3339(t: &str) -> String {
     }
 }
 
+/// Rewrites the named time fields of a JSON object as RFC 3339 with the +08:00 offset.
+fn with_offsets(v: &mut Value, keys: &[&str]) {
+    for k in keys {
+        if let Some(t) = v.get(*k).and_then(Value::as_str).map(rfc3339) {
+            v[*k] = Value::String(t);
+        }
+    }
+}
+
 fn incident_json(i: &Incident) -> Value {
     let mut v = serde_json::to_value(i).unwrap_or(Value::Null);
     v["kind_label"] = Value::String(
@@ -58,9 +67,18 @@ fn incident_json(i: &Incident) -> Value {
     );
     v["status_label"] = Value::String(qingshan_store::labels::alarm_status(&i.status).into_owned());
     v["multiple"] = json!(incidents::multiple(i));
-    v["start"] = json!(rfc3339(&i.start_time));
-    v["end"] = json!(i.end_time.as_deref().map(rfc3339));
-    v["peak_at"] = json!(i.peak_time.as_deref().map(rfc3339));
+    with_offsets(
+        &mut v,
+        &[
+            "start_time",
+            "end_time",
+            "last_time",
+            "peak_time",
+            "opened_at",
+            "updated_at",
+            "closed_at",
+        ],
+    );
     v["duration"] = json!(duration(i));
     // Hours over the limit mean something only for rules judged on records.
     v["counts_hours"] = json!(!matches!(i.kind.as_str(), "offline" | "annual_total"));
@@ -361,12 +379,32 @@ pub async fn api_one(
         .iter()
         .map(|f| {
             let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
-            v["received_at"] = json!(rfc3339(&f.received_at));
+            with_offsets(&mut v, &["data_time", "received_at"]);
+            v
+        })
+        .collect();
+    let alarms: Vec<Value> = d
+        .alarms
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
+            with_offsets(
+                &mut v,
+                &[
+                    "start_time",
+                    "end_time",
+                    "peak_time",
+                    "raised_at",
+                    "updated_at",
+                    "acknowledged_at",
+                    "closed_at",
+                ],
+            );
             v
         })
         .collect();
     Ok(Json(
-        json!({ "incident": incident_json(&d.incident), "alarms": d.alarms, "frames": frames }),
+        json!({ "incident": incident_json(&d.incident), "alarms": alarms, "frames": frames }),
     ))
 }
 
