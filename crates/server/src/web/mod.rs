@@ -18,6 +18,7 @@ pub mod import_report;
 pub mod page;
 pub mod paging;
 pub mod query;
+pub mod scope;
 pub mod routes;
 pub mod security;
 pub mod table;

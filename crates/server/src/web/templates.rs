@@ -28,6 +28,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "device.html",
     "alarms.html",
     "registry_edit.html",
+    "enterprise_home.html",
+    "enterprise_accounts.html",
     "account_password.html",
     "admin_users.html",
     "water.html",
