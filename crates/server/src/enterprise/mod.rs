@@ -208,13 +208,16 @@ pub async fn api_create(
     let check = auth.require_staff().map(|_| ()).and_then(|()| {
         auth.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
     });
+    let target = match &body {
+        Ok(Json(input)) => format!("user:{}", input.username.trim()),
+        Err(_) => "user".into(),
+    };
     if let Err(e) = check {
-        return Err(refuse(&s, &auth, "user.create", "user".into(), e, None).await);
+        return Err(refuse(&s, &auth, "user.create", target, e, None).await);
     }
     let input = body
         .map_err(|rej| AppError::rejected_body(&rej.body_text()))?
         .0;
-    let target = format!("user:{}", input.username.trim());
     let request = NewEnterpriseAccount {
         username: input.username,
         display_name: input.display_name,
