@@ -133,9 +133,9 @@ pub fn new_user(plan: &Plan, a: NewAccount) -> Result<NewUser> {
         {
             Some("责任单位填报员须选择所属责任单位".to_string())
         }
-        Some(Role::Enterprise) => {
-            Some("排污单位账号须从污染源名录创建：填写统一社会信用代码，初始密码由系统生成".to_string())
-        }
+        Some(Role::Enterprise) => Some(
+            "排污单位账号须从污染源名录创建：填写统一社会信用代码，初始密码由系统生成".to_string(),
+        ),
         Some(Role::County)
             if division_code
                 .as_deref()
@@ -207,8 +207,12 @@ pub async fn create_enterprise_account(
         ));
     }
     let code = a.credit_code.trim().to_uppercase();
-    qingshan_sources::check_credit_code(&code)
-        .map_err(|e| Error::invalid("credit_code", format!("统一社会信用代码「{code}」无效：{e}")))?;
+    qingshan_sources::check_credit_code(&code).map_err(|e| {
+        Error::invalid(
+            "credit_code",
+            format!("统一社会信用代码「{code}」无效：{e}"),
+        )
+    })?;
     let registry = store.export_registry().await?;
     let Some(enterprise) = registry.enterprises.iter().find(|e| e.credit_code == code) else {
         return Err(Error::invalid(

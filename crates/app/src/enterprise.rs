@@ -72,20 +72,46 @@ pub async fn home(store: &Store, credit_code: &str, now: DateTime<Utc>) -> Resul
         )));
     };
     let mine = |c: &str| c == credit_code;
-    let outlets: Vec<Outlet> = reg.outlets.iter().filter(|o| mine(&o.credit_code)).cloned().collect();
-    let permits: Vec<Permit> = reg.permits.iter().filter(|p| mine(&p.credit_code)).cloned().collect();
-    let limits: Vec<Limit> = reg.limits.iter().filter(|l| mine(&l.credit_code)).cloned().collect();
+    let outlets: Vec<Outlet> = reg
+        .outlets
+        .iter()
+        .filter(|o| mine(&o.credit_code))
+        .cloned()
+        .collect();
+    let permits: Vec<Permit> = reg
+        .permits
+        .iter()
+        .filter(|p| mine(&p.credit_code))
+        .cloned()
+        .collect();
+    let limits: Vec<Limit> = reg
+        .limits
+        .iter()
+        .filter(|l| mine(&l.credit_code))
+        .cloned()
+        .collect();
     let local = now + Duration::hours(8);
-    let from = (local - Duration::hours(LATEST_WITHIN_HOURS)).format("%Y%m%d%H%M%S").to_string();
-    let to = (local + Duration::hours(1)).format("%Y%m%d%H%M%S").to_string();
+    let from = (local - Duration::hours(LATEST_WITHIN_HOURS))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let to = (local + Duration::hours(1))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
     let date = local.format("%Y-%m-%d").to_string();
     let supervised = store.supervised_limits(&date).await?;
     let mut devices = Vec::new();
     let mut open_alarms = Vec::new();
-    for d in store.registry_overview().await?.into_iter().filter(|d| mine(&d.credit_code)) {
+    for d in store
+        .registry_overview()
+        .await?
+        .into_iter()
+        .filter(|d| mine(&d.credit_code))
+    {
         let mut latest = Vec::new();
         for l in supervised.iter().filter(|l| l.mn == d.mn) {
-            let series = store.measurements(&d.mn, "2061", &l.factor, &from, &to).await?;
+            let series = store
+                .measurements(&d.mn, "2061", &l.factor, &from, &to)
+                .await?;
             let last = series.iter().rev().find_map(|m| {
                 let v = if l.use_converted {
                     m.values.zs_avg.as_ref().or(m.values.avg.as_ref())

@@ -51,7 +51,10 @@ pub async fn may_see_device(store: &Store, user: Option<&User>, mn: &str) -> Res
 /// them for anyone not confined to an enterprise.
 pub fn visible<T>(user: Option<&User>, items: Vec<T>, credit_code: impl Fn(&T) -> &str) -> Vec<T> {
     match user.and_then(confined_to) {
-        Some(own) => items.into_iter().filter(|i| credit_code(i) == own).collect(),
+        Some(own) => items
+            .into_iter()
+            .filter(|i| credit_code(i) == own)
+            .collect(),
         None => items,
     }
 }
@@ -88,7 +91,10 @@ mod tests {
         let err = may_see_enterprise(Some(&e), "B").unwrap_err();
         assert_eq!(err.kind(), "forbidden");
         let items = vec![("A", 1), ("B", 2), ("A", 3)];
-        assert_eq!(visible(Some(&e), items.clone(), |i| i.0), [("A", 1), ("A", 3)]);
+        assert_eq!(
+            visible(Some(&e), items.clone(), |i| i.0),
+            [("A", 1), ("A", 3)]
+        );
         let staff = user(Role::Staff, None);
         assert!(may_see_enterprise(Some(&staff), "B").is_ok());
         assert_eq!(visible(Some(&staff), items.clone(), |i| i.0).len(), 3);

@@ -727,8 +727,8 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                 format!("未知角色「{role}」：应为 admin、staff、reporter、county 或 enterprise")
             })?;
             if role == Role::Enterprise {
-                let code = credit_code
-                    .context("排污单位账号须指定 --credit-code（统一社会信用代码）")?;
+                let code =
+                    credit_code.context("排污单位账号须指定 --credit-code（统一社会信用代码）")?;
                 return runtime()?.block_on(async move {
                     let store = Store::connect(&db.db).await?;
                     store.migrate().await?;

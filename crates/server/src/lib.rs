@@ -9,10 +9,10 @@
 #![recursion_limit = "512"]
 
 pub mod accounts;
-pub mod enterprise;
 pub mod air;
 pub mod assessment;
 pub mod cockpit;
+pub mod enterprise;
 pub mod gateway;
 pub mod openapi;
 pub mod plan;

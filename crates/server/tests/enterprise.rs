@@ -148,7 +148,10 @@ async fn staff_open_an_enterprise_account_which_changes_its_password_and_sees_on
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("某热电有限公司") && page.contains("某化工有限公司"));
     let (_, sources) = text(&staff, server.url("/sources")).await;
-    assert!(sources.contains("/enterprise/accounts"), "the registry links the account page");
+    assert!(
+        sources.contains("/enterprise/accounts"),
+        "the registry links the account page"
+    );
     let csrf = common::hidden(&page, "csrf_token");
     let open = |fields: Vec<(&'static str, String)>| {
         staff
@@ -157,52 +160,91 @@ async fn staff_open_an_enterprise_account_which_changes_its_password_and_sees_on
             .send()
     };
     // Without the CSRF token: refused and audited, nothing created.
-    let r = open(vec![("credit_code", CODE_A.into()), ("username", "plant-a".into())])
-        .await
-        .unwrap();
+    let r = open(vec![
+        ("credit_code", CODE_A.into()),
+        ("username", "plant-a".into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(store.user_credentials("plant-a").await.unwrap().is_none());
     // A code with a wrong check character, and a valid code not in the registry.
     let bad = CODE_A.replace("XG", "X1");
-    let r = open(vec![("csrf_token", csrf.clone()), ("credit_code", bad), ("username", "plant-a".into())])
-        .await
-        .unwrap();
+    let r = open(vec![
+        ("csrf_token", csrf.clone()),
+        ("credit_code", bad),
+        ("username", "plant-a".into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("校验位"));
-    let r = open(vec![("csrf_token", csrf.clone()), ("credit_code", "91140900MA0K00000D".into()), ("username", "plant-a".into())])
-        .await
-        .unwrap();
+    let r = open(vec![
+        ("csrf_token", csrf.clone()),
+        ("credit_code", "91140900MA0K00000D".into()),
+        ("username", "plant-a".into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("污染源名录中没有"));
     // Opened: the first password is on this answer, once.
-    let r = open(vec![("csrf_token", csrf.clone()), ("credit_code", CODE_A.into()), ("username", "plant-a".into()), ("display_name", "".into())])
-        .await
-        .unwrap();
+    let r = open(vec![
+        ("csrf_token", csrf.clone()),
+        ("credit_code", CODE_A.into()),
+        ("username", "plant-a".into()),
+        ("display_name", "".into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let body = r.text().await.unwrap();
-    let start = body.find("<code id=\"initial-password\">").expect("password shown") + 28;
+    let start = body
+        .find("<code id=\"initial-password\">")
+        .expect("password shown")
+        + 28;
     let password = body[start..].split('<').next().unwrap().to_string();
     assert_eq!(password.chars().count(), 16);
     let u = store.user_credentials("plant-a").await.unwrap().unwrap().0;
-    assert_eq!((u.role, u.credit_code.as_deref(), u.must_change_password), (Role::Enterprise, Some(CODE_A), true));
-    assert_eq!(u.display_name, "某热电有限公司", "the registered name by default");
+    assert_eq!(
+        (u.role, u.credit_code.as_deref(), u.must_change_password),
+        (Role::Enterprise, Some(CODE_A), true)
+    );
+    assert_eq!(
+        u.display_name, "某热电有限公司",
+        "the registered name by default"
+    );
     let (_, again) = text(&staff, server.url("/enterprise/accounts")).await;
     assert!(!again.contains(&password), "shown once only");
     assert!(again.contains("尚未修改初始密码"));
     let log = store.audit_log(None, 5000).await.unwrap();
-    assert!(log.iter().all(|r| !format!("{r:?}").contains(&password)), "never logged");
-    assert!(log.iter().any(|r| r.action == "user.create" && r.outcome == "ok" && r.target == "user:plant-a"));
+    assert!(
+        log.iter().all(|r| !format!("{r:?}").contains(&password)),
+        "never logged"
+    );
+    assert!(
+        log.iter()
+            .any(|r| r.action == "user.create" && r.outcome == "ok" && r.target == "user:plant-a")
+    );
     // The same name again is a conflict.
-    let r = open(vec![("csrf_token", csrf.clone()), ("credit_code", CODE_B.into()), ("username", "plant-a".into())])
-        .await
-        .unwrap();
+    let r = open(vec![
+        ("csrf_token", csrf.clone()),
+        ("credit_code", CODE_B.into()),
+        ("username", "plant-a".into()),
+    ])
+    .await
+    .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
 
     // A reporter cannot open enterprise accounts, on the page or the API; both audited.
     let (reporter, rcsrf) = common::login(&server, "shuili").await;
     let r = reporter
         .post(server.url("/enterprise/accounts"))
-        .form(&[("csrf_token", rcsrf.as_str()), ("credit_code", CODE_B), ("username", "plant-b")])
+        .form(&[
+            ("csrf_token", rcsrf.as_str()),
+            ("credit_code", CODE_B),
+            ("username", "plant-b"),
+        ])
         .send()
         .await
         .unwrap();
@@ -228,33 +270,65 @@ async fn staff_open_an_enterprise_account_which_changes_its_password_and_sees_on
     assert_eq!(r.status(), StatusCode::CREATED);
     let created: Value = r.json().await.unwrap();
     assert_eq!(created["user"]["credit_code"], CODE_B);
-    assert_eq!(created["initial_password"].as_str().unwrap().chars().count(), 16);
+    assert_eq!(
+        created["initial_password"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .count(),
+        16
+    );
 
     // The enterprise signs in with the first password: everything leads to the password page.
     let ent = common::client();
     let (status, _) = common::try_login(&server, &ent, "plant-a", &password).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    for path in ["/", "/enterprise", "/sources", "/sources/devices/MNENTA0001"] {
+    for path in [
+        "/",
+        "/enterprise",
+        "/sources",
+        "/sources/devices/MNENTA0001",
+    ] {
         let r = ent.get(server.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(location(&r), "/account/password", "{path}");
     }
-    let r = ent.get(server.url("/api/v1/sources/devices")).send().await.unwrap();
+    let r = ent
+        .get(server.url("/api/v1/sources/devices"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let e: Value = r.json().await.unwrap();
-    assert!(e["message"].as_str().unwrap().contains("须先修改密码"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("须先修改密码"),
+        "{e}"
+    );
     let (status, form) = text(&ent, server.url("/account/password")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("须先修改密码"));
     let pcsrf = common::hidden(&form, "csrf_token");
     let r = ent
         .post(server.url("/account/password"))
-        .form(&[("csrf_token", pcsrf.as_str()), ("current", password.as_str()), ("new", "Rebo-2026-plant"), ("confirm", "Rebo-2026-plant")])
+        .form(&[
+            ("csrf_token", pcsrf.as_str()),
+            ("current", password.as_str()),
+            ("new", "Rebo-2026-plant"),
+            ("confirm", "Rebo-2026-plant"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(!store.user_credentials("plant-a").await.unwrap().unwrap().0.must_change_password);
+    assert!(
+        !store
+            .user_credentials("plant-a")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .must_change_password
+    );
 
     // Signed in again: home at /enterprise, its own device only.
     let ent = common::client();
@@ -264,17 +338,41 @@ async fn staff_open_an_enterprise_account_which_changes_its_password_and_sees_on
     assert_eq!(location(&r), "/enterprise");
     let (status, home) = text(&ent, server.url("/enterprise")).await;
     assert_eq!(status, StatusCode::OK);
-    for want in ["某热电有限公司", CODE_A, "MNENTA0001", "二氧化硫", "12.5", "P-A-001", "超标", "2026-03-01 08:00"] {
+    for want in [
+        "某热电有限公司",
+        CODE_A,
+        "MNENTA0001",
+        "二氧化硫",
+        "12.5",
+        "P-A-001",
+        "超标",
+        "2026-03-01 08:00",
+    ] {
         assert!(home.contains(want), "home lacks {want}");
     }
     for other in ["某化工有限公司", "MNENTB0001", "77.7", "P-B-001"] {
         assert!(!home.contains(other), "home shows {other}");
     }
-    assert!(!home.contains("href=\"/admin/audit\"") && !home.contains("href=\"/plan\""), "nav");
+    assert!(
+        !home.contains("href=\"/admin/audit\"") && !home.contains("href=\"/plan\""),
+        "nav"
+    );
     let (_, list) = text(&ent, server.url("/sources")).await;
     assert!(list.contains("MNENTA0001") && !list.contains("MNENTB0001"));
-    let api: Value = ent.get(server.url("/api/v1/sources/devices")).send().await.unwrap().json().await.unwrap();
-    let mns: Vec<&str> = api["devices"].as_array().unwrap().iter().map(|d| d["mn"].as_str().unwrap()).collect();
+    let api: Value = ent
+        .get(server.url("/api/v1/sources/devices"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mns: Vec<&str> = api["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["mn"].as_str().unwrap())
+        .collect();
     assert_eq!(mns, ["MNENTA0001"]);
     let (status, _) = text(&ent, server.url("/sources/devices/MNENTA0001")).await;
     assert_eq!(status, StatusCode::OK);
@@ -292,7 +390,12 @@ async fn staff_open_an_enterprise_account_which_changes_its_password_and_sees_on
     }
     assert_eq!(refusals(&store, "device:MNENTB0001").await, before + 3);
     // Exports and the staff's lists are closed too, audited.
-    for path in ["/sources/registry.csv", "/sources/registry.xlsx", "/api/v1/alarms.csv", "/api/v1/alarms.xlsx"] {
+    for path in [
+        "/sources/registry.csv",
+        "/sources/registry.xlsx",
+        "/api/v1/alarms.csv",
+        "/api/v1/alarms.xlsx",
+    ] {
         let (status, _) = text(&ent, server.url(path)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(refusals(&store, &format!("page:{path}")).await, 1, "{path}");
@@ -305,10 +408,19 @@ async fn an_admin_reset_forces_a_password_change() {
     let (store, _db) = seeded().await;
     let server = common::serve(store.clone()).await;
     let (admin, csrf) = common::login(&server, "admin").await;
-    let id = store.user_credentials("shuili").await.unwrap().unwrap().0.id;
+    let id = store
+        .user_credentials("shuili")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
     let r = admin
         .post(server.url(&format!("/admin/users/{id}/reset")))
-        .form(&[("csrf_token", csrf.as_str()), ("password", "Reset-by-admin-1")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("password", "Reset-by-admin-1"),
+        ])
         .send()
         .await
         .unwrap();
@@ -333,17 +445,32 @@ async fn the_admin_page_opens_enterprise_accounts() {
     let csrf = common::hidden(&page, "csrf_token");
     let r = admin
         .post(server.url("/admin/users"))
-        .form(&[("csrf_token", csrf.as_str()), ("username", "plant-b"), ("display_name", ""), ("role", "enterprise"), ("credit_code", CODE_B), ("password", "")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("username", "plant-b"),
+            ("display_name", ""),
+            ("role", "enterprise"),
+            ("credit_code", CODE_B),
+            ("password", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("initial-password"));
     let u = store.user_credentials("plant-b").await.unwrap().unwrap().0;
-    assert_eq!((u.role, u.credit_code.as_deref(), u.must_change_password), (Role::Enterprise, Some(CODE_B), true));
+    assert_eq!(
+        (u.role, u.credit_code.as_deref(), u.must_change_password),
+        (Role::Enterprise, Some(CODE_B), true)
+    );
     let r = admin
         .post(server.url("/admin/users"))
-        .form(&[("csrf_token", csrf.as_str()), ("username", "plant-x"), ("role", "enterprise"), ("password", "")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("username", "plant-x"),
+            ("role", "enterprise"),
+            ("password", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -371,8 +498,16 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("GET", "/api/v1/sources/devices", 200),
         ("GET", "/api/v1/sources/devices/MNENTA0001/data", 200),
         ("GET", "/api/v1/sources/devices/MNENTB0001/data", 403),
-        ("GET", "/api/v1/sources/devices/MNENTA0001/statistics?year=2026&month=3", 200),
-        ("GET", "/api/v1/sources/devices/MNENTB0001/statistics?year=2026&month=3", 403),
+        (
+            "GET",
+            "/api/v1/sources/devices/MNENTA0001/statistics?year=2026&month=3",
+            200,
+        ),
+        (
+            "GET",
+            "/api/v1/sources/devices/MNENTB0001/statistics?year=2026&month=3",
+            403,
+        ),
         ("GET", "/api/v1/me", 200),
         ("GET", "/account/password", 200),
         ("GET", "/assets/app.css", 200),
@@ -406,16 +541,28 @@ async fn every_route_decided_for_an_enterprise_account() {
         };
         let r = match *method {
             "GET" => c.get(url).send().await.unwrap(),
-            _ => c.post(url).header("x-csrf-token", &csrf).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap(),
+            _ => c
+                .post(url)
+                .header("x-csrf-token", &csrf)
+                .form(&[("csrf_token", csrf.as_str())])
+                .send()
+                .await
+                .unwrap(),
         };
         assert_eq!(r.status().as_u16(), *want, "{method} {path}");
         if *want == 403 {
             let bare = path.split('?').next().unwrap();
-            let target = match bare.split('/').find(|s| s.starts_with("MNENT") || *s == "MNUNKNOWN") {
+            let target = match bare
+                .split('/')
+                .find(|s| s.starts_with("MNENT") || *s == "MNUNKNOWN")
+            {
                 Some(mn) if bare.contains("/devices/") => format!("device:{mn}"),
                 _ => format!("page:{bare}"),
             };
-            assert!(refusals(&store, &target).await >= 1, "{method} {path} not audited as {target}");
+            assert!(
+                refusals(&store, &target).await >= 1,
+                "{method} {path} not audited as {target}"
+            );
         }
         decided.push(path.split('?').next().unwrap().to_string());
     }
@@ -425,7 +572,13 @@ async fn every_route_decided_for_an_enterprise_account() {
     let mut routes = Vec::new();
     collect_routes(&src, &mut routes);
     assert!(routes.len() > 60, "routes read: {}", routes.len());
-    let allowed = ["/logout", "/login", "/account/password", "/assets/app.css", "/healthz"];
+    let allowed = [
+        "/logout",
+        "/login",
+        "/account/password",
+        "/assets/app.css",
+        "/healthz",
+    ];
     for route in routes {
         let path = route
             .replace("{mn}", "MNENTB0001")
@@ -435,13 +588,27 @@ async fn every_route_decided_for_an_enterprise_account() {
             .replace("{area}", "air")
             .replace("{file}", "x.pdf")
             .replace("{action}", "close");
-        if decided.contains(&path) || allowed.contains(&path.as_str()) || path.starts_with("/assets/") {
+        if decided.contains(&path)
+            || allowed.contains(&path.as_str())
+            || path.starts_with("/assets/")
+        {
             continue;
         }
         let r = c.get(server.url(&path)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "GET {route} as an enterprise account");
-        let target = if path.contains("/devices/MNENTB0001") { "device:MNENTB0001".to_string() } else { format!("page:{path}") };
-        assert!(refusals(&store, &target).await >= 1, "GET {route} not audited");
+        assert_eq!(
+            r.status(),
+            StatusCode::FORBIDDEN,
+            "GET {route} as an enterprise account"
+        );
+        let target = if path.contains("/devices/MNENTB0001") {
+            "device:MNENTB0001".to_string()
+        } else {
+            format!("page:{path}")
+        };
+        assert!(
+            refusals(&store, &target).await >= 1,
+            "GET {route} not audited"
+        );
     }
 }
 

@@ -274,7 +274,10 @@ async fn pages_fit_a_phone_and_speak_chinese() {
         problems.extend(browser.check(&format!("{base}/"), "public-dashboard").await);
         // The enterprise account: its home and its own devices, with its narrow menu.
         browser.login(&base, "layout_plant", "correct horse").await;
-        for (name, path) in [("enterprise-home", "/enterprise"), ("enterprise-sources", "/sources")] {
+        for (name, path) in [
+            ("enterprise-home", "/enterprise"),
+            ("enterprise-sources", "/sources"),
+        ] {
             problems.extend(browser.check(&format!("{base}{path}"), name).await);
         }
         browser.quit().await;

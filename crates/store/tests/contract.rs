@@ -138,7 +138,13 @@ async fn enterprise_users_carry_their_credit_code(store: Store) {
     let (found, _) = store.user_credentials("plant").await.unwrap().unwrap();
     assert_eq!(found, u);
     let log = store.audit_log(Some("user.create"), 10).await.unwrap();
-    assert!(log[0].new_value.as_deref().unwrap_or("").contains("credit_code=91140900MA0K00000D"));
+    assert!(
+        log[0]
+            .new_value
+            .as_deref()
+            .unwrap_or("")
+            .contains("credit_code=91140900MA0K00000D")
+    );
 
     store.create_session("e1", u.id, "c1", 3600).await.unwrap();
     let (in_session, _) = store.session("e1").await.unwrap().unwrap();
@@ -147,12 +153,26 @@ async fn enterprise_users_carry_their_credit_code(store: Store) {
         .set_password(u.id, "$argon2id$own", false, &Actor::cli())
         .await
         .unwrap();
-    assert!(!store.user_by_id(u.id).await.unwrap().unwrap().must_change_password);
+    assert!(
+        !store
+            .user_by_id(u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
     store
         .set_password(u.id, "$argon2id$reset", true, &Actor::cli())
         .await
         .unwrap();
-    assert!(store.user_by_id(u.id).await.unwrap().unwrap().must_change_password);
+    assert!(
+        store
+            .user_by_id(u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
 
     let without = NewUser {
         username: "nocode".into(),
@@ -188,7 +208,10 @@ async fn users_survive_the_enterprise_migration(store: Store) {
     assert_eq!((u.credit_code, u.must_change_password), (None, false));
     assert_eq!(store.session("sold").await.unwrap().unwrap().0.id, id);
     assert!(
-        store.create_session("orphan", 9999, "c", 3600).await.is_err(),
+        store
+            .create_session("orphan", 9999, "c", 3600)
+            .await
+            .is_err(),
         "foreign keys still hold"
     );
     let next = reporter(&store, "after").await;

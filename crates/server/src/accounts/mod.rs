@@ -193,9 +193,9 @@ async fn users_view_created(
         Role::Enterprise,
         Role::Admin,
     ]
-        .iter()
-        .map(|r| json!({ "code": r.as_str(), "label": r.label() }))
-        .collect();
+    .iter()
+    .map(|r| json!({ "code": r.as_str(), "label": r.label() }))
+    .collect();
     let resp = page(
         "admin_users.html",
         auth,

@@ -33,13 +33,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The signed-in enterprise account and its credit code, or 401/403 (audited).
-async fn enterprise_user(s: &AppState, auth: &Auth, target: &str) -> Result<(User, String), AppError> {
-    let check = auth.require_user().and_then(|u| match (&u.role, &u.credit_code) {
-        (Role::Enterprise, Some(code)) => Ok((u.clone(), code.clone())),
-        _ => Err(AppError::Forbidden(
-            "本页为排污单位账号的首页；生态环境局工作人员请从污染源监控查看各单位".into(),
-        )),
-    });
+async fn enterprise_user(
+    s: &AppState,
+    auth: &Auth,
+    target: &str,
+) -> Result<(User, String), AppError> {
+    let check = auth
+        .require_user()
+        .and_then(|u| match (&u.role, &u.credit_code) {
+            (Role::Enterprise, Some(code)) => Ok((u.clone(), code.clone())),
+            _ => Err(AppError::Forbidden(
+                "本页为排污单位账号的首页；生态环境局工作人员请从污染源监控查看各单位".into(),
+            )),
+        });
     match check {
         Ok(v) => Ok(v),
         Err(e) => Err(refuse(s, auth, "page.view", target.to_string(), e, None).await),
@@ -86,7 +92,9 @@ pub async fn home_api(
 ) -> Result<Json<Value>, AppError> {
     let (_, code) = enterprise_user(&s, &auth, "api:/api/v1/enterprise").await?;
     let home = qingshan_app::enterprise::home(&s.store, &code, Utc::now()).await?;
-    Ok(Json(serde_json::to_value(&home).map_err(|e| AppError::Internal(e.to_string()))?))
+    Ok(Json(
+        serde_json::to_value(&home).map_err(|e| AppError::Internal(e.to_string()))?,
+    ))
 }
 
 /// The registry's enterprises with their accounts, for the staff page.
@@ -129,9 +137,16 @@ pub async fn accounts_page(
     Extension(auth): Extension<Auth>,
 ) -> Result<Response, PageError> {
     if let Err(e) = auth.require_staff() {
-        return Err(refuse(&s, &auth, "page.view", "page:/enterprise/accounts".into(), e, None)
-            .await
-            .into());
+        return Err(refuse(
+            &s,
+            &auth,
+            "page.view",
+            "page:/enterprise/accounts".into(),
+            e,
+            None,
+        )
+        .await
+        .into());
     }
     accounts_view(&s, &auth, None, None, StatusCode::OK).await
 }
@@ -163,7 +178,9 @@ pub async fn accounts_submit(
         .map(|_| ())
         .and_then(|()| auth.check_csrf(f.csrf_token.as_deref()))
     {
-        return Err(refuse(&s, &auth, "user.create", target, e, None).await.into());
+        return Err(refuse(&s, &auth, "user.create", target, e, None)
+            .await
+            .into());
     }
     let request = NewEnterpriseAccount {
         username: f.username,
@@ -205,9 +222,10 @@ pub async fn api_create(
     headers: HeaderMap,
     body: Result<Json<AccountInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let check = auth.require_staff().map(|_| ()).and_then(|()| {
-        auth.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
-    });
+    let check = auth
+        .require_staff()
+        .map(|_| ())
+        .and_then(|()| auth.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok())));
     let target = match &body {
         Ok(Json(input)) => format!("user:{}", input.username.trim()),
         Err(_) => "user".into(),

@@ -97,8 +97,8 @@ pub async fn api_devices(
         s.store.registry_overview().await?,
     )
     .iter()
-        .map(|d| device_json(d, now))
-        .collect();
+    .map(|d| device_json(d, now))
+    .collect();
     Ok(Json(json!({ "devices": devices })))
 }
 

@@ -79,9 +79,7 @@ fn listed(routes: &[(&str, &str)], method: &Method, path: &str) -> bool {
     } else {
         method.as_str()
     };
-    routes
-        .iter()
-        .any(|(m, p)| *m == method && matches(p, path))
+    routes.iter().any(|(m, p)| *m == method && matches(p, path))
 }
 
 /// Middleware (inside [`crate::web::auth::resolve`]): the password-change gate and the
