@@ -3,6 +3,8 @@
 //! other role keeps the checks of the route it uses. Pages, API and the features built on the
 //! sources (alarms, incidents, marks, orders) ask here, so the rule is written once.
 
+use std::collections::HashMap;
+
 use qingshan_store::{DeviceOverview, Role, Store, User};
 
 use crate::{Error, Result};
@@ -37,14 +39,26 @@ pub async fn may_see_device(store: &Store, user: Option<&User>, mn: &str) -> Res
     let Some(own) = user.and_then(confined_to) else {
         return Ok(());
     };
-    let devices = store.registry_overview().await?;
-    match devices.iter().find(|d| d.mn == mn) {
-        Some(d) => may_see_enterprise(user, &d.credit_code),
+    match device_owners(store).await?.get(mn) {
+        Some(code) => may_see_enterprise(user, code),
         None if own.is_empty() => may_see_enterprise(user, "-"),
         None => Err(Error::Forbidden(format!(
             "设备 {mn} 不属于本单位，排污单位账号无权查看"
         ))),
     }
+}
+
+/// The enterprise of every registered device: MN → 统一社会信用代码. For lists keyed by MN
+/// (alarms, incidents, marks, orders):
+/// `visible(user, items, |i| owners.get(&i.mn).map_or("", String::as_str))` keeps an
+/// enterprise account's own and drops those of unregistered devices.
+pub async fn device_owners(store: &Store) -> Result<HashMap<String, String>> {
+    Ok(store
+        .registry_overview()
+        .await?
+        .into_iter()
+        .map(|d| (d.mn, d.credit_code))
+        .collect())
 }
 
 /// Keeps the items of a list that `user` may see, given each item's enterprise code: all of

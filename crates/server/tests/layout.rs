@@ -277,6 +277,7 @@ async fn pages_fit_a_phone_and_speak_chinese() {
         for (name, path) in [
             ("enterprise-home", "/enterprise"),
             ("enterprise-sources", "/sources"),
+            ("enterprise-device", "/sources/devices/MNLAYOUT0001"),
         ] {
             problems.extend(browser.check(&format!("{base}{path}"), name).await);
         }
