@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use qingshan_plan::{Indicator, Plan};
-use qingshan_store::{NewUser, Role, User};
+use qingshan_store::{Actor, NewUser, Role, Store, User};
 
 use crate::{Error, Result};
 
@@ -66,6 +66,7 @@ pub fn value_permission(user: &User, indicator: &Indicator, division: &str) -> R
             Some(d) if d == division => Ok(()),
             _ => Err("县（市、区）用户只能填报本行政区划的数据".into()),
         },
+        Role::Enterprise => Err("排污单位账号不能填报规划指标".into()),
     }
 }
 
@@ -78,7 +79,7 @@ pub fn task_permission(user: &User, task: &qingshan_plan::Task) -> Result<()> {
             .unit_id
             .as_deref()
             .is_some_and(|u| task.responsible.iter().any(|r| r == u)),
-        Role::County => false,
+        Role::County | Role::Enterprise => false,
     };
     if allowed {
         Ok(())
@@ -132,6 +133,9 @@ pub fn new_user(plan: &Plan, a: NewAccount) -> Result<NewUser> {
         {
             Some("责任单位填报员须选择所属责任单位".to_string())
         }
+        Some(Role::Enterprise) => Some(
+            "排污单位账号须从污染源名录创建：填写统一社会信用代码，初始密码由系统生成".to_string(),
+        ),
         Some(Role::County)
             if division_code
                 .as_deref()
@@ -164,8 +168,102 @@ pub fn new_user(plan: &Plan, a: NewAccount) -> Result<NewUser> {
         } else {
             None
         },
+        credit_code: None,
+        must_change_password: false,
     };
     Ok(new)
+}
+
+/// An enterprise account as staff ask for it: the enterprise by its 统一社会信用代码, the
+/// login name and the name shown (the enterprise's name when empty).
+#[derive(Debug, Clone)]
+pub struct NewEnterpriseAccount {
+    /// Login name.
+    pub username: String,
+    /// Name shown; the enterprise's registered name when empty.
+    pub display_name: String,
+    /// The enterprise's 统一社会信用代码; it must be in the registry.
+    pub credit_code: String,
+}
+
+/// Opens an enterprise account (排污单位): the login name follows the rule of every account,
+/// the credit code passes the GB 32100 check and names an enterprise of the registry. The
+/// first password is generated here and returned once, for the staff member to hand over; it
+/// is never stored in clear nor logged, and the account must change it on first sign-in.
+/// Refusals are [`Error::Invalid`] on `username` or `credit_code`; a taken name is a conflict.
+pub async fn create_enterprise_account(
+    store: &Store,
+    a: NewEnterpriseAccount,
+    actor: &Actor,
+) -> Result<(User, String)> {
+    let username = a.username.trim().to_string();
+    if username.is_empty()
+        || username.chars().count() > 64
+        || username.chars().any(char::is_whitespace)
+    {
+        return Err(Error::invalid(
+            "username",
+            "用户名不能为空、不能含空白，且不超过 64 个字符",
+        ));
+    }
+    let code = a.credit_code.trim().to_uppercase();
+    qingshan_sources::check_credit_code(&code).map_err(|e| {
+        Error::invalid(
+            "credit_code",
+            format!("统一社会信用代码「{code}」无效：{e}"),
+        )
+    })?;
+    let registry = store.export_registry().await?;
+    let Some(enterprise) = registry.enterprises.iter().find(|e| e.credit_code == code) else {
+        return Err(Error::invalid(
+            "credit_code",
+            format!("污染源名录中没有统一社会信用代码为「{code}」的排污单位"),
+        ));
+    };
+    let password = initial_password(&username);
+    let new = NewUser {
+        display_name: if a.display_name.trim().is_empty() {
+            enterprise.name.clone()
+        } else {
+            a.display_name.trim().to_string()
+        },
+        username,
+        password_hash: hash_password(&password)?,
+        role: Role::Enterprise,
+        unit_id: None,
+        division_code: None,
+        credit_code: Some(code),
+        must_change_password: true,
+    };
+    let user = store.create_user(&new, actor).await?;
+    Ok((user, password))
+}
+
+/// A first password of 16 characters that passes [`password_problem`]: letters and digits
+/// without the easily confused ones, and one `-` so the four classes are there.
+pub fn initial_password(username: &str) -> String {
+    use rand::Rng;
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const DIGIT: &[u8] = b"23456789";
+    let mut rng = rand::rngs::OsRng;
+    loop {
+        let mut pick = |set: &[u8]| char::from(set[rng.gen_range(0..set.len())]);
+        let mut p = String::with_capacity(16);
+        for i in 0..15 {
+            p.push(match i % 3 {
+                0 => pick(UPPER),
+                1 => pick(LOWER),
+                _ => pick(DIGIT),
+            });
+            if i == 7 {
+                p.push('-');
+            }
+        }
+        if password_problem(&p, username).is_none() {
+            return p;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +288,32 @@ mod tests {
     }
 
     #[test]
+    fn initial_passwords_pass_the_rule_and_differ() {
+        let a = initial_password("plant");
+        let b = initial_password("plant");
+        assert_eq!(a.chars().count(), 16);
+        assert!(password_problem(&a, "plant").is_none(), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn enterprise_accounts_enter_no_values() {
+        let plan = qingshan_plan::xinzhou().unwrap();
+        let e = User {
+            id: 1,
+            username: "e".into(),
+            display_name: "e".into(),
+            role: Role::Enterprise,
+            unit_id: None,
+            division_code: None,
+            credit_code: Some("91140900MA0K00000D".into()),
+            active: true,
+            must_change_password: false,
+        };
+        assert!(value_permission(&e, plan.indicator(6).unwrap(), "140900").is_err());
+    }
+
+    #[test]
     fn password_round_trip() {
         let h = hash_password("青山绿水2035").unwrap();
         assert!(h.starts_with("$argon2id$"));
@@ -208,7 +332,9 @@ mod tests {
             role: Role::Reporter,
             unit_id: Some("slj".into()),
             division_code: None,
+            credit_code: None,
             active: true,
+            must_change_password: false,
         };
         assert!(value_permission(&water, plan.indicator(7).unwrap(), "140900").is_ok());
         assert!(value_permission(&water, plan.indicator(6).unwrap(), "140900").is_err());

@@ -107,7 +107,9 @@ mod tests {
             role: qingshan_store::Role::Staff,
             unit_id: None,
             division_code: None,
+            credit_code: None,
             active: false,
+            must_change_password: false,
         };
         assert!(verify(Some((user.clone(), hash.clone())), "correct horse").is_none());
         let active = User {

@@ -287,7 +287,9 @@ enum IngestCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create an account. The password is read from standard input (first line) or QINGSHAN_PASSWORD.
+    /// Create an account. The password is read from standard input (first line) or
+    /// QINGSHAN_PASSWORD; an enterprise account (--role enterprise --credit-code …) gets a
+    /// generated first password, printed once, to be changed on first sign-in.
     Add {
         /// Login name.
         #[arg(long)]
@@ -295,9 +297,12 @@ enum UserCommand {
         /// Display name (default: the login name).
         #[arg(long)]
         display_name: Option<String>,
-        /// admin, staff, reporter or county.
+        /// admin, staff, reporter, county or enterprise.
         #[arg(long)]
         role: String,
+        /// 统一社会信用代码 of a registered enterprise (enterprise accounts).
+        #[arg(long)]
+        credit_code: Option<String>,
         /// Responsible unit id (reporters), e.g. slj for 市水利局.
         #[arg(long)]
         unit: Option<String>,
@@ -711,6 +716,7 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
             username,
             display_name,
             role,
+            credit_code,
             unit,
             division,
             db,
@@ -718,8 +724,37 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
         } => {
             let (plan, src) = load_plan(&plan)?;
             let role = Role::parse(&role).with_context(|| {
-                format!("未知角色「{role}」：应为 admin、staff、reporter 或 county")
+                format!("未知角色「{role}」：应为 admin、staff、reporter、county 或 enterprise")
             })?;
+            if role == Role::Enterprise {
+                let code =
+                    credit_code.context("排污单位账号须指定 --credit-code（统一社会信用代码）")?;
+                return runtime()?.block_on(async move {
+                    let store = Store::connect(&db.db).await?;
+                    store.migrate().await?;
+                    store.sync_plan(&plan, &src).await?;
+                    let (u, password) = qingshan_app::accounts::create_enterprise_account(
+                        &store,
+                        qingshan_app::accounts::NewEnterpriseAccount {
+                            username,
+                            display_name: display_name.unwrap_or_default(),
+                            credit_code: code,
+                        },
+                        &Actor::cli(),
+                    )
+                    .await?;
+                    println!(
+                        "已创建账号 {}（id {}，{}，统一社会信用代码 {}）",
+                        u.username,
+                        u.id,
+                        u.role.label(),
+                        u.credit_code.as_deref().unwrap_or("")
+                    );
+                    // Shown this once; the account must change it on first sign-in.
+                    println!("初始密码（仅显示这一次，首次登录须修改）：{password}");
+                    Ok(())
+                });
+            }
             match role {
                 Role::Reporter => {
                     let u = unit
@@ -741,7 +776,7 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                     plan.division(d)
                         .with_context(|| format!("规划中没有行政区划「{d}」"))?;
                 }
-                Role::Admin | Role::Staff => {}
+                Role::Admin | Role::Staff | Role::Enterprise => {}
             }
             if username.trim().is_empty() || username.len() > 64 {
                 anyhow::bail!("用户名不能为空且不超过 64 个字符");
@@ -772,6 +807,8 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
                     role,
                     unit_id: if role == Role::Reporter { unit } else { None },
                     division_code: if role == Role::County { division } else { None },
+                    credit_code: None,
+                    must_change_password: false,
                 };
                 let u = store.create_user(&new, &Actor::cli()).await?;
                 println!(
@@ -788,12 +825,13 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
             store.migrate().await?;
             for u in store.users().await? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     u.id,
                     u.username,
                     u.role.as_str(),
                     u.unit_id.unwrap_or_default(),
-                    u.division_code.unwrap_or_default()
+                    u.division_code.unwrap_or_default(),
+                    u.credit_code.unwrap_or_default()
                 );
             }
             Ok(())

@@ -314,7 +314,7 @@ fn user_add_checks_role_and_unit() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let list = String::from_utf8(run(&["user", "list", "--db", &db]).stdout).unwrap();
-    assert_eq!(list.trim_end_matches('\n'), "1\tw\treporter\tslj\t");
+    assert_eq!(list.trim_end_matches('\n'), "1\tw\treporter\tslj\t\t");
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod air;
 pub mod assessment;
 pub mod cockpit;
+pub mod enterprise;
 pub mod gateway;
 pub mod openapi;
 pub mod plan;
@@ -117,12 +118,17 @@ pub fn router(state: AppState) -> Router {
         .merge(water::routes())
         .merge(sources::routes())
         .merge(accounts::routes())
+        .merge(enterprise::routes())
         .merge(openapi::routes())
         .merge(web::routes::routes())
         .fallback(web::routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::page::render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::scope::gate,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

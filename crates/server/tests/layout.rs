@@ -40,6 +40,7 @@ const PAGES: &[(&str, &str)] = &[
     ("users", "/admin/users"),
     ("registry-edit", "/sources/edit?mn=MNLAYOUT0001"),
     ("password", "/account/password"),
+    ("enterprise-accounts", "/enterprise/accounts"),
     ("not-found", "/no/such/page"),
 ];
 
@@ -81,6 +82,22 @@ fn hourly(h: u32, value: &str) -> ReceivedFrame {
 async fn seed(store: &Store, plan_id: &str) {
     let actor = Actor::cli();
     common::user(store, "layout_admin", Role::Admin, None, None).await;
+    store
+        .create_user(
+            &qingshan_store::NewUser {
+                username: "layout_plant".into(),
+                display_name: "忻州某热电有限公司".into(),
+                password_hash: qingshan_app::accounts::hash_password("correct horse").unwrap(),
+                role: Role::Enterprise,
+                unit_id: None,
+                division_code: None,
+                credit_code: Some("9144030071526726XG".into()),
+                must_change_password: false,
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
     store
         .import_registry(
             &qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap(),
@@ -256,6 +273,15 @@ async fn pages_fit_a_phone_and_speak_chinese() {
             .await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         problems.extend(browser.check(&format!("{base}/"), "public-dashboard").await);
+        // The enterprise account: its home and its own devices, with its narrow menu.
+        browser.login(&base, "layout_plant", "correct horse").await;
+        for (name, path) in [
+            ("enterprise-home", "/enterprise"),
+            ("enterprise-sources", "/sources"),
+            ("enterprise-device", "/sources/devices/MNLAYOUT0001"),
+        ] {
+            problems.extend(browser.check(&format!("{base}{path}"), name).await);
+        }
         browser.quit().await;
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

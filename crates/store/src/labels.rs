@@ -30,6 +30,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("indicator_value.record", "填报指标数值"),
     ("judgement.record", "填报评估判定"),
     ("page.view", "访问页面"),
+    ("page.submit", "提交表单或接口请求"),
+    ("data.view", "查询数据"),
     ("plan.load", "载入规划"),
     ("quarantine.release", "放行隔离报文"),
     ("raw_archive.purge", "清理原始报文存档"),

@@ -375,10 +375,11 @@ impl Store {
         let now = now_text();
         let audit = AuditEntry::ok(actor, "user.create", format!("user:{}", new.username))
             .with_new(format!(
-                "role={} unit={} division={}",
+                "role={} unit={} division={} credit_code={}",
                 new.role.as_str(),
                 new.unit_id.as_deref().unwrap_or("-"),
-                new.division_code.as_deref().unwrap_or("-")
+                new.division_code.as_deref().unwrap_or("-"),
+                new.credit_code.as_deref().unwrap_or("-")
             ));
         let id: i64 = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -386,10 +387,11 @@ impl Store {
             if exists.is_some() {
                 return Err(StoreError::Conflict(format!("用户名「{}」已存在", new.username)));
             }
-            let row = sqlx::query("INSERT INTO users (username, display_name, password_hash, role, unit_id, division_code, active, created_at) \
-                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+            let row = sqlx::query("INSERT INTO users (username, display_name, password_hash, role, unit_id, division_code, active, created_at, credit_code, must_change_password) \
+                                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
                 .bind(&new.username).bind(&new.display_name).bind(&new.password_hash).bind(new.role.as_str())
                 .bind(&new.unit_id).bind(&new.division_code).bind(true).bind(&now)
+                .bind(&new.credit_code).bind(new.must_change_password)
                 .fetch_one(&mut *tx).await?;
             let id: i64 = row.try_get("id")?;
             insert_audit!(&mut *tx, &audit);
@@ -435,18 +437,22 @@ impl Store {
     }
 
     /// Sets a user's password hash and ends every session of theirs, so a session opened with
-    /// the old password does not outlive it. Audited (without the hash).
+    /// the old password does not outlive it. `must_change` is true when someone else (an
+    /// administrator's reset) chose the password: the user must change it on signing in.
+    /// Audited (without the hash).
     pub async fn set_password(
         &self,
         user_id: i64,
         password_hash: &str,
+        must_change: bool,
         actor: &Actor,
     ) -> Result<()> {
-        let audit = AuditEntry::ok(actor, "user.password", format!("user_id:{user_id}"));
+        let audit = AuditEntry::ok(actor, "user.password", format!("user_id:{user_id}"))
+            .with_new(format!("must_change_password={must_change}"));
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(password_hash).bind(user_id).execute(&mut *tx).await?.rows_affected();
+            let n = sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $3 WHERE id = $2")
+                .bind(password_hash).bind(user_id).bind(must_change).execute(&mut *tx).await?.rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound(format!("用户 {user_id}")));
             }
@@ -728,10 +734,10 @@ impl Store {
     }
 }
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash";
-const USER_COLUMNS_BY_ID: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u WHERE u.id = $1";
-const USER_COLUMNS_BY_NAME: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u WHERE u.username = $1";
-const USER_COLUMNS_ALL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.active, u.password_hash FROM users u ORDER BY u.id";
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.credit_code, u.active, u.must_change_password, u.password_hash";
+const USER_COLUMNS_BY_ID: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.credit_code, u.active, u.must_change_password, u.password_hash FROM users u WHERE u.id = $1";
+const USER_COLUMNS_BY_NAME: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.credit_code, u.active, u.must_change_password, u.password_hash FROM users u WHERE u.username = $1";
+const USER_COLUMNS_ALL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, u.division_code, u.credit_code, u.active, u.must_change_password, u.password_hash FROM users u ORDER BY u.id";
 const VALUE_SELECT: &str = "SELECT v.id, v.plan_id, v.indicator_number, v.year, v.division_code, v.revision, v.value, v.note, v.reason, v.source, v.entered_by, v.entered_at, v.valid_days, v.period_days, v.capture_valid, u.display_name \
                             FROM indicator_values v LEFT JOIN users u ON u.id = v.entered_by";
 

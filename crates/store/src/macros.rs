@@ -34,7 +34,9 @@ macro_rules! user_from_row {
                 .ok_or_else(|| $crate::StoreError::Corrupt(format!("未知角色 {role}")))?,
             unit_id: $r.try_get("unit_id")?,
             division_code: $r.try_get("division_code")?,
+            credit_code: $r.try_get("credit_code")?,
             active: $r.try_get("active")?,
+            must_change_password: $r.try_get("must_change_password")?,
         }
     }};
 }

@@ -103,6 +103,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_incidents.sql"),
         postgres: include_str!("../migrations/postgres/0015_incidents.sql"),
     },
+    Migration {
+        version: 16,
+        name: "enterprise_accounts",
+        sqlite: include_str!("../migrations/sqlite/0016_enterprise_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0016_enterprise_accounts.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

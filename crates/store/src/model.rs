@@ -14,6 +14,8 @@ pub enum Role {
     Reporter,
     /// 县（市、区）用户: its own division's data only.
     County,
+    /// 排污单位: a regulated enterprise, bound to one 统一社会信用代码; its own sources only.
+    Enterprise,
 }
 
 impl Role {
@@ -24,6 +26,7 @@ impl Role {
             Role::Staff => "staff",
             Role::Reporter => "reporter",
             Role::County => "county",
+            Role::Enterprise => "enterprise",
         }
     }
 
@@ -34,6 +37,7 @@ impl Role {
             "staff" => Role::Staff,
             "reporter" => Role::Reporter,
             "county" => Role::County,
+            "enterprise" => Role::Enterprise,
             _ => return None,
         })
     }
@@ -45,6 +49,7 @@ impl Role {
             Role::Staff => "生态环境局工作人员",
             Role::Reporter => "责任单位填报员",
             Role::County => "县（市、区）用户",
+            Role::Enterprise => "排污单位",
         }
     }
 }
@@ -64,8 +69,12 @@ pub struct User {
     pub unit_id: Option<String>,
     /// GB/T 2260 division, for county users.
     pub division_code: Option<String>,
+    /// 统一社会信用代码 of the enterprise, for enterprise users.
+    pub credit_code: Option<String>,
     /// Disabled accounts cannot sign in.
     pub active: bool,
+    /// The password was set by someone else and must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 /// A new account; the password is already hashed by the caller.
@@ -83,6 +92,10 @@ pub struct NewUser {
     pub unit_id: Option<String>,
     /// Division, for county users.
     pub division_code: Option<String>,
+    /// 统一社会信用代码, for enterprise users.
+    pub credit_code: Option<String>,
+    /// Whether the first sign-in must change the password.
+    pub must_change_password: bool,
 }
 
 /// Who does something, as the audit log records it.

@@ -115,7 +115,123 @@ contract!(
     device_links_keep_their_history,
     assessment_inputs_keep_their_history,
     incidents_group_consecutive_alarms,
+    enterprise_users_carry_their_credit_code,
 );
+
+/// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
+/// a reset by someone else sets the flag, the user's own change clears it. An enterprise
+/// account without a code is refused by the schema itself.
+async fn enterprise_users_carry_their_credit_code(store: Store) {
+    let new = NewUser {
+        username: "plant".into(),
+        display_name: "某电厂".into(),
+        password_hash: "$argon2id$first".into(),
+        role: Role::Enterprise,
+        unit_id: None,
+        division_code: None,
+        credit_code: Some("91140900MA0K00000D".into()),
+        must_change_password: true,
+    };
+    let u = store.create_user(&new, &Actor::cli()).await.unwrap();
+    assert_eq!(u.role, Role::Enterprise);
+    assert_eq!(u.credit_code.as_deref(), Some("91140900MA0K00000D"));
+    assert!(u.must_change_password);
+    let (found, _) = store.user_credentials("plant").await.unwrap().unwrap();
+    assert_eq!(found, u);
+    let log = store.audit_log(Some("user.create"), 10).await.unwrap();
+    assert!(
+        log[0]
+            .new_value
+            .as_deref()
+            .unwrap_or("")
+            .contains("credit_code=91140900MA0K00000D")
+    );
+
+    store.create_session("e1", u.id, "c1", 3600).await.unwrap();
+    let (in_session, _) = store.session("e1").await.unwrap().unwrap();
+    assert!(in_session.must_change_password);
+    store
+        .set_password(u.id, "$argon2id$own", false, &Actor::cli())
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .user_by_id(u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+    store
+        .set_password(u.id, "$argon2id$reset", true, &Actor::cli())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .user_by_id(u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change_password
+    );
+
+    let without = NewUser {
+        username: "nocode".into(),
+        credit_code: None,
+        ..new
+    };
+    assert!(store.create_user(&without, &Actor::cli()).await.is_err());
+    assert!(store.user_credentials("nocode").await.unwrap().is_none());
+}
+
+/// Migration 16 rebuilds the users table on SQLite: the accounts, their ids and everything
+/// that points at them survive, and the foreign keys still hold afterwards.
+async fn users_survive_the_enterprise_migration(store: Store) {
+    store.migrate_to(14).await.unwrap();
+    macro_rules! seed {
+        ($pool:expr) => {{
+            sqlx::query("INSERT INTO users (username, display_name, password_hash, role, unit_id, division_code, active, created_at) VALUES ('old', '老账号', 'h', 'county', NULL, '140902', $1, '2026-01-01T00:00:00Z')")
+                .bind(true).execute($pool).await.unwrap();
+            let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'old'").fetch_one($pool).await.unwrap();
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ('sold', $1, 'c', '2026-01-01T00:00:00Z', '2999-01-01T00:00:00Z')")
+                .bind(id).execute($pool).await.unwrap();
+            id
+        }};
+    }
+    let id = match &store {
+        Store::Sqlite(pool, _) => seed!(pool),
+        Store::Postgres(pool) => seed!(pool),
+    };
+    store.migrate_to(16).await.unwrap();
+    let u = store.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!((u.username.as_str(), u.role), ("old", Role::County));
+    assert_eq!(u.division_code.as_deref(), Some("140902"));
+    assert_eq!((u.credit_code, u.must_change_password), (None, false));
+    assert_eq!(store.session("sold").await.unwrap().unwrap().0.id, id);
+    assert!(
+        store
+            .create_session("orphan", 9999, "c", 3600)
+            .await
+            .is_err(),
+        "foreign keys still hold"
+    );
+    let next = reporter(&store, "after").await;
+    assert!(next.id > id);
+}
+
+mod enterprise_upgrade {
+    #[tokio::test]
+    async fn on_sqlite() {
+        super::users_survive_the_enterprise_migration(super::sqlite_unmigrated().await).await
+    }
+    #[tokio::test]
+    async fn on_postgres() {
+        if let Some((s, db)) = super::postgres_unmigrated().await {
+            super::users_survive_the_enterprise_migration(s).await;
+            db.remove().await
+        }
+    }
+}
 
 fn plan() -> qingshan_plan::Plan {
     qingshan_plan::xinzhou().unwrap()
@@ -140,6 +256,8 @@ async fn reporter(store: &Store, name: &str) -> User {
                 role: Role::Reporter,
                 unit_id: Some("slj".into()),
                 division_code: None,
+                credit_code: None,
+                must_change_password: false,
             },
             &Actor::cli(),
         )
@@ -196,6 +314,8 @@ async fn users_and_credentials(store: Store) {
                 role: Role::Staff,
                 unit_id: None,
                 division_code: None,
+                credit_code: None,
+                must_change_password: false,
             },
             &Actor::cli(),
         )
@@ -219,7 +339,7 @@ async fn password_change_and_deactivation_end_access(store: Store) {
     store.create_session("s1", u.id, "c1", 3600).await.unwrap();
     store.create_session("s2", u.id, "c2", 3600).await.unwrap();
     store
-        .set_password(u.id, "$argon2id$new", &Actor::cli())
+        .set_password(u.id, "$argon2id$new", false, &Actor::cli())
         .await
         .unwrap();
     assert!(store.session("s1").await.unwrap().is_none());
@@ -230,7 +350,7 @@ async fn password_change_and_deactivation_end_access(store: Store) {
     );
     assert_eq!(
         store
-            .set_password(9999, "x", &Actor::cli())
+            .set_password(9999, "x", false, &Actor::cli())
             .await
             .unwrap_err()
             .kind(),

@@ -114,7 +114,7 @@ pub async fn password_submit(
     }
     let new_hash = hash_password(&f.new)?;
     s.store
-        .set_password(user.id, &new_hash, &auth.actor())
+        .set_password(user.id, &new_hash, false, &auth.actor())
         .await?;
     Ok(Redirect::to("/login?changed=1").into_response())
 }
@@ -140,6 +140,18 @@ async fn users_view(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    users_view_created(s, auth, error, None, status).await
+}
+
+/// The accounts page, with the first password of an enterprise account just opened (shown
+/// this once).
+async fn users_view_created(
+    s: &AppState,
+    auth: &Auth,
+    error: Option<String>,
+    created: Option<serde_json::Value>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
     let unit_name = |id: &str| {
         s.plan
             .units
@@ -157,6 +169,7 @@ async fn users_view(
                 "id": u.id, "username": u.username, "display_name": u.display_name,
                 "role": u.role.label(), "unit": u.unit_id.as_deref().map(unit_name),
                 "division": u.division_code.as_deref().and_then(|c| s.plan.division(c)).map(|d| d.name.clone()),
+                "credit_code": u.credit_code,
                 "active": u.active,
             })
         })
@@ -173,15 +186,21 @@ async fn users_view(
         .iter()
         .map(|d| json!({ "code": d.code, "name": d.name }))
         .collect();
-    let roles: Vec<_> = [Role::Staff, Role::Reporter, Role::County, Role::Admin]
-        .iter()
-        .map(|r| json!({ "code": r.as_str(), "label": r.label() }))
-        .collect();
+    let roles: Vec<_> = [
+        Role::Staff,
+        Role::Reporter,
+        Role::County,
+        Role::Enterprise,
+        Role::Admin,
+    ]
+    .iter()
+    .map(|r| json!({ "code": r.as_str(), "label": r.label() }))
+    .collect();
     let resp = page(
         "admin_users.html",
         auth,
         s,
-        context! { users, units, divisions, roles, error },
+        context! { users, units, divisions, roles, error, created },
     )?;
     Ok((status, resp).into_response())
 }
@@ -201,7 +220,10 @@ pub struct NewUserForm {
     pub unit_id: Option<String>,
     /// County (county users).
     pub division_code: Option<String>,
-    /// The first password, to be changed by the user.
+    /// 统一社会信用代码 (enterprise accounts).
+    pub credit_code: Option<String>,
+    /// The first password, to be changed by the user (generated for enterprise accounts).
+    #[serde(default)]
     pub password: String,
 }
 
@@ -220,6 +242,32 @@ pub async fn create_user(
         return Err(refuse(&s, &auth, "user.create", target, e, None)
             .await
             .into());
+    }
+    if f.role == Role::Enterprise.as_str() {
+        let request = qingshan_app::accounts::NewEnterpriseAccount {
+            username: f.username,
+            display_name: f.display_name,
+            credit_code: f.credit_code.unwrap_or_default(),
+        };
+        return match qingshan_app::accounts::create_enterprise_account(
+            &s.store,
+            request,
+            &auth.actor(),
+        )
+        .await
+        {
+            Ok((u, password)) => {
+                let created = json!({ "username": u.username, "credit_code": u.credit_code, "password": password });
+                users_view_created(&s, &auth, None, Some(created), StatusCode::OK).await
+            }
+            Err(e @ (qingshan_app::Error::Invalid { .. } | qingshan_app::Error::Conflict(_))) => {
+                let err = AppError::from(e);
+                let (message, status) = (err.to_string(), err.status());
+                let _ = refuse(&s, &auth, "user.create", target, err, None).await;
+                users_view(&s, &auth, Some(message), status).await
+            }
+            Err(e) => Err(AppError::from(e).into()),
+        };
     }
     let account = qingshan_app::accounts::NewAccount {
         username: f.username,
@@ -319,8 +367,9 @@ pub async fn account_action(
                 )
                 .await;
             }
+            // Chosen by the administrator: the user must change it on signing in.
             s.store
-                .set_password(id, &hash_password(&password)?, &auth.actor())
+                .set_password(id, &hash_password(&password)?, true, &auth.actor())
                 .await?;
         }
     }

@@ -78,16 +78,29 @@ fn alarm_json(a: &Alarm) -> Value {
     v
 }
 
-/// `GET /api/v1/sources/devices`: every device with its enterprise, outlet and online status.
-pub async fn api_devices(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
+/// Whether the requester may see the device `mn` (an enterprise account: only its own); a
+/// refusal is audited under `action` before it is returned.
+async fn device_visible(s: &AppState, auth: &Auth, mn: &str, action: &str) -> Result<(), AppError> {
+    match qingshan_app::scope::may_see_device(&s.store, auth.user.as_ref(), mn).await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(refuse(s, auth, action, format!("device:{mn}"), e.into(), None).await),
+    }
+}
+
+/// `GET /api/v1/sources/devices`: every device with its enterprise, outlet and online status
+/// (an enterprise account: its own devices only).
+pub async fn api_devices(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<Value>, AppError> {
     let now = Utc::now();
-    let devices: Vec<Value> = s
-        .store
-        .registry_overview()
-        .await?
-        .iter()
-        .map(|d| device_json(d, now))
-        .collect();
+    let devices: Vec<Value> = qingshan_app::scope::visible_devices(
+        auth.user.as_ref(),
+        s.store.registry_overview().await?,
+    )
+    .iter()
+    .map(|d| device_json(d, now))
+    .collect();
     Ok(Json(json!({ "devices": devices })))
 }
 
@@ -107,9 +120,11 @@ pub struct SeriesQuery {
 /// `GET /api/v1/sources/devices/{mn}/data`: stored values of one factor in a time range.
 pub async fn api_device_data(
     State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
     Path(mn): Path<String>,
     Query(q): Query<SeriesQuery>,
 ) -> Result<Json<Value>, AppError> {
+    device_visible(&s, &auth, &mn, "data.view").await?;
     let cn = q.cn.unwrap_or_else(|| "2061".into());
     if !matches!(
         cn.as_str(),
@@ -318,13 +333,13 @@ pub async fn sources_page(
     Query(report): Query<import_report::ImportReport>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
-    let devices: Vec<Value> = s
-        .store
-        .registry_overview()
-        .await?
-        .iter()
-        .map(|d| device_json(d, now))
-        .collect();
+    let devices: Vec<Value> = qingshan_app::scope::visible_devices(
+        auth.user.as_ref(),
+        s.store.registry_overview().await?,
+    )
+    .iter()
+    .map(|d| device_json(d, now))
+    .collect();
     let online_count = devices.iter().filter(|d| d["online"] == true).count();
     // An unknown-MN flood leaves one row per MN: the list is paged.
     let (quarantine, pager) = if auth.is_staff() {
@@ -350,6 +365,7 @@ pub async fn device_page(
     Extension(auth): Extension<Auth>,
     Path(mn): Path<String>,
 ) -> Result<Response, PageError> {
+    device_visible(&s, &auth, &mn, "page.view").await?;
     let overview = s.store.registry_overview().await?;
     let Some(dev) = overview.iter().find(|d| d.mn == mn) else {
         return Err(AppError::NotFound(format!("没有设备 {mn}")).into());
@@ -501,9 +517,11 @@ pub struct StatsQuery {
 /// `GET /api/v1/sources/devices/{mn}/statistics?year=YYYY&month=M`.
 pub async fn api_statistics(
     State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
     Path(mn): Path<String>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<Value>, AppError> {
+    device_visible(&s, &auth, &mn, "data.view").await?;
     let date = format!("{:04}-{:02}-01", q.year, q.month.clamp(1, 12));
     let limits: Vec<DeviceLimit> = s
         .store

@@ -19,6 +19,7 @@ pub mod page;
 pub mod paging;
 pub mod query;
 pub mod routes;
+pub mod scope;
 pub mod security;
 pub mod table;
 pub mod templates;

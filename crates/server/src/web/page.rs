@@ -274,6 +274,7 @@ pub fn page_context(auth: &Auth, s: &AppState) -> minijinja::Value {
         role_label => auth.user.as_ref().map(|u| u.role.label()),
         is_staff => auth.is_staff(),
         sees_alarms => auth.is_staff() || auth.user.as_ref().is_some_and(|u| u.role == Role::County),
+        is_enterprise => auth.user.as_ref().is_some_and(|u| u.role == Role::Enterprise),
         csrf_token => auth.csrf,
         plan => s.plan.meta,
         demo => s.config.demo.then_some(qingshan_app::demo::ATTRIBUTION),

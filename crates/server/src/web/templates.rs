@@ -29,6 +29,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "alarms.html",
     "incident.html",
     "registry_edit.html",
+    "enterprise_home.html",
+    "enterprise_accounts.html",
     "account_password.html",
     "admin_users.html",
     "water.html",

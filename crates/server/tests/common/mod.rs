@@ -145,6 +145,8 @@ pub async fn user(
                 role,
                 unit_id: unit.map(String::from),
                 division_code: division.map(String::from),
+                credit_code: None,
+                must_change_password: false,
             },
             &Actor::cli(),
         )

@@ -1,0 +1,140 @@
+//! The gate every request passes after sign-in is resolved, before any handler: an account
+//! whose password was set by someone else goes to the password page first, and an enterprise
+//! account (排污单位) reaches only the routes listed in [`ENTERPRISE_ROUTES`] — everything else
+//! answers 403 and is audited, whatever the handler behind it would have done. Which devices
+//! and records inside those routes it may see is the app's rule (`qingshan_app::scope`),
+//! applied by the handlers.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use qingshan_store::Role;
+
+use crate::AppState;
+use crate::web::audit::refuse;
+use crate::web::auth::Auth;
+use crate::web::error::AppError;
+
+/// The password page, the one page an account that must change its password may open.
+pub const PASSWORD_PAGE: &str = "/account/password";
+
+/// The enterprise account's home.
+pub const ENTERPRISE_HOME: &str = "/enterprise";
+
+/// What an enterprise account may open: method and path pattern (`{…}` matches one segment,
+/// a trailing `*` any rest). A feature that serves enterprise accounts adds its paths here;
+/// its handlers must still confine what they show with `qingshan_app::scope`.
+pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/enterprise"),
+    ("GET", "/api/v1/enterprise"),
+    ("GET", "/sources"),
+    ("GET", "/sources/devices/{mn}"),
+    ("GET", "/api/v1/sources/devices"),
+    ("GET", "/api/v1/sources/devices/{mn}/data"),
+    ("GET", "/api/v1/sources/devices/{mn}/statistics"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/account/password"),
+    ("POST", "/account/password"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/assets/*"),
+    ("GET", "/healthz"),
+];
+
+/// What an account that must change its password may open meanwhile.
+const PASSWORD_ROUTES: &[(&str, &str)] = &[
+    ("GET", PASSWORD_PAGE),
+    ("POST", PASSWORD_PAGE),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/assets/*"),
+    ("GET", "/healthz"),
+];
+
+/// Whether `path` matches `pattern` (see [`ENTERPRISE_ROUTES`]).
+fn matches(pattern: &str, path: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return path.starts_with(prefix);
+    }
+    let (mut p, mut q) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.starts_with('{') && a.ends_with('}') => {
+                if b.is_empty() {
+                    return false;
+                }
+            }
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Whether the request is listed in `routes`; HEAD counts as GET.
+fn listed(routes: &[(&str, &str)], method: &Method, path: &str) -> bool {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    routes.iter().any(|(m, p)| *m == method && matches(p, path))
+}
+
+/// Middleware (inside [`crate::web::auth::resolve`]): the password-change gate and the
+/// enterprise account's route list.
+pub async fn gate(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(auth) = req.extensions().get::<Auth>().cloned() else {
+        return next.run(req).await;
+    };
+    let Some(user) = auth.user.as_ref() else {
+        return next.run(req).await;
+    };
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let api = path.starts_with("/api/");
+    if user.must_change_password && !listed(PASSWORD_ROUTES, &method, &path) {
+        if !api && method == Method::GET {
+            return Redirect::to(PASSWORD_PAGE).into_response();
+        }
+        return AppError::Forbidden("首次登录或密码被重置后，须先修改密码才能继续使用".into())
+            .into_response();
+    }
+    if user.role == Role::Enterprise {
+        if path == "/" && method == Method::GET {
+            return Redirect::to(ENTERPRISE_HOME).into_response();
+        }
+        if !listed(ENTERPRISE_ROUTES, &method, &path) {
+            let err = AppError::Forbidden("排污单位账号无权访问此页面或接口".into());
+            let action = if method == Method::GET {
+                "page.view"
+            } else {
+                "page.submit"
+            };
+            return refuse(&s, &auth, action, format!("page:{path}"), err, None)
+                .await
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert!(matches("/sources/devices/{mn}", "/sources/devices/MN1"));
+        assert!(!matches("/sources/devices/{mn}", "/sources/devices/"));
+        assert!(!matches("/sources/devices/{mn}", "/sources/devices/MN1/x"));
+        assert!(!matches("/sources", "/sources/edit"));
+        assert!(matches("/assets/*", "/assets/app.css"));
+        assert!(listed(ENTERPRISE_ROUTES, &Method::HEAD, "/sources"));
+        assert!(!listed(ENTERPRISE_ROUTES, &Method::POST, "/sources"));
+        assert!(!listed(ENTERPRISE_ROUTES, &Method::GET, "/admin/users"));
+    }
+}
