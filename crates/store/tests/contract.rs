@@ -3515,6 +3515,8 @@ async fn incidents_group_consecutive_alarms(store: Store) {
                 role: Role::Staff,
                 unit_id: None,
                 division_code: None,
+                credit_code: None,
+                must_change_password: false,
             },
             &Actor::cli(),
         )
