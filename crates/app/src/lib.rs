@@ -17,6 +17,7 @@ pub mod fields;
 pub mod imports;
 pub mod ingest;
 pub mod login_throttle;
+pub mod marks;
 pub mod monitoring;
 pub mod report;
 pub mod secrets;
