@@ -410,3 +410,49 @@ impl Periods {
         self.0.is_empty()
     }
 }
+
+/// Reads a time a person or a client gave: RFC 3339 with its offset, or Beijing time as
+/// `YYYY-MM-DD HH:MM[:SS]` (a `T` may stand for the space, as a browser's datetime field sends
+/// it). `field` names the input in the error.
+pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    let t = t.replacen('T', " ", 1);
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&t, f).ok())
+        .map(|n| (n - Duration::hours(8)).and_utc())
+        .ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!("「{text}」不是有效的时间，应为北京时间 YYYY-MM-DD HH:MM"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_beijing_unless_they_carry_an_offset() {
+        let t = parse_time("start", "2026-03-01T08:00").unwrap();
+        assert_eq!(stored_time(t), "2026-03-01T00:00:00Z");
+        let t = parse_time("start", "2026-03-01 08:00:30").unwrap();
+        assert_eq!(stored_time(t), "2026-03-01T00:00:30Z");
+        let t = parse_time("start", "2026-03-01T08:00:00+08:00").unwrap();
+        assert_eq!(stored_time(t), "2026-03-01T00:00:00Z");
+        let e = parse_time("start", "昨天").unwrap_err();
+        assert!(e.to_string().contains("不是有效的时间"), "{e}");
+    }
+
+    #[test]
+    fn pending_marks_count_only_when_the_option_says_so() {
+        let mut o = MarkingOptions::default();
+        assert!(is_valid("pending", &o) && is_valid("accepted", &o) && !is_valid("rejected", &o));
+        o.pending_counts = false;
+        assert!(!is_valid("pending", &o) && is_valid("accepted", &o));
+    }
+}

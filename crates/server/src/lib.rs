@@ -13,6 +13,7 @@ pub mod air;
 pub mod assessment;
 pub mod cockpit;
 pub mod gateway;
+pub mod marks;
 pub mod openapi;
 pub mod plan;
 pub mod sources;
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(air::routes())
         .merge(water::routes())
         .merge(sources::routes())
+        .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(openapi::routes())
         .merge(web::routes::routes())
