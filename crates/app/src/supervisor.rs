@@ -319,8 +319,9 @@ pub async fn rejudge(
     rejudge_with(store, mn, from, to, &SupervisorConfig::default()).await
 }
 
-/// [`rejudge`] with the given settings. The judged window reaches one hour either side of
-/// `[from, to)` so that an episode running into the marked hours is judged whole.
+/// [`rejudge`] with the given settings. The judged window reaches the look-back period
+/// (`lookback_hours`) either side of `[from, to)`, so that an episode running into or out of
+/// the marked hours is judged whole and keeps the start (and so the alarm) it had.
 pub async fn rejudge_with(
     store: &Store,
     mn: &str,
@@ -329,10 +330,8 @@ pub async fn rejudge_with(
     cfg: &SupervisorConfig,
 ) -> Result<Rejudged, StoreError> {
     let off = chrono::Duration::seconds(i64::from(cfg.device_utc_offset_secs));
-    let (from, to) = (
-        from - chrono::Duration::hours(1),
-        to + chrono::Duration::hours(1),
-    );
+    let reach = chrono::Duration::hours(cfg.lookback_hours.max(1));
+    let (from, to) = (from - reach, to + reach);
     let fmt = |t: DateTime<Utc>| (t + off).format("%Y%m%d%H%M%S").to_string();
     let date = (to + off).format("%Y-%m-%d").to_string();
     let marked = crate::marks::excluded_periods(
