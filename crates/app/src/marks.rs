@@ -296,6 +296,7 @@ pub struct Reviewed {
 
 /// Accepts or rejects (with a reason) a pending mark; a rejection judges the mark's hours
 /// again ([`crate::supervisor::rejudge_with`]) so the alarms they deserve are raised.
+#[allow(clippy::too_many_arguments)]
 pub async fn review(
     store: &Store,
     user: Option<&User>,
