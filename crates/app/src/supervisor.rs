@@ -133,6 +133,24 @@ pub async fn run_once(
             cfg.device_utc_offset_secs,
         )
         .await?;
+        // Marks filed ahead of their data are checked against the data as they arrive.
+        for m in store
+            .data_marks_overlapping(
+                mn,
+                &crate::marks::stored_time(now - chrono::Duration::hours(cfg.lookback_hours)),
+                &crate::marks::stored_time(now),
+            )
+            .await?
+            .into_iter()
+            .filter(|m| m.state != "rejected")
+        {
+            if let Err(e) =
+                crate::marks::recheck(store, m.id, now, &cfg.marking, cfg.device_utc_offset_secs)
+                    .await
+            {
+                tracing::warn!(mark = m.id, error = %e, "data mark re-check failed");
+            }
+        }
         let ytd = if limits.iter().any(|l| l.annual_total_t.is_some()) {
             store.uploads_between(mn, "2061", &year_start, &to).await?
         } else {

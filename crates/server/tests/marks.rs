@@ -157,6 +157,16 @@ async fn a_maintenance_mark_takes_its_hours_out_and_a_rejection_brings_them_back
             ("20260301060000".to_string(), 4)
         ]
     );
+    // The device flagged those hours N with values: once the data are in, the mark filed
+    // ahead of them is 疑似虚假标记 (it still counts until reviewed: pending_counts).
+    let why = store
+        .data_mark(m.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .suspicion
+        .unwrap();
+    assert!(why.contains("3 条小时数据中有 3 条标识为正常"), "{why}");
     let t = transmission(&store, bj(1, 10, 0)).await;
     assert_eq!(t["marked_hours"], 3);
     assert_eq!(t["month_total"]["expected"], 7);
