@@ -174,7 +174,7 @@ impl Store {
                 .fetch_one(&mut *tx).await?.try_get("id")?;
             let mut audit = AuditEntry::ok(actor, "data_mark.file", format!("data_mark:{id}"));
             audit.new_value = Some(format!("{} {} {} {}–{}", m.mn, m.factor, m.kind, m.start_time, m.end_time.as_deref().unwrap_or("")));
-            audit.detail = Some(format!("late={} reason={}", m.late, m.reason));
+            audit.detail = Some(format!("{}；原因：{}", if m.late { "迟报" } else { "按时提交" }, m.reason));
             insert_audit!(&mut *tx, &audit);
             let now = now_text();
             for f in files {
