@@ -19,6 +19,7 @@ pub mod imports;
 pub mod incidents;
 pub mod ingest;
 pub mod login_throttle;
+pub mod marks;
 pub mod monitoring;
 pub mod report;
 pub mod scope;

@@ -295,6 +295,31 @@ pub async fn device_statistics(
     month: u32,
     limits: &[DeviceLimit],
 ) -> Result<Value> {
+    device_statistics_at(
+        store,
+        mn,
+        year,
+        month,
+        limits,
+        Utc::now(),
+        &Default::default(),
+    )
+    .await
+}
+
+/// [`device_statistics`] as of `now`. Hours under a valid data mark whose kind the marking rule
+/// leaves out of the 有效传输率 (停运 and, as an option, the other kinds: docs/marking.md) leave
+/// both the expected and the received counts (`marked_hours` says how many factor-hours);
+/// emission totals keep every hour, marked or not (排污许可管理条例 第21条第2款).
+pub async fn device_statistics_at(
+    store: &Store,
+    mn: &str,
+    year: i32,
+    month: u32,
+    limits: &[DeviceLimit],
+    now: DateTime<Utc>,
+    opts: &qingshan_sources::marking::MarkingOptions,
+) -> Result<Value> {
     let Some(first) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else {
         return Err(Error::invalid("month", "月份应为 1–12"));
     };
@@ -307,7 +332,7 @@ pub async fn device_statistics(
         return Err(Error::invalid("year", "年份无效"));
     };
     // Only elapsed hours are expected: a month in progress is judged so far.
-    let now_local = (Utc::now() + chrono::Duration::hours(8)).naive_utc();
+    let now_local = (now + chrono::Duration::hours(8)).naive_utc();
     let end = next
         .and_hms_opt(0, 0, 0)
         .map_or(now_local, |e| e.min(now_local));
@@ -321,6 +346,10 @@ pub async fn device_statistics(
     } else {
         Vec::new()
     };
+    let utc = |t: chrono::NaiveDateTime| (t - chrono::Duration::hours(8)).and_utc();
+    let marked =
+        crate::marks::excluded_periods(store, mn, utc(start), utc(end), true, opts, 8 * 3600)
+            .await?;
     let records = |day: Option<&str>| -> Vec<(String, String, Option<String>)> {
         uploads
             .iter()
@@ -328,12 +357,26 @@ pub async fn device_statistics(
             .flat_map(|(t, fs)| {
                 fs.iter()
                     .filter(|f| factors.contains(&f.factor.as_str()))
+                    .filter(|f| !marked.covers(&f.factor, t))
                     .map(move |f| (t.clone(), f.factor.clone(), f.flag.clone()))
             })
             .collect()
     };
-    let hours =
-        |a: chrono::NaiveDateTime, b: chrono::NaiveDateTime| (b - a).num_hours().max(0) as u64;
+    // Expected factor-hours of [a, b), and how many of them valid marks took out.
+    let expected = |a: chrono::NaiveDateTime, b: chrono::NaiveDateTime| -> (u64, u64) {
+        let (mut all, mut out) = (0u64, 0u64);
+        let mut h = a;
+        while h < b {
+            for f in &factors {
+                all += 1;
+                if marked.covers_hour(f, h) {
+                    out += 1;
+                }
+            }
+            h += chrono::Duration::hours(1);
+        }
+        (all - out, out)
+    };
     let mut days = Vec::new();
     let mut d = first;
     while d < next {
@@ -343,10 +386,12 @@ pub async fn device_statistics(
         }
         let de = (ds + chrono::Duration::days(1)).min(end);
         let key = d.format("%Y%m%d").to_string();
-        days.push(json!({ "date": d.to_string(), "transmission": stats::transmission(hours(ds, de), factors.len() as u64, &records(Some(&key))) }));
+        let (exp, out) = expected(ds, de);
+        days.push(json!({ "date": d.to_string(), "transmission": stats::transmission_of(exp, &records(Some(&key))), "marked_hours": out }));
         d += chrono::Duration::days(1);
     }
-    let month_total = stats::transmission(hours(start, end), factors.len() as u64, &records(None));
+    let (exp, marked_hours) = expected(start, end);
+    let month_total = stats::transmission_of(exp, &records(None));
     let ytd = store
         .uploads_between(
             mn,
@@ -363,6 +408,6 @@ pub async fn device_statistics(
         })
         .collect();
     Ok(
-        json!({ "year": year, "month": month, "factors": factors, "month_total": month_total, "days": days, "emissions": emissions }),
+        json!({ "year": year, "month": month, "factors": factors, "month_total": month_total, "marked_hours": marked_hours, "days": days, "emissions": emissions }),
     )
 }

@@ -32,6 +32,8 @@ pub struct SupervisorConfig {
     pub raw_retention_days: Option<i64>,
     /// How automatic surface-water stations' hourly values become daily means.
     pub water: qingshan_water::automatic::AutomaticOptions,
+    /// The marking rule's unconfirmed details (docs/marking.md).
+    pub marking: qingshan_sources::marking::MarkingOptions,
 }
 
 impl Default for SupervisorConfig {
@@ -46,6 +48,7 @@ impl Default for SupervisorConfig {
             // Three years: beyond the two-year limitation period of administrative penalties.
             raw_retention_days: Some(3 * 365),
             water: qingshan_water::automatic::AutomaticOptions::default(),
+            marking: qingshan_sources::marking::MarkingOptions::default(),
         }
     }
 }
@@ -119,6 +122,35 @@ pub async fn run_once(
     let year = local.format("%Y").to_string();
     let year_start = format!("{year}0101000000");
     for (mn, limits) in &by_device {
+        // Hours under a valid data mark are no basis for an exceedance finding (§A.6).
+        let marked = crate::marks::excluded_periods(
+            store,
+            mn,
+            now - chrono::Duration::hours(cfg.lookback_hours + 1),
+            now + chrono::Duration::hours(1),
+            false,
+            &cfg.marking,
+            cfg.device_utc_offset_secs,
+        )
+        .await?;
+        // Marks filed ahead of their data are checked against the data as they arrive.
+        for m in store
+            .data_marks_overlapping(
+                mn,
+                &crate::marks::stored_time(now - chrono::Duration::hours(cfg.lookback_hours)),
+                &crate::marks::stored_time(now),
+            )
+            .await?
+            .into_iter()
+            .filter(|m| m.state != "rejected")
+        {
+            if let Err(e) =
+                crate::marks::recheck(store, m.id, now, &cfg.marking, cfg.device_utc_offset_secs)
+                    .await
+            {
+                tracing::warn!(mark = m.id, error = %e, "data mark re-check failed");
+            }
+        }
         let ytd = if limits.iter().any(|l| l.annual_total_t.is_some()) {
             store.uploads_between(mn, "2061", &year_start, &to).await?
         } else {
@@ -180,7 +212,7 @@ pub async fn run_once(
                     flag: m.values.flag,
                 })
                 .collect();
-            for e in supervision::exceedances(&points, limit) {
+            for e in supervision::exceedances(&unmarked(&points, &marked, factor), limit) {
                 tally(
                     &mut summary,
                     store
@@ -260,6 +292,120 @@ pub async fn run_once(
         }
     }
     Ok(summary)
+}
+
+/// The series with the values of marked hours taken out (the records stay: a marked hour
+/// breaks a run of exceeding hours, as a missing one does).
+fn unmarked(points: &[Point], marked: &crate::marks::Periods, factor: &str) -> Vec<Point> {
+    points
+        .iter()
+        .map(|p| Point {
+            time: p.time.clone(),
+            value: if marked.covers(factor, &p.time) {
+                None
+            } else {
+                p.value.clone()
+            },
+            flag: p.flag.clone(),
+        })
+        .collect()
+}
+
+/// What a re-judgement raised: for the integrator, the alarms whose incidents a rejected mark
+/// re-opens.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Rejudged {
+    /// Device.
+    pub mn: String,
+    /// New exceedance alarms (ids).
+    pub raised: Vec<i64>,
+    /// Open exceedance alarms that grew (ids).
+    pub updated: Vec<i64>,
+    /// Closed alarms the episode matched again (ids): their handling may need re-opening.
+    pub already_closed: Vec<i64>,
+}
+
+/// Judges a device's hourly exceedances over `[from, to)` again with the marks valid now (after
+/// a rejection, the rejected mark's hours count again) and raises the alarms they deserve;
+/// default settings. See [`rejudge_with`].
+pub async fn rejudge(
+    store: &Store,
+    mn: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Rejudged, StoreError> {
+    rejudge_with(store, mn, from, to, &SupervisorConfig::default()).await
+}
+
+/// [`rejudge`] with the given settings. The judged window reaches the look-back period
+/// (`lookback_hours`) either side of `[from, to)`, so that an episode running into or out of
+/// the marked hours is judged whole and keeps the start (and so the alarm) it had.
+pub async fn rejudge_with(
+    store: &Store,
+    mn: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    cfg: &SupervisorConfig,
+) -> Result<Rejudged, StoreError> {
+    let off = chrono::Duration::seconds(i64::from(cfg.device_utc_offset_secs));
+    let reach = chrono::Duration::hours(cfg.lookback_hours.max(1));
+    let (from, to) = (from - reach, to + reach);
+    let fmt = |t: DateTime<Utc>| (t + off).format("%Y%m%d%H%M%S").to_string();
+    let date = (to + off).format("%Y-%m-%d").to_string();
+    let marked = crate::marks::excluded_periods(
+        store,
+        mn,
+        from,
+        to,
+        false,
+        &cfg.marking,
+        cfg.device_utc_offset_secs,
+    )
+    .await?;
+    let mut out = Rejudged {
+        mn: mn.to_string(),
+        ..Rejudged::default()
+    };
+    for l in store
+        .supervised_limits(&date)
+        .await?
+        .into_iter()
+        .filter(|l| l.mn == mn)
+    {
+        let Some(limit) = l
+            .hourly_limit
+            .as_deref()
+            .and_then(|v| v.parse::<Decimal>().ok())
+        else {
+            continue;
+        };
+        let series = store
+            .measurements(mn, "2061", &l.factor, &fmt(from), &fmt(to))
+            .await?;
+        let points: Vec<Point> = series
+            .into_iter()
+            .map(|m| Point {
+                time: m.data_time,
+                value: if l.use_converted {
+                    m.values.zs_avg.or(m.values.avg)
+                } else {
+                    m.values.avg
+                },
+                flag: m.values.flag,
+            })
+            .collect();
+        for e in supervision::exceedances(&unmarked(&points, &marked, &l.factor), limit) {
+            match store
+                .raise_alarm(&episode(AlarmKind::Exceedance, mn, &l.factor, e))
+                .await?
+            {
+                Raised::New(id) => out.raised.push(id),
+                Raised::Updated(id) => out.updated.push(id),
+                Raised::AlreadyClosed(id) => out.already_closed.push(id),
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// HJ 212 factor codes of the six pollutants, in the store's order (SO2, NO2, CO, O3, PM10, PM2.5).

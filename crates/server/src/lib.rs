@@ -14,6 +14,7 @@ pub mod assessment;
 pub mod cockpit;
 pub mod enterprise;
 pub mod gateway;
+pub mod marks;
 pub mod openapi;
 pub mod plan;
 pub mod sources;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(air::routes())
         .merge(water::routes())
         .merge(sources::routes())
+        .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -24,6 +24,9 @@ const PAGES: &[(&str, &str)] = &[
     ("cockpit-alarms", "/?measure=alarms"),
     ("alarms", "/alarms"),
     ("incident", "/incidents/1"),
+    ("marks", "/marks"),
+    ("mark", "/marks/1"),
+    ("mark-new", "/marks/new?mn=MNLAYOUT0001"),
     ("air-station", "/air/stations/XZ01"),
     ("water-section", "/water/sections/W01"),
     ("indicator", "/indicators/6"),
@@ -237,6 +240,25 @@ async fn seed(store: &Store, plan_id: &str) {
         }
     }
     store.import_water_samples(&samples, &actor).await.unwrap();
+    store
+        .file_data_mark(
+            &qingshan_store::NewDataMark {
+                mn: "MNLAYOUT0001".into(),
+                factor: "a21026".into(),
+                kind: "maintenance".into(),
+                start_time: "2026-03-01T01:00:00Z".into(),
+                end_time: Some("2026-03-01T03:00:00Z".into()),
+                reason: "更换采样探头，运维单位现场维护，附运维记录和现场照片".into(),
+                filed_at: "2026-03-02T04:00:00Z".into(),
+                deadline: "2026-03-02T01:00:00Z".into(),
+                late: true,
+                suspicion: Some("标记为「维护」，但设备在所覆盖的 2 条小时数据中有 2 条标识为正常（N）且有有效值".into()),
+            },
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
 }
 
 #[test]

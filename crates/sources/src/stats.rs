@@ -53,6 +53,16 @@ pub fn transmission(
     factors: u64,
     records: &[(String, String, Option<String>)],
 ) -> Transmission {
+    transmission_of(hours * factors, records)
+}
+
+/// Transmission against `expected` hourly records, for a period some of whose hours (per
+/// factor) were taken out — by data marks (数据标记) the marking rule leaves out of the
+/// 有效传输率; `records` then holds only the hours not taken out.
+pub fn transmission_of(
+    expected: u64,
+    records: &[(String, String, Option<String>)],
+) -> Transmission {
     let mut seen = std::collections::HashSet::new();
     let (mut received, mut valid) = (0u64, 0u64);
     for (t, f, flag) in records {
@@ -63,7 +73,6 @@ pub fn transmission(
             }
         }
     }
-    let expected = hours * factors;
     // Received can exceed expected when a device reports factors it has no permit for.
     let received_capped = received.min(expected);
     let valid_capped = valid.min(received_capped);

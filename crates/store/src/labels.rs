@@ -25,6 +25,11 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("air_station.unlink_device", "解除空气站点设备关联"),
     ("assigned_target.record", "填报省级下达目标"),
     ("database.backup", "备份数据库"),
+    ("data_mark.file", "提交数据标记"),
+    ("data_mark.evidence", "上传数据标记佐证材料"),
+    ("data_mark.accept", "认可数据标记"),
+    ("data_mark.reject", "驳回数据标记"),
+    ("data_mark.suspect", "判定疑似虚假标记"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -88,6 +93,34 @@ pub fn alarm_status(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a data mark's state.
+pub fn mark_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "pending" => "待审核",
+        "accepted" => "已认可",
+        "rejected" => "已驳回",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese name of a data mark kind under the marking rule; an unknown one reads
+/// "其他标记（code）".
+pub fn mark_kind(code: &str) -> Cow<'static, str> {
+    match marking_rule().and_then(|r| r.kind(code)) {
+        Some(k) => Cow::Borrowed(k.name.as_str()),
+        None => Cow::Owned(format!("其他标记（{code}）")),
+    }
+}
+
+/// The embedded marking rule, parsed once; `None` if the embedded file is broken (a unit test
+/// of `qingshan-sources` keeps it from shipping so).
+pub fn marking_rule() -> Option<&'static qingshan_sources::marking::MarkingRule> {
+    static RULE: std::sync::OnceLock<Option<qingshan_sources::marking::MarkingRule>> =
+        std::sync::OnceLock::new();
+    RULE.get_or_init(|| qingshan_sources::marking::MarkingRule::embedded().ok())
+        .as_ref()
+}
+
 /// The audit log's actor as a person reads it: the server and the console get Chinese names.
 pub fn actor(name: &str) -> Cow<'_, str> {
     match name {
@@ -110,11 +143,14 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("air_station", "空气站点"),
     ("air_stations", "空气站点"),
     ("alarm", "告警"),
+    ("data_mark", "数据标记"),
     ("database", "数据库"),
     ("device", "设备"),
     ("division", "区划"),
+    ("evidence", "佐证材料"),
     ("incident", "事件"),
     ("indicator", "指标"),
+    ("late", "迟报"),
     ("page", "页面"),
     ("period", "周期"),
     ("plan", "规划"),
@@ -163,7 +199,14 @@ pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
         "closed" => "已关闭",
         "met" => "已完成",
         "not_met" => "未完成",
-        _ => return None,
+        "pending" => "待审核",
+        "accepted" => "已认可",
+        "rejected" => "已驳回",
+        _ => {
+            return marking_rule()
+                .and_then(|r| r.kind(word))
+                .map(|k| Cow::Borrowed(k.name.as_str()));
+        }
     }))
 }
 

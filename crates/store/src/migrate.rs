@@ -109,6 +109,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_enterprise_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0016_enterprise_accounts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "data_marks",
+        sqlite: include_str!("../migrations/sqlite/0017_data_marks.sql"),
+        postgres: include_str!("../migrations/postgres/0017_data_marks.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

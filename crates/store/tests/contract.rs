@@ -116,6 +116,7 @@ contract!(
     assessment_inputs_keep_their_history,
     incidents_group_consecutive_alarms,
     enterprise_users_carry_their_credit_code,
+    data_marks_are_filed_reviewed_and_audited,
 );
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
@@ -3709,4 +3710,206 @@ mod incidents_upgrade {
             db.remove().await
         }
     }
+async fn data_marks_are_filed_reviewed_and_audited(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let u = reporter(&store, "marker").await;
+    let new = |mn: &str, start: &str, end: Option<&str>| NewDataMark {
+        mn: mn.into(),
+        factor: "a21026".into(),
+        kind: "maintenance".into(),
+        start_time: start.into(),
+        end_time: end.map(str::to_string),
+        reason: "更换采样探头".into(),
+        filed_at: "2026-03-01T01:00:00Z".into(),
+        deadline: "2026-03-02T00:00:00Z".into(),
+        late: false,
+        suspicion: None,
+    };
+    let pdf = NewEvidence {
+        file_name: "维护记录.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4 test".to_vec(),
+    };
+    let m = store
+        .file_data_mark(
+            &new(
+                "MN0001",
+                "2026-03-01T00:00:00Z",
+                Some("2026-03-01T03:00:00Z"),
+            ),
+            &[pdf],
+            &actor(&u),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (m.state.as_str(), m.late, m.evidence_count),
+        ("pending", false, 1)
+    );
+    assert_eq!(m.division_code.as_deref(), Some("140902"));
+    assert_eq!(m.filed_by_name.as_deref(), Some("marker 填报员"));
+    let mut late = new("MN0002", "2026-02-01T00:00:00Z", None);
+    late.late = true;
+    late.factor = String::new();
+    let open = store.file_data_mark(&late, &[], &actor(&u)).await.unwrap();
+    assert!(open.late && open.end_time.is_none());
+    // An unknown device is refused and nothing is stored.
+    let err = store
+        .file_data_mark(&new("NOPE", "2026-03-01T00:00:00Z", None), &[], &actor(&u))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), "not_found");
+    // A period that ends before it starts is refused by the schema.
+    assert!(
+        store
+            .file_data_mark(
+                &new(
+                    "MN0001",
+                    "2026-03-01T05:00:00Z",
+                    Some("2026-03-01T04:00:00Z")
+                ),
+                &[],
+                &actor(&u)
+            )
+            .await
+            .is_err()
+    );
+
+    // Overlap: half-open periods, an open mark reaches forward.
+    let over = store
+        .data_marks_overlapping("MN0001", "2026-03-01T02:00:00Z", "2026-03-01T05:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(over.iter().map(|m| m.id).collect::<Vec<_>>(), [m.id]);
+    assert!(
+        store
+            .data_marks_overlapping("MN0001", "2026-03-01T03:00:00Z", "2026-03-01T05:00:00Z")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .data_marks_overlapping("MN0002", "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Filters and paging.
+    let all = store
+        .data_marks_paged(&DataMarkFilter::default(), 1, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (all.total, all.items.len(), all.items[0].id),
+        (2, 1, open.id)
+    );
+    let f = DataMarkFilter {
+        late: Some(true),
+        ..DataMarkFilter::default()
+    };
+    assert_eq!(
+        store
+            .data_marks_paged(&f, 10, 0)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        [open.id]
+    );
+    let f = DataMarkFilter {
+        division_code: Some("140902".into()),
+        kind: Some("maintenance".into()),
+        state: Some("pending".into()),
+        ..DataMarkFilter::default()
+    };
+    assert_eq!(store.data_marks_paged(&f, 10, 0).await.unwrap().total, 1);
+
+    // Suspicion is recorded once, audited as the system's finding.
+    store
+        .set_data_mark_suspicion(m.id, Some("设备标识正常"))
+        .await
+        .unwrap();
+    store
+        .set_data_mark_suspicion(m.id, Some("设备标识正常"))
+        .await
+        .unwrap();
+    let f = DataMarkFilter {
+        suspicious: Some(true),
+        ..DataMarkFilter::default()
+    };
+    assert_eq!(
+        store.data_marks_paged(&f, 10, 0).await.unwrap().items[0]
+            .suspicion
+            .as_deref(),
+        Some("设备标识正常")
+    );
+    let f = DataMarkFilter {
+        suspicious: Some(false),
+        ..DataMarkFilter::default()
+    };
+    assert_eq!(
+        store.data_marks_paged(&f, 10, 0).await.unwrap().items[0].id,
+        open.id
+    );
+
+    // Review: once, audited with the reason.
+    let r = store
+        .review_data_mark(m.id, false, Some("运维记录与维护时段不符"), &actor(&u))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.review_note.as_deref()),
+        ("rejected", Some("运维记录与维护时段不符"))
+    );
+    assert_eq!(
+        store
+            .review_data_mark(m.id, true, None, &actor(&u))
+            .await
+            .unwrap_err()
+            .kind(),
+        "conflict"
+    );
+    assert_eq!(
+        store
+            .review_data_mark(9999, true, None, &actor(&u))
+            .await
+            .unwrap_err()
+            .kind(),
+        "not_found"
+    );
+    store
+        .review_data_mark(open.id, true, None, &actor(&u))
+        .await
+        .unwrap();
+
+    let log = store.audit_paged(Some("data_mark."), 50, 0).await.unwrap();
+    let actions: Vec<&str> = log.items.iter().rev().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "data_mark.file",
+            "data_mark.evidence",
+            "data_mark.file",
+            "data_mark.suspect",
+            "data_mark.reject",
+            "data_mark.accept"
+        ]
+    );
+    let files = store.data_mark_evidence(m.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let (meta, content) = store
+        .data_mark_evidence_file(files[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.file_name.as_str(), content.as_slice()),
+        ("维护记录.pdf", b"%PDF-1.4 test".as_slice())
+    );
 }

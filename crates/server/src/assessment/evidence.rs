@@ -6,14 +6,11 @@
 //! working material (scans of internal documents, site photos with people in them), while the
 //! public keeps seeing each task's status and narrative as before.
 
-use std::collections::HashMap;
-
-use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
-use qingshan_app::evidence::{Files, MAX_FIELD_BYTES, MAX_FILES, Received, check_files, fmt_size};
+use qingshan_app::evidence::{Files, check_files};
 use qingshan_app::tasks::{attach_evidence, may_attach, report_of_plan};
 use qingshan_store::{Evidence, TaskReportRef};
 use serde_json::{Value, json};
@@ -26,119 +23,8 @@ use crate::web::page::PageError;
 
 const ACTION: &str = "task_evidence.upload";
 
-/// RFC 5987 attr-char: what a `filename*` value keeps as is; everything else is percent-encoded.
-const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'!')
-    .remove(b'#')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'+')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'^')
-    .remove(b'_')
-    .remove(b'`')
-    .remove(b'|')
-    .remove(b'~');
-
-/// `Content-Disposition: attachment` with an ASCII fallback name and the UTF-8 one (RFC 6266,
-/// RFC 5987 `filename*`).
-pub fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if (c.is_ascii_graphic() || c == ' ') && !matches!(c, '"' | '\\' | '%' | ';') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded = percent_encoding::utf8_percent_encode(name, ATTR_CHAR);
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-/// An upload form as received: its text fields and its files.
-#[derive(Default)]
-pub(crate) struct Upload {
-    /// Text fields by name (the last of a name wins).
-    pub fields: HashMap<String, String>,
-    /// File parts.
-    pub files: Files,
-}
-
-fn multipart_error(e: MultipartError, max_file: usize) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge(format!(
-            "上传内容过大：每个文件不超过 {}，每次最多 {MAX_FILES} 个文件",
-            fmt_size(max_file as u64)
-        ))
-    } else {
-        tracing::debug!(error = %e.body_text(), "unreadable multipart upload");
-        AppError::invalid("body", "上传内容无法解析，请重新选择文件上传")
-    }
-}
-
-/// Reads a multipart form. A file past `max_file` is still read to its end, and dropped: the
-/// client then gets the refusal rather than a connection reset in the middle of sending.
-pub(crate) async fn read_upload(mut mp: Multipart, max_file: usize) -> Result<Upload, AppError> {
-    let mut up = Upload::default();
-    loop {
-        let mut field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(multipart_error(e, max_file)),
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        match field.file_name().map(str::to_string) {
-            Some(file_name) => {
-                let keep = up.files.list.len() < MAX_FILES;
-                let mut bytes = Vec::new();
-                let mut size = 0u64;
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|e| multipart_error(e, max_file))?
-                {
-                    size += chunk.len() as u64;
-                    if keep && size <= max_file as u64 {
-                        bytes.extend_from_slice(&chunk);
-                    }
-                }
-                // A file input left empty still sends a part, with no name and no content.
-                if file_name.is_empty() && size == 0 {
-                    continue;
-                }
-                if keep {
-                    up.files.list.push(Received {
-                        name: file_name,
-                        bytes,
-                        size,
-                    });
-                } else {
-                    up.files.extra += 1;
-                }
-            }
-            None => {
-                let mut text = Vec::new();
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|e| multipart_error(e, max_file))?
-                {
-                    if text.len() + chunk.len() > MAX_FIELD_BYTES {
-                        return Err(AppError::invalid(&name, "内容过长"));
-                    }
-                    text.extend_from_slice(&chunk);
-                }
-                let text = String::from_utf8(text)
-                    .map_err(|_| AppError::invalid(&name, "不是有效的 UTF-8 文本"))?;
-                up.fields.insert(name, text);
-            }
-        }
-    }
-    Ok(up)
-}
+pub use crate::web::upload::content_disposition;
+pub(crate) use crate::web::upload::{EvidenceForm as Upload, read_evidence_form as read_upload};
 
 /// Reads a multipart request body.
 pub(crate) async fn read_request(s: &AppState, req: Request) -> Result<Upload, AppError> {

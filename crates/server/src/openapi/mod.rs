@@ -226,7 +226,35 @@ pub fn spec() -> Value {
                     "ids": { "type": "array", "items": { "type": "integer" } },
                     "action": { "type": "string", "enum": ["acknowledge", "assign", "close"] },
                     "assignee": { "type": "integer" }, "note": { "type": "string" } } } } } },
-                "responses": ok("每个事件的处理结果") } }
+                "responses": ok("每个事件的处理结果") } },
+            "/marks": {
+                "get": { "summary": "数据标记列表（工作人员全部或按区县，区县账号仅本区县；每页 100 条）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [
+                        { "name": "county", "in": "query", "schema": { "type": "string" } },
+                        { "name": "mn", "in": "query", "schema": { "type": "string" } },
+                        { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "标记类型代码，见 /marks/rule" },
+                        { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["pending", "accepted", "rejected"] } },
+                        { "name": "late", "in": "query", "schema": { "type": "string", "enum": ["1", "0"] }, "description": "1 仅迟报，0 仅按时" },
+                        { "name": "suspicious", "in": "query", "schema": { "type": "string", "enum": ["1", "0"] }, "description": "1 仅疑似虚假标记" },
+                        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                    ], "responses": ok("数据标记、总数") },
+                "post": { "summary": "提交数据标记（迟于规则时限记为迟报；佐证材料经 /marks/new 表单上传）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["mn", "kind", "start", "reason"], "properties": {
+                        "mn": { "type": "string" }, "factor": { "type": "string", "description": "HJ 212 因子编码，空为全部因子" },
+                        "kind": { "type": "string" }, "start": { "type": "string", "description": "RFC 3339，或北京时间 YYYY-MM-DD HH:MM" },
+                        "end": { "type": "string", "description": "同上；缺省为持续中" }, "reason": { "type": "string", "maxLength": 500 } } } } } },
+                    "responses": { "201": { "description": "已提交的数据标记" } } } },
+            "/marks/rule": { "get": { "summary": "数据标记规则（公告2022年第21号：标记类型、时限、处理方式、出处）及未确认细节的设置", "responses": ok("规则") } },
+            "/marks/{id}": { "get": { "summary": "一条数据标记及其佐证材料", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("数据标记") } },
+            "/marks/{id}/accept": { "post": { "summary": "认可数据标记（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("数据标记") } },
+            "/marks/{id}/reject": { "post": { "summary": "驳回数据标记（工作人员，须填写理由）；所覆盖小时重新判定超标，返回重新产生或更新的告警", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("数据标记与重新判定结果") } }
         }
     })
 }

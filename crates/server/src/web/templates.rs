@@ -12,6 +12,9 @@ macro_rules! templates {
 
 const SOURCES: &[(&str, &str)] = templates!(
     "base.html",
+    "marks.html",
+    "mark.html",
+    "mark_new.html",
     "nav.html",
     "report.html",
     "dashboard.html",
