@@ -74,6 +74,12 @@ fn date(field: &str, v: &Option<String>) -> Result<Option<String>> {
 /// The filter a query asks for, within what the user may see. Unknown kinds, states or dates are
 /// [`Error::Invalid`] naming the field.
 pub fn incident_filter(user: Option<&User>, q: &IncidentQuery) -> Result<IncidentFilter> {
+    // An enterprise account sees its own incidents, whatever the query names.
+    if let Some(code) = user.and_then(crate::scope::confined_to) {
+        let mut f = validate(q)?;
+        f.credit_code = Some(code.to_string());
+        return Ok(f);
+    }
     let scope = alarm_scope(user)?;
     let mut f = validate(q)?;
     if scope.is_some() {
@@ -148,11 +154,20 @@ pub struct IncidentDetail {
 
 /// One incident, if the user may see it (a county official: their county's only).
 pub async fn detail(store: &Store, user: Option<&User>, id: i64) -> Result<IncidentDetail> {
-    let scope = alarm_scope(user)?;
+    let enterprise = user.and_then(crate::scope::confined_to);
+    let scope = match enterprise {
+        Some(_) => None,
+        None => alarm_scope(user)?,
+    };
     let incident = store
         .incident(id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("没有编号为 {id} 的事件")))?;
+    if let Some(code) = enterprise
+        && incident.credit_code.as_deref() != Some(code)
+    {
+        return Err(Error::Forbidden("该事件不属于本单位".into()));
+    }
     if let Some(county) = scope
         && incident.division_code.as_deref() != Some(county.as_str())
     {

@@ -33,6 +33,8 @@ pub fn may_file_mark(user: Option<&User>, device: &DeviceOverview) -> Result<()>
         Role::County if u.division_code.is_some() && u.division_code == device.division_code => {
             Ok(())
         }
+        // The enterprise marks its own devices: the rule makes it responsible for its data.
+        Role::Enterprise if u.credit_code.as_deref() == Some(device.credit_code.as_str()) => Ok(()),
         _ => Err(Error::Forbidden("无权为该设备提交数据标记".into())),
     }
 }
@@ -46,6 +48,15 @@ pub fn may_review_mark(user: Option<&User>) -> Result<()> {
             "数据标记仅由生态环境局工作人员审核".into(),
         )),
     }
+}
+
+/// Whether the user may open the marks pages at all: staff, county officials and enterprise
+/// accounts (which see and file only their own devices' marks).
+pub fn may_use_marks(user: Option<&User>) -> Result<()> {
+    if user.and_then(crate::scope::confined_to).is_some() {
+        return Ok(());
+    }
+    list_scope(user).map(|_| ())
 }
 
 /// Which marks the user may list: every county for staff, their own for a county official.
@@ -266,7 +277,9 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<Paged<DataMark>> {
-    if let Some(county) = list_scope(user)? {
+    if let Some(code) = user.and_then(crate::scope::confined_to) {
+        filter.credit_code = Some(code.to_string());
+    } else if let Some(county) = list_scope(user)? {
         filter.division_code = Some(county);
     }
     Ok(store.data_marks_paged(&filter, limit, offset).await?)
@@ -274,11 +287,20 @@ pub async fn list(
 
 /// One mark, if the user may see it.
 pub async fn get(store: &Store, user: Option<&User>, id: i64) -> Result<DataMark> {
-    let scope = list_scope(user)?;
+    let enterprise = user.and_then(crate::scope::confined_to);
+    let scope = match enterprise {
+        Some(_) => None,
+        None => list_scope(user)?,
+    };
     let m = store
         .data_mark(id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("没有编号为 {id} 的数据标记")))?;
+    if let Some(code) = enterprise
+        && m.credit_code.as_deref() != Some(code)
+    {
+        return Err(Error::Forbidden("该数据标记不属于本单位".into()));
+    }
     if scope.is_some() && scope != m.division_code {
         return Err(Error::Forbidden("该数据标记不属于本区县的排污单位".into()));
     }
@@ -292,6 +314,8 @@ pub struct Reviewed {
     pub mark: DataMark,
     /// Alarms raised or updated when a rejected mark's hours were judged again.
     pub rejudged: Option<crate::supervisor::Rejudged>,
+    /// Closed incidents over the rejected mark's hours, opened again.
+    pub reopened: Vec<i64>,
 }
 
 /// Accepts or rejects (with a reason) a pending mark; a rejection judges the mark's hours
@@ -328,6 +352,7 @@ pub async fn review(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut reopened = Vec::new();
     let rejudged = if accept {
         None
     } else {
@@ -338,9 +363,27 @@ pub async fn review(
             .and_then(parse_stored)
             .unwrap_or(now)
             .min(now);
-        Some(crate::supervisor::rejudge_with(store, &mark.mn, from, to, cfg).await?)
+        let rejudged = crate::supervisor::rejudge_with(store, &mark.mn, from, to, cfg).await?;
+        // The judgement of these hours is restored, so a closed incident over them is open again.
+        let bj = |t: DateTime<Utc>| {
+            t.with_timezone(&crate::beijing::OFFSET)
+                .format("%Y%m%d%H%M%S")
+                .to_string()
+        };
+        let factor = Some(mark.factor.as_str()).filter(|f| !f.is_empty());
+        let why = format!("数据标记 {} 被驳回，所覆盖时段重新判定", mark.id);
+        for i in crate::incidents::touching(store, &mark.mn, factor, &bj(from), &bj(to)).await? {
+            if i.status == "closed" {
+                reopened.push(crate::incidents::reopen(store, actor, i.id, &why).await?.id);
+            }
+        }
+        Some(rejudged)
     };
-    Ok(Reviewed { mark, rejudged })
+    Ok(Reviewed {
+        mark,
+        rejudged,
+        reopened,
+    })
 }
 
 /// Periods (device local time) during which valid marks take a factor's data out of the

@@ -517,7 +517,22 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("GET", "/admin/users", 403),
         ("GET", "/admin/audit", 403),
         ("GET", "/api/v1/audit", 403),
-        ("GET", "/alarms", 403),
+        // Its own incidents and data marks; another enterprise's incident is refused.
+        ("GET", "/alarms", 200),
+        ("GET", "/incidents/1", 200),
+        ("GET", "/incidents/2", 403),
+        ("GET", "/api/v1/incidents", 200),
+        ("GET", "/api/v1/incidents/1", 200),
+        ("GET", "/api/v1/incidents/2", 403),
+        ("GET", "/marks", 200),
+        ("GET", "/marks/new?mn=MNENTA0001", 200),
+        ("GET", "/marks/1", 404),
+        ("GET", "/marks/evidence/1", 404),
+        ("GET", "/api/v1/marks", 200),
+        ("GET", "/api/v1/marks/1", 404),
+        ("GET", "/api/v1/marks/rule", 200),
+        ("POST", "/alarms/bulk", 403),
+        ("POST", "/api/v1/incidents/bulk", 403),
         ("GET", "/api/v1/alarms", 403),
         ("GET", "/enterprise/accounts", 403),
         ("GET", "/sources/edit", 403),
@@ -557,6 +572,9 @@ async fn every_route_decided_for_an_enterprise_account() {
                 .find(|s| s.starts_with("MNENT") || *s == "MNUNKNOWN")
             {
                 Some(mn) if bare.contains("/devices/") => format!("device:{mn}"),
+                _ if bare.contains("/incidents/") && !bare.ends_with("/bulk") => {
+                    format!("incident:{}", bare.rsplit('/').next().unwrap())
+                }
                 _ => format!("page:{bare}"),
             };
             assert!(
@@ -628,4 +646,76 @@ fn collect_routes(dir: &std::path::Path, out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// An enterprise account sees its own incident and none of another's, and files a data mark
+/// for its own device only; the refusal is audited.
+#[tokio::test]
+async fn an_enterprise_sees_its_incidents_and_marks_its_own_devices() {
+    let (store, _db) = seeded().await;
+    enterprise_user(&store, "plant-a", CODE_A).await;
+    let server = common::serve(store.clone()).await;
+    let (c, csrf) = common::login(&server, "plant-a").await;
+
+    let v: Value = c
+        .get(server.url("/api/v1/incidents"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mns: Vec<&str> = v["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["mn"].as_str().unwrap())
+        .collect();
+    assert_eq!(mns, ["MNENTA0001"], "{v}");
+    let (status, page) = text(&c, server.url("/alarms")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("MNENTA0001") && !page.contains("MNENTB0001"));
+
+    let mark = |mn: &str| {
+        json!({ "mn": mn, "kind": "maintenance", "start": "2026-03-01 08:00",
+                "end": "2026-03-01 11:00", "reason": "例行维护" })
+    };
+    let own = c
+        .post(server.url("/api/v1/marks"))
+        .header("x-csrf-token", &csrf)
+        .json(&mark("MNENTA0001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        own.status(),
+        StatusCode::CREATED,
+        "{}",
+        own.text().await.unwrap()
+    );
+    let other = c
+        .post(server.url("/api/v1/marks"))
+        .header("x-csrf-token", &csrf)
+        .json(&mark("MNENTB0001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::FORBIDDEN);
+    let refused = store
+        .audit_log(Some("data_mark.file"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.outcome == "refused")
+        .count();
+    assert_eq!(refused, 1, "the refused mark is audited");
+    let v: Value = c
+        .get(server.url("/api/v1/marks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["total"], 1, "{v}");
 }

@@ -173,6 +173,27 @@ async fn a_maintenance_mark_takes_its_hours_out_and_a_rejection_brings_them_back
     assert_eq!(t["month_total"]["received"], 7);
     assert_eq!(t["month_total"]["effective_rate"], "100.00");
 
+    // Staff close the incidents of the judged hours, believing the mark.
+    let incidents = store
+        .incidents_paged(&qingshan_store::IncidentFilter::default(), 100, 0)
+        .await
+        .unwrap();
+    assert!(
+        incidents.total >= 2,
+        "the marked hours split the episode: {incidents:?}"
+    );
+    for i in &incidents.items {
+        store
+            .transition_incident(
+                i.id,
+                &qingshan_store::IncidentAction::Close,
+                Some("企业已说明为维护"),
+                &actor(&staff),
+            )
+            .await
+            .unwrap();
+    }
+
     // A county official may not review; staff reject with a reason and the hours are judged again.
     let county = common::user(&store, "county", Role::County, None, Some("140902")).await;
     let e = marks::review(
@@ -214,6 +235,18 @@ async fn a_maintenance_mark_takes_its_hours_out_and_a_rejection_brings_them_back
     .await
     .unwrap();
     assert_eq!(r.mark.state, "rejected");
+    // The closed incidents over the rejected hours are open again.
+    assert!(r.reopened.len() >= 2, "{:?}", r.reopened);
+    for i in store
+        .incidents_paged(&qingshan_store::IncidentFilter::default(), 100, 0)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|i| i.kind == "exceedance")
+    {
+        assert_eq!(i.status, "open", "incident {} re-opened", i.id);
+    }
     let rj = r.rejudged.unwrap();
     assert_eq!(
         (rj.raised.len(), rj.updated.len()),

@@ -72,6 +72,8 @@ pub struct DataMark {
     pub review_note: Option<String>,
     /// Enterprise of the device.
     pub enterprise: Option<String>,
+    /// Its 统一社会信用代码.
+    pub credit_code: Option<String>,
     /// County of the enterprise.
     pub division_code: Option<String>,
     /// Evidence files attached.
@@ -93,6 +95,8 @@ pub struct DataMarkFilter {
     pub late: Option<bool>,
     /// Suspicious ones only (`true`) or unsuspicious only (`false`).
     pub suspicious: Option<bool>,
+    /// Only this enterprise's devices (统一社会信用代码).
+    pub credit_code: Option<String>,
 }
 
 /// An evidence file of a mark, without its content.
@@ -116,13 +120,13 @@ pub struct MarkEvidence {
 
 const MARK_SELECT: &str = "SELECT m.id, m.mn, m.factor, m.kind, m.start_time, m.end_time, m.reason, m.late, m.deadline, m.state, m.suspicion, \
      m.filed_by, fu.display_name AS filed_by_name, m.filed_at, ru.display_name AS reviewed_by_name, m.reviewed_at, m.review_note, \
-     e.name AS enterprise, e.division_code, (SELECT COUNT(*) FROM data_mark_evidence x WHERE x.mark_id = m.id) AS evidence_count \
+     e.name AS enterprise, e.credit_code, e.division_code, (SELECT COUNT(*) FROM data_mark_evidence x WHERE x.mark_id = m.id) AS evidence_count \
      FROM data_marks m LEFT JOIN users fu ON fu.id = m.filed_by LEFT JOIN users ru ON ru.id = m.reviewed_by \
      LEFT JOIN devices d ON d.mn = m.mn LEFT JOIN outlets o ON o.id = d.outlet_id LEFT JOIN enterprises e ON e.id = o.enterprise_id";
 
 const MARK_WHERE: &str = "WHERE ($1 IS NULL OR e.division_code = $1) AND ($2 IS NULL OR m.mn = $2) AND ($3 IS NULL OR m.kind = $3) \
      AND ($4 IS NULL OR m.state = $4) AND ($5 IS NULL OR m.late = $5) \
-     AND ($6 IS NULL OR ($6 = (m.suspicion IS NOT NULL)))";
+     AND ($6 IS NULL OR ($6 = (m.suspicion IS NOT NULL))) AND ($7 IS NULL OR e.credit_code = $7)";
 
 macro_rules! mark_from_row {
     ($r:expr) => {
@@ -145,6 +149,7 @@ macro_rules! mark_from_row {
             reviewed_at: $r.try_get("reviewed_at")?,
             review_note: $r.try_get("review_note")?,
             enterprise: $r.try_get("enterprise")?,
+            credit_code: $r.try_get("credit_code")?,
             division_code: $r.try_get("division_code")?,
             evidence_count: $r.try_get("evidence_count")?,
         }
@@ -218,10 +223,10 @@ impl Store {
                                  LEFT JOIN enterprises e ON e.id = o.enterprise_id {MARK_WHERE}");
             let total: i64 = sqlx::query(&count)
                 .bind(&f.division_code).bind(&f.mn).bind(&f.kind).bind(&f.state).bind(f.late).bind(f.suspicious)
-                .fetch_one(p).await?.try_get("n")?;
-            let rows = sqlx::query(&format!("{MARK_SELECT} {MARK_WHERE} ORDER BY m.id DESC LIMIT $7 OFFSET $8"))
+                .bind(&f.credit_code).fetch_one(p).await?.try_get("n")?;
+            let rows = sqlx::query(&format!("{MARK_SELECT} {MARK_WHERE} ORDER BY m.id DESC LIMIT $8 OFFSET $9"))
                 .bind(&f.division_code).bind(&f.mn).bind(&f.kind).bind(&f.state).bind(f.late).bind(f.suspicious)
-                .bind(limit).bind(offset).fetch_all(p).await?;
+                .bind(&f.credit_code).bind(limit).bind(offset).fetch_all(p).await?;
             let mut items = Vec::with_capacity(rows.len());
             for r in rows {
                 items.push(mark_from_row!(r));

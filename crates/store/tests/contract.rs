@@ -3710,6 +3710,8 @@ mod incidents_upgrade {
             db.remove().await
         }
     }
+}
+
 async fn data_marks_are_filed_reviewed_and_audited(store: Store) {
     let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
     store.import_registry(&reg, &Actor::cli()).await.unwrap();

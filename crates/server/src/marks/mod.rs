@@ -103,6 +103,7 @@ fn filter_of(q: &ListQuery) -> Result<DataMarkFilter, AppError> {
         state: some(&q.state),
         late: yes_no("late", q.late.as_deref())?,
         suspicious: yes_no("suspicious", q.suspicious.as_deref())?,
+        credit_code: None,
     })
 }
 
@@ -125,7 +126,7 @@ pub async fn list_page(
     Query(pq): Query<paging::PageQuery>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
-    if let Err(e) = marks::list_scope(auth.user.as_ref()) {
+    if let Err(e) = marks::may_use_marks(auth.user.as_ref()) {
         return Err(
             refuse(&s, &auth, "page.view", "page:/marks".into(), e.into(), None)
                 .await
@@ -189,7 +190,7 @@ pub async fn new_page(
     Extension(auth): Extension<Auth>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
-    if let Err(e) = marks::list_scope(auth.user.as_ref()) {
+    if let Err(e) = marks::may_use_marks(auth.user.as_ref()) {
         return Err(refuse(
             &s,
             &auth,

@@ -373,7 +373,14 @@ pub async fn api_one(
     Extension(auth): Extension<Auth>,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let d = incidents::detail(&s.store, auth.user.as_ref(), id).await?;
+    let d = match incidents::detail(&s.store, auth.user.as_ref(), id).await {
+        Ok(d) => d,
+        Err(e @ (qingshan_app::Error::Forbidden(_) | qingshan_app::Error::Unauthenticated)) => {
+            let target = format!("incident:{id}");
+            return Err(refuse(&s, &auth, "data.view", target, e.into(), None).await);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let frames: Vec<Value> = d
         .frames
         .iter()
