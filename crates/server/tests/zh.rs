@@ -190,7 +190,7 @@ async fn pages_and_exports_show_labels_and_beijing_time() {
         html.contains("2026-03-02 00:30"),
         "start not in Beijing time"
     );
-    assert!(html.contains("<td>待处理</td>"));
+    assert!(html.contains(">待处理<"), "status in Chinese");
 
     let csv = get("/api/v1/alarms.csv").await;
     assert!(csv.contains("二氧化硫（a21026）mg/m³"), "{csv}");
