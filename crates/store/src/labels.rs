@@ -30,6 +30,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("data_mark.accept", "认可数据标记"),
     ("data_mark.reject", "驳回数据标记"),
     ("data_mark.suspect", "判定疑似虚假标记"),
+    ("order.issue", "下发督办单"),
+    ("order.reply", "答复督办单"),
+    ("order.evidence", "上传督办答复佐证材料"),
+    ("order.return", "退回督办答复"),
+    ("order.accept", "认可督办答复并办结"),
+    ("order.escalate", "督办转立案"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -103,6 +109,30 @@ pub fn mark_state(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of an order's state.
+pub fn order_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "issued" => "待答复",
+        "replied" => "已答复",
+        "returned" => "已退回",
+        "accepted" => "已办结",
+        "escalated" => "已转立案",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a step on an order.
+pub fn order_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "issue" => "下发",
+        "reply" => "答复",
+        "return" => "退回",
+        "accept" => "办结",
+        "escalate" => "转立案",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
 /// The Chinese name of a data mark kind under the marking rule; an unknown one reads
 /// "其他标记（code）".
 pub fn mark_kind(code: &str) -> Cow<'static, str> {
@@ -150,6 +180,7 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("evidence", "佐证材料"),
     ("incident", "事件"),
     ("indicator", "指标"),
+    ("order", "督办单"),
     ("late", "迟报"),
     ("page", "页面"),
     ("period", "周期"),

@@ -19,6 +19,7 @@ mod marks;
 mod migrate;
 mod model;
 mod open_existing;
+mod orders;
 mod paging;
 mod refused;
 mod sources;
@@ -42,6 +43,7 @@ pub use login_throttle::*;
 use macros::BeginWrite;
 pub use marks::*;
 pub use model::*;
+pub use orders::*;
 pub use paging::*;
 use qingshan_plan::Plan;
 pub use refused::{

@@ -115,6 +115,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_data_marks.sql"),
         postgres: include_str!("../migrations/postgres/0017_data_marks.sql"),
     },
+    Migration {
+        version: 18,
+        name: "orders",
+        sqlite: include_str!("../migrations/sqlite/0018_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0018_orders.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

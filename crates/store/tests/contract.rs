@@ -117,6 +117,7 @@ contract!(
     incidents_group_consecutive_alarms,
     enterprise_users_carry_their_credit_code,
     data_marks_are_filed_reviewed_and_audited,
+    orders_go_through_reply_return_and_accept,
 );
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
@@ -3914,4 +3915,161 @@ async fn data_marks_are_filed_reviewed_and_audited(store: Store) {
         (meta.file_name.as_str(), content.as_slice()),
         ("维护记录.pdf", b"%PDF-1.4 test".as_slice())
     );
+}
+
+/// An order is addressed to the incident's enterprise; reply, return (new deadline), reply and
+/// accept are events and audit entries; a step the state does not allow is a conflict; an
+/// order past its deadline and unanswered is overdue, counted per county.
+async fn orders_go_through_reply_return_and_accept(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    store
+        .raise_alarm(&exceedance("20260301000000", None, "40", 3))
+        .await
+        .unwrap();
+    let inc = store
+        .incidents_paged(&IncidentFilter::default(), 10, 0)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let u = reporter(&store, "orderer").await;
+    let a = actor(&u);
+    let o = store
+        .issue_order(
+            &NewOrder {
+                incident_id: inc,
+                title: "超标督办".into(),
+                requirement: "说明超标原因并整改".into(),
+                deadline: "2026-03-05T00:00:00Z".into(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(o.credit_code, "9144030071526726XG");
+    assert_eq!(o.division_code.as_deref(), Some("140902"));
+    assert_eq!(o.state, "issued");
+    assert!(matches!(
+        store
+            .issue_order(
+                &NewOrder {
+                    incident_id: 999_999,
+                    title: "x".into(),
+                    requirement: "x".into(),
+                    deadline: "2026-03-05T00:00:00Z".into()
+                },
+                &a
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Overdue after its deadline while unanswered, not before.
+    let late = OrderFilter {
+        overdue_at: Some("2026-03-06T00:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.orders_paged(&late, 10, 0).await.unwrap().total, 1);
+    let early = OrderFilter {
+        overdue_at: Some("2026-03-04T00:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.orders_paged(&early, 10, 0).await.unwrap().total, 0);
+    assert_eq!(
+        store
+            .overdue_orders_by_county("2026-03-06T00:00:00Z")
+            .await
+            .unwrap(),
+        vec![(Some("140902".to_string()), 1)]
+    );
+    // Accept before a reply is refused.
+    assert!(matches!(
+        store
+            .order_step(o.id, OrderStep::Accept, None, None, &[], &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let pdf = NewEvidence {
+        file_name: "整改报告.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4 order".to_vec(),
+    };
+    let r = store
+        .order_step(o.id, OrderStep::Reply, Some("已更换滤袋"), None, &[pdf], &a)
+        .await
+        .unwrap();
+    assert_eq!(r.state, "replied");
+    assert_eq!(
+        store.orders_paged(&late, 10, 0).await.unwrap().total,
+        0,
+        "answered is not overdue"
+    );
+    let r = store
+        .order_step(
+            o.id,
+            OrderStep::Return,
+            Some("缺少监测报告"),
+            Some("2026-03-10T00:00:00Z"),
+            &[],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.deadline.as_str()),
+        ("returned", "2026-03-10T00:00:00Z")
+    );
+    store
+        .order_step(o.id, OrderStep::Reply, Some("补充报告"), None, &[], &a)
+        .await
+        .unwrap();
+    let r = store
+        .order_step(o.id, OrderStep::Accept, Some("同意办结"), None, &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(r.state, "accepted");
+    assert!(matches!(
+        store
+            .order_step(o.id, OrderStep::Escalate, None, None, &[], &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let kinds: Vec<String> = store
+        .order_events(o.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["issue", "reply", "return", "reply", "accept"]);
+    let ev = store.order_evidence(o.id).await.unwrap();
+    assert_eq!(ev.len(), 1);
+    let (meta, bytes) = store.order_evidence_file(ev[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (meta.file_name.as_str(), bytes.as_slice()),
+        ("整改报告.pdf", b"%PDF-1.4 order".as_slice())
+    );
+    let log: Vec<String> = store
+        .audit_log(Some("order."), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "order.accept",
+            "order.reply",
+            "order.return",
+            "order.evidence",
+            "order.reply",
+            "order.issue"
+        ]
+    );
+    let f = OrderFilter {
+        credit_code: Some("nobody".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.orders_paged(&f, 10, 0).await.unwrap().total, 0);
 }
