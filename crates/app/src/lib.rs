@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod login_throttle;
 pub mod marks;
 pub mod monitoring;
+pub mod orders;
 pub mod report;
 pub mod scope;
 pub mod secrets;
