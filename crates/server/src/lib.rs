@@ -16,6 +16,7 @@ pub mod enterprise;
 pub mod gateway;
 pub mod marks;
 pub mod openapi;
+pub mod orders;
 pub mod plan;
 pub mod sources;
 pub mod supervisor;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(water::routes())
         .merge(sources::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
+        .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -77,11 +77,26 @@ pub async fn home_page(
         .as_deref()
         .and_then(|c| s.plan.division(c))
         .map(|d| d.name.clone());
+    // Open orders: those waiting for its answer, then those waiting for the bureau.
+    let now = Utc::now();
+    let mut orders: Vec<Value> = Vec::new();
+    for state in ["issued", "returned", "replied"] {
+        let filter = qingshan_store::OrderFilter {
+            state: Some(state.into()),
+            ..Default::default()
+        };
+        let paged =
+            qingshan_app::orders::list(&s.store, auth.user.as_ref(), filter, 100, 0).await?;
+        orders.extend(paged.items.iter().map(|o| {
+            json!({ "id": o.id, "title": o.title, "deadline": o.deadline, "state": o.state,
+                    "overdue": qingshan_app::orders::is_overdue(o, now) })
+        }));
+    }
     page(
         "enterprise_home.html",
         &auth,
         &s,
-        context! { home, limits, division },
+        context! { home, limits, division, orders },
     )
 }
 

@@ -254,7 +254,38 @@ pub fn spec() -> Value {
             "/marks/{id}/reject": { "post": { "summary": "驳回数据标记（工作人员，须填写理由）；所覆盖小时重新判定超标，返回重新产生或更新的告警", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
-                "responses": ok("数据标记与重新判定结果") } }
+                "responses": ok("数据标记与重新判定结果") } },
+            "/orders": {
+                "get": { "summary": "督办单列表（工作人员全部或按区县，区县账号仅本区县，排污单位仅本单位；每页 100 条）及各区县逾期数", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [
+                        { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["issued", "replied", "returned", "accepted", "escalated"] } },
+                        { "name": "county", "in": "query", "schema": { "type": "string" } },
+                        { "name": "overdue", "in": "query", "schema": { "type": "string", "enum": ["1"] }, "description": "1 仅逾期（期限已过且待答复或已退回）" },
+                        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                    ], "responses": ok("督办单、总数、各区县逾期数") },
+                "post": { "summary": "由事件下发督办单（工作人员；事件所属排污单位为被督办单位）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["incident_id", "requirement", "deadline"], "properties": {
+                        "incident_id": { "type": "integer" }, "title": { "type": "string", "maxLength": 100 }, "requirement": { "type": "string", "maxLength": 2000 },
+                        "deadline": { "type": "string", "description": "RFC 3339，或北京时间 YYYY-MM-DD HH:MM；须晚于当前时间" } } } } } },
+                    "responses": { "201": { "description": "已下发的督办单" } } } },
+            "/orders/{id}": { "get": { "summary": "一张督办单及其办理过程、佐证材料", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("督办单") } },
+            "/orders/{id}/reply": { "post": { "summary": "答复督办单（被督办单位；佐证材料经 /orders/{id} 页面表单上传）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["explanation"], "properties": { "explanation": { "type": "string", "maxLength": 2000 } } } } } },
+                "responses": ok("督办单") } },
+            "/orders/{id}/return": { "post": { "summary": "退回答复（工作人员，须填写理由和晚于当前时间的新期限）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note", "new_deadline"], "properties": { "note": { "type": "string" }, "new_deadline": { "type": "string" } } } } } },
+                "responses": ok("督办单") } },
+            "/orders/{id}/accept": { "post": { "summary": "认可答复并办结（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("督办单") } },
+            "/orders/{id}/escalate": { "post": { "summary": "转立案（工作人员；立案办理另行处理）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("督办单") } }
         }
     })
 }
