@@ -15,6 +15,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "marks.html",
     "mark.html",
     "mark_new.html",
+    "orders.html",
+    "order.html",
     "nav.html",
     "report.html",
     "dashboard.html",
