@@ -147,7 +147,7 @@ impl OrderStep {
         }
     }
     /// The states the step may start from.
-    fn from_states(self) -> &'static [&'static str] {
+    fn allowed_in(self) -> &'static [&'static str] {
         match self {
             OrderStep::Reply => &["issued", "returned"],
             OrderStep::Return | OrderStep::Accept => &["replied"],
@@ -250,7 +250,7 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound(format!("督办单 {id}")))?;
             let old: String = row.try_get("state")?;
             let old_deadline: String = row.try_get("deadline")?;
-            if !step.from_states().contains(&old.as_str()) {
+            if !step.allowed_in().contains(&old.as_str()) {
                 return Err(StoreError::Conflict(format!("督办单 {id} 当前为“{}”，不能{}", crate::labels::order_state(&old), crate::labels::order_event(step.kind()))));
             }
             let now = now_text();
