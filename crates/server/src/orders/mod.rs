@@ -127,6 +127,20 @@ async fn refused_or(
     }
 }
 
+/// Overdue orders per county for the bureau and county officials; none for an enterprise
+/// account (the count is the bureau's; its list still flags its own overdue orders).
+async fn overdue_counts(s: &AppState, auth: &Auth) -> Result<Vec<(Option<String>, i64)>, AppError> {
+    if auth
+        .user
+        .as_ref()
+        .and_then(qingshan_app::scope::confined_to)
+        .is_some()
+    {
+        return Ok(Vec::new());
+    }
+    Ok(orders::overdue_by_county(&s.store, auth.user.as_ref(), Utc::now()).await?)
+}
+
 /// `GET /orders`: the orders the user may see, newest first, filtered and paged, with the
 /// overdue count per county for the bureau.
 pub async fn list_page(
@@ -159,14 +173,11 @@ pub async fn list_page(
             .and_then(|c| s.plan.division(c))
             .map_or_else(|| "未登记区县".to_string(), |d| d.name.clone())
     };
-    let overdue: Vec<Value> =
-        match orders::overdue_by_county(&s.store, auth.user.as_ref(), Utc::now()).await {
-            Ok(v) => v
-                .iter()
-                .map(|(c, n)| json!({ "code": c, "name": county_name(c), "count": n }))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
+    let overdue: Vec<Value> = overdue_counts(&s, &auth)
+        .await?
+        .iter()
+        .map(|(c, n)| json!({ "code": c, "name": county_name(c), "count": n }))
+        .collect();
     let counties: Vec<Value> = if auth.is_staff() {
         s.plan
             .divisions
@@ -554,9 +565,8 @@ pub async fn api_list(
         }
     };
     let items: Vec<Value> = paged.items.iter().map(order_json).collect();
-    let overdue: Vec<Value> = orders::overdue_by_county(&s.store, auth.user.as_ref(), Utc::now())
-        .await
-        .unwrap_or_default()
+    let overdue: Vec<Value> = overdue_counts(&s, &auth)
+        .await?
         .into_iter()
         .map(|(c, n)| json!({ "division_code": c, "count": n }))
         .collect();
