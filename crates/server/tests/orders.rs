@@ -413,3 +413,102 @@ async fn an_order_past_its_deadline_is_listed_and_counted_as_overdue() {
     let (_, home) = text(&a, server.url("/enterprise")).await;
     assert!(home.contains("逾期的督办") && home.contains("逾期"));
 }
+
+/// In real Chromium: staff turn the incident into an order; the enterprise signs in, finds
+/// the order, answers it with a file chosen in the form; staff accept it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_enterprise_answers_an_order_in_the_browser_and_staff_accept_it() {
+    let (store, _db) = seeded().await;
+    let server = common::serve(store.clone()).await;
+    let base = server.url("");
+    let base = base.trim_end_matches('/');
+    let Some(staff) = common::webdriver::Browser::start(1440, 900).await else {
+        return;
+    };
+    staff.login(base, "staff", "correct horse").await;
+    staff.goto(&server.url("/incidents/1")).await;
+    staff
+        .eval(
+            "const f = document.getElementById('order-issue');\
+             f.requirement.value = '说明超标原因并提交整改材料';\
+             f.deadline.value = '2099-12-31T17:00';\
+             f.submit(); return true;",
+        )
+        .await;
+    staff.wait_for_path(|p| p.starts_with("/orders/")).await;
+    staff.screenshot("order-issued-1440").await;
+
+    let Some(plant) = common::webdriver::Browser::start(390, 844).await else {
+        return;
+    };
+    plant.login(base, "plant-a", "correct horse").await;
+    // Signed in, the enterprise lands on its home, which lists the open order.
+    let home = plant.eval("return document.body.innerText").await;
+    let home = home.as_str().unwrap();
+    assert!(
+        home.contains("待办督办单") && home.contains("事件 1 督办") && home.contains("待答复"),
+        "{home}"
+    );
+    plant.goto(&server.url("/orders")).await;
+    plant
+        .eval("document.querySelector('a[href=\"/orders/1\"]').click(); return true;")
+        .await;
+    plant.wait_for_path(|p| p == "/orders/1").await;
+    let file = qingshan_testkit::TempPath::new("reply", ".pdf");
+    std::fs::write(file.path(), b"%PDF-1.4 rectification report").unwrap();
+    plant
+        .choose_file("#reply-form input[type=file]", file.path())
+        .await;
+    plant
+        .eval(
+            "const f = document.getElementById('reply-form');\
+             f.explanation.value = '除尘器滤袋破损，已更换，附整改报告';\
+             f.submit(); return true;",
+        )
+        .await;
+    for _ in 0..50 {
+        if plant.eval("return document.getElementById('order-state') && document.getElementById('order-state').innerText").await
+            == "已答复"
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    plant.screenshot("order-replied-390").await;
+    let (_, events) = qingshan_app::orders::get(
+        &store,
+        Some(&store.user_credentials("staff").await.unwrap().unwrap().0),
+        1,
+    )
+    .await
+    .unwrap();
+    assert!(
+        events.iter().any(|e| e.kind == "reply"),
+        "the reply is stored: {events:?}"
+    );
+    let files = store.order_evidence(1).await.unwrap();
+    assert_eq!(files.len(), 1, "the chosen file came with the reply");
+    plant.quit().await;
+
+    staff.goto(&server.url("/orders/1")).await;
+    staff
+        .eval("document.querySelector('form[action=\"/orders/1/accept\"]').submit(); return true;")
+        .await;
+    let mut state = serde_json::Value::Null;
+    for _ in 0..50 {
+        state = staff
+            .eval("return document.getElementById('order-state') ? document.getElementById('order-state').innerText : ''")
+            .await;
+        if state == "已办结" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    staff.screenshot("order-accepted-1440").await;
+    assert_eq!(
+        store.order(1).await.unwrap().unwrap().state,
+        "accepted",
+        "{state}"
+    );
+    staff.quit().await;
+}

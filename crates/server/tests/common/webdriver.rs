@@ -220,6 +220,43 @@ impl Browser {
         .await
     }
 
+    /// Puts a local file into the file input `selector`, as a user choosing it would.
+    pub async fn choose_file(&self, selector: &str, path: &std::path::Path) {
+        let el = self
+            .call(
+                "POST",
+                &self.at("/element"),
+                json!({ "using": "css selector", "value": selector }),
+            )
+            .await;
+        // W3C names the element reference with a fixed key; older drivers say ELEMENT.
+        let id = el["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .or_else(|| el["ELEMENT"].as_str())
+            .unwrap_or_else(|| panic!("no element {selector}: {el}"))
+            .to_string();
+        self.call(
+            "POST",
+            &self.at(&format!("/element/{id}/value")),
+            json!({ "text": path.display().to_string() }),
+        )
+        .await;
+    }
+
+    /// Waits until the page's path is `path` (after a form was sent).
+    pub async fn wait_for_path(&self, want: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let p = self.eval("return location.pathname").await;
+            if let Some(p) = p.as_str()
+                && want(p)
+            {
+                return p.to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page did not move on")
+    }
+
     /// A PNG screenshot of the viewport, saved under [`SHOTS`] as `name`.png; returns its path.
     pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
         let v = self.call("GET", &self.at("/screenshot"), Value::Null).await;
