@@ -7,7 +7,7 @@
 //! public keeps seeing each task's status and narrative as before.
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use qingshan_app::evidence::{Files, check_files};
@@ -200,25 +200,11 @@ pub async fn download(
         Some(f) if f.meta.plan_id == s.plan.meta.id => f,
         _ => return Err(AppError::NotFound(format!("没有编号为 {id} 的佐证材料")).into()),
     };
-    let value = |v: String| {
-        HeaderValue::from_str(&v).map_err(|e| PageError::from(AppError::Internal(e.to_string())))
-    };
-    let mut resp = file.content.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, value(file.meta.content_type)?);
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        value(content_disposition(&file.meta.file_name))?,
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
-    );
-    Ok(resp)
+    Ok(crate::web::download::stored_file(
+        file.content,
+        &file.meta.content_type,
+        &file.meta.file_name,
+    )?)
 }
 
 #[cfg(test)]

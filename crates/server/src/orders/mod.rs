@@ -4,7 +4,7 @@
 //! what is `qingshan_app::orders`.
 
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
@@ -22,7 +22,7 @@ use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
 use crate::web::paging;
 use crate::web::query::Query;
-use crate::web::upload::{content_disposition, read_evidence_form};
+use crate::web::upload::read_evidence_form;
 
 /// The pages and API of orders; `max_file` is the evidence file limit.
 pub fn routes(max_file: usize) -> Router<AppState> {
@@ -519,24 +519,11 @@ pub async fn evidence_download(
         .await
         .into());
     }
-    let mut h = HeaderMap::new();
-    let value = |v: String| {
-        HeaderValue::from_str(&v).map_err(|e| PageError::from(AppError::Internal(e.to_string())))
-    };
-    h.insert(header::CONTENT_TYPE, value(meta.content_type)?);
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        value(content_disposition(&meta.file_name))?,
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok((StatusCode::OK, h, content).into_response())
+    Ok(crate::web::download::stored_file(
+        content,
+        &meta.content_type,
+        &meta.file_name,
+    )?)
 }
 
 /// `GET /api/v1/orders`: orders the user may see, newest first (`state`, `county`, `overdue`,
