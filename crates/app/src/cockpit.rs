@@ -145,6 +145,8 @@ pub struct CountyAttention {
     pub open_alarms: usize,
     /// Devices not delivering.
     pub offline_devices: usize,
+    /// 督办 orders past their deadline and not answered (逾期).
+    pub overdue_orders: usize,
     /// Devices registered.
     pub devices: usize,
 }
@@ -182,6 +184,8 @@ pub struct Cockpit {
     pub open_alarms: Option<usize>,
     /// Total devices not delivering (staff only).
     pub offline_devices: Option<usize>,
+    /// Total 督办 orders overdue (staff only).
+    pub overdue_orders: Option<usize>,
     /// Tasks without a report for last year or later (逾期未报).
     pub overdue_tasks: usize,
     /// Tasks of the plan.
@@ -458,6 +462,16 @@ pub async fn cockpit(
         0
     };
     let now = chrono::Utc::now();
+    let overdue_orders: BTreeMap<String, i64> = if staff {
+        store
+            .overdue_orders_by_county(&crate::marks::stored_time(now))
+            .await?
+            .into_iter()
+            .filter_map(|(c, n)| c.map(|c| (c, n)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let attention: Vec<CountyAttention> = if staff {
         counties
             .iter()
@@ -471,6 +485,7 @@ pub async fn cockpit(
                     name: name.to_string(),
                     open_alarms: open_by_county.get(*code).copied().unwrap_or(0) as usize,
                     offline_devices: here.iter().filter(|d| !sources::online(d, now)).count(),
+                    overdue_orders: overdue_orders.get(*code).copied().unwrap_or(0) as usize,
                     devices: here.len(),
                 }
             })
@@ -752,6 +767,7 @@ pub async fn cockpit(
         water_classified,
         open_alarms: staff.then_some(open_total as usize),
         offline_devices: staff.then(|| attention.iter().map(|a| a.offline_devices).sum()),
+        overdue_orders: staff.then(|| overdue_orders.values().map(|n| *n as usize).sum()),
         attention,
         overdue_tasks,
         tasks: plan.tasks().count(),

@@ -393,6 +393,14 @@ async fn an_order_past_its_deadline_is_listed_and_counted_as_overdue() {
         page.contains("逾期的督办") && page.contains("逾期督办单（按区县）"),
         "{page}"
     );
+    // The staff cockpit counts it, in its card and in 忻府区's row, linked to the list.
+    let (st, home) = text(&staff, server.url("/")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(home.contains("逾期督办单 1 件"), "{home}");
+    assert!(
+        home.contains("href=\"/orders?overdue=1&amp;county=140902\">1</a>"),
+        "{home}"
+    );
     // The other county's official sees neither the order nor its count.
     common::user(&store, "yuanping", Role::County, None, Some("140981")).await;
     let (c, _) = common::login(&server, "yuanping").await;
