@@ -3,7 +3,7 @@
 //! A fixed offset is exact: China has observed no daylight saving time since 1991, so no
 //! time-zone database is needed.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 /// The offset of Beijing time from UTC.
 pub const OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
@@ -22,6 +22,16 @@ pub fn today() -> NaiveDate {
     now().date_naive()
 }
 
+/// A UTC instant as Beijing wall-clock time, the form HJ 212 DataTimes are written in.
+pub fn local(t: DateTime<Utc>) -> NaiveDateTime {
+    t.with_timezone(&OFFSET).naive_local()
+}
+
+/// A Beijing wall-clock time as the UTC instant it names (never ambiguous: no DST).
+pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
+    (t - Duration::seconds(i64::from(OFFSET.local_minus_utc()))).and_utc()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -34,5 +44,7 @@ mod tests {
             .unwrap()
             .with_timezone(&super::OFFSET);
         assert_eq!(t.format("%Y-%m-%d %H:%M").to_string(), "2026-12-02 00:30");
+        let utc = t.with_timezone(&Utc);
+        assert_eq!(super::to_utc(super::local(utc)), utc);
     }
 }

@@ -458,11 +458,6 @@ fn indicator_values(plan: &Plan, today: NaiveDate) -> Vec<ValueRow> {
     out
 }
 
-/// Today in Beijing.
-pub fn today() -> NaiveDate {
-    (chrono::Utc::now() + Duration::hours(8)).date_naive()
-}
-
 /// A random device password (HJ 212 PW: letters and digits).
 pub fn device_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";

@@ -90,7 +90,7 @@ pub async fn home(store: &Store, credit_code: &str, now: DateTime<Utc>) -> Resul
         .filter(|l| mine(&l.credit_code))
         .cloned()
         .collect();
-    let local = now + Duration::hours(8);
+    let local = crate::beijing::local(now);
     let from = (local - Duration::hours(LATEST_WITHIN_HOURS))
         .format("%Y%m%d%H%M%S")
         .to_string();

@@ -467,7 +467,7 @@ pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>> {
     ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(&t, f).ok())
-        .map(|n| (n - Duration::hours(8)).and_utc())
+        .map(crate::beijing::to_utc)
         .ok_or_else(|| {
             Error::invalid(
                 field,

@@ -332,7 +332,7 @@ pub async fn device_statistics_at(
         return Err(Error::invalid("year", "年份无效"));
     };
     // Only elapsed hours are expected: a month in progress is judged so far.
-    let now_local = (now + chrono::Duration::hours(8)).naive_utc();
+    let now_local = crate::beijing::local(now);
     let end = next
         .and_hms_opt(0, 0, 0)
         .map_or(now_local, |e| e.min(now_local));
@@ -346,7 +346,7 @@ pub async fn device_statistics_at(
     } else {
         Vec::new()
     };
-    let utc = |t: chrono::NaiveDateTime| (t - chrono::Duration::hours(8)).and_utc();
+    let utc = crate::beijing::to_utc;
     let marked =
         crate::marks::excluded_periods(store, mn, utc(start), utc(end), true, opts, 8 * 3600)
             .await?;

@@ -113,7 +113,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 bail_on_unknown_devices(&store, &mns).await?;
             }
             DbState::Fresh => {
-                let filled = demo::fill(&store, &plan, demo::today(), &mns, &password)
+                let filled = demo::fill(&store, &plan, qingshan_app::beijing::today(), &mns, &password)
                     .await
                     .context("演示数据无法写入")?;
                 println!("演示数据库：{db}");

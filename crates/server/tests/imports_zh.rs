@@ -186,7 +186,7 @@ async fn registry_with_chinese_headers_imports_by_upload() {
 async fn the_demo_data_fill_every_page_and_the_banner_shows() {
     let (store, plan, _db) = common::fresh_prepared("demo-fill").await;
     let mns: Vec<String> = (0..5).map(|i| format!("QSDEMO{i:04}")).collect();
-    let today = qingshan_app::demo::today();
+    let today = qingshan_app::beijing::today();
     let filled = qingshan_app::demo::fill(&store, &plan, today, &mns, "pw1234")
         .await
         .unwrap();

@@ -91,9 +91,10 @@ fn duration(i: &Incident) -> Option<String> {
         NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S")
             .ok()
             .or_else(|| {
-                chrono::DateTime::parse_from_rfc3339(t)
-                    .ok()
-                    .map(|d| d.naive_utc() + chrono::Duration::hours(8))
+                chrono::DateTime::parse_from_rfc3339(t).ok().map(|d| {
+                    d.with_timezone(&qingshan_app::beijing::OFFSET)
+                        .naive_local()
+                })
             })
     };
     let start = parse(&i.start_time)?;

@@ -371,7 +371,7 @@ pub async fn device_page(
         return Err(AppError::NotFound(format!("没有设备 {mn}")).into());
     };
     let now = Utc::now();
-    let local = now + chrono::Duration::hours(8);
+    let local = qingshan_app::beijing::local(now);
     let from = (local - chrono::Duration::days(7))
         .format("%Y%m%d%H%M%S")
         .to_string();
