@@ -1,6 +1,6 @@
 //! 督办单: staff turn an incident into an order to the incident's enterprise with a deadline;
 //! the enterprise replies with an explanation and evidence; staff accept (办结), return (with a
-//! reason and a later deadline) or escalate (转立案). Who may do what is decided here, once,
+//! reason and a later deadline) or escalate (转立案: opening a case, `crate::cases::open`). Who may do what is decided here, once,
 //! for pages, API and CLI. Clocks are parameters (`now`) so tests control time.
 
 use chrono::{DateTime, Utc};
@@ -31,20 +31,7 @@ pub fn may_handle(user: Option<&User>) -> Result<()> {
 /// Which orders the user may list: `(county, credit code)` to confine to. Staff see all, a
 /// county official their county, an enterprise account its own; others are refused.
 pub fn list_scope(user: Option<&User>) -> Result<(Option<String>, Option<String>)> {
-    if let Some(code) = user.and_then(crate::scope::confined_to) {
-        return Ok((None, Some(code.to_string())));
-    }
-    let u = user.ok_or(Error::Unauthenticated)?;
-    match u.role {
-        Role::Admin | Role::Staff => Ok((None, None)),
-        Role::County => match &u.division_code {
-            Some(code) => Ok((Some(code.clone()), None)),
-            None => Err(Error::Forbidden("区县账号未设置所属区县".into())),
-        },
-        _ => Err(Error::Forbidden(
-            "督办单仅向生态环境局工作人员、区县账号和被督办单位开放".into(),
-        )),
-    }
+    crate::scope::enforcement_scope(user, "督办单")
 }
 
 /// Whether an order is overdue at `now`: its deadline passed while it waits for an answer.
@@ -203,22 +190,6 @@ pub async fn accept(
     let note = optional(note)?;
     store
         .order_step(id, OrderStep::Accept, note.as_deref(), None, &[], actor)
-        .await
-        .map_err(|e| store_err(id, e))
-}
-
-/// Marks an open order 转立案 (staff only); the case itself is handled elsewhere.
-pub async fn escalate(
-    store: &Store,
-    user: Option<&User>,
-    actor: &Actor,
-    id: i64,
-    note: Option<&str>,
-) -> Result<Order> {
-    may_handle(user)?;
-    let note = optional(note)?;
-    store
-        .order_step(id, OrderStep::Escalate, note.as_deref(), None, &[], actor)
         .await
         .map_err(|e| store_err(id, e))
 }

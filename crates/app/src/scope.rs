@@ -19,6 +19,26 @@ pub fn confined_to(user: &User) -> Option<&str> {
     }
 }
 
+/// Which enforcement records (orders, cases) the user may list: `(county, credit code)` to
+/// confine to. Staff see all, a county official their county, an enterprise account its own;
+/// others are refused, the message naming `what` (e.g. "督办单").
+pub fn enforcement_scope(user: Option<&User>, what: &str) -> Result<(Option<String>, Option<String>)> {
+    if let Some(code) = user.and_then(confined_to) {
+        return Ok((None, Some(code.to_string())));
+    }
+    let u = user.ok_or(Error::Unauthenticated)?;
+    match u.role {
+        Role::Admin | Role::Staff => Ok((None, None)),
+        Role::County => match &u.division_code {
+            Some(code) => Ok((Some(code.clone()), None)),
+            None => Err(Error::Forbidden("区县账号未设置所属区县".into())),
+        },
+        _ => Err(Error::Forbidden(format!(
+            "{what}仅向生态环境局工作人员、区县账号和所涉排污单位开放"
+        ))),
+    }
+}
+
 /// Whether `user` (if any) may see what belongs to the enterprise `credit_code`: an enterprise
 /// account only its own; anyone else is not refused here. A refusal is [`Error::Forbidden`]
 /// with a Chinese message.

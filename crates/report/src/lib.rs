@@ -8,6 +8,7 @@
 
 mod chart;
 mod data;
+mod document;
 mod html;
 mod pdf;
 mod prose;
@@ -18,6 +19,7 @@ pub use data::{
     Issue, ManualJudgement, PlanInfo, ReportData, TaskCounts, TaskReport, TaskReportInput,
     TaskState, UnitTasks, ValueInput, default_unit, report_title,
 };
+pub use document::{Block, Document, Section, render_document_pdf};
 pub use html::render_html;
 pub use pdf::{find_cjk_font, render_pdf, render_pdf_face};
 pub use prose::{

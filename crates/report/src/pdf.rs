@@ -24,19 +24,19 @@ use crate::chart::{self, Chart};
 use crate::html::status_rgb;
 use crate::{ReportData, ReportError, TaskState};
 
-const PAGE_W: f32 = 595.28;
+pub(crate) const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
-const MARGIN_X: f32 = 48.0;
+pub(crate) const MARGIN_X: f32 = 48.0;
 const MARGIN_TOP: f32 = 56.0;
 const MARGIN_BOTTOM: f32 = 60.0;
 const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
 
-type Rgb = (u8, u8, u8);
-const BLACK: Rgb = (0, 0, 0);
-const GREY: Rgb = (110, 110, 110);
+pub(crate) type Rgb = (u8, u8, u8);
+pub(crate) const BLACK: Rgb = (0, 0, 0);
+pub(crate) const GREY: Rgb = (110, 110, 110);
 const GREEN: Rgb = (46, 125, 50);
 const BLUE: Rgb = (21, 101, 192);
-const RED: Rgb = (198, 40, 40);
+pub(crate) const RED: Rgb = (198, 40, 40);
 const HEADER_BG: Rgb = (232, 245, 233);
 
 /// Where Debian puts the CJK fonts this report can use, in order of preference.
@@ -78,18 +78,18 @@ pub fn render_pdf_face(data: &ReportData, font: &[u8], face: u32) -> Result<Vec<
     counties(&mut l, data);
     appendix(&mut l, data);
     let pages = l.finish();
-    emit(data, &shaper, font, face, pages)
+    emit(&data.cover.title, true, &shaper, font, face, pages)
 }
 
 /// Glyph lookup and measuring.
-struct Shaper<'a> {
+pub(crate) struct Shaper<'a> {
     charmap: skrifa::charmap::Charmap<'a>,
     metrics: skrifa::metrics::GlyphMetrics<'a>,
     upem: f32,
 }
 
 impl<'a> Shaper<'a> {
-    fn new(font: &'a [u8], face: u32) -> Result<Self, ReportError> {
+    pub(crate) fn new(font: &'a [u8], face: u32) -> Result<Self, ReportError> {
         let fr = skrifa::FontRef::from_index(font, face)
             .map_err(|e| ReportError::Font(format!("无法读取字体：{e}")))?;
         let charmap = fr.charmap();
@@ -195,7 +195,7 @@ impl<'a> Shaper<'a> {
 }
 
 /// One drawing operation, in page coordinates (points, y down, text at its baseline).
-enum Op {
+pub(crate) enum Op {
     Text {
         x: f32,
         y: f32,
@@ -229,26 +229,26 @@ enum Op {
 }
 
 /// A cell of a table.
-struct Cell {
+pub(crate) struct Cell {
     text: String,
     fill: Option<Rgb>,
 }
 
-fn cell(text: impl Into<String>) -> Cell {
+pub(crate) fn cell(text: impl Into<String>) -> Cell {
     Cell {
         text: text.into(),
         fill: None,
     }
 }
 
-struct Layout<'s, 'f> {
+pub(crate) struct Layout<'s, 'f> {
     sh: &'s Shaper<'f>,
     pages: Vec<Vec<Op>>,
-    y: f32,
+    pub(crate) y: f32,
 }
 
 impl<'s, 'f> Layout<'s, 'f> {
-    fn new(sh: &'s Shaper<'f>) -> Self {
+    pub(crate) fn new(sh: &'s Shaper<'f>) -> Self {
         Layout {
             sh,
             pages: vec![Vec::new()],
@@ -256,7 +256,7 @@ impl<'s, 'f> Layout<'s, 'f> {
         }
     }
 
-    fn ops(&mut self) -> &mut Vec<Op> {
+    pub(crate) fn ops(&mut self) -> &mut Vec<Op> {
         if self.pages.is_empty() {
             self.pages.push(Vec::new());
         }
@@ -264,7 +264,7 @@ impl<'s, 'f> Layout<'s, 'f> {
         &mut self.pages[last]
     }
 
-    fn new_page(&mut self) {
+    pub(crate) fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = MARGIN_TOP;
     }
@@ -290,12 +290,12 @@ impl<'s, 'f> Layout<'s, 'f> {
         });
     }
 
-    fn centered(&mut self, y: f32, size: f32, color: Rgb, bold: bool, text: &str) {
+    pub(crate) fn centered(&mut self, y: f32, size: f32, color: Rgb, bold: bool, text: &str) {
         let w = self.sh.width(text, size);
         self.text((PAGE_W - w) / 2.0, y, size, color, bold, text);
     }
 
-    fn heading(&mut self, text: &str, size: f32) {
+    pub(crate) fn heading(&mut self, text: &str, size: f32) {
         self.ensure(size * 4.0);
         self.y += size * 0.8;
         let y = self.y + size;
@@ -312,7 +312,7 @@ impl<'s, 'f> Layout<'s, 'f> {
         self.y = y + size * 1.0;
     }
 
-    fn paragraph(&mut self, text: &str, size: f32, color: Rgb) {
+    pub(crate) fn paragraph(&mut self, text: &str, size: f32, color: Rgb) {
         let lh = size * 1.5;
         for line in self.sh.wrap(text, size, CONTENT_W) {
             self.ensure(lh);
@@ -325,13 +325,13 @@ impl<'s, 'f> Layout<'s, 'f> {
 
     /// A table with wrapped cells; the header repeats on every page it spans. A table that
     /// fits on one page is kept together.
-    fn table(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
+    pub(crate) fn table(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
         self.table_kept(cols, rows, size, true);
     }
 
     /// As [`Layout::table`], the table starting where it is (under its heading) even when it
     /// would fit on the next page whole.
-    fn table_flowing(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
+    pub(crate) fn table_flowing(&mut self, cols: &[(&str, f32)], rows: &[Vec<Cell>], size: f32) {
         self.table_kept(cols, rows, size, false);
     }
 
@@ -587,7 +587,7 @@ impl<'s, 'f> Layout<'s, 'f> {
         }
     }
 
-    fn finish(self) -> Vec<Vec<Op>> {
+    pub(crate) fn finish(self) -> Vec<Vec<Op>> {
         self.pages
     }
 }
@@ -972,8 +972,10 @@ fn stroke(c: Rgb, width: f32, dash: Option<[f32; 2]>) -> Stroke {
     }
 }
 
-fn emit(
-    data: &ReportData,
+/// Writes the laid-out pages; with `cover`, the first page is a cover without a page number.
+pub(crate) fn emit(
+    title: &str,
+    cover: bool,
     sh: &Shaper<'_>,
     font: &[u8],
     face: u32,
@@ -986,7 +988,7 @@ fn emit(
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
-            .title(data.cover.title.clone())
+            .title(title.to_string())
             .language("zh-CN".to_string())
             .creator("qingshan".to_string()),
     );
@@ -1077,8 +1079,9 @@ fn emit(
             }
         }
         // The cover carries no page number; the body is numbered from its first page.
-        if k > 0 {
-            let footer = format!("— {} / {} —", k, n - 1);
+        let first = usize::from(cover);
+        if k >= first {
+            let footer = format!("— {} / {} —", k + 1 - first, n - first);
             let w = sh.width(&footer, 8.0);
             s.set_stroke(None);
             s.set_fill(Some(fill(GREY)));

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod cases;
 pub mod cockpit;
 pub mod enterprise;
 pub mod gateway;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sources::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
+        .merge(cases::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -27,6 +27,9 @@ const PAGES: &[(&str, &str)] = &[
     ("marks", "/marks"),
     ("mark", "/marks/1"),
     ("mark-new", "/marks/new?mn=MNLAYOUT0001"),
+    ("cases", "/cases"),
+    ("case", "/cases/1"),
+    ("case-new", "/cases/new?incident=1"),
     ("air-station", "/air/stations/XZ01"),
     ("water-section", "/water/sections/W01"),
     ("indicator", "/indicators/6"),
@@ -150,6 +153,50 @@ async fn seed(store: &Store, plan_id: &str) {
             .await
             .unwrap();
     }
+    // A case on the first incident, decided, in rectification: its page shows the facts, the
+    // articles, the steps, the evidence frames and the check form.
+    let case = store
+        .open_case(
+            &qingshan_store::NewCase {
+                year: 2026,
+                incident_ids: vec![1],
+                order_id: None,
+                title: "超标排放大气污染物".into(),
+                facts: "忻州某热电有限公司1号锅炉排放口二氧化硫折算浓度自2026年3月1日1时起连续超过许可排放浓度35 mg/m³，峰值50.5 mg/m³（超标0.44倍）。".into(),
+                bases: ["air-99-2", "permit-34-1"]
+                    .iter()
+                    .map(|c| {
+                        let b = qingshan_sources::legal::basis(c).unwrap();
+                        qingshan_store::CaseBasis {
+                            basis_code: b.code.clone(),
+                            citation: b.citation(),
+                            violation: b.violation.clone(),
+                            fine_range: b.range_text(),
+                        }
+                    })
+                    .collect(),
+            },
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .case_step(
+            case.id,
+            &qingshan_store::CaseStep::Decide {
+                decision_number: "忻环罚〔2026〕12号".into(),
+                decision_date: "2026-03-20".into(),
+                measures: "rectify,fine".into(),
+                penalty_fen: Some(15_000_000),
+                rectify_deadline: Some("2099-04-20T00:00:00Z".into()),
+            },
+            Some("责令改正，并处罚款十五万元"),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
     // Values of indicator 6 from every source, so the revision table shows each label.
     for (year, value, source, reason) in [
         (2021, "15.10", "manual", None),

@@ -36,6 +36,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("order.return", "退回督办答复"),
     ("order.accept", "认可督办答复并办结"),
     ("order.escalate", "督办转立案"),
+    ("case.file", "立案"),
+    ("case.evidence", "上传案件材料"),
+    ("case.decide", "作出处罚决定"),
+    ("case.report", "报送整改情况"),
+    ("case.check", "整改复查"),
+    ("case.close", "案件销号"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -133,6 +139,44 @@ pub fn order_event(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a case's state.
+pub fn case_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "filed" => "已立案",
+        "decided" => "已作出处罚决定",
+        "rectifying" => "整改中",
+        "checked" => "复查合格",
+        "closed" => "已销号",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a step on a case.
+pub fn case_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "file" => "立案",
+        "decide" => "作出处罚决定",
+        "report" => "报送整改情况",
+        "check_pass" => "复查合格",
+        "check_fail" => "复查不合格",
+        "close" => "销号结案",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
+/// The Chinese names of a case's measure codes (comma-separated), joined with "、".
+pub fn case_measures(codes: &str) -> String {
+    codes
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            qingshan_sources::legal::measure_name(c)
+                .map_or_else(|| format!("其他（{c}）"), str::to_string)
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// The Chinese name of a data mark kind under the marking rule; an unknown one reads
 /// "其他标记（code）".
 pub fn mark_kind(code: &str) -> Cow<'static, str> {
@@ -181,6 +225,8 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("incident", "事件"),
     ("indicator", "指标"),
     ("order", "督办单"),
+    ("case", "案件"),
+    ("measures", "处罚措施"),
     ("late", "迟报"),
     ("page", "页面"),
     ("period", "周期"),
@@ -233,6 +279,14 @@ pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
         "pending" => "待审核",
         "accepted" => "已认可",
         "rejected" => "已驳回",
+        "issued" => "待答复",
+        "replied" => "已答复",
+        "returned" => "已退回",
+        "escalated" => "已转立案",
+        "filed" => "已立案",
+        "decided" => "已作出处罚决定",
+        "rectifying" => "整改中",
+        "checked" => "复查合格",
         _ => {
             return marking_rule()
                 .and_then(|r| r.kind(word))

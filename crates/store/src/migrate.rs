@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_orders.sql"),
         postgres: include_str!("../migrations/postgres/0018_orders.sql"),
     },
+    Migration {
+        version: 19,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0019_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0019_cases.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

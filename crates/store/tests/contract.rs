@@ -118,6 +118,7 @@ contract!(
     enterprise_users_carry_their_credit_code,
     data_marks_are_filed_reviewed_and_audited,
     orders_go_through_reply_return_and_accept,
+    cases_go_from_filing_to_closing,
 );
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
@@ -4072,4 +4073,205 @@ async fn orders_go_through_reply_return_and_accept(store: Store) {
         ..Default::default()
     };
     assert_eq!(store.orders_paged(&f, 10, 0).await.unwrap().total, 0);
+}
+
+/// A case opened from an order's incident makes the order 转立案 in the same transaction; it is
+/// numbered per year; its steps follow 立案 → 处罚决定 → 整改 → 复查 (failed once, then passed)
+/// → 销号, each an event and an audit entry; a step out of turn is a conflict; a case on another
+/// enterprise's incident, or an order already closed, is refused and changes nothing.
+async fn cases_go_from_filing_to_closing(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    store
+        .raise_alarm(&exceedance("20260301000000", None, "40", 3))
+        .await
+        .unwrap();
+    let inc = store
+        .incidents_paged(&IncidentFilter::default(), 10, 0)
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    let u = reporter(&store, "caseworker").await;
+    let a = actor(&u);
+    let o = store
+        .issue_order(
+            &NewOrder {
+                incident_id: inc,
+                title: "超标督办".into(),
+                requirement: "说明超标原因".into(),
+                deadline: "2026-03-05T00:00:00Z".into(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    let basis = CaseBasis {
+        basis_code: "air-99-2".into(),
+        citation: "《中华人民共和国大气污染防治法》第九十九条第（二）项".into(),
+        violation: "超标排放".into(),
+        fine_range: Some("10万元以上100万元以下".into()),
+    };
+    let new_case = |order_id, incidents: Vec<i64>| NewCase {
+        year: 2026,
+        incident_ids: incidents,
+        order_id,
+        title: "超标排放大气污染物".into(),
+        facts: "2026年3月1日二氧化硫小时浓度连续超标".into(),
+        bases: vec![basis.clone()],
+    };
+    assert!(matches!(
+        store
+            .open_case(&new_case(None, vec![999_999]), &[], &a)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let doc = evidence(
+        "现场检查笔录.pdf",
+        "application/pdf",
+        b"%PDF-1.4 case".to_vec(),
+    );
+    let c = store
+        .open_case(&new_case(Some(o.id), vec![inc]), &[doc], &a)
+        .await
+        .unwrap();
+    assert_eq!(c.case_number, "2026-0001");
+    assert_eq!(c.state, "filed");
+    assert_eq!(c.credit_code, "9144030071526726XG");
+    assert_eq!(c.division_code.as_deref(), Some("140902"));
+    assert_eq!(store.order(o.id).await.unwrap().unwrap().state, "escalated");
+    assert_eq!(store.case_incident_ids(c.id).await.unwrap(), vec![inc]);
+    assert_eq!(store.case_bases(c.id).await.unwrap(), vec![basis.clone()]);
+    assert_eq!(
+        store.cases_of_incident(inc).await.unwrap(),
+        vec![(c.id, "2026-0001".to_string(), "filed".to_string())]
+    );
+    // The order is escalated now: a second case from it is refused, and nothing is written.
+    assert!(matches!(
+        store
+            .open_case(&new_case(Some(o.id), vec![inc]), &[], &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let second = store
+        .open_case(&new_case(None, vec![inc]), &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(second.case_number, "2026-0002");
+    // Out of turn.
+    assert!(matches!(
+        store.case_step(c.id, &CaseStep::Close, None, &[], &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let decide = CaseStep::Decide {
+        decision_number: "忻环罚〔2026〕12号".into(),
+        decision_date: "2026-03-20".into(),
+        measures: "rectify,fine".into(),
+        penalty_fen: Some(15_000_000),
+        rectify_deadline: Some("2026-04-20T00:00:00Z".into()),
+    };
+    let c = store
+        .case_step(c.id, &decide, Some("责令改正并处罚款"), &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(c.state, "rectifying");
+    assert_eq!(c.penalty_fen, Some(15_000_000));
+    assert_eq!(c.decision_number.as_deref(), Some("忻环罚〔2026〕12号"));
+    let overdue = CaseFilter {
+        overdue_at: Some("2026-04-21T00:00:00Z".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.cases_paged(&overdue, 10, 0).await.unwrap().total, 1);
+    let report = evidence(
+        "整改报告.pdf",
+        "application/pdf",
+        b"%PDF-1.4 report".to_vec(),
+    );
+    store
+        .case_step(
+            c.id,
+            &CaseStep::Report,
+            Some("已更换脱硫设备"),
+            &[report],
+            &a,
+        )
+        .await
+        .unwrap();
+    let c = store
+        .case_step(
+            c.id,
+            &CaseStep::CheckFail {
+                new_deadline: "2026-05-20T00:00:00Z".into(),
+            },
+            Some("复查仍超标"),
+            &[],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.state, "rectifying");
+    assert_eq!(c.rectify_deadline.as_deref(), Some("2026-05-20T00:00:00Z"));
+    assert_eq!(store.cases_paged(&overdue, 10, 0).await.unwrap().total, 0);
+    store
+        .case_step(c.id, &CaseStep::CheckPass, Some("复查达标"), &[], &a)
+        .await
+        .unwrap();
+    let c = store
+        .case_step(c.id, &CaseStep::Close, Some("同意销号"), &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(c.state, "closed");
+    assert!(c.closed_at.is_some());
+    let kinds: Vec<String> = store
+        .case_events(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "file",
+            "decide",
+            "report",
+            "check_fail",
+            "check_pass",
+            "close"
+        ]
+    );
+    let docs = store.case_evidence(c.id).await.unwrap();
+    assert_eq!(docs.len(), 2);
+    let (meta, bytes) = store.case_evidence_file(docs[1].id).await.unwrap().unwrap();
+    assert_eq!(
+        (meta.file_name.as_str(), bytes.as_slice()),
+        ("整改报告.pdf", b"%PDF-1.4 report".as_slice())
+    );
+    let actions: Vec<String> = store
+        .audit_log(Some("case."), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "case.close",
+            "case.check",
+            "case.check",
+            "case.evidence",
+            "case.report",
+            "case.decide",
+            "case.file",
+            "case.evidence",
+            "case.file"
+        ]
+    );
+    let mine = CaseFilter {
+        credit_code: Some("9144030071526726XG".into()),
+        state: Some("closed".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.cases_paged(&mine, 10, 0).await.unwrap().total, 1);
 }

@@ -282,10 +282,46 @@ pub fn spec() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
                 "responses": ok("督办单") } },
-            "/orders/{id}/escalate": { "post": { "summary": "转立案（工作人员；立案办理另行处理）", "security": [{ "bearer": [] }, { "session": [] }],
+            "/legal-bases": { "get": { "summary": "处罚依据清单（法律条款、违法行为、法定罚款幅度、来源）与处罚措施代码", "security": [{ "bearer": [] }, { "session": [] }],
+                "responses": ok("处罚依据与处罚措施") } },
+            "/cases": {
+                "get": { "summary": "案件列表（工作人员全部或按区县，区县账号仅本区县，排污单位仅本单位；每页 100 条）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [
+                        { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["filed", "decided", "rectifying", "checked", "closed"] }, "description": "已立案、已作出处罚决定、整改中、复查合格、已销号" },
+                        { "name": "county", "in": "query", "schema": { "type": "string" } },
+                        { "name": "overdue", "in": "query", "schema": { "type": "string", "enum": ["1"] }, "description": "1 仅整改逾期（整改中且整改期限已过）" },
+                        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                    ], "responses": ok("案件与总数") },
+                "post": { "summary": "立案（工作人员）：关联同一排污单位的事件，或由督办单转立案（该督办单转为已转立案）；立案材料经 /cases/new 页面表单上传", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["title", "facts", "bases"], "properties": {
+                        "incident_ids": { "type": "array", "items": { "type": "integer" } }, "order_id": { "type": "integer" },
+                        "title": { "type": "string", "maxLength": 100 }, "facts": { "type": "string", "maxLength": 4000 },
+                        "bases": { "type": "array", "items": { "type": "string" }, "description": "处罚依据代码，见 /legal-bases" } } } } } },
+                    "responses": { "201": { "description": "已立案的案件（立案编号按年度编排）" } } } },
+            "/cases/{id}": { "get": { "summary": "一个案件及其处罚依据、办理经过、关联事件与证据报文（SHA-256）、案件材料；案卷 PDF 见 /cases/{id}/case.pdf 页面路径", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("案件") } },
+            "/cases/{id}/decide": { "post": { "summary": "作出处罚决定（工作人员）：决定书文号、决定日期、处罚措施、罚款金额（须在所选处罚依据的法定幅度内）、整改期限", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
-                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
-                "responses": ok("督办单") } }
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["decision_number", "decision_date", "measures"], "properties": {
+                    "decision_number": { "type": "string" }, "decision_date": { "type": "string", "format": "date" },
+                    "measures": { "type": "array", "items": { "type": "string" }, "description": "处罚措施代码，见 /legal-bases" },
+                    "penalty": { "type": "string", "description": "罚款金额（元，最多两位小数）" },
+                    "rectify_deadline": { "type": "string", "description": "RFC 3339 或北京时间；责令改正、限制生产、停产整治时必填" },
+                    "note": { "type": "string" } } } } } },
+                "responses": ok("案件") } },
+            "/cases/{id}/report": { "post": { "summary": "报送整改情况（被处罚单位；整改中）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": ok("案件") } },
+            "/cases/{id}/check": { "post": { "summary": "整改复查（工作人员）：合格，或不合格并规定新的整改期限", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["passed", "note"], "properties": {
+                    "passed": { "type": "boolean" }, "note": { "type": "string" }, "new_deadline": { "type": "string" } } } } } },
+                "responses": ok("案件") } },
+            "/cases/{id}/close": { "post": { "summary": "销号结案（工作人员；已作出处罚决定且无需整改，或复查合格）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("案件") } }
         }
     })
 }

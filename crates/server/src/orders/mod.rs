@@ -1,5 +1,6 @@
 //! 督办单 on the web: the list (state, county, overdue; paged), an order's page with its steps,
-//! the enterprise's reply form (with evidence files) and the staff's forms (退回/办结/转立案),
+//! the enterprise's reply form (with evidence files) and the staff's forms (退回/办结; 转立案 is
+//! the opening of a case, `/cases/new?order=N`),
 //! the issue form posted from an incident's page, and the JSON API `/api/v1/orders`. Who may do
 //! what is `qingshan_app::orders`.
 
@@ -38,14 +39,12 @@ pub fn routes(max_file: usize) -> Router<AppState> {
         )
         .route("/orders/{id}/return", post(return_form))
         .route("/orders/{id}/accept", post(accept_form))
-        .route("/orders/{id}/escalate", post(escalate_form))
         .route("/orders/evidence/{id}", get(evidence_download))
         .route("/api/v1/orders", get(api_list).post(api_issue))
         .route("/api/v1/orders/{id}", get(api_get))
         .route("/api/v1/orders/{id}/reply", post(api_reply))
         .route("/api/v1/orders/{id}/return", post(api_return))
         .route("/api/v1/orders/{id}/accept", post(api_accept))
-        .route("/api/v1/orders/{id}/escalate", post(api_escalate))
 }
 
 fn order_json(o: &Order) -> Value {
@@ -403,7 +402,6 @@ pub struct StepForm {
 enum Step {
     Return,
     Accept,
-    Escalate,
 }
 
 async fn staff_step(
@@ -417,7 +415,6 @@ async fn staff_step(
     let action = match step {
         Step::Return => "order.return",
         Step::Accept => "order.accept",
-        Step::Escalate => "order.escalate",
     };
     let target = format!("order:{id}");
     let check = orders::may_handle(auth.user.as_ref())
@@ -449,7 +446,6 @@ async fn staff_step(
             Err(e) => Err(e),
         },
         Step::Accept => orders::accept(&s.store, user, &actor, id, note).await,
-        Step::Escalate => orders::escalate(&s.store, user, &actor, id, note).await,
     };
     match done {
         Ok(o) => Ok(o),
@@ -486,16 +482,6 @@ pub async fn accept_form(
     Form(f): Form<StepForm>,
 ) -> Result<Response, PageError> {
     step_form(s, auth, id, Step::Accept, f).await
-}
-
-/// `POST /orders/{id}/escalate` (form; staff): 转立案.
-pub async fn escalate_form(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-    Path(id): Path<i64>,
-    Form(f): Form<StepForm>,
-) -> Result<Response, PageError> {
-    step_form(s, auth, id, Step::Escalate, f).await
 }
 
 /// `GET /orders/evidence/{id}`: an evidence file of an order the user may see.
@@ -685,15 +671,4 @@ pub async fn api_accept(
     body: Option<Json<StepForm>>,
 ) -> Result<Json<Value>, AppError> {
     api_step(s, auth, id, Step::Accept, headers, body).await
-}
-
-/// `POST /api/v1/orders/{id}/escalate` with an optional `{"note": "…"}` (staff): 转立案.
-pub async fn api_escalate(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Option<Json<StepForm>>,
-) -> Result<Json<Value>, AppError> {
-    api_step(s, auth, id, Step::Escalate, headers, body).await
 }

@@ -227,6 +227,9 @@ pub async fn incident_page(
         context! {
             i => incident_json(&d.incident), alarms => d.alarms, frames => d.frames,
             assignees => assignees(&s, &auth).await?,
+            cases => s.store.cases_of_incident(id).await?.into_iter()
+                .map(|(id, number, state)| serde_json::json!({ "id": id, "number": number, "state": qingshan_store::labels::case_state(&state) }))
+                .collect::<Vec<_>>(),
         },
     )
 }

@@ -90,8 +90,21 @@ pub fn content_disposition(name: &str) -> String {
 pub struct EvidenceForm {
     /// Text fields by name (the last of a name wins).
     pub fields: HashMap<String, String>,
+    /// Every text field in the order sent (check boxes send one name several times).
+    pub sent: Vec<(String, String)>,
     /// File parts.
     pub files: Files,
+}
+
+impl EvidenceForm {
+    /// Every value sent under `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.sent
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
 }
 
 fn multipart_error(e: MultipartError, max_file: usize) -> AppError {
@@ -163,6 +176,7 @@ pub async fn read_evidence_form(
                 }
                 let text = String::from_utf8(text)
                     .map_err(|_| AppError::invalid(&name, "不是有效的 UTF-8 文本"))?;
+                up.sent.push((name.clone(), text.clone()));
                 up.fields.insert(name, text);
             }
         }
