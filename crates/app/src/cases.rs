@@ -78,9 +78,8 @@ pub fn chosen_bases(codes: &[String]) -> Result<Vec<&'static LegalBasis>> {
     }
     let mut out = Vec::new();
     for c in codes {
-        let b = legal::basis(c.trim()).ok_or_else(|| {
-            Error::invalid("bases", format!("处罚依据「{c}」不在处罚依据清单中"))
-        })?;
+        let b = legal::basis(c.trim())
+            .ok_or_else(|| Error::invalid("bases", format!("处罚依据「{c}」不在处罚依据清单中")))?;
         if !out.iter().any(|o: &&LegalBasis| o.code == b.code) {
             out.push(b);
         }
@@ -173,12 +172,13 @@ pub struct Decision {
 }
 
 /// Checks a decision against the case's articles; returns the step to store.
-pub fn check_decision(
-    d: &Decision,
-    bases: &[&LegalBasis],
-    now: DateTime<Utc>,
-) -> Result<CaseStep> {
-    let number = text("decision_number", "处罚决定书文号", &d.decision_number, MAX_TITLE_CHARS)?;
+pub fn check_decision(d: &Decision, bases: &[&LegalBasis], now: DateTime<Utc>) -> Result<CaseStep> {
+    let number = text(
+        "decision_number",
+        "处罚决定书文号",
+        &d.decision_number,
+        MAX_TITLE_CHARS,
+    )?;
     let date = NaiveDate::parse_from_str(d.decision_date.trim(), "%Y-%m-%d").map_err(|_| {
         Error::invalid(
             "decision_date",
@@ -192,7 +192,10 @@ pub fn check_decision(
     for m in &d.measures {
         let m = m.trim();
         if legal::measure_name(m).is_none() {
-            return Err(Error::invalid("measures", format!("处罚措施「{m}」不在清单中")));
+            return Err(Error::invalid(
+                "measures",
+                format!("处罚措施「{m}」不在清单中"),
+            ));
         }
         if !measures.contains(&m) {
             measures.push(m);
@@ -202,10 +205,18 @@ pub fn check_decision(
         return Err(Error::invalid("measures", "请至少选择一项处罚措施"));
     }
     if measures.contains(&"exempt") && measures.len() > 1 {
-        return Err(Error::invalid("measures", "选择“不予处罚”时不能同时选择其他措施"));
+        return Err(Error::invalid(
+            "measures",
+            "选择“不予处罚”时不能同时选择其他措施",
+        ));
     }
     let fine = measures.contains(&"fine");
-    let penalty_fen = match d.penalty.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let penalty_fen = match d
+        .penalty
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         Some(p) if fine => {
             let fen = qingshan_exact::parse_scaled(p, 2).map_err(|e| {
                 Error::invalid("penalty", format!("罚款金额{e}（单位：元，最多两位小数）"))
@@ -217,7 +228,10 @@ pub fn check_decision(
             Some(fen)
         }
         Some(_) => {
-            return Err(Error::invalid("penalty", "未选择“罚款”措施时不应填写罚款金额"));
+            return Err(Error::invalid(
+                "penalty",
+                "未选择“罚款”措施时不应填写罚款金额",
+            ));
         }
         None if fine => return Err(Error::invalid("penalty", "选择“罚款”时请填写罚款金额")),
         None => None,
@@ -326,7 +340,10 @@ pub async fn check(
                 return Err(Error::invalid("new_deadline", "新的整改期限应晚于当前时间"));
             }
             None => {
-                return Err(Error::invalid("new_deadline", "复查不合格时请规定新的整改期限"));
+                return Err(Error::invalid(
+                    "new_deadline",
+                    "复查不合格时请规定新的整改期限",
+                ));
             }
         }
     };
@@ -373,8 +390,7 @@ pub async fn list(
 /// Whether a case's rectification is overdue at `now`.
 pub fn is_overdue(c: &Case, now: DateTime<Utc>) -> bool {
     c.state == "rectifying"
-        && c
-            .rectify_deadline
+        && c.rectify_deadline
             .as_deref()
             .is_some_and(|d| d < stored_time(now).as_str())
 }
@@ -445,10 +461,17 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
             "所在区县".to_string(),
             c.division_code.clone().unwrap_or_else(|| "未登记".into()),
         ),
-        ("案件状态".to_string(), labels::case_state(&c.state).into_owned()),
+        (
+            "案件状态".to_string(),
+            labels::case_state(&c.state).into_owned(),
+        ),
         (
             "立案时间".to_string(),
-            format!("{}（{}）", time(&c.created_at), c.created_by_name.as_deref().unwrap_or("—")),
+            format!(
+                "{}（{}）",
+                time(&c.created_at),
+                c.created_by_name.as_deref().unwrap_or("—")
+            ),
         ),
     ];
     if let Some(o) = c.order_id {
@@ -466,7 +489,11 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
         Section {
             heading: "三、处罚依据".into(),
             blocks: vec![Block::Table {
-                columns: vec![("条款".into(), 2.4), ("违法行为".into(), 2.6), ("罚款幅度".into(), 1.2)],
+                columns: vec![
+                    ("条款".into(), 2.4),
+                    ("违法行为".into(), 2.6),
+                    ("罚款幅度".into(), 1.2),
+                ],
                 rows: d
                     .bases
                     .iter()
@@ -485,7 +512,10 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
     let decision = match &c.decision_number {
         Some(n) => vec![Block::Fields(vec![
             ("处罚决定书文号".into(), n.clone()),
-            ("决定日期".into(), c.decision_date.clone().unwrap_or_default()),
+            (
+                "决定日期".into(),
+                c.decision_date.clone().unwrap_or_default(),
+            ),
             (
                 "处罚措施".into(),
                 labels::case_measures(c.measures.as_deref().unwrap_or("")),
@@ -496,7 +526,9 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
             ),
             (
                 "整改期限".into(),
-                c.rectify_deadline.as_deref().map_or_else(|| "无".into(), time),
+                c.rectify_deadline
+                    .as_deref()
+                    .map_or_else(|| "无".into(), time),
             ),
         ])],
         None => vec![Block::Paragraph("尚未作出处罚决定。".into())],
@@ -508,7 +540,12 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
     sections.push(Section {
         heading: "五、办理经过".into(),
         blocks: vec![Block::Table {
-            columns: vec![("时间".into(), 1.2), ("环节".into(), 1.0), ("办理人".into(), 0.9), ("内容".into(), 3.4)],
+            columns: vec![
+                ("时间".into(), 1.2),
+                ("环节".into(), 1.0),
+                ("办理人".into(), 0.9),
+                ("内容".into(), 3.4),
+            ],
             rows: d
                 .events
                 .iter()
@@ -544,8 +581,14 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
                 let n = &i.incident;
                 vec![
                     n.id.to_string(),
-                    AlarmKind::parse(&n.kind).map_or_else(|| n.kind.clone(), |k| k.label().to_string()),
-                    format!("{} · {} · {}", n.outlet.as_deref().unwrap_or("—"), n.mn, factor(&n.factor)),
+                    AlarmKind::parse(&n.kind)
+                        .map_or_else(|| n.kind.clone(), |k| k.label().to_string()),
+                    format!(
+                        "{} · {} · {}",
+                        n.outlet.as_deref().unwrap_or("—"),
+                        n.mn,
+                        factor(&n.factor)
+                    ),
                     format!(
                         "{} 至 {}",
                         time(&n.start_time),
@@ -554,7 +597,10 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
                     format!(
                         "{}{}",
                         n.peak.as_deref().unwrap_or("—"),
-                        i.multiple.as_deref().map(|m| format!(" / {m} 倍")).unwrap_or_default()
+                        i.multiple
+                            .as_deref()
+                            .map(|m| format!(" / {m} 倍"))
+                            .unwrap_or_default()
                     ),
                     n.hours.to_string(),
                 ]
@@ -599,7 +645,12 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
     sections.push(Section {
         heading: "七、案件材料".into(),
         blocks: vec![Block::Table {
-            columns: vec![("文件".into(), 2.0), ("环节".into(), 0.9), ("上传时间".into(), 1.1), ("SHA-256".into(), 3.6)],
+            columns: vec![
+                ("文件".into(), 2.0),
+                ("环节".into(), 0.9),
+                ("上传时间".into(), 1.1),
+                ("SHA-256".into(), 3.6),
+            ],
             rows: d
                 .documents
                 .iter()
@@ -609,7 +660,12 @@ pub fn case_file(d: &CaseDetail, printed: &str) -> Document {
                         .iter()
                         .find(|e| e.id == f.event_id)
                         .map_or_else(String::new, |e| labels::case_event(&e.kind).into_owned());
-                    vec![f.file_name.clone(), step, time(&f.uploaded_at), f.sha256.clone()]
+                    vec![
+                        f.file_name.clone(),
+                        step,
+                        time(&f.uploaded_at),
+                        f.sha256.clone(),
+                    ]
                 })
                 .collect(),
             empty: "无".into(),
@@ -629,7 +685,9 @@ pub fn case_file_pdf(d: &CaseDetail, now: DateTime<Utc>) -> Result<Vec<u8>> {
             "未找到中文字体（安装 fonts-wqy-microhei 或设置 QINGSHAN_FONT）".into(),
         )));
     };
-    let printed = crate::beijing::local(now).format("%Y-%m-%d %H:%M").to_string();
+    let printed = crate::beijing::local(now)
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
     qingshan_report::render_document_pdf(&case_file(d, &printed), &font, 0).map_err(Error::Report)
 }
 
@@ -672,21 +730,42 @@ mod tests {
             Error::Invalid { field, message } => (field, message),
             e => panic!("{e}"),
         };
-        let low = Decision { penalty: Some("50000".into()), ..decision() };
+        let low = Decision {
+            penalty: Some("50000".into()),
+            ..decision()
+        };
         let (f, m) = field(low);
         assert_eq!(f, "penalty");
         assert!(m.contains("10万元以上100万元以下"), "{m}");
-        let none = Decision { penalty: None, ..decision() };
+        let none = Decision {
+            penalty: None,
+            ..decision()
+        };
         assert_eq!(field(none).0, "penalty");
-        let cents = Decision { penalty: Some("150000.001".into()), ..decision() };
+        let cents = Decision {
+            penalty: Some("150000.001".into()),
+            ..decision()
+        };
         assert_eq!(field(cents).0, "penalty");
-        let no_deadline = Decision { rectify_deadline: None, ..decision() };
+        let no_deadline = Decision {
+            rectify_deadline: None,
+            ..decision()
+        };
         assert_eq!(field(no_deadline).0, "rectify_deadline");
-        let future = Decision { decision_date: "2026-03-21".into(), ..decision() };
+        let future = Decision {
+            decision_date: "2026-03-21".into(),
+            ..decision()
+        };
         assert_eq!(field(future).0, "decision_date");
-        let mixed = Decision { measures: vec!["exempt".into(), "fine".into()], ..decision() };
+        let mixed = Decision {
+            measures: vec!["exempt".into(), "fine".into()],
+            ..decision()
+        };
         assert_eq!(field(mixed).0, "measures");
-        let unknown = Decision { measures: vec!["jail".into()], ..decision() };
+        let unknown = Decision {
+            measures: vec!["jail".into()],
+            ..decision()
+        };
         assert_eq!(field(unknown).0, "measures");
         // 不予处罚: no fine, no deadline needed.
         let exempt = Decision {
@@ -697,7 +776,11 @@ mod tests {
         };
         assert!(matches!(
             check_decision(&exempt, &air, now()).unwrap(),
-            CaseStep::Decide { penalty_fen: None, rectify_deadline: None, .. }
+            CaseStep::Decide {
+                penalty_fen: None,
+                rectify_deadline: None,
+                ..
+            }
         ));
     }
 
@@ -721,7 +804,9 @@ mod tests {
         assert!(chosen_bases(&[]).is_err());
         assert!(chosen_bases(&["nope".into()]).is_err());
         assert_eq!(
-            chosen_bases(&["air-99-2".into(), "air-99-2".into()]).unwrap().len(),
+            chosen_bases(&["air-99-2".into(), "air-99-2".into()])
+                .unwrap()
+                .len(),
             1
         );
     }

@@ -50,4 +50,3 @@ pub fn factor(code: &str) -> String {
         None => format!("监测因子 {code}"),
     }
 }
-

@@ -22,7 +22,10 @@ pub fn confined_to(user: &User) -> Option<&str> {
 /// Which enforcement records (orders, cases) the user may list: `(county, credit code)` to
 /// confine to. Staff see all, a county official their county, an enterprise account its own;
 /// others are refused, the message naming `what` (e.g. "督办单").
-pub fn enforcement_scope(user: Option<&User>, what: &str) -> Result<(Option<String>, Option<String>)> {
+pub fn enforcement_scope(
+    user: Option<&User>,
+    what: &str,
+) -> Result<(Option<String>, Option<String>)> {
     if let Some(code) = user.and_then(confined_to) {
         return Ok((None, Some(code.to_string())));
     }

@@ -201,7 +201,9 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
     let r = staff
         .post(server.url("/api/v1/orders"))
         .header("x-csrf-token", &staff_csrf)
-        .json(&json!({ "incident_id": 1, "requirement": "说明超标原因", "deadline": beijing_in(3) }))
+        .json(
+            &json!({ "incident_id": 1, "requirement": "说明超标原因", "deadline": beijing_in(3) }),
+        )
         .send()
         .await
         .unwrap();
@@ -210,7 +212,10 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
     assert!(order_page.contains("/cases/new?order=1"), "{order_page}");
     let (st, form) = text(&staff, server.url("/cases/new?order=1")).await;
     assert_eq!(st, StatusCode::OK, "{form}");
-    assert!(form.contains("某热电有限公司") && form.contains("超标 0.40 倍"), "{form}");
+    assert!(
+        form.contains("某热电有限公司") && form.contains("超标 0.40 倍"),
+        "{form}"
+    );
     assert!(form.contains("第九十九条第（二）项"), "{form}");
     let csrf = common::hidden(&form, "csrf_token");
     let r = post_multipart(
@@ -222,14 +227,22 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
             ("incident_id", "1"),
             ("incident_id", ""),
             ("title", "超标排放大气污染物"),
-            ("facts", "2026年3月1日0时至9时二氧化硫折算浓度连续超过许可排放浓度"),
+            (
+                "facts",
+                "2026年3月1日0时至9时二氧化硫折算浓度连续超过许可排放浓度",
+            ),
             ("bases", "air-99-2"),
             ("bases", "permit-34-1"),
         ],
         Some(("现场检查笔录.pdf", b"%PDF-1.4 inspection record")),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     assert_eq!(r.headers()["location"], "/cases/1");
     let v: Value = staff
         .get(server.url("/api/v1/orders/1"))
@@ -248,7 +261,9 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
         .json()
         .await
         .unwrap();
-    let year = (Utc::now() + chrono::Duration::hours(8)).format("%Y").to_string();
+    let year = (Utc::now() + chrono::Duration::hours(8))
+        .format("%Y")
+        .to_string();
     assert_eq!(v["case"]["case_number"], format!("{year}-0001"));
     assert_eq!(v["case"]["state_label"], "已立案");
     assert_eq!(v["bases"].as_array().unwrap().len(), 2);
@@ -262,12 +277,22 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
     let (plant_b, plant_b_csrf) = common::login(&server, "plant-b").await;
     let (county_a, _) = common::login(&server, "county-a").await;
     let (county_b, _) = common::login(&server, "county-b").await;
-    assert_eq!(text(&county_a, server.url("/cases/1")).await.0, StatusCode::OK);
+    assert_eq!(
+        text(&county_a, server.url("/cases/1")).await.0,
+        StatusCode::OK
+    );
     let (st, page) = text(&plant_a, server.url("/cases/1")).await;
     assert_eq!(st, StatusCode::OK);
-    assert!(!page.contains("id=\"case-decide\""), "the enterprise cannot decide");
+    assert!(
+        !page.contains("id=\"case-decide\""),
+        "the enterprise cannot decide"
+    );
     for (c, who) in [(&plant_b, "plant-b"), (&county_b, "county-b")] {
-        assert_eq!(text(c, server.url("/cases/1")).await.0, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            text(c, server.url("/cases/1")).await.0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
         assert_eq!(
             text(c, server.url("/cases/1/case.pdf")).await.0,
             StatusCode::FORBIDDEN,
@@ -275,16 +300,32 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
         );
     }
     assert!(refused(&store, "page.view", "page:/cases/1").await >= 2);
-    let list: Value = plant_b.get(server.url("/api/v1/cases")).send().await.unwrap().json().await.unwrap();
+    let list: Value = plant_b
+        .get(server.url("/api/v1/cases"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 0);
-    let list: Value = plant_a.get(server.url("/api/v1/cases")).send().await.unwrap().json().await.unwrap();
+    let list: Value = plant_a
+        .get(server.url("/api/v1/cases"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 1);
 
     // The decision: a fine below both articles' floors is refused and changes nothing.
     let (_, page) = text(&staff, server.url("/cases/1")).await;
     assert!(page.contains("id=\"case-decide\""), "{page}");
     let csrf = common::hidden(&page, "csrf_token");
-    let today = (Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+    let today = (Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m-%d")
+        .to_string();
     let deadline = beijing_in(30);
     let decide = |penalty: &'static str| {
         vec![
@@ -327,7 +368,10 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
     let r = post_multipart(
         &plant_a,
         server.url("/cases/1/report"),
-        &[("csrf_token", &csrf_a), ("note", "已更换脱硫喷淋层，附第三方监测报告")],
+        &[
+            ("csrf_token", &csrf_a),
+            ("note", "已更换脱硫喷淋层，附第三方监测报告"),
+        ],
         Some(("整改报告.pdf", b"%PDF-1.4 rectification")),
     )
     .await;
@@ -351,7 +395,11 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CONFLICT, "closing before a passed check");
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "closing before a passed check"
+    );
     let r = staff
         .post(server.url("/api/v1/cases/1/check"))
         .header("x-csrf-token", &staff_csrf)
@@ -364,24 +412,58 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
     let csrf = common::hidden(&page, "csrf_token");
     let r = staff
         .post(server.url("/cases/1/close"))
-        .form(&[("csrf_token", csrf.as_str()), ("note", "整改到位，同意销号")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("note", "整改到位，同意销号"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let v: Value = staff.get(server.url("/api/v1/cases/1")).send().await.unwrap().json().await.unwrap();
+    let v: Value = staff
+        .get(server.url("/api/v1/cases/1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["case"]["state"], "closed");
     assert_eq!(v["case"]["penalty_yuan"], "150000.00");
     assert_eq!(v["case"]["measures_label"], "责令改正、罚款");
-    let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["file", "decide", "report", "check_fail", "check_pass", "close"]);
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "file",
+            "decide",
+            "report",
+            "check_fail",
+            "check_pass",
+            "close"
+        ]
+    );
     assert_eq!(v["documents"].as_array().unwrap().len(), 2);
     let doc = v["documents"][1]["id"].as_i64().unwrap();
-    let r = plant_a.get(server.url(&format!("/cases/documents/{doc}"))).send().await.unwrap();
+    let r = plant_a
+        .get(server.url(&format!("/cases/documents/{doc}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 rectification");
     assert_eq!(
-        plant_b.get(server.url(&format!("/cases/documents/{doc}"))).send().await.unwrap().status(),
+        plant_b
+            .get(server.url(&format!("/cases/documents/{doc}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::FORBIDDEN
     );
     let actions: Vec<String> = store
@@ -392,23 +474,41 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
         .filter(|e| e.outcome == "ok")
         .map(|e| e.action)
         .collect();
-    for a in ["case.file", "case.decide", "case.report", "case.check", "case.close", "case.evidence"] {
+    for a in [
+        "case.file",
+        "case.decide",
+        "case.report",
+        "case.check",
+        "case.close",
+        "case.evidence",
+    ] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
 
     // The case file: a PDF whose text carries the case, its articles, the decision and every
     // evidence frame's SHA-256.
-    let r = plant_a.get(server.url("/cases/1/case.pdf")).send().await.unwrap();
+    let r = plant_a
+        .get(server.url("/cases/1/case.pdf"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     let pdf = r.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     let path = std::env::temp_dir().join(format!("qingshan-case-{}.pdf", std::process::id()));
     std::fs::write(&path, &pdf).unwrap();
-    let out = match std::process::Command::new("pdftotext").arg(&path).arg("-").output() {
+    let out = match std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    {
         Ok(o) => o,
         Err(_) => {
-            assert!(std::env::var_os("CI").is_none(), "CI must have pdftotext (poppler-utils)");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have pdftotext (poppler-utils)"
+            );
             eprintln!("SKIPPED: the case file's text (no pdftotext)");
             return;
         }
@@ -428,7 +528,10 @@ async fn a_case_goes_from_an_order_to_its_closing_with_the_evidence_in_its_file(
     }
     for h in 0..10 {
         let hash = hex::encode(Sha256::digest(frame_bytes(h)));
-        assert!(flat.contains(&hash[..24]), "frame {h} hash not in the case file:\n{text}");
+        assert!(
+            flat.contains(&hash[..24]),
+            "frame {h} hash not in the case file:\n{text}"
+        );
     }
     let _ = std::fs::remove_file(&path);
 }

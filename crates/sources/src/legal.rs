@@ -251,25 +251,26 @@ mod tests {
 
     #[test]
     fn a_fine_must_lie_in_a_chosen_range() {
+        let fen = |yuan: i64, cents: i64| yuan * 100 + cents;
         let air = basis("air-99-2").unwrap();
         let permit = basis("permit-34-1").unwrap();
         let daily = basis("air-123").unwrap();
         let referral = basis("epl-63-3").unwrap();
-        assert!(check_fine(&[air], 100_000_00).is_ok());
-        assert!(check_fine(&[air], 1_000_000_00).is_ok());
-        let e = check_fine(&[air], 99_999_99).unwrap_err();
+        assert!(check_fine(&[air], fen(100000, 0)).is_ok());
+        assert!(check_fine(&[air], fen(1000000, 0)).is_ok());
+        let e = check_fine(&[air], fen(99999, 99)).unwrap_err();
         assert_eq!(
             e.to_string(),
             "罚款 99999.99 元不在所选处罚依据规定的幅度内（第九十九条第（二）项：10万元以上100万元以下）"
         );
-        assert!(check_fine(&[air], 1_000_000_01).is_err());
+        assert!(check_fine(&[air], fen(1000000, 1)).is_err());
         // Either article's range will do when two are cited.
-        assert!(check_fine(&[air, permit], 150_000_00).is_ok());
+        assert!(check_fine(&[air, permit], fen(150000, 0)).is_ok());
         // 按日连续处罚 lifts the ceiling, not the floor.
-        assert!(check_fine(&[air, daily], 3_000_000_00).is_ok());
-        assert!(check_fine(&[air, daily], 50_000_00).is_err());
+        assert!(check_fine(&[air, daily], fen(3000000, 0)).is_ok());
+        assert!(check_fine(&[air, daily], fen(50000, 0)).is_err());
         assert_eq!(
-            check_fine(&[referral], 1_00).unwrap_err(),
+            check_fine(&[referral], fen(1, 0)).unwrap_err(),
             FineError::NoFineArticle
         );
     }

@@ -28,7 +28,8 @@ use crate::web::upload::{EvidenceForm, read_evidence_form};
 
 /// The pages and API of cases; `max_file` is the document file limit.
 pub fn routes(max_file: usize) -> Router<AppState> {
-    let limit = || axum::extract::DefaultBodyLimit::max(qingshan_app::evidence::body_limit(max_file));
+    let limit =
+        || axum::extract::DefaultBodyLimit::max(qingshan_app::evidence::body_limit(max_file));
     Router::new()
         .route("/cases", get(list_page).post(open_form).layer(limit()))
         .route("/cases/new", get(new_page))
@@ -166,12 +167,15 @@ pub async fn list_page(
     let filter = filter_of(&q)?;
     let n = paging::requested(&pq);
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
-    let paged = match cases::list(&s.store, auth.user.as_ref(), filter.clone(), limit, offset).await {
+    let paged = match cases::list(&s.store, auth.user.as_ref(), filter.clone(), limit, offset).await
+    {
         Ok(p) => p,
         Err(e) => {
-            return Err(refused_or(&s, &auth, "page.view", "page:/cases".into(), e, None)
-                .await
-                .into());
+            return Err(
+                refused_or(&s, &auth, "page.view", "page:/cases".into(), e, None)
+                    .await
+                    .into(),
+            );
         }
     };
     let pager = paging::Pager::new(n, paging::PER_PAGE, paged.total, "/cases", raw.as_deref());
@@ -217,9 +221,16 @@ pub async fn new_page(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, PageError> {
     if let Err(e) = cases::may_handle(auth.user.as_ref()) {
-        return Err(refuse(&s, &auth, "page.view", "page:/cases/new".into(), e.into(), None)
-            .await
-            .into());
+        return Err(refuse(
+            &s,
+            &auth,
+            "page.view",
+            "page:/cases/new".into(),
+            e.into(),
+            None,
+        )
+        .await
+        .into());
     }
     let order = match q.order {
         Some(id) => Some(
@@ -230,9 +241,16 @@ pub async fn new_page(
         ),
         None => None,
     };
-    let incident_id = order.as_ref().map(|o| o.incident_id).or(q.incident).ok_or_else(|| {
-        AppError::invalid("incident", "请从事件或督办单页面进入立案（缺少事件或督办单编号）")
-    })?;
+    let incident_id = order
+        .as_ref()
+        .map(|o| o.incident_id)
+        .or(q.incident)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "incident",
+                "请从事件或督办单页面进入立案（缺少事件或督办单编号）",
+            )
+        })?;
     let d = qingshan_app::incidents::detail(&s.store, auth.user.as_ref(), incident_id)
         .await
         .map_err(AppError::from)?;
@@ -251,7 +269,10 @@ pub async fn new_page(
         qingshan_sources::supervision::AlarmKind::parse(&i.kind).map_or("告警", |k| k.label()),
         qingshan_app::display::factor(&i.factor),
         i.peak.as_deref().unwrap_or("—"),
-        d.multiple.as_deref().map(|m| format!("（超标 {m} 倍）")).unwrap_or_default(),
+        d.multiple
+            .as_deref()
+            .map(|m| format!("（超标 {m} 倍）"))
+            .unwrap_or_default(),
         i.hours
     );
     let bases = bases_json();
@@ -309,7 +330,16 @@ async fn open(
     if let Err(e) = check {
         return Err(refuse(s, auth, "case.file", target, e, None).await);
     }
-    match cases::open(&s.store, auth.user.as_ref(), &auth.actor(), o, files, Utc::now()).await {
+    match cases::open(
+        &s.store,
+        auth.user.as_ref(),
+        &auth.actor(),
+        o,
+        files,
+        Utc::now(),
+    )
+    .await
+    {
         Ok(c) => Ok(c),
         Err(e) => Err(refused_or(s, auth, "case.file", target, e, Some(o.title.clone())).await),
     }
@@ -331,7 +361,14 @@ pub async fn open_form(
         facts: up.fields.get("facts").cloned().unwrap_or_default(),
         bases: up.all("bases"),
     };
-    let c = open(&s, &auth, &o, &files, up.fields.get("csrf_token").map(String::as_str)).await?;
+    let c = open(
+        &s,
+        &auth,
+        &o,
+        &files,
+        up.fields.get("csrf_token").map(String::as_str),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/cases/{}", c.id)).into_response())
 }
 
@@ -344,9 +381,11 @@ pub async fn case_page(
     let d = match cases::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(&s, &auth, "page.view", format!("page:/cases/{id}"), e, None)
-                .await
-                .into());
+            return Err(
+                refused_or(&s, &auth, "page.view", format!("page:/cases/{id}"), e, None)
+                    .await
+                    .into(),
+            );
         }
     };
     let is_party = auth
@@ -380,7 +419,10 @@ pub async fn case_page(
     )
 }
 
-fn time_opt(field: &str, v: Option<&str>) -> Result<Option<chrono::DateTime<Utc>>, qingshan_app::Error> {
+fn time_opt(
+    field: &str,
+    v: Option<&str>,
+) -> Result<Option<chrono::DateTime<Utc>>, qingshan_app::Error> {
     match v.map(str::trim).filter(|v| !v.is_empty()) {
         Some(t) => qingshan_app::marks::parse_time(field, t).map(Some),
         None => Ok(None),
@@ -471,8 +513,18 @@ async fn step(
         Step::Report => cases::report(&s.store, user, &actor, id, note, files).await,
         Step::Check => match time_opt("new_deadline", b.new_deadline.as_deref()) {
             Ok(nd) => {
-                cases::check(&s.store, user, &actor, id, b.passed.unwrap_or(false), note, nd, files, now)
-                    .await
+                cases::check(
+                    &s.store,
+                    user,
+                    &actor,
+                    id,
+                    b.passed.unwrap_or(false),
+                    note,
+                    nd,
+                    files,
+                    now,
+                )
+                .await
             }
             Err(e) => Err(e),
         },
@@ -484,7 +536,13 @@ async fn step(
     }
 }
 
-async fn multipart_step(s: AppState, auth: Auth, id: i64, st: Step, mp: Multipart) -> Result<Response, PageError> {
+async fn multipart_step(
+    s: AppState,
+    auth: Auth,
+    id: i64,
+    st: Step,
+    mp: Multipart,
+) -> Result<Response, PageError> {
     let mut up = read_evidence_form(mp, s.config.evidence_max_bytes).await?;
     let files = checked_files(&s, &auth, &mut up, format!("case:{id}")).await?;
     let field = |n: &str| up.fields.get(n).cloned();
@@ -553,9 +611,16 @@ pub async fn case_pdf(
     let d = match cases::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(&s, &auth, "page.view", format!("page:/cases/{id}/case.pdf"), e, None)
-                .await
-                .into());
+            return Err(refused_or(
+                &s,
+                &auth,
+                "page.view",
+                format!("page:/cases/{id}/case.pdf"),
+                e,
+                None,
+            )
+            .await
+            .into());
         }
     };
     let bytes = cases::case_file_pdf(&d, Utc::now()).map_err(AppError::from)?;
@@ -564,7 +629,10 @@ pub async fn case_pdf(
         "application/pdf",
         &format!("案卷-{}.pdf", d.case.case_number),
     );
-    r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     Ok(r)
 }
 
@@ -578,11 +646,22 @@ pub async fn document_download(
         return Err(AppError::NotFound(format!("没有编号为 {id} 的案件材料")).into());
     };
     if let Err(e) = cases::detail(&s.store, auth.user.as_ref(), meta.case_id).await {
-        return Err(refused_or(&s, &auth, "page.view", format!("page:/cases/documents/{id}"), e, None)
-            .await
-            .into());
+        return Err(refused_or(
+            &s,
+            &auth,
+            "page.view",
+            format!("page:/cases/documents/{id}"),
+            e,
+            None,
+        )
+        .await
+        .into());
     }
-    Ok(crate::web::download::stored_file(content, &meta.content_type, &meta.file_name)?)
+    Ok(crate::web::download::stored_file(
+        content,
+        &meta.content_type,
+        &meta.file_name,
+    )?)
 }
 
 /// `GET /api/v1/legal-bases`: the penalty articles and measures a case may cite (anyone signed in).
@@ -605,10 +684,16 @@ pub async fn api_list(
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
     let paged = match cases::list(&s.store, auth.user.as_ref(), filter, limit, offset).await {
         Ok(p) => p,
-        Err(e) => return Err(refused_or(&s, &auth, "page.view", "page:/api/v1/cases".into(), e, None).await),
+        Err(e) => {
+            return Err(
+                refused_or(&s, &auth, "page.view", "page:/api/v1/cases".into(), e, None).await,
+            );
+        }
     };
     let items: Vec<Value> = paged.items.iter().map(case_json).collect();
-    Ok(Json(json!({ "cases": items, "total": paged.total, "page": n, "per_page": paging::PER_PAGE })))
+    Ok(Json(
+        json!({ "cases": items, "total": paged.total, "page": n, "per_page": paging::PER_PAGE }),
+    ))
 }
 
 /// `GET /api/v1/cases/{id}`: one case with its articles, steps, incidents, evidence frames and documents.
@@ -619,7 +704,17 @@ pub async fn api_get(
 ) -> Result<Json<Value>, AppError> {
     let d = match cases::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
-        Err(e) => return Err(refused_or(&s, &auth, "page.view", format!("page:/api/v1/cases/{id}"), e, None).await),
+        Err(e) => {
+            return Err(refused_or(
+                &s,
+                &auth,
+                "page.view",
+                format!("page:/api/v1/cases/{id}"),
+                e,
+                None,
+            )
+            .await);
+        }
     };
     let events: Vec<Value> = d.events.iter().map(event_json).collect();
     let incidents: Vec<Value> = d

@@ -2,7 +2,6 @@
 //! enum codes, HJ 212 factors by name and unit. Templates reach these as filters (registered in
 //! [`crate::web::templates`]); CSV/XLSX exports call the functions directly.
 
-
 /// A stored timestamp as Beijing time, `2026-12-02 15:41` ([`qingshan_app::display::time`]).
 pub fn beijing(text: &str) -> String {
     qingshan_app::display::time(text)
