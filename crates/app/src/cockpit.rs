@@ -186,6 +186,8 @@ pub struct Cockpit {
     pub offline_devices: Option<usize>,
     /// Total 督办 orders overdue (staff only).
     pub overdue_orders: Option<usize>,
+    /// Cases whose rectification deadline passed while still 整改中 (staff only).
+    pub overdue_cases: Option<usize>,
     /// Tasks without a report for last year or later (逾期未报).
     pub overdue_tasks: usize,
     /// Tasks of the plan.
@@ -471,6 +473,15 @@ pub async fn cockpit(
             .collect()
     } else {
         BTreeMap::new()
+    };
+    let overdue_cases = if staff {
+        let f = qingshan_store::CaseFilter {
+            overdue_at: Some(crate::marks::stored_time(now)),
+            ..Default::default()
+        };
+        Some(store.cases_paged(&f, 1, 0).await?.total as usize)
+    } else {
+        None
     };
     let attention: Vec<CountyAttention> = if staff {
         counties
@@ -768,6 +779,7 @@ pub async fn cockpit(
         open_alarms: staff.then_some(open_total as usize),
         offline_devices: staff.then(|| attention.iter().map(|a| a.offline_devices).sum()),
         overdue_orders: staff.then(|| overdue_orders.values().map(|n| *n as usize).sum()),
+        overdue_cases,
         attention,
         overdue_tasks,
         tasks: plan.tasks().count(),
