@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, refuse_app};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
@@ -135,27 +135,6 @@ fn filter_of(q: &ListQuery) -> Result<CaseFilter, AppError> {
     })
 }
 
-/// Refusals of the app (role, scope, input, state) audited under `action` on `target`.
-async fn refused_or(
-    s: &AppState,
-    auth: &Auth,
-    action: &str,
-    target: String,
-    e: qingshan_app::Error,
-    detail: Option<String>,
-) -> AppError {
-    match e {
-        e @ (qingshan_app::Error::Forbidden(_)
-        | qingshan_app::Error::Unauthenticated
-        | qingshan_app::Error::Invalid { .. }
-        | qingshan_app::Error::NotFound(_)
-        | qingshan_app::Error::Conflict(_)) => {
-            refuse(s, auth, action, target, e.into(), detail).await
-        }
-        e => e.into(),
-    }
-}
-
 /// `GET /cases`: the cases the user may see, newest first, filtered and paged.
 pub async fn list_page(
     State(s): State<AppState>,
@@ -172,7 +151,7 @@ pub async fn list_page(
         Ok(p) => p,
         Err(e) => {
             return Err(
-                refused_or(&s, &auth, "page.view", "page:/cases".into(), e, None)
+                refuse_app(&s, &auth, "page.view", "page:/cases".into(), e, None)
                     .await
                     .into(),
             );
@@ -341,7 +320,7 @@ async fn open(
     .await
     {
         Ok(c) => Ok(c),
-        Err(e) => Err(refused_or(s, auth, "case.file", target, e, Some(o.title.clone())).await),
+        Err(e) => Err(refuse_app(s, auth, "case.file", target, e, Some(o.title.clone())).await),
     }
 }
 
@@ -382,7 +361,7 @@ pub async fn case_page(
         Ok(d) => d,
         Err(e) => {
             return Err(
-                refused_or(&s, &auth, "page.view", format!("page:/cases/{id}"), e, None)
+                refuse_app(&s, &auth, "page.view", format!("page:/cases/{id}"), e, None)
                     .await
                     .into(),
             );
@@ -532,7 +511,7 @@ async fn step(
     };
     match done {
         Ok(c) => Ok(c),
-        Err(e) => Err(refused_or(s, auth, step.action(), target, e, b.note.clone()).await),
+        Err(e) => Err(refuse_app(s, auth, step.action(), target, e, b.note.clone()).await),
     }
 }
 
@@ -611,7 +590,7 @@ pub async fn case_pdf(
     let d = match cases::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -646,7 +625,7 @@ pub async fn document_download(
         return Err(AppError::NotFound(format!("没有编号为 {id} 的案件材料")).into());
     };
     if let Err(e) = cases::detail(&s.store, auth.user.as_ref(), meta.case_id).await {
-        return Err(refused_or(
+        return Err(refuse_app(
             &s,
             &auth,
             "page.view",
@@ -686,7 +665,7 @@ pub async fn api_list(
         Ok(p) => p,
         Err(e) => {
             return Err(
-                refused_or(&s, &auth, "page.view", "page:/api/v1/cases".into(), e, None).await,
+                refuse_app(&s, &auth, "page.view", "page:/api/v1/cases".into(), e, None).await,
             );
         }
     };
@@ -705,7 +684,7 @@ pub async fn api_get(
     let d = match cases::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, refuse_app};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
@@ -104,26 +104,6 @@ fn filter_of(q: &ListQuery) -> Result<OrderFilter, AppError> {
         state: some(&q.state),
         overdue_at: overdue.then(|| qingshan_app::marks::stored_time(Utc::now())),
     })
-}
-
-/// Refusals of the app (role, scope, input, state) audited under `action` on `target`.
-async fn refused_or(
-    s: &AppState,
-    auth: &Auth,
-    action: &str,
-    target: String,
-    e: qingshan_app::Error,
-    detail: Option<String>,
-) -> AppError {
-    match e {
-        e @ (qingshan_app::Error::Forbidden(_)
-        | qingshan_app::Error::Unauthenticated
-        | qingshan_app::Error::Invalid { .. }
-        | qingshan_app::Error::Conflict(_)) => {
-            refuse(s, auth, action, target, e.into(), detail).await
-        }
-        e => e.into(),
-    }
 }
 
 /// Overdue orders per county for the bureau and county officials; none for an enterprise
@@ -296,7 +276,7 @@ async fn issue(
     };
     match result {
         Ok(o) => Ok(o),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "order.issue",
@@ -341,7 +321,7 @@ async fn reply(
     .await
     {
         Ok(o) => Ok(o),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "order.reply",
@@ -449,7 +429,7 @@ async fn staff_step(
     };
     match done {
         Ok(o) => Ok(o),
-        Err(e) => Err(refused_or(s, auth, action, target, e, f.note.clone()).await),
+        Err(e) => Err(refuse_app(s, auth, action, target, e, f.note.clone()).await),
     }
 }
 
@@ -526,7 +506,7 @@ pub async fn api_list(
     let paged = match orders::list(&s.store, auth.user.as_ref(), filter, limit, offset).await {
         Ok(p) => p,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -557,7 +537,7 @@ pub async fn api_get(
     let (o, events) = match orders::get(&s.store, auth.user.as_ref(), id).await {
         Ok(v) => v,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",

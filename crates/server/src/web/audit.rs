@@ -28,6 +28,29 @@ pub async fn refuse(
     err
 }
 
+/// An app error on a write or a view: the refusals of the app (role, scope, input, state, an
+/// unknown record) are audited under `action` and `target` like [`refuse`]; other errors (the
+/// store failing) pass through unaudited, to be logged where they are answered.
+pub async fn refuse_app(
+    s: &AppState,
+    auth: &Auth,
+    action: &str,
+    target: String,
+    e: qingshan_app::Error,
+    attempted: Option<String>,
+) -> AppError {
+    match e {
+        e @ (qingshan_app::Error::Forbidden(_)
+        | qingshan_app::Error::Unauthenticated
+        | qingshan_app::Error::Invalid { .. }
+        | qingshan_app::Error::NotFound(_)
+        | qingshan_app::Error::Conflict(_)) => {
+            refuse(s, auth, action, target, e.into(), attempted).await
+        }
+        e => e.into(),
+    }
+}
+
 /// A staff write: the caller must be staff (or an administrator) and present the session's CSRF
 /// token; a refusal is audited under `action` and `target` before it is returned.
 pub async fn staff_write(
