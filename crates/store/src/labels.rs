@@ -30,6 +30,9 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("data_mark.accept", "认可数据标记"),
     ("data_mark.reject", "驳回数据标记"),
     ("data_mark.suspect", "判定疑似虚假标记"),
+    ("data_gap.detect", "发现缺数"),
+    ("data_gap.request", "发起补传请求"),
+    ("data_gap.settle", "补传结果"),
     ("order.issue", "下发督办单"),
     ("order.reply", "答复督办单"),
     ("order.evidence", "上传督办答复佐证材料"),
@@ -106,6 +109,29 @@ pub fn mark_state(code: &str) -> Cow<'static, str> {
         "accepted" => "已认可",
         "rejected" => "已驳回",
         other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a data gap's state (automatic backfill, 补传).
+pub fn gap_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "pending" => "待补传",
+        "requesting" => "补传中",
+        "partial" => "部分补传",
+        "filled" => "已补传",
+        "failed" => "无法补传",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a period-data CN (what a gap is missing).
+pub fn data_kind(cn: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match cn {
+        "2051" => "分钟数据",
+        "2061" => "小时数据",
+        "2031" => "日数据",
+        "2011" => "实时数据",
+        other => return Cow::Owned(format!("其他数据（CN={other}）")),
     })
 }
 

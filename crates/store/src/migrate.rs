@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_orders.sql"),
         postgres: include_str!("../migrations/postgres/0018_orders.sql"),
     },
+    Migration {
+        version: 21,
+        name: "data_gaps",
+        sqlite: include_str!("../migrations/sqlite/0021_data_gaps.sql"),
+        postgres: include_str!("../migrations/postgres/0021_data_gaps.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -118,6 +118,8 @@ contract!(
     enterprise_users_carry_their_credit_code,
     data_marks_are_filed_reviewed_and_audited,
     orders_go_through_reply_return_and_accept,
+    data_gaps_are_recorded_moved_on_and_audited,
+    backfilled_data_is_marked_and_stored_once,
 );
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
@@ -4072,4 +4074,210 @@ async fn orders_go_through_reply_return_and_accept(store: Store) {
         ..Default::default()
     };
     assert_eq!(store.orders_paged(&f, 10, 0).await.unwrap().total, 0);
+}
+
+/// A look for gaps records its progress and the gaps in one step, each gap audited; a gap
+/// moves through its states (an unknown state is refused) and is listed newest first.
+async fn data_gaps_are_recorded_moved_on_and_audited(store: Store) {
+    let scan = GapScan {
+        mn: "MN0001".into(),
+        cn: "2051".into(),
+        first_data_time: "20260101000000".into(),
+        scanned_to: "20260101120000".into(),
+        interval_secs: 60,
+    };
+    let gap = |b: &str, e: &str, n| NewDataGap {
+        mn: "MN0001".into(),
+        cn: "2051".into(),
+        begin_time: b.into(),
+        end_time: e.into(),
+        interval_secs: 60,
+        expected: n,
+    };
+    let ids = store
+        .record_gap_scan(
+            &scan,
+            &[
+                gap("20260101030000", "20260101060000", 180),
+                gap("20260101070000", "20260101071000", 10),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    // The look goes on: the progress row is replaced, not added.
+    let later = GapScan {
+        scanned_to: "20260101130000".into(),
+        ..scan.clone()
+    };
+    store.record_gap_scan(&later, &[]).await.unwrap();
+    assert_eq!(store.gap_scans().await.unwrap(), vec![later]);
+    assert_eq!(store.audit_log(Some("data_gap."), 10).await.unwrap().len(), 2);
+
+    let open = store.open_data_gaps().await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(open.iter().all(|g| g.state == "pending" && g.tries == 0));
+    let over = store
+        .gaps_overlapping("MN0001", "2051", "20260101055900", "20260101070100")
+        .await
+        .unwrap();
+    assert_eq!(over.iter().map(|g| g.id).collect::<Vec<_>>(), ids);
+    assert!(
+        store
+            .gaps_overlapping("MN0001", "2061", "20260101000000", "20260102000000")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let update = GapUpdate {
+        id: ids[0],
+        state: "requesting".into(),
+        tries: 1,
+        next_try: None,
+        command_id: Some(7),
+        filled: 0,
+    };
+    store
+        .update_data_gap(&update, Some(("data_gap.request", "请求 2051".into())))
+        .await
+        .unwrap();
+    let g = store.data_gap(ids[0]).await.unwrap().unwrap();
+    assert_eq!((g.state.as_str(), g.tries, g.command_id), ("requesting", 1, Some(7)));
+    let bad = GapUpdate {
+        state: "lost".into(),
+        ..update.clone()
+    };
+    assert!(store.update_data_gap(&bad, None).await.is_err());
+    let failed = GapUpdate {
+        id: ids[1],
+        state: "failed".into(),
+        tries: 3,
+        next_try: None,
+        command_id: Some(9),
+        filled: 0,
+    };
+    store.update_data_gap(&failed, None).await.unwrap();
+    assert_eq!(store.open_data_gaps().await.unwrap().len(), 1);
+    let page = store.data_gaps("MN0001", 1, 0).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0].id, ids[1]);
+    assert_eq!(page.items[0].state, "failed");
+    assert!(store.data_gaps("MN0002", 10, 0).await.unwrap().items.is_empty());
+    let audit = store.audit_log(Some("data_gap.request"), 10).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].new_value.as_deref(), Some("requesting"));
+}
+
+/// Period data for a recorded gap is marked backfilled and stored once per DataTime whatever
+/// QN it comes with (a history answer repeats data under new QNs); data outside gaps is
+/// stored by the usual key.
+async fn backfilled_data_is_marked_and_stored_once(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let with_qn = |dt: &str, qn: &str| {
+        let mut f = upload_cn("MN0001", "2051", dt, "1.5");
+        if let Some(u) = f.upload.as_mut() {
+            u.qn = qn.into();
+        }
+        f
+    };
+    // Live minute data at 10:00 and 10:04; 10:01–10:03 missing.
+    store
+        .ingest(&[with_qn("20260101100000", "a"), with_qn("20260101100400", "b")])
+        .await
+        .unwrap();
+    let scan = GapScan {
+        mn: "MN0001".into(),
+        cn: "2051".into(),
+        first_data_time: "20260101100000".into(),
+        scanned_to: "20260101100500".into(),
+        interval_secs: 60,
+    };
+    store
+        .record_gap_scan(
+            &scan,
+            &[NewDataGap {
+                mn: "MN0001".into(),
+                cn: "2051".into(),
+                begin_time: "20260101100100".into(),
+                end_time: "20260101100400".into(),
+                interval_secs: 60,
+                expected: 3,
+            }],
+        )
+        .await
+        .unwrap();
+    // The history answer: 10:01 twice in one batch (two QNs), 10:02, and 10:04 again, which
+    // lies outside the gap and keeps the usual key (a resend with its own QN is its own row).
+    let outcomes = store
+        .ingest(&[
+            with_qn("20260101100100", "h1"),
+            with_qn("20260101100100", "h2"),
+            with_qn("20260101100200", "h1"),
+            with_qn("20260101100400", "b"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            IngestOutcome::Stored,
+            IngestOutcome::Duplicate,
+            IngestOutcome::Stored,
+            IngestOutcome::Duplicate
+        ]
+    );
+    // Asked again (the request was retried): 10:01 and 10:02 are stored already, 10:03 is new.
+    let again = store
+        .ingest(&[
+            with_qn("20260101100100", "h3"),
+            with_qn("20260101100200", "h3"),
+            with_qn("20260101100300", "h3"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        [
+            IngestOutcome::Duplicate,
+            IngestOutcome::Duplicate,
+            IngestOutcome::Stored
+        ]
+    );
+    let rows = store
+        .period_times("MN0001", "2051", "20260101000000", "20260102000000")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("20260101100000".to_string(), false),
+            ("20260101100100".to_string(), true),
+            ("20260101100200".to_string(), true),
+            ("20260101100300".to_string(), true),
+            ("20260101100400".to_string(), false),
+        ]
+    );
+    assert_eq!(
+        store
+            .backfilled_count("MN0001", "2051", "20260101000000", "20260102000000")
+            .await
+            .unwrap(),
+        (3, 5)
+    );
+    // Another device's data at the same times is not backfilled.
+    let mut other = with_qn("20260101100100", "z");
+    other.mn = Some("MN0002".into());
+    if let Some(u) = other.upload.as_mut() {
+        u.mn = "MN0002".into();
+    }
+    assert_eq!(store.ingest(&[other]).await.unwrap(), [IngestOutcome::Stored]);
+    assert_eq!(
+        store
+            .period_times("MN0002", "2051", "20260101000000", "20260102000000")
+            .await
+            .unwrap(),
+        [("20260101100100".to_string(), false)]
+    );
 }
