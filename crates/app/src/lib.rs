@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod backfill;
 pub mod beijing;
 pub mod cockpit;
 pub mod demo;

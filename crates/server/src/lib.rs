@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod backfill;
 pub mod cockpit;
 pub mod enterprise;
 pub mod gateway;
@@ -71,6 +72,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A demonstration (`qingshan demo`): every page carries the 演示数据 banner.
     pub demo: bool,
+    /// How backfilled (补传) data counts in the 传输率 shown (docs/backfill.md): 补全 by default.
+    pub transmission_counting: qingshan_app::backfill::BackfillCounting,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +90,7 @@ impl Default for ServerConfig {
             http_max_header_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
             demo: false,
+            transmission_counting: Default::default(),
         }
     }
 }
@@ -119,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(air::routes())
         .merge(water::routes())
         .merge(sources::routes())
+        .merge(backfill::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())

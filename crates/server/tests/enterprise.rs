@@ -508,6 +508,11 @@ async fn every_route_decided_for_an_enterprise_account() {
             "/api/v1/sources/devices/MNENTB0001/statistics?year=2026&month=3",
             403,
         ),
+        // The gaps of its own device; another enterprise's are refused.
+        ("GET", "/sources/devices/MNENTA0001/gaps", 200),
+        ("GET", "/sources/devices/MNENTB0001/gaps", 403),
+        ("GET", "/api/v1/sources/devices/MNENTA0001/gaps", 200),
+        ("GET", "/api/v1/sources/devices/MNENTB0001/gaps", 403),
         ("GET", "/api/v1/me", 200),
         ("GET", "/account/password", 200),
         ("GET", "/assets/app.css", 200),

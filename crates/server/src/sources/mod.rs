@@ -413,7 +413,7 @@ pub async fn device_page(
         local.format("%m").to_string().parse().unwrap_or(1),
     );
     let stats =
-        qingshan_app::sources::device_statistics(&s.store, &mn, year, month, &limits).await?;
+        qingshan_app::sources::device_statistics_counting(&s.store, &mn, year, month, &limits, s.config.transmission_counting).await?;
     // The device page is public. Everyone sees how many of its alarms are open (an empty list
     // must never read as "no alarms"); the alarms themselves, with their disposition, are shown
     // to those who may handle them.
@@ -447,7 +447,7 @@ pub async fn device_page(
         "device.html",
         &auth,
         &s,
-        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats },
+        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats, gaps => qingshan_app::backfill::gaps(&s.store, &mn, 1).await? },
     )
 }
 
@@ -531,7 +531,7 @@ pub async fn api_statistics(
         .filter(|l| l.mn == mn)
         .collect();
     Ok(Json(
-        qingshan_app::sources::device_statistics(&s.store, &mn, q.year, q.month, &limits).await?,
+        qingshan_app::sources::device_statistics_counting(&s.store, &mn, q.year, q.month, &limits, s.config.transmission_counting).await?,
     ))
 }
 

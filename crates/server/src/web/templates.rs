@@ -31,6 +31,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "air_warning.html",
     "sources.html",
     "device.html",
+    "device_gaps.html",
+    "gaps.html",
     "alarms.html",
     "incident.html",
     "registry_edit.html",
