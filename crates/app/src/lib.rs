@@ -10,6 +10,7 @@ pub mod air;
 pub mod assessment;
 pub mod beijing;
 pub mod cockpit;
+pub mod commands;
 pub mod demo;
 pub mod enterprise;
 mod error;

@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_orders.sql"),
         postgres: include_str!("../migrations/postgres/0018_orders.sql"),
     },
+    Migration {
+        version: 20,
+        name: "device_commands",
+        sqlite: include_str!("../migrations/sqlite/0020_device_commands.sql"),
+        postgres: include_str!("../migrations/postgres/0020_device_commands.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
