@@ -11,6 +11,7 @@ pub mod assessment;
 pub mod backfill;
 pub mod beijing;
 pub mod cockpit;
+pub mod commands;
 pub mod demo;
 pub mod enterprise;
 mod error;

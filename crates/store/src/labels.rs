@@ -25,6 +25,8 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("air_station.unlink_device", "解除空气站点设备关联"),
     ("assigned_target.record", "填报省级下达目标"),
     ("database.backup", "备份数据库"),
+    ("device_command.queue", "下发设备远程命令"),
+    ("device_command.password", "设备确认后更新访问密码"),
     ("data_mark.file", "提交数据标记"),
     ("data_mark.evidence", "上传数据标记佐证材料"),
     ("data_mark.accept", "认可数据标记"),
@@ -159,6 +161,20 @@ pub fn order_event(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a remote command's state.
+pub fn command_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "queued" => "排队",
+        "sent" => "已发送",
+        "accepted" => "已接受",
+        "refused" => "被拒绝",
+        "done" => "已完成",
+        "failed" => "执行失败",
+        "timed_out" => "超时",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
 /// The Chinese name of a data mark kind under the marking rule; an unknown one reads
 /// "其他标记（code）".
 pub fn mark_kind(code: &str) -> Cow<'static, str> {
@@ -199,6 +215,8 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("air_station", "空气站点"),
     ("air_stations", "空气站点"),
     ("alarm", "告警"),
+    ("cn", "命令编码"),
+    ("command", "远程命令"),
     ("data_mark", "数据标记"),
     ("database", "数据库"),
     ("device", "设备"),
@@ -207,6 +225,7 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("incident", "事件"),
     ("indicator", "指标"),
     ("order", "督办单"),
+    ("password", "访问密码"),
     ("late", "迟报"),
     ("page", "页面"),
     ("period", "周期"),

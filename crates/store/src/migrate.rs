@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0018_orders.sql"),
     },
     Migration {
+        version: 20,
+        name: "device_commands",
+        sqlite: include_str!("../migrations/sqlite/0020_device_commands.sql"),
+        postgres: include_str!("../migrations/postgres/0020_device_commands.sql"),
+    },
+    Migration {
         version: 21,
         name: "data_gaps",
         sqlite: include_str!("../migrations/sqlite/0021_data_gaps.sql"),
