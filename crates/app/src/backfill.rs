@@ -306,7 +306,9 @@ fn stored_at(t: DateTime<Utc>) -> String {
 }
 
 fn times_of(rows: &[(String, bool)]) -> Vec<NaiveDateTime> {
-    rows.iter().filter_map(|(t, _)| parse_data_time(t)).collect()
+    rows.iter()
+        .filter_map(|(t, _)| parse_data_time(t))
+        .collect()
 }
 
 /// One backfill pass as of `now`: look at the hours completed since the last look, then
@@ -365,7 +367,10 @@ pub async fn detect(
                 .period_times(&device.mn, cn, &data_time(from), &data_time(to))
                 .await?;
             let times = times_of(&rows);
-            let first = match (scan.and_then(|s| parse_data_time(&s.first_data_time)), times.iter().min()) {
+            let first = match (
+                scan.and_then(|s| parse_data_time(&s.first_data_time)),
+                times.iter().min(),
+            ) {
                 (Some(f), _) => f,
                 (None, Some(f)) => *f,
                 // Nothing of this CN seen yet: the device is not expected to send it.
@@ -384,7 +389,12 @@ pub async fn detect(
                 .gaps_overlapping(&device.mn, cn, &data_time(from), &data_time(to))
                 .await?
                 .iter()
-                .filter_map(|g| Some((parse_data_time(&g.begin_time)?, parse_data_time(&g.end_time)?)))
+                .filter_map(|g| {
+                    Some((
+                        parse_data_time(&g.begin_time)?,
+                        parse_data_time(&g.end_time)?,
+                    ))
+                })
                 .collect();
             let spans = missing_spans(
                 expected_from,
@@ -451,7 +461,9 @@ async fn follow(
     let mut in_flight: HashMap<String, usize> = HashMap::new();
     let mut due: Vec<DataGap> = Vec::new();
     for g in open {
-        let (Some(begin), Some(end)) = (parse_data_time(&g.begin_time), parse_data_time(&g.end_time)) else {
+        let (Some(begin), Some(end)) =
+            (parse_data_time(&g.begin_time), parse_data_time(&g.end_time))
+        else {
             continue;
         };
         let rows = store
@@ -479,7 +491,10 @@ async fn follow(
                         command_id: g.command_id,
                         filled,
                     },
-                    Some(("data_gap.settle", format!("已补传 {filled}/{} 条", g.expected))),
+                    Some((
+                        "data_gap.settle",
+                        format!("已补传 {filled}/{} 条", g.expected),
+                    )),
                 )
                 .await?;
             summary.filled += 1;
@@ -506,28 +521,33 @@ async fn follow(
         }
         if g.state == "requesting" {
             // The request ended without filling everything.
-            let (state, next_try, detail) = match after_try(g.expected, filled, g.tries, cfg.max_tries) {
-                Next::Filled => ("filled", None, format!("已补传 {filled}/{} 条", g.expected)),
-                Next::GiveUp => (
-                    "failed",
-                    None,
-                    format!("请求 {} 次后仍缺 {} 条，无法补传", g.tries, g.expected - filled),
-                ),
-                Next::Retry { partial } => {
-                    let wait = backoff(g.tries, cfg.backoff, cfg.backoff_max);
-                    let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                    (
-                        if partial { "partial" } else { "pending" },
-                        Some(stored_at(at)),
+            let (state, next_try, detail) =
+                match after_try(g.expected, filled, g.tries, cfg.max_tries) {
+                    Next::Filled => ("filled", None, format!("已补传 {filled}/{} 条", g.expected)),
+                    Next::GiveUp => (
+                        "failed",
+                        None,
                         format!(
-                            "第 {} 次请求后已补 {filled}/{} 条，{} 分钟后再请求",
+                            "请求 {} 次后仍缺 {} 条，无法补传",
                             g.tries,
-                            g.expected,
-                            wait.as_secs() / 60
+                            g.expected - filled
                         ),
-                    )
-                }
-            };
+                    ),
+                    Next::Retry { partial } => {
+                        let wait = backoff(g.tries, cfg.backoff, cfg.backoff_max);
+                        let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                        (
+                            if partial { "partial" } else { "pending" },
+                            Some(stored_at(at)),
+                            format!(
+                                "第 {} 次请求后已补 {filled}/{} 条，{} 分钟后再请求",
+                                g.tries,
+                                g.expected,
+                                wait.as_secs() / 60
+                            ),
+                        )
+                    }
+                };
             store
                 .update_data_gap(
                     &GapUpdate {
@@ -568,7 +588,9 @@ async fn follow(
         if *n >= cfg.max_in_flight {
             continue;
         }
-        let (Some(begin), Some(end)) = (parse_data_time(&g.begin_time), parse_data_time(&g.end_time)) else {
+        let (Some(begin), Some(end)) =
+            (parse_data_time(&g.begin_time), parse_data_time(&g.end_time))
+        else {
             continue;
         };
         let rows = store
@@ -818,7 +840,10 @@ mod tests {
         assert_eq!(period_start(t("20261203103742"), 600), t("20261203103000"));
         assert_eq!(period_start(t("20261203103000"), 600), t("20261203103000"));
         assert_eq!(period_start(t("20261203235959"), 3600), t("20261203230000"));
-        assert_eq!(period_at_or_after(t("20261203103001"), 600), t("20261203104000"));
+        assert_eq!(
+            period_at_or_after(t("20261203103001"), 600),
+            t("20261203104000")
+        );
     }
 
     #[test]
@@ -828,21 +853,53 @@ mod tests {
             .map(|s| t(s))
             .collect();
         // 10:00–10:08 of one-minute data: 10:02–10:04 and 10:06–10:07 missing.
-        let spans = missing_spans(t("20261203100000"), t("20261203100800"), 60, &present, &[], 100);
+        let spans = missing_spans(
+            t("20261203100000"),
+            t("20261203100800"),
+            60,
+            &present,
+            &[],
+            100,
+        );
         assert_eq!(
             spans,
             [
-                Span { begin: t("20261203100200"), end: t("20261203100500"), periods: 3 },
-                Span { begin: t("20261203100600"), end: t("20261203100800"), periods: 2 },
+                Span {
+                    begin: t("20261203100200"),
+                    end: t("20261203100500"),
+                    periods: 3
+                },
+                Span {
+                    begin: t("20261203100600"),
+                    end: t("20261203100800"),
+                    periods: 2
+                },
             ]
         );
         // Split into requests of at most two periods.
-        let split = missing_spans(t("20261203100000"), t("20261203100800"), 60, &present, &[], 2);
-        assert_eq!(split.iter().map(|s| s.periods).collect::<Vec<_>>(), [2, 1, 2]);
+        let split = missing_spans(
+            t("20261203100000"),
+            t("20261203100800"),
+            60,
+            &present,
+            &[],
+            2,
+        );
+        assert_eq!(
+            split.iter().map(|s| s.periods).collect::<Vec<_>>(),
+            [2, 1, 2]
+        );
         assert_eq!(split[1].begin, t("20261203100400"));
         // A recorded gap is not found again.
         let known = [(t("20261203100200"), t("20261203100500"))];
-        let spans = missing_spans(t("20261203100000"), t("20261203100800"), 60, &present, &known, 100);
+        let spans = missing_spans(
+            t("20261203100000"),
+            t("20261203100800"),
+            60,
+            &present,
+            &known,
+            100,
+        );
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].begin, t("20261203100600"));
     }
@@ -853,22 +910,47 @@ mod tests {
         let spans = missing_spans(t("20261203100030"), t("20261203100330"), 60, &[], &[], 100);
         assert_eq!(
             spans,
-            [Span { begin: t("20261203100100"), end: t("20261203100300"), periods: 2 }]
+            [Span {
+                begin: t("20261203100100"),
+                end: t("20261203100300"),
+                periods: 2
+            }]
         );
         // Data a little off the period start still counts for its period.
         let present = [t("20261203100107"), t("20261203100259")];
-        assert!(missing_spans(t("20261203100030"), t("20261203100330"), 60, &present, &[], 100).is_empty());
-        assert!(missing_spans(t("20261203100000"), t("20261203100000"), 60, &[], &[], 100).is_empty());
+        assert!(
+            missing_spans(
+                t("20261203100030"),
+                t("20261203100330"),
+                60,
+                &present,
+                &[],
+                100
+            )
+            .is_empty()
+        );
+        assert!(
+            missing_spans(t("20261203100000"), t("20261203100000"), 60, &[], &[], 100).is_empty()
+        );
     }
 
     #[test]
     fn what_is_still_missing_is_one_covering_span() {
         let present = [t("20261203100100"), t("20261203100300")];
         let s = still_missing(t("20261203100000"), t("20261203100500"), 60, &present).unwrap();
-        assert_eq!((s.begin, s.end, s.periods), (t("20261203100000"), t("20261203100500"), 3));
-        assert_eq!(periods_present(t("20261203100000"), t("20261203100500"), 60, &present), 2);
+        assert_eq!(
+            (s.begin, s.end, s.periods),
+            (t("20261203100000"), t("20261203100500"), 3)
+        );
+        assert_eq!(
+            periods_present(t("20261203100000"), t("20261203100500"), 60, &present),
+            2
+        );
         let all: Vec<NaiveDateTime> = (0..5).map(|m| t(&format!("2026120310{m:02}00"))).collect();
-        assert_eq!(still_missing(t("20261203100000"), t("20261203100500"), 60, &all), None);
+        assert_eq!(
+            still_missing(t("20261203100000"), t("20261203100500"), 60, &all),
+            None
+        );
     }
 
     #[test]
@@ -881,7 +963,9 @@ mod tests {
         // Too few steps to tell.
         assert_eq!(infer_interval(&ten[..3]), None);
         // A step that does not divide a day is no interval.
-        let odd: Vec<NaiveDateTime> = (0..6).map(|i| t("20261203100000") + chrono::Duration::seconds(i * 7)).collect();
+        let odd: Vec<NaiveDateTime> = (0..6)
+            .map(|i| t("20261203100000") + chrono::Duration::seconds(i * 7))
+            .collect();
         assert_eq!(infer_interval(&odd), None);
     }
 
@@ -907,7 +991,11 @@ mod tests {
 
     #[test]
     fn history_requests_name_the_first_and_last_period() {
-        let span = Span { begin: t("20261203100000"), end: t("20261203130000"), periods: 180 };
+        let span = Span {
+            begin: t("20261203100000"),
+            end: t("20261203130000"),
+            periods: 180,
+        };
         assert_eq!(
             history("2051", span, 60),
             Some(Command::History {
@@ -921,6 +1009,9 @@ mod tests {
 
     #[test]
     fn gap_times_are_shown_with_the_beijing_offset() {
-        assert_eq!(rfc3339_beijing("20261203100000"), "2026-12-03T10:00:00+08:00");
+        assert_eq!(
+            rfc3339_beijing("20261203100000"),
+            "2026-12-03T10:00:00+08:00"
+        );
     }
 }

@@ -168,7 +168,13 @@ impl Store {
 
     /// The DataTimes of a device's stored uploads of one CN within `[from, to)`, each with
     /// whether it was backfilled (a DataTime may repeat: resends with another QN, segments).
-    pub async fn period_times(&self, mn: &str, cn: &str, from: &str, to: &str) -> Result<Vec<(String, bool)>> {
+    pub async fn period_times(
+        &self,
+        mn: &str,
+        cn: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, bool)>> {
         Ok(with_pool!(self, p => {
             // The CN as a literal lets the hourly and daily partial indexes serve (migration 0008).
             let sql = crate::sources::device_uploads_sql(cn).replace("SELECT data_time, factors", "SELECT data_time, backfilled");
@@ -187,14 +193,29 @@ impl Store {
 
     /// How many of a device's stored uploads of one CN within `[from, to)` are backfilled, and
     /// how many rows there are in all.
-    pub async fn backfilled_count(&self, mn: &str, cn: &str, from: &str, to: &str) -> Result<(i64, i64)> {
+    pub async fn backfilled_count(
+        &self,
+        mn: &str,
+        cn: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(i64, i64)> {
         let rows = self.period_times(mn, cn, from, to).await?;
         let backfilled = rows.iter().filter(|(_, b)| *b).count();
-        Ok((i64::try_from(backfilled).unwrap_or(i64::MAX), i64::try_from(rows.len()).unwrap_or(i64::MAX)))
+        Ok((
+            i64::try_from(backfilled).unwrap_or(i64::MAX),
+            i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        ))
     }
 
     /// A device's recorded gaps of one CN that overlap `[from, to)`.
-    pub async fn gaps_overlapping(&self, mn: &str, cn: &str, from: &str, to: &str) -> Result<Vec<DataGap>> {
+    pub async fn gaps_overlapping(
+        &self,
+        mn: &str,
+        cn: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<DataGap>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query(&format!("{GAP_SELECT} WHERE mn = $1 AND cn = $2 AND end_time > $3 AND begin_time < $4 ORDER BY begin_time"))
                 .bind(mn).bind(cn).bind(from).bind(to).fetch_all(p).await?;
@@ -239,7 +260,11 @@ impl Store {
 
     /// Moves a gap on (a request queued, an outcome seen); audited under `action` with
     /// `detail` when the change is worth a line in the audit log (requests, giving up).
-    pub async fn update_data_gap(&self, u: &GapUpdate, action: Option<(&str, String)>) -> Result<()> {
+    pub async fn update_data_gap(
+        &self,
+        u: &GapUpdate,
+        action: Option<(&str, String)>,
+    ) -> Result<()> {
         check_state(&u.state)?;
         let now = now_text();
         with_pool!(self, p => {

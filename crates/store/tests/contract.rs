@@ -4115,7 +4115,10 @@ async fn data_gaps_are_recorded_moved_on_and_audited(store: Store) {
     };
     store.record_gap_scan(&later, &[]).await.unwrap();
     assert_eq!(store.gap_scans().await.unwrap(), vec![later]);
-    assert_eq!(store.audit_log(Some("data_gap."), 10).await.unwrap().len(), 2);
+    assert_eq!(
+        store.audit_log(Some("data_gap."), 10).await.unwrap().len(),
+        2
+    );
 
     let open = store.open_data_gaps().await.unwrap();
     assert_eq!(open.len(), 2);
@@ -4146,7 +4149,10 @@ async fn data_gaps_are_recorded_moved_on_and_audited(store: Store) {
         .await
         .unwrap();
     let g = store.data_gap(ids[0]).await.unwrap().unwrap();
-    assert_eq!((g.state.as_str(), g.tries, g.command_id), ("requesting", 1, Some(7)));
+    assert_eq!(
+        (g.state.as_str(), g.tries, g.command_id),
+        ("requesting", 1, Some(7))
+    );
     let bad = GapUpdate {
         state: "lost".into(),
         ..update.clone()
@@ -4166,7 +4172,14 @@ async fn data_gaps_are_recorded_moved_on_and_audited(store: Store) {
     assert_eq!(page.total, 2);
     assert_eq!(page.items[0].id, ids[1]);
     assert_eq!(page.items[0].state, "failed");
-    assert!(store.data_gaps("MN0002", 10, 0).await.unwrap().items.is_empty());
+    assert!(
+        store
+            .data_gaps("MN0002", 10, 0)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let audit = store.audit_log(Some("data_gap.request"), 10).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].new_value.as_deref(), Some("requesting"));
@@ -4187,7 +4200,10 @@ async fn backfilled_data_is_marked_and_stored_once(store: Store) {
     };
     // Live minute data at 10:00 and 10:04; 10:01–10:03 missing.
     store
-        .ingest(&[with_qn("20260101100000", "a"), with_qn("20260101100400", "b")])
+        .ingest(&[
+            with_qn("20260101100000", "a"),
+            with_qn("20260101100400", "b"),
+        ])
         .await
         .unwrap();
     let scan = GapScan {
@@ -4275,7 +4291,10 @@ async fn backfilled_data_is_marked_and_stored_once(store: Store) {
     if let Some(u) = other.upload.as_mut() {
         u.mn = "MN0002".into();
     }
-    assert_eq!(store.ingest(&[other]).await.unwrap(), [IngestOutcome::Stored]);
+    assert_eq!(
+        store.ingest(&[other]).await.unwrap(),
+        [IngestOutcome::Stored]
+    );
     assert_eq!(
         store
             .period_times("MN0002", "2051", "20260101000000", "20260102000000")

@@ -35,7 +35,12 @@ async fn device_visible(s: &AppState, auth: &Auth, mn: &str, action: &str) -> Re
 
 /// A registered pollution-source device, or 404.
 async fn registered(s: &AppState, mn: &str) -> Result<(), AppError> {
-    if s.store.registered_devices().await?.iter().any(|d| d.mn == mn) {
+    if s.store
+        .registered_devices()
+        .await?
+        .iter()
+        .any(|d| d.mn == mn)
+    {
         Ok(())
     } else {
         Err(AppError::NotFound(format!("没有设备 {mn}")))
@@ -79,5 +84,7 @@ pub async fn api_gaps(
 ) -> Result<Json<backfill::GapPage>, AppError> {
     device_visible(&s, &auth, &mn, "data.view").await?;
     registered(&s, &mn).await?;
-    Ok(Json(backfill::gaps(&s.store, &mn, paging::requested(&pq)).await?))
+    Ok(Json(
+        backfill::gaps(&s.store, &mn, paging::requested(&pq)).await?,
+    ))
 }

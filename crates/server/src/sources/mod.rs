@@ -412,8 +412,15 @@ pub async fn device_page(
         local.format("%Y").to_string().parse().unwrap_or(2026),
         local.format("%m").to_string().parse().unwrap_or(1),
     );
-    let stats =
-        qingshan_app::sources::device_statistics_counting(&s.store, &mn, year, month, &limits, s.config.transmission_counting).await?;
+    let stats = qingshan_app::sources::device_statistics_counting(
+        &s.store,
+        &mn,
+        year,
+        month,
+        &limits,
+        s.config.transmission_counting,
+    )
+    .await?;
     // The device page is public. Everyone sees how many of its alarms are open (an empty list
     // must never read as "no alarms"); the alarms themselves, with their disposition, are shown
     // to those who may handle them.
@@ -531,7 +538,15 @@ pub async fn api_statistics(
         .filter(|l| l.mn == mn)
         .collect();
     Ok(Json(
-        qingshan_app::sources::device_statistics_counting(&s.store, &mn, q.year, q.month, &limits, s.config.transmission_counting).await?,
+        qingshan_app::sources::device_statistics_counting(
+            &s.store,
+            &mn,
+            q.year,
+            q.month,
+            &limits,
+            s.config.transmission_counting,
+        )
+        .await?,
     ))
 }
 
