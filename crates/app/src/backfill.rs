@@ -327,7 +327,81 @@ pub async fn run(
     Ok(summary)
 }
 
+/// The progress row that says how far the look has come for all devices at once.
+pub const ALL_DEVICES: &str = "*";
+
+/// One device's look over a window: what it knows before and what it finds.
+struct DeviceLook {
+    mn: String,
+    /// Data is expected from here (first data, registration).
+    first: Option<NaiveDateTime>,
+    registered: Option<NaiveDateTime>,
+    /// Last contact, as the end of the last period it covers.
+    contact: NaiveDateTime,
+    interval: i64,
+    inferred: bool,
+    /// Looked at up to here.
+    scanned_to: NaiveDateTime,
+    spans: Vec<Span>,
+    /// Whether anything was looked at (a progress row is written).
+    moved: bool,
+}
+
+impl DeviceLook {
+    /// Looks at `[from, to)` (cut at the last contact) with the DataTimes `times` found there.
+    fn look(
+        &mut self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+        times: &[NaiveDateTime],
+        cn: &str,
+        known: &[(NaiveDateTime, NaiveDateTime)],
+        max_periods: i64,
+    ) {
+        let from = from.max(self.scanned_to);
+        if cn == "2051"
+            && !self.inferred
+            && let Some(iv) = infer_interval(times)
+        {
+            self.interval = iv;
+            self.inferred = true;
+        }
+        let to = to.min(period_start(self.contact, self.interval));
+        if to <= from {
+            return;
+        }
+        if self.first.is_none() {
+            // Nothing of this CN seen before: expected from its first data, if any came.
+            self.first = times.iter().min().copied();
+        }
+        self.scanned_to = to;
+        let Some(first) = self.first else {
+            return;
+        };
+        self.moved = true;
+        let mut expected_from = from.max(first);
+        if let Some(r) = self.registered {
+            expected_from = expected_from.max(r);
+        }
+        for s in missing_spans(expected_from, to, self.interval, times, known, max_periods) {
+            // A span running on from the previous window's last one is the same gap.
+            match self.spans.last_mut() {
+                Some(last) if last.end == s.begin && last.periods + s.periods <= max_periods => {
+                    last.end = s.end;
+                    last.periods += s.periods;
+                }
+                _ => self.spans.push(s),
+            }
+        }
+    }
+}
+
 /// Looks for new gaps in every registered device's data; returns how many were recorded.
+///
+/// The uploads are indexed by DataTime first, so the look reads each completed hour of all
+/// devices at once (one range scan per hour and CN) rather than one scan per device. A device
+/// whose look fell behind (silent for a while, now heard from again) is caught up on its own,
+/// at most [`BackfillConfig::lookback`] back.
 pub async fn detect(
     store: &Store,
     now: DateTime<Utc>,
@@ -337,95 +411,145 @@ pub async fn detect(
     let lookback = chrono::Duration::from_std(cfg.lookback).unwrap_or_default();
     // Only whole hours are looked at, once the grace delay after them has passed.
     let hour_end = period_start(beijing::local(now) - delay, 3600);
+    let earliest = hour_end - lookback;
+    let hour = chrono::Duration::hours(1);
     let scans: HashMap<(String, String), GapScan> = store
         .gap_scans()
         .await?
         .into_iter()
         .map(|s| ((s.mn.clone(), s.cn.clone()), s))
         .collect();
+    let devices = store.last_seen().await?;
     let mut found = 0;
-    for device in store.last_seen().await? {
-        let Some(contact) = device.last_seen.as_deref().and_then(local_of_stored) else {
-            continue;
-        };
-        let registered = local_of_stored(&device.registered_at);
-        for cn in &cfg.cns {
-            let scan = scans.get(&(device.mn.clone(), cn.clone()));
-            let iv_guess = scan.map_or_else(
-                || period_secs(cn, cfg.default_minute_interval_secs),
-                |s| s.interval_secs,
-            );
-            let from = scan
-                .and_then(|s| parse_data_time(&s.scanned_to))
-                .unwrap_or(hour_end - lookback);
-            // Up to the end of the last hour, and no further than the device was heard from.
-            let to = hour_end.min(period_start(contact, iv_guess));
-            if to <= from {
+    for cn in &cfg.cns {
+        let cursor = scans
+            .get(&(ALL_DEVICES.to_string(), cn.clone()))
+            .and_then(|s| parse_data_time(&s.scanned_to))
+            .unwrap_or(earliest)
+            .max(earliest);
+        let mut looks: Vec<DeviceLook> = Vec::new();
+        for d in &devices {
+            let Some(contact) = d.last_seen.as_deref().and_then(local_of_stored) else {
                 continue;
-            }
-            let rows = store
-                .period_times(&device.mn, cn, &data_time(from), &data_time(to))
-                .await?;
-            let times = times_of(&rows);
-            let first = match (
-                scan.and_then(|s| parse_data_time(&s.first_data_time)),
-                times.iter().min(),
-            ) {
-                (Some(f), _) => f,
-                (None, Some(f)) => *f,
-                // Nothing of this CN seen yet: the device is not expected to send it.
-                (None, None) => continue,
             };
-            let interval = if cn == "2051" {
-                infer_interval(&times).unwrap_or(iv_guess)
-            } else {
-                iv_guess
-            };
-            let mut expected_from = from.max(first);
-            if let Some(r) = registered {
-                expected_from = expected_from.max(r);
+            let scan = scans.get(&(d.mn.clone(), cn.clone()));
+            looks.push(DeviceLook {
+                mn: d.mn.clone(),
+                first: scan.and_then(|s| parse_data_time(&s.first_data_time)),
+                registered: local_of_stored(&d.registered_at),
+                contact,
+                interval: scan.map_or_else(
+                    || period_secs(cn, cfg.default_minute_interval_secs),
+                    |s| s.interval_secs,
+                ),
+                inferred: cn != "2051",
+                scanned_to: scan
+                    .and_then(|s| parse_data_time(&s.scanned_to))
+                    .unwrap_or(cursor)
+                    .max(earliest),
+                spans: Vec::new(),
+                moved: false,
+            });
+        }
+        // Devices behind the common cursor catch up on their own, an hour at a time.
+        for look in looks.iter_mut().filter(|l| l.scanned_to < cursor) {
+            let mut h = look.scanned_to;
+            while h < cursor && h < look.contact {
+                let h2 = (period_start(h, 3600) + hour).min(cursor);
+                let rows = store
+                    .period_times(&look.mn, cn, &data_time(h), &data_time(h2))
+                    .await?;
+                let known = known_gaps(store, &look.mn, cn, h, h2).await?;
+                look.look(h, h2, &times_of(&rows), cn, &known, cfg.max_request_periods);
+                h = h2;
             }
-            let known: Vec<(NaiveDateTime, NaiveDateTime)> = store
-                .gaps_overlapping(&device.mn, cn, &data_time(from), &data_time(to))
+        }
+        // Then every device together, an hour at a time, from the common cursor.
+        let mut h = cursor;
+        while h < hour_end {
+            let h2 = (period_start(h, 3600) + hour).min(hour_end);
+            let mut by_device: HashMap<String, Vec<NaiveDateTime>> = HashMap::new();
+            for (mn, t, _) in store
+                .period_times_all(cn, &data_time(h), &data_time(h2))
                 .await?
-                .iter()
-                .filter_map(|g| {
-                    Some((
-                        parse_data_time(&g.begin_time)?,
-                        parse_data_time(&g.end_time)?,
-                    ))
-                })
-                .collect();
-            let spans = missing_spans(
-                expected_from,
-                to,
-                interval,
-                &times,
-                &known,
-                cfg.max_request_periods,
-            );
-            let gaps: Vec<NewDataGap> = spans
+            {
+                if let Some(t) = parse_data_time(&t) {
+                    by_device.entry(mn).or_default().push(t);
+                }
+            }
+            for look in looks
+                .iter_mut()
+                .filter(|l| l.scanned_to >= h && l.scanned_to < h2)
+            {
+                let times = by_device.remove(&look.mn).unwrap_or_default();
+                // Gaps are recorded only once a pass ends, so only earlier passes' can overlap.
+                let known = if look.first.is_some() && look.contact > look.scanned_to {
+                    known_gaps(store, &look.mn, cn, h, h2).await?
+                } else {
+                    Vec::new()
+                };
+                look.look(h, h2, &times, cn, &known, cfg.max_request_periods);
+            }
+            h = h2;
+        }
+        for look in looks.into_iter().filter(|l| l.moved) {
+            let Some(first) = look.first else {
+                continue;
+            };
+            let gaps: Vec<NewDataGap> = look
+                .spans
                 .iter()
                 .map(|s| NewDataGap {
-                    mn: device.mn.clone(),
+                    mn: look.mn.clone(),
                     cn: cn.clone(),
                     begin_time: data_time(s.begin),
                     end_time: data_time(s.end),
-                    interval_secs: interval,
+                    interval_secs: look.interval,
                     expected: s.periods,
                 })
                 .collect();
             let progress = GapScan {
-                mn: device.mn.clone(),
+                mn: look.mn.clone(),
                 cn: cn.clone(),
                 first_data_time: data_time(first),
-                scanned_to: data_time(to),
-                interval_secs: interval,
+                scanned_to: data_time(look.scanned_to),
+                interval_secs: look.interval,
             };
             found += store.record_gap_scan(&progress, &gaps).await?.len();
         }
+        if hour_end > cursor {
+            let progress = GapScan {
+                mn: ALL_DEVICES.into(),
+                cn: cn.clone(),
+                first_data_time: data_time(earliest),
+                scanned_to: data_time(hour_end),
+                interval_secs: 3600,
+            };
+            store.record_gap_scan(&progress, &[]).await?;
+        }
     }
     Ok(found)
+}
+
+/// The recorded gaps of a device and CN overlapping `[from, to)`.
+async fn known_gaps(
+    store: &Store,
+    mn: &str,
+    cn: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> crate::Result<Vec<(NaiveDateTime, NaiveDateTime)>> {
+    Ok(store
+        .gaps_overlapping(mn, cn, &data_time(from), &data_time(to))
+        .await?
+        .iter()
+        .filter_map(|g| {
+            Some((
+                parse_data_time(&g.begin_time)?,
+                parse_data_time(&g.end_time)?,
+            ))
+        })
+        .collect())
 }
 
 /// The history request of a span of a gap.

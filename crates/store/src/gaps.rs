@@ -191,6 +191,26 @@ impl Store {
         }))
     }
 
+    /// The DataTimes of every device's stored uploads of one CN within `[from, to)`, as
+    /// (MN, DataTime, backfilled): one range scan of the uploads' DataTime-led key, so the
+    /// hourly look reads an hour of all devices at once instead of one scan per device.
+    pub async fn period_times_all(
+        &self,
+        cn: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, String, bool)>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT mn, data_time, backfilled FROM uploads WHERE data_time >= $1 AND data_time < $2 AND cn = $3")
+                .bind(from).bind(to).bind(cn).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push((r.try_get("mn")?, r.try_get("data_time")?, r.try_get("backfilled")?));
+            }
+            out
+        }))
+    }
+
     /// How many of a device's stored uploads of one CN within `[from, to)` are backfilled, and
     /// how many rows there are in all.
     pub async fn backfilled_count(
