@@ -573,8 +573,32 @@ fn finished(state: &str) -> bool {
     matches!(state, "refused" | "done" | "failed" | "timed_out")
 }
 
-/// Follows the open gaps: a gap whose request ended (or whose data arrived meanwhile) moves
-/// on; gaps that are due are asked for, at most `max_in_flight` per device.
+/// The DataTimes of a gap's stored data. Minute data is looked up at the periods' starts
+/// (HJ 212 §5.4: DataTime is the start of the period) one by one, since its index leads with
+/// DataTime across all devices; hourly and daily data are read by the device's own index.
+async fn gap_times(store: &Store, g: &DataGap) -> crate::Result<Vec<NaiveDateTime>> {
+    let (Some(begin), Some(end)) = (parse_data_time(&g.begin_time), parse_data_time(&g.end_time))
+    else {
+        return Ok(Vec::new());
+    };
+    let rows = if g.cn == "2051" {
+        let starts: Vec<String> = period_flags(begin, end, g.interval_secs, &[])
+            .into_iter()
+            .map(|(t, _)| data_time(t))
+            .collect();
+        store.period_times_at(&g.mn, &g.cn, &starts).await?
+    } else {
+        store
+            .period_times(&g.mn, &g.cn, &g.begin_time, &g.end_time)
+            .await?
+    };
+    Ok(times_of(&rows))
+}
+
+/// Follows the open gaps: a gap whose request ended moves on (filled, asked again after a
+/// back-off, or given up); gaps that are due are asked for, at most `max_in_flight` per
+/// device. Data is read only for gaps whose request ended or that are due, so a pass costs
+/// little while requests run.
 async fn follow(
     store: &Store,
     now: DateTime<Utc>,
@@ -582,132 +606,88 @@ async fn follow(
     summary: &mut BackfillSummary,
 ) -> crate::Result<()> {
     let open = store.open_data_gaps().await?;
+    let now_text = stored_at(now);
     let mut in_flight: HashMap<String, usize> = HashMap::new();
-    let mut due: Vec<DataGap> = Vec::new();
+    let mut due: Vec<(DataGap, Vec<NaiveDateTime>)> = Vec::new();
     for g in open {
         let (Some(begin), Some(end)) =
             (parse_data_time(&g.begin_time), parse_data_time(&g.end_time))
         else {
             continue;
         };
-        let rows = store
-            .period_times(&g.mn, &g.cn, &g.begin_time, &g.end_time)
-            .await?;
-        let times = times_of(&rows);
-        let filled = periods_present(begin, end, g.interval_secs, &times);
-        let running = match (g.state.as_str(), g.command_id) {
-            ("requesting", Some(id)) => store
-                .device_command(id)
-                .await?
-                .is_some_and(|c| !finished(&c.state)),
-            _ => false,
-        };
-        if filled >= g.expected {
-            // Filled, whether the request ended or not (a request still running finds its
-            // data stored once).
-            store
-                .update_data_gap(
-                    &GapUpdate {
-                        id: g.id,
-                        state: "filled".into(),
-                        tries: g.tries,
-                        next_try: None,
-                        command_id: g.command_id,
-                        filled,
-                    },
-                    Some((
-                        "data_gap.settle",
-                        format!("已补传 {filled}/{} 条", g.expected),
-                    )),
-                )
-                .await?;
-            summary.filled += 1;
-            continue;
-        }
-        if running {
-            *in_flight.entry(g.mn.clone()).or_default() += 1;
-            if filled != g.filled {
-                store
-                    .update_data_gap(
-                        &GapUpdate {
-                            filled,
-                            state: g.state.clone(),
-                            tries: g.tries,
-                            next_try: g.next_try.clone(),
-                            command_id: g.command_id,
-                            id: g.id,
-                        },
-                        None,
-                    )
-                    .await?;
-            }
-            continue;
-        }
         if g.state == "requesting" {
-            // The request ended without filling everything.
-            let (state, next_try, detail) =
-                match after_try(g.expected, filled, g.tries, cfg.max_tries) {
-                    Next::Filled => ("filled", None, format!("已补传 {filled}/{} 条", g.expected)),
-                    Next::GiveUp => (
-                        "failed",
-                        None,
-                        format!(
-                            "请求 {} 次后仍缺 {} 条，无法补传",
-                            g.tries,
-                            g.expected - filled
-                        ),
-                    ),
-                    Next::Retry { partial } => {
-                        let wait = backoff(g.tries, cfg.backoff, cfg.backoff_max);
-                        let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                        (
-                            if partial { "partial" } else { "pending" },
-                            Some(stored_at(at)),
-                            format!(
-                                "第 {} 次请求后已补 {filled}/{} 条，{} 分钟后再请求",
-                                g.tries,
-                                g.expected,
-                                wait.as_secs() / 60
-                            ),
-                        )
-                    }
-                };
-            store
-                .update_data_gap(
-                    &GapUpdate {
-                        id: g.id,
-                        state: state.into(),
-                        tries: g.tries,
-                        next_try: next_try.clone(),
-                        command_id: g.command_id,
-                        filled,
-                    },
-                    Some(("data_gap.settle", detail)),
-                )
-                .await?;
-            match state {
-                "failed" => summary.failed += 1,
-                "filled" => summary.filled += 1,
-                _ => {}
-            }
-            if matches!(state, "failed" | "filled") {
+            let running = match g.command_id {
+                Some(id) => store
+                    .device_command(id)
+                    .await?
+                    .is_some_and(|c| !finished(&c.state)),
+                None => false,
+            };
+            if running {
+                *in_flight.entry(g.mn.clone()).or_default() += 1;
                 continue;
             }
-            due.push(DataGap {
-                state: state.into(),
-                next_try,
-                filled,
-                ..g
-            });
+        } else if g.next_try.as_deref().is_some_and(|t| t > now_text.as_str()) {
+            // Waiting out its back-off.
             continue;
         }
-        due.push(DataGap { filled, ..g });
+        let times = gap_times(store, &g).await?;
+        let filled = periods_present(begin, end, g.interval_secs, &times);
+        let next = if g.state == "requesting" {
+            after_try(g.expected, filled, g.tries, cfg.max_tries)
+        } else if filled >= g.expected {
+            // Arrived on its own (a late resend) before it was asked for again.
+            Next::Filled
+        } else {
+            due.push((DataGap { filled, ..g }, times));
+            continue;
+        };
+        let (state, next_try, detail) = match next {
+            Next::Filled => ("filled", None, format!("已补传 {filled}/{} 条", g.expected)),
+            Next::GiveUp => (
+                "failed",
+                None,
+                format!(
+                    "请求 {} 次后仍缺 {} 条，无法补传",
+                    g.tries,
+                    g.expected - filled
+                ),
+            ),
+            Next::Retry { partial } => {
+                let wait = backoff(g.tries, cfg.backoff, cfg.backoff_max);
+                let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                (
+                    if partial { "partial" } else { "pending" },
+                    Some(stored_at(at)),
+                    format!(
+                        "第 {} 次请求后已补 {filled}/{} 条，{} 秒后再请求",
+                        g.tries,
+                        g.expected,
+                        wait.as_secs()
+                    ),
+                )
+            }
+        };
+        store
+            .update_data_gap(
+                &GapUpdate {
+                    id: g.id,
+                    state: state.into(),
+                    tries: g.tries,
+                    next_try,
+                    command_id: g.command_id,
+                    filled,
+                },
+                Some(("data_gap.settle", detail)),
+            )
+            .await?;
+        match state {
+            "filled" => summary.filled += 1,
+            "failed" => summary.failed += 1,
+            _ => {}
+        }
     }
-    let now_text = stored_at(now);
-    for g in due {
-        if g.next_try.as_deref().is_some_and(|t| t > now_text.as_str()) {
-            continue;
-        }
+    for (g, times) in due {
         let n = in_flight.entry(g.mn.clone()).or_default();
         if *n >= cfg.max_in_flight {
             continue;
@@ -717,10 +697,7 @@ async fn follow(
         else {
             continue;
         };
-        let rows = store
-            .period_times(&g.mn, &g.cn, &g.begin_time, &g.end_time)
-            .await?;
-        let Some(span) = still_missing(begin, end, g.interval_secs, &times_of(&rows)) else {
+        let Some(span) = still_missing(begin, end, g.interval_secs, &times) else {
             continue;
         };
         let Some(command) = history(&g.cn, span, g.interval_secs) else {

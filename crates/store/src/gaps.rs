@@ -191,6 +191,33 @@ impl Store {
         }))
     }
 
+    /// Which of `times` (DataTimes) a device has stored uploads of one CN at, each with
+    /// whether it was backfilled: point look-ups on the uploads' DataTime-led key, so that
+    /// checking a day of one device's minute data does not scan every device's day.
+    pub async fn period_times_at(
+        &self,
+        mn: &str,
+        cn: &str,
+        times: &[String],
+    ) -> Result<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        for chunk in times.chunks(500) {
+            with_pool!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT data_time, backfilled FROM uploads WHERE data_time IN (");
+                let mut list = qb.separated(", ");
+                for t in chunk {
+                    list.push_bind(t);
+                }
+                list.push_unseparated(") AND mn = ");
+                qb.push_bind(mn).push(" AND cn = ").push_bind(cn).push(" ORDER BY data_time");
+                for r in qb.build().fetch_all(p).await? {
+                    out.push((r.try_get("data_time")?, r.try_get("backfilled")?));
+                }
+            });
+        }
+        Ok(out)
+    }
+
     /// The DataTimes of every device's stored uploads of one CN within `[from, to)`, as
     /// (MN, DataTime, backfilled): one range scan of the uploads' DataTime-led key, so the
     /// hourly look reads an hour of all devices at once instead of one scan per device.
