@@ -111,6 +111,8 @@ pub fn data_time(t: NaiveDateTime) -> String {
 /// The start of the period of `interval_secs` that holds `t`, periods counted from midnight.
 pub fn period_start(t: NaiveDateTime, interval_secs: i64) -> NaiveDateTime {
     let iv = interval_secs.max(1);
+    // DataTimes have whole seconds; so do periods.
+    let t = t.with_nanosecond(0).unwrap_or(t);
     let secs = i64::from(t.num_seconds_from_midnight());
     let midnight = t - chrono::Duration::seconds(secs);
     midnight + chrono::Duration::seconds(secs - secs.rem_euclid(iv))

@@ -153,7 +153,7 @@ impl Store {
             let mut ids = Vec::with_capacity(gaps.len());
             for g in gaps {
                 let id: i64 = sqlx::query("INSERT INTO data_gaps (mn, cn, begin_time, end_time, interval_secs, expected, state, next_try, detected_at, updated_at) \
-                                           VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $7) RETURNING id")
+                                           VALUES ($1, $2, $3, $4, $5, $6, 'pending', NULL, $7, $7) RETURNING id")
                     .bind(&g.mn).bind(&g.cn).bind(&g.begin_time).bind(&g.end_time).bind(g.interval_secs).bind(g.expected).bind(&now)
                     .fetch_one(&mut *tx).await?.try_get("id")?;
                 let mut audit = AuditEntry::ok(&actor, "data_gap.detect", format!("device:{} gap:{id}", g.mn));
