@@ -11,7 +11,8 @@
 //! Reports: history frames stored per second and the time until every gap is 已补传, and the
 //! live devices' acknowledgement latency (p50/p99) during the backfill.
 //!
-//! Run: `cargo bench -p qingshan-server --bench backfill` (not part of `cargo test`).
+//! Run: `cargo bench -p qingshan-server --bench backfill` (not part of `cargo test`; under
+//! `cargo test --benches` it runs a tiny fleet only).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -39,9 +40,11 @@ fn main() {
 }
 
 async fn bench() {
-    let devices = env_or("QINGSHAN_BENCH_DEVICES", 1000) as usize;
-    let live_n = env_or("QINGSHAN_BENCH_LIVE", 100) as usize;
-    let live_secs = env_or("QINGSHAN_BENCH_LIVE_SECS", 60);
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing: a tiny run then.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let devices = env_or("QINGSHAN_BENCH_DEVICES", if quick { 3 } else { 1000 }) as usize;
+    let live_n = env_or("QINGSHAN_BENCH_LIVE", if quick { 2 } else { 100 }) as usize;
+    let live_secs = env_or("QINGSHAN_BENCH_LIVE_SECS", if quick { 5 } else { 60 });
     let timeout = Duration::from_secs(env_or("QINGSHAN_BENCH_TIMEOUT_SECS", 3600));
     let dir = std::env::temp_dir().join(format!("qingshan-bench-backfill-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -155,7 +155,7 @@ async fn a_three_hour_gap_in_minute_data_is_found_asked_for_and_filled_once() {
     assert!(rows.iter().all(|(_, b)| !b));
 
     // Online again with real-time data, answering commands.
-    let online = tokio::spawn(simulator::run(online_run(gw.addr, true, 40)));
+    let online = tokio::spawn(simulator::run(online_run(gw.addr, true, 15)));
     let cfg = test_config();
     let now = Utc::now();
     let summary = backfill::run(&store, now, &cfg).await.unwrap();
@@ -321,7 +321,7 @@ async fn a_gap_the_device_does_not_fill_stays_visible_as_unfillable() {
     stored_minutes(&store, &mn, usize::try_from(live.sent).unwrap()).await;
 
     // Online, but deaf to commands: every history request times out.
-    let online = tokio::spawn(simulator::run(online_run(gw.addr, false, 40)));
+    let online = tokio::spawn(simulator::run(online_run(gw.addr, false, 30)));
     let cfg = test_config();
     let summary = backfill::run(&store, Utc::now(), &cfg).await.unwrap();
     assert_eq!((summary.found, summary.requested), (1, 1), "{summary:?}");
