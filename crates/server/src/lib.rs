@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod air;
 pub mod assessment;
 pub mod cockpit;
+pub mod commands;
 pub mod enterprise;
 pub mod gateway;
 pub mod marks;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(air::routes())
         .merge(water::routes())
         .merge(sources::routes())
+        .merge(commands::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
