@@ -472,6 +472,8 @@ pub struct CommandView {
     pub exe_rtn_label: Option<String>,
     /// What the device answered (`SystemTime=…`; passwords masked).
     pub result: Option<String>,
+    /// The same in Chinese (`设备时间 2026-12-03 13:00:00`).
+    pub result_label: Option<String>,
     /// Data frames received.
     pub data_frames: i64,
     /// Why it ended so.
@@ -568,6 +570,51 @@ pub fn mask_passwords(text: &str) -> String {
     out
 }
 
+/// The Chinese name of an instrument parameter i-code (HJ 212-2017 Appendix B, reference §4.1).
+pub fn info_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "i13001" => "测量量程",
+        "i13002" => "测量精度",
+        "i13003" => "测量间隔",
+        "i13004" => "消解温度",
+        "i13005" => "消解时长",
+        "i13006" => "校准时间",
+        "i13007" => "截距",
+        "i13008" => "斜率",
+        "i13009" => "检出限",
+        "i12001" => "工作状态",
+        "i22001" => "数采仪状态",
+        _ => return None,
+    })
+}
+
+/// A device's answer (`key=value;…`) in Chinese: `SystemTime=20261203130000` → `设备时间
+/// 2026-12-03 13:00:00`; parameters of 3020 by their names.
+pub fn result_label(text: &str) -> String {
+    let time = |v: &str| {
+        parse_time14(v).map_or_else(
+            || v.to_string(),
+            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        )
+    };
+    text.split(';')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| match k {
+            "SystemTime" => format!("设备时间 {}", time(v)),
+            "DataTime" => format!("数据时间 {}", time(v)),
+            "RtdInterval" => format!("实时数据间隔 {v} 秒"),
+            "MinInterval" => format!("分钟数据间隔 {v} 分钟"),
+            "PolId" => format!("监测因子 {}", factor_text(v)),
+            "NewPW" | "PW" => format!("密码 {}", crate::secrets::MASK),
+            other => match other.split_once('-').and_then(|(code, _)| info_label(code)) {
+                Some(name) => format!("{name} {v}"),
+                None => format!("{other} {v}"),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 fn view(c: DeviceCommand, frames: Vec<FrameView>) -> CommandView {
     let description = Command::parse(&c.cn, &c.params)
         .map(|cmd| cmd.describe())
@@ -589,6 +636,7 @@ fn view(c: DeviceCommand, frames: Vec<FrameView>) -> CommandView {
         exe_rtn_label: c.exe_rtn.map(|r| exe_rtn_label(r).to_string()),
         exe_rtn: c.exe_rtn,
         result: c.result.as_deref().map(mask_passwords),
+        result_label: c.result.as_deref().map(result_label),
         data_frames: c.data_frames,
         note: c.note,
         asked_by: qingshan_store::labels::actor(&c.asked_by).into_owned(),
@@ -775,6 +823,21 @@ mod tests {
                 pol_id: None,
                 system_time: "20261203131415".into()
             }
+        );
+    }
+
+    #[test]
+    fn answers_read_in_chinese() {
+        assert_eq!(
+            result_label("SystemTime=20261203130005"),
+            "设备时间 2026-12-03 13:00:05"
+        );
+        assert_eq!(result_label("RtdInterval=30"), "实时数据间隔 30 秒");
+        let p =
+            result_label("DataTime=20261203130000;PolId=a21026;i13001-Info=200;i13008-Info=1.000");
+        assert!(
+            p.contains("测量量程 200") && p.contains("斜率 1.000") && p.contains("a21026"),
+            "{p}"
         );
     }
 

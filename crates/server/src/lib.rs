@@ -13,6 +13,7 @@ pub mod air;
 pub mod assessment;
 pub mod backfill;
 pub mod cockpit;
+pub mod commands;
 pub mod enterprise;
 pub mod gateway;
 pub mod marks;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(water::routes())
         .merge(sources::routes())
         .merge(backfill::routes())
+        .merge(commands::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())

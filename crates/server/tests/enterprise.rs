@@ -561,6 +561,10 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/sources/import", 403),
         ("POST", "/alarms/1/acknowledge", 403),
         ("POST", "/api/v1/alarms/1/acknowledge", 403),
+        // Remote commands (反控): staff only, even on its own device.
+        ("POST", "/sources/devices/MNENTA0001/commands", 403),
+        ("GET", "/api/v1/sources/devices/MNENTA0001/commands", 403),
+        ("POST", "/api/v1/sources/devices/MNENTA0001/commands", 403),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {
@@ -586,6 +590,8 @@ async fn every_route_decided_for_an_enterprise_account() {
                 .split('/')
                 .find(|s| s.starts_with("MNENT") || *s == "MNUNKNOWN")
             {
+                // Refused by the gate before any handler looks at the device.
+                Some(_) if bare.ends_with("/commands") => format!("page:{bare}"),
                 Some(mn) if bare.contains("/devices/") => format!("device:{mn}"),
                 _ if bare.contains("/incidents/") && !bare.ends_with("/bulk") => {
                     format!("incident:{}", bare.rsplit('/').next().unwrap())

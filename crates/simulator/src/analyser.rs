@@ -63,7 +63,9 @@ pub fn table() -> Vec<Analyser> {
 /// tenfold flattens every reading near the limit, the classic tampering.
 pub const TAMPERED: (&str, &str) = ("a21026", "2000");
 
-/// The 3020 frames of `analysers` (those of `pol_id` only, when given), all with `qn`.
+/// The 3020 frames of `analysers` (those of `pol_id` only, when given), all with `qn`. The
+/// device reads its analysers one after the other, a second apart, the last at `now`: each
+/// frame has its own DataTime, so that none is taken for a resend of another.
 pub fn frames(
     analysers: &[Analyser],
     pol_id: Option<&str>,
@@ -71,12 +73,18 @@ pub fn frames(
     qn: &str,
     now: NaiveDateTime,
 ) -> Vec<Packet> {
-    analysers
+    let chosen: Vec<&Analyser> = analysers
         .iter()
         .filter(|a| pol_id.is_none_or(|p| p == a.factor))
-        .filter_map(|a| {
+        .collect();
+    let n = chosen.len() as i64;
+    chosen
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, a)| {
+            let read_at = now - chrono::Duration::seconds(n - 1 - k as i64);
             head(PacketBuilder::new("3020").qn(qn))
-                .item("DataTime", now.format("%Y%m%d%H%M%S").to_string())
+                .item("DataTime", read_at.format("%Y%m%d%H%M%S").to_string())
                 .item("PolId", a.factor)
                 .factor("i13001", "Info", a.range.clone())
                 .item_with_sep("i13002-Info", a.precision.clone(), Some(';'))
@@ -104,7 +112,8 @@ mod tests {
         let so2 = &all[0];
         assert_eq!(so2.cn(), "3020");
         assert_eq!(so2.param("PolId"), Some("a21026"));
-        assert_eq!(so2.data_time(), Some("20261203083000"));
+        assert_eq!(so2.data_time(), Some("20261203082958"));
+        assert_eq!(all[2].data_time(), Some("20261203083000"));
         let f = so2.factors();
         let range = f.iter().find(|f| f.code == "i13001").unwrap();
         assert_eq!(range.get("Info").unwrap().text(), "200");

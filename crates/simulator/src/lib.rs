@@ -88,6 +88,9 @@ pub struct SimulatorConfig {
     pub clock_offset_minutes: i64,
     /// History frames sent before waiting for their acknowledgements.
     pub history_window: usize,
+    /// Live uploads per device; after them the device stays connected (answering commands)
+    /// until `duration` ends. `None`: uploads for the whole `duration`.
+    pub uploads: Option<u64>,
 }
 
 impl SimulatorConfig {
@@ -113,6 +116,7 @@ impl SimulatorConfig {
             gap_len: Duration::from_secs(180 * 60),
             clock_offset_minutes: 15,
             history_window: 16,
+            uploads: None,
         }
     }
 
@@ -398,6 +402,7 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
     let give_up = stop_sending + cfg.grace;
     let halfway = begin + cfg.duration / 2;
     let mut param_changed = false;
+    let mut uploaded = 0u64;
     let mut next_send = Instant::now();
     let mut buf = vec![0u8; 4096];
     // Like a real 数采仪: when the link drops, reconnect and resend what was not acknowledged.
@@ -535,7 +540,8 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
                 _ = tick.tick() => {
                     let now = Instant::now();
                     let mut fresh: Vec<(String, Vec<u8>)> = Vec::new();
-                    if sending {
+                    if sending && cfg.uploads.is_none_or(|n| uploaded < n) {
+                        uploaded += 1;
                         next_send = now + st.rtd_period();
                         let qn = next_qn(&mut last_ms, st.clock_offset_ms);
                         let (p, withheld) = live.next(&cfg, &st, &qn);

@@ -364,6 +364,8 @@ pub async fn device_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Path(mn): Path<String>,
+    Query(pq): Query<paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     device_visible(&s, &auth, &mn, "page.view").await?;
     let overview = s.store.registry_overview().await?;
@@ -450,11 +452,24 @@ pub async fn device_page(
         }
         _ => (Vec::new(), false),
     };
+    // The 远程命令 section (device_commands.html): staff only, paged by `page`.
+    let (commands, command_pager) = if auth.is_staff() {
+        let list = qingshan_app::commands::list(&s.store, &mn, paging::requested(&pq)).await?;
+        let path = format!("/sources/devices/{}", qingshan_app::path_segment(&mn));
+        let pager = paging::Pager::new(list.page, list.per_page, list.total, &path, raw.as_deref());
+        (Some(list), Some(pager))
+    } else {
+        (None, None)
+    };
+    let command_kinds: Vec<Value> = qingshan_app::commands::Command::CODES
+        .iter()
+        .map(|c| json!({ "cn": c, "label": qingshan_app::commands::Command::label_of(*c) }))
+        .collect();
     page(
         "device.html",
         &auth,
         &s,
-        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats, gaps => qingshan_app::backfill::gaps(&s.store, &mn, 1).await? },
+        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats, commands, command_pager, command_kinds, gaps => qingshan_app::backfill::gaps(&s.store, &mn, 1).await? },
     )
 }
 

@@ -30,6 +30,7 @@ const SOURCES: &[(&str, &str)] = templates!(
     "air_station.html",
     "air_warning.html",
     "sources.html",
+    "device_commands.html",
     "device.html",
     "device_gaps.html",
     "gaps.html",
