@@ -5,7 +5,9 @@ use std::borrow::Cow;
 
 /// Field names the code uses, with their Chinese names.
 const FIELDS: &[(&str, &str)] = &[
+    ("begin", "开始时间"),
     ("body", "请求内容"),
+    ("cn", "命令"),
     ("county", "区县"),
     ("csrf_token", "防伪令牌"),
     ("date", "日期"),

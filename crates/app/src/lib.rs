@@ -8,9 +8,11 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod backfill;
 pub mod beijing;
 pub mod cases;
 pub mod cockpit;
+pub mod commands;
 pub mod demo;
 pub mod display;
 pub mod enterprise;

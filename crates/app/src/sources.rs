@@ -307,10 +307,29 @@ pub async fn device_statistics(
     .await
 }
 
-/// [`device_statistics`] as of `now`. Hours under a valid data mark whose kind the marking rule
-/// leaves out of the 有效传输率 (停运 and, as an option, the other kinds: docs/marking.md) leave
-/// both the expected and the received counts (`marked_hours` says how many factor-hours);
-/// emission totals keep every hour, marked or not (排污许可管理条例 第21条第2款).
+/// [`device_statistics`] with backfilled data counted as `counting` says (docs/backfill.md).
+pub async fn device_statistics_counting(
+    store: &Store,
+    mn: &str,
+    year: i32,
+    month: u32,
+    limits: &[DeviceLimit],
+    counting: crate::backfill::BackfillCounting,
+) -> Result<Value> {
+    device_statistics_full(
+        store,
+        mn,
+        year,
+        month,
+        limits,
+        Utc::now(),
+        &Default::default(),
+        counting,
+    )
+    .await
+}
+
+/// [`device_statistics`] as of `now`, backfilled data counted as received (补全).
 pub async fn device_statistics_at(
     store: &Store,
     mn: &str,
@@ -319,6 +338,36 @@ pub async fn device_statistics_at(
     limits: &[DeviceLimit],
     now: DateTime<Utc>,
     opts: &qingshan_sources::marking::MarkingOptions,
+) -> Result<Value> {
+    device_statistics_full(
+        store,
+        mn,
+        year,
+        month,
+        limits,
+        now,
+        opts,
+        crate::backfill::BackfillCounting::Complete,
+    )
+    .await
+}
+
+/// [`device_statistics`] as of `now`. Hours under a valid data mark whose kind the marking rule
+/// leaves out of the 有效传输率 (停运 and, as an option, the other kinds: docs/marking.md) leave
+/// both the expected and the received counts (`marked_hours` says how many factor-hours);
+/// emission totals keep every hour, marked or not (排污许可管理条例 第21条第2款). Under
+/// [`crate::backfill::BackfillCounting::Timely`] hours that arrived only by backfill (补传) are
+/// not received for the 传输率; emissions count them all the same.
+#[allow(clippy::too_many_arguments)]
+pub async fn device_statistics_full(
+    store: &Store,
+    mn: &str,
+    year: i32,
+    month: u32,
+    limits: &[DeviceLimit],
+    now: DateTime<Utc>,
+    opts: &qingshan_sources::marking::MarkingOptions,
+    counting: crate::backfill::BackfillCounting,
 ) -> Result<Value> {
     let Some(first) = chrono::NaiveDate::from_ymd_opt(year, month, 1) else {
         return Err(Error::invalid("month", "月份应为 1–12"));
@@ -339,13 +388,23 @@ pub async fn device_statistics_at(
     let start = first.and_hms_opt(0, 0, 0).unwrap_or_default();
     let factors: Vec<&str> = limits.iter().map(|l| l.factor.as_str()).collect();
     let fmt = |t: chrono::NaiveDateTime| t.format("%Y%m%d%H%M%S").to_string();
-    let uploads = if end > start {
+    let mut uploads = if end > start {
         store
             .uploads_between(mn, "2061", &fmt(start), &fmt(end))
             .await?
     } else {
         Vec::new()
     };
+    if counting == crate::backfill::BackfillCounting::Timely && !uploads.is_empty() {
+        let in_time: std::collections::HashSet<String> = store
+            .period_times(mn, "2061", &fmt(start), &fmt(end))
+            .await?
+            .into_iter()
+            .filter(|(_, backfilled)| !backfilled)
+            .map(|(t, _)| t)
+            .collect();
+        uploads.retain(|(t, _)| in_time.contains(t));
+    }
     let utc = crate::beijing::to_utc;
     let marked =
         crate::marks::excluded_periods(store, mn, utc(start), utc(end), true, opts, 8 * 3600)
@@ -408,6 +467,6 @@ pub async fn device_statistics_at(
         })
         .collect();
     Ok(
-        json!({ "year": year, "month": month, "factors": factors, "month_total": month_total, "marked_hours": marked_hours, "days": days, "emissions": emissions }),
+        json!({ "year": year, "month": month, "counting": counting.label(), "factors": factors, "month_total": month_total, "marked_hours": marked_hours, "days": days, "emissions": emissions }),
     )
 }

@@ -34,6 +34,8 @@ pub struct SupervisorConfig {
     pub water: qingshan_water::automatic::AutomaticOptions,
     /// The marking rule's unconfirmed details (docs/marking.md).
     pub marking: qingshan_sources::marking::MarkingOptions,
+    /// Automatic backfill of gaps (补传), run by the server's schedule after each pass.
+    pub backfill: crate::backfill::BackfillConfig,
 }
 
 impl Default for SupervisorConfig {
@@ -49,6 +51,7 @@ impl Default for SupervisorConfig {
             raw_retention_days: Some(3 * 365),
             water: qingshan_water::automatic::AutomaticOptions::default(),
             marking: qingshan_sources::marking::MarkingOptions::default(),
+            backfill: crate::backfill::BackfillConfig::default(),
         }
     }
 }

@@ -51,7 +51,7 @@ async fn simulate(gateway: SocketAddr, devices: usize, password: String) {
         let mut cfg = SimulatorConfig::new(gateway, n);
         cfg.first_index = first;
         cfg.password = password.clone();
-        cfg.inject = inject;
+        cfg.injects = inject.into_iter().collect();
         cfg
     };
     let normal = devices.saturating_sub(1);

@@ -103,6 +103,16 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// How backfilled (补传) data counts in the 传输率: 补全 (complete, counted as received)
+        /// or 即时 (timely, not counted); see docs/backfill.md.
+        #[arg(long, env = "QINGSHAN_BACKFILL_COUNTING", default_value = "补全", value_parser = parse_counting)]
+        backfill_counting: qingshan_app::backfill::BackfillCounting,
+        /// History requests of one device running at once for the automatic backfill.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+        backfill_in_flight: u64,
+        /// History requests per gap before it is given up as 无法补传.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..=100))]
+        backfill_max_tries: i64,
     },
     /// A demonstration: the server on a new demo database filled with sample data (air
     /// stations with open data, water sections, a registry, simulated devices sending through
@@ -418,6 +428,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             http_header_timeout_secs,
             http_request_timeout_secs,
             trusted_proxies,
+            backfill_counting,
+            backfill_in_flight,
+            backfill_max_tries,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
@@ -435,6 +448,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ),
                     http_request_timeout: std::time::Duration::from_secs(http_request_timeout_secs),
                     trusted_proxies,
+                    transmission_counting: backfill_counting,
                     ..Default::default()
                 };
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -493,7 +507,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let supervisor = qingshan_server::supervisor::run(
                     store.clone(),
-                    qingshan_server::supervisor::SupervisorConfig::default(),
+                    qingshan_server::supervisor::SupervisorConfig {
+                        backfill: qingshan_app::backfill::BackfillConfig {
+                            max_in_flight: usize::try_from(backfill_in_flight).unwrap_or(1),
+                            max_tries: backfill_max_tries,
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    },
                     stopped(stop_rx.clone()),
                 );
                 let supervisor = async {
@@ -837,4 +858,10 @@ fn user(cmd: UserCommand) -> anyhow::Result<()> {
             Ok(())
         }),
     }
+}
+
+/// Reads `--backfill-counting`.
+fn parse_counting(s: &str) -> Result<qingshan_app::backfill::BackfillCounting, String> {
+    qingshan_app::backfill::BackfillCounting::parse(s)
+        .ok_or_else(|| "应为 补全（complete）或 即时（timely）".to_string())
 }

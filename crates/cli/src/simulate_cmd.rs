@@ -14,6 +14,13 @@ pub enum InjectArg {
     Offline,
     /// Values frozen at a constant.
     Frozen,
+    /// Live data withheld for a span (`--gap-minutes`, after `--gap-after-minutes`) but kept
+    /// in the device's history for 补传.
+    Gap,
+    /// The device clock off by `--clock-offset-minutes`.
+    Clock,
+    /// Halfway through, one analyser's range changes and the device uploads 3020 unprompted.
+    Param,
 }
 
 /// Arguments of `qingshan hj212 simulate`.
@@ -34,9 +41,24 @@ pub struct SimulateArgs {
     /// Protocol version the devices speak.
     #[arg(long, default_value = "2017", value_parser = ["2005", "2017", "2025"])]
     pub version: String,
-    /// Fault to inject.
+    /// Faults to inject (repeat the flag to combine them).
     #[arg(long, value_enum)]
-    pub inject: Option<InjectArg>,
+    pub inject: Vec<InjectArg>,
+    /// `--inject gap`: minutes of live data withheld…
+    #[arg(long, default_value_t = 180)]
+    pub gap_minutes: u64,
+    /// …starting this many minutes (of data time) after the first upload.
+    #[arg(long, default_value_t = 60)]
+    pub gap_after_minutes: u64,
+    /// `--inject clock`: the device clock's offset from Beijing time, minutes (may be negative).
+    #[arg(long, default_value_t = 15, allow_hyphen_values = true)]
+    pub clock_offset_minutes: i64,
+    /// Minute-data interval, minutes (the period of 2051 uploads).
+    #[arg(long, default_value_t = 1)]
+    pub min_interval: u32,
+    /// Do not answer the platform's commands (a device that ignores 反控).
+    #[arg(long)]
+    pub no_answer: bool,
     /// What to upload: 2011 real-time, or 2051/2061/2031 period data (one period per upload,
     /// counting back from now, so a short run fills hours of history).
     #[arg(long, default_value = "2011", value_parser = ["2011", "2051", "2061", "2031"])]
@@ -67,11 +89,26 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     cfg.resend_after = Duration::from_secs_f64(args.resend_after);
     cfg.version = args.version;
     cfg.cn = args.cn;
-    cfg.inject = args.inject.map(|i| match i {
-        InjectArg::Exceed => Inject::Exceed,
-        InjectArg::Offline => Inject::Offline,
-        InjectArg::Frozen => Inject::Frozen,
-    });
+    cfg.injects = args
+        .inject
+        .iter()
+        .map(|i| match i {
+            InjectArg::Exceed => Inject::Exceed,
+            InjectArg::Offline => Inject::Offline,
+            InjectArg::Frozen => Inject::Frozen,
+            InjectArg::Gap => Inject::Gap,
+            InjectArg::Clock => Inject::Clock,
+            InjectArg::Param => Inject::Param,
+        })
+        .collect();
+    cfg.gap_len = Duration::from_secs(args.gap_minutes.saturating_mul(60));
+    cfg.gap_after = Duration::from_secs(args.gap_after_minutes.saturating_mul(60));
+    cfg.clock_offset_minutes = args.clock_offset_minutes;
+    cfg.min_interval = args.min_interval;
+    cfg.answer_commands = !args.no_answer;
+    if !qingshan_app::commands::MIN_INTERVALS.contains(&args.min_interval) {
+        anyhow::bail!("--min-interval 须为 1、2、3、4、5、6、10、12、15、20 或 30 分钟");
+    }
     if let Some(path) = &args.write_registry {
         let f =
             std::fs::File::create(path).with_context(|| format!("无法写入 {}", path.display()))?;
@@ -88,13 +125,16 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "已发送 {}，已确认 {}，重发 {}，确认时延 p50 {:.1} ms，p99 {:.1} ms，连接错误 {}",
+            "已发送 {}，已确认 {}，重发 {}，确认时延 p50 {:.1} ms，p99 {:.1} ms，连接错误 {}，应答命令 {}，补传报文 {}，缺失未发 {}",
             report.sent,
             report.acked,
             report.resent,
             report.p50_ms,
             report.p99_ms,
-            report.connection_errors
+            report.connection_errors,
+            report.commands,
+            report.history_frames,
+            report.withheld
         );
     }
     Ok(())

@@ -11,8 +11,10 @@
 pub mod accounts;
 pub mod air;
 pub mod assessment;
+pub mod backfill;
 pub mod cases;
 pub mod cockpit;
+pub mod commands;
 pub mod enterprise;
 pub mod gateway;
 pub mod marks;
@@ -72,6 +74,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A demonstration (`qingshan demo`): every page carries the 演示数据 banner.
     pub demo: bool,
+    /// How backfilled (补传) data counts in the 传输率 shown (docs/backfill.md): 补全 by default.
+    pub transmission_counting: qingshan_app::backfill::BackfillCounting,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +92,7 @@ impl Default for ServerConfig {
             http_max_header_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
             demo: false,
+            transmission_counting: Default::default(),
         }
     }
 }
@@ -120,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .merge(air::routes())
         .merge(water::routes())
         .merge(sources::routes())
+        .merge(backfill::routes())
+        .merge(commands::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))

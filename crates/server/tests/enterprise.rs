@@ -508,6 +508,11 @@ async fn every_route_decided_for_an_enterprise_account() {
             "/api/v1/sources/devices/MNENTB0001/statistics?year=2026&month=3",
             403,
         ),
+        // The gaps of its own device; another enterprise's are refused.
+        ("GET", "/sources/devices/MNENTA0001/gaps", 200),
+        ("GET", "/sources/devices/MNENTB0001/gaps", 403),
+        ("GET", "/api/v1/sources/devices/MNENTA0001/gaps", 200),
+        ("GET", "/api/v1/sources/devices/MNENTB0001/gaps", 403),
         ("GET", "/api/v1/me", 200),
         ("GET", "/account/password", 200),
         ("GET", "/assets/app.css", 200),
@@ -573,6 +578,10 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/sources/import", 403),
         ("POST", "/alarms/1/acknowledge", 403),
         ("POST", "/api/v1/alarms/1/acknowledge", 403),
+        // Remote commands (反控): staff only, even on its own device.
+        ("POST", "/sources/devices/MNENTA0001/commands", 403),
+        ("GET", "/api/v1/sources/devices/MNENTA0001/commands", 403),
+        ("POST", "/api/v1/sources/devices/MNENTA0001/commands", 403),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {
@@ -598,6 +607,8 @@ async fn every_route_decided_for_an_enterprise_account() {
                 .split('/')
                 .find(|s| s.starts_with("MNENT") || *s == "MNUNKNOWN")
             {
+                // Refused by the gate before any handler looks at the device.
+                Some(_) if bare.ends_with("/commands") => format!("page:{bare}"),
                 Some(mn) if bare.contains("/devices/") => format!("device:{mn}"),
                 _ if bare.contains("/incidents/") && !bare.ends_with("/bulk") => {
                     format!("incident:{}", bare.rsplit('/').next().unwrap())

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::Timelike;
 use qingshan_hj212::{CrcPolicy, Packet, StreamDecoder, StreamEvent};
 use qingshan_sources::{
     Device, Enterprise, Limit, Outlet, OutletKind, Permit, Registry, credit_code_check_char,
@@ -17,7 +18,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
 
-/// A fault to inject into the simulated data.
+mod analyser;
+mod control;
+mod series;
+
+pub use analyser::{Analyser, TAMPERED};
+pub use control::{Answer, DeviceState, HistoryJob, beijing};
+pub use series::{Shape, aggregate, minute_of, minute_value};
+
+/// A fault to inject into the simulated data; several may be combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inject {
     /// SO2 well above the permit limit.
@@ -26,6 +35,14 @@ pub enum Inject {
     Offline,
     /// Values frozen at a constant.
     Frozen,
+    /// A span of live data is not sent (`gap_after`, `gap_len`) but kept in the device's
+    /// history, so a history request (补传) can fetch it.
+    Gap,
+    /// The device clock is off by `clock_offset_minutes`: DataTime and QN drift.
+    Clock,
+    /// Halfway through the run one analyser's range changes ([`TAMPERED`]) and the device
+    /// uploads its parameters (3020) unprompted.
+    Param,
 }
 
 /// What to simulate.
@@ -35,14 +52,14 @@ pub struct SimulatorConfig {
     pub to: SocketAddr,
     /// Number of devices (one connection each).
     pub devices: usize,
-    /// Seconds between uploads of one device.
+    /// Seconds between uploads of one device (the initial real-time interval).
     pub interval: Duration,
     /// How long to send.
     pub duration: Duration,
     /// "2005", "2017" or "2025".
     pub version: String,
-    /// Fault to inject.
-    pub inject: Option<Inject>,
+    /// Faults to inject.
+    pub injects: Vec<Inject>,
     /// Resend an upload not acknowledged within this.
     pub resend_after: Duration,
     /// After sending stops, how long to wait for outstanding acknowledgements.
@@ -55,6 +72,25 @@ pub struct SimulatorConfig {
     pub record_acks: bool,
     /// What the devices upload: 2011 real-time (default), or period data 2051, 2061, 2031.
     pub cn: String,
+    /// Answer the platform's commands (a device that does not, for timeout tests: `false`).
+    pub answer_commands: bool,
+    /// How long one second of a commanded real-time interval (1062) lasts: 1 s; tests
+    /// compress it to watch an interval change quickly.
+    pub interval_unit: Duration,
+    /// Minute-data interval, minutes (1064 changes it): the period of 2051 uploads.
+    pub min_interval: u32,
+    /// `Inject::Gap`: live data (of data time, counted from the first upload) withheld from
+    /// this far into the run…
+    pub gap_after: Duration,
+    /// …for this long.
+    pub gap_len: Duration,
+    /// `Inject::Clock`: the device clock's offset from Beijing time, minutes.
+    pub clock_offset_minutes: i64,
+    /// History frames sent before waiting for their acknowledgements.
+    pub history_window: usize,
+    /// Live uploads per device; after them the device stays connected (answering commands)
+    /// until `duration` ends. `None`: uploads for the whole `duration`.
+    pub uploads: Option<u64>,
 }
 
 impl SimulatorConfig {
@@ -66,13 +102,59 @@ impl SimulatorConfig {
             interval: Duration::from_secs(30),
             duration: Duration::from_secs(60),
             version: "2017".into(),
-            inject: None,
+            injects: Vec::new(),
             resend_after: Duration::from_secs(5),
             grace: Duration::from_secs(10),
             password: "123456".into(),
             first_index: 0,
             record_acks: false,
             cn: "2011".into(),
+            answer_commands: true,
+            interval_unit: Duration::from_secs(1),
+            min_interval: 1,
+            gap_after: Duration::from_secs(60 * 60),
+            gap_len: Duration::from_secs(180 * 60),
+            clock_offset_minutes: 15,
+            history_window: 16,
+            uploads: None,
+        }
+    }
+
+    /// Whether `i` is injected.
+    pub fn has(&self, i: Inject) -> bool {
+        self.injects.contains(&i)
+    }
+
+    /// The shape of the values.
+    pub fn shape(&self) -> Shape {
+        if self.has(Inject::Frozen) {
+            Shape::Frozen
+        } else if self.has(Inject::Exceed) {
+            Shape::Exceed
+        } else {
+            Shape::Normal
+        }
+    }
+
+    /// The initial state of device `i`.
+    pub fn device_state(&self, i: usize) -> DeviceState {
+        DeviceState {
+            index: i,
+            mn: device_mn(i),
+            st: "31".into(),
+            version: self.version.clone(),
+            password: self.password.clone(),
+            clock_offset_ms: if self.has(Inject::Clock) {
+                self.clock_offset_minutes.saturating_mul(60_000)
+            } else {
+                0
+            },
+            rtd_interval: self.interval.as_secs_f64() / self.interval_unit.as_secs_f64().max(1e-9),
+            interval_unit: self.interval_unit,
+            min_interval: self.min_interval,
+            realtime: true,
+            analysers: analyser::table(),
+            shape: self.shape(),
         }
     }
 }
@@ -94,6 +176,12 @@ pub struct SimulatorReport {
     pub connection_errors: u64,
     /// Wall time of the run, seconds.
     pub elapsed_secs: f64,
+    /// Platform commands answered.
+    pub commands: u64,
+    /// History frames sent in answer to history requests.
+    pub history_frames: u64,
+    /// Live uploads withheld by the gap fault.
+    pub withheld: u64,
     /// (MN, QN) of every acknowledged upload, when asked for.
     #[serde(skip)]
     pub acked_keys: Vec<(String, String)>,
@@ -162,77 +250,12 @@ pub fn registry(cfg: &SimulatorConfig) -> Registry {
     reg
 }
 
-fn flag_for(version: &str) -> u8 {
-    // Version bits sit above D and A; A=1 asks for a 9014.
-    match version {
-        "2005" => 1,
-        "2025" => (2 << 2) | 1,
-        _ => (1 << 2) | 1,
-    }
-}
-
-/// A QN (YYYYMMDDhhmmsszzz, Beijing time) unique per device: the clock, nudged forward so that
-/// two uploads within one millisecond still differ.
-fn next_qn(last_ms: &mut i64) -> String {
-    let now = chrono::Utc::now().timestamp_millis();
+/// A QN (YYYYMMDDhhmmsszzz, device clock) unique per device: the clock, nudged forward so
+/// that two frames within one millisecond still differ.
+fn next_qn(last_ms: &mut i64, offset_ms: i64) -> String {
+    let now = chrono::Utc::now().timestamp_millis() + offset_ms;
     *last_ms = (*last_ms + 1).max(now);
     qingshan_hj212::qn_from_unix_millis(*last_ms, 8 * 3600)
-}
-
-fn upload(cfg: &SimulatorConfig, i: usize, seq: u64, qn: &str, mn: &str) -> Option<Packet> {
-    let phase = (seq as f64 * 0.37 + i as f64).sin();
-    let (so2, nox, dust) = match cfg.inject {
-        Some(Inject::Frozen) => (12.0, 20.0, 3.0),
-        Some(Inject::Exceed) => (80.0 + 5.0 * phase, 30.0 + 3.0 * phase, 4.0),
-        _ => (18.0 + 6.0 * phase, 30.0 + 8.0 * phase, 4.0 + phase),
-    };
-    let b = Packet::builder(cfg.cn.as_str())
-        .qn(qn)
-        .st("31")
-        .pw(cfg.password.as_str())
-        .mn(mn)
-        .flag(flag_for(&cfg.version));
-    let b = if cfg.cn == "2011" {
-        b.item("DataTime", &qn[..14])
-            .factor("a21026", "Rtd", format!("{so2:.2}"))
-            .factor("a21026", "ZsRtd", format!("{:.2}", so2 * 1.1))
-            .factor("a21026", "Flag", "N")
-            .factor("a21002", "Rtd", format!("{nox:.2}"))
-            .factor("a21002", "Flag", "N")
-            .factor("a34013", "Rtd", format!("{dust:.2}"))
-            .factor("a34013", "Flag", "N")
-            .factor("a01012", "Rtd", "85.3")
-            .factor("a01012", "Flag", "N")
-    } else {
-        // Period data (2051/2061/2031): each upload stands for the next period, counting back
-        // from now, so a short run covers many hours of history. Cou is in kg (flow 80,000 m³/h).
-        let step = match cfg.cn.as_str() {
-            "2051" => 60,
-            "2031" => 86_400,
-            _ => 3_600,
-        };
-        // The run's last upload lands on the current period.
-        let uploads =
-            (cfg.duration.as_secs_f64() / cfg.interval.as_secs_f64().max(1e-3)).ceil() as i64;
-        let start = chrono::Utc::now().timestamp() + 8 * 3600 - step * uploads;
-        let t = start - start.rem_euclid(step) + step * seq as i64;
-        let data_time = chrono::DateTime::from_timestamp(t, 0)
-            .map(|d| d.format("%Y%m%d%H%M%S").to_string())
-            .unwrap_or_default();
-        let cou = |c: f64| format!("{:.3}", c * 80_000.0 * step as f64 / 3_600.0 / 1e6);
-        let mut b = b.item("DataTime", data_time);
-        for (code, v) in [("a21026", so2), ("a21002", nox), ("a34013", dust)] {
-            b = b
-                .factor(code, "Min", format!("{:.2}", v * 0.9))
-                .factor(code, "Avg", format!("{v:.2}"))
-                .factor(code, "Max", format!("{:.2}", v * 1.1))
-                .factor(code, "ZsAvg", format!("{:.2}", v * 1.1))
-                .factor(code, "Cou", cou(v))
-                .factor(code, "Flag", "N");
-        }
-        b
-    };
-    b.build().ok()
 }
 
 struct Shared {
@@ -240,6 +263,9 @@ struct Shared {
     acked: AtomicU64,
     resent: AtomicU64,
     errors: AtomicU64,
+    commands: AtomicU64,
+    history_frames: AtomicU64,
+    withheld: AtomicU64,
     latencies_us: Mutex<Vec<u64>>,
     acked_keys: Option<Mutex<Vec<(String, String)>>>,
 }
@@ -251,6 +277,9 @@ pub async fn run(cfg: SimulatorConfig) -> SimulatorReport {
         acked: AtomicU64::new(0),
         resent: AtomicU64::new(0),
         errors: AtomicU64::new(0),
+        commands: AtomicU64::new(0),
+        history_frames: AtomicU64::new(0),
+        withheld: AtomicU64::new(0),
         latencies_us: Mutex::new(Vec::new()),
         acked_keys: cfg.record_acks.then(|| Mutex::new(Vec::new())),
     });
@@ -286,22 +315,94 @@ pub async fn run(cfg: SimulatorConfig) -> SimulatorReport {
         p99_ms: pct(0.99),
         connection_errors: shared.errors.load(Ordering::Relaxed),
         elapsed_secs: start.elapsed().as_secs_f64(),
+        commands: shared.commands.load(Ordering::Relaxed),
+        history_frames: shared.history_frames.load(Ordering::Relaxed),
+        withheld: shared.withheld.load(Ordering::Relaxed),
         acked_keys,
     }
 }
 
+/// What one device sends live: real-time data at the device clock, or period data counting
+/// back from the start of the run (so a short run covers hours of history).
+struct Live {
+    /// Start of the next period to upload (device time), period mode only.
+    next_period: Option<chrono::NaiveDateTime>,
+    /// Start of the first period uploaded (or the run's start, real-time mode): where the gap
+    /// is counted from.
+    origin: chrono::NaiveDateTime,
+}
+
+impl Live {
+    fn new(cfg: &SimulatorConfig, st: &DeviceState) -> Live {
+        let clock = st.clock(chrono::Utc::now());
+        if cfg.cn == "2011" {
+            return Live {
+                next_period: None,
+                origin: clock,
+            };
+        }
+        let step = st.period_minutes(&cfg.cn) * 60;
+        // The run's last upload lands on the current period.
+        let uploads =
+            (cfg.duration.as_secs_f64() / cfg.interval.as_secs_f64().max(1e-3)).ceil() as i64;
+        let t = clock.and_utc().timestamp() - step * uploads;
+        let first = chrono::DateTime::from_timestamp(t - t.rem_euclid(step), 0)
+            .map_or(clock, |d| d.naive_utc());
+        Live {
+            next_period: Some(first),
+            origin: first,
+        }
+    }
+
+    /// The next live upload, or `None` when the gap withholds it (the period still passes).
+    fn next(
+        &mut self,
+        cfg: &SimulatorConfig,
+        st: &DeviceState,
+        qn: &str,
+    ) -> (Option<Packet>, bool) {
+        let (at, packet) = match self.next_period {
+            None => {
+                let t = st.clock(chrono::Utc::now());
+                let t = t.with_nanosecond(0).unwrap_or(t);
+                (t, st.realtime.then(|| st.realtime_upload(qn, t)).flatten())
+            }
+            Some(start) => {
+                let minutes = st.period_minutes(&cfg.cn);
+                self.next_period = Some(start + chrono::Duration::minutes(minutes));
+                (start, st.period_upload(&cfg.cn, qn, start, minutes))
+            }
+        };
+        let since = (at - self.origin).to_std().unwrap_or_default();
+        let withheld =
+            cfg.has(Inject::Gap) && since >= cfg.gap_after && since < cfg.gap_after + cfg.gap_len;
+        if withheld {
+            (None, true)
+        } else {
+            (packet, false)
+        }
+    }
+}
+
 async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
-    let mn = device_mn(i);
+    let mut st = cfg.device_state(i);
+    let mn = st.mn.clone();
     // Spread the fleet over one interval so it does not send in lock step.
     let offset = cfg.interval.mul_f64((i % 1000) as f64 / 1000.0);
     tokio::time::sleep(offset.min(cfg.duration)).await;
+    let mut live = Live::new(&cfg, &st);
     let mut pending: HashMap<String, (Instant, Instant, Vec<u8>)> = HashMap::new();
+    let mut history: Option<HistoryJob> = None;
+    // History frames sent and not yet acknowledged.
+    let mut history_unacked = 0usize;
+    let mut history_progress = Instant::now();
     let mut last_ms = 0i64;
-    let mut seq = 0u64;
     let begin = Instant::now();
     let stop_sending = begin + cfg.duration;
     let give_up = stop_sending + cfg.grace;
-    let offline_at = begin + cfg.duration / 2;
+    let halfway = begin + cfg.duration / 2;
+    let mut param_changed = false;
+    let mut uploaded = 0u64;
     let mut next_send = Instant::now();
     let mut buf = vec![0u8; 4096];
     // Like a real 数采仪: when the link drops, reconnect and resend what was not acknowledged.
@@ -324,7 +425,7 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
         // One wake-up per interval: thousands of simulated devices must not cost more than the server.
         let mut tick = tokio::time::interval_at(
             tokio::time::Instant::from_std(next_send.max(Instant::now())),
-            cfg.interval,
+            st.rtd_period(),
         );
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let now = Instant::now();
@@ -338,11 +439,46 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
         }
         loop {
             let now = Instant::now();
-            let sending =
-                now < stop_sending && !(cfg.inject == Some(Inject::Offline) && now >= offline_at);
-            if !sending && (pending.is_empty() || now > give_up) {
+            let sending = now < stop_sending
+                && !(cfg.has(Inject::Offline) && now >= (begin + cfg.duration / 2));
+            if !sending && history.is_none() && (pending.is_empty() || now > give_up) {
                 return;
             }
+            if now > give_up {
+                return;
+            }
+            // History goes out as the platform acknowledges it, a window at a time; a window
+            // not acknowledged in time is taken as lost and the next one follows.
+            if history_unacked > 0 && history_progress.elapsed() >= cfg.resend_after {
+                history_unacked = 0;
+            }
+            let mut out: Vec<Vec<u8>> = Vec::new();
+            if let Some(job) = history.as_mut() {
+                while history_unacked < cfg.history_window.max(1) {
+                    let Some(p) = job.frames.pop_front() else {
+                        break;
+                    };
+                    out.push(p.encode());
+                    history_unacked += 1;
+                    history_progress = Instant::now();
+                    shared.history_frames.fetch_add(1, Ordering::Relaxed);
+                }
+                if job.frames.is_empty() && history_unacked == 0 {
+                    out.push(job.done.encode());
+                    history = None;
+                }
+            }
+            for bytes in out {
+                if wr.write_all(&bytes).await.is_err() {
+                    shared.errors.fetch_add(1, Ordering::Relaxed);
+                    continue 'connect;
+                }
+            }
+            let history_wait = if history_unacked > 0 {
+                cfg.resend_after.saturating_sub(history_progress.elapsed())
+            } else {
+                Duration::from_secs(3600)
+            };
             tokio::select! {
                 r = rd.read(&mut buf) => {
                     let n = match r {
@@ -354,36 +490,85 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
                         Ok(n) => n,
                     };
                     dec.push(&buf[..n]);
+                    let mut replies: Vec<Vec<u8>> = Vec::new();
                     while let Some(ev) = dec.next_event() {
                         let StreamEvent::Packet(p) = ev else { continue };
-                        if p.cn() != "9014" { continue; }
-                        let qn = p.qn().or_else(|| p.param("QN")).map(str::to_string);
-                        if let Some(q) = qn
-                            && let Some((first, _, _)) = pending.remove(&q)
-                        {
-                            shared.acked.fetch_add(1, Ordering::Relaxed);
-                            let mut lat = shared.latencies_us.lock().await;
-                            lat.push(first.elapsed().as_micros() as u64);
-                            if let Some(keys) = shared.acked_keys.as_ref() {
-                                keys.lock().await.push((mn.clone(), q));
+                        if p.cn() == "9014" {
+                            let qn = p.qn().or_else(|| p.param("QN")).map(str::to_string);
+                            let Some(q) = qn else { continue };
+                            if history_unacked > 0 && history.as_ref().is_some_and(|h| h.qn == q) {
+                                history_unacked -= 1;
+                                history_progress = Instant::now();
+                            } else if let Some((first, _, _)) = pending.remove(&q) {
+                                shared.acked.fetch_add(1, Ordering::Relaxed);
+                                let mut lat = shared.latencies_us.lock().await;
+                                lat.push(first.elapsed().as_micros() as u64);
+                                if let Some(keys) = shared.acked_keys.as_ref() {
+                                    keys.lock().await.push((mn.clone(), q));
+                                }
                             }
+                            continue;
+                        }
+                        if !cfg.answer_commands {
+                            continue;
+                        }
+                        let Some(answer) = st.answer(&p, chrono::Utc::now()) else { continue };
+                        shared.commands.fetch_add(1, Ordering::Relaxed);
+                        replies.extend(answer.frames.iter().map(Packet::encode));
+                        if let Some(job) = answer.history {
+                            // A new request replaces one still running, as a 数采仪 with one
+                            // history channel does.
+                            history = Some(job);
+                            history_unacked = 0;
+                        }
+                        if answer.interval_changed {
+                            tick = tokio::time::interval_at(
+                                tokio::time::Instant::now() + st.rtd_period(),
+                                st.rtd_period(),
+                            );
+                            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        }
+                    }
+                    for bytes in replies {
+                        if wr.write_all(&bytes).await.is_err() {
+                            shared.errors.fetch_add(1, Ordering::Relaxed);
+                            continue 'connect;
                         }
                     }
                 }
+                _ = tokio::time::sleep(history_wait) => {}
                 _ = tick.tick() => {
                     let now = Instant::now();
-                    if sending {
-                        next_send = now + cfg.interval;
-                        let qn = next_qn(&mut last_ms);
-                        if let Some(p) = upload(&cfg, i, seq, &qn, &mn) {
-                            seq += 1;
-                            let bytes = p.encode();
-                            shared.sent.fetch_add(1, Ordering::Relaxed);
-                            pending.insert(qn, (now, now, bytes.clone()));
-                            if wr.write_all(&bytes).await.is_err() {
-                                shared.errors.fetch_add(1, Ordering::Relaxed);
-                                continue 'connect;
+                    let mut fresh: Vec<(String, Vec<u8>)> = Vec::new();
+                    if sending && cfg.uploads.is_none_or(|n| uploaded < n) {
+                        uploaded += 1;
+                        next_send = now + st.rtd_period();
+                        let qn = next_qn(&mut last_ms, st.clock_offset_ms);
+                        let (p, withheld) = live.next(&cfg, &st, &qn);
+                        if withheld {
+                            shared.withheld.fetch_add(1, Ordering::Relaxed);
+                        }
+                        if let Some(p) = p {
+                            fresh.push((qn, p.encode()));
+                        }
+                        if cfg.has(Inject::Param) && !param_changed && now >= halfway {
+                            param_changed = true;
+                            if let Some(a) = st.analysers.iter_mut().find(|a| a.factor == TAMPERED.0) {
+                                a.range = TAMPERED.1.to_string();
                             }
+                            let qn = next_qn(&mut last_ms, st.clock_offset_ms);
+                            let clock = st.clock(chrono::Utc::now());
+                            for p in st.analyser_frames(&qn, Some(TAMPERED.0), clock) {
+                                fresh.push((qn.clone(), p.encode()));
+                            }
+                        }
+                    }
+                    for (qn, bytes) in fresh {
+                        shared.sent.fetch_add(1, Ordering::Relaxed);
+                        pending.insert(qn, (now, now, bytes.clone()));
+                        if wr.write_all(&bytes).await.is_err() {
+                            shared.errors.fetch_add(1, Ordering::Relaxed);
+                            continue 'connect;
                         }
                     }
                     let mut resend = Vec::new();

@@ -25,11 +25,16 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("air_station.unlink_device", "解除空气站点设备关联"),
     ("assigned_target.record", "填报省级下达目标"),
     ("database.backup", "备份数据库"),
+    ("device_command.queue", "下发设备远程命令"),
+    ("device_command.password", "设备确认后更新访问密码"),
     ("data_mark.file", "提交数据标记"),
     ("data_mark.evidence", "上传数据标记佐证材料"),
     ("data_mark.accept", "认可数据标记"),
     ("data_mark.reject", "驳回数据标记"),
     ("data_mark.suspect", "判定疑似虚假标记"),
+    ("data_gap.detect", "发现缺数"),
+    ("data_gap.request", "发起补传请求"),
+    ("data_gap.settle", "补传结果"),
     ("order.issue", "下发督办单"),
     ("order.reply", "答复督办单"),
     ("order.evidence", "上传督办答复佐证材料"),
@@ -115,6 +120,29 @@ pub fn mark_state(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a data gap's state (automatic backfill, 补传).
+pub fn gap_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "pending" => "待补传",
+        "requesting" => "补传中",
+        "partial" => "部分补传",
+        "filled" => "已补传",
+        "failed" => "无法补传",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a period-data CN (what a gap is missing).
+pub fn data_kind(cn: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match cn {
+        "2051" => "分钟数据",
+        "2061" => "小时数据",
+        "2031" => "日数据",
+        "2011" => "实时数据",
+        other => return Cow::Owned(format!("其他数据（CN={other}）")),
+    })
+}
+
 /// The Chinese label of an order's state.
 pub fn order_state(code: &str) -> Cow<'static, str> {
     Cow::Borrowed(match code {
@@ -147,6 +175,20 @@ pub fn case_state(code: &str) -> Cow<'static, str> {
         "rectifying" => "整改中",
         "checked" => "复查合格",
         "closed" => "已销号",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a remote command's state.
+pub fn command_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "queued" => "排队",
+        "sent" => "已发送",
+        "accepted" => "已接受",
+        "refused" => "被拒绝",
+        "done" => "已完成",
+        "failed" => "执行失败",
+        "timed_out" => "超时",
         other => return Cow::Owned(format!("其他状态（{other}）")),
     })
 }
@@ -217,6 +259,8 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("air_station", "空气站点"),
     ("air_stations", "空气站点"),
     ("alarm", "告警"),
+    ("cn", "命令编码"),
+    ("command", "远程命令"),
     ("data_mark", "数据标记"),
     ("database", "数据库"),
     ("device", "设备"),
@@ -227,6 +271,7 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("order", "督办单"),
     ("case", "案件"),
     ("measures", "处罚措施"),
+    ("password", "访问密码"),
     ("late", "迟报"),
     ("page", "页面"),
     ("period", "周期"),

@@ -127,6 +127,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_cases.sql"),
         postgres: include_str!("../migrations/postgres/0019_cases.sql"),
     },
+    Migration {
+        version: 20,
+        name: "device_commands",
+        sqlite: include_str!("../migrations/sqlite/0020_device_commands.sql"),
+        postgres: include_str!("../migrations/postgres/0020_device_commands.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "data_gaps",
+        sqlite: include_str!("../migrations/sqlite/0021_data_gaps.sql"),
+        postgres: include_str!("../migrations/postgres/0021_data_gaps.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -402,12 +402,21 @@ impl Store {
         };
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            for chunk in uploads.chunks(UPLOAD_CHUNK) {
-                let factors: Vec<String> = chunk.iter().map(|(u, _)| serde_json::to_string(&u.factors).unwrap_or_else(|_| "[]".into())).collect();
-                let mut qb = sqlx::QueryBuilder::new("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at, factors) ");
-                qb.push_values(chunk.iter().zip(factors), |mut b, ((u, received_at), f)| {
+            // Period data for a recorded gap is backfilled (补传); it is stored only if its
+            // DataTime (and segment) is not stored yet, whatever QN it came with: a history
+            // answer repeats data under new QNs (docs/backfill.md).
+            let backfilled = crate::gaps::backfilled_in!(&mut tx, &uploads);
+            let kept: Vec<(&Upload, &str, bool)> = uploads.iter().zip(backfilled).filter_map(|((u, at), b)| match b {
+                crate::gaps::Backfill::No => Some((*u, *at, false)),
+                crate::gaps::Backfill::Yes => Some((*u, *at, true)),
+                crate::gaps::Backfill::AlreadyStored => None,
+            }).collect();
+            for chunk in kept.chunks(UPLOAD_CHUNK) {
+                let factors: Vec<String> = chunk.iter().map(|(u, _, _)| serde_json::to_string(&u.factors).unwrap_or_else(|_| "[]".into())).collect();
+                let mut qb = sqlx::QueryBuilder::new("INSERT INTO uploads (mn, cn, qn, data_time, pno, st, flag, received_at, factors, backfilled) ");
+                qb.push_values(chunk.iter().zip(factors), |mut b, ((u, received_at, backfilled), f)| {
                     b.push_bind(&u.mn).push_bind(&u.cn).push_bind(&u.qn).push_bind(&u.data_time).push_bind(u.pno)
-                        .push_bind(&u.st).push_bind(u.flag).push_bind(*received_at).push_bind(f);
+                        .push_bind(&u.st).push_bind(u.flag).push_bind(*received_at).push_bind(f).push_bind(*backfilled);
                 });
                 qb.push(" ON CONFLICT (data_time, mn, cn, qn, pno) DO NOTHING RETURNING id, mn, cn, qn, data_time, pno");
                 for r in qb.build().fetch_all(&mut *tx).await? {

@@ -119,6 +119,11 @@ contract!(
     data_marks_are_filed_reviewed_and_audited,
     orders_go_through_reply_return_and_accept,
     cases_go_from_filing_to_closing,
+    data_gaps_are_recorded_moved_on_and_audited,
+    backfilled_data_is_marked_and_stored_once,
+    device_commands_queue_in_order_and_keep_their_frames,
+    device_command_password_changes_the_registry_only_when_confirmed,
+    device_commands_nobody_follows_time_out,
 );
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
@@ -4274,4 +4279,599 @@ async fn cases_go_from_filing_to_closing(store: Store) {
         ..Default::default()
     };
     assert_eq!(store.cases_paged(&mine, 10, 0).await.unwrap().total, 1);
+}
+
+/// A look for gaps records its progress and the gaps in one step, each gap audited; a gap
+/// moves through its states (an unknown state is refused) and is listed newest first.
+async fn data_gaps_are_recorded_moved_on_and_audited(store: Store) {
+    let scan = GapScan {
+        mn: "MN0001".into(),
+        cn: "2051".into(),
+        first_data_time: "20260101000000".into(),
+        scanned_to: "20260101120000".into(),
+        interval_secs: 60,
+    };
+    let gap = |b: &str, e: &str, n| NewDataGap {
+        mn: "MN0001".into(),
+        cn: "2051".into(),
+        begin_time: b.into(),
+        end_time: e.into(),
+        interval_secs: 60,
+        expected: n,
+    };
+    let ids = store
+        .record_gap_scan(
+            &scan,
+            &[
+                gap("20260101030000", "20260101060000", 180),
+                gap("20260101070000", "20260101071000", 10),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    // The look goes on: the progress row is replaced, not added.
+    let later = GapScan {
+        scanned_to: "20260101130000".into(),
+        ..scan.clone()
+    };
+    store.record_gap_scan(&later, &[]).await.unwrap();
+    assert_eq!(store.gap_scans().await.unwrap(), vec![later]);
+    assert_eq!(
+        store.audit_log(Some("data_gap."), 10).await.unwrap().len(),
+        2
+    );
+
+    let open = store.open_data_gaps().await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert!(open.iter().all(|g| g.state == "pending" && g.tries == 0));
+    let over = store
+        .gaps_overlapping("MN0001", "2051", "20260101055900", "20260101070100")
+        .await
+        .unwrap();
+    assert_eq!(over.iter().map(|g| g.id).collect::<Vec<_>>(), ids);
+    assert!(
+        store
+            .gaps_overlapping("MN0001", "2061", "20260101000000", "20260102000000")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let update = GapUpdate {
+        id: ids[0],
+        state: "requesting".into(),
+        tries: 1,
+        next_try: None,
+        command_id: Some(7),
+        filled: 0,
+    };
+    store
+        .update_data_gap(&update, Some(("data_gap.request", "请求 2051".into())))
+        .await
+        .unwrap();
+    let g = store.data_gap(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (g.state.as_str(), g.tries, g.command_id),
+        ("requesting", 1, Some(7))
+    );
+    let bad = GapUpdate {
+        state: "lost".into(),
+        ..update.clone()
+    };
+    assert!(store.update_data_gap(&bad, None).await.is_err());
+    let failed = GapUpdate {
+        id: ids[1],
+        state: "failed".into(),
+        tries: 3,
+        next_try: None,
+        command_id: Some(9),
+        filled: 0,
+    };
+    store.update_data_gap(&failed, None).await.unwrap();
+    assert_eq!(store.open_data_gaps().await.unwrap().len(), 1);
+    let page = store.data_gaps("MN0001", 1, 0).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items[0].id, ids[1]);
+    assert_eq!(page.items[0].state, "failed");
+    assert!(
+        store
+            .data_gaps("MN0002", 10, 0)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let audit = store.audit_log(Some("data_gap.request"), 10).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].new_value.as_deref(), Some("requesting"));
+}
+
+/// Period data for a recorded gap is marked backfilled and stored once per DataTime whatever
+/// QN it comes with (a history answer repeats data under new QNs); data outside gaps is
+/// stored by the usual key.
+async fn backfilled_data_is_marked_and_stored_once(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let with_qn = |dt: &str, qn: &str| {
+        let mut f = upload_cn("MN0001", "2051", dt, "1.5");
+        if let Some(u) = f.upload.as_mut() {
+            u.qn = qn.into();
+        }
+        f
+    };
+    // Live minute data at 10:00 and 10:04; 10:01–10:03 missing.
+    store
+        .ingest(&[
+            with_qn("20260101100000", "a"),
+            with_qn("20260101100400", "b"),
+        ])
+        .await
+        .unwrap();
+    let scan = GapScan {
+        mn: "MN0001".into(),
+        cn: "2051".into(),
+        first_data_time: "20260101100000".into(),
+        scanned_to: "20260101100500".into(),
+        interval_secs: 60,
+    };
+    store
+        .record_gap_scan(
+            &scan,
+            &[NewDataGap {
+                mn: "MN0001".into(),
+                cn: "2051".into(),
+                begin_time: "20260101100100".into(),
+                end_time: "20260101100400".into(),
+                interval_secs: 60,
+                expected: 3,
+            }],
+        )
+        .await
+        .unwrap();
+    // The history answer: 10:01 twice in one batch (two QNs), 10:02, and 10:04 again, which
+    // lies outside the gap and keeps the usual key (a resend with its own QN is its own row).
+    let outcomes = store
+        .ingest(&[
+            with_qn("20260101100100", "h1"),
+            with_qn("20260101100100", "h2"),
+            with_qn("20260101100200", "h1"),
+            with_qn("20260101100400", "b"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            IngestOutcome::Stored,
+            IngestOutcome::Duplicate,
+            IngestOutcome::Stored,
+            IngestOutcome::Duplicate
+        ]
+    );
+    // Asked again (the request was retried): 10:01 and 10:02 are stored already, 10:03 is new.
+    let again = store
+        .ingest(&[
+            with_qn("20260101100100", "h3"),
+            with_qn("20260101100200", "h3"),
+            with_qn("20260101100300", "h3"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        [
+            IngestOutcome::Duplicate,
+            IngestOutcome::Duplicate,
+            IngestOutcome::Stored
+        ]
+    );
+    let rows = store
+        .period_times("MN0001", "2051", "20260101000000", "20260102000000")
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("20260101100000".to_string(), false),
+            ("20260101100100".to_string(), true),
+            ("20260101100200".to_string(), true),
+            ("20260101100300".to_string(), true),
+            ("20260101100400".to_string(), false),
+        ]
+    );
+    assert_eq!(
+        store
+            .backfilled_count("MN0001", "2051", "20260101000000", "20260102000000")
+            .await
+            .unwrap(),
+        (3, 5)
+    );
+    // Another device's data at the same times is not backfilled.
+    let mut other = with_qn("20260101100100", "z");
+    other.mn = Some("MN0002".into());
+    if let Some(u) = other.upload.as_mut() {
+        u.mn = "MN0002".into();
+    }
+    assert_eq!(
+        store.ingest(&[other]).await.unwrap(),
+        [IngestOutcome::Stored]
+    );
+    assert_eq!(
+        store
+            .period_times("MN0002", "2051", "20260101000000", "20260102000000")
+            .await
+            .unwrap(),
+        [("20260101100100".to_string(), false)]
+    );
+}
+
+fn new_command(mn: &str, cn: &str, params: &str) -> NewDeviceCommand {
+    NewDeviceCommand {
+        mn: mn.into(),
+        cn: cn.into(),
+        params: params.into(),
+        reason: None,
+        audit_text: format!("测试 {cn}"),
+    }
+}
+
+/// Commands of one device are claimed one at a time in the order they were queued; events
+/// move the state and keep the frames; a final state is not left again; the audit log names
+/// who asked.
+async fn device_commands_queue_in_order_and_keep_their_frames(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    assert_eq!(
+        store.device_protocol("MN0002").await.unwrap().as_deref(),
+        Some("2005")
+    );
+    assert_eq!(store.device_protocol("NOPE").await.unwrap(), None);
+    let staff = Actor {
+        user_id: None,
+        name: "张三".into(),
+        peer: Some("10.0.0.1".into()),
+    };
+    let first = store
+        .queue_device_command(&new_command("MN0001", "1012", ""), &staff)
+        .await
+        .unwrap();
+    let system = NewDeviceCommand {
+        reason: Some("补传缺失数据".into()),
+        ..new_command(
+            "MN0001",
+            "2051",
+            "BeginTime=20261203000000;EndTime=20261203010000",
+        )
+    };
+    let second = store
+        .queue_device_command(&system, &Actor::system())
+        .await
+        .unwrap();
+    store
+        .queue_device_command(&new_command("MN0002", "1011", ""), &staff)
+        .await
+        .unwrap();
+    assert_eq!(store.device_commands_in_flight("MN0001").await.unwrap(), 2);
+    assert_eq!(
+        store.devices_with_queued_commands().await.unwrap(),
+        vec!["MN0001".to_string(), "MN0002".to_string()]
+    );
+
+    let c = store.claim_device_command("MN0001").await.unwrap().unwrap();
+    assert_eq!(
+        (c.id, c.state.as_str(), c.asked_by.as_str()),
+        (first, "sent", "张三")
+    );
+    // One at a time: the second waits while the first is executed.
+    assert!(
+        store
+            .claim_device_command("MN0001")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let at = "2026-12-03T05:00:00.000Z".to_string();
+    store
+        .apply_command_events(&[
+            CommandEvent::Sent {
+                command_id: first,
+                qn: "20261203130000000".into(),
+                at: at.clone(),
+            },
+            CommandEvent::Frame {
+                command_id: first,
+                at: at.clone(),
+                outbound: true,
+                cn: "1012".into(),
+                frame: "##0001QN=20261203130000000;CN=1012".into(),
+            },
+            CommandEvent::Frame {
+                command_id: first,
+                at: at.clone(),
+                outbound: false,
+                cn: "9011".into(),
+                frame: "##0002QN=20261203130000000;CN=9011".into(),
+            },
+            CommandEvent::Accepted {
+                command_id: first,
+                qn_rtn: 1,
+                at: at.clone(),
+            },
+            CommandEvent::Frame {
+                command_id: first,
+                at: at.clone(),
+                outbound: false,
+                cn: "9012".into(),
+                frame: "##0003QN=20261203130000000;CN=9012".into(),
+            },
+            CommandEvent::Finished {
+                command_id: first,
+                state: CommandState::Done,
+                exe_rtn: Some(1),
+                note: None,
+                at: at.clone(),
+            },
+        ])
+        .await
+        .unwrap();
+    let done = store.device_command(first).await.unwrap().unwrap();
+    assert_eq!(
+        (done.state(), done.attempts, done.qn_rtn, done.exe_rtn),
+        (Some(CommandState::Done), 1, Some(1), Some(1))
+    );
+    assert_eq!(done.qn.as_deref(), Some("20261203130000000"));
+    assert_eq!(done.finished_at.as_deref(), Some(at.as_str()));
+    // A late event does not reopen a finished command.
+    store
+        .apply_command_events(&[CommandEvent::Finished {
+            command_id: first,
+            state: CommandState::TimedOut,
+            exe_rtn: None,
+            note: Some("迟到".into()),
+            at: at.clone(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.device_command(first).await.unwrap().unwrap().state(),
+        Some(CommandState::Done)
+    );
+    let frames = store.device_command_frames(&[first], 2).await.unwrap();
+    assert_eq!(
+        frames
+            .iter()
+            .map(|f| (f.direction.as_str(), f.cn.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("out", "1012"), ("in", "9011")]
+    );
+    assert_eq!(
+        store
+            .device_command_frames(&[first, second], 50)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    let c = store.claim_device_command("MN0001").await.unwrap().unwrap();
+    assert_eq!(
+        (c.id, c.asked_by.as_str(), c.reason.as_deref()),
+        (second, "system", Some("补传缺失数据"))
+    );
+    store
+        .apply_command_events(&[
+            CommandEvent::Sent {
+                command_id: second,
+                qn: "Q2".into(),
+                at: at.clone(),
+            },
+            CommandEvent::Accepted {
+                command_id: second,
+                qn_rtn: 1,
+                at: at.clone(),
+            },
+            CommandEvent::Data {
+                command_id: second,
+                result: None,
+                at: at.clone(),
+            },
+            CommandEvent::Data {
+                command_id: second,
+                result: None,
+                at: at.clone(),
+            },
+            CommandEvent::Finished {
+                command_id: second,
+                state: CommandState::Failed,
+                exe_rtn: Some(100),
+                note: None,
+                at: at.clone(),
+            },
+        ])
+        .await
+        .unwrap();
+    let failed = store.device_command(second).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.state.as_str(), failed.data_frames, failed.exe_rtn),
+        ("failed", 2, Some(100))
+    );
+    assert!(
+        store
+            .claim_device_command("MN0001")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.device_commands_in_flight("MN0001").await.unwrap(), 0);
+
+    let page = store.device_commands_paged("MN0001", 1, 0).await.unwrap();
+    assert_eq!((page.total, page.items[0].id), (2, second), "newest first");
+    let log = store
+        .audit_log(Some("device_command.queue"), 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 3);
+    assert!(
+        log.iter().any(|e| e.actor == "system"
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("补传缺失数据"))),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.actor == "张三" && e.target == "device:MN0001"),
+        "{log:?}"
+    );
+    // A refusal is final too.
+    let c = store.claim_device_command("MN0002").await.unwrap().unwrap();
+    store
+        .apply_command_events(&[CommandEvent::Refused {
+            command_id: c.id,
+            qn_rtn: 3,
+            at: at.clone(),
+        }])
+        .await
+        .unwrap();
+    let r = store.device_command(c.id).await.unwrap().unwrap();
+    assert_eq!((r.state.as_str(), r.qn_rtn), ("refused", Some(3)));
+}
+
+/// 1072: the registry keeps the old password until the device confirms; the confirmation
+/// changes it (and the registry version the gateway watches) and is audited without the
+/// password.
+async fn device_command_password_changes_the_registry_only_when_confirmed(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let id = store
+        .queue_device_command(
+            &new_command("MN0001", "1072", "NewPW=abc123"),
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store.claim_device_command("MN0001").await.unwrap().unwrap();
+    let pw = |s: Store| async move {
+        s.registered_devices()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.mn == "MN0001")
+            .unwrap()
+            .password
+    };
+    assert_eq!(pw(store.clone()).await, "123456");
+    let version = store.registry_version().await.unwrap();
+    store
+        .apply_command_events(&[CommandEvent::Accepted {
+            command_id: id,
+            qn_rtn: 1,
+            at: now_text(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        pw(store.clone()).await,
+        "123456",
+        "9011 alone changes nothing"
+    );
+    store
+        .apply_command_events(&[
+            CommandEvent::Finished {
+                command_id: id,
+                state: CommandState::Done,
+                exe_rtn: Some(1),
+                note: None,
+                at: now_text(),
+            },
+            CommandEvent::PasswordConfirmed {
+                command_id: id,
+                mn: "MN0001".into(),
+                new_pw: "abc123".into(),
+            },
+        ])
+        .await
+        .unwrap();
+    assert_eq!(pw(store.clone()).await, "abc123");
+    assert!(store.registry_version().await.unwrap() > version);
+    let log = store
+        .audit_log(Some("device_command.password"), 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    let text = format!("{:?}", log[0]);
+    assert!(
+        !text.contains("abc123") && !text.contains("123456"),
+        "{text}"
+    );
+}
+
+/// Commands nobody follows any more time out: in flight and untouched since the cutoff, or
+/// queued for a device that never connected.
+async fn device_commands_nobody_follows_time_out(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let a = store
+        .queue_device_command(&new_command("MN0001", "1011", ""), &Actor::cli())
+        .await
+        .unwrap();
+    let b = store
+        .queue_device_command(&new_command("MN0002", "1011", ""), &Actor::cli())
+        .await
+        .unwrap();
+    store.claim_device_command("MN0001").await.unwrap().unwrap();
+    store
+        .apply_command_events(&[CommandEvent::Sent {
+            command_id: a,
+            qn: "Q".into(),
+            at: "2026-01-01T00:00:00.000Z".into(),
+        }])
+        .await
+        .unwrap();
+    // Cut-offs before everything: nothing changes.
+    assert_eq!(
+        store
+            .expire_device_commands("2000-01-01T00:00:00.000Z", "2000-01-01T00:00:00.000Z")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .expire_device_commands("2026-06-01T00:00:00.000Z", "2000-01-01T00:00:00.000Z")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .device_command(a)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .as_str(),
+        "timed_out"
+    );
+    assert_eq!(
+        store
+            .device_command(b)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .as_str(),
+        "queued"
+    );
+    assert_eq!(
+        store
+            .expire_device_commands("2000-01-01T00:00:00.000Z", &text_in(60))
+            .await
+            .unwrap(),
+        1
+    );
+    let expired = store.device_command(b).await.unwrap().unwrap();
+    assert_eq!(expired.state.as_str(), "timed_out");
+    assert!(expired.note.unwrap().contains("未连接"));
 }

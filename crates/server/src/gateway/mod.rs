@@ -14,7 +14,10 @@
 //! too slowly is closed; and the number of connections is capped below the process's
 //! descriptor limit (see [`size_connections`]) so the web server always has descriptors left.
 
-use std::collections::HashMap;
+mod exchange;
+mod link;
+
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
@@ -30,7 +33,7 @@ use qingshan_store::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 
 /// Limits and tuning of the gateway.
@@ -74,6 +77,15 @@ pub struct GatewayConfig {
     pub refused_retention: Option<Duration>,
     /// How often expired refused traffic is purged.
     pub housekeeping_every: Duration,
+    /// How long a command waits for the device's answer (9011, then each data frame or the
+    /// 9012) before it is resent or times out (reference §5.3: 10 s over GPRS/4G).
+    pub command_timeout: Duration,
+    /// Resends of a command the device did not answer (reference §5.3: 3).
+    pub command_retries: u32,
+    /// How often the gateway looks for newly queued commands.
+    pub command_poll_every: Duration,
+    /// A queued command whose device does not connect within this times out unsent.
+    pub command_queue_ttl: Duration,
 }
 
 impl Default for GatewayConfig {
@@ -98,6 +110,10 @@ impl Default for GatewayConfig {
             registry_check_interval: Duration::from_millis(100),
             refused_retention: Some(Duration::from_secs(30 * 24 * 3600)),
             housekeeping_every: Duration::from_secs(3600),
+            command_timeout: Duration::from_secs(10),
+            command_retries: 3,
+            command_poll_every: Duration::from_secs(1),
+            command_queue_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -184,6 +200,10 @@ struct Inner {
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     /// Connections refused at the cap since the last log line.
     refused_at_cap: Mutex<(u64, Option<Instant>)>,
+    /// The connection of each identified device, woken when it has a queued command.
+    waiting: Mutex<HashMap<String, Arc<Notify>>>,
+    /// Devices with queued commands as of the poller's last look.
+    queued: Mutex<HashSet<String>>,
 }
 
 /// Errors of the gateway.
@@ -224,11 +244,14 @@ pub async fn run(
         writer: tx,
         per_ip: Mutex::new(HashMap::new()),
         refused_at_cap: Mutex::new((0, None)),
+        waiting: Mutex::new(HashMap::new()),
+        queued: Mutex::new(HashSet::new()),
         config,
     });
     let slots = Arc::new(Semaphore::new(inner.config.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(inner.clone(), stop_rx.clone()));
+    let poller = tokio::spawn(link::poller(inner.clone(), stop_rx.clone()));
     let mut accept_errors: (u64, Option<Instant>) = (0, None);
     let mut conns = JoinSet::new();
     tokio::pin!(shutdown);
@@ -289,6 +312,7 @@ pub async fn run(
         conns.shutdown().await;
     }
     let _ = housekeeping.await;
+    let _ = poller.await;
     drop(inner);
     let _ = writer.await;
     Ok(())
@@ -456,6 +480,12 @@ impl Inner {
         }
     }
 
+    /// Reloads the devices now if the registry moved (a device confirmed a new password).
+    async fn reload_registry(&self) {
+        *self.last_check.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.refresh_registry().await;
+    }
+
     /// The device of `mn`, looking at the registry again when `mn` is unknown.
     async fn device_or_refresh(&self, mn: &str) -> Option<RegisteredDevice> {
         if let Some(d) = self.device(mn) {
@@ -470,6 +500,8 @@ impl Inner {
 struct Pending {
     done: oneshot::Receiver<Option<IngestOutcome>>,
     reply_to: Option<Packet>,
+    /// From a registered device with the right password: may answer a command.
+    accepted: bool,
 }
 
 /// Bytes outside frames (an isolated CR, LF or NUL between frames) that do not start the
@@ -575,14 +607,35 @@ async fn connection(
     let mut garbage_since_good = 0usize;
     let mut bad_in_row = 0u32;
     let mut cut = None;
+    let mut link = link::Link::new(inner);
     'reading: loop {
         let wait = match frame_since {
             Some(t) => cfg.frame_timeout.saturating_sub(t.elapsed()),
             None => cfg.idle_timeout,
         };
-        let read = tokio::select! {
-            r = tokio::time::timeout(wait, stream.read(&mut buf)) => r,
+        let deadline = link.deadline();
+        let wake = link.wake();
+        let woke = tokio::select! {
+            r = tokio::time::timeout(wait, stream.read(&mut buf)) => Woke::Read(r),
             _ = stop.changed() => break,
+            () = until(deadline) => Woke::Timer,
+            () = notified(wake.as_deref()) => Woke::Command,
+        };
+        let read = match woke {
+            Woke::Read(r) => r,
+            Woke::Timer | Woke::Command => {
+                let send = if matches!(woke, Woke::Timer) {
+                    link.on_timer(inner).await
+                } else {
+                    link.claim(inner).await
+                };
+                for bytes in send {
+                    if stream.write_all(&bytes).await.is_err() {
+                        break 'reading;
+                    }
+                }
+                continue;
+            }
         };
         let n = match read {
             Ok(Ok(0)) | Ok(Err(_)) => break,
@@ -614,7 +667,11 @@ async fn connection(
             garbage.send(inner).await;
             let too_long =
                 matches!(&ev, StreamEvent::Rejected { error, .. } if error.kind() == "too_long");
-            let Some((p, accepted)) = submit(inner, ev, &peer_text).await else {
+            let alt = match &ev {
+                StreamEvent::Packet(p) => link.alternative_password(p),
+                _ => None,
+            };
+            let Some((p, accepted)) = submit(inner, ev, &peer_text, alt).await else {
                 continue;
             };
             pending.push(p);
@@ -657,6 +714,14 @@ async fn connection(
                     }
                     Err(e) => tracing::warn!(%peer, error = %e, "could not build reply"),
                 }
+                // Acknowledged first, as any upload; then the command it may answer moves on.
+                if p.accepted {
+                    for bytes in link.on_packet(inner, &packet).await {
+                        if stream.write_all(&bytes).await.is_err() {
+                            break 'reading;
+                        }
+                    }
+                }
             }
         }
         if let Some(why) = cut {
@@ -680,16 +745,48 @@ async fn connection(
             garbage.add(inner, &peer_text, &skipped, len);
             continue;
         }
-        if let Some((p, _)) = submit(inner, ev, &peer_text).await {
+        if let Some((p, _)) = submit(inner, ev, &peer_text, None).await {
             let _ = p.done.await;
         }
     }
     garbage.send(inner).await;
+    link.close(inner).await;
+}
+
+/// What ended a connection's wait.
+enum Woke {
+    /// Bytes, the end of the stream, or the read timeout.
+    Read(Result<std::io::Result<usize>, tokio::time::error::Elapsed>),
+    /// The command in flight's deadline passed.
+    Timer,
+    /// The device has a queued command.
+    Command,
+}
+
+/// Resolves at `deadline`, never without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when notified, never without a notifier.
+async fn notified(n: Option<&Notify>) {
+    match n {
+        Some(n) => n.notified().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Classifies one frame event, queues it for the writer, and says what to await and
 /// whether the frame was accepted.
-async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<(Pending, bool)> {
+async fn submit(
+    inner: &Inner,
+    ev: StreamEvent,
+    peer: &str,
+    alt_password: Option<String>,
+) -> Option<(Pending, bool)> {
     let mut frame = ReceivedFrame {
         received_at: now_text(),
         peer: peer.to_string(),
@@ -727,6 +824,11 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<(Pending, 
                 inner.refresh_registry().await;
                 if let Some(d) = p.mn().and_then(|mn| inner.device(mn)) {
                     decision = Some(decide(&p, &d));
+                    // A device answering a 1072 may already use the new password.
+                    if let (Some(Decision::Refuse { .. }), Some(pw)) = (&decision, alt_password) {
+                        let d = RegisteredDevice { password: pw, ..d };
+                        decision = Some(decide(&p, &d));
+                    }
                 }
             }
             match decision {
@@ -774,6 +876,7 @@ async fn submit(inner: &Inner, ev: StreamEvent, peer: &str) -> Option<(Pending, 
         Pending {
             done: done_rx,
             reply_to,
+            accepted,
         },
         accepted,
     ))

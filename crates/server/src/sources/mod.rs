@@ -364,6 +364,8 @@ pub async fn device_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Path(mn): Path<String>,
+    Query(pq): Query<paging::PageQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     device_visible(&s, &auth, &mn, "page.view").await?;
     let overview = s.store.registry_overview().await?;
@@ -412,8 +414,15 @@ pub async fn device_page(
         local.format("%Y").to_string().parse().unwrap_or(2026),
         local.format("%m").to_string().parse().unwrap_or(1),
     );
-    let stats =
-        qingshan_app::sources::device_statistics(&s.store, &mn, year, month, &limits).await?;
+    let stats = qingshan_app::sources::device_statistics_counting(
+        &s.store,
+        &mn,
+        year,
+        month,
+        &limits,
+        s.config.transmission_counting,
+    )
+    .await?;
     // The device page is public. Everyone sees how many of its alarms are open (an empty list
     // must never read as "no alarms"); the alarms themselves, with their disposition, are shown
     // to those who may handle them.
@@ -443,11 +452,24 @@ pub async fn device_page(
         }
         _ => (Vec::new(), false),
     };
+    // The 远程命令 section (device_commands.html): staff only, paged by `page`.
+    let (commands, command_pager) = if auth.is_staff() {
+        let list = qingshan_app::commands::list(&s.store, &mn, paging::requested(&pq)).await?;
+        let path = format!("/sources/devices/{}", qingshan_app::path_segment(&mn));
+        let pager = paging::Pager::new(list.page, list.per_page, list.total, &path, raw.as_deref());
+        (Some(list), Some(pager))
+    } else {
+        (None, None)
+    };
+    let command_kinds: Vec<Value> = qingshan_app::commands::Command::CODES
+        .iter()
+        .map(|c| json!({ "cn": c, "label": qingshan_app::commands::Command::label_of(*c) }))
+        .collect();
     page(
         "device.html",
         &auth,
         &s,
-        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats },
+        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats, commands, command_pager, command_kinds, gaps => qingshan_app::backfill::gaps(&s.store, &mn, 1).await? },
     )
 }
 
@@ -531,7 +553,15 @@ pub async fn api_statistics(
         .filter(|l| l.mn == mn)
         .collect();
     Ok(Json(
-        qingshan_app::sources::device_statistics(&s.store, &mn, q.year, q.month, &limits).await?,
+        qingshan_app::sources::device_statistics_counting(
+            &s.store,
+            &mn,
+            q.year,
+            q.month,
+            &limits,
+            s.config.transmission_counting,
+        )
+        .await?,
     ))
 }
 

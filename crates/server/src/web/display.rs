@@ -22,6 +22,8 @@ pub fn label(kind: &str, code: &str) -> String {
         "mark_state" => labels::mark_state(code).into_owned(),
         "mark_kind" => labels::mark_kind(code).into_owned(),
         "order_state" => labels::order_state(code).into_owned(),
+        "gap_state" => labels::gap_state(code).into_owned(),
+        "data_kind" => labels::data_kind(code).into_owned(),
         "alarm_kind" => qingshan_sources::supervision::AlarmKind::parse(code)
             .map_or_else(|| format!("其他告警（{code}）"), |k| k.label().to_string()),
         "role" => qingshan_store::Role::parse(code)

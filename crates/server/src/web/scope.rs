@@ -33,6 +33,9 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/sources/devices"),
     ("GET", "/api/v1/sources/devices/{mn}/data"),
     ("GET", "/api/v1/sources/devices/{mn}/statistics"),
+    // The gaps in its own devices' data and their backfill.
+    ("GET", "/sources/devices/{mn}/gaps"),
+    ("GET", "/api/v1/sources/devices/{mn}/gaps"),
     ("GET", "/api/v1/me"),
     // Its incidents, and its data marks (filed for its own devices, read back, not reviewed).
     ("GET", "/alarms"),
