@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_orders.sql"),
         postgres: include_str!("../migrations/postgres/0018_orders.sql"),
     },
+    Migration {
+        version: 22,
+        name: "analyser_params",
+        sqlite: include_str!("../migrations/sqlite/0022_analyser_params.sql"),
+        postgres: include_str!("../migrations/postgres/0022_analyser_params.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
