@@ -624,6 +624,8 @@ pub struct ClockView {
     pub measured_at: Option<String>,
     /// CN of the upload it was read from.
     pub source_cn: Option<String>,
+    /// What that upload was, in Chinese (实时数据 …).
+    pub source_label: String,
     /// That upload's DataTime.
     pub source_data_time: Option<String>,
     /// A 时钟偏差 episode is open (since, stored form).
@@ -645,6 +647,14 @@ pub async fn clock(store: &Store, mn: &str, cfg: &WatchConfig) -> Result<Option<
         text: describe_offset(offset, cfg.clock_tolerance_secs),
         beyond: offset.abs() > cfg.clock_tolerance_secs,
         measured_at: c.measured_at,
+        source_label: match c.source_cn.as_deref() {
+            Some("2011") => "实时数据",
+            Some("2051") => "分钟数据",
+            Some("2061") => "小时数据",
+            Some("1011") => "现场机时间上传",
+            _ => "上传数据",
+        }
+        .to_string(),
         source_cn: c.source_cn,
         source_data_time: c.source_data_time,
         drift_since: c.drift_start,
@@ -731,6 +741,54 @@ pub async fn device_params(
         history: items.into_iter().map(|a| view(a, &cfg.params)).collect(),
         total,
     })
+}
+
+/// The device page's 时钟 and 分析仪参数 sections, for a user who may see them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// The latest clock reading, if any.
+    pub clock: Option<ClockView>,
+    /// Parameters: current per factor, and the page of the history.
+    pub params: DeviceParams,
+    /// The user may have the time set (校时).
+    pub may_set_time: bool,
+    /// The history page shown (1-based).
+    pub page: i64,
+    /// History pages in all.
+    pub pages: i64,
+}
+
+/// The sections for `user` on `device`'s page (page `page` of the history, `per_page` rows),
+/// or `None` when the user may not see them ([`may_see`]).
+pub async fn section(
+    store: &Store,
+    user: Option<&User>,
+    device: &DeviceOverview,
+    page: i64,
+    per_page: i64,
+    cfg: &WatchConfig,
+) -> Result<Option<Section>> {
+    if may_see(user, device).is_err() {
+        return Ok(None);
+    }
+    let page = page.max(1);
+    let per_page = per_page.max(1);
+    let params = device_params(
+        store,
+        &device.mn,
+        per_page,
+        (page - 1).saturating_mul(per_page),
+        cfg,
+    )
+    .await?;
+    let pages = ((params.total + per_page - 1) / per_page).max(1);
+    Ok(Some(Section {
+        clock: clock(store, &device.mn, cfg).await?,
+        params,
+        may_set_time: may_set_time(user),
+        page,
+        pages,
+    }))
 }
 
 #[cfg(test)]

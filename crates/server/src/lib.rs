@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod marks;
 pub mod openapi;
 pub mod orders;
+pub mod params;
 pub mod plan;
 pub mod sources;
 pub mod supervisor;
@@ -71,6 +72,9 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A demonstration (`qingshan demo`): every page carries the 演示数据 banner.
     pub demo: bool,
+    /// The clock watch's and parameter judgement's settings, as the gateway applies them (the
+    /// pages read offsets against the same tolerance).
+    pub watch: qingshan_app::params::WatchConfig,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +91,7 @@ impl Default for ServerConfig {
             http_max_header_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
             demo: false,
+            watch: qingshan_app::params::WatchConfig::default(),
         }
     }
 }
@@ -121,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sources::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
+        .merge(params::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

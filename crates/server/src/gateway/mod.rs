@@ -74,6 +74,9 @@ pub struct GatewayConfig {
     pub refused_retention: Option<Duration>,
     /// How often expired refused traffic is purged.
     pub housekeeping_every: Duration,
+    /// The clock watch (时钟偏差) and the analyser-parameter judgement (参数变更) applied to
+    /// each committed batch before it is acknowledged.
+    pub watch: qingshan_app::params::WatchConfig,
 }
 
 impl Default for GatewayConfig {
@@ -98,6 +101,7 @@ impl Default for GatewayConfig {
             registry_check_interval: Duration::from_millis(100),
             refused_retention: Some(Duration::from_secs(30 * 24 * 3600)),
             housekeeping_every: Duration::from_secs(3600),
+            watch: qingshan_app::params::WatchConfig::default(),
         }
     }
 }
@@ -213,6 +217,7 @@ pub async fn run(
         rx,
         config.batch_max,
         config.budget(),
+        config.watch.clone(),
     ));
     let inner = Arc::new(Inner {
         store,
@@ -366,6 +371,7 @@ async fn writer_task(
     mut rx: mpsc::Receiver<WriteReq>,
     batch_max: usize,
     budget: RefusedBudget,
+    watch: qingshan_app::params::WatchConfig,
 ) {
     let mut frames = Vec::with_capacity(batch_max);
     let mut waiters = Vec::with_capacity(batch_max);
@@ -385,7 +391,15 @@ async fn writer_task(
             }
         }
         let started = Instant::now();
-        let result = store.ingest_bounded(&frames, &garbage, &budget).await;
+        let mut result = store.ingest_bounded(&frames, &garbage, &budget).await;
+        // Analyser parameters (3020) and clock readings, durable before the acknowledgements:
+        // if they fail, nothing is acknowledged and the resends are looked at again.
+        if let Ok(outcomes) = &result
+            && let Err(e) =
+                qingshan_app::params::after_ingest(&store, &frames, outcomes, &watch).await
+        {
+            result = Err(e);
+        }
         tracing::debug!(
             frames = frames.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,

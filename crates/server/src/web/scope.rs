@@ -33,6 +33,10 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/sources/devices"),
     ("GET", "/api/v1/sources/devices/{mn}/data"),
     ("GET", "/api/v1/sources/devices/{mn}/statistics"),
+    // Its own devices' analyser parameters and clock (qingshan_app::params::may_see).
+    ("GET", "/sources/devices/{mn}/params"),
+    ("GET", "/api/v1/sources/devices/{mn}/params"),
+    ("GET", "/api/v1/sources/devices/{mn}/clock"),
     ("GET", "/api/v1/me"),
     // Its incidents, and its data marks (filed for its own devices, read back, not reviewed).
     ("GET", "/alarms"),

@@ -31,6 +31,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "air_warning.html",
     "sources.html",
     "device.html",
+    "device_params.html",
+    "device_params_page.html",
     "alarms.html",
     "incident.html",
     "registry_edit.html",
