@@ -154,6 +154,7 @@ pub fn clock_reading(
     if cn == "1011" {
         return Some((t - received).num_seconds());
     }
+    let head = trusted_head(head, received);
     if head.is_some_and(|h| data_time <= h) {
         return None;
     }
@@ -178,6 +179,13 @@ pub fn clock_reading(
     } else {
         None
     }
+}
+
+/// The newest DataTime sent before, unless it lies in the future by the server's clock: then
+/// it came from a clock that was ahead, and a device set right since sends earlier times that
+/// are new all the same.
+fn trusted_head(head: Option<&str>, received: DateTime<Utc>) -> Option<&str> {
+    head.filter(|h| data_instant(h).is_some_and(|t| t <= received))
 }
 
 /// How a clock offset reads: 快 15 分 / 慢 3 分 20 秒 / 正常.
@@ -549,7 +557,9 @@ pub async fn after_ingest(
             head.as_deref(),
             cfg.clock_tolerance_secs,
         );
-        if head.as_deref().is_none_or(|h| data_time.as_str() > h) && cn != "1011" {
+        if trusted_head(head.as_deref(), received).is_none_or(|h| data_time.as_str() > h)
+            && cn != "1011"
+        {
             *head = Some(data_time.clone());
         }
         let Some(offset) = reading else { continue };
@@ -810,6 +820,11 @@ mod tests {
             clock_reading("2011", "20261203135700", r, Some("20261203135700"), 600),
             None
         );
+        // The newest so far came from a clock ahead: a device set right is read again.
+        assert_eq!(
+            clock_reading("2011", "20261203140000", r, Some("20261203141500"), 600),
+            Some(0)
+        );
     }
 
     #[test]
@@ -827,9 +842,11 @@ mod tests {
             clock_reading("2051", "20261203141000", r, Some("20261203140000"), 600),
             Some(1140)
         );
-        // Older than the newest minute record: backfill, never read.
+        // Older than the newest minute record: backfill, never read, even when it would
+        // look in time.
+        let later = at("2026-12-03T06:31:00Z");
         assert_eq!(
-            clock_reading("2051", "20261203141000", r, Some("20261203142000"), 600),
+            clock_reading("2051", "20261203141000", later, Some("20261203142000"), 600),
             None
         );
     }

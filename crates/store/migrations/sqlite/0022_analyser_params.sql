@@ -41,3 +41,7 @@ CREATE TABLE device_clock (
     drift_start TEXT,
     drift_peak_secs INTEGER
 );
+
+-- Alarm kinds are the code's (qingshan_sources::supervision::AlarmKind: 参数变更 and 时钟偏差
+-- join here): the CHECK on alarms.kind is dropped by rebuilding the table (crates/store/src/
+-- migrate.rs, ALARM_KINDS_FREED), as SQLite cannot drop a CHECK.
