@@ -258,7 +258,9 @@ fn step(
         }
         (None, true) => {
             let confirmed = prev.is_some_and(|p| {
-                p.abs() > tol && p.signum() == offset.signum() && (p - offset).abs() <= cfg.clock_agree_secs
+                p.abs() > tol
+                    && p.signum() == offset.signum()
+                    && (p - offset).abs() <= cfg.clock_agree_secs
             });
             if confirmed {
                 state.drift_start = Some(received_at.to_string());
@@ -280,11 +282,19 @@ fn step(
 fn drift_context(offset: i64, data_time: &str, received_at: &str, tol: i64) -> String {
     let shown = data_instant(data_time).map_or_else(
         || data_time.to_string(),
-        |t| crate::beijing::local(t).format("%Y-%m-%d %H:%M:%S").to_string(),
+        |t| {
+            crate::beijing::local(t)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
     );
     let got = parse_stored(received_at).map_or_else(
         || received_at.to_string(),
-        |t| crate::beijing::local(t).format("%Y-%m-%d %H:%M:%S").to_string(),
+        |t| {
+            crate::beijing::local(t)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
     );
     format!(
         "设备时钟{}：数据时间 {shown}，平台接收时间 {got}（北京时间），允许偏差 {} 分",
@@ -346,11 +356,7 @@ async fn excusing_mark(
     to: DateTime<Utc>,
     cfg: &WatchConfig,
 ) -> Result<Option<i64>, StoreError> {
-    let (from, to) = if from < to {
-        (from, to)
-    } else {
-        (to, to)
-    };
+    let (from, to) = if from < to { (from, to) } else { (to, to) };
     let marks = store
         .data_marks_overlapping(
             mn,
@@ -363,7 +369,7 @@ async fn excusing_mark(
         .find(|m| {
             crate::marks::is_valid(&m.state, &cfg.marking)
                 && (m.factor.is_empty() || m.factor == factor)
-                && cfg.params.excusing_marks.iter().any(|k| *k == m.kind)
+                && cfg.params.excusing_marks.contains(&m.kind)
         })
         .map(|m| m.id))
 }
@@ -388,7 +394,11 @@ async fn record_frame(
     let received = parse_stored(&frame.received_at).unwrap_or_else(Utc::now);
     // A 3020 without DataTime is dated by its arrival (device local time).
     let data_time = p.data_time().map_or_else(
-        || crate::beijing::local(received).format("%Y%m%d%H%M%S").to_string(),
+        || {
+            crate::beijing::local(received)
+                .format("%Y%m%d%H%M%S")
+                .to_string()
+        },
         str::to_string,
     );
     let latest: HashMap<(String, String), AnalyserParam> = store
@@ -447,7 +457,9 @@ async fn record_frame(
                     param_name(&r.code),
                     r.previous_value.as_deref().unwrap_or("—"),
                     r.value,
-                    r.previous_time.as_deref().map_or_else(String::new, shown_time)
+                    r.previous_time
+                        .as_deref()
+                        .map_or_else(String::new, shown_time)
                 )
             })
             .collect();
@@ -813,8 +825,14 @@ mod tests {
     fn real_time_data_read_both_ways_and_only_when_newest() {
         // 14:15 Beijing arriving at 14:00 Beijing (06:00 UTC): 15 minutes ahead.
         let r = at("2026-12-03T06:00:00Z");
-        assert_eq!(clock_reading("2011", "20261203141500", r, None, 600), Some(900));
-        assert_eq!(clock_reading("2011", "20261203135700", r, None, 600), Some(-180));
+        assert_eq!(
+            clock_reading("2011", "20261203141500", r, None, 600),
+            Some(900)
+        );
+        assert_eq!(
+            clock_reading("2011", "20261203135700", r, None, 600),
+            Some(-180)
+        );
         // Not newer than what the device already sent: a resend or a replay.
         assert_eq!(
             clock_reading("2011", "20261203135700", r, Some("20261203135700"), 600),
@@ -831,9 +849,15 @@ mod tests {
     fn period_data_show_only_a_clock_ahead_and_never_backfill() {
         let r = at("2026-12-03T06:01:00Z"); // 14:01 Beijing
         // Hour 13:00–14:00 arriving at 14:01: in time.
-        assert_eq!(clock_reading("2061", "20261203130000", r, None, 600), Some(0));
+        assert_eq!(
+            clock_reading("2061", "20261203130000", r, None, 600),
+            Some(0)
+        );
         // Hour 14:00–15:00 arriving at 14:01: the clock is 59 minutes ahead.
-        assert_eq!(clock_reading("2061", "20261203140000", r, None, 600), Some(3540));
+        assert_eq!(
+            clock_reading("2061", "20261203140000", r, None, 600),
+            Some(3540)
+        );
         // Hours old: history or backfill, or a slow clock: says nothing.
         assert_eq!(clock_reading("2061", "20261203080000", r, None, 600), None);
         assert_eq!(clock_reading("2051", "20261203090000", r, None, 600), None);

@@ -148,12 +148,20 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
         ("i13008-Info", "1.00"),
     ];
     dev.send("3020", &at(3), &first).await;
-    let p = get_json(&staff, s.server.url("/api/v1/sources/devices/MNPARAM01/params")).await;
+    let p = get_json(
+        &staff,
+        s.server.url("/api/v1/sources/devices/MNPARAM01/params"),
+    )
+    .await;
     assert_eq!(p["total"], 3, "{p}");
     assert_eq!(p["factors"][0]["factor"], "w01018");
     assert_eq!(p["factors"][0]["factor_name"], "化学需氧量");
     assert_eq!(p["factors"][0]["factor_unit"], "mg/L");
-    assert!(alarms(&s.store, "MNPARAM01", "param_change").await.is_empty());
+    assert!(
+        alarms(&s.store, "MNPARAM01", "param_change")
+            .await
+            .is_empty()
+    );
 
     // The range doubled an hour later, with no mark: 参数变更 with both values and times.
     let doubled = [
@@ -166,7 +174,10 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
     let raised = alarms(&s.store, "MNPARAM01", "param_change").await;
     assert_eq!(raised.len(), 1, "{raised:?}");
     let a = &raised[0];
-    assert_eq!((a.factor.as_str(), a.start_time.as_str()), ("w01018", at(2).as_str()));
+    assert_eq!(
+        (a.factor.as_str(), a.start_time.as_str()),
+        ("w01018", at(2).as_str())
+    );
     assert!(a.context.contains("测量量程 500 → 1000"), "{}", a.context);
     let shown = |d: &str| {
         chrono::NaiveDateTime::parse_from_str(d, "%Y%m%d%H%M%S")
@@ -202,7 +213,9 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let mark_id = r.json::<Value>().await.unwrap()["mark"]["id"].as_i64().unwrap();
+    let mark_id = r.json::<Value>().await.unwrap()["mark"]["id"]
+        .as_i64()
+        .unwrap();
     let recalibrated = [
         ("PolId", "w01018"),
         ("i13001-Info", "1000"),
@@ -215,7 +228,11 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
         1,
         "a change under a calibration mark raised an alarm"
     );
-    let p = get_json(&staff, s.server.url("/api/v1/sources/devices/MNPARAM01/params")).await;
+    let p = get_json(
+        &staff,
+        s.server.url("/api/v1/sources/devices/MNPARAM01/params"),
+    )
+    .await;
     assert_eq!(p["total"], 9, "{p}");
     let history = p["history"].as_array().unwrap();
     let slope = history
@@ -223,7 +240,10 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
         .find(|h| h["code"] == "i13008" && h["changed"] == true)
         .unwrap();
     assert_eq!(slope["name"], "斜率");
-    assert_eq!((slope["previous_value"].as_str(), slope["value"].as_str()), (Some("1.00"), Some("1.20")));
+    assert_eq!(
+        (slope["previous_value"].as_str(), slope["value"].as_str()),
+        (Some("1.00"), Some("1.20"))
+    );
     assert_eq!(slope["mark_id"].as_i64(), Some(mark_id));
     assert!(slope["alarm_id"].is_null());
     let range = history
@@ -233,10 +253,7 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
     assert_eq!(range["alarm_id"].as_i64(), Some(a.id));
     assert!(range["data_time_at"].as_str().unwrap().ends_with("+08:00"));
     // Unchanged values are revisions too, never overwritten.
-    assert_eq!(
-        history.iter().filter(|h| h["code"] == "i13007").count(),
-        3
-    );
+    assert_eq!(history.iter().filter(|h| h["code"] == "i13007").count(), 3);
 
     // The device page shows the history with Chinese names, the change under the mark.
     let page = staff
@@ -248,7 +265,10 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
         .await
         .unwrap();
     assert!(page.contains("分析仪参数") && page.contains("斜率") && page.contains("测量量程"));
-    assert!(page.contains(&format!("在数据标记 <a href=\"/marks/{mark_id}\">")), "{page}");
+    assert!(
+        page.contains(&format!("在数据标记 <a href=\"/marks/{mark_id}\">")),
+        "{page}"
+    );
     assert!(page.contains("class=\"changed\""));
     // The public sees the device page without them.
     let public = common::client()
@@ -259,7 +279,9 @@ async fn a_changed_range_raises_param_change_except_under_a_calibration_mark() {
         .text()
         .await
         .unwrap();
-    assert!(public.contains("MNPARAM01") && !public.contains("分析仪参数") && !public.contains("校时"));
+    assert!(
+        public.contains("MNPARAM01") && !public.contains("分析仪参数") && !public.contains("校时")
+    );
     let r = common::client()
         .get(s.server.url("/api/v1/sources/devices/MNPARAM01/params"))
         .send()
@@ -285,7 +307,11 @@ async fn a_clock_fifteen_minutes_ahead_raises_clock_drift_until_it_is_set_right(
     // DataTime has whole seconds: 15 minutes ahead reads 14 min 59 s or 15 min.
     let ahead_text = |t: &str| t.contains("快 15 分") || t.contains("快 14 分 59 秒");
     assert!(ahead_text(&drift[0].context), "{}", drift[0].context);
-    let c = get_json(&staff, s.server.url("/api/v1/sources/devices/MNCLOCK01/clock")).await;
+    let c = get_json(
+        &staff,
+        s.server.url("/api/v1/sources/devices/MNCLOCK01/clock"),
+    )
+    .await;
     let offset = c["clock"]["offset_secs"].as_i64().unwrap();
     assert!((895..=905).contains(&offset), "{c}");
     assert!(ahead_text(c["clock"]["text"].as_str().unwrap()), "{c}");
@@ -304,6 +330,34 @@ async fn a_clock_fifteen_minutes_ahead_raises_clock_drift_until_it_is_set_right(
     assert!(page.contains("action=\"/sources/devices/MNCLOCK01/commands\""));
     assert!(page.contains("name=\"cn\" value=\"1012\""));
     assert!(page.contains("时钟偏差"));
+    // The enterprise sees its own device's clock, but the 校时 command is the bureau's.
+    s.store
+        .create_user(
+            &qingshan_store::NewUser {
+                username: "plant".into(),
+                display_name: "企业账号".into(),
+                password_hash: qingshan_app::accounts::hash_password("correct horse").unwrap(),
+                role: Role::Enterprise,
+                unit_id: None,
+                division_code: None,
+                credit_code: Some("9144030071526726XG".into()),
+                must_change_password: false,
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let (plant, _) = common::login(&s.server, "plant").await;
+    let own = plant
+        .get(s.server.url("/sources/devices/MNCLOCK01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ahead_text(&own) && own.contains("分析仪参数"), "{own}");
+    assert!(!own.contains("/commands") && !own.contains("校时"), "{own}");
 
     // Set right: the next upload is in time and ends the alarm.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -311,7 +365,11 @@ async fn a_clock_fifteen_minutes_ahead_raises_clock_drift_until_it_is_set_right(
     let drift = alarms(&s.store, "MNCLOCK01", "clock_drift").await;
     assert_eq!(drift.len(), 1, "{drift:?}");
     assert!(drift[0].end_time.is_some(), "{drift:?}");
-    let c = get_json(&staff, s.server.url("/api/v1/sources/devices/MNCLOCK01/clock")).await;
+    let c = get_json(
+        &staff,
+        s.server.url("/api/v1/sources/devices/MNCLOCK01/clock"),
+    )
+    .await;
     assert_eq!(c["clock"]["beyond"], false, "{c}");
     assert!(c["clock"]["text"].as_str().unwrap().starts_with("正常"));
 }
@@ -339,7 +397,11 @@ async fn history_and_backfilled_minute_data_never_read_as_a_slow_clock() {
             .await;
     }
     assert!(alarms(&s.store, "MNHIST01", "clock_drift").await.is_empty());
-    let c = get_json(&staff, s.server.url("/api/v1/sources/devices/MNHIST01/clock")).await;
+    let c = get_json(
+        &staff,
+        s.server.url("/api/v1/sources/devices/MNHIST01/clock"),
+    )
+    .await;
     assert_eq!(c["clock"]["offset_secs"], 0, "{c}");
     assert_eq!(c["clock"]["source_cn"], "2051");
     assert_eq!(c["clock"]["beyond"], false);

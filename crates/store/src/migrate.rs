@@ -199,6 +199,9 @@ mod tests {
             super::without_kind_check(sql),
             "CREATE TABLE alarms (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    kind TEXT NOT NULL,\n    status TEXT NOT NULL CHECK (status IN ('open'))\n)"
         );
-        assert_eq!(super::without_kind_check("CREATE TABLE x (a TEXT)"), "CREATE TABLE x (a TEXT)");
+        assert_eq!(
+            super::without_kind_check("CREATE TABLE x (a TEXT)"),
+            "CREATE TABLE x (a TEXT)"
+        );
     }
 }

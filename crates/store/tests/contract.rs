@@ -4105,8 +4105,18 @@ async fn analyser_params_keep_every_revision(store: Store) {
     assert_eq!(store.record_analyser_params(&first).await.unwrap(), 2);
     // The same frame again (a resend): nothing added.
     assert_eq!(store.record_analyser_params(&first).await.unwrap(), 0);
-    assert!(store.analyser_frame_recorded("MNPARAM", "aa").await.unwrap());
-    assert!(!store.analyser_frame_recorded("MNPARAM", "bb").await.unwrap());
+    assert!(
+        store
+            .analyser_frame_recorded("MNPARAM", "aa")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .analyser_frame_recorded("MNPARAM", "bb")
+            .await
+            .unwrap()
+    );
     let mut changed = param("i13001", "1000", "20261203140000", "bb");
     changed.changed = true;
     changed.previous_value = Some("500".into());
@@ -4118,10 +4128,19 @@ async fn analyser_params_keep_every_revision(store: Store) {
         .iter()
         .map(|a| (a.code.as_str(), a.value.as_str(), a.changed))
         .collect();
-    assert_eq!(values, vec![("i13001", "1000", true), ("i13008", "1.00", false)]);
+    assert_eq!(
+        values,
+        vec![("i13001", "1000", true), ("i13008", "1.00", false)]
+    );
     assert_eq!(latest[0].previous_value.as_deref(), Some("500"));
     assert_eq!(latest[0].alarm_id, Some(7));
-    assert!(store.latest_analyser_params("OTHER").await.unwrap().is_empty());
+    assert!(
+        store
+            .latest_analyser_params("OTHER")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let page = store
         .analyser_params_paged("MNPARAM", None, 2, 0)
         .await
@@ -4161,8 +4180,14 @@ async fn device_clocks_are_saved_whole_by_device(store: Store) {
         head_2061: Some("20261203130000".into()),
         ..DeviceClock::default()
     };
-    store.save_device_clocks(&[a.clone(), b.clone()]).await.unwrap();
-    assert_eq!(store.device_clock("MNCLOCK1").await.unwrap(), Some(a.clone()));
+    store
+        .save_device_clocks(&[a.clone(), b.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.device_clock("MNCLOCK1").await.unwrap(),
+        Some(a.clone())
+    );
     // A later state replaces the whole row: an ended drift leaves no start behind.
     let ended = DeviceClock {
         offset_secs: Some(2),
@@ -4170,7 +4195,10 @@ async fn device_clocks_are_saved_whole_by_device(store: Store) {
         drift_peak_secs: None,
         ..a
     };
-    store.save_device_clocks(std::slice::from_ref(&ended)).await.unwrap();
+    store
+        .save_device_clocks(std::slice::from_ref(&ended))
+        .await
+        .unwrap();
     let mut both = store
         .device_clocks(&["MNCLOCK2", "MNCLOCK1", "MNNONE"])
         .await

@@ -32,7 +32,12 @@ pub fn routes() -> Router<AppState> {
 /// The device, if the requester may see its parameters and clock: an enterprise account only
 /// its own devices (unknown ones refused too), staff any, a county official its county's. A
 /// refusal is audited under `action`.
-async fn device(s: &AppState, auth: &Auth, mn: &str, action: &str) -> Result<DeviceOverview, AppError> {
+async fn device(
+    s: &AppState,
+    auth: &Auth,
+    mn: &str,
+    action: &str,
+) -> Result<DeviceOverview, AppError> {
     let target = format!("device:{mn}");
     if let Err(e) = qingshan_app::scope::may_see_device(&s.store, auth.user.as_ref(), mn).await {
         return Err(refuse(s, auth, action, target, e.into(), None).await);
@@ -72,7 +77,10 @@ pub async fn params_page(
     )
     .await?;
     let total = section.as_ref().map_or(0, |x| x.params.total);
-    let path = format!("/sources/devices/{}/params", qingshan_app::path_segment(&mn));
+    let path = format!(
+        "/sources/devices/{}/params",
+        qingshan_app::path_segment(&mn)
+    );
     let pager = Pager::new(n, PER_PAGE, total, &path, None);
     page(
         "device_params_page.html",
@@ -104,8 +112,8 @@ pub async fn api_params(
     device(&s, &auth, &mn, "data.view").await?;
     let n = paging::requested(&pq);
     let (limit, offset) = paging::window(n, PER_PAGE);
-    let p = qingshan_app::params::device_params(&s.store, &mn, limit, offset, &s.config.watch)
-        .await?;
+    let p =
+        qingshan_app::params::device_params(&s.store, &mn, limit, offset, &s.config.watch).await?;
     let with_times = |v: &qingshan_app::params::ParamView| {
         let mut j = serde_json::to_value(v).unwrap_or(Value::Null);
         j["data_time_at"] = rfc3339(&v.param.data_time);

@@ -175,8 +175,8 @@ pub async fn alarms_page(
     let items: Vec<Value> = paged.items.iter().map(incident_json).collect();
     let kinds: Vec<Value> = AlarmKind::ALL
         .iter()
-    .map(|k| json!({ "code": k.code(), "name": k.label() }))
-    .collect();
+        .map(|k| json!({ "code": k.code(), "name": k.label() }))
+        .collect();
     let states: Vec<Value> = incidents::STATES
         .iter()
         .map(|c| json!({ "code": c, "name": qingshan_store::labels::alarm_status(c) }))

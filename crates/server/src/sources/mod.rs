@@ -444,15 +444,9 @@ pub async fn device_page(
         _ => (Vec::new(), false),
     };
     // 时钟 and 分析仪参数 (device_params.html): the first page of the history.
-    let params = qingshan_app::params::section(
-        &s.store,
-        auth.user.as_ref(),
-        dev,
-        1,
-        20,
-        &s.config.watch,
-    )
-    .await?;
+    let params =
+        qingshan_app::params::section(&s.store, auth.user.as_ref(), dev, 1, 20, &s.config.watch)
+            .await?;
     page(
         "device.html",
         &auth,
