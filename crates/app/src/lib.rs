@@ -26,6 +26,7 @@ pub mod login_throttle;
 pub mod marks;
 pub mod monitoring;
 pub mod orders;
+pub mod params;
 pub mod report;
 pub mod scope;
 pub mod secrets;

@@ -84,6 +84,9 @@ enum Command {
         /// Days refused device traffic is kept (accepted frames: three years).
         #[arg(long, default_value_t = 30)]
         hj212_refused_retention_days: u64,
+        /// Minutes a device's clock (its DataTime) may be off the server's before 时钟偏差 is raised.
+        #[arg(long, env = "QINGSHAN_CLOCK_DRIFT_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        clock_drift_minutes: u32,
         /// Largest evidence file (佐证材料) accepted, in MiB.
         #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
         evidence_max_mib: u32,
@@ -457,6 +460,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hj212_max_bad_frames,
             hj212_max_garbage_bytes,
             hj212_refused_retention_days,
+            clock_drift_minutes,
             evidence_max_mib,
             login_max_failures_per_address,
             http_header_timeout_secs,
@@ -473,7 +477,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if store.users().await?.is_empty() {
                     tracing::warn!("尚无账号：用 `qingshan user add --role admin …` 创建管理员");
                 }
+                let watch = qingshan_app::params::WatchConfig {
+                    clock_tolerance_secs: i64::from(clock_drift_minutes) * 60,
+                    ..Default::default()
+                };
                 let config = qingshan_server::ServerConfig {
+                    watch: watch.clone(),
                     secure_cookies,
                     evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
                     login_max_failures_per_address,
@@ -509,6 +518,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         refused_retention: Some(std::time::Duration::from_secs(
                             hj212_refused_retention_days.saturating_mul(86_400),
                         )),
+                        watch: watch.clone(),
                         ..Default::default()
                     };
                     qingshan_server::gateway::bind_and_run(

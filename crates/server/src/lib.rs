@@ -20,6 +20,7 @@ pub mod gateway;
 pub mod marks;
 pub mod openapi;
 pub mod orders;
+pub mod params;
 pub mod plan;
 pub mod sources;
 pub mod supervisor;
@@ -76,6 +77,9 @@ pub struct ServerConfig {
     pub demo: bool,
     /// How backfilled (补传) data counts in the 传输率 shown (docs/backfill.md): 补全 by default.
     pub transmission_counting: qingshan_app::backfill::BackfillCounting,
+    /// The clock watch's and parameter judgement's settings, as the gateway applies them (the
+    /// pages read offsets against the same tolerance).
+    pub watch: qingshan_app::params::WatchConfig,
 }
 
 impl Default for ServerConfig {
@@ -93,6 +97,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             demo: false,
             transmission_counting: Default::default(),
+            watch: qingshan_app::params::WatchConfig::default(),
         }
     }
 }
@@ -130,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
+        .merge(params::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -513,6 +513,13 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("GET", "/sources/devices/MNENTB0001/gaps", 403),
         ("GET", "/api/v1/sources/devices/MNENTA0001/gaps", 200),
         ("GET", "/api/v1/sources/devices/MNENTB0001/gaps", 403),
+        // Its own devices' analyser parameters and clock, not another's.
+        ("GET", "/sources/devices/MNENTA0001/params", 200),
+        ("GET", "/sources/devices/MNENTB0001/params", 403),
+        ("GET", "/api/v1/sources/devices/MNENTA0001/params", 200),
+        ("GET", "/api/v1/sources/devices/MNENTB0001/params", 403),
+        ("GET", "/api/v1/sources/devices/MNENTA0001/clock", 200),
+        ("GET", "/api/v1/sources/devices/MNENTB0001/clock", 403),
         ("GET", "/api/v1/me", 200),
         ("GET", "/account/password", 200),
         ("GET", "/assets/app.css", 200),

@@ -11,8 +11,9 @@ mod common;
 
 use common::webdriver::{Browser, base64_decode, english_codes, english_words_in};
 use qingshan_store::{
-    Actor, AirStation, AlarmEpisode, FactorValues, FrameVerdict, NewAirHour, NewIndicatorValue,
-    NewWaterSample, ReceivedFrame, Role, Store, Upload, WaterSection,
+    Actor, AirStation, AlarmEpisode, DeviceClock, FactorValues, FrameVerdict, NewAirHour,
+    NewAnalyserParam, NewIndicatorValue, NewWaterSample, ReceivedFrame, Role, Store, Upload,
+    WaterSection,
 };
 
 /// The pages checked, signed in as an administrator (who sees every menu entry): (name of the screenshot, path). Adding a page to the
@@ -36,6 +37,7 @@ const PAGES: &[(&str, &str)] = &[
     ("audit", "/admin/audit"),
     ("sources", "/sources"),
     ("device", "/sources/devices/MNLAYOUT0001"),
+    ("device-params", "/sources/devices/MNLAYOUT0001/params"),
     ("tasks", "/tasks"),
     ("bad-year", "/water?year=abc"),
     ("report", "/reports/2024"),
@@ -113,6 +115,43 @@ async fn seed(store: &Store, plan_id: &str) {
         .unwrap();
     store
         .ingest(&[hourly(0, "20"), hourly(1, "40.5"), hourly(2, "50.5")])
+        .await
+        .unwrap();
+    // Analyser parameters (one changed) and a clock ahead, for the device page's sections.
+    let param = |code: &str, value: &str, dt: &str, prev: Option<&str>| NewAnalyserParam {
+        mn: "MNLAYOUT0001".into(),
+        factor: "a21026".into(),
+        code: code.into(),
+        value: value.into(),
+        data_time: dt.into(),
+        received_at: "2026-03-01T02:00:00.000Z".into(),
+        qn: String::new(),
+        frame_sha256: dt.into(),
+        changed: prev.is_some(),
+        previous_value: prev.map(String::from),
+        previous_time: prev.map(|_| "20260301080000".to_string()),
+        mark_id: None,
+        alarm_id: prev.map(|_| 1),
+    };
+    store
+        .record_analyser_params(&[
+            param("i13001", "200", "20260301080000", None),
+            param("i13008", "1.000", "20260301080000", None),
+            param("i13001", "500", "20260301100000", Some("200")),
+            param("i13008", "1.000", "20260301100000", None),
+        ])
+        .await
+        .unwrap();
+    store
+        .save_device_clocks(&[DeviceClock {
+            mn: "MNLAYOUT0001".into(),
+            offset_secs: Some(900),
+            measured_at: Some("2026-03-01T02:05:00.000Z".into()),
+            source_cn: Some("2011".into()),
+            source_data_time: Some("20260301102000".into()),
+            drift_start: Some("2026-03-01T02:00:00.000Z".into()),
+            ..DeviceClock::default()
+        }])
         .await
         .unwrap();
     for (kind, factor, start, end, context) in [

@@ -26,9 +26,25 @@ pub enum AlarmKind {
     Frozen,
     /// 排放总量预警/超总量: the year-to-date total reached 80 % / 100 % of the permitted total.
     AnnualTotal,
+    /// 参数变更: an analyser's range, slope, intercept or other watched parameter (HJ 212 CN
+    /// 3020) changed outside a valid maintenance or calibration mark.
+    ParamChange,
+    /// 时钟偏差: the device's DataTime is off the server's clock by more than the setting.
+    ClockDrift,
 }
 
 impl AlarmKind {
+    /// Every kind, in the order lists offer them.
+    pub const ALL: [AlarmKind; 7] = [
+        AlarmKind::Exceedance,
+        AlarmKind::Offline,
+        AlarmKind::DeviceFault,
+        AlarmKind::Frozen,
+        AlarmKind::AnnualTotal,
+        AlarmKind::ParamChange,
+        AlarmKind::ClockDrift,
+    ];
+
     /// Stable code.
     pub fn code(self) -> &'static str {
         match self {
@@ -37,6 +53,8 @@ impl AlarmKind {
             AlarmKind::DeviceFault => "device_fault",
             AlarmKind::Frozen => "frozen",
             AlarmKind::AnnualTotal => "annual_total",
+            AlarmKind::ParamChange => "param_change",
+            AlarmKind::ClockDrift => "clock_drift",
         }
     }
 
@@ -48,6 +66,8 @@ impl AlarmKind {
             AlarmKind::DeviceFault => "设备异常",
             AlarmKind::Frozen => "疑似异常",
             AlarmKind::AnnualTotal => "排放总量",
+            AlarmKind::ParamChange => "参数变更",
+            AlarmKind::ClockDrift => "时钟偏差",
         }
     }
 
@@ -59,6 +79,8 @@ impl AlarmKind {
             "device_fault" => AlarmKind::DeviceFault,
             "frozen" => AlarmKind::Frozen,
             "annual_total" => AlarmKind::AnnualTotal,
+            "param_change" => AlarmKind::ParamChange,
+            "clock_drift" => AlarmKind::ClockDrift,
             _ => return None,
         })
     }

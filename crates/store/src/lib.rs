@@ -24,6 +24,7 @@ mod model;
 mod open_existing;
 mod orders;
 mod paging;
+mod params;
 mod refused;
 mod sources;
 mod stations;
@@ -51,6 +52,7 @@ pub use marks::*;
 pub use model::*;
 pub use orders::*;
 pub use paging::*;
+pub use params::*;
 use qingshan_plan::Plan;
 pub use refused::{
     GarbageRecord, GarbageSession, OVERFLOW_KEY, RefusedBudget, RefusedCount, ReleaseSummary,

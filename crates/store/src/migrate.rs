@@ -139,7 +139,29 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_data_gaps.sql"),
         postgres: include_str!("../migrations/postgres/0021_data_gaps.sql"),
     },
+    Migration {
+        version: 22,
+        name: "analyser_params",
+        sqlite: include_str!("../migrations/sqlite/0022_analyser_params.sql"),
+        postgres: include_str!("../migrations/postgres/0022_analyser_params.sql"),
+    },
 ];
+
+/// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that
+/// listed them, rebuilt for every new kind, is dropped (PostgreSQL in its SQL file, SQLite by
+/// rebuilding the table in [`run`]).
+const ALARM_KINDS_FREED: i64 = 22;
+
+/// A table definition without its `CHECK (kind IN (…))` clause.
+fn without_kind_check(sql: &str) -> String {
+    let Some(start) = sql.find("CHECK (kind IN (") else {
+        return sql.to_string();
+    };
+    match sql[start..].find("))") {
+        Some(len) => format!("{}{}", sql[..start].trim_end(), &sql[start + len + 2..]),
+        None => sql.to_string(),
+    }
+}
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
     let mut applied = 0;
@@ -159,6 +181,23 @@ pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
             }
             let sql = match store { Store::Sqlite(..) => m.sqlite, Store::Postgres(_) => m.postgres };
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            if m.version == ALARM_KINDS_FREED && matches!(store, Store::Sqlite(..)) {
+                // SQLite cannot drop a CHECK: the alarms table is rebuilt from its own stored
+                // definition without the kind list, so columns or indexes other migrations
+                // added stay as they are.
+                let table: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alarms'")
+                    .fetch_one(&mut *tx).await?;
+                let indexes: Vec<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alarms' AND sql IS NOT NULL")
+                    .fetch_all(&mut *tx).await?;
+                let rebuilt = without_kind_check(&table)
+                    .replacen("CREATE TABLE alarms", "CREATE TABLE alarms_rebuilt", 1);
+                sqlx::raw_sql(&rebuilt).execute(&mut *tx).await?;
+                sqlx::raw_sql("INSERT INTO alarms_rebuilt SELECT * FROM alarms; DROP TABLE alarms; ALTER TABLE alarms_rebuilt RENAME TO alarms;")
+                    .execute(&mut *tx).await?;
+                for ix in indexes {
+                    sqlx::raw_sql(&ix).execute(&mut *tx).await?;
+                }
+            }
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version).bind(m.name).bind(now_text()).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -167,4 +206,20 @@ pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
         }
     });
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_kind_check_is_cut_out_and_nothing_else() {
+        let sql = "CREATE TABLE alarms (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    kind TEXT NOT NULL CHECK (kind IN ('exceedance', 'offline')),\n    status TEXT NOT NULL CHECK (status IN ('open'))\n)";
+        assert_eq!(
+            super::without_kind_check(sql),
+            "CREATE TABLE alarms (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    kind TEXT NOT NULL,\n    status TEXT NOT NULL CHECK (status IN ('open'))\n)"
+        );
+        assert_eq!(
+            super::without_kind_check("CREATE TABLE x (a TEXT)"),
+            "CREATE TABLE x (a TEXT)"
+        );
+    }
 }

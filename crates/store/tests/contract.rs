@@ -124,6 +124,8 @@ contract!(
     device_commands_queue_in_order_and_keep_their_frames,
     device_command_password_changes_the_registry_only_when_confirmed,
     device_commands_nobody_follows_time_out,
+    analyser_params_keep_every_revision,
+    device_clocks_are_saved_whole_by_device,
 );
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
@@ -4874,4 +4876,135 @@ async fn device_commands_nobody_follows_time_out(store: Store) {
     let expired = store.device_command(b).await.unwrap().unwrap();
     assert_eq!(expired.state.as_str(), "timed_out");
     assert!(expired.note.unwrap().contains("未连接"));
+}
+
+fn param(code: &str, value: &str, dt: &str, sha: &str) -> NewAnalyserParam {
+    NewAnalyserParam {
+        mn: "MNPARAM".into(),
+        factor: "w01018".into(),
+        code: code.into(),
+        value: value.into(),
+        data_time: dt.into(),
+        received_at: "2026-12-03T06:00:00.000Z".into(),
+        qn: format!("{dt}000"),
+        frame_sha256: sha.into(),
+        changed: false,
+        previous_value: None,
+        previous_time: None,
+        mark_id: None,
+        alarm_id: None,
+    }
+}
+
+/// Parameter values are added, never overwritten: a resent frame adds nothing, a new upload
+/// is a new revision, the latest per factor and code is what the next one is compared with,
+/// and the history pages newest first.
+async fn analyser_params_keep_every_revision(store: Store) {
+    let first = vec![
+        param("i13001", "500", "20261203130000", "aa"),
+        param("i13008", "1.00", "20261203130000", "aa"),
+    ];
+    assert_eq!(store.record_analyser_params(&first).await.unwrap(), 2);
+    // The same frame again (a resend): nothing added.
+    assert_eq!(store.record_analyser_params(&first).await.unwrap(), 0);
+    assert!(
+        store
+            .analyser_frame_recorded("MNPARAM", "aa")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .analyser_frame_recorded("MNPARAM", "bb")
+            .await
+            .unwrap()
+    );
+    let mut changed = param("i13001", "1000", "20261203140000", "bb");
+    changed.changed = true;
+    changed.previous_value = Some("500".into());
+    changed.previous_time = Some("20261203130000".into());
+    changed.alarm_id = Some(7);
+    assert_eq!(store.record_analyser_params(&[changed]).await.unwrap(), 1);
+    let latest = store.latest_analyser_params("MNPARAM").await.unwrap();
+    let values: Vec<(&str, &str, bool)> = latest
+        .iter()
+        .map(|a| (a.code.as_str(), a.value.as_str(), a.changed))
+        .collect();
+    assert_eq!(
+        values,
+        vec![("i13001", "1000", true), ("i13008", "1.00", false)]
+    );
+    assert_eq!(latest[0].previous_value.as_deref(), Some("500"));
+    assert_eq!(latest[0].alarm_id, Some(7));
+    assert!(
+        store
+            .latest_analyser_params("OTHER")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let page = store
+        .analyser_params_paged("MNPARAM", None, 2, 0)
+        .await
+        .unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.items[0].value, "1000");
+    let rest = store
+        .analyser_params_paged("MNPARAM", Some("w01018"), 2, 2)
+        .await
+        .unwrap();
+    assert_eq!((rest.total, rest.items.len()), (3, 1));
+    let none = store
+        .analyser_params_paged("MNPARAM", Some("a21026"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+}
+
+/// Clock states are written whole per device and read back by device, many at once.
+async fn device_clocks_are_saved_whole_by_device(store: Store) {
+    assert!(store.device_clock("MNCLOCK1").await.unwrap().is_none());
+    let a = DeviceClock {
+        mn: "MNCLOCK1".into(),
+        offset_secs: Some(900),
+        measured_at: Some("2026-12-03T06:00:00.000Z".into()),
+        source_cn: Some("2011".into()),
+        source_data_time: Some("20261203141500".into()),
+        head_2011: Some("20261203141500".into()),
+        drift_start: Some("2026-12-03T06:00:00.000Z".into()),
+        drift_peak_secs: Some(900),
+        ..DeviceClock::default()
+    };
+    let b = DeviceClock {
+        mn: "MNCLOCK2".into(),
+        offset_secs: Some(-30),
+        head_2061: Some("20261203130000".into()),
+        ..DeviceClock::default()
+    };
+    store
+        .save_device_clocks(&[a.clone(), b.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.device_clock("MNCLOCK1").await.unwrap(),
+        Some(a.clone())
+    );
+    // A later state replaces the whole row: an ended drift leaves no start behind.
+    let ended = DeviceClock {
+        offset_secs: Some(2),
+        drift_start: None,
+        drift_peak_secs: None,
+        ..a
+    };
+    store
+        .save_device_clocks(std::slice::from_ref(&ended))
+        .await
+        .unwrap();
+    let mut both = store
+        .device_clocks(&["MNCLOCK2", "MNCLOCK1", "MNNONE"])
+        .await
+        .unwrap();
+    both.sort_by(|x, y| x.mn.cmp(&y.mn));
+    assert_eq!(both, vec![ended, b]);
 }

@@ -86,6 +86,9 @@ pub struct GatewayConfig {
     pub command_poll_every: Duration,
     /// A queued command whose device does not connect within this times out unsent.
     pub command_queue_ttl: Duration,
+    /// The clock watch (时钟偏差) and the analyser-parameter judgement (参数变更) applied to
+    /// each committed batch before it is acknowledged.
+    pub watch: qingshan_app::params::WatchConfig,
 }
 
 impl Default for GatewayConfig {
@@ -114,6 +117,7 @@ impl Default for GatewayConfig {
             command_retries: 3,
             command_poll_every: Duration::from_secs(1),
             command_queue_ttl: Duration::from_secs(24 * 3600),
+            watch: qingshan_app::params::WatchConfig::default(),
         }
     }
 }
@@ -233,6 +237,7 @@ pub async fn run(
         rx,
         config.batch_max,
         config.budget(),
+        config.watch.clone(),
     ));
     let inner = Arc::new(Inner {
         store,
@@ -390,6 +395,7 @@ async fn writer_task(
     mut rx: mpsc::Receiver<WriteReq>,
     batch_max: usize,
     budget: RefusedBudget,
+    watch: qingshan_app::params::WatchConfig,
 ) {
     let mut frames = Vec::with_capacity(batch_max);
     let mut waiters = Vec::with_capacity(batch_max);
@@ -409,7 +415,15 @@ async fn writer_task(
             }
         }
         let started = Instant::now();
-        let result = store.ingest_bounded(&frames, &garbage, &budget).await;
+        let mut result = store.ingest_bounded(&frames, &garbage, &budget).await;
+        // Analyser parameters (3020) and clock readings, durable before the acknowledgements:
+        // if they fail, nothing is acknowledged and the resends are looked at again.
+        if let Ok(outcomes) = &result
+            && let Err(e) =
+                qingshan_app::params::after_ingest(&store, &frames, outcomes, &watch).await
+        {
+            result = Err(e);
+        }
         tracing::debug!(
             frames = frames.len(),
             ms = started.elapsed().as_secs_f64() * 1000.0,

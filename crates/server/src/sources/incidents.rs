@@ -173,16 +173,10 @@ pub async fn alarms_page(
     let paged = s.store.incidents_paged(&filter, limit, offset).await?;
     let pager = paging::Pager::new(n, paging::PER_PAGE, paged.total, "/alarms", raw.as_deref());
     let items: Vec<Value> = paged.items.iter().map(incident_json).collect();
-    let kinds: Vec<Value> = [
-        AlarmKind::Exceedance,
-        AlarmKind::Offline,
-        AlarmKind::DeviceFault,
-        AlarmKind::Frozen,
-        AlarmKind::AnnualTotal,
-    ]
-    .iter()
-    .map(|k| json!({ "code": k.code(), "name": k.label() }))
-    .collect();
+    let kinds: Vec<Value> = AlarmKind::ALL
+        .iter()
+        .map(|k| json!({ "code": k.code(), "name": k.label() }))
+        .collect();
     let states: Vec<Value> = incidents::STATES
         .iter()
         .map(|c| json!({ "code": c, "name": qingshan_store::labels::alarm_status(c) }))

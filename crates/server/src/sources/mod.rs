@@ -465,11 +465,15 @@ pub async fn device_page(
         .iter()
         .map(|c| json!({ "cn": c, "label": qingshan_app::commands::Command::label_of(*c) }))
         .collect();
+    // 时钟 and 分析仪参数 (device_params.html): the first page of the history.
+    let params =
+        qingshan_app::params::section(&s.store, auth.user.as_ref(), dev, 1, 20, &s.config.watch)
+            .await?;
     page(
         "device.html",
         &auth,
         &s,
-        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats, commands, command_pager, command_kinds, gaps => qingshan_app::backfill::gaps(&s.store, &mn, 1).await? },
+        context! { dev => device_json(dev, now), charts, alarms, sees_details, open_alarms, stats, commands, command_pager, command_kinds, gaps => qingshan_app::backfill::gaps(&s.store, &mn, 1).await?, params },
     )
 }
 

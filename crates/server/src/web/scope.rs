@@ -36,6 +36,10 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     // The gaps in its own devices' data and their backfill.
     ("GET", "/sources/devices/{mn}/gaps"),
     ("GET", "/api/v1/sources/devices/{mn}/gaps"),
+    // Its own devices' analyser parameters and clock (qingshan_app::params::may_see).
+    ("GET", "/sources/devices/{mn}/params"),
+    ("GET", "/api/v1/sources/devices/{mn}/params"),
+    ("GET", "/api/v1/sources/devices/{mn}/clock"),
     ("GET", "/api/v1/me"),
     // Its incidents, and its data marks (filed for its own devices, read back, not reviewed).
     ("GET", "/alarms"),

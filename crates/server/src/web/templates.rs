@@ -37,6 +37,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "device.html",
     "device_gaps.html",
     "gaps.html",
+    "device_params.html",
+    "device_params_page.html",
     "alarms.html",
     "incident.html",
     "registry_edit.html",
