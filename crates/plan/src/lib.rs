@@ -4,6 +4,7 @@
 //!
 //! This crate is pure: it knows nothing of HTTP, SQL or async runtimes.
 
+pub mod items;
 mod load;
 pub mod map;
 mod model;
@@ -11,6 +12,7 @@ pub mod progress;
 pub mod values;
 
 pub use load::{PlanError, PlanErrorKind, iso_date};
+pub use items::{CountDirection, ItemProblem, Measure, NamedObject, TaskItem, sum_decimals};
 pub use model::*;
 /// Plan figures are exact decimals from the workspace's one exact-number crate.
 pub use qingshan_exact::{Decimal, ParseError as DecimalError};
