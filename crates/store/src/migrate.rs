@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_cases.sql"),
         postgres: include_str!("../migrations/postgres/0019_cases.sql"),
     },
+    Migration {
+        version: 25,
+        name: "task_ledger",
+        sqlite: include_str!("../migrations/sqlite/0025_task_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0025_task_ledger.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
