@@ -17,6 +17,7 @@ pub mod enterprise;
 pub mod gateway;
 pub mod marks;
 pub mod openapi;
+pub mod ledger;
 pub mod orders;
 pub mod plan;
 pub mod sources;
@@ -122,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sources::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
+        .merge(ledger::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
