@@ -766,6 +766,51 @@ pub async fn todo_for(store: &Store, plan: &Plan, user: &User, today: NaiveDate)
     Ok(todo)
 }
 
+/// An item's measure in words: 数量：不高于 0台, 节点, 清单 3 个对象.
+pub fn measure_text(item: &TaskItem) -> String {
+    match &item.measure {
+        Measure::Count {
+            unit,
+            target,
+            direction,
+        } => format!("数量：{} {target}{unit}", direction.label()),
+        Measure::Milestone => "节点（完成/未完成）".to_string(),
+        Measure::Objects { objects } => format!("清单：{} 个对象", objects.len()),
+    }
+}
+
+/// An item with its roll-up as the annual report prints it.
+pub fn report_item(s: &ItemStatus) -> qingshan_report::LedgerItem {
+    qingshan_report::LedgerItem {
+        id: s.item.id.clone(),
+        area: s.item.area,
+        task: s.item.task,
+        text: s.item.text.clone(),
+        measure: measure_text(&s.item),
+        deadline: s.item.deadline.clone(),
+        year: s.item.year,
+        city: s.city.clone(),
+        complete: s.complete,
+        parts: s
+            .parties
+            .iter()
+            .map(|p| qingshan_report::LedgerPart {
+                name: p.name.clone(),
+                county: p.role == "county",
+                role: match p.role {
+                    "county" => "区县",
+                    "lead" => "牵头单位",
+                    _ => "配合单位",
+                }
+                .to_string(),
+                shown: p.shown.clone(),
+                complete: p.complete,
+                overdue: p.overdue,
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
