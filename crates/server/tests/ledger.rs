@@ -274,6 +274,20 @@ async fn the_city_value_is_the_sum_of_accepted_county_reports() {
         refused(&store, "item_report.return", &format!("item_report:{}", ids[0])).await,
         1
     );
+    // The annual report shows the item under its task with every county's and unit's part.
+    let report = staff
+        .get(server.url("/reports/2026"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(report.contains("3-2-y 实施入河排污口分类整治"), "no item in the report");
+    assert!(report.contains("已完成：12个（3/3 已通过审核）"));
+    assert!(report.contains("五台县：已完成（5个）"));
+    assert!(report.contains("市生态环境局：未完成（牵头单位）"));
+    assert!(report.contains("事项完成情况（按责任单位和县（市、区））"));
     let audit = store.audit_log(Some("item_report."), 100).await.unwrap();
     assert_eq!(
         audit
