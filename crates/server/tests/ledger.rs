@@ -408,3 +408,82 @@ async fn staff_revise_items_and_bad_items_are_refused_in_chinese() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(refused(&store, "task_item.add", "item:3-2-v").await, 1);
 }
+
+/// In Chromium: a county official's home page (the cockpit) lists her open items and her
+/// returned report with its reason; the screenshot is saved for people to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_county_officials_home_lists_her_open_items_and_returned_reports() {
+    use common::webdriver::{Browser, english_codes, english_words_in};
+    let (store, _db) = seeded().await;
+    let plan = qingshan_plan::xinzhou().unwrap();
+    let staff = store
+        .user_credentials("staff")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let xinfu = store
+        .user_credentials("xinfu")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let actor = |u: &qingshan_store::User| qingshan_store::Actor {
+        user_id: Some(u.id),
+        name: u.username.clone(),
+        peer: None,
+    };
+    let (report, _) = store
+        .record_item_report(
+            &qingshan_store::NewItemReport {
+                plan_id: plan.meta.id.clone(),
+                item_id: "3-1-1".into(),
+                party_kind: "county".into(),
+                party: "140902".into(),
+                value: Some("2".into()),
+                done: None,
+                objects_done: None,
+                narrative: "尚余 2 台".into(),
+            },
+            &[],
+            &actor(&xinfu),
+        )
+        .await
+        .unwrap();
+    store
+        .review_item_report(report.id, false, Some("请附锅炉拆除现场照片"), &actor(&staff))
+        .await
+        .unwrap();
+    let server = common::serve(store.clone()).await;
+    let base = server.url("");
+    for (width, height) in [(1440, 900), (390, 844)] {
+        let Some(browser) = Browser::start(width, height).await else {
+            return;
+        };
+        browser.login(&base, "xinfu", "correct horse").await;
+        browser.goto(&format!("{base}/")).await;
+        let todo = browser
+            .eval("const t = document.querySelector('#my-todo'); return t ? t.innerText : ''")
+            .await;
+        let todo = todo.as_str().unwrap().to_string();
+        assert!(todo.contains("我的待办"), "{todo}");
+        assert!(
+            todo.contains("被退回的报告（1）") && todo.contains("请附锅炉拆除现场照片"),
+            "{todo}"
+        );
+        // The seeded items that concern her county, but 3-1-1 (returned), are open.
+        let open = plan.items().filter(|i| i.concerns_county("140902")).count() - 1;
+        assert!(todo.contains(&format!("待完成的事项（{open}）")), "{todo}");
+        assert!(todo.contains("全面消除城市黑臭水体") && todo.contains("逾期"), "{todo}");
+        assert!(english_words_in(&todo, &english_codes()).is_empty(), "{todo}");
+        let fits = browser
+            .eval("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+            .await;
+        assert_eq!(fits, true, "the home page overflows at {width} px");
+        let shot = browser
+            .screenshot(&format!("ledger-county-home-{width}"))
+            .await;
+        eprintln!("screenshot: {}", shot.display());
+        browser.quit().await;
+    }
+}
