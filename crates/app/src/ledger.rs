@@ -244,7 +244,9 @@ pub async fn review(
     actor: &Actor,
 ) -> Result<ItemReport> {
     if !matches!(user.role, Role::Admin | Role::Staff) {
-        return Err(Error::Forbidden("只有生态环境局工作人员可以审核事项报告".into()));
+        return Err(Error::Forbidden(
+            "只有生态环境局工作人员可以审核事项报告".into(),
+        ));
     }
     report_of_plan(store, plan, id).await?;
     let reason = reason.trim();
@@ -402,7 +404,9 @@ pub async fn save_item(
     actor: &Actor,
 ) -> Result<TaskItem> {
     if !matches!(user.role, Role::Admin | Role::Staff) {
-        return Err(Error::Forbidden("只有生态环境局工作人员可以新增或修订任务台账事项".into()));
+        return Err(Error::Forbidden(
+            "只有生态环境局工作人员可以新增或修订任务台账事项".into(),
+        ));
     }
     let current = items(store, plan).await?;
     if let Some(id) = existing {
@@ -411,18 +415,31 @@ pub async fn save_item(
         }
         input.id = id.to_string();
     } else if current.iter().any(|i| i.id == input.id.trim()) {
-        return Err(Error::Conflict(format!("事项编号「{}」已存在", input.id.trim())));
+        return Err(Error::Conflict(format!(
+            "事项编号「{}」已存在",
+            input.id.trim()
+        )));
     }
     let reason = input.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Error::invalid("reason", "须写明新增或修订的理由（不超过 500 字）"));
+        return Err(Error::invalid(
+            "reason",
+            "须写明新增或修订的理由（不超过 500 字）",
+        ));
     }
     let item = item_from_input(plan, &input)?;
     let definition = serde_json::to_string(&item)
         .map_err(|e| Error::invalid("body", format!("事项无法保存：{e}")))?;
     let in_plan = plan.items().any(|i| i.id == item.id);
     store
-        .record_item_revision(&plan.meta.id, &item.id, &definition, &reason, in_plan, actor)
+        .record_item_revision(
+            &plan.meta.id,
+            &item.id,
+            &definition,
+            &reason,
+            in_plan,
+            actor,
+        )
         .await?;
     Ok(item)
 }
@@ -525,10 +542,18 @@ fn part_done(item: &TaskItem, party: &Party, r: &ItemReport, deciding: bool) -> 
 
 /// The roll-up of one item from its reports (any revisions of any item may be passed; only
 /// this item's count), as of `today` (Beijing time) for the deadline.
-pub fn rollup(plan: &Plan, item: &TaskItem, reports: &[ItemReport], today: NaiveDate) -> ItemStatus {
+pub fn rollup(
+    plan: &Plan,
+    item: &TaskItem,
+    reports: &[ItemReport],
+    today: NaiveDate,
+) -> ItemStatus {
     let mut latest: HashMap<Party, &ItemReport> = HashMap::new();
     let mut accepted: HashMap<Party, &ItemReport> = HashMap::new();
-    for r in reports.iter().filter(|r| r.item_id == item.id && r.plan_id == plan.meta.id) {
+    for r in reports
+        .iter()
+        .filter(|r| r.item_id == item.id && r.plan_id == plan.meta.id)
+    {
         let p = Party::of(r);
         let e = latest.entry(p.clone()).or_insert(r);
         if r.revision > e.revision {
@@ -596,10 +621,7 @@ pub fn rollup(plan: &Plan, item: &TaskItem, reports: &[ItemReport], today: Naive
             let sum = sum_decimals(&values);
             let reported = values.len();
             let text = match sum {
-                Some(s) => format!(
-                    "{s}{unit}（{reported}/{} 已通过审核）",
-                    deciding.len()
-                ),
+                Some(s) => format!("{s}{unit}（{reported}/{} 已通过审核）", deciding.len()),
                 None => "无法汇总".to_string(),
             };
             let complete = all_accepted && sum.is_some_and(|s| direction.met(s, *target));
@@ -854,7 +876,10 @@ mod tests {
         rs.push(report("3-1-1", "140922", 2, "0", "accepted"));
         let s = rollup(&plan, &item, &rs, today);
         assert_eq!(s.city_value.as_deref(), Some("5"));
-        assert_eq!(s.done_parties, 1, "only the county at 0 has cleared its boilers");
+        assert_eq!(
+            s.done_parties, 1,
+            "only the county at 0 has cleared its boilers"
+        );
         assert!(!s.complete, "清零 needs the city's sum at 0");
         let zeros: Vec<ItemReport> = ["140902", "140921", "140922"]
             .iter()

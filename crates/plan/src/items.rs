@@ -201,7 +201,10 @@ impl Plan {
                 ));
             }
             if item.counties[..i].contains(c) {
-                return Err(problem(format!("counties[{i}]"), format!("区县「{c}」重复")));
+                return Err(problem(
+                    format!("counties[{i}]"),
+                    format!("区县「{c}」重复"),
+                ));
             }
         }
         if iso_date(&item.deadline).is_none() {

@@ -11,8 +11,8 @@ mod model;
 pub mod progress;
 pub mod values;
 
-pub use load::{PlanError, PlanErrorKind, iso_date};
 pub use items::{CountDirection, ItemProblem, Measure, NamedObject, TaskItem, sum_decimals};
+pub use load::{PlanError, PlanErrorKind, iso_date};
 pub use model::*;
 /// Plan figures are exact decimals from the workspace's one exact-number crate.
 pub use qingshan_exact::{Decimal, ParseError as DecimalError};

@@ -967,14 +967,18 @@ mod tests {
         let src = XINZHOU_TOML.replacen("lead = \"zjj\"", "lead = \"nope\"", 1);
         let e = load_err(&src);
         assert_eq!(e.field, "areas[2].tasks[1].items[0].lead");
-        assert!(e.message.contains("牵头单位「nope」未在 units 中定义"), "{e}");
+        assert!(
+            e.message.contains("牵头单位「nope」未在 units 中定义"),
+            "{e}"
+        );
         let line = src.lines().position(|l| l == "id = \"3-2-1\"").unwrap() + 1;
         assert_eq!(e.line, line);
         let src = XINZHOU_TOML.replacen("measure = \"milestone\"", "measure = \"maybe\"", 1);
         let e = load_err(&src);
         assert!(e.field.ends_with(".measure"), "{e}");
         assert!(e.message.contains("不是事项类型"), "{e}");
-        let src = XINZHOU_TOML.replacen("deadline = \"2025-12-31\"", "deadline = \"2025-13-31\"", 1);
+        let src =
+            XINZHOU_TOML.replacen("deadline = \"2025-12-31\"", "deadline = \"2025-13-31\"", 1);
         let e = load_err(&src);
         assert_eq!(e.field, "areas[2].tasks[0].items[0].deadline");
         let src = XINZHOU_TOML.replacen("id = \"3-1-2\"", "id = \"3-1-1\"", 1);

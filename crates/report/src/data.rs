@@ -528,16 +528,12 @@ pub struct ReportData {
 
 /// Parts done, overdue and carried per unit (in plan order) and per county (in plan order).
 fn ledger_tallies(plan: &Plan, items: &[LedgerItem]) -> Vec<LedgerTally> {
-    let names = plan
-        .units
-        .iter()
-        .map(|u| (u.name.clone(), false))
-        .chain(
-            plan.divisions
-                .iter()
-                .filter(|d| d.level == DivisionLevel::County)
-                .map(|d| (d.name.clone(), true)),
-        );
+    let names = plan.units.iter().map(|u| (u.name.clone(), false)).chain(
+        plan.divisions
+            .iter()
+            .filter(|d| d.level == DivisionLevel::County)
+            .map(|d| (d.name.clone(), true)),
+    );
     names
         .filter_map(|(name, county)| {
             let parts: Vec<&LedgerPart> = items

@@ -878,11 +878,29 @@ fn ledger(l: &mut Layout<'_, '_>, data: &ReportData) {
                 cell(i.measure.clone()),
                 cell(i.deadline.clone()),
                 Cell {
-                    text: format!("{}：{}", if i.complete { "已完成" } else { "未完成" }, i.city),
+                    text: format!(
+                        "{}：{}",
+                        if i.complete { "已完成" } else { "未完成" },
+                        i.city
+                    ),
                     fill,
                 },
-                cell(i.parts.iter().filter(|p| p.county).map(part).collect::<Vec<_>>().join("；")),
-                cell(i.parts.iter().filter(|p| !p.county).map(part).collect::<Vec<_>>().join("；")),
+                cell(
+                    i.parts
+                        .iter()
+                        .filter(|p| p.county)
+                        .map(part)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                ),
+                cell(
+                    i.parts
+                        .iter()
+                        .filter(|p| !p.county)
+                        .map(part)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                ),
             ]
         })
         .collect();

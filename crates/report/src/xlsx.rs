@@ -536,7 +536,12 @@ fn ledger(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), Repo
             ws.write_string_with_format(row, 3, &i.measure, &f.wrap)?;
             ws.write_string_with_format(row, 4, &i.deadline, &f.text)?;
             ws.write_string_with_format(row, 5, &i.city, &f.wrap)?;
-            ws.write_string_with_format(row, 6, if i.complete { "已完成" } else { "未完成" }, &f.text)?;
+            ws.write_string_with_format(
+                row,
+                6,
+                if i.complete { "已完成" } else { "未完成" },
+                &f.text,
+            )?;
             ws.write_string_with_format(row, 7, &p.name, &f.text)?;
             ws.write_string_with_format(row, 8, &p.role, &f.text)?;
             ws.write_string_with_format(row, 9, &p.shown, &f.wrap)?;

@@ -120,7 +120,14 @@ fn inputs() -> Inputs {
     }
 }
 
-fn part(name: &str, county: bool, role: &str, shown: &str, complete: bool, overdue: bool) -> qingshan_report::LedgerPart {
+fn part(
+    name: &str,
+    county: bool,
+    role: &str,
+    shown: &str,
+    complete: bool,
+    overdue: bool,
+) -> qingshan_report::LedgerPart {
     qingshan_report::LedgerPart {
         name: name.into(),
         county,
@@ -134,18 +141,19 @@ fn part(name: &str, county: bool, role: &str, shown: &str, complete: bool, overd
 /// Two items of 2024 as the app judges them (one done, one with an overdue county), and one of
 /// another year that the 2024 report leaves out.
 fn ledger_items() -> Vec<qingshan_report::LedgerItem> {
-    let item = |id: &str, year: i32, city: &str, complete: bool, parts| qingshan_report::LedgerItem {
-        id: id.into(),
-        area: 3,
-        task: 1,
-        text: "加快35蒸吨以下燃煤锅炉动态清零".into(),
-        measure: "数量：不高于 0台".into(),
-        deadline: format!("{year}-12-31"),
-        year,
-        city: city.into(),
-        complete,
-        parts,
-    };
+    let item =
+        |id: &str, year: i32, city: &str, complete: bool, parts| qingshan_report::LedgerItem {
+            id: id.into(),
+            area: 3,
+            task: 1,
+            text: "加快35蒸吨以下燃煤锅炉动态清零".into(),
+            measure: "数量：不高于 0台".into(),
+            deadline: format!("{year}-12-31"),
+            year,
+            city: city.into(),
+            complete,
+            parts,
+        };
     vec![
         item(
             "3-1-1",
@@ -179,11 +187,23 @@ fn the_report_shows_the_years_items_with_parts_per_unit_and_county() {
         d.ledger.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
         ["3-1-1", "3-1-9"]
     );
-    let xinfu = d.ledger_tallies.iter().find(|t| t.name == "忻府区").unwrap();
+    let xinfu = d
+        .ledger_tallies
+        .iter()
+        .find(|t| t.name == "忻府区")
+        .unwrap();
     assert_eq!((xinfu.done, xinfu.overdue, xinfu.total), (2, 0, 2));
-    let dx = d.ledger_tallies.iter().find(|t| t.name == "定襄县").unwrap();
+    let dx = d
+        .ledger_tallies
+        .iter()
+        .find(|t| t.name == "定襄县")
+        .unwrap();
     assert_eq!((dx.done, dx.overdue, dx.total), (0, 1, 1));
-    let sthj = d.ledger_tallies.iter().find(|t| t.name == "市生态环境局").unwrap();
+    let sthj = d
+        .ledger_tallies
+        .iter()
+        .find(|t| t.name == "市生态环境局")
+        .unwrap();
     assert_eq!((sthj.done, sthj.overdue, sthj.total), (1, 1, 2));
     let html = render_html(&d);
     assert!(html.contains("2024年度共2个事项，已完成1个"));

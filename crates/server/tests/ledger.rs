@@ -198,7 +198,11 @@ async fn the_city_value_is_the_sum_of_accepted_county_reports() {
         json!({ "decision": "return" }),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a return needs its reason: {body}");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a return needs its reason: {body}"
+    );
     let (status, body) = post(
         &staff,
         server.url(&format!("/api/v1/ledger/reports/{}/review", ids[2])),
@@ -271,7 +275,12 @@ async fn the_city_value_is_the_sum_of_accepted_county_reports() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(
-        refused(&store, "item_report.return", &format!("item_report:{}", ids[0])).await,
+        refused(
+            &store,
+            "item_report.return",
+            &format!("item_report:{}", ids[0])
+        )
+        .await,
         1
     );
     // The annual report shows the item under its task with every county's and unit's part.
@@ -283,7 +292,10 @@ async fn the_city_value_is_the_sum_of_accepted_county_reports() {
         .text()
         .await
         .unwrap();
-    assert!(report.contains("3-2-y 实施入河排污口分类整治"), "no item in the report");
+    assert!(
+        report.contains("3-2-y 实施入河排污口分类整治"),
+        "no item in the report"
+    );
     assert!(report.contains("已完成：12个（3/3 已通过审核）"));
     assert!(report.contains("五台县：已完成（5个）"));
     assert!(report.contains("市生态环境局：未完成（牵头单位）"));
@@ -370,7 +382,10 @@ async fn staff_revise_items_and_bad_items_are_refused_in_chinese() {
     let (status, body) = post(&staff, server.url("/api/v1/ledger/items"), &scsrf, bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("不是本规划的区县"),
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("不是本规划的区县"),
         "{body}"
     );
     // A plan item revised on the web takes the file's place.
@@ -393,9 +408,15 @@ async fn staff_revise_items_and_bad_items_are_refused_in_chinese() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let item = get(&staff, server.url("/api/v1/ledger/items/3-1-1")).await;
     assert_eq!(item["item"]["item"]["deadline"], "2026-06-30");
-    assert_eq!(item["item"]["item"]["counties"].as_array().unwrap().len(), 14);
+    assert_eq!(
+        item["item"]["item"]["counties"].as_array().unwrap().len(),
+        14
+    );
     let log = store.audit_log(Some("task_item."), 10).await.unwrap();
-    assert!(log.iter().any(|r| r.action == "task_item.revise" && r.target == "item:3-1-1"));
+    assert!(
+        log.iter()
+            .any(|r| r.action == "task_item.revise" && r.target == "item:3-1-1")
+    );
     // A county official may not add items (403, audited).
     let (xinfu, csrf) = common::login(&server, "xinfu").await;
     let (status, _) = post(
@@ -416,18 +437,8 @@ async fn a_county_officials_home_lists_her_open_items_and_returned_reports() {
     use common::webdriver::{Browser, english_codes, english_words_in};
     let (store, _db) = seeded().await;
     let plan = qingshan_plan::xinzhou().unwrap();
-    let staff = store
-        .user_credentials("staff")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
-    let xinfu = store
-        .user_credentials("xinfu")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
+    let staff = store.user_credentials("staff").await.unwrap().unwrap().0;
+    let xinfu = store.user_credentials("xinfu").await.unwrap().unwrap().0;
     let actor = |u: &qingshan_store::User| qingshan_store::Actor {
         user_id: Some(u.id),
         name: u.username.clone(),
@@ -451,7 +462,12 @@ async fn a_county_officials_home_lists_her_open_items_and_returned_reports() {
         .await
         .unwrap();
     store
-        .review_item_report(report.id, false, Some("请附锅炉拆除现场照片"), &actor(&staff))
+        .review_item_report(
+            report.id,
+            false,
+            Some("请附锅炉拆除现场照片"),
+            &actor(&staff),
+        )
         .await
         .unwrap();
     let server = common::serve(store.clone()).await;
@@ -474,8 +490,14 @@ async fn a_county_officials_home_lists_her_open_items_and_returned_reports() {
         // The seeded items that concern her county, but 3-1-1 (returned), are open.
         let open = plan.items().filter(|i| i.concerns_county("140902")).count() - 1;
         assert!(todo.contains(&format!("待完成的事项（{open}）")), "{todo}");
-        assert!(todo.contains("全面消除城市黑臭水体") && todo.contains("逾期"), "{todo}");
-        assert!(english_words_in(&todo, &english_codes()).is_empty(), "{todo}");
+        assert!(
+            todo.contains("全面消除城市黑臭水体") && todo.contains("逾期"),
+            "{todo}"
+        );
+        assert!(
+            english_words_in(&todo, &english_codes()).is_empty(),
+            "{todo}"
+        );
         let fits = browser
             .eval("return document.documentElement.scrollWidth <= window.innerWidth + 1")
             .await;

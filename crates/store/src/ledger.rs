@@ -208,7 +208,9 @@ impl Store {
     ) -> Result<(ItemReport, Vec<ItemEvidence>)> {
         let now = now_text();
         let objects = match &n.objects_done {
-            Some(o) => Some(serde_json::to_string(o).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+            Some(o) => {
+                Some(serde_json::to_string(o).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            }
             None => None,
         };
         let (id, evidence) = with_pool!(self, p => {

@@ -170,14 +170,20 @@ async fn item_reports_are_revised_reviewed_and_audited(store: Store) {
     ));
     let (second, _) = store.record_item_report(&n, &[], &a).await.unwrap();
     assert_eq!(second.revision, 2);
-    store.review_item_report(second.id, true, None, &a).await.unwrap();
+    store
+        .review_item_report(second.id, true, None, &a)
+        .await
+        .unwrap();
     let all = store.item_reports("p").await.unwrap();
     assert_eq!(
         all.iter().map(|r| r.state.as_str()).collect::<Vec<_>>(),
         ["returned", "accepted"]
     );
     let (meta, bytes) = store.item_evidence_file(ev[0].id).await.unwrap().unwrap();
-    assert_eq!((meta.report_id, bytes.as_slice()), (first.id, &b"%PDF-1.4"[..]));
+    assert_eq!(
+        (meta.report_id, bytes.as_slice()),
+        (first.id, &b"%PDF-1.4"[..])
+    );
     let audit = store.audit_log(None, 100).await.unwrap();
     for action in [
         "task_item.add",

@@ -208,13 +208,8 @@ pub async fn home(
     // 我的待办: a county official's or reporter's open ledger items and returned reports.
     let todo = match &auth.user {
         Some(u) if qingshan_app::ledger::party_of(u).is_some() => Some(
-            qingshan_app::ledger::todo_for(
-                &s.store,
-                &s.plan,
-                u,
-                qingshan_app::beijing::today(),
-            )
-            .await?,
+            qingshan_app::ledger::todo_for(&s.store, &s.plan, u, qingshan_app::beijing::today())
+                .await?,
         ),
         _ => None,
     };

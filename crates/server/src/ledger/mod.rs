@@ -119,17 +119,7 @@ async fn review(
     if let Err(e) = auth.check_csrf(csrf) {
         return Err(refuse(s, auth, action, target, e, None).await);
     }
-    match ledger::review(
-        &s.store,
-        &s.plan,
-        &user,
-        id,
-        accept,
-        reason,
-        &auth.actor(),
-    )
-    .await
-    {
+    match ledger::review(&s.store, &s.plan, &user, id, accept, reason, &auth.actor()).await {
         Ok(r) => Ok(r),
         Err(e @ (qingshan_app::Error::NotFound(_) | qingshan_app::Error::Store(_))) => {
             Err(e.into())
@@ -167,7 +157,10 @@ async fn save(
     }
 }
 
-fn report_input(fields: &std::collections::HashMap<String, String>, objects: Vec<String>) -> ReportInput {
+fn report_input(
+    fields: &std::collections::HashMap<String, String>,
+    objects: Vec<String>,
+) -> ReportInput {
     ReportInput {
         value: fields.get("value").cloned(),
         done: fields.get("done").cloned(),
@@ -207,13 +200,13 @@ pub async fn task_items_page(
         .iter()
         .map(|u| json!({"id": u.id, "name": u.name}))
         .collect();
-    Ok(page(
+    page(
         "ledger_task.html",
         &auth,
         &s,
         context! { task, area_numeral => qingshan_plan::area_numeral(area), statuses, mine, units,
-                   next_id => format!("{area}-{number}-{}", statuses_len_plus(&s, area, number).await?) },
-    )?)
+        next_id => format!("{area}-{number}-{}", statuses_len_plus(&s, area, number).await?) },
+    )
 }
 
 async fn statuses_len_plus(s: &AppState, area: u32, number: u32) -> Result<usize, AppError> {
@@ -292,16 +285,16 @@ pub async fn item_page(
         .iter()
         .map(|u| json!({"id": u.id, "name": u.name}))
         .collect();
-    Ok(page(
+    page(
         "ledger_item.html",
         &auth,
         &s,
         context! { st => status, item, history, may_report, my_objects, counties_text, objects_text, units,
-                   supporting_text => item.supporting.join(" "),
-                   accept => qingshan_app::evidence::ACCEPT_ATTR, accepted => qingshan_app::evidence::ACCEPTED_LABEL,
-                   max_file => qingshan_app::evidence::fmt_size(s.config.evidence_max_bytes as u64),
-                   max_files => qingshan_app::evidence::MAX_FILES },
-    )?)
+        supporting_text => item.supporting.join(" "),
+        accept => qingshan_app::evidence::ACCEPT_ATTR, accepted => qingshan_app::evidence::ACCEPTED_LABEL,
+        max_file => qingshan_app::evidence::fmt_size(s.config.evidence_max_bytes as u64),
+        max_files => qingshan_app::evidence::MAX_FILES },
+    )
 }
 
 /// Filter of the attention lists.
@@ -365,13 +358,13 @@ pub async fn attention_page(
     let rows = ledger::attention(&statuses, party.as_ref());
     let (counties, units) = grouped(&rows);
     let complete = statuses.iter().filter(|st| st.complete).count();
-    Ok(page(
+    page(
         "ledger.html",
         &auth,
         &s,
         context! { counties, units, statuses, complete, total => statuses.len(),
-                   filter => party.as_ref().map(|p| p.name(&s.plan)) },
-    )?)
+        filter => party.as_ref().map(|p| p.name(&s.plan)) },
+    )
 }
 
 /// The report form's fields (the multipart parts).
@@ -636,9 +629,15 @@ async fn api_report(
             ),
             Err(r) => {
                 let e = AppError::rejected_body(&r.body_text());
-                return Err(
-                    refuse(&s, &auth, "item_report.record", format!("item:{id}"), e, None).await,
-                );
+                return Err(refuse(
+                    &s,
+                    &auth,
+                    "item_report.record",
+                    format!("item:{id}"),
+                    e,
+                    None,
+                )
+                .await);
             }
         }
     };
@@ -658,9 +657,7 @@ async fn api_review(
     body: Result<Json<ReviewForm>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let f = body
-        .map_err(|r| AppError::rejected_body(&r.body_text()))?
-        .0;
+    let f = body.map_err(|r| AppError::rejected_body(&r.body_text()))?.0;
     let accept = decision(&f.decision)?;
     let r = review(&s, &auth, id, accept, &f.reason, csrf).await?;
     Ok(Json(json!({ "report": report_json(&r) })))
