@@ -620,8 +620,11 @@ pub fn rollup(
                 .collect();
             let sum = sum_decimals(&values);
             let reported = values.len();
+            // With nothing accepted there is no city value: a 0 would read as 清零.
+            let sum = sum.filter(|_| reported > 0);
             let text = match sum {
                 Some(s) => format!("{s}{unit}（{reported}/{} 已通过审核）", deciding.len()),
+                None if reported == 0 => "尚无审核通过的报告".to_string(),
                 None => "无法汇总".to_string(),
             };
             let complete = all_accepted && sum.is_some_and(|s| direction.met(s, *target));
