@@ -22,6 +22,7 @@ pub mod fields;
 pub mod imports;
 pub mod incidents;
 pub mod ingest;
+pub mod ledger;
 pub mod login_throttle;
 pub mod marks;
 pub mod monitoring;

@@ -80,6 +80,11 @@ pub async fn report_data(
             .collect(),
         options: Default::default(),
         scoring: Default::default(),
+        ledger: crate::ledger::ledger(store, plan, crate::beijing::today())
+            .await?
+            .iter()
+            .map(crate::ledger::report_item)
+            .collect(),
     };
     let mut data = ReportData::build(plan, year, &inputs, issue).map_err(Error::Report)?;
     for v in left_out

@@ -4,12 +4,14 @@
 //!
 //! This crate is pure: it knows nothing of HTTP, SQL or async runtimes.
 
+pub mod items;
 mod load;
 pub mod map;
 mod model;
 pub mod progress;
 pub mod values;
 
+pub use items::{CountDirection, ItemProblem, Measure, NamedObject, TaskItem, sum_decimals};
 pub use load::{PlanError, PlanErrorKind, iso_date};
 pub use model::*;
 /// Plan figures are exact decimals from the workspace's one exact-number crate.

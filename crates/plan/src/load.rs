@@ -220,6 +220,30 @@ struct RawTask {
     #[serde(default)]
     #[allow(dead_code)]
     responsible_verbatim: Option<String>,
+    #[serde(default)]
+    items: Vec<RawItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    id: Spanned<String>,
+    text: String,
+    measure: Spanned<String>,
+    unit: Option<String>,
+    target: Option<Spanned<String>>,
+    direction: Option<Spanned<String>>,
+    #[serde(default)]
+    objects: Vec<crate::items::NamedObject>,
+    lead: String,
+    #[serde(default)]
+    supporting: Vec<String>,
+    #[serde(default)]
+    counties: Vec<String>,
+    #[serde(default)]
+    all_counties: bool,
+    deadline: String,
+    year: i32,
 }
 
 impl Plan {
@@ -501,6 +525,12 @@ fn validate(
     }
     indicators.sort_by_key(|i| i.number);
 
+    let county_codes: Vec<String> = divisions
+        .iter()
+        .filter(|d| d.level == DivisionLevel::County)
+        .map(|d| d.code.clone())
+        .collect();
+    let mut pending_items = Vec::new();
     let mut areas = Vec::new();
     let mut area_numbers = HashSet::new();
     for (i, a) in raw.areas.into_iter().enumerate() {
@@ -528,12 +558,19 @@ fn validate(
                 ));
             }
             let responsible = check_units(&t.responsible, &format!("{tf}.responsible"))?;
+            for (k, it) in t.items.into_iter().enumerate() {
+                let itf = format!("{tf}.items[{k}]");
+                let span = it.id.span();
+                let item = raw_item(cx, it, an, tn, &county_codes, &itf)?;
+                pending_items.push((itf, span, item));
+            }
             tasks.push(Task {
                 area: an,
                 number: tn,
                 title: t.title,
                 text: t.text,
                 responsible,
+                items: Vec::new(),
             });
         }
         areas.push(TaskArea {
@@ -547,7 +584,7 @@ fn validate(
         Some(m) => Some(load_map(cx, m, &divisions, read)?),
         None => None,
     };
-    Ok(Plan {
+    let mut plan = Plan {
         meta: PlanMeta {
             id: m.id,
             title: m.title,
@@ -565,6 +602,134 @@ fn validate(
         areas,
         air_warning: raw.air_warning,
         map,
+    };
+    // Items are checked against the whole plan (tasks, units, counties), then placed.
+    let mut item_ids = HashSet::new();
+    for (itf, span, item) in pending_items {
+        if !item_ids.insert(item.id.clone()) {
+            return Err(cx.err(
+                Reference,
+                span,
+                format!("{itf}.id"),
+                format!("事项编号「{}」重复", item.id),
+            ));
+        }
+        if let Err(p) = plan.check_item(&item) {
+            return Err(cx.err(Invalid, span, format!("{itf}.{}", p.field), p.message));
+        }
+        let (a, n) = (item.area, item.task);
+        if let Some(task) = plan
+            .areas
+            .iter_mut()
+            .flat_map(|x| x.tasks.iter_mut())
+            .find(|t| t.area == a && t.number == n)
+        {
+            task.items.push(item);
+        }
+    }
+    Ok(plan)
+}
+
+/// An item as the file writes it, turned into the model; what the measure needs is checked
+/// here (with its own line), the rest by [`Plan::check_item`].
+fn raw_item(
+    cx: &Ctx<'_>,
+    it: RawItem,
+    area: u32,
+    task: u32,
+    county_codes: &[String],
+    itf: &str,
+) -> Result<crate::items::TaskItem, PlanError> {
+    use crate::items::{CountDirection, Measure};
+    use PlanErrorKind::*;
+    let measure = match it.measure.get_ref().as_str() {
+        "count" => {
+            let target = it.target.as_ref().ok_or_else(|| {
+                cx.err(
+                    Schema,
+                    it.measure.span(),
+                    format!("{itf}.target"),
+                    "数量事项需要 target（目标值）",
+                )
+            })?;
+            let target = cx.decimal(target, format!("{itf}.target"))?;
+            let direction = match it.direction.as_ref().map(|d| d.get_ref().as_str()) {
+                Some("at_least") => CountDirection::AtLeast,
+                Some("at_most") => CountDirection::AtMost,
+                _ => {
+                    let span = it
+                        .direction
+                        .as_ref()
+                        .map_or(it.measure.span(), |d| d.span());
+                    return Err(cx.err(
+                        Invalid,
+                        span,
+                        format!("{itf}.direction"),
+                        "数量事项的 direction 应为 \"at_least\"（不低于）或 \"at_most\"（不高于）",
+                    ));
+                }
+            };
+            Measure::Count {
+                unit: it.unit.unwrap_or_default(),
+                target,
+                direction,
+            }
+        }
+        "milestone" | "objects" => {
+            for (name, present) in [
+                ("unit", it.unit.is_some()),
+                ("target", it.target.is_some()),
+                ("direction", it.direction.is_some()),
+            ] {
+                if present {
+                    return Err(cx.err(
+                        Schema,
+                        it.measure.span(),
+                        format!("{itf}.{name}"),
+                        format!("此类事项不应有 {name} 字段"),
+                    ));
+                }
+            }
+            if it.measure.get_ref() == "milestone" {
+                Measure::Milestone
+            } else {
+                Measure::Objects {
+                    objects: it.objects,
+                }
+            }
+        }
+        other => {
+            return Err(cx.err(
+                Invalid,
+                it.measure.span(),
+                format!("{itf}.measure"),
+                format!("「{other}」不是事项类型（应为 count、milestone 或 objects）"),
+            ));
+        }
+    };
+    if it.all_counties && !it.counties.is_empty() {
+        return Err(cx.err(
+            Schema,
+            it.id.span(),
+            format!("{itf}.counties"),
+            "all_counties = true 时不应再列 counties",
+        ));
+    }
+    Ok(crate::items::TaskItem {
+        id: it.id.into_inner(),
+        area,
+        task,
+        text: it.text,
+        measure,
+        lead: it.lead,
+        supporting: it.supporting,
+        counties: if it.all_counties {
+            county_codes.to_vec()
+        } else {
+            it.counties
+        },
+        deadline: it.deadline,
+        year: it.year,
     })
 }
 
@@ -785,6 +950,40 @@ mod tests {
         let e = load_err(&src);
         assert_eq!(e.kind, PlanErrorKind::Reference);
         assert_eq!(e.field, "indicators[1].number");
+    }
+
+    #[test]
+    fn embedded_items_are_placed_under_their_tasks() {
+        let p = crate::xinzhou().unwrap();
+        let boilers = p.task(3, 1).unwrap().items.first().unwrap();
+        assert_eq!(boilers.text, "加快35蒸吨以下燃煤锅炉动态清零");
+        assert_eq!(boilers.counties.len(), 14);
+        assert!(p.items().count() >= 8);
+        assert!(p.items().any(|i| i.text.contains("黑臭水体")));
+    }
+
+    #[test]
+    fn a_bad_item_is_named_in_chinese_with_its_line() {
+        let src = XINZHOU_TOML.replacen("lead = \"zjj\"", "lead = \"nope\"", 1);
+        let e = load_err(&src);
+        assert_eq!(e.field, "areas[2].tasks[1].items[0].lead");
+        assert!(
+            e.message.contains("牵头单位「nope」未在 units 中定义"),
+            "{e}"
+        );
+        let line = src.lines().position(|l| l == "id = \"3-2-1\"").unwrap() + 1;
+        assert_eq!(e.line, line);
+        let src = XINZHOU_TOML.replacen("measure = \"milestone\"", "measure = \"maybe\"", 1);
+        let e = load_err(&src);
+        assert!(e.field.ends_with(".measure"), "{e}");
+        assert!(e.message.contains("不是事项类型"), "{e}");
+        let src =
+            XINZHOU_TOML.replacen("deadline = \"2025-12-31\"", "deadline = \"2025-13-31\"", 1);
+        let e = load_err(&src);
+        assert_eq!(e.field, "areas[2].tasks[0].items[0].deadline");
+        let src = XINZHOU_TOML.replacen("id = \"3-1-2\"", "id = \"3-1-1\"", 1);
+        let e = load_err(&src);
+        assert!(e.message.contains("事项编号「3-1-1」重复"), "{e}");
     }
 
     #[test]

@@ -262,6 +262,8 @@ pub struct Task {
     pub text: String,
     /// Ids of the responsible units, in the plan's order.
     pub responsible: Vec<String>,
+    /// The task's ledger items the plan file ships (staff add more on the web).
+    pub items: Vec<crate::items::TaskItem>,
 }
 
 impl Task {

@@ -217,6 +217,65 @@ pub struct Inputs {
     pub options: Options,
     /// The 百分制 scoring rule.
     pub scoring: ScoringRule,
+    /// Task items (任务台账) judged from accepted reports only; those of the report year are shown.
+    pub ledger: Vec<LedgerItem>,
+}
+
+/// One part of a task item: a county's or a unit's, judged from its accepted reports only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerPart {
+    /// County or unit name.
+    pub name: String,
+    /// Whether it is a county (else a unit).
+    pub county: bool,
+    /// 区县, 牵头单位 or 配合单位.
+    pub role: String,
+    /// What its accepted report says ("" when none).
+    pub shown: String,
+    /// Its part done.
+    pub complete: bool,
+    /// Deadline passed and not done.
+    pub overdue: bool,
+}
+
+/// A task item (任务台账事项) with its roll-up, as the report prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerItem {
+    /// Item id.
+    pub id: String,
+    /// Area number of its task.
+    pub area: u32,
+    /// Task number.
+    pub task: u32,
+    /// What is to be done.
+    pub text: String,
+    /// The measure in words (数量：不高于 0 台; 节点; 清单 3 个对象).
+    pub measure: String,
+    /// Deadline.
+    pub deadline: String,
+    /// Assessment year.
+    pub year: i32,
+    /// The city's figure in words.
+    pub city: String,
+    /// Done for the city.
+    pub complete: bool,
+    /// Every county's and unit's part.
+    pub parts: Vec<LedgerPart>,
+}
+
+/// Items completed per county or unit: parts done of parts carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerTally {
+    /// County or unit name.
+    pub name: String,
+    /// Whether it is a county.
+    pub county: bool,
+    /// Parts done.
+    pub done: usize,
+    /// Parts overdue.
+    pub overdue: usize,
+    /// Parts carried.
+    pub total: usize,
 }
 
 /// The plan's identity as the report prints it.
@@ -461,6 +520,36 @@ pub struct ReportData {
     pub tasks_by_unit: Vec<UnitTasks>,
     /// The plan's divisions, in plan order.
     pub divisions: Vec<DivisionInfo>,
+    /// Task items of the report year, task by task.
+    pub ledger: Vec<LedgerItem>,
+    /// Item parts done per unit, then per county (plan order).
+    pub ledger_tallies: Vec<LedgerTally>,
+}
+
+/// Parts done, overdue and carried per unit (in plan order) and per county (in plan order).
+fn ledger_tallies(plan: &Plan, items: &[LedgerItem]) -> Vec<LedgerTally> {
+    let names = plan.units.iter().map(|u| (u.name.clone(), false)).chain(
+        plan.divisions
+            .iter()
+            .filter(|d| d.level == DivisionLevel::County)
+            .map(|d| (d.name.clone(), true)),
+    );
+    names
+        .filter_map(|(name, county)| {
+            let parts: Vec<&LedgerPart> = items
+                .iter()
+                .flat_map(|i| i.parts.iter())
+                .filter(|p| p.county == county && p.name == name)
+                .collect();
+            (!parts.is_empty()).then(|| LedgerTally {
+                done: parts.iter().filter(|p| p.complete).count(),
+                overdue: parts.iter().filter(|p| p.overdue).count(),
+                total: parts.len(),
+                name,
+                county,
+            })
+        })
+        .collect()
 }
 
 /// Per indicator and division: the parsed values.
@@ -764,6 +853,14 @@ impl ReportData {
         }
 
         let (areas, task_summary, tasks_by_unit) = tasks(plan, year, &inputs.task_reports)?;
+        let mut ledger: Vec<LedgerItem> = inputs
+            .ledger
+            .iter()
+            .filter(|i| i.year == year)
+            .cloned()
+            .collect();
+        ledger.sort_by_key(|i| (i.area, i.task));
+        let ledger_tallies = ledger_tallies(plan, &ledger);
 
         Ok(ReportData {
             cover: Cover {
@@ -809,6 +906,8 @@ impl ReportData {
             areas,
             task_summary,
             tasks_by_unit,
+            ledger,
+            ledger_tallies,
         })
     }
 

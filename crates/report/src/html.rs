@@ -70,6 +70,7 @@ pub fn render_html(data: &ReportData) -> String {
     indicator_table(&mut h, data);
     charts(&mut h, data);
     tasks(&mut h, data);
+    ledger(&mut h, data);
     units(&mut h, data);
     counties(&mut h, data);
     appendix(&mut h, data);
@@ -231,6 +232,74 @@ fn tasks(h: &mut String, data: &ReportData) {
                 esc(task.narrative.as_deref().unwrap_or("—")),
             );
         }
+    }
+    h.push_str("</table>\n");
+}
+
+/// A part in words: done, overdue or not yet, with what its accepted report says.
+fn part_text(p: &crate::LedgerPart) -> String {
+    let state = if p.complete {
+        "已完成"
+    } else if p.overdue {
+        "逾期"
+    } else {
+        "未完成"
+    };
+    if p.shown.is_empty() {
+        format!("{}：{state}", p.name)
+    } else {
+        format!("{}：{state}（{}）", p.name, p.shown)
+    }
+}
+
+fn ledger(h: &mut String, data: &ReportData) {
+    h.push_str("<h3>任务台账事项</h3>\n");
+    if data.ledger.is_empty() {
+        let _ = writeln!(h, "<p>{}年度无任务台账事项。</p>", data.year);
+        return;
+    }
+    let done = data.ledger.iter().filter(|i| i.complete).count();
+    let _ = writeln!(
+        h,
+        "<p>{}年度共{}个事项，已完成{}个。只计审核通过的报告；数量类事项的全市值为各县（市、区）审核通过数值之和。</p>",
+        data.year,
+        data.ledger.len(),
+        done
+    );
+    h.push_str("<table>\n<tr><th>任务</th><th>事项</th><th>计量</th><th>完成时限</th><th>全市情况</th><th>各县（市、区）</th><th>各单位</th></tr>\n");
+    for i in &data.ledger {
+        let counties: Vec<String> = i.parts.iter().filter(|p| p.county).map(part_text).collect();
+        let units: Vec<String> = i
+            .parts
+            .iter()
+            .filter(|p| !p.county)
+            .map(|p| format!("{}（{}）", part_text(p), p.role))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td>{}-{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}：{}</td><td>{}</td><td>{}</td></tr>",
+            i.area,
+            i.task,
+            esc(&i.id),
+            esc(&i.text),
+            esc(&i.measure),
+            esc(&i.deadline),
+            if i.complete { "已完成" } else { "未完成" },
+            esc(&i.city),
+            esc(&counties.join("；")),
+            esc(&units.join("；")),
+        );
+    }
+    h.push_str("</table>\n<h3>事项完成情况（按责任单位和县（市、区））</h3>\n<table>\n<tr><th>责任单位 / 县（市、区）</th><th>已完成</th><th>逾期</th><th>承担</th></tr>\n");
+    for t in &data.ledger_tallies {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&t.name),
+            t.done,
+            t.overdue,
+            t.total
+        );
     }
     h.push_str("</table>\n");
 }

@@ -16,8 +16,8 @@ mod xlsx;
 
 pub use data::{
     AreaReport, AssignedTarget, Cover, DivisionAssessment, DivisionInfo, IndicatorReport, Inputs,
-    Issue, ManualJudgement, PlanInfo, ReportData, TaskCounts, TaskReport, TaskReportInput,
-    TaskState, UnitTasks, ValueInput, default_unit, report_title,
+    Issue, LedgerItem, LedgerPart, LedgerTally, ManualJudgement, PlanInfo, ReportData, TaskCounts,
+    TaskReport, TaskReportInput, TaskState, UnitTasks, ValueInput, default_unit, report_title,
 };
 pub use document::{Block, Document, Section, render_document_pdf};
 pub use html::render_html;

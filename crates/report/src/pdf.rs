@@ -74,6 +74,7 @@ pub fn render_pdf_face(data: &ReportData, font: &[u8], face: u32) -> Result<Vec<
     indicator_table(&mut l, data);
     charts(&mut l, data);
     tasks(&mut l, data);
+    ledger(&mut l, data);
     units(&mut l, data);
     counties(&mut l, data);
     appendix(&mut l, data);
@@ -832,6 +833,109 @@ fn tasks(l: &mut Layout<'_, '_>, data: &ReportData) {
             ("进展情况", 5.0),
         ],
         &rows,
+        7.5,
+    );
+}
+
+fn ledger(l: &mut Layout<'_, '_>, data: &ReportData) {
+    l.heading("任务台账事项", 12.0);
+    if data.ledger.is_empty() {
+        l.paragraph(&format!("{}年度无任务台账事项。", data.year), 10.0, BLACK);
+        return;
+    }
+    let done = data.ledger.iter().filter(|i| i.complete).count();
+    l.paragraph(
+        &format!(
+            "{}年度共{}个事项，已完成{}个。只计审核通过的报告；数量类事项的全市值为各县（市、区）审核通过数值之和。",
+            data.year,
+            data.ledger.len(),
+            done
+        ),
+        10.0,
+        BLACK,
+    );
+    let part = |p: &crate::LedgerPart| {
+        let state = if p.complete {
+            "已完成"
+        } else if p.overdue {
+            "逾期"
+        } else {
+            "未完成"
+        };
+        format!("{}：{state}", p.name)
+    };
+    let rows: Vec<Vec<Cell>> = data
+        .ledger
+        .iter()
+        .map(|i| {
+            let fill = if i.complete {
+                Some(status_rgb(Status::TargetAchieved))
+            } else {
+                None
+            };
+            vec![
+                cell(format!("{} {}", i.id, i.text)),
+                cell(i.measure.clone()),
+                cell(i.deadline.clone()),
+                Cell {
+                    text: format!(
+                        "{}：{}",
+                        if i.complete { "已完成" } else { "未完成" },
+                        i.city
+                    ),
+                    fill,
+                },
+                cell(
+                    i.parts
+                        .iter()
+                        .filter(|p| p.county)
+                        .map(part)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                ),
+                cell(
+                    i.parts
+                        .iter()
+                        .filter(|p| !p.county)
+                        .map(part)
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                ),
+            ]
+        })
+        .collect();
+    l.table(
+        &[
+            ("事项", 4.0),
+            ("计量", 2.0),
+            ("完成时限", 1.5),
+            ("全市情况", 2.5),
+            ("各县（市、区）", 4.5),
+            ("各单位", 3.0),
+        ],
+        &rows,
+        7.0,
+    );
+    let tally: Vec<Vec<Cell>> = data
+        .ledger_tallies
+        .iter()
+        .map(|t| {
+            vec![
+                cell(t.name.clone()),
+                cell(t.done.to_string()),
+                cell(t.overdue.to_string()),
+                cell(t.total.to_string()),
+            ]
+        })
+        .collect();
+    l.table(
+        &[
+            ("责任单位 / 县（市、区）", 6.0),
+            ("已完成", 2.0),
+            ("逾期", 2.0),
+            ("承担", 2.0),
+        ],
+        &tally,
         7.5,
     );
 }

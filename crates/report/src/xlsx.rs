@@ -108,6 +108,8 @@ pub fn render_xlsx(data: &ReportData) -> Result<Vec<u8>, ReportError> {
     let placed = chart_data(wb.add_worksheet().set_name(CHART_DATA_SHEET)?, &paths, &f)?;
     charts(wb.worksheet_from_name(CHART_SHEET)?, data, &paths, &placed)?;
     appendix(wb.add_worksheet().set_name("附录-评估方法")?, data, &f)?;
+    // Last, so the sheets before it keep their places in the workbook.
+    ledger(wb.add_worksheet().set_name("任务台账")?, data, &f)?;
     Ok(wb.save_to_buffer()?)
 }
 
@@ -502,6 +504,60 @@ fn tasks(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), Repor
             ws.write_string_with_format(row, 6, t.narrative.as_deref().unwrap_or(""), &f.wrap)?;
             row += 1;
         }
+    }
+    Ok(())
+}
+
+/// One row per county's or unit's part of each item of the report year.
+fn ledger(ws: &mut Worksheet, data: &ReportData, f: &Formats) -> Result<(), ReportError> {
+    header(
+        ws,
+        f,
+        &[
+            ("任务", 8.0),
+            ("事项编号", 10.0),
+            ("事项", 40.0),
+            ("计量", 20.0),
+            ("完成时限", 12.0),
+            ("全市情况", 30.0),
+            ("全市完成", 10.0),
+            ("填报方", 20.0),
+            ("角色", 10.0),
+            ("审核通过的报告", 30.0),
+            ("情况", 10.0),
+        ],
+    )?;
+    let mut row = 1u32;
+    for i in &data.ledger {
+        for p in &i.parts {
+            ws.write_string_with_format(row, 0, format!("{}-{}", i.area, i.task), &f.text)?;
+            ws.write_string_with_format(row, 1, &i.id, &f.text)?;
+            ws.write_string_with_format(row, 2, &i.text, &f.wrap)?;
+            ws.write_string_with_format(row, 3, &i.measure, &f.wrap)?;
+            ws.write_string_with_format(row, 4, &i.deadline, &f.text)?;
+            ws.write_string_with_format(row, 5, &i.city, &f.wrap)?;
+            ws.write_string_with_format(
+                row,
+                6,
+                if i.complete { "已完成" } else { "未完成" },
+                &f.text,
+            )?;
+            ws.write_string_with_format(row, 7, &p.name, &f.text)?;
+            ws.write_string_with_format(row, 8, &p.role, &f.text)?;
+            ws.write_string_with_format(row, 9, &p.shown, &f.wrap)?;
+            let state = if p.complete {
+                "已完成"
+            } else if p.overdue {
+                "逾期"
+            } else {
+                "未完成"
+            };
+            ws.write_string_with_format(row, 10, state, &f.text)?;
+            row += 1;
+        }
+    }
+    if data.ledger.is_empty() {
+        ws.write_string_with_format(1, 0, format!("{}年度无任务台账事项", data.year), &f.text)?;
     }
     Ok(())
 }

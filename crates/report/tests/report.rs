@@ -115,8 +115,99 @@ fn inputs() -> Inputs {
             task(2, 1, "2023", TaskState::NotStarted, "尚未启动"),
             task(4, 1, "2025Q1", TaskState::Completed, "下一年度的报告"),
         ],
+        ledger: ledger_items(),
         ..Inputs::default()
     }
+}
+
+fn part(
+    name: &str,
+    county: bool,
+    role: &str,
+    shown: &str,
+    complete: bool,
+    overdue: bool,
+) -> qingshan_report::LedgerPart {
+    qingshan_report::LedgerPart {
+        name: name.into(),
+        county,
+        role: role.into(),
+        shown: shown.into(),
+        complete,
+        overdue,
+    }
+}
+
+/// Two items of 2024 as the app judges them (one done, one with an overdue county), and one of
+/// another year that the 2024 report leaves out.
+fn ledger_items() -> Vec<qingshan_report::LedgerItem> {
+    let item =
+        |id: &str, year: i32, city: &str, complete: bool, parts| qingshan_report::LedgerItem {
+            id: id.into(),
+            area: 3,
+            task: 1,
+            text: "加快35蒸吨以下燃煤锅炉动态清零".into(),
+            measure: "数量：不高于 0台".into(),
+            deadline: format!("{year}-12-31"),
+            year,
+            city: city.into(),
+            complete,
+            parts,
+        };
+    vec![
+        item(
+            "3-1-1",
+            2024,
+            "2台（2/2 已通过审核）",
+            false,
+            vec![
+                part("忻府区", true, "区县", "0台", true, false),
+                part("定襄县", true, "区县", "2台", false, true),
+                part("市生态环境局", false, "牵头单位", "", false, true),
+            ],
+        ),
+        item(
+            "3-1-9",
+            2024,
+            "0台（1/1 已通过审核）",
+            true,
+            vec![
+                part("忻府区", true, "区县", "0台", true, false),
+                part("市生态环境局", false, "牵头单位", "已报", true, false),
+            ],
+        ),
+        item("3-1-8", 2025, "0台", false, vec![]),
+    ]
+}
+
+#[test]
+fn the_report_shows_the_years_items_with_parts_per_unit_and_county() {
+    let d = data();
+    assert_eq!(
+        d.ledger.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["3-1-1", "3-1-9"]
+    );
+    let xinfu = d
+        .ledger_tallies
+        .iter()
+        .find(|t| t.name == "忻府区")
+        .unwrap();
+    assert_eq!((xinfu.done, xinfu.overdue, xinfu.total), (2, 0, 2));
+    let dx = d
+        .ledger_tallies
+        .iter()
+        .find(|t| t.name == "定襄县")
+        .unwrap();
+    assert_eq!((dx.done, dx.overdue, dx.total), (0, 1, 1));
+    let sthj = d
+        .ledger_tallies
+        .iter()
+        .find(|t| t.name == "市生态环境局")
+        .unwrap();
+    assert_eq!((sthj.done, sthj.overdue, sthj.total), (1, 1, 2));
+    let html = render_html(&d);
+    assert!(html.contains("2024年度共2个事项，已完成1个"));
+    assert!(html.contains("定襄县：逾期（2台）"));
 }
 
 fn plan() -> Plan {
@@ -432,7 +523,8 @@ fn xlsx_has_its_sheets_with_the_right_rows() {
             "县市区",
             "图表",
             "图表数据",
-            "附录-评估方法"
+            "附录-评估方法",
+            "任务台账"
         ]
     );
     let rows = |z: &mut zip::ZipArchive<_>, n: usize| {
@@ -442,6 +534,8 @@ fn xlsx_has_its_sheets_with_the_right_rows() {
     };
     assert_eq!(rows(&mut z, 2), 1 + 24);
     assert_eq!(rows(&mut z, 3), 1 + plan().tasks().count());
+    // 任务台账: one row per part of the year's two items (3 + 2).
+    assert_eq!(rows(&mut z, 9), 1 + 5);
     assert_eq!(rows(&mut z, 4), 1 + d.by_unit.len());
     assert_eq!(rows(&mut z, 5), 1 + 14);
     // The appendix: a header, 24 indicators, the note on the method.

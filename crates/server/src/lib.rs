@@ -17,6 +17,7 @@ pub mod cockpit;
 pub mod commands;
 pub mod enterprise;
 pub mod gateway;
+pub mod ledger;
 pub mod marks;
 pub mod openapi;
 pub mod orders;
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(commands::routes())
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
+        .merge(ledger::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
         .merge(params::routes())
         .merge(accounts::routes())

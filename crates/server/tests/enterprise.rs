@@ -589,6 +589,23 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/sources/devices/MNENTA0001/commands", 403),
         ("GET", "/api/v1/sources/devices/MNENTA0001/commands", 403),
         ("POST", "/api/v1/sources/devices/MNENTA0001/commands", 403),
+        // The task ledger is the departments' and counties' (issue 17).
+        ("GET", "/tasks/3/1/items", 403),
+        ("GET", "/ledger", 403),
+        ("GET", "/ledger/items/3-1-1", 403),
+        ("GET", "/ledger/evidence/1", 403),
+        ("POST", "/ledger/items", 403),
+        ("POST", "/ledger/items/3-1-1/revise", 403),
+        ("POST", "/ledger/items/3-1-1/reports", 403),
+        ("POST", "/ledger/reports/1/review", 403),
+        ("GET", "/api/v1/ledger/items", 403),
+        ("GET", "/api/v1/ledger/items/3-1-1", 403),
+        ("GET", "/api/v1/ledger/attention", 403),
+        ("GET", "/api/v1/ledger/todo", 403),
+        ("POST", "/api/v1/ledger/items", 403),
+        ("POST", "/api/v1/ledger/items/3-1-1/revisions", 403),
+        ("POST", "/api/v1/ledger/items/3-1-1/reports", 403),
+        ("POST", "/api/v1/ledger/reports/1/review", 403),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {

@@ -40,6 +40,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("order.evidence", "上传督办答复佐证材料"),
     ("order.return", "退回督办答复"),
     ("order.accept", "认可督办答复并办结"),
+    ("task_item.add", "新增任务台账事项"),
+    ("task_item.revise", "修订任务台账事项"),
+    ("item_report.record", "填报任务台账事项"),
+    ("item_report.accept", "审核通过事项报告"),
+    ("item_report.return", "退回事项报告"),
+    ("item_evidence.upload", "上传事项佐证材料"),
     ("order.escalate", "督办转立案"),
     ("case.file", "立案"),
     ("case.evidence", "上传案件材料"),
@@ -151,6 +157,16 @@ pub fn order_state(code: &str) -> Cow<'static, str> {
         "returned" => "已退回",
         "accepted" => "已办结",
         "escalated" => "已转立案",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of an item report's state.
+pub fn item_report_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "submitted" => "待审核",
+        "accepted" => "已通过",
+        "returned" => "已退回",
         other => return Cow::Owned(format!("其他状态（{other}）")),
     })
 }

@@ -145,6 +145,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_analyser_params.sql"),
         postgres: include_str!("../migrations/postgres/0022_analyser_params.sql"),
     },
+    Migration {
+        version: 25,
+        name: "task_ledger",
+        sqlite: include_str!("../migrations/sqlite/0025_task_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0025_task_ledger.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

@@ -126,7 +126,83 @@ contract!(
     device_commands_nobody_follows_time_out,
     analyser_params_keep_every_revision,
     device_clocks_are_saved_whole_by_device,
+    item_reports_are_revised_reviewed_and_audited,
 );
+
+/// Item reports are revisions per item and party; a review moves only a submitted revision; web
+/// item revisions are numbered per item; every write leaves its audit entry.
+async fn item_reports_are_revised_reviewed_and_audited(store: Store) {
+    let u = reporter(&store, "ledger").await;
+    let a = actor(&u);
+    let r = store
+        .record_item_revision("p", "x-1", "{}", "新增", false, &a)
+        .await
+        .unwrap();
+    assert_eq!(r.revision, 1);
+    let r = store
+        .record_item_revision("p", "x-1", "{\"a\":1}", "改目标", false, &a)
+        .await
+        .unwrap();
+    assert_eq!(r.revision, 2);
+    let n = NewItemReport {
+        plan_id: "p".into(),
+        item_id: "x-1".into(),
+        party_kind: "county".into(),
+        party: "140902".into(),
+        value: Some("3".into()),
+        done: None,
+        objects_done: Some(vec!["甲".into()]),
+        narrative: "已淘汰".into(),
+    };
+    let file = NewEvidence {
+        file_name: "a.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4".to_vec(),
+    };
+    let (first, ev) = store.record_item_report(&n, &[file], &a).await.unwrap();
+    assert_eq!((first.revision, first.state.as_str()), (1, "submitted"));
+    assert_eq!(first.objects_done.as_deref(), Some(&["甲".to_string()][..]));
+    assert_eq!(ev.len(), 1);
+    let back = store.item_report(first.id).await.unwrap().unwrap();
+    assert_eq!(back, first);
+    let returned = store
+        .review_item_report(first.id, false, Some("缺佐证"), &a)
+        .await
+        .unwrap();
+    assert_eq!(returned.state, "returned");
+    assert_eq!(returned.review_reason.as_deref(), Some("缺佐证"));
+    assert!(matches!(
+        store.review_item_report(first.id, true, None, &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (second, _) = store.record_item_report(&n, &[], &a).await.unwrap();
+    assert_eq!(second.revision, 2);
+    store
+        .review_item_report(second.id, true, None, &a)
+        .await
+        .unwrap();
+    let all = store.item_reports("p").await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.state.as_str()).collect::<Vec<_>>(),
+        ["returned", "accepted"]
+    );
+    let (meta, bytes) = store.item_evidence_file(ev[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (meta.report_id, bytes.as_slice()),
+        (first.id, &b"%PDF-1.4"[..])
+    );
+    let audit = store.audit_log(None, 100).await.unwrap();
+    for action in [
+        "task_item.add",
+        "task_item.revise",
+        "item_report.record",
+        "item_evidence.upload",
+        "item_report.return",
+        "item_report.accept",
+    ] {
+        assert!(audit.iter().any(|e| e.action == action), "{action}");
+    }
+}
 
 /// An enterprise account keeps its 统一社会信用代码 and the flag that forces a password change;
 /// a reset by someone else sets the flag, the user's own change clears it. An enterprise

@@ -205,6 +205,14 @@ pub async fn home(
         .map(|m| json!({ "key": m.key(), "label": m.label(), "current": *m == c.measure }))
         .collect();
     let ranked: Vec<_> = ranking(&c.counties).into_iter().cloned().collect();
+    // 我的待办: a county official's or reporter's open ledger items and returned reports.
+    let todo = match &auth.user {
+        Some(u) if qingshan_app::ledger::party_of(u).is_some() => Some(
+            qingshan_app::ledger::todo_for(&s.store, &s.plan, u, qingshan_app::beijing::today())
+                .await?,
+        ),
+        _ => None,
+    };
     page(
         "cockpit.html",
         &auth,
@@ -215,6 +223,7 @@ pub async fn home(
             trend,
             measures,
             ranked,
+            todo,
             measure_label => c.measure.label(),
             staff,
             city_name => s.plan.division(&s.plan.meta.division).map_or("全市", |d| d.name.as_str()),

@@ -61,6 +61,14 @@ pub fn spec() -> Value {
                 "session": { "type": "apiKey", "in": "cookie", "name": "qs_session", "description": "浏览器会话；写操作另需 X-CSRF-Token 请求头（见 GET /me）" }
             },
             "schemas": {
+                "LedgerItemInput": { "type": "object", "required": ["task", "text", "measure", "lead", "deadline", "year", "reason"], "properties": {
+                    "id": { "type": "string", "description": "事项编号（新增时），英文字母、数字、- 和 _" }, "task": { "type": "string", "description": "任务编号，如 3-1" },
+                    "text": { "type": "string" }, "measure": { "type": "string", "enum": ["count", "milestone", "objects"] },
+                    "measure_unit": { "type": "string" }, "target": { "type": "string" }, "direction": { "type": "string", "enum": ["at_least", "at_most"] },
+                    "objects": { "type": "string", "description": "每行一个对象：名称 或 名称|区县代码" },
+                    "lead": { "type": "string" }, "supporting": { "type": "string", "description": "单位编号，空格或逗号分隔" },
+                    "counties": { "type": "string", "description": "区县代码，空格或逗号分隔；all 为全部区县" },
+                    "deadline": { "type": "string", "format": "date" }, "year": { "type": "string" }, "reason": { "type": "string" } } },
                 "Error": { "type": "object", "required": ["error", "message"], "properties": {
                     "error": { "type": "string", "enum": ["unauthenticated", "forbidden", "csrf", "not_found", "invalid", "conflict", "too_large", "unsupported_type", "too_many_attempts", "internal"] },
                     "message": { "type": "string" }, "field": { "type": "string" } } },
@@ -308,6 +316,35 @@ pub fn spec() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
                 "responses": ok("督办单") } },
+            "/ledger/items": {
+                "get": { "summary": "任务台账事项及其汇总（全市情况、各县与各单位已审核通过的报告、是否完成、是否逾期；登录用户）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [{ "name": "task", "in": "query", "schema": { "type": "string" }, "description": "只列此任务的事项，如 3-1" }],
+                    "responses": ok("事项与汇总") },
+                "post": { "summary": "新增事项（工作人员；与规划文件中的事项同样校验，审计）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LedgerItemInput" } } } },
+                    "responses": { "201": { "description": "新增的事项" } } } },
+            "/ledger/items/{id}": { "get": { "summary": "一个事项、其汇总与全部报告版本", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }], "responses": ok("事项") } },
+            "/ledger/items/{id}/revisions": { "post": { "summary": "修订事项（工作人员，新版本取代旧版本，审计）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LedgerItemInput" } } } },
+                "responses": { "201": { "description": "修订后的事项" } } } },
+            "/ledger/items/{id}/reports": { "post": { "summary": "填报事项（涉及的县（市、区）账号报本县，牵头或配合单位报本单位；每次为新版本，待审核）；也可用 multipart/form-data 附佐证材料（字段 files）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["narrative"], "properties": {
+                    "value": { "type": "string", "description": "数量事项的数值（精确小数）" }, "done": { "type": "string", "enum": ["yes", "no"], "description": "节点事项：已完成/未完成" },
+                    "objects_done": { "type": "array", "items": { "type": "string" }, "description": "清单事项：已完成的对象名称" }, "narrative": { "type": "string", "maxLength": 5000 } } } } } },
+                "responses": { "201": { "description": "报告版本与佐证材料" } } } },
+            "/ledger/reports/{id}/review": { "post": { "summary": "审核报告（工作人员）：通过，或退回并写明理由；只有通过的报告计入汇总", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["decision"], "properties": {
+                    "decision": { "type": "string", "enum": ["accept", "return"] }, "reason": { "type": "string", "maxLength": 1000 } } } } } },
+                "responses": ok("报告版本") } },
+            "/ledger/attention": { "get": { "summary": "被退回的报告与逾期未完成的事项，按区县和按单位", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "county", "in": "query", "schema": { "type": "string" } }, { "name": "unit", "in": "query", "schema": { "type": "string" } }],
+                "responses": ok("清单") } },
+            "/ledger/todo": { "get": { "summary": "我的待办：本县（市、区）或本单位待完成的事项与被退回的报告", "security": [{ "bearer": [] }, { "session": [] }],
+                "responses": ok("待办") } },
             "/legal-bases": { "get": { "summary": "处罚依据清单（法律条款、违法行为、法定罚款幅度、来源）与处罚措施代码", "security": [{ "bearer": [] }, { "session": [] }],
                 "responses": ok("处罚依据与处罚措施") } },
             "/cases": {
