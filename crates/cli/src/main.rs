@@ -219,6 +219,40 @@ enum SourcesCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Queue a remote command (反控) for a device; the gateway sends it when the device is
+    /// connected (audited as the console). Prints the command's id.
+    Command {
+        /// The device's MN.
+        #[arg(long)]
+        mn: String,
+        /// 1011 查询时间, 1012 校时, 1061/1062 实时数据间隔, 1063/1064 分钟数据间隔, 1072 访问密码,
+        /// 2011/2012 开启/停止实时数据, 2051/2061/2031 补传, 3020 分析仪参数.
+        #[arg(long)]
+        cn: String,
+        /// Interval, new password, time (Beijing; 1012 without it: the server's time at sending)
+        /// or factor code.
+        #[arg(long)]
+        value: Option<String>,
+        /// History window start, Beijing time (`2026-12-03T08:00`).
+        #[arg(long)]
+        begin: Option<String>,
+        /// History window end, Beijing time.
+        #[arg(long)]
+        end: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// A device's remote commands, newest first, with their states.
+    Commands {
+        /// The device's MN.
+        #[arg(long)]
+        mn: String,
+        /// Page (20 a page).
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -715,6 +749,42 @@ fn sources(cmd: SourcesCommand) -> anyhow::Result<()> {
                 "已放行 {mn} 的隔离报文 {} 条：存入数据 {}，重复 {}，无数据 {}，拒收 {}；仅计数未保存 {}",
                 r.frames, r.stored, r.duplicate, r.no_data, r.refused, r.counted_only
             );
+            Ok(())
+        }),
+        SourcesCommand::Command {
+            mn,
+            cn,
+            value,
+            begin,
+            end,
+            db,
+        } => runtime()?.block_on(async move {
+            use qingshan_app::commands::{self, Asker, Command};
+            let store = Store::connect(&db.db).await?;
+            store.migrate().await?;
+            let cmd =
+                Command::from_form(&cn, value.as_deref(), begin.as_deref(), end.as_deref())?;
+            let text = cmd.describe();
+            let id = commands::queue(&store, &mn, cmd, Asker::Staff(Actor::cli())).await?;
+            println!("已排队：命令 {id}，{text}（设备 {mn}）");
+            Ok(())
+        }),
+        SourcesCommand::Commands { mn, page, db } => runtime()?.block_on(async move {
+            let store = Store::connect(&db.db).await?;
+            store.migrate().await?;
+            let list = qingshan_app::commands::list(&store, &mn, page).await?;
+            for c in &list.items {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.description,
+                    c.state_label,
+                    c.asked_by,
+                    c.created_at,
+                    c.note.as_deref().or(c.result_label.as_deref()).unwrap_or("")
+                );
+            }
+            println!("共 {} 条（第 {} 页）", list.total, list.page);
             Ok(())
         }),
         SourcesCommand::Quarantine { db } => runtime()?.block_on(async move {

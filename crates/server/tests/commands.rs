@@ -221,10 +221,8 @@ async fn set_time_moves_the_device_clock_to_the_servers() {
     let later = beijing_now();
     let (r, after_ref) = (&rig, &after);
     r.wait_for("uploads at the corrected time", || async move {
-        let after = after_ref;
-        let rig = r;
         // Uploads stamped after the command, in server time, and none 15 minutes ahead.
-        rig.uploads_since(&after)
+        r.uploads_since(after_ref)
             .await
             .iter()
             .filter(|t| data_time(t) < later + chrono::Duration::minutes(5))
@@ -318,7 +316,11 @@ async fn a_new_real_time_interval_changes_the_upload_spacing() {
     let body = r.text().await.unwrap();
     assert!(body.contains("30 至 3600"), "{body}");
     assert_eq!(rig.commands().await["total"], 3);
-    let refused = rig.store.audit_log(Some("device_command.queue"), 10).await.unwrap();
+    let refused = rig
+        .store
+        .audit_log(Some("device_command.queue"), 10)
+        .await
+        .unwrap();
     assert!(
         refused.iter().any(|e| e.outcome.as_str() == "refused"),
         "{refused:?}"

@@ -182,7 +182,7 @@ impl Exchange {
         let same_qn = qn == Some(c.qn.as_str());
         let cn = p.cn_code();
         let is_data = cn.is_some() && cn == c.data_cn && (same_qn || qn.is_none());
-        let is_reply = same_qn && matches!(cn, Some(9011 | 9012 | 9013));
+        let is_reply = same_qn && matches!(cn, Some(9011..=9013));
         if !is_data && !is_reply {
             return out;
         }

@@ -24,6 +24,9 @@ pub(super) struct Link {
     /// Woken by the poller when the device has a queued command.
     wake: Option<Arc<Notify>>,
     last_qn_ms: i64,
+    /// Events not stored yet: those of one read's frames go to the store together (a
+    /// history request brings a frame per period).
+    unsaved: Vec<CommandEvent>,
 }
 
 impl Link {
@@ -38,6 +41,7 @@ impl Link {
             st: "31".into(),
             wake: None,
             last_qn_ms: 0,
+            unsaved: Vec::new(),
         }
     }
 
@@ -60,15 +64,22 @@ impl Link {
         self.exchange.alternative_password(p).map(str::to_string)
     }
 
-    async fn record(&self, inner: &Inner, out: &Output) {
-        if out.events.is_empty() {
+    /// Stores the events kept so far and those of `out`.
+    async fn record(&mut self, inner: &Inner, out: &Output) {
+        self.unsaved.extend(out.events.iter().cloned());
+        self.flush(inner).await;
+    }
+
+    /// Stores the events kept so far (after a read's frames were handled).
+    pub(super) async fn flush(&mut self, inner: &Inner) {
+        if self.unsaved.is_empty() {
             return;
         }
-        if let Err(e) = inner.store.apply_command_events(&out.events).await {
+        let events = std::mem::take(&mut self.unsaved);
+        if let Err(e) = inner.store.apply_command_events(&events).await {
             tracing::warn!(error = %e, mn = ?self.mn, "command events could not be stored");
         }
-        if out
-            .events
+        if events
             .iter()
             .any(|e| matches!(e, CommandEvent::PasswordConfirmed { .. }))
         {
@@ -109,11 +120,14 @@ impl Link {
         if p.mn() != self.mn.as_deref() || !self.exchange.busy() {
             return send;
         }
-        let out = self.exchange.on_packet(p, Instant::now(), &now_text());
-        self.record(inner, &out).await;
-        send.extend(out.send);
+        let mut out = self.exchange.on_packet(p, Instant::now(), &now_text());
+        send.append(&mut out.send);
         if out.finished {
+            // Stored before the next is claimed: the store hands out one at a time.
+            self.record(inner, &out).await;
             send.extend(self.claim(inner).await);
+        } else {
+            self.unsaved.extend(out.events);
         }
         send
     }

@@ -724,6 +724,7 @@ async fn connection(
                 }
             }
         }
+        link.flush(inner).await;
         if let Some(why) = cut {
             // Debug only: under a flood this happens thousands of times a second; the
             // counters in the store say what was refused.
