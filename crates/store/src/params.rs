@@ -141,12 +141,22 @@ macro_rules! clock_from_row {
 const CHUNK: usize = 2000;
 
 impl Store {
+    /// The gateway's writes (after a batch's ingest) stay off the SQLite checkpointer's rewind,
+    /// as the ingest itself does.
+    async fn ingest_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self {
+            Store::Sqlite(_, shared) => Some(shared.ingest_gate.lock().await),
+            Store::Postgres(_) => None,
+        }
+    }
+
     /// Records parameter values; a value already recorded from the same frame (same device,
     /// factor, code, DataTime and frame hash: a resend) is left alone. Returns the rows added.
     pub async fn record_analyser_params(&self, rows: &[NewAnalyserParam]) -> Result<u64> {
         if rows.is_empty() {
             return Ok(0);
         }
+        let _gate = self.ingest_gate().await;
         Ok(with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let mut n = 0;
@@ -235,6 +245,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        let _gate = self.ingest_gate().await;
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             for chunk in rows.chunks(CHUNK / 10) {
