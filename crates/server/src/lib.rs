@@ -17,6 +17,7 @@ pub mod cockpit;
 pub mod commands;
 pub mod enterprise;
 pub mod gateway;
+pub mod heavy;
 pub mod ledger;
 pub mod marks;
 pub mod openapi;
@@ -138,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ledger::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
         .merge(params::routes())
+        .merge(heavy::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

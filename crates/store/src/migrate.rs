@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0022_analyser_params.sql"),
     },
     Migration {
+        version: 23,
+        name: "heavy",
+        sqlite: include_str!("../migrations/sqlite/0023_heavy.sql"),
+        postgres: include_str!("../migrations/postgres/0023_heavy.sql"),
+    },
+    Migration {
         version: 25,
         name: "task_ledger",
         sqlite: include_str!("../migrations/sqlite/0025_task_ledger.sql"),

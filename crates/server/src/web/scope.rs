@@ -73,6 +73,18 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/cases/{id}"),
     ("POST", "/api/v1/cases/{id}/report"),
     ("GET", "/api/v1/legal-bases"),
+    // 绩效分级: the public list, its own records, and applications for itself; its own entries
+    // of the 应急减排清单 (read only).
+    ("GET", "/heavy/grades"),
+    ("GET", "/heavy/grades/apply"),
+    ("POST", "/heavy/grades/apply"),
+    ("GET", "/heavy/grades/{id}"),
+    ("GET", "/heavy/grades/documents/{id}"),
+    ("GET", "/api/v1/heavy/rules"),
+    ("GET", "/api/v1/heavy/grades"),
+    ("GET", "/api/v1/heavy/grades/{id}"),
+    ("GET", "/heavy/reductions"),
+    ("GET", "/api/v1/heavy/reductions"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/login"),
