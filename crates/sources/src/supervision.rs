@@ -26,6 +26,9 @@ pub enum AlarmKind {
     Frozen,
     /// 排放总量预警/超总量: the year-to-date total reached 80 % / 100 % of the permitted total.
     AnnualTotal,
+    /// 未落实减排措施: during a heavy-pollution warning an enterprise missed its committed cut
+    /// for N consecutive hours (see [`crate::curtailment`]).
+    ReductionNotMet,
 }
 
 impl AlarmKind {
@@ -37,6 +40,7 @@ impl AlarmKind {
             AlarmKind::DeviceFault => "device_fault",
             AlarmKind::Frozen => "frozen",
             AlarmKind::AnnualTotal => "annual_total",
+            AlarmKind::ReductionNotMet => "reduction_not_met",
         }
     }
 
@@ -48,6 +52,7 @@ impl AlarmKind {
             AlarmKind::DeviceFault => "设备异常",
             AlarmKind::Frozen => "疑似异常",
             AlarmKind::AnnualTotal => "排放总量",
+            AlarmKind::ReductionNotMet => "未落实减排措施",
         }
     }
 
@@ -59,6 +64,7 @@ impl AlarmKind {
             "device_fault" => AlarmKind::DeviceFault,
             "frozen" => AlarmKind::Frozen,
             "annual_total" => AlarmKind::AnnualTotal,
+            "reduction_not_met" => AlarmKind::ReductionNotMet,
             _ => return None,
         })
     }

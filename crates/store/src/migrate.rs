@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_cases.sql"),
         postgres: include_str!("../migrations/postgres/0019_cases.sql"),
     },
+    Migration {
+        version: 24,
+        name: "heavy_warnings",
+        sqlite: include_str!("../migrations/sqlite/0024_heavy_warnings.sql"),
+        postgres: include_str!("../migrations/postgres/0024_heavy_warnings.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

@@ -179,6 +179,7 @@ pub async fn alarms_page(
         AlarmKind::DeviceFault,
         AlarmKind::Frozen,
         AlarmKind::AnnualTotal,
+        AlarmKind::ReductionNotMet,
     ]
     .iter()
     .map(|k| json!({ "code": k.code(), "name": k.label() }))
