@@ -48,6 +48,16 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("case.report", "报送整改情况"),
     ("case.check", "整改复查"),
     ("case.close", "案件销号"),
+    ("heavy_grade.apply", "申请绩效分级"),
+    ("heavy_grade.evidence", "上传绩效分级佐证材料"),
+    ("heavy_grade.approve", "县级审核通过绩效分级"),
+    ("heavy_grade.return", "退回绩效分级申请"),
+    ("heavy_grade.publish", "公布绩效分级"),
+    ("heavy_grade.record", "直接录入绩效分级"),
+    ("heavy_grade.supersede", "绩效分级被新结果取代"),
+    ("heavy_baseline.save", "填报基准排放量"),
+    ("heavy_reduction.save", "修改应急减排清单"),
+    ("heavy_reduction.remove", "移出应急减排清单"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -210,6 +220,49 @@ pub fn case_event(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a grade record's state.
+pub fn heavy_grade_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "applied" => "待县级审核",
+        "returned" => "已退回",
+        "reviewed" => "县级已审核，待市级公布",
+        "published" => "已公布",
+        "superseded" => "已被新结果取代",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a step on a grade record.
+pub fn heavy_grade_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "apply" => "提交申请",
+        "approve" => "县级审核通过",
+        "return" => "退回",
+        "publish" => "市级公布",
+        "record" => "直接录入",
+        "supersede" => "被新结果取代",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
+/// The Chinese label of the kind of a grade record.
+pub fn heavy_grade_kind(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "apply" => "申请评级",
+        "upgrade" => "申请升级",
+        "direct" => "直接录入",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
+/// The Chinese label of a warning level: 黄色预警, 橙色预警, 红色预警.
+pub fn heavy_level(code: &str) -> Cow<'static, str> {
+    match qingshan_sources::heavy::level(code) {
+        Some(l) => Cow::Borrowed(l.label.as_str()),
+        None => Cow::Owned(format!("其他级别（{code}）")),
+    }
+}
+
 /// The Chinese names of a case's measure codes (comma-separated), joined with "、".
 pub fn case_measures(codes: &str) -> String {
     codes
@@ -272,6 +325,11 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("indicator", "指标"),
     ("order", "督办单"),
     ("case", "案件"),
+    ("heavy_grade", "绩效分级记录"),
+    ("enterprise", "排污单位"),
+    ("level", "预警级别"),
+    ("outlets", "排放口"),
+    ("reduction_measures", "减排措施"),
     ("measures", "处罚措施"),
     ("late", "迟报"),
     ("page", "页面"),
@@ -333,6 +391,14 @@ pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
         "decided" => "已作出处罚决定",
         "rectifying" => "整改中",
         "checked" => "复查合格",
+        "applied" => "待县级审核",
+        "reviewed" => "县级已审核",
+        "published" => "已公布",
+        "superseded" => "已被取代",
+        "removed" => "已移出",
+        "yellow" => "黄色预警",
+        "orange" => "橙色预警",
+        "red" => "红色预警",
         _ => {
             return marking_rule()
                 .and_then(|r| r.kind(word))

@@ -128,6 +128,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_cases.sql"),
     },
     Migration {
+        version: 23,
+        name: "heavy",
+        sqlite: include_str!("../migrations/sqlite/0023_heavy.sql"),
+        postgres: include_str!("../migrations/postgres/0023_heavy.sql"),
+    },
+    Migration {
         version: 24,
         name: "heavy_warnings",
         sqlite: include_str!("../migrations/sqlite/0024_heavy_warnings.sql"),

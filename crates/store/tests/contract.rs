@@ -119,6 +119,8 @@ contract!(
     data_marks_are_filed_reviewed_and_audited,
     orders_go_through_reply_return_and_accept,
     cases_go_from_filing_to_closing,
+    heavy_grades_are_applied_reviewed_published_and_superseded,
+    heavy_reduction_list_is_revised_never_overwritten,
     heavy_warnings_record_each_step_and_its_notices,
 );
 
@@ -4275,6 +4277,305 @@ async fn cases_go_from_filing_to_closing(store: Store) {
         ..Default::default()
     };
     assert_eq!(store.cases_paged(&mine, 10, 0).await.unwrap().total, 1);
+}
+
+/// 绩效分级: an application goes applied → reviewed → published with its documents and events;
+/// a second open application in the same industry is refused; a direct record replaces the
+/// published grade (superseded, kept); a returned one never reaches the public list; every step
+/// is audited.
+async fn heavy_grades_are_applied_reviewed_published_and_superseded(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let u = reporter(&store, "grader").await;
+    let a = actor(&u);
+    let new = |credit: &str, grade: &str, kind: &str| NewHeavyGrade {
+        credit_code: credit.into(),
+        industry: "coking".into(),
+        grade: grade.into(),
+        valid_from: "2026-01-01".into(),
+        valid_to: Some("2026-12-31".into()),
+        kind: kind.into(),
+        public_note: None,
+        note: Some("申请 B 级".into()),
+    };
+    assert!(matches!(
+        store
+            .heavy_grade_apply(&new("91000000000000000X", "B", "apply"), &[], &a)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let doc = evidence(
+        "绩效分级申请表.pdf",
+        "application/pdf",
+        b"%PDF-1.4 grade".to_vec(),
+    );
+    let g = store
+        .heavy_grade_apply(&new("9144030071526726XG", "B", "apply"), &[doc], &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (g.state.as_str(), g.division_code.as_deref()),
+        ("applied", Some("140902"))
+    );
+    assert!(matches!(
+        store
+            .heavy_grade_apply(&new("9144030071526726XG", "A", "upgrade"), &[], &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .heavy_grade_step(g.id, HeavyGradeStep::Publish, None, &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let g = store
+        .heavy_grade_step(
+            g.id,
+            HeavyGradeStep::Approve,
+            Some("材料齐全，现场核查属实"),
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(g.state, "reviewed");
+    assert_eq!(g.internal_note.as_deref(), Some("材料齐全，现场核查属实"));
+    assert!(store.heavy_grades_published().await.unwrap().is_empty());
+    let g = store
+        .heavy_grade_step(g.id, HeavyGradeStep::Publish, None, &a)
+        .await
+        .unwrap();
+    assert_eq!(g.state, "published");
+    assert!(g.published_at.is_some());
+    let published = store.heavy_grades_published().await.unwrap();
+    assert_eq!(published.iter().map(|p| p.id).collect::<Vec<_>>(), [g.id]);
+    let files = store.heavy_grade_evidence(g.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let (f, content) = store
+        .heavy_grade_evidence_file(files[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (f.file_name.as_str(), content.as_slice()),
+        ("绩效分级申请表.pdf", b"%PDF-1.4 grade".as_slice())
+    );
+    // A direct record replaces it; the old one is kept as superseded.
+    let d = store
+        .heavy_grade_apply(&new("9144030071526726XG", "A", "direct"), &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(d.state, "published");
+    assert_eq!(
+        store.heavy_grade(g.id).await.unwrap().unwrap().state,
+        "superseded"
+    );
+    let published = store.heavy_grades_published().await.unwrap();
+    assert_eq!(
+        published
+            .iter()
+            .map(|p| (p.id, p.grade.as_str()))
+            .collect::<Vec<_>>(),
+        [(d.id, "A")]
+    );
+    let kinds: Vec<String> = store
+        .heavy_grade_events(g.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["apply", "approve", "publish", "supersede"]);
+    // A returned application stays out of the public list.
+    let r = store
+        .heavy_grade_apply(&new("91110000802100433B", "C", "apply"), &[], &a)
+        .await
+        .unwrap();
+    let r = store
+        .heavy_grade_step(r.id, HeavyGradeStep::Return, Some("缺少监测报告"), &a)
+        .await
+        .unwrap();
+    assert_eq!(r.state, "returned");
+    assert!(
+        store
+            .heavy_grades_published()
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.id != r.id)
+    );
+    let by_county = store
+        .heavy_grades_paged(
+            &HeavyGradeFilter {
+                division_code: Some("140981".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        by_county.items.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [r.id]
+    );
+    let actions: Vec<String> = store
+        .audit_log(Some("heavy_grade."), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "heavy_grade.apply",
+            "heavy_grade.evidence",
+            "heavy_grade.approve",
+            "heavy_grade.publish",
+            "heavy_grade.record",
+            "heavy_grade.supersede",
+            "heavy_grade.apply",
+            "heavy_grade.return"
+        ]
+    );
+}
+
+/// 应急减排清单: entries and baselines are revisions (history kept, latest counts), outlets are
+/// checked against the registry and resolve to their devices' MNs, a removed entry leaves the
+/// list, and every write is audited.
+async fn heavy_reduction_list_is_revised_never_overwritten(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let u = reporter(&store, "lister").await;
+    let a = actor(&u);
+    let kg = |so2: &str, nox: &str| Kg4 {
+        so2: so2.into(),
+        nox: nox.into(),
+        pm: "0".into(),
+        vocs: "0".into(),
+    };
+    let entry = |outlets: Vec<String>, so2: &str| NewHeavyReduction {
+        credit_code: "9144030071526726XG".into(),
+        level: "yellow".into(),
+        measures: vec![
+            HeavyMeasure {
+                code: "limit".into(),
+                percent: Some("20".into()),
+                process: None,
+            },
+            HeavyMeasure {
+                code: "stop_process".into(),
+                percent: None,
+                process: Some("2号焦炉推焦".into()),
+            },
+        ],
+        reduction: kg(so2, "1.5"),
+        outlet_codes: outlets,
+        note: None,
+    };
+    assert!(matches!(
+        store
+            .heavy_reduction_save(&entry(vec!["DA999".into()], "1"), &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let first = store
+        .heavy_reduction_save(&entry(vec!["DA001".into()], "1.25"), &a)
+        .await
+        .unwrap();
+    assert_eq!(first.revision, 1);
+    assert_eq!(first.mns, ["MN0001"]);
+    assert_eq!(first.division_code.as_deref(), Some("140902"));
+    assert_eq!(first.measures[1].process.as_deref(), Some("2号焦炉推焦"));
+    let second = store
+        .heavy_reduction_save(&entry(vec!["DA001".into()], "2.500"), &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.revision, second.reduction.so2.as_str()),
+        (2, "2.500")
+    );
+    let list = store.heavy_reductions("yellow").await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, second.id);
+    assert!(store.heavy_reductions("orange").await.unwrap().is_empty());
+    let history = store
+        .heavy_reduction_history("9144030071526726XG", "yellow")
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| h.reduction.so2.as_str())
+            .collect::<Vec<_>>(),
+        ["2.500", "1.25"]
+    );
+    store
+        .heavy_baseline_save(
+            "9144030071526726XG",
+            &kg("10", "20"),
+            Some("2025 年正常工况"),
+            &a,
+        )
+        .await
+        .unwrap();
+    let b = store
+        .heavy_baseline_save("9144030071526726XG", &kg("12", "20"), None, &a)
+        .await
+        .unwrap();
+    assert_eq!((b.revision, b.baseline.so2.as_str()), (2, "12"));
+    assert_eq!(
+        store
+            .heavy_baseline_history("9144030071526726XG")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(matches!(
+        store
+            .heavy_baseline_save("91000000000000000X", &kg("1", "1"), None, &a)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .heavy_reduction_remove("9144030071526726XG", "yellow", "企业已关停", &a)
+        .await
+        .unwrap();
+    assert!(store.heavy_reductions("yellow").await.unwrap().is_empty());
+    assert!(
+        store
+            .heavy_reduction("9144030071526726XG", "yellow")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store
+            .heavy_reduction_remove("9144030071526726XG", "yellow", "再次移出", &a)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let actions: Vec<String> = store
+        .audit_log(Some("heavy_"), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "heavy_reduction.save",
+            "heavy_reduction.save",
+            "heavy_baseline.save",
+            "heavy_baseline.save",
+            "heavy_reduction.remove"
+        ]
+    );
 }
 
 /// A warning is issued with its notices, raised (old notices superseded, new ones sent) and
