@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 /// Field names the code uses, with their Chinese names.
 const FIELDS: &[(&str, &str)] = &[
+    ("areas", "预警区域"),
     ("body", "请求内容"),
     ("county", "区县"),
     ("csrf_token", "防伪令牌"),
@@ -12,6 +13,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("display_name", "姓名"),
     ("division", "行政区划"),
     ("division_code", "行政区划"),
+    ("document_no", "文号"),
+    ("effective_at", "生效时间"),
     ("end", "结束时间"),
     ("factor", "监测因子"),
     ("factor_code", "监测因子"),
@@ -22,6 +25,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("indicator", "指标"),
     ("justification", "判定依据"),
     ("kind", "类型"),
+    ("level", "预警级别"),
     ("label", "令牌用途"),
     ("mark_reason", "标记原因"),
     ("mn", "设备 MN"),

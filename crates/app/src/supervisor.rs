@@ -34,6 +34,9 @@ pub struct SupervisorConfig {
     pub water: qingshan_water::automatic::AutomaticOptions,
     /// The marking rule's unconfirmed details (docs/marking.md).
     pub marking: qingshan_sources::marking::MarkingOptions,
+    /// 未落实减排措施 after this many consecutive hours below the committed cut during a
+    /// heavy-pollution warning (no published value; ../shared/reference/heavy-pollution.md §D.3).
+    pub reduction_miss_hours: usize,
 }
 
 impl Default for SupervisorConfig {
@@ -49,6 +52,7 @@ impl Default for SupervisorConfig {
             raw_retention_days: Some(3 * 365),
             water: qingshan_water::automatic::AutomaticOptions::default(),
             marking: qingshan_sources::marking::MarkingOptions::default(),
+            reduction_miss_hours: 3,
         }
     }
 }
@@ -290,6 +294,17 @@ pub async fn run_once(
             };
             tally(&mut summary, store.raise_alarm(&ep).await?);
         }
+    }
+    // 未落实减排措施 under the active heavy-pollution warnings.
+    let heavy = crate::warnings::CheckConfig {
+        consecutive_hours: cfg.reduction_miss_hours,
+        marking: cfg.marking.clone(),
+        ..crate::warnings::CheckConfig::default()
+    };
+    match crate::warnings::check_active(store, now, &heavy).await {
+        Ok(raised) => raised.into_iter().for_each(|r| tally(&mut summary, r)),
+        Err(crate::Error::Store(e)) => return Err(e),
+        Err(e) => tracing::warn!(error = %e, "重污染天气预警减排核查失败"),
     }
     Ok(summary)
 }

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod plan;
 pub mod sources;
 pub mod supervisor;
+pub mod warnings;
 pub mod water;
 pub mod web;
 
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
+        .merge(warnings::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())
