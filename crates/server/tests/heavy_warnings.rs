@@ -401,6 +401,25 @@ async fn an_orange_warning_from_issue_to_episode_report() {
         assert_eq!(pdf.status(), StatusCode::OK);
         assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
     }
+    let doc: Value = c
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/heavy/warnings",
+        "/heavy/warnings/{id}",
+        "/heavy/warnings/{id}/raise",
+        "/heavy/warnings/{id}/lower",
+        "/heavy/warnings/{id}/lift",
+        "/heavy/warnings/notices/{id}/confirm",
+        "/heavy/warnings/{id}/report",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "openapi lacks {p}");
+    }
     // No more steps once lifted.
     let resp = c
         .post(server.url(&format!("/api/v1/heavy/warnings/{id}/raise")))

@@ -321,7 +321,40 @@ pub fn spec() -> Value {
             "/cases/{id}/close": { "post": { "summary": "销号结案（工作人员；已作出处罚决定且无需整改，或复查合格）", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string" } } } } } },
-                "responses": ok("案件") } }
+                "responses": ok("案件") } },
+            "/heavy/warnings": {
+                "get": { "summary": "重污染天气预警列表（新者在前，每页 100 条；排污单位账号可见列表，详情仅限收到通知的预警）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [{ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }], "responses": ok("预警与总数") },
+                "post": { "summary": "发布预警（工作人员）：级别、开始时间、区域（区县代码，空为全市）、预报依据、判定依据；向区域内列入该级别应急减排清单的企业下达减排措施通知", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["level", "justification"], "properties": {
+                        "level": { "type": "string", "enum": ["yellow", "orange", "red"], "description": "黄色、橙色、红色预警" },
+                        "effective_at": { "type": "string", "description": "RFC 3339 或北京时间 YYYY-MM-DD HH:MM；空为现在" },
+                        "areas": { "type": "array", "items": { "type": "string" }, "description": "GB/T 2260 区县代码；空为全市" },
+                        "forecast": { "type": "string", "description": "预报 AQI 或会商结论" }, "justification": { "type": "string" }, "document_no": { "type": "string" } } } } } },
+                    "responses": { "201": { "description": "已发布的预警及下达的减排措施通知" } } } },
+            "/heavy/warnings/{id}": { "get": { "summary": "一次预警：时间线、减排措施通知及确认情况、逐时减排核查（承诺与实际减排量、未落实减排措施）、站点 AQI", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("预警详情") } },
+            "/heavy/warnings/{id}/raise": { "post": { "summary": "提级（工作人员）：新级别须高于当前级别；原通知作废，下达新级别的减排措施", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["level", "justification"], "properties": {
+                    "level": { "type": "string", "enum": ["yellow", "orange", "red"] }, "effective_at": { "type": "string" }, "forecast": { "type": "string" }, "justification": { "type": "string" } } } } } },
+                "responses": ok("预警") } },
+            "/heavy/warnings/{id}/lower": { "post": { "summary": "降级（工作人员）：新级别须低于当前级别；原通知作废，下达新级别的减排措施", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["level", "justification"], "properties": {
+                    "level": { "type": "string", "enum": ["yellow", "orange", "red"] }, "effective_at": { "type": "string" }, "forecast": { "type": "string" }, "justification": { "type": "string" } } } } } },
+                "responses": ok("预警") } },
+            "/heavy/warnings/{id}/lift": { "post": { "summary": "解除预警（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["justification"], "properties": {
+                    "effective_at": { "type": "string" }, "forecast": { "type": "string" }, "justification": { "type": "string" } } } } } },
+                "responses": ok("预警") } },
+            "/heavy/warnings/notices/{id}/confirm": { "post": { "summary": "确认减排措施通知（收到通知的排污单位账号）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("通知") } },
+            "/heavy/warnings/{id}/report": { "get": { "summary": "应急过程总结评估：持续时长、级别变化、区域、涉及企业、按污染物的承诺与实际减排量、未落实企业、站点 AQI；HTML、PDF、XLSX 见 /heavy/warnings/{id}/report.html|pdf|xlsx 页面路径", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("总结评估") } }
         }
     })
 }

@@ -689,10 +689,17 @@ pub async fn api_confirm(
     Extension(auth): Extension<Auth>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: Option<Json<ConfirmForm>>,
+    body: Result<Json<ConfirmForm>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let f = body.map(|b| b.0).unwrap_or_default();
+    // The body is optional (only a note): none, or not JSON, confirms without one.
+    let f = match body {
+        Ok(b) => b.0,
+        Err(axum::extract::rejection::JsonRejection::MissingJsonContentType(_)) => {
+            ConfirmForm::default()
+        }
+        Err(r) => return Err(AppError::rejected_body(&r.body_text())),
+    };
     let n = confirm(&s, &auth, id, &f, csrf).await?;
     Ok(Json(json!({ "notice": notice_json(&n) })))
 }
