@@ -17,6 +17,7 @@ pub mod enterprise;
 mod error;
 pub mod evidence;
 pub mod fields;
+pub mod heavy;
 pub mod imports;
 pub mod incidents;
 pub mod ingest;

@@ -200,10 +200,11 @@ fn rank(level: &str) -> usize {
     LEVELS.iter().position(|l| *l == level).unwrap_or(0)
 }
 
-/// The notices a level sends to the enterprises of `areas` (all when empty): their current list
-/// entry at that level, with the list's baseline where declared.
+/// The notices a level sends to the enterprises of `areas` (all when empty): their current entry
+/// of the 应急减排清单 at that level (`crate::heavy::reduction_list`), with the list's baseline
+/// where declared.
 pub async fn notices_for(store: &Store, level: &str, areas: &[String]) -> Result<Vec<NoticeDraft>> {
-    let entries = store.heavy_reductions(level).await?;
+    let entries = crate::heavy::reduction_list(store, level).await?;
     let mut out = Vec::new();
     for e in entries {
         if !areas.is_empty()
@@ -214,56 +215,34 @@ pub async fn notices_for(store: &Store, level: &str, areas: &[String]) -> Result
         {
             continue;
         }
-        let baseline = store.heavy_baseline(&e.credit_code).await?;
-        let base = |p: &str| {
-            baseline.as_ref().and_then(|b| {
-                let v = match p {
-                    "so2" => &b.baseline.so2,
-                    "nox" => &b.baseline.nox,
-                    "pm" => &b.baseline.pm,
-                    _ => &b.baseline.vocs,
-                };
-                (!v.trim().is_empty()).then(|| v.clone())
-            })
+        let pick = |k: &qingshan_store::Kg4, p: &str| -> String {
+            match p {
+                "so2" => k.so2.clone(),
+                "nox" => k.nox.clone(),
+                "pm" => k.pm.clone(),
+                _ => k.vocs.clone(),
+            }
         };
         let mut reductions = Vec::new();
-        for (p, v) in [
-            ("so2", &e.reduction.so2),
-            ("nox", &e.reduction.nox),
-            ("pm", &e.reduction.pm),
-            ("vocs", &e.reduction.vocs),
-        ] {
+        for (p, _) in POLLUTANTS {
+            let v = pick(&e.reduction, p);
             if v.trim().is_empty() {
                 continue;
             }
             reductions.push(NoticeReduction {
-                pollutant: p.into(),
-                reduction_kg_h: v.clone(),
-                baseline_kg_h: base(p),
+                pollutant: (*p).into(),
+                reduction_kg_h: v,
+                baseline_kg_h: e
+                    .baseline
+                    .as_ref()
+                    .map(|b| pick(b, p))
+                    .filter(|b| !b.trim().is_empty()),
             });
         }
-        let measures: Vec<String> = e
-            .measures
-            .iter()
-            .map(|m| {
-                let name = qingshan_sources::heavy::measure(&m.code)
-                    .map_or_else(|| "其他措施".to_string(), |k| k.name.clone());
-                let mut s = name;
-                if let Some(pc) = &m.percent {
-                    s.push_str(&format!(" {pc}%"));
-                }
-                if let Some(pr) = &m.process {
-                    s.push_str(&format!("（{pr}）"));
-                }
-                s
-            })
-            .collect();
+        let measures: Vec<String> = e.measures.iter().map(|m| m.text.clone()).collect();
         out.push(NoticeDraft {
             credit_code: e.credit_code.clone(),
-            enterprise: e
-                .enterprise
-                .clone()
-                .unwrap_or_else(|| e.credit_code.clone()),
+            enterprise: e.enterprise.clone(),
             division_code: e.division_code.clone(),
             measures: if measures.is_empty() {
                 "按应急减排清单执行".into()

@@ -15,6 +15,7 @@ pub mod cases;
 pub mod cockpit;
 pub mod enterprise;
 pub mod gateway;
+pub mod heavy;
 pub mod marks;
 pub mod openapi;
 pub mod orders;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
+        .merge(heavy::routes(state.config.evidence_max_bytes))
         .merge(warnings::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())

@@ -152,7 +152,7 @@ impl HeavyGradeStep {
             HeavyGradeStep::Publish => "heavy_grade.publish",
         }
     }
-    fn from_state(self) -> &'static str {
+    fn required_state(self) -> &'static str {
         match self {
             HeavyGradeStep::Approve | HeavyGradeStep::Return => "applied",
             HeavyGradeStep::Publish => "reviewed",
@@ -469,7 +469,7 @@ impl Store {
             let row = sqlx::query("SELECT state, credit_code, industry, grade FROM heavy_grades WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?
                 .ok_or_else(|| StoreError::NotFound(format!("分级记录 {id}")))?;
             let old: String = row.try_get("state")?;
-            if old != step.from_state() {
+            if old != step.required_state() {
                 return Err(StoreError::Conflict(format!("分级记录 {id} 当前为“{}”，不能{}",
                     crate::labels::heavy_grade_state(&old), crate::labels::heavy_grade_event(step.kind()))));
             }
@@ -821,14 +821,17 @@ impl Store {
         Ok(items)
     }
 
-    /// The current baselines of the given enterprises (those without one are absent).
-    pub async fn heavy_baselines_of(&self, credit_codes: &[String]) -> Result<Vec<HeavyBaseline>> {
-        let mut out = Vec::with_capacity(credit_codes.len());
-        for c in credit_codes {
-            if let Some(b) = self.heavy_baseline(c).await? {
-                out.push(b);
+    /// The current baseline of every enterprise that has one, by credit code.
+    pub async fn heavy_baselines_current(&self) -> Result<Vec<HeavyBaseline>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{BASELINE_SELECT} WHERE b.revision = (SELECT MAX(x.revision) FROM heavy_baselines x WHERE x.credit_code = b.credit_code) \
+                                             ORDER BY b.credit_code"))
+                .fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(baseline_from_row!(r));
             }
-        }
-        Ok(out)
+            out
+        }))
     }
 }

@@ -66,6 +66,18 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/cases/{id}"),
     ("POST", "/api/v1/cases/{id}/report"),
     ("GET", "/api/v1/legal-bases"),
+    // 绩效分级: the public list, its own records, and applications for itself; its own entries
+    // of the 应急减排清单 (read only).
+    ("GET", "/heavy/grades"),
+    ("GET", "/heavy/grades/apply"),
+    ("POST", "/heavy/grades/apply"),
+    ("GET", "/heavy/grades/{id}"),
+    ("GET", "/heavy/grades/documents/{id}"),
+    ("GET", "/api/v1/heavy/rules"),
+    ("GET", "/api/v1/heavy/grades"),
+    ("GET", "/api/v1/heavy/grades/{id}"),
+    ("GET", "/heavy/reductions"),
+    ("GET", "/api/v1/heavy/reductions"),
     // Heavy-pollution warnings: the list, the warnings it received notices of (its own figures
     // only), its confirmation of a notice, and its part of the episode report.
     ("GET", "/heavy/warnings"),
