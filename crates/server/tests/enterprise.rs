@@ -558,6 +558,26 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/api/v1/cases/1/decide", 403),
         ("POST", "/api/v1/cases/1/check", 403),
         ("POST", "/api/v1/cases/1/close", 403),
+        // 绩效分级: the public list, its own records and applications; its own entries of the
+        // 应急减排清单, read only; review, publishing and the list's edits are the bureau's.
+        ("GET", "/heavy/grades", 200),
+        ("GET", "/heavy/grades/apply", 200),
+        ("GET", "/heavy/grades/1", 404),
+        ("GET", "/heavy/grades/documents/1", 404),
+        ("GET", "/api/v1/heavy/rules", 200),
+        ("GET", "/api/v1/heavy/grades", 200),
+        ("GET", "/api/v1/heavy/grades/1", 404),
+        ("GET", "/heavy/reductions", 200),
+        ("GET", "/api/v1/heavy/reductions", 200),
+        ("POST", "/heavy/grades/record", 403),
+        ("POST", "/heavy/grades/1/review", 403),
+        ("POST", "/heavy/grades/1/publish", 403),
+        ("POST", "/heavy/reductions", 403),
+        ("POST", "/heavy/reductions/remove", 403),
+        ("POST", "/heavy/baselines", 403),
+        ("POST", "/api/v1/heavy/reductions", 403),
+        ("POST", "/api/v1/heavy/grades/1/review", 403),
+        ("POST", "/api/v1/heavy/grades/1/publish", 403),
         // Heavy-pollution warnings: the list and its notices; unknown warnings and notices 404;
         // issuing and every step staff-only.
         ("GET", "/heavy/warnings", 200),

@@ -472,3 +472,38 @@ async fn a_grade_goes_from_application_through_county_review_to_the_public_list(
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].grade.credit_code, CODE_A);
 }
+
+/// Every `/api/v1/heavy/…` route is in the OpenAPI document.
+#[tokio::test]
+async fn the_heavy_api_is_documented() {
+    let (store, _db) = seeded().await;
+    let server = common::serve(store).await;
+    let doc: Value = common::client()
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let src = include_str!("../src/heavy/mod.rs");
+    let routes: Vec<&str> = src
+        .split(".route(")
+        .skip(1)
+        .filter_map(|p| p.trim_start().strip_prefix("\"/api/v1"))
+        .map(|p| p.split('"').next().unwrap())
+        .collect();
+    assert!(routes.len() >= 6, "{routes:?}");
+    for r in routes {
+        assert!(doc["paths"].get(r).is_some(), "openapi lacks {r}");
+    }
+    let rules: Value = common::client()
+        .get(server.url("/api/v1/heavy/rules"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rules["levels"][0]["required_percent"]["so2"], "10");
+}

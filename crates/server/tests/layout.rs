@@ -50,6 +50,15 @@ const PAGES: &[(&str, &str)] = &[
     ("registry-edit", "/sources/edit?mn=MNLAYOUT0001"),
     ("password", "/account/password"),
     ("enterprise-accounts", "/enterprise/accounts"),
+    ("heavy-grades", "/heavy/grades?state=applied"),
+    ("heavy-grades-public", "/heavy/grades"),
+    ("heavy-grade", "/heavy/grades/1"),
+    ("heavy-apply", "/heavy/grades/apply"),
+    ("heavy-reductions", "/heavy/reductions?level=yellow"),
+    (
+        "heavy-reduction-edit",
+        "/heavy/reductions/edit?credit_code=9144030071526726XG&level=yellow",
+    ),
     ("not-found", "/no/such/page"),
 ];
 
@@ -393,6 +402,74 @@ async fn seed(store: &Store, plan_id: &str) {
                 suspicion: Some("标记为「维护」，但设备在所覆盖的 2 条小时数据中有 2 条标识为正常（N）且有有效值".into()),
             },
             &[],
+            &actor,
+        )
+        .await
+        .unwrap(); // 重污染应对: an application on its way, a published grade, and a yellow list 3 points short.
+    let grade = |grade: &str, kind: &str| qingshan_store::NewHeavyGrade {
+        credit_code: "9144030071526726XG".into(),
+        industry: if kind == "direct" {
+            "cement_clinker"
+        } else {
+            "coking"
+        }
+        .into(),
+        grade: grade.into(),
+        valid_from: "2026-01-01".into(),
+        valid_to: Some("2026-12-31".into()),
+        kind: kind.into(),
+        public_note: None,
+        note: Some("已完成超低排放改造，申请 B 级".into()),
+    };
+    store
+        .heavy_grade_apply(&grade("B", "apply"), &[], &actor)
+        .await
+        .unwrap();
+    store
+        .heavy_grade_apply(&grade("A", "direct"), &[], &actor)
+        .await
+        .unwrap();
+    let kg = |so2: &str, pm: &str| qingshan_store::Kg4 {
+        so2: so2.into(),
+        nox: "12".into(),
+        pm: pm.into(),
+        vocs: "0".into(),
+    };
+    store
+        .heavy_baseline_save(
+            "9144030071526726XG",
+            &kg("100", "10"),
+            Some("2025 年正常工况"),
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .heavy_reduction_save(
+            &qingshan_store::NewHeavyReduction {
+                credit_code: "9144030071526726XG".into(),
+                level: "yellow".into(),
+                measures: vec![
+                    qingshan_store::HeavyMeasure {
+                        code: "limit".into(),
+                        percent: Some("20".into()),
+                        process: None,
+                    },
+                    qingshan_store::HeavyMeasure {
+                        code: "stop_process".into(),
+                        percent: None,
+                        process: Some("2号锅炉".into()),
+                    },
+                    qingshan_store::HeavyMeasure {
+                        code: "transport".into(),
+                        percent: None,
+                        process: None,
+                    },
+                ],
+                reduction: kg("7", "1.5"),
+                outlet_codes: vec!["DA001".into()],
+                note: None,
+            },
             &actor,
         )
         .await

@@ -29,7 +29,7 @@ pub struct NewHeavyGrade {
     pub kind: String,
     /// Note shown on the public list.
     pub public_note: Option<String>,
-    /// The applicant's or recorder's note (internal).
+    /// The applicant's or recorder's note, kept with the first step.
     pub note: Option<String>,
 }
 
@@ -419,10 +419,11 @@ impl Store {
             let now = now_text();
             let state = if direct { "published" } else { "applied" };
             let published_at = direct.then(|| now.clone());
+            // The applicant's note stays with its step; the internal note is the review's.
             let id: i64 = sqlx::query("INSERT INTO heavy_grades (credit_code, division_code, industry, grade, valid_from, valid_to, kind, state, public_note, \
-                                       internal_note, created_by, created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id")
+                                       created_by, created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id")
                 .bind(&n.credit_code).bind(&division).bind(&n.industry).bind(&n.grade).bind(&n.valid_from).bind(&n.valid_to)
-                .bind(&n.kind).bind(state).bind(&n.public_note).bind(&n.note).bind(actor.user_id).bind(&now).bind(&published_at)
+                .bind(&n.kind).bind(state).bind(&n.public_note).bind(actor.user_id).bind(&now).bind(&published_at)
                 .fetch_one(&mut *tx).await?.try_get("id")?;
             let event_kind = if direct { "record" } else { "apply" };
             let eid: i64 = sqlx::query("INSERT INTO heavy_grade_events (grade_id, kind, note, by_user, at) VALUES ($1, $2, $3, $4, $5) RETURNING id")

@@ -354,7 +354,38 @@ pub fn spec() -> Value {
                 "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
                 "responses": ok("通知") } },
             "/heavy/warnings/{id}/report": { "get": { "summary": "应急过程总结评估：持续时长、级别变化、区域、涉及企业、按污染物的承诺与实际减排量、未落实企业、站点 AQI；HTML、PDF、XLSX 见 /heavy/warnings/{id}/report.html|pdf|xlsx 页面路径", "security": [{ "bearer": [] }, { "session": [] }],
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("总结评估") } }
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("总结评估") } },
+            "/heavy/rules": { "get": { "summary": "重污染天气应对规则（公开）：重点行业及其绩效级别、各预警级别要求的减排比例（SO2、NOx、颗粒物、VOCs）、减排措施代码，各项注明来源与是否核实",
+                "responses": ok("规则数据") } },
+            "/heavy/grades": { "get": { "summary": "绩效分级名单：默认已公布名单（公开，不含内部审核意见）；登录的工作人员、区县账号（本区县）、排污单位（本单位）可按状态查看办理中的申请；每页 100 条",
+                "parameters": [
+                    { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["published", "applied", "reviewed", "returned", "superseded"] }, "description": "已公布（默认）、待县级审核、待市级公布、已退回、已被新结果取代" },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                ], "responses": ok("绩效分级记录与总数") } },
+            "/heavy/grades/{id}": { "get": { "summary": "一条绩效分级记录及其办理经过与佐证材料（工作人员、所在区县、本单位）；申请与直接录入经 /heavy/grades/apply 页面表单上传材料", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("绩效分级记录") } },
+            "/heavy/grades/{id}/review": { "post": { "summary": "区县审核（所在区县账号或工作人员；待县级审核）：通过，或退回并写明原因", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["approve"], "properties": {
+                    "approve": { "type": "boolean" }, "note": { "type": "string", "maxLength": 2000, "description": "审核意见（内部）；退回时必填" } } } } } },
+                "responses": ok("绩效分级记录") } },
+            "/heavy/grades/{id}/publish": { "post": { "summary": "市级公布（工作人员；县级已审核）：公布后进入公开名单，并取代该企业同一行业已公布的级别", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
+                "responses": ok("绩效分级记录") } },
+            "/heavy/reductions": {
+                "get": { "summary": "应急减排清单（一厂一策）某一预警级别的企业措施、减排量（kg/h）、基准排放量、涉及排放口与设备 MN，以及全市减排比例核算与差距（百分点）；区县账号仅本区县企业，排污单位仅本单位且不含核算", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [{ "name": "level", "in": "query", "schema": { "type": "string", "enum": ["yellow", "orange", "red"] }, "description": "黄色预警（默认）、橙色预警、红色预警" }],
+                    "responses": ok("清单与核算") },
+                "post": { "summary": "保存一家企业在某一预警级别的减排措施（工作人员；形成新版本，历史保留）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["credit_code", "level", "measures"], "properties": {
+                        "credit_code": { "type": "string" }, "level": { "type": "string", "enum": ["yellow", "orange", "red"] },
+                        "measures": { "type": "array", "items": { "type": "object", "required": ["code"], "properties": {
+                            "code": { "type": "string", "description": "措施代码，见 /heavy/rules" }, "percent": { "type": "string", "description": "限产、停产部分生产线的比例（%）" },
+                            "process": { "type": "string", "description": "停用工序、其他措施所涉工序或设施" } } } },
+                        "so2": { "type": "string", "description": "减排量 kg/h（十进制文本，最多 6 位小数）" }, "nox": { "type": "string" }, "pm": { "type": "string" }, "vocs": { "type": "string" },
+                        "outlets": { "type": "array", "items": { "type": "string" }, "description": "本单位排放口编号" }, "note": { "type": "string" } } } } } },
+                    "responses": ok("清单条目") } }
         }
     })
 }
