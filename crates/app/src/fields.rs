@@ -6,6 +6,7 @@ use std::borrow::Cow;
 /// Field names the code uses, with their Chinese names.
 const FIELDS: &[(&str, &str)] = &[
     ("begin", "开始时间"),
+    ("areas", "预警区域"),
     ("body", "请求内容"),
     ("cn", "命令"),
     ("counties", "涉及区县"),
@@ -18,6 +19,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("display_name", "姓名"),
     ("division", "行政区划"),
     ("division_code", "行政区划"),
+    ("document_no", "文号"),
+    ("effective_at", "生效时间"),
     ("end", "结束时间"),
     ("factor", "监测因子"),
     ("factor_code", "监测因子"),
@@ -33,6 +36,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("narrative", "进展说明"),
     ("objects", "对象清单"),
     ("kind", "类型"),
+    ("level", "预警级别"),
     ("label", "令牌用途"),
     ("mark_reason", "标记原因"),
     ("mn", "设备 MN"),

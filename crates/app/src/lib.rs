@@ -37,6 +37,7 @@ pub mod stations;
 pub mod supervisor;
 pub mod tasks;
 pub mod values;
+pub mod warnings;
 pub mod water;
 
 use std::sync::Arc;

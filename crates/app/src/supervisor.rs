@@ -36,6 +36,9 @@ pub struct SupervisorConfig {
     pub marking: qingshan_sources::marking::MarkingOptions,
     /// Automatic backfill of gaps (补传), run by the server's schedule after each pass.
     pub backfill: crate::backfill::BackfillConfig,
+    /// 未落实减排措施 after this many consecutive hours below the committed cut during a
+    /// heavy-pollution warning (no published value; ../shared/reference/heavy-pollution.md §D.3).
+    pub reduction_miss_hours: usize,
 }
 
 impl Default for SupervisorConfig {
@@ -52,6 +55,7 @@ impl Default for SupervisorConfig {
             water: qingshan_water::automatic::AutomaticOptions::default(),
             marking: qingshan_sources::marking::MarkingOptions::default(),
             backfill: crate::backfill::BackfillConfig::default(),
+            reduction_miss_hours: 3,
         }
     }
 }
@@ -293,6 +297,17 @@ pub async fn run_once(
             };
             tally(&mut summary, store.raise_alarm(&ep).await?);
         }
+    }
+    // 未落实减排措施 under the active heavy-pollution warnings.
+    let heavy = crate::warnings::CheckConfig {
+        consecutive_hours: cfg.reduction_miss_hours,
+        marking: cfg.marking.clone(),
+        ..crate::warnings::CheckConfig::default()
+    };
+    match crate::warnings::check_active(store, now, &heavy).await {
+        Ok(raised) => raised.into_iter().for_each(|r| tally(&mut summary, r)),
+        Err(crate::Error::Store(e)) => return Err(e),
+        Err(e) => tracing::warn!(error = %e, "重污染天气预警减排核查失败"),
     }
     Ok(summary)
 }

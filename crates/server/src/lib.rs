@@ -26,6 +26,7 @@ pub mod params;
 pub mod plan;
 pub mod sources;
 pub mod supervisor;
+pub mod warnings;
 pub mod water;
 pub mod web;
 
@@ -140,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes(state.config.evidence_max_bytes))
         .merge(params::routes())
         .merge(heavy::routes(state.config.evidence_max_bytes))
+        .merge(warnings::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -31,6 +31,9 @@ const PAGES: &[(&str, &str)] = &[
     ("cases", "/cases"),
     ("case", "/cases/1"),
     ("case-new", "/cases/new?incident=1"),
+    ("warnings", "/heavy/warnings"),
+    ("warning", "/heavy/warnings/1"),
+    ("warning-report", "/heavy/warnings/1/report.html"),
     ("air-station", "/air/stations/XZ01"),
     ("water-section", "/water/sections/W01"),
     ("indicator", "/indicators/6"),
@@ -243,6 +246,94 @@ async fn seed(store: &Store, plan_id: &str) {
                 rectify_deadline: Some("2099-04-20T00:00:00Z".into()),
             },
             Some("责令改正，并处罚款十五万元"),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    // A heavy-pollution warning: yellow for 忻府区, raised to orange, lifted; its page shows
+    // the timeline, the notice and the hourly check.
+    for (level, cut) in [("yellow", "2"), ("orange", "5")] {
+        store
+            .heavy_reduction_save(
+                &qingshan_store::NewHeavyReduction {
+                    credit_code: "9144030071526726XG".into(),
+                    level: level.into(),
+                    measures: vec![qingshan_store::HeavyMeasure {
+                        code: "limit".into(),
+                        percent: Some("30".into()),
+                        process: Some("1号锅炉".into()),
+                    }],
+                    reduction: qingshan_store::Kg4 {
+                        so2: cut.into(),
+                        ..Default::default()
+                    },
+                    outlet_codes: vec!["DA001".into()],
+                    note: None,
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .heavy_baseline_save(
+            "9144030071526726XG",
+            &qingshan_store::Kg4 {
+                so2: "60".into(),
+                ..Default::default()
+            },
+            None,
+            &actor,
+        )
+        .await
+        .unwrap();
+    let areas = vec!["140902".to_string()];
+    let step = |level: &str, at: &str, why: &str| qingshan_store::WarningStepInput {
+        level: level.into(),
+        effective_at: at.into(),
+        forecast: Some("未来 72 小时 AQI 210、240、260".into()),
+        justification: why.into(),
+    };
+    let notices = qingshan_app::warnings::notices_for(store, "yellow", &areas)
+        .await
+        .unwrap();
+    let w = store
+        .issue_heavy_warning(
+            &step(
+                "yellow",
+                "2026-02-28T16:00:00.000Z",
+                "市重污染天气应急指挥部会商",
+            ),
+            &areas,
+            Some("忻气防办〔2026〕3号"),
+            &notices,
+            &actor,
+        )
+        .await
+        .unwrap();
+    let notices = qingshan_app::warnings::notices_for(store, "orange", &areas)
+        .await
+        .unwrap();
+    store
+        .heavy_warning_step(
+            w.id,
+            qingshan_store::WarningStep::Raise,
+            &step("orange", "2026-02-28T17:00:00.000Z", "污染加重，会商提级"),
+            &notices,
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .heavy_warning_step(
+            w.id,
+            qingshan_store::WarningStep::Lift,
+            &step(
+                "orange",
+                "2026-02-28T19:00:00.000Z",
+                "未来 36 小时 AQI ≤ 150",
+            ),
             &[],
             &actor,
         )

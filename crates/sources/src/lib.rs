@@ -3,6 +3,7 @@
 //! and the registry file that carries them. Pure: no I/O beyond the reader it is given.
 
 mod credit_code;
+pub mod curtailment;
 pub mod heavy;
 pub mod legal;
 pub mod marking;

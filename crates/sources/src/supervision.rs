@@ -31,11 +31,14 @@ pub enum AlarmKind {
     ParamChange,
     /// 时钟偏差: the device's DataTime is off the server's clock by more than the setting.
     ClockDrift,
+    /// 未落实减排措施: during a heavy-pollution warning an enterprise missed its committed cut
+    /// for N consecutive hours (see [`crate::curtailment`]).
+    ReductionNotMet,
 }
 
 impl AlarmKind {
     /// Every kind, in the order lists offer them.
-    pub const ALL: [AlarmKind; 7] = [
+    pub const ALL: [AlarmKind; 8] = [
         AlarmKind::Exceedance,
         AlarmKind::Offline,
         AlarmKind::DeviceFault,
@@ -43,6 +46,7 @@ impl AlarmKind {
         AlarmKind::AnnualTotal,
         AlarmKind::ParamChange,
         AlarmKind::ClockDrift,
+        AlarmKind::ReductionNotMet,
     ];
 
     /// Stable code.
@@ -55,6 +59,7 @@ impl AlarmKind {
             AlarmKind::AnnualTotal => "annual_total",
             AlarmKind::ParamChange => "param_change",
             AlarmKind::ClockDrift => "clock_drift",
+            AlarmKind::ReductionNotMet => "reduction_not_met",
         }
     }
 
@@ -68,6 +73,7 @@ impl AlarmKind {
             AlarmKind::AnnualTotal => "排放总量",
             AlarmKind::ParamChange => "参数变更",
             AlarmKind::ClockDrift => "时钟偏差",
+            AlarmKind::ReductionNotMet => "未落实减排措施",
         }
     }
 
@@ -81,6 +87,7 @@ impl AlarmKind {
             "annual_total" => AlarmKind::AnnualTotal,
             "param_change" => AlarmKind::ParamChange,
             "clock_drift" => AlarmKind::ClockDrift,
+            "reduction_not_met" => AlarmKind::ReductionNotMet,
             _ => return None,
         })
     }

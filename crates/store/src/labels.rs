@@ -36,6 +36,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("data_gap.request", "发起补传请求"),
     ("data_gap.settle", "补传结果"),
     ("order.issue", "下发督办单"),
+    ("heavy_warning.issue", "发布重污染天气预警"),
+    ("heavy_warning.raise", "提升重污染天气预警级别"),
+    ("heavy_warning.lower", "降低重污染天气预警级别"),
+    ("heavy_warning.lift", "解除重污染天气预警"),
+    ("warning_notice.issue", "下达应急减排措施通知"),
+    ("warning_notice.confirm", "企业确认应急减排措施"),
     ("order.reply", "答复督办单"),
     ("order.evidence", "上传督办答复佐证材料"),
     ("order.return", "退回督办答复"),
@@ -177,6 +183,46 @@ pub fn item_report_state(code: &str) -> Cow<'static, str> {
         "submitted" => "待审核",
         "accepted" => "已通过",
         "returned" => "已退回",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a heavy-pollution warning level.
+pub fn warning_level(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "yellow" => "黄色预警（Ⅲ级）",
+        "orange" => "橙色预警（Ⅱ级）",
+        "red" => "红色预警（Ⅰ级）",
+        other => return Cow::Owned(format!("其他级别（{other}）")),
+    })
+}
+
+/// The Chinese label of a step of a heavy-pollution warning.
+pub fn warning_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "issue" => "发布",
+        "raise" => "提级",
+        "lower" => "降级",
+        "lift" => "解除",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
+/// The Chinese label of a heavy-pollution warning's state.
+pub fn warning_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "active" => "生效中",
+        "lifted" => "已解除",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a warning notice's state.
+pub fn notice_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "issued" => "待确认",
+        "confirmed" => "已确认",
+        "superseded" => "已被新级别替代",
         other => return Cow::Owned(format!("其他状态（{other}）")),
     })
 }

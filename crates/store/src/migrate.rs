@@ -152,6 +152,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_heavy.sql"),
     },
     Migration {
+        version: 24,
+        name: "heavy_warnings",
+        sqlite: include_str!("../migrations/sqlite/0024_heavy_warnings.sql"),
+        postgres: include_str!("../migrations/postgres/0024_heavy_warnings.sql"),
+    },
+    Migration {
         version: 25,
         name: "task_ledger",
         sqlite: include_str!("../migrations/sqlite/0025_task_ledger.sql"),

@@ -129,6 +129,7 @@ contract!(
     item_reports_are_revised_reviewed_and_audited,
     heavy_grades_are_applied_reviewed_published_and_superseded,
     heavy_reduction_list_is_revised_never_overwritten,
+    heavy_warnings_record_each_step_and_its_notices,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -5387,4 +5388,145 @@ async fn heavy_reduction_list_is_revised_never_overwritten(store: Store) {
             "heavy_reduction.remove"
         ]
     );
+}
+
+/// A warning is issued with its notices, raised (old notices superseded, new ones sent) and
+/// lifted; each step is an event and an audit entry; an enterprise confirms a notice once; a
+/// lifted warning takes no more steps. The alarm kind 未落实减排措施 is accepted by the schema
+/// (migration 0024 rebuilt the SQLite table) and existing alarms survive.
+async fn heavy_warnings_record_each_step_and_its_notices(store: Store) {
+    let u = reporter(&store, "warner").await;
+    let a = actor(&u);
+    let draft = |code: &str| NoticeDraft {
+        credit_code: code.into(),
+        enterprise: format!("企业{code}"),
+        division_code: Some("140902".into()),
+        measures: "限产 30 %".into(),
+        reductions: r#"[{"pollutant":"so2","reduction_kg_h":"3","baseline_kg_h":"10"}]"#.into(),
+        mns: r#"["MN0001"]"#.into(),
+    };
+    let step = |level: &str, at: &str| WarningStepInput {
+        level: level.into(),
+        effective_at: at.into(),
+        forecast: Some("AQI 220, 230, 240".into()),
+        justification: "会商意见".into(),
+    };
+    let w = store
+        .issue_heavy_warning(
+            &step("yellow", "2026-12-03T00:00:00.000Z"),
+            &["140902".to_string(), "140921".to_string()],
+            Some("忻气防办〔2026〕1号"),
+            &[draft("A1"), draft("B2")],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.areas, vec!["140902", "140921"]);
+    assert_eq!(w.state, "active");
+    let notices = store.warning_notices(w.id, None).await.unwrap();
+    assert_eq!(notices.len(), 2);
+    let confirmed = store
+        .confirm_warning_notice(notices[0].id, Some("已落实"), &a)
+        .await
+        .unwrap();
+    assert_eq!(confirmed.state, "confirmed");
+    assert_eq!(confirmed.confirmed_by, Some(u.id));
+    assert!(matches!(
+        store.confirm_warning_notice(notices[0].id, None, &a).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let w = store
+        .heavy_warning_step(
+            w.id,
+            WarningStep::Raise,
+            &step("orange", "2026-12-04T00:00:00.000Z"),
+            &[draft("A1")],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.level, "orange");
+    let notices = store.warning_notices(w.id, None).await.unwrap();
+    let states: Vec<&str> = notices.iter().map(|n| n.state.as_str()).collect();
+    assert_eq!(states, vec!["superseded", "superseded", "issued"]);
+    assert_eq!(store.open_warning_notices_of("A1").await.unwrap().len(), 1);
+    assert!(
+        store
+            .open_warning_notices_of("B2")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let w = store
+        .heavy_warning_step(
+            w.id,
+            WarningStep::Lift,
+            &step("orange", "2026-12-05T00:00:00.000Z"),
+            &[],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.state, "lifted");
+    assert_eq!(w.lifted_at.as_deref(), Some("2026-12-05T00:00:00.000Z"));
+    assert!(
+        store
+            .open_warning_notices_of("A1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .heavy_warning_step(
+                w.id,
+                WarningStep::Lower,
+                &step("yellow", "2026-12-06T00:00:00.000Z"),
+                &[],
+                &a
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let kinds: Vec<String> = store
+        .heavy_warning_events(w.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, vec!["issue", "raise", "lift"]);
+    let audit: Vec<String> = store
+        .audit_log(Some("heavy_warning."), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        audit,
+        vec![
+            "heavy_warning.lift",
+            "heavy_warning.raise",
+            "heavy_warning.issue"
+        ]
+    );
+    assert_eq!(
+        store
+            .audit_log(Some("warning_notice.issue"), 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(store.heavy_warnings_paged(10, 0).await.unwrap().total, 1);
+    assert!(store.active_heavy_warnings().await.unwrap().is_empty());
+    let mut ep = exceedance("20261203000000", None, "40", 3);
+    ep.kind = "reduction_not_met".into();
+    assert!(matches!(
+        store.raise_alarm(&ep).await.unwrap(),
+        Raised::New(_)
+    ));
+    ep.kind = "no_such_kind".into();
+    assert!(store.raise_alarm(&ep).await.is_err());
 }

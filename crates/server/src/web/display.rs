@@ -24,6 +24,10 @@ pub fn label(kind: &str, code: &str) -> String {
         "order_state" => labels::order_state(code).into_owned(),
         "gap_state" => labels::gap_state(code).into_owned(),
         "data_kind" => labels::data_kind(code).into_owned(),
+        "warning_level" => labels::warning_level(code).into_owned(),
+        "warning_event" => labels::warning_event(code).into_owned(),
+        "warning_state" => labels::warning_state(code).into_owned(),
+        "notice_state" => labels::notice_state(code).into_owned(),
         "alarm_kind" => qingshan_sources::supervision::AlarmKind::parse(code)
             .map_or_else(|| format!("其他告警（{code}）"), |k| k.label().to_string()),
         "role" => qingshan_store::Role::parse(code)

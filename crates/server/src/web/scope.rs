@@ -85,6 +85,18 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/heavy/grades/{id}"),
     ("GET", "/heavy/reductions"),
     ("GET", "/api/v1/heavy/reductions"),
+    // Heavy-pollution warnings: the list, the warnings it received notices of (its own figures
+    // only), its confirmation of a notice, and its part of the episode report.
+    ("GET", "/heavy/warnings"),
+    ("GET", "/heavy/warnings/{id}"),
+    ("POST", "/heavy/warnings/notices/{id}/confirm"),
+    ("GET", "/heavy/warnings/{id}/report.html"),
+    ("GET", "/heavy/warnings/{id}/report.pdf"),
+    ("GET", "/heavy/warnings/{id}/report.xlsx"),
+    ("GET", "/api/v1/heavy/warnings"),
+    ("GET", "/api/v1/heavy/warnings/{id}"),
+    ("GET", "/api/v1/heavy/warnings/{id}/report"),
+    ("POST", "/api/v1/heavy/warnings/notices/{id}/confirm"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/login"),
