@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod fields;
 pub mod imports;
 pub mod incidents;
+pub mod inspections;
 pub mod ingest;
 pub mod login_throttle;
 pub mod marks;

@@ -1,5 +1,8 @@
 //! Indicators computed from monitoring: the plan's air and water indicators of a year, from the
-//! stored air hours and water samples, recorded as values "computed from monitoring".
+//! stored air hours and water samples, and the two governance indicators the platform's
+//! registers answer (23 排污许可证覆盖率 from the pollution-source registry, 24 地表水自动监测
+//! 覆盖率 from the water sections and their linked stations), recorded as values "computed from
+//! monitoring" with their basis in the note (docs/indicators-from-data.md).
 //!
 //! An air value keeps its data capture (valid days of the year) and whether that meets GB 3095
 //! Table 4 (a year needs ≥ 324 valid daily values, ≥ 27 in each month, February ≥ 25). A value
@@ -129,6 +132,13 @@ pub async fn record_monitoring_indicators(
             None,
         ));
     }
+    let year_end = format!("{year}-12-31");
+    if let Some((v, note)) = permit_coverage(&store.permit_holdings(&year_end).await?, &year_end) {
+        wanted.push((23, plan.meta.division.clone(), v, note, None));
+    }
+    if let Some((v, note)) = automation_coverage(&store.section_automation().await?, &year_end) {
+        wanted.push((24, plan.meta.division.clone(), v, note, None));
+    }
     if wanted.is_empty() {
         return Err(Error::invalid(
             "year",
@@ -162,6 +172,126 @@ pub async fn record_monitoring_indicators(
         out.push(store.record_indicator_value(&new, actor).await?);
     }
     Ok(out)
+}
+
+/// How many names a note lists before it says "等 N 个".
+const NOTE_NAMES: usize = 10;
+
+fn listed(names: &[String]) -> String {
+    if names.len() > NOTE_NAMES {
+        format!(
+            "{} 等 {} 个",
+            names[..NOTE_NAMES].join("、"),
+            names.len()
+        )
+    } else {
+        names.join("、")
+    }
+}
+
+fn percent(part: usize, whole: usize) -> Option<String> {
+    let r = qingshan_exact::Ratio::new(
+        i128::try_from(part).ok()? * 100,
+        i128::try_from(whole).ok()?,
+    )?;
+    Some(r.format_gbt8170(1))
+}
+
+/// Indicator 23 (排污许可证覆盖率) on `day` (31 December of the year): of the registry's
+/// enterprises that must hold a permit (class 重点管理 or 简化管理), the share holding one valid
+/// on that day, with the counts in the note. Enterprises without a class entered are left out
+/// and counted in the note. `None` when no enterprise must hold a permit.
+pub fn permit_coverage(
+    holdings: &[qingshan_store::PermitHolding],
+    day: &str,
+) -> Option<(String, String)> {
+    let required: Vec<&qingshan_store::PermitHolding> = holdings
+        .iter()
+        .filter(|h| {
+            h.permit_class
+                .as_deref()
+                .is_some_and(qingshan_sources::permit_required)
+        })
+        .collect();
+    if required.is_empty() {
+        return None;
+    }
+    let class = |c: &str| required.iter().filter(|h| h.permit_class.as_deref() == Some(c)).count();
+    let holding = required.iter().filter(|h| h.valid_permits > 0).count();
+    let missing: Vec<String> = required
+        .iter()
+        .filter(|h| h.valid_permits == 0)
+        .map(|h| format!("{}（{}）", h.name, h.credit_code))
+        .collect();
+    let unclassified = holdings.iter().filter(|h| h.permit_class.is_none()).count();
+    let registration = holdings
+        .iter()
+        .filter(|h| h.permit_class.as_deref() == Some("registration"))
+        .count();
+    let mut note = format!(
+        "由污染源登记计算：登记排污单位 {} 家，按排污许可分类管理名录须持证 {} 家（重点管理 {} 家、简化管理 {} 家），其中 {} 家在 {day} 持有效排污许可证",
+        holdings.len(),
+        required.len(),
+        class("key"),
+        class("simplified"),
+        holding
+    );
+    if !missing.is_empty() {
+        note.push_str(&format!("；未持有效许可证：{}", listed(&missing)));
+    }
+    if registration > 0 {
+        note.push_str(&format!("；登记管理 {registration} 家无须持证，不计入"));
+    }
+    if unclassified > 0 {
+        note.push_str(&format!(
+            "；{unclassified} 家未填报排污许可管理类别，未计入"
+        ));
+    }
+    Some((percent(holding, required.len())?, note))
+}
+
+/// Indicator 24 (县级以上地表水环境质量自动监测覆盖率) at `day` (31 December of the year): of
+/// the registered surface-water sections (国考, 省考, 市考) in service on that day, the share
+/// with an automatic station linked (an HJ 212 device), with the counts in the note. The link
+/// is the one stored when the value is computed. `None` when no section is registered.
+pub fn automation_coverage(
+    sections: &[qingshan_store::SectionAutomation],
+    day: &str,
+) -> Option<(String, String)> {
+    let in_service: Vec<&qingshan_store::SectionAutomation> = sections
+        .iter()
+        .filter(|s| s.retired_on.as_deref().is_none_or(|r| r > day))
+        .collect();
+    if in_service.is_empty() {
+        return None;
+    }
+    let level = |l: &str| in_service.iter().filter(|s| s.level == l).count();
+    let automatic: Vec<String> = in_service
+        .iter()
+        .filter(|s| s.devices > 0)
+        .map(|s| s.name.clone())
+        .collect();
+    let manual: Vec<String> = in_service
+        .iter()
+        .filter(|s| s.devices == 0)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut note = format!(
+        "由水质断面登记计算：{day} 在用的县级以上地表水断面 {} 个（国考 {}、省考 {}、市考 {}），其中 {} 个关联了水质自动监测站",
+        in_service.len(),
+        level("国考"),
+        level("省考"),
+        level("市考"),
+        automatic.len()
+    );
+    if !automatic.is_empty() {
+        note.push_str(&format!("（{}）", listed(&automatic)));
+    }
+    if !manual.is_empty() {
+        note.push_str(&format!("；无自动站：{}", listed(&manual)));
+    }
+    note.push_str("；按计算时的站点关联");
+    Some((percent(automatic.len(), in_service.len())?, note))
 }
 
 /// The note of a value with the verdict on its capture appended when it falls short.

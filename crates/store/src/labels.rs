@@ -42,6 +42,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("case.report", "报送整改情况"),
     ("case.check", "整改复查"),
     ("case.close", "案件销号"),
+    ("inspection.register", "登记督察整改问题"),
+    ("inspection.revise", "修改督察整改问题"),
+    ("inspection.report", "报送督察整改进展"),
+    ("inspection.evidence", "上传督察整改佐证材料"),
+    ("inspection.close", "督察整改问题销号"),
+    ("inspection.reopen", "重新打开督察整改问题"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -164,6 +170,39 @@ pub fn case_event(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of an inspection problem's source kind.
+pub fn inspection_source(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "central" => "中央生态环境保护督察",
+        "provincial" => "省级生态环境保护督察",
+        "audit" => "审计",
+        "other" => "其他督查检查",
+        other => return Cow::Owned(format!("其他来源（{other}）")),
+    })
+}
+
+/// The Chinese label of an inspection problem's state.
+pub fn inspection_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "rectifying" => "整改中",
+        "reported" => "已报完成待销号",
+        "closed" => "已销号",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a step on an inspection problem.
+pub fn inspection_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "register" => "登记",
+        "revise" => "修改",
+        "report" => "报送进展",
+        "close" => "销号",
+        "reopen" => "重新打开",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
 /// The Chinese names of a case's measure codes (comma-separated), joined with "、".
 pub fn case_measures(codes: &str) -> String {
     codes
@@ -226,6 +265,7 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("indicator", "指标"),
     ("order", "督办单"),
     ("case", "案件"),
+    ("inspection", "督察整改问题"),
     ("measures", "处罚措施"),
     ("late", "迟报"),
     ("page", "页面"),
@@ -287,6 +327,7 @@ pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
         "decided" => "已作出处罚决定",
         "rectifying" => "整改中",
         "checked" => "复查合格",
+        "reported" => "已报完成待销号",
         _ => {
             return marking_rule()
                 .and_then(|r| r.kind(word))

@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_cases.sql"),
         postgres: include_str!("../migrations/postgres/0019_cases.sql"),
     },
+    Migration {
+        version: 26,
+        name: "inspections",
+        sqlite: include_str!("../migrations/sqlite/0026_inspections.sql"),
+        postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
+    },
 ];
 
 pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {

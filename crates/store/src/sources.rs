@@ -265,10 +265,11 @@ impl Store {
         use qingshan_sources::{Device, Enterprise, Limit, Outlet, OutletKind, Permit};
         let mut reg = Registry::default();
         with_pool!(self, p => {
-            for r in sqlx::query("SELECT credit_code, name, division_code, industry, address, longitude, latitude FROM enterprises ORDER BY credit_code").fetch_all(p).await? {
+            for r in sqlx::query("SELECT credit_code, name, division_code, industry, address, longitude, latitude, permit_class FROM enterprises ORDER BY credit_code").fetch_all(p).await? {
                 reg.enterprises.push(Enterprise {
                     credit_code: r.try_get("credit_code")?, name: r.try_get("name")?, division_code: r.try_get("division_code")?,
                     industry: r.try_get("industry")?, address: r.try_get("address")?, longitude: r.try_get("longitude")?, latitude: r.try_get("latitude")?,
+                    permit_class: r.try_get("permit_class")?,
                 });
             }
             for r in sqlx::query("SELECT e.credit_code, o.code, o.name, o.kind FROM outlets o JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.credit_code, o.code").fetch_all(p).await? {
@@ -308,10 +309,10 @@ impl Store {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             for e in &reg.enterprises {
-                sqlx::query("INSERT INTO enterprises (credit_code, name, division_code, industry, address, longitude, latitude, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                sqlx::query("INSERT INTO enterprises (credit_code, name, division_code, industry, address, longitude, latitude, created_at, permit_class) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                              ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, division_code = excluded.division_code, industry = excluded.industry, \
-                             address = excluded.address, longitude = excluded.longitude, latitude = excluded.latitude")
-                    .bind(&e.credit_code).bind(&e.name).bind(&e.division_code).bind(&e.industry).bind(&e.address).bind(&e.longitude).bind(&e.latitude).bind(&now)
+                             address = excluded.address, longitude = excluded.longitude, latitude = excluded.latitude, permit_class = excluded.permit_class")
+                    .bind(&e.credit_code).bind(&e.name).bind(&e.division_code).bind(&e.industry).bind(&e.address).bind(&e.longitude).bind(&e.latitude).bind(&now).bind(&e.permit_class)
                     .execute(&mut *tx).await?;
             }
             for o in &reg.outlets {
