@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod air;
 pub mod assessment;
 pub mod cases;
+pub mod inspections;
 pub mod cockpit;
 pub mod enterprise;
 pub mod gateway;
@@ -72,6 +73,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// A demonstration (`qingshan demo`): every page carries the 演示数据 banner.
     pub demo: bool,
+    /// Days before its deadline an open inspection problem (督察整改) counts as at risk.
+    pub inspection_warn_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +91,7 @@ impl Default for ServerConfig {
             http_max_header_bytes: 64 * 1024,
             trusted_proxies: Vec::new(),
             demo: false,
+            inspection_warn_days: qingshan_app::inspections::DEFAULT_WARN_DAYS,
         }
     }
 }
@@ -123,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(marks::routes(state.config.evidence_max_bytes))
         .merge(orders::routes(state.config.evidence_max_bytes))
         .merge(cases::routes(state.config.evidence_max_bytes))
+        .merge(inspections::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())
