@@ -132,7 +132,12 @@ pub fn check_fields(plan: &Plan, r: &Registration) -> Result<InspectionFields> {
         return Err(Error::invalid("units", "请至少选择一个责任单位"));
     }
     let mut counties: Vec<String> = Vec::new();
-    for c in r.counties.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+    for c in r
+        .counties
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+    {
         if !plan
             .division(c)
             .is_some_and(|d| d.level == DivisionLevel::County)
@@ -240,9 +245,7 @@ pub fn reporting_for(
             Some(c) if p.fields.counties.contains(c) => Ok((None, Some(c.clone()))),
             _ => Err(Error::Forbidden("该问题不涉及本区县".into())),
         },
-        Role::Enterprise => Err(Error::Forbidden(
-            "督察整改进展由责任单位和区县报送".into(),
-        )),
+        Role::Enterprise => Err(Error::Forbidden("督察整改进展由责任单位和区县报送".into())),
     }
 }
 
@@ -390,7 +393,9 @@ pub async fn list(
         state: f.state.clone(),
         due_by: due_by.map(|d| d.format("%Y-%m-%d").to_string()),
     };
-    Ok(store.inspection_problems_paged(&filter, limit, offset).await?)
+    Ok(store
+        .inspection_problems_paged(&filter, limit, offset)
+        .await?)
 }
 
 /// Open problems overdue and at risk (deadline within `warn_days`), for the dashboard.
@@ -518,7 +523,10 @@ pub fn county_names(plan: &Plan, codes: &[String]) -> String {
     }
     codes
         .iter()
-        .map(|c| plan.division(c).map_or_else(|| c.clone(), |d| d.name.clone()))
+        .map(|c| {
+            plan.division(c)
+                .map_or_else(|| c.clone(), |d| d.name.clone())
+        })
         .collect::<Vec<_>>()
         .join("、")
 }

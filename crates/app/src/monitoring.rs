@@ -179,11 +179,7 @@ const NOTE_NAMES: usize = 10;
 
 fn listed(names: &[String]) -> String {
     if names.len() > NOTE_NAMES {
-        format!(
-            "{} 等 {} 个",
-            names[..NOTE_NAMES].join("、"),
-            names.len()
-        )
+        format!("{} 等 {} 个", names[..NOTE_NAMES].join("、"), names.len())
     } else {
         names.join("、")
     }
@@ -216,7 +212,12 @@ pub fn permit_coverage(
     if required.is_empty() {
         return None;
     }
-    let class = |c: &str| required.iter().filter(|h| h.permit_class.as_deref() == Some(c)).count();
+    let class = |c: &str| {
+        required
+            .iter()
+            .filter(|h| h.permit_class.as_deref() == Some(c))
+            .count()
+    };
     let holding = required.iter().filter(|h| h.valid_permits > 0).count();
     let missing: Vec<String> = required
         .iter()

@@ -62,7 +62,10 @@ fn problem_json(s: &AppState, p: &InspectionProblem) -> Value {
     let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
     let due = inspections::due(p, today(), s.config.inspection_warn_days);
     if let Value::Object(m) = &mut v {
-        m.insert("state_label".into(), json!(labels::inspection_state(&p.state)));
+        m.insert(
+            "state_label".into(),
+            json!(labels::inspection_state(&p.state)),
+        );
         m.insert(
             "source_label".into(),
             json!(labels::inspection_source(&p.fields.source_kind)),
@@ -84,7 +87,10 @@ fn problem_json(s: &AppState, p: &InspectionProblem) -> Value {
 fn event_json(s: &AppState, e: &InspectionEvent) -> Value {
     let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
-        m.insert("kind_label".into(), json!(labels::inspection_event(&e.kind)));
+        m.insert(
+            "kind_label".into(),
+            json!(labels::inspection_event(&e.kind)),
+        );
         let by = match (&e.for_unit, &e.for_county) {
             (Some(u), _) => inspections::unit_names(&s.plan, std::slice::from_ref(u)),
             (None, Some(c)) => inspections::county_names(&s.plan, std::slice::from_ref(c)),
@@ -604,7 +610,16 @@ pub async fn reopen_form(
     Path(id): Path<i64>,
     Form(b): Form<StepBody>,
 ) -> Result<Response, PageError> {
-    step(&s, &auth, id, Step::Reopen, &b, &[], b.csrf_token.as_deref()).await?;
+    step(
+        &s,
+        &auth,
+        id,
+        Step::Reopen,
+        &b,
+        &[],
+        b.csrf_token.as_deref(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/inspections/{id}")).into_response())
 }
 
@@ -690,12 +705,7 @@ pub async fn public_page(
     let summary = inspections::public_summary(&s.store, &s.plan)
         .await
         .map_err(AppError::from)?;
-    page(
-        "inspections_public.html",
-        &auth,
-        &s,
-        context! { summary },
-    )
+    page("inspections_public.html", &auth, &s, context! { summary })
 }
 
 /// `GET /api/v1/inspections/public` (anyone): the public summary.
