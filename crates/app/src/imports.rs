@@ -1320,7 +1320,7 @@ mod tests {
     fn registry_with_chinese_headers_imports() {
         let header: Vec<&str> = REGISTRY_TEMPLATE.iter().map(|c| c.zh).collect();
         let text = format!(
-            "{}\n91140900MA0K00000D,忻州示例热电有限公司,140902,电力,,,,DA001,1号锅炉排口,废气,MN0001,2017,strict,123456,60,,,,,,,,\n",
+            "{}\n91140900MA0K00000D,忻州示例热电有限公司,140902,电力,,,,重点管理,DA001,1号锅炉排口,废气,MN0001,2017,strict,123456,60,,,,,,,,\n",
             header.join(",")
         );
         let check = qingshan_sources::check_credit_code("91140900MA0K00000D");
@@ -1346,7 +1346,7 @@ mod tests {
                 .unwrap()
                 .with_headers(&REGISTRY_TEMPLATE)
                 .unwrap();
-        assert_eq!(wb.column_label("hourly_limit"), "小时浓度限值（T 列）");
+        assert_eq!(wb.column_label("hourly_limit"), "小时浓度限值（U 列）");
         let e = registry_errors(
             vec![RegistryError::Cell {
                 row: 3,
