@@ -231,7 +231,7 @@ enum ValuesCommand {
         #[command(flatten)]
         out: TemplateArgs,
     },
-    /// Compute indicators 11–14 of a year from the stored air and water monitoring data and record
+    /// Compute indicators 11–14 (and 23, 24 from the registry and the water sections) of a year from the stored air and water monitoring data and record
     /// them as values "computed from monitoring".
     Monitoring {
         /// The year.
