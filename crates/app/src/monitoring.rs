@@ -9,6 +9,7 @@
 //! below the rule is stored, so the figure is not lost, but shown as 数据不足 with its capture
 //! and never counted as the indicator's value for progress (see `crate::report`).
 
+use chrono::Datelike;
 use qingshan_air::daily::MIN_DAYS_YEAR;
 use qingshan_plan::Plan;
 use qingshan_store::{Actor, Capture, IndicatorValue, NewIndicatorValue, Store};
@@ -132,12 +133,20 @@ pub async fn record_monitoring_indicators(
             None,
         ));
     }
-    let year_end = format!("{year}-12-31");
-    if let Some((v, note)) = permit_coverage(&store.permit_holdings(&year_end).await?, &year_end) {
-        wanted.push((23, plan.meta.division.clone(), v, note, None));
-    }
-    if let Some((v, note)) = automation_coverage(&store.section_automation().await?, &year_end) {
-        wanted.push((24, plan.meta.division.clone(), v, note, None));
+    // 23 and 24 read the registers as they stand (which enterprises must hold a permit, which
+    // sections have a station linked): they describe the year just ended and the current one,
+    // never an earlier year, whose network the platform does not know.
+    if year >= crate::beijing::today().year() - 1 {
+        let year_end = format!("{year}-12-31");
+        if let Some((v, note)) =
+            permit_coverage(&store.permit_holdings(&year_end).await?, &year_end)
+        {
+            wanted.push((23, plan.meta.division.clone(), v, note, None));
+        }
+        if let Some((v, note)) = automation_coverage(&store.section_automation().await?, &year_end)
+        {
+            wanted.push((24, plan.meta.division.clone(), v, note, None));
+        }
     }
     if wanted.is_empty() {
         return Err(Error::invalid(
@@ -321,6 +330,54 @@ pub fn capture_label(c: &Capture) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coverage_counts_only_what_the_rule_names() {
+        let h = |code: &str, class: Option<&str>, valid: i64| qingshan_store::PermitHolding {
+            credit_code: code.into(),
+            name: code.into(),
+            division_code: None,
+            permit_class: class.map(str::to_string),
+            valid_permits: valid,
+        };
+        // 3 must hold one (key, key, simplified), 1 registration, 1 not entered; 1 of 3 holds.
+        let (v, note) = permit_coverage(
+            &[
+                h("A", Some("key"), 1),
+                h("B", Some("key"), 0),
+                h("C", Some("simplified"), 0),
+                h("D", Some("registration"), 0),
+                h("E", None, 2),
+            ],
+            "2025-12-31",
+        )
+        .unwrap_or_default();
+        assert_eq!(v, "33.3");
+        assert!(note.contains("未持有效许可证：B（B）、C（C）"), "{note}");
+        assert!(permit_coverage(&[h("D", Some("registration"), 0)], "2025-12-31").is_none());
+        let s =
+            |code: &str, devices: i64, retired: Option<&str>| qingshan_store::SectionAutomation {
+                code: code.into(),
+                name: code.into(),
+                level: "国考".into(),
+                division_code: None,
+                retired_on: retired.map(str::to_string),
+                devices,
+            };
+        // Retired on the day itself: out; retired after it: in.
+        let (v, _) = automation_coverage(
+            &[
+                s("W1", 2, None),
+                s("W2", 0, None),
+                s("W3", 1, Some("2025-12-31")),
+                s("W4", 1, Some("2026-01-15")),
+            ],
+            "2025-12-31",
+        )
+        .unwrap_or_default();
+        assert_eq!(v, "66.7");
+        assert!(automation_coverage(&[s("W3", 1, Some("2025-01-01"))], "2025-12-31").is_none());
+    }
 
     #[test]
     fn a_short_capture_reads_as_insufficient() {

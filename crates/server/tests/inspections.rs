@@ -506,25 +506,42 @@ async fn overdue_and_at_risk_problems_appear_on_the_dashboard() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// Five enterprises: two 重点管理 (one permit valid on 31 December 2025, one expired in June),
+/// Five enterprises (Y: last year): two 重点管理 (one permit valid on 31 December Y, one expired in June),
 /// one 简化管理 whose permit starts on 31 December, one 登记管理 without a permit, one with no
 /// class entered (and a valid permit). Required: 3; holding on 31 December: 2 → 66.7 %.
 const REGISTRY: &str = "credit_code,enterprise_name,division_code,permit_class,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,permit_number,permit_valid_from,permit_valid_to
-9144030071526726XG,甲热电,140902,重点管理,DA001,1号锅炉,gas,MNI0001,2017,strict,123456,P-001,2024-01-01,2028-12-31
-91110000802100433B,乙化工,140981,重点管理,DW001,总排口,water,MNI0002,2017,strict,123456,P-002,2020-07-01,2025-06-30
-911100007109255774,丙铸造,140902,简化管理,DA001,熔炉,gas,MNI0003,2017,strict,123456,P-003,2025-12-31,2030-12-30
+9144030071526726XG,甲热电,140902,重点管理,DA001,1号锅炉,gas,MNI0001,2017,strict,123456,P-001,{Y-1}-01-01,{Y+3}-12-31
+91110000802100433B,乙化工,140981,重点管理,DW001,总排口,water,MNI0002,2017,strict,123456,P-002,{Y-5}-07-01,{Y}-06-30
+911100007109255774,丙铸造,140902,简化管理,DA001,熔炉,gas,MNI0003,2017,strict,123456,P-003,{Y}-12-31,{Y+5}-12-30
 91140900MA0K00000D,丁砖厂,140921,登记管理,DA001,窑炉,gas,MNI0004,2017,strict,123456,,,
-{E},戊洗煤,140921,,DW001,排口,water,MNI0005,2017,strict,123456,P-005,2024-01-01,2029-12-31
+{E},戊洗煤,140921,,DW001,排口,water,MNI0005,2017,strict,123456,P-005,{Y-1}-01-01,{Y+4}-12-31
 ";
 
-/// The registry file, the fifth enterprise's code with its computed check character.
-fn registry() -> String {
+/// The registry file for year `y`, the fifth enterprise's code with its computed check character.
+fn registry(y: i32) -> String {
     let first17 = "91140900000000005";
     let code = format!(
         "{first17}{}",
         qingshan_sources::credit_code_check_char(first17).unwrap()
     );
-    REGISTRY.replace("{E}", &code)
+    let mut text = REGISTRY.replace("{E}", &code);
+    for (k, d) in [
+        ("{Y-5}", -5),
+        ("{Y-1}", -1),
+        ("{Y+3}", 3),
+        ("{Y+4}", 4),
+        ("{Y+5}", 5),
+        ("{Y}", 0),
+    ] {
+        text = text.replace(k, &(y + d).to_string());
+    }
+    text
+}
+
+/// Last year (Beijing time): 23 and 24 are computed for it.
+fn last_year() -> i32 {
+    use chrono::Datelike;
+    qingshan_app::beijing::today().year() - 1
 }
 
 #[tokio::test]
@@ -534,13 +551,13 @@ async fn indicators_23_and_24_match_hand_counts() {
     let a = Actor::cli();
     store
         .import_registry(
-            &qingshan_sources::read_registry(registry().as_bytes()).unwrap(),
+            &qingshan_sources::read_registry(registry(last_year()).as_bytes()).unwrap(),
             &a,
         )
         .await
         .unwrap();
     // Five sections: three with a linked automatic station (W1 with two), one without, one
-    // retired in 2025 (left out although linked).
+    // retired last year (left out although linked).
     let section = |code: &str, level: &str| WaterSection {
         code: code.into(),
         name: format!("断面{code}"),
@@ -585,14 +602,17 @@ async fn indicators_23_and_24_match_hand_counts() {
             .unwrap();
     }
     store
-        .retire_water_section("W5", "2025-09-01", "断面调整", &a)
+        .retire_water_section("W5", &format!("{}-09-01", last_year()), "断面调整", &a)
         .await
         .unwrap();
 
     let server = common::serve(store.clone()).await;
     let (staff, csrf) = common::login(&server, "staff").await;
     let r = staff
-        .post(server.url("/api/v1/indicators/monitoring?year=2025"))
+        .post(server.url(&format!(
+            "/api/v1/indicators/monitoring?year={}",
+            last_year()
+        )))
         .header("x-csrf-token", &csrf)
         .send()
         .await
@@ -603,11 +623,11 @@ async fn indicators_23_and_24_match_hand_counts() {
     let of = |n: i64| {
         values
             .iter()
-            .find(|v| v.indicator_number == n && v.year == 2025)
+            .find(|v| v.indicator_number == n && v.year == i64::from(last_year()))
             .unwrap_or_else(|| panic!("indicator {n} recorded"))
     };
     let v23 = of(23);
-    // Hand count: required 3 (甲, 乙 重点管理; 丙 简化管理), holding on 2025-12-31: 甲, 丙.
+    // Hand count: required 3 (甲, 乙 重点管理; 丙 简化管理), holding on 31 December: 甲, 丙.
     assert_eq!(
         (
             v23.value.as_str(),
@@ -620,7 +640,7 @@ async fn indicators_23_and_24_match_hand_counts() {
     for part in [
         "登记排污单位 5 家",
         "须持证 3 家（重点管理 2 家、简化管理 1 家）",
-        "其中 2 家在 2025-12-31 持有效排污许可证",
+        &format!("其中 2 家在 {}-12-31 持有效排污许可证", last_year()),
         "未持有效许可证：乙化工（91110000802100433B）",
         "登记管理 1 家无须持证",
         "1 家未填报排污许可管理类别",
@@ -628,7 +648,7 @@ async fn indicators_23_and_24_match_hand_counts() {
         assert!(note.contains(part), "{part} in {note}");
     }
     let v24 = of(24);
-    // Hand count: in service on 2025-12-31: W1–W4 (4); with a station: W1, W2, W3 (3) → 75.0.
+    // Hand count: in service on 31 December: W1–W4 (4); with a station: W1, W2, W3 (3) → 75.0.
     assert_eq!(
         (v24.value.as_str(), v24.source.as_str()),
         ("75.0", "monitoring")
@@ -641,7 +661,10 @@ async fn indicators_23_and_24_match_hand_counts() {
     assert!(note.contains("无自动站：断面W4"), "{note}");
     // Unchanged data: computing again records nothing new.
     let again: Value = staff
-        .post(server.url("/api/v1/indicators/monitoring?year=2025"))
+        .post(server.url(&format!(
+            "/api/v1/indicators/monitoring?year={}",
+            last_year()
+        )))
         .header("x-csrf-token", &csrf)
         .send()
         .await
