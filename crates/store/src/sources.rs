@@ -309,11 +309,19 @@ impl Store {
         with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             for e in &reg.enterprises {
-                sqlx::query("INSERT INTO enterprises (credit_code, name, division_code, industry, address, longitude, latitude, created_at, permit_class) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                sqlx::query("INSERT INTO enterprises (credit_code, name, division_code, industry, address, longitude, latitude, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                              ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, division_code = excluded.division_code, industry = excluded.industry, \
-                             address = excluded.address, longitude = excluded.longitude, latitude = excluded.latitude, permit_class = excluded.permit_class")
-                    .bind(&e.credit_code).bind(&e.name).bind(&e.division_code).bind(&e.industry).bind(&e.address).bind(&e.longitude).bind(&e.latitude).bind(&now).bind(&e.permit_class)
+                             address = excluded.address, longitude = excluded.longitude, latitude = excluded.latitude")
+                    .bind(&e.credit_code).bind(&e.name).bind(&e.division_code).bind(&e.industry).bind(&e.address).bind(&e.longitude).bind(&e.latitude).bind(&now)
                     .execute(&mut *tx).await?;
+            }
+            // The permit class (migration 26) is optional: a file that gives no class at all
+            // leaves the stored classes as they are; one that gives any sets every enterprise's.
+            if reg.enterprises.iter().any(|e| e.permit_class.is_some()) {
+                for e in &reg.enterprises {
+                    sqlx::query("UPDATE enterprises SET permit_class = $2 WHERE credit_code = $1")
+                        .bind(&e.credit_code).bind(&e.permit_class).execute(&mut *tx).await?;
+                }
             }
             for o in &reg.outlets {
                 sqlx::query("INSERT INTO outlets (enterprise_id, code, name, kind) SELECT id, $2, $3, $4 FROM enterprises WHERE credit_code = $1 \
