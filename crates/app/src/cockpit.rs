@@ -188,6 +188,8 @@ pub struct Cockpit {
     pub overdue_orders: Option<usize>,
     /// Cases whose rectification deadline passed while still 整改中 (staff only).
     pub overdue_cases: Option<usize>,
+    /// Inspection problems (督察整改) overdue and at risk (staff only).
+    pub inspections: Option<crate::inspections::Attention>,
     /// Tasks without a report for last year or later (逾期未报).
     pub overdue_tasks: usize,
     /// Tasks of the plan.
@@ -362,13 +364,15 @@ fn monthly_pm25_valid(days: &[DailyAqi]) -> Vec<(u32, f64, String)> {
 }
 
 /// Computes the home page for `today` (Beijing date). `staff` decides whether attention and
-/// alarm figures are computed at all: the public page never holds them.
+/// alarm figures are computed at all: the public page never holds them. An inspection problem
+/// is at risk within `warn_days` of its deadline.
 pub async fn cockpit(
     store: &Store,
     plan: &Plan,
     staff: bool,
     measure: Measure,
     today: NaiveDate,
+    warn_days: u32,
 ) -> Result<Cockpit> {
     let opts = AssessOptions::default();
     let city_name = plan
@@ -480,6 +484,11 @@ pub async fn cockpit(
             ..Default::default()
         };
         Some(store.cases_paged(&f, 1, 0).await?.total as usize)
+    } else {
+        None
+    };
+    let inspections = if staff {
+        Some(crate::inspections::attention(store, today, warn_days).await?)
     } else {
         None
     };
@@ -780,6 +789,7 @@ pub async fn cockpit(
         offline_devices: staff.then(|| attention.iter().map(|a| a.offline_devices).sum()),
         overdue_orders: staff.then(|| overdue_orders.values().map(|n| *n as usize).sum()),
         overdue_cases,
+        inspections,
         attention,
         overdue_tasks,
         tasks: plan.tasks().count(),

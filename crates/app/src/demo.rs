@@ -190,6 +190,7 @@ pub fn registry(mns: &[String], password: &str) -> Registry {
             address: None,
             longitude: Some(lon.into()),
             latitude: Some(lat.into()),
+            permit_class: Some("key".into()),
         });
         reg.outlets.push(Outlet {
             credit_code: credit_code.clone(),

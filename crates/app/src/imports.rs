@@ -365,7 +365,7 @@ impl TemplateColumn {
 }
 
 /// The registry file's columns ([`qingshan_sources::REGISTRY_COLUMNS`], in order) with their meanings.
-pub const REGISTRY_TEMPLATE: [TemplateColumn; 23] = [
+pub const REGISTRY_TEMPLATE: [TemplateColumn; 24] = [
     col(
         "credit_code",
         "统一社会信用代码",
@@ -391,6 +391,13 @@ pub const REGISTRY_TEMPLATE: [TemplateColumn; 23] = [
     col("address", "地址", "地址", false, 28.0),
     col("longitude", "经度", "经度（十进制度）", false, 12.0),
     col("latitude", "纬度", "纬度（十进制度）", false, 12.0),
+    col(
+        "permit_class",
+        "排污许可管理类别",
+        "固定污染源排污许可分类管理名录中的类别：重点管理、简化管理 或 登记管理（前两类须持证，指标 23 排污许可证覆盖率据此计算）；留空则不计入该指标",
+        false,
+        16.0,
+    ),
     col(
         "outlet_code",
         "排放口编号",
@@ -1313,7 +1320,7 @@ mod tests {
     fn registry_with_chinese_headers_imports() {
         let header: Vec<&str> = REGISTRY_TEMPLATE.iter().map(|c| c.zh).collect();
         let text = format!(
-            "{}\n91140900MA0K00000D,忻州示例热电有限公司,140902,电力,,,,DA001,1号锅炉排口,废气,MN0001,2017,strict,123456,60,,,,,,,,\n",
+            "{}\n91140900MA0K00000D,忻州示例热电有限公司,140902,电力,,,,重点管理,DA001,1号锅炉排口,废气,MN0001,2017,strict,123456,60,,,,,,,,\n",
             header.join(",")
         );
         let check = qingshan_sources::check_credit_code("91140900MA0K00000D");
@@ -1339,7 +1346,7 @@ mod tests {
                 .unwrap()
                 .with_headers(&REGISTRY_TEMPLATE)
                 .unwrap();
-        assert_eq!(wb.column_label("hourly_limit"), "小时浓度限值（T 列）");
+        assert_eq!(wb.column_label("hourly_limit"), "小时浓度限值（U 列）");
         let e = registry_errors(
             vec![RegistryError::Cell {
                 row: 3,

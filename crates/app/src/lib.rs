@@ -23,6 +23,7 @@ pub mod heavy;
 pub mod imports;
 pub mod incidents;
 pub mod ingest;
+pub mod inspections;
 pub mod ledger;
 pub mod login_throttle;
 pub mod marks;

@@ -1,11 +1,15 @@
 //! Indicators computed from monitoring: the plan's air and water indicators of a year, from the
-//! stored air hours and water samples, recorded as values "computed from monitoring".
+//! stored air hours and water samples, and the two governance indicators the platform's
+//! registers answer (23 排污许可证覆盖率 from the pollution-source registry, 24 地表水自动监测
+//! 覆盖率 from the water sections and their linked stations), recorded as values "computed from
+//! monitoring" with their basis in the note (docs/indicators-from-data.md).
 //!
 //! An air value keeps its data capture (valid days of the year) and whether that meets GB 3095
 //! Table 4 (a year needs ≥ 324 valid daily values, ≥ 27 in each month, February ≥ 25). A value
 //! below the rule is stored, so the figure is not lost, but shown as 数据不足 with its capture
 //! and never counted as the indicator's value for progress (see `crate::report`).
 
+use chrono::Datelike;
 use qingshan_air::daily::MIN_DAYS_YEAR;
 use qingshan_plan::Plan;
 use qingshan_store::{Actor, Capture, IndicatorValue, NewIndicatorValue, Store};
@@ -129,6 +133,21 @@ pub async fn record_monitoring_indicators(
             None,
         ));
     }
+    // 23 and 24 read the registers as they stand (which enterprises must hold a permit, which
+    // sections have a station linked): they describe the year just ended and the current one,
+    // never an earlier year, whose network the platform does not know.
+    if year >= crate::beijing::today().year() - 1 {
+        let year_end = format!("{year}-12-31");
+        if let Some((v, note)) =
+            permit_coverage(&store.permit_holdings(&year_end).await?, &year_end)
+        {
+            wanted.push((23, plan.meta.division.clone(), v, note, None));
+        }
+        if let Some((v, note)) = automation_coverage(&store.section_automation().await?, &year_end)
+        {
+            wanted.push((24, plan.meta.division.clone(), v, note, None));
+        }
+    }
     if wanted.is_empty() {
         return Err(Error::invalid(
             "year",
@@ -164,6 +183,127 @@ pub async fn record_monitoring_indicators(
     Ok(out)
 }
 
+/// How many names a note lists before it says "等 N 个".
+const NOTE_NAMES: usize = 10;
+
+fn listed(names: &[String]) -> String {
+    if names.len() > NOTE_NAMES {
+        format!("{} 等 {} 个", names[..NOTE_NAMES].join("、"), names.len())
+    } else {
+        names.join("、")
+    }
+}
+
+fn percent(part: usize, whole: usize) -> Option<String> {
+    let r = qingshan_exact::Ratio::new(
+        i128::try_from(part).ok()? * 100,
+        i128::try_from(whole).ok()?,
+    )?;
+    Some(r.format_gbt8170(1))
+}
+
+/// Indicator 23 (排污许可证覆盖率) on `day` (31 December of the year): of the registry's
+/// enterprises that must hold a permit (class 重点管理 or 简化管理), the share holding one valid
+/// on that day, with the counts in the note. Enterprises without a class entered are left out
+/// and counted in the note. `None` when no enterprise must hold a permit.
+pub fn permit_coverage(
+    holdings: &[qingshan_store::PermitHolding],
+    day: &str,
+) -> Option<(String, String)> {
+    let required: Vec<&qingshan_store::PermitHolding> = holdings
+        .iter()
+        .filter(|h| {
+            h.permit_class
+                .as_deref()
+                .is_some_and(qingshan_sources::permit_required)
+        })
+        .collect();
+    if required.is_empty() {
+        return None;
+    }
+    let class = |c: &str| {
+        required
+            .iter()
+            .filter(|h| h.permit_class.as_deref() == Some(c))
+            .count()
+    };
+    let holding = required.iter().filter(|h| h.valid_permits > 0).count();
+    let missing: Vec<String> = required
+        .iter()
+        .filter(|h| h.valid_permits == 0)
+        .map(|h| format!("{}（{}）", h.name, h.credit_code))
+        .collect();
+    let unclassified = holdings.iter().filter(|h| h.permit_class.is_none()).count();
+    let registration = holdings
+        .iter()
+        .filter(|h| h.permit_class.as_deref() == Some("registration"))
+        .count();
+    let mut note = format!(
+        "由污染源登记计算：登记排污单位 {} 家，按排污许可分类管理名录须持证 {} 家（重点管理 {} 家、简化管理 {} 家），其中 {} 家在 {day} 持有效排污许可证",
+        holdings.len(),
+        required.len(),
+        class("key"),
+        class("simplified"),
+        holding
+    );
+    if !missing.is_empty() {
+        note.push_str(&format!("；未持有效许可证：{}", listed(&missing)));
+    }
+    if registration > 0 {
+        note.push_str(&format!("；登记管理 {registration} 家无须持证，不计入"));
+    }
+    if unclassified > 0 {
+        note.push_str(&format!(
+            "；{unclassified} 家未填报排污许可管理类别，未计入"
+        ));
+    }
+    Some((percent(holding, required.len())?, note))
+}
+
+/// Indicator 24 (县级以上地表水环境质量自动监测覆盖率) at `day` (31 December of the year): of
+/// the registered surface-water sections (国考, 省考, 市考) in service on that day, the share
+/// with an automatic station linked (an HJ 212 device), with the counts in the note. The link
+/// is the one stored when the value is computed. `None` when no section is registered.
+pub fn automation_coverage(
+    sections: &[qingshan_store::SectionAutomation],
+    day: &str,
+) -> Option<(String, String)> {
+    let in_service: Vec<&qingshan_store::SectionAutomation> = sections
+        .iter()
+        .filter(|s| s.retired_on.as_deref().is_none_or(|r| r > day))
+        .collect();
+    if in_service.is_empty() {
+        return None;
+    }
+    let level = |l: &str| in_service.iter().filter(|s| s.level == l).count();
+    let automatic: Vec<String> = in_service
+        .iter()
+        .filter(|s| s.devices > 0)
+        .map(|s| s.name.clone())
+        .collect();
+    let manual: Vec<String> = in_service
+        .iter()
+        .filter(|s| s.devices == 0)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut note = format!(
+        "由水质断面登记计算：{day} 在用的县级以上地表水断面 {} 个（国考 {}、省考 {}、市考 {}），其中 {} 个关联了水质自动监测站",
+        in_service.len(),
+        level("国考"),
+        level("省考"),
+        level("市考"),
+        automatic.len()
+    );
+    if !automatic.is_empty() {
+        note.push_str(&format!("（{}）", listed(&automatic)));
+    }
+    if !manual.is_empty() {
+        note.push_str(&format!("；无自动站：{}", listed(&manual)));
+    }
+    note.push_str("；按计算时的站点关联");
+    Some((percent(automatic.len(), in_service.len())?, note))
+}
+
 /// The note of a value with the verdict on its capture appended when it falls short.
 fn with_verdict(note: &str, c: &Capture) -> String {
     if c.valid {
@@ -190,6 +330,54 @@ pub fn capture_label(c: &Capture) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coverage_counts_only_what_the_rule_names() {
+        let h = |code: &str, class: Option<&str>, valid: i64| qingshan_store::PermitHolding {
+            credit_code: code.into(),
+            name: code.into(),
+            division_code: None,
+            permit_class: class.map(str::to_string),
+            valid_permits: valid,
+        };
+        // 3 must hold one (key, key, simplified), 1 registration, 1 not entered; 1 of 3 holds.
+        let (v, note) = permit_coverage(
+            &[
+                h("A", Some("key"), 1),
+                h("B", Some("key"), 0),
+                h("C", Some("simplified"), 0),
+                h("D", Some("registration"), 0),
+                h("E", None, 2),
+            ],
+            "2025-12-31",
+        )
+        .unwrap_or_default();
+        assert_eq!(v, "33.3");
+        assert!(note.contains("未持有效许可证：B（B）、C（C）"), "{note}");
+        assert!(permit_coverage(&[h("D", Some("registration"), 0)], "2025-12-31").is_none());
+        let s =
+            |code: &str, devices: i64, retired: Option<&str>| qingshan_store::SectionAutomation {
+                code: code.into(),
+                name: code.into(),
+                level: "国考".into(),
+                division_code: None,
+                retired_on: retired.map(str::to_string),
+                devices,
+            };
+        // Retired on the day itself: out; retired after it: in.
+        let (v, _) = automation_coverage(
+            &[
+                s("W1", 2, None),
+                s("W2", 0, None),
+                s("W3", 1, Some("2025-12-31")),
+                s("W4", 1, Some("2026-01-15")),
+            ],
+            "2025-12-31",
+        )
+        .unwrap_or_default();
+        assert_eq!(v, "66.7");
+        assert!(automation_coverage(&[s("W3", 1, Some("2025-01-01"))], "2025-12-31").is_none());
+    }
 
     #[test]
     fn a_short_capture_reads_as_insufficient() {

@@ -152,7 +152,7 @@ pub async fn import_registry(
 }
 
 /// The registry's columns with their Chinese labels, in the order the edit form shows them.
-pub const REGISTRY_LABELS: [(&str, &str); 23] = [
+pub const REGISTRY_LABELS: [(&str, &str); 24] = [
     ("credit_code", "统一社会信用代码"),
     ("enterprise_name", "排污单位名称"),
     ("division_code", "所在区县"),
@@ -160,6 +160,7 @@ pub const REGISTRY_LABELS: [(&str, &str); 23] = [
     ("address", "地址"),
     ("longitude", "经度"),
     ("latitude", "纬度"),
+    ("permit_class", "排污许可管理类别"),
     ("outlet_code", "排放口编号"),
     ("outlet_name", "排放口名称"),
     ("outlet_kind", "排放口类型"),

@@ -90,6 +90,9 @@ enum Command {
         /// Largest evidence file (佐证材料) accepted, in MiB.
         #[arg(long, env = "QINGSHAN_EVIDENCE_MAX_MIB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024))]
         evidence_max_mib: u32,
+        /// Days before its deadline an open inspection problem (督察整改) is listed as at risk.
+        #[arg(long, env = "QINGSHAN_INSPECTION_WARN_DAYS", default_value_t = qingshan_app::inspections::DEFAULT_WARN_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
+        inspection_warn_days: u32,
         /// Failed sign-ins from one address (whatever the user names) in 15 minutes before it is refused.
         #[arg(long, default_value_t = qingshan_app::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS)]
         login_max_failures_per_address: i64,
@@ -275,7 +278,7 @@ enum ValuesCommand {
         #[command(flatten)]
         out: TemplateArgs,
     },
-    /// Compute indicators 11–14 of a year from the stored air and water monitoring data and record
+    /// Compute indicators 11–14 (and 23, 24 from the registry and the water sections) of a year from the stored air and water monitoring data and record
     /// them as values "computed from monitoring".
     Monitoring {
         /// The year.
@@ -462,6 +465,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hj212_refused_retention_days,
             clock_drift_minutes,
             evidence_max_mib,
+            inspection_warn_days,
             login_max_failures_per_address,
             http_header_timeout_secs,
             http_request_timeout_secs,
@@ -485,6 +489,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     watch: watch.clone(),
                     secure_cookies,
                     evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
+                    inspection_warn_days,
                     login_max_failures_per_address,
                     http_header_read_timeout: std::time::Duration::from_secs(
                         http_header_timeout_secs,

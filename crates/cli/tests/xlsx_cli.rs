@@ -89,6 +89,7 @@ fn registry(second_credit_code: &'static str) -> Vec<Vec<Cell>> {
             Text("忻府区"),
             Number(112.73),
             Number(38.42),
+            Text("简化管理"),
             Text("DA001"),
             Text("1号锅炉"),
             Text("gas"),

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
+pub mod inspections;
 pub mod ledger;
 pub mod marks;
 pub mod openapi;
@@ -83,6 +84,8 @@ pub struct ServerConfig {
     /// The clock watch's and parameter judgement's settings, as the gateway applies them (the
     /// pages read offsets against the same tolerance).
     pub watch: qingshan_app::params::WatchConfig,
+    /// Days before its deadline an open inspection problem (督察整改) counts as at risk.
+    pub inspection_warn_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -101,6 +104,7 @@ impl Default for ServerConfig {
             demo: false,
             transmission_counting: Default::default(),
             watch: qingshan_app::params::WatchConfig::default(),
+            inspection_warn_days: qingshan_app::inspections::DEFAULT_WARN_DAYS,
         }
     }
 }
@@ -142,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .merge(params::routes())
         .merge(heavy::routes(state.config.evidence_max_bytes))
         .merge(warnings::routes())
+        .merge(inspections::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -34,6 +34,11 @@ const PAGES: &[(&str, &str)] = &[
     ("warnings", "/heavy/warnings"),
     ("warning", "/heavy/warnings/1"),
     ("warning-report", "/heavy/warnings/1/report.html"),
+    ("inspections", "/inspections"),
+    ("inspection", "/inspections/1"),
+    ("inspection-closed", "/inspections/2"),
+    ("inspection-new", "/inspections/new"),
+    ("inspections-public", "/inspections/public"),
     ("air-station", "/air/stations/XZ01"),
     ("water-section", "/water/sections/W01"),
     ("indicator", "/indicators/6"),
@@ -207,6 +212,66 @@ async fn seed(store: &Store, plan_id: &str) {
             .await
             .unwrap();
     }
+    // An inspection problem (督察整改) past its deadline with a progress report and a file, and a
+    // closed one for the public summary.
+    let problem = |title: &str, deadline: &str| qingshan_store::InspectionFields {
+        source_kind: "central".into(),
+        source_batch: "第二轮中央生态环境保护督察".into(),
+        title: title.into(),
+        description: "忻府区城区段雨污管网混接，汛期污水溢流入河。".into(),
+        measures: "完成雨污分流改造 12 公里，溢流口加装截流设施。".into(),
+        units: vec!["sthj".into(), "zjj".into()],
+        counties: vec!["140902".into()],
+        deadline: deadline.into(),
+        internal_note: Some("省督察办每月调度".into()),
+    };
+    let pdf = qingshan_store::NewEvidence {
+        file_name: "整改完成报告.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4\n%layout\n".to_vec(),
+    };
+    let first = store
+        .register_inspection_problem(
+            2026,
+            &problem("城区段雨污混接溢流", "2026-01-31"),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .inspection_step(
+            first.id,
+            &qingshan_store::InspectionStep::Report {
+                done: false,
+                for_unit: None,
+                for_county: Some("140902".into()),
+            },
+            "已完成雨污分流改造 8 公里。",
+            std::slice::from_ref(&pdf),
+            &actor,
+        )
+        .await
+        .unwrap();
+    let second = store
+        .register_inspection_problem(
+            2026,
+            &problem("牧马河沿岸垃圾堆放", "2026-06-30"),
+            &[pdf],
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .inspection_step(
+            second.id,
+            &qingshan_store::InspectionStep::Close,
+            "现场核查垃圾已清运，长效管护机制已建立。",
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
     // A case on the first incident, decided, in rectification: its page shows the facts, the
     // articles, the steps, the evidence frames and the check form.
     let case = store

@@ -207,6 +207,7 @@ pub fn registry(cfg: &SimulatorConfig) -> Registry {
             address: None,
             longitude: None,
             latitude: None,
+            permit_class: None,
         });
         reg.outlets.push(Outlet {
             credit_code: credit_code.clone(),

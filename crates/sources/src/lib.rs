@@ -13,6 +13,7 @@ pub mod supervision;
 
 pub use credit_code::{CreditCodeError, check_credit_code, credit_code_check_char};
 pub use registry::{
-    CrcPolicyName, Device, Enterprise, Limit, Outlet, OutletKind, Permit, REGISTRY_COLUMNS,
-    Registry, RegistryError, read_registry, read_registry_all, registry_rows, write_registry,
+    CrcPolicyName, Device, Enterprise, Limit, Outlet, OutletKind, PERMIT_CLASSES, Permit,
+    REGISTRY_COLUMNS, Registry, RegistryError, permit_class_name, permit_required, read_registry,
+    read_registry_all, registry_rows, write_registry,
 };

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::check_credit_code;
 
 /// The registry file's columns, in order (the downloadable template's header).
-pub const REGISTRY_COLUMNS: [&str; 23] = [
+pub const REGISTRY_COLUMNS: [&str; 24] = [
     "credit_code",
     "enterprise_name",
     "division_code",
@@ -19,6 +19,7 @@ pub const REGISTRY_COLUMNS: [&str; 23] = [
     "address",
     "longitude",
     "latitude",
+    "permit_class",
     "outlet_code",
     "outlet_name",
     "outlet_kind",
@@ -54,6 +55,30 @@ pub struct Enterprise {
     pub longitude: Option<String>,
     /// Latitude, decimal degrees as written.
     pub latitude: Option<String>,
+    /// Its class in the 固定污染源排污许可分类管理名录: `key` (重点管理), `simplified`
+    /// (简化管理) — both must hold a permit — or `registration` (登记管理, no permit);
+    /// `None`: not entered (indicator 23 leaves it out and lists it).
+    pub permit_class: Option<String>,
+}
+
+/// The permit classes ([`Enterprise::permit_class`]): code and Chinese name.
+pub const PERMIT_CLASSES: [(&str, &str); 3] = [
+    ("key", "重点管理"),
+    ("simplified", "简化管理"),
+    ("registration", "登记管理"),
+];
+
+/// The Chinese name of a permit class code.
+pub fn permit_class_name(code: &str) -> Option<&'static str> {
+    PERMIT_CLASSES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| *n)
+}
+
+/// Whether an enterprise of this class must hold a discharge permit (重点管理 and 简化管理).
+pub fn permit_required(code: &str) -> bool {
+    matches!(code, "key" | "simplified")
 }
 
 /// Gas or water outlet.
@@ -404,6 +429,21 @@ pub fn read_registry_all(input: impl Read) -> Result<Registry, Vec<RegistryError
                 address: row.get("address"),
                 longitude: row.decimal("longitude")?,
                 latitude: row.decimal("latitude")?,
+                permit_class: match row.get("permit_class") {
+                    None => None,
+                    Some(v) => Some(
+                        PERMIT_CLASSES
+                            .iter()
+                            .find(|(c, n)| *c == v || *n == v)
+                            .map(|(c, _)| c.to_string())
+                            .ok_or_else(|| {
+                                row.err(
+                                    "permit_class",
+                                    format!("「{v}」应为 重点管理、简化管理 或 登记管理"),
+                                )
+                            })?,
+                    ),
+                },
             };
             merge(
                 &mut enterprises,
@@ -593,6 +633,11 @@ pub fn registry_rows(reg: &Registry) -> Vec<Vec<String>> {
             opt(&e.address),
             opt(&e.longitude),
             opt(&e.latitude),
+            e.permit_class
+                .as_deref()
+                .and_then(permit_class_name)
+                .unwrap_or_default()
+                .to_string(),
             o.code.clone(),
             o.name.clone(),
             o.kind.as_str().to_string(),

@@ -162,7 +162,10 @@ impl Store {
     pub async fn raise_alarm(&self, ep: &AlarmEpisode) -> Result<Raised> {
         // The table no longer lists the kinds (migration 22): the code's list is the check.
         if qingshan_sources::supervision::AlarmKind::parse(&ep.kind).is_none() {
-            return Err(StoreError::Conflict(format!("未知的告警类型「{}」", ep.kind)));
+            return Err(StoreError::Conflict(format!(
+                "未知的告警类型「{}」",
+                ep.kind
+            )));
         }
         let now = now_text();
         Ok(with_pool!(self, p => {

@@ -69,6 +69,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("heavy_baseline.save", "填报基准排放量"),
     ("heavy_reduction.save", "修改应急减排清单"),
     ("heavy_reduction.remove", "移出应急减排清单"),
+    ("inspection.register", "登记督察整改问题"),
+    ("inspection.revise", "修改督察整改问题"),
+    ("inspection.report", "报送督察整改进展"),
+    ("inspection.evidence", "上传督察整改佐证材料"),
+    ("inspection.close", "督察整改问题销号"),
+    ("inspection.reopen", "重新打开督察整改问题"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -290,6 +296,27 @@ pub fn heavy_grade_state(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of an inspection problem's source kind.
+pub fn inspection_source(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "central" => "中央生态环境保护督察",
+        "provincial" => "省级生态环境保护督察",
+        "audit" => "审计",
+        "other" => "其他督查检查",
+        other => return Cow::Owned(format!("其他来源（{other}）")),
+    })
+}
+
+/// The Chinese label of an inspection problem's state.
+pub fn inspection_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "rectifying" => "整改中",
+        "reported" => "已报完成待销号",
+        "closed" => "已销号",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
 /// The Chinese label of a step on a grade record.
 pub fn heavy_grade_event(code: &str) -> Cow<'static, str> {
     Cow::Borrowed(match code {
@@ -299,6 +326,18 @@ pub fn heavy_grade_event(code: &str) -> Cow<'static, str> {
         "publish" => "市级公布",
         "record" => "直接录入",
         "supersede" => "被新结果取代",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a step on an inspection problem.
+pub fn inspection_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "register" => "登记",
+        "revise" => "修改",
+        "report" => "报送进展",
+        "close" => "销号",
+        "reopen" => "重新打开",
         other => return Cow::Owned(format!("其他（{other}）")),
     })
 }
@@ -390,6 +429,7 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("level", "预警级别"),
     ("outlets", "排放口"),
     ("reduction_measures", "减排措施"),
+    ("inspection", "督察整改问题"),
     ("measures", "处罚措施"),
     ("password", "访问密码"),
     ("late", "迟报"),
@@ -460,6 +500,7 @@ pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
         "yellow" => "黄色预警",
         "orange" => "橙色预警",
         "red" => "红色预警",
+        "reported" => "已报完成待销号",
         _ => {
             return marking_rule()
                 .and_then(|r| r.kind(word))

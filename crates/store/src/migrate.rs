@@ -163,6 +163,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_task_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0025_task_ledger.sql"),
     },
+    Migration {
+        version: 26,
+        name: "inspections",
+        sqlite: include_str!("../migrations/sqlite/0026_inspections.sql"),
+        postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

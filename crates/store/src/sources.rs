@@ -265,10 +265,11 @@ impl Store {
         use qingshan_sources::{Device, Enterprise, Limit, Outlet, OutletKind, Permit};
         let mut reg = Registry::default();
         with_pool!(self, p => {
-            for r in sqlx::query("SELECT credit_code, name, division_code, industry, address, longitude, latitude FROM enterprises ORDER BY credit_code").fetch_all(p).await? {
+            for r in sqlx::query("SELECT credit_code, name, division_code, industry, address, longitude, latitude, permit_class FROM enterprises ORDER BY credit_code").fetch_all(p).await? {
                 reg.enterprises.push(Enterprise {
                     credit_code: r.try_get("credit_code")?, name: r.try_get("name")?, division_code: r.try_get("division_code")?,
                     industry: r.try_get("industry")?, address: r.try_get("address")?, longitude: r.try_get("longitude")?, latitude: r.try_get("latitude")?,
+                    permit_class: r.try_get("permit_class")?,
                 });
             }
             for r in sqlx::query("SELECT e.credit_code, o.code, o.name, o.kind FROM outlets o JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.credit_code, o.code").fetch_all(p).await? {
@@ -313,6 +314,14 @@ impl Store {
                              address = excluded.address, longitude = excluded.longitude, latitude = excluded.latitude")
                     .bind(&e.credit_code).bind(&e.name).bind(&e.division_code).bind(&e.industry).bind(&e.address).bind(&e.longitude).bind(&e.latitude).bind(&now)
                     .execute(&mut *tx).await?;
+            }
+            // The permit class (migration 26) is optional: a file that gives no class at all
+            // leaves the stored classes as they are; one that gives any sets every enterprise's.
+            if reg.enterprises.iter().any(|e| e.permit_class.is_some()) {
+                for e in &reg.enterprises {
+                    sqlx::query("UPDATE enterprises SET permit_class = $2 WHERE credit_code = $1")
+                        .bind(&e.credit_code).bind(&e.permit_class).execute(&mut *tx).await?;
+                }
             }
             for o in &reg.outlets {
                 sqlx::query("INSERT INTO outlets (enterprise_id, code, name, kind) SELECT id, $2, $3, $4 FROM enterprises WHERE credit_code = $1 \

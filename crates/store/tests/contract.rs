@@ -130,6 +130,8 @@ contract!(
     heavy_grades_are_applied_reviewed_published_and_superseded,
     heavy_reduction_list_is_revised_never_overwritten,
     heavy_warnings_record_each_step_and_its_notices,
+    inspection_problems_are_revised_reported_closed_and_reopened,
+    permit_holdings_and_section_automation,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -5529,4 +5531,334 @@ async fn heavy_warnings_record_each_step_and_its_notices(store: Store) {
     ));
     ep.kind = "no_such_kind".into();
     assert!(store.raise_alarm(&ep).await.is_err());
+}
+
+fn inspection_fields(title: &str, deadline: &str, counties: &[&str]) -> InspectionFields {
+    InspectionFields {
+        source_kind: "central".into(),
+        source_batch: "第二轮中央生态环境保护督察".into(),
+        title: title.into(),
+        description: "城区段雨污混接，汛期溢流入河".into(),
+        measures: "雨污分流改造".into(),
+        units: vec!["sthj".into(), "zjj".into()],
+        counties: counties.iter().map(|c| c.to_string()).collect(),
+        deadline: deadline.into(),
+        internal_note: Some("内部调度".into()),
+    }
+}
+
+/// A problem (督察整改) is registered at revision 1; a revision keeps the old one and moves the
+/// scoped lists; a report is an event with its unit or county and its files; 销号 without any
+/// evidence on file is a conflict, with evidence it closes; a closed problem cannot be revised
+/// or reported on, only re-opened with a reason. Every step is audited; the public counts and
+/// the deadline filter see the same rows.
+async fn inspection_problems_are_revised_reported_closed_and_reopened(store: Store) {
+    seeded(&store).await;
+    let u = reporter(&store, "inspector").await;
+    let a = actor(&u);
+    let p = store
+        .register_inspection_problem(
+            2026,
+            &inspection_fields("雨污混接", "2026-06-30", &["140902"]),
+            &[],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.problem_number.as_str(), p.revision, p.state.as_str()),
+        ("2026-0001", 1, "rectifying")
+    );
+    let q = store
+        .register_inspection_problem(
+            2026,
+            &inspection_fields("垃圾堆放", "2026-12-31", &[]),
+            &[],
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.problem_number, "2026-0002");
+    let list = |f: InspectionFilter| {
+        let store = &store;
+        async move {
+            store
+                .inspection_problems_paged(&f, 100, 0)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|p| p.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let county = |c: &str| InspectionFilter {
+        division_code: Some(c.into()),
+        ..Default::default()
+    };
+    assert_eq!(list(county("140902")).await, vec![p.id]);
+    assert_eq!(
+        list(InspectionFilter {
+            unit_id: Some("zjj".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![p.id, q.id]
+    );
+    assert_eq!(
+        list(InspectionFilter {
+            due_by: Some("2026-07-01".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![p.id]
+    );
+
+    // A revision: the county moves, the deadline too; revision 1 is kept as it was.
+    let revised = store
+        .revise_inspection_problem(
+            p.id,
+            &inspection_fields("雨污混接", "2026-09-30", &["140921"]),
+            "省督察办同意延期",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (revised.revision, revised.fields.deadline.as_str()),
+        (2, "2026-09-30")
+    );
+    let revs = store.inspection_revisions(p.id).await.unwrap();
+    assert_eq!(revs.len(), 2);
+    assert_eq!(
+        (
+            revs[0].fields.counties.clone(),
+            revs[0].fields.deadline.as_str(),
+            revs[0].reason.as_deref()
+        ),
+        (vec!["140902".to_string()], "2026-06-30", None)
+    );
+    assert_eq!(revs[1].reason.as_deref(), Some("省督察办同意延期"));
+    assert!(list(county("140902")).await.is_empty());
+    assert_eq!(list(county("140921")).await, vec![p.id]);
+
+    // 销号 with nothing on file is refused and writes nothing.
+    let err = store
+        .inspection_step(p.id, &InspectionStep::Close, "已整改", &[], &a)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(
+        store.inspection_problem(p.id).await.unwrap().unwrap().state,
+        "rectifying"
+    );
+
+    let report = InspectionStep::Report {
+        done: true,
+        for_unit: None,
+        for_county: Some("140921".into()),
+    };
+    let doc = evidence(
+        "验收报告.pdf",
+        "application/pdf",
+        b"%PDF-1.4 inspection".to_vec(),
+    );
+    let reported = store
+        .inspection_step(p.id, &report, "改造完成", &[doc], &a)
+        .await
+        .unwrap();
+    assert_eq!(reported.state, "reported");
+    let files = store.inspection_evidence(p.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let (meta, content) = store
+        .inspection_evidence_file(files[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.problem_id, content.as_slice()),
+        (p.id, b"%PDF-1.4 inspection".as_slice())
+    );
+    let closed = store
+        .inspection_step(p.id, &InspectionStep::Close, "现场核查合格", &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (closed.state.as_str(), closed.close_basis.as_deref()),
+        ("closed", Some("现场核查合格"))
+    );
+    assert!(closed.closed_at.is_some());
+    // Closed: the deadline filter no longer lists it; revising or reporting is a conflict.
+    assert!(
+        list(InspectionFilter {
+            due_by: Some("2027-01-01".into()),
+            ..Default::default()
+        })
+        .await
+            == vec![q.id]
+    );
+    assert!(matches!(
+        store
+            .revise_inspection_problem(p.id, &inspection_fields("x", "2026-09-30", &[]), "r", &a)
+            .await
+            .unwrap_err(),
+        StoreError::Conflict(_)
+    ));
+    assert!(matches!(
+        store
+            .inspection_step(p.id, &report, "再报", &[], &a)
+            .await
+            .unwrap_err(),
+        StoreError::Conflict(_)
+    ));
+    let counts = store.inspection_source_counts().await.unwrap();
+    assert_eq!(counts.len(), 1);
+    assert_eq!((counts[0].total, counts[0].closed), (2, 1));
+
+    let reopened = store
+        .inspection_step(p.id, &InspectionStep::Reopen, "群众再次举报", &[], &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            reopened.state.as_str(),
+            reopened.closed_at.as_deref(),
+            reopened.close_basis.as_deref()
+        ),
+        ("rectifying", None, None)
+    );
+    let kinds: Vec<(String, bool, Option<String>)> = store
+        .inspection_events(p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.done, e.for_county))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("register".to_string(), false, None),
+            ("revise".to_string(), false, None),
+            ("report".to_string(), true, Some("140921".to_string())),
+            ("close".to_string(), false, None),
+            ("reopen".to_string(), false, None),
+        ]
+    );
+    for (action, n) in [
+        ("inspection.register", 2),
+        ("inspection.revise", 1),
+        ("inspection.report", 1),
+        ("inspection.evidence", 1),
+        ("inspection.close", 1),
+        ("inspection.reopen", 1),
+    ] {
+        assert_eq!(
+            store.audit_log(Some(action), 10).await.unwrap().len(),
+            n,
+            "{action}"
+        );
+    }
+    assert!(matches!(
+        store
+            .inspection_step(999_999, &InspectionStep::Close, "x", &[], &a)
+            .await
+            .unwrap_err(),
+        StoreError::NotFound(_)
+    ));
+}
+
+/// Indicator 23 and 24's inputs: each enterprise with its permit class (imported from the
+/// registry's `permit_class` column, exported again) and its permits valid on a day; each
+/// water section with its linked automatic-station devices and its retirement.
+async fn permit_holdings_and_section_automation(store: Store) {
+    let file = "credit_code,enterprise_name,division_code,permit_class,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,permit_number,permit_valid_from,permit_valid_to
+9144030071526726XG,甲热电,140902,重点管理,DA001,1号锅炉,gas,MNP001,2017,strict,123456,P-001,2024-01-01,2028-12-31
+91110000802100433B,乙化工,140981,simplified,DW001,总排口,water,MNP002,2017,strict,123456,P-002,2020-01-01,2024-12-30
+911100007109255774,丙砖厂,140981,登记管理,DA001,窑炉,gas,MNP003,2017,strict,123456,,,
+";
+    let reg = qingshan_sources::read_registry(file.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let h = store.permit_holdings("2024-12-31").await.unwrap();
+    let got: Vec<(&str, Option<&str>, i64)> = h
+        .iter()
+        .map(|h| (h.name.as_str(), h.permit_class.as_deref(), h.valid_permits))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("丙砖厂", Some("registration"), 0),
+            ("乙化工", Some("simplified"), 0),
+            ("甲热电", Some("key"), 1)
+        ]
+    );
+    let before = store.permit_holdings("2024-12-30").await.unwrap();
+    assert_eq!(
+        before.iter().map(|h| h.valid_permits).collect::<Vec<_>>(),
+        vec![0, 1, 1]
+    );
+    let out = store.export_registry().await.unwrap();
+    let mut classes: Vec<(String, Option<String>)> = out
+        .enterprises
+        .iter()
+        .map(|e| (e.credit_code.clone(), e.permit_class.clone()))
+        .collect();
+    classes.sort();
+    assert_eq!(
+        classes[1],
+        (
+            "91110000802100433B".to_string(),
+            Some("simplified".to_string())
+        )
+    );
+
+    let section = |code: &str, level: &str| WaterSection {
+        code: code.into(),
+        name: format!("断面{code}"),
+        level: level.into(),
+        water_body: "river".into(),
+        basin: None,
+        division_code: Some("140902".into()),
+        target_class: "III".into(),
+        is_drinking_source: false,
+    };
+    store
+        .upsert_water_sections(
+            &[
+                section("W1", "国考"),
+                section("W2", "省考"),
+                section("W3", "市考"),
+            ],
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store
+        .link_water_section_device(
+            &WaterSectionDevice {
+                mn: "MNW1".into(),
+                section_code: "W1".into(),
+                password: "123456".into(),
+                crc_policy: "strict".into(),
+            },
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    store
+        .retire_water_section("W3", "2024-06-30", "断面调整", &Actor::cli())
+        .await
+        .unwrap();
+    let s = store.section_automation().await.unwrap();
+    let got: Vec<(&str, i64, Option<&str>)> = s
+        .iter()
+        .map(|s| (s.code.as_str(), s.devices, s.retired_on.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("W1", 1, None),
+            ("W2", 0, None),
+            ("W3", 0, Some("2024-06-30"))
+        ]
+    );
 }

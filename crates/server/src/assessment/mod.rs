@@ -534,7 +534,7 @@ pub async fn compute_monitoring(
         &s,
         &auth,
         "indicator_value.monitoring",
-        "indicators:11-14",
+        "indicators:11-14,23,24",
         csrf,
     )
     .await?;

@@ -181,6 +181,7 @@ pub async fn home(
         staff,
         measure,
         qingshan_app::beijing::today(),
+        s.config.inspection_warn_days,
     )
     .await?;
     let map = map_of(&s, &c, staff);

@@ -69,6 +69,14 @@ pub fn spec() -> Value {
                     "lead": { "type": "string" }, "supporting": { "type": "string", "description": "单位编号，空格或逗号分隔" },
                     "counties": { "type": "string", "description": "区县代码，空格或逗号分隔；all 为全部区县" },
                     "deadline": { "type": "string", "format": "date" }, "year": { "type": "string" }, "reason": { "type": "string" } } },
+                "InspectionProblem": { "type": "object", "description": "督察整改问题的登记内容", "required": ["source_kind", "source_batch", "title", "description", "measures", "units", "deadline"], "properties": {
+                    "source_kind": { "type": "string", "enum": ["central", "provincial", "audit", "other"], "description": "中央生态环境保护督察、省级生态环境保护督察、审计、其他督查检查" },
+                    "source_batch": { "type": "string", "maxLength": 200, "description": "批次或轮次，如 第二轮中央生态环境保护督察" },
+                    "title": { "type": "string", "maxLength": 200 }, "description": { "type": "string", "maxLength": 4000 }, "measures": { "type": "string", "maxLength": 4000 },
+                    "units": { "type": "array", "items": { "type": "string" }, "description": "规划中的责任单位编号（至少一个）" },
+                    "counties": { "type": "array", "items": { "type": "string", "pattern": "^[0-9]{6}$" }, "description": "所涉县（市、区）GB/T 2260 代码；空为全市" },
+                    "deadline": { "type": "string", "format": "date", "description": "整改期限（北京日期）" },
+                    "internal_note": { "type": "string", "description": "内部备注，不公开" } } },
                 "Error": { "type": "object", "required": ["error", "message"], "properties": {
                     "error": { "type": "string", "enum": ["unauthenticated", "forbidden", "csrf", "not_found", "invalid", "conflict", "too_large", "unsupported_type", "too_many_attempts", "internal"] },
                     "message": { "type": "string" }, "field": { "type": "string" } } },
@@ -448,7 +456,39 @@ pub fn spec() -> Value {
                             "process": { "type": "string", "description": "停用工序、其他措施所涉工序或设施" } } } },
                         "so2": { "type": "string", "description": "减排量 kg/h（十进制文本，最多 6 位小数）" }, "nox": { "type": "string" }, "pm": { "type": "string" }, "vocs": { "type": "string" },
                         "outlets": { "type": "array", "items": { "type": "string" }, "description": "本单位排放口编号" }, "note": { "type": "string" } } } } } },
-                    "responses": ok("清单条目") } }
+                    "responses": ok("清单条目") } },
+            "/inspections": {
+                "get": { "summary": "督察整改台账（工作人员全部，责任单位填报员仅本单位的问题，区县账号仅涉及本区县的问题；按整改期限排序，每页 100 条）", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [
+                        { "name": "source", "in": "query", "schema": { "type": "string", "enum": ["central", "provincial", "audit", "other"] }, "description": "中央生态环境保护督察、省级生态环境保护督察、审计、其他督查检查" },
+                        { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["rectifying", "reported", "closed"] }, "description": "整改中、已报完成待销号、已销号" },
+                        { "name": "county", "in": "query", "schema": { "type": "string" } },
+                        { "name": "unit", "in": "query", "schema": { "type": "string" }, "description": "规划中的责任单位编号" },
+                        { "name": "due", "in": "query", "schema": { "type": "string", "enum": ["overdue", "at_risk"] }, "description": "overdue 仅逾期；at_risk 逾期和临期（整改期限在预警天数内，服务器参数 --inspection-warn-days，默认 30）" },
+                        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                    ], "responses": ok("问题与总数") },
+                "post": { "summary": "登记督察整改问题（工作人员）；材料经 /inspections/new 页面表单上传", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/InspectionProblem" } } } },
+                    "responses": { "201": { "description": "已登记的问题（编号按年度编排，第 1 版）" } } } },
+            "/inspections/public": { "get": { "summary": "督察整改完成情况（公开，无需登录）：按来源的问题数与已销号数，已销号问题清单（不含内部备注、进展和材料）", "responses": ok("公开汇总") } },
+            "/inspections/{id}": { "get": { "summary": "一个督察整改问题及其各版本、整改经过和佐证材料（SHA-256）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("问题") } },
+            "/inspections/{id}/revise": { "post": { "summary": "修改问题（工作人员；未销号）：保存为新版本，旧版本保留", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "allOf": [{ "$ref": "#/components/schemas/InspectionProblem" }, { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 4000 } } }] } } } },
+                "responses": ok("问题") } },
+            "/inspections/{id}/report": { "post": { "summary": "报送整改进展（问题的责任单位填报员、所涉区县账号或工作人员；未销号）；done 为 true 表示整改完成、申请销号；佐证材料经页面表单上传", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string", "maxLength": 4000 }, "done": { "type": "boolean" } } } } } },
+                "responses": ok("问题") } },
+            "/inspections/{id}/close": { "post": { "summary": "销号（工作人员）：须已有整改完成的佐证材料；note 为销号依据", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": ok("问题") } },
+            "/inspections/{id}/reopen": { "post": { "summary": "重新打开已销号的问题（工作人员）；note 为原因", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": ok("问题") } }
         }
     })
 }
