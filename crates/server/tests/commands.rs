@@ -526,3 +526,46 @@ async fn a_history_request_fills_a_gap_with_the_devices_own_values() {
         Some(format!("{:.2}", expected.avg).as_str())
     );
 }
+
+/// 参数变更 with the simulator as the device: its analysers' parameters are fetched (3020), then
+/// halfway through its run the device's SO2 range changes and it uploads the new parameters
+/// unprompted; the gateway's judgement raises 参数变更 with the old and the new range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_the_device_changes_raises_a_parameter_change() {
+    let rig = rig("cmd-param", GatewayConfig::default(), |c| {
+        c.injects = vec![Inject::Param];
+        // Halfway (8 s) leaves the 3020 fetch ample time to finish first, even on a loaded machine.
+        c.duration = Duration::from_secs(16);
+    })
+    .await;
+    let id = rig.queue(json!({ "cn": "3020" })).await;
+    assert_eq!(rig.finished(id).await["state"], "done");
+    let filter = qingshan_store::AlarmFilter {
+        mn: Some(rig.mn.clone()),
+        ..Default::default()
+    };
+    let store = rig.store.clone();
+    let f = &filter;
+    rig.wait_for("参数变更", || {
+        let store = store.clone();
+        async move {
+            store
+                .alarms(f, 50)
+                .await
+                .unwrap()
+                .iter()
+                .any(|a| a.kind == "param_change")
+        }
+    })
+    .await;
+    let alarms = rig.store.alarms(&filter, 50).await.unwrap();
+    let changes: Vec<_> = alarms.iter().filter(|a| a.kind == "param_change").collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let a = changes[0];
+    assert_eq!(a.factor, simulator::TAMPERED.0);
+    let context = &a.context;
+    assert!(
+        context.contains(simulator::TAMPERED.1) && context.contains("200"),
+        "the old and the new range: {context}"
+    );
+}
