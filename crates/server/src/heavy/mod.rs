@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, refuse_app};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
@@ -59,27 +59,6 @@ pub fn routes(max_file: usize) -> Router<AppState> {
 }
 
 const STATES: [&str; 5] = ["published", "applied", "reviewed", "returned", "superseded"];
-
-/// Refusals of the app (role, scope, input, state) audited under `action` on `target`.
-async fn refused_or(
-    s: &AppState,
-    auth: &Auth,
-    action: &str,
-    target: String,
-    e: qingshan_app::Error,
-    detail: Option<String>,
-) -> AppError {
-    match e {
-        e @ (qingshan_app::Error::Forbidden(_)
-        | qingshan_app::Error::Unauthenticated
-        | qingshan_app::Error::Invalid { .. }
-        | qingshan_app::Error::NotFound(_)
-        | qingshan_app::Error::Conflict(_)) => {
-            refuse(s, auth, action, target, e.into(), detail).await
-        }
-        e => e.into(),
-    }
-}
 
 fn county_name(s: &AppState, code: Option<&str>) -> String {
     code.and_then(|c| s.plan.divisions.iter().find(|d| d.code == c))
@@ -208,7 +187,7 @@ pub async fn grades_page(
         Ok(x) => x,
         Err(e) => {
             return Err(
-                refused_or(&s, &auth, "page.view", "page:/heavy/grades".into(), e, None)
+                refuse_app(&s, &auth, "page.view", "page:/heavy/grades".into(), e, None)
                     .await
                     .into(),
             );
@@ -330,7 +309,7 @@ pub async fn apply_form(
     let files = checked_files(&s, &auth, &mut up, target.clone()).await?;
     match heavy::apply(&s.store, auth.user.as_ref(), &auth.actor(), &gf, &files).await {
         Ok(g) => Ok(Redirect::to(&format!("/heavy/grades/{}", g.grade.id)).into_response()),
-        Err(e) => Err(refused_or(&s, &auth, "heavy_grade.apply", target, e, None)
+        Err(e) => Err(refuse_app(&s, &auth, "heavy_grade.apply", target, e, None)
             .await
             .into()),
     }
@@ -353,7 +332,7 @@ pub async fn record_form(
     let files = checked_files(&s, &auth, &mut up, target.clone()).await?;
     match heavy::record(&s.store, auth.user.as_ref(), &auth.actor(), &gf, &files).await {
         Ok(g) => Ok(Redirect::to(&format!("/heavy/grades/{}", g.grade.id)).into_response()),
-        Err(e) => Err(refused_or(&s, &auth, "heavy_grade.record", target, e, None)
+        Err(e) => Err(refuse_app(&s, &auth, "heavy_grade.record", target, e, None)
             .await
             .into()),
     }
@@ -368,7 +347,7 @@ pub async fn grade_page(
     let d = match heavy::grade_detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -458,7 +437,7 @@ async fn step(
     };
     match done {
         Ok(g) => Ok(g),
-        Err(e) => Err(refused_or(s, auth, action, target, e, b.note.clone()).await),
+        Err(e) => Err(refuse_app(s, auth, action, target, e, b.note.clone()).await),
     }
 }
 
@@ -496,7 +475,7 @@ pub async fn document_download(
             &meta.content_type,
             &meta.file_name,
         )?),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             &s,
             &auth,
             "page.view",
@@ -576,7 +555,7 @@ pub async fn reductions_page(
     let (list, check) = match list_for(&s, &auth, &lvl.code).await {
         Ok(x) => x,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -770,7 +749,7 @@ async fn save_entry(
     }
     match heavy::save_reduction(&s.store, auth.user.as_ref(), &auth.actor(), f).await {
         Ok(_) => Ok(()),
-        Err(e) => Err(refused_or(s, auth, "heavy_reduction.save", target, e, None).await),
+        Err(e) => Err(refuse_app(s, auth, "heavy_reduction.save", target, e, None).await),
     }
 }
 
@@ -869,7 +848,7 @@ pub async fn remove_form(
     )
     .await
     {
-        return Err(refused_or(
+        return Err(refuse_app(
             &s,
             &auth,
             "heavy_reduction.remove",
@@ -944,7 +923,7 @@ pub async fn baseline_form(
     .await
     {
         return Err(
-            refused_or(&s, &auth, "heavy_baseline.save", target, e, None)
+            refuse_app(&s, &auth, "heavy_baseline.save", target, e, None)
                 .await
                 .into(),
         );
@@ -977,7 +956,7 @@ pub async fn api_grades(
     let (items, total) = match grades_for(&s, &auth, &state, limit, offset).await {
         Ok(x) => x,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -1004,7 +983,7 @@ pub async fn api_grade(
         Ok(d) => Ok(Json(
             json!({ "grade": grade_json(&s, &d.grade), "events": d.events, "documents": d.evidence }),
         )),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             &s,
             &auth,
             "page.view",
@@ -1080,7 +1059,7 @@ pub async fn api_reductions(
                 json!({ "level": lvl.code, "level_label": lvl.label, "entries": entries, "check": check }),
             ))
         }
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             &s,
             &auth,
             "page.view",

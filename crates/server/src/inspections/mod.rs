@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, refuse_app};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
@@ -164,27 +164,6 @@ fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
     })
 }
 
-/// Refusals of the app (role, scope, input, state) audited under `action` on `target`.
-async fn refused_or(
-    s: &AppState,
-    auth: &Auth,
-    action: &str,
-    target: String,
-    e: qingshan_app::Error,
-    detail: Option<String>,
-) -> AppError {
-    match e {
-        e @ (qingshan_app::Error::Forbidden(_)
-        | qingshan_app::Error::Unauthenticated
-        | qingshan_app::Error::Invalid { .. }
-        | qingshan_app::Error::NotFound(_)
-        | qingshan_app::Error::Conflict(_)) => {
-            refuse(s, auth, action, target, e.into(), detail).await
-        }
-        e => e.into(),
-    }
-}
-
 async fn listed(
     s: &AppState,
     auth: &Auth,
@@ -206,7 +185,7 @@ async fn listed(
     .await
     {
         Ok(p) => Ok((f, p)),
-        Err(e) => Err(refused_or(s, auth, "page.view", target.into(), e, None).await),
+        Err(e) => Err(refuse_app(s, auth, "page.view", target.into(), e, None).await),
     }
 }
 
@@ -442,7 +421,7 @@ async fn step(
     };
     match done {
         Ok(p) => Ok(p),
-        Err(e) => Err(refused_or(s, auth, st.action(), target, e, b.note.clone()).await),
+        Err(e) => Err(refuse_app(s, auth, st.action(), target, e, b.note.clone()).await),
     }
 }
 
@@ -472,7 +451,7 @@ async fn register(
     .await
     {
         Ok(p) => Ok(p),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "inspection.register",
@@ -511,7 +490,7 @@ async fn revise(
     .await
     {
         Ok(p) => Ok(p),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "inspection.revise",
@@ -633,7 +612,7 @@ pub async fn problem_page(
     let d = match inspections::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -678,7 +657,7 @@ pub async fn evidence_download(
         return Err(AppError::NotFound(format!("没有编号为 {id} 的督察整改佐证材料")).into());
     };
     if let Err(e) = inspections::detail(&s.store, auth.user.as_ref(), meta.problem_id).await {
-        return Err(refused_or(
+        return Err(refuse_app(
             &s,
             &auth,
             "page.view",
@@ -740,7 +719,7 @@ pub async fn api_get(
     let d = match inspections::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::web::audit::refuse;
+use crate::web::audit::{refuse, refuse_app};
 use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
@@ -99,27 +99,6 @@ fn notice_json(n: &WarningNotice) -> Value {
     v
 }
 
-/// Refusals of the app (role, scope, input, state) audited under `action` on `target`.
-async fn refused_or(
-    s: &AppState,
-    auth: &Auth,
-    action: &str,
-    target: String,
-    e: qingshan_app::Error,
-    detail: Option<String>,
-) -> AppError {
-    match e {
-        e @ (qingshan_app::Error::Forbidden(_)
-        | qingshan_app::Error::Unauthenticated
-        | qingshan_app::Error::Invalid { .. }
-        | qingshan_app::Error::Conflict(_)
-        | qingshan_app::Error::NotFound(_)) => {
-            refuse(s, auth, action, target, e.into(), detail).await
-        }
-        e => e.into(),
-    }
-}
-
 /// The check's settings for pages: the defaults, as the supervisor's pass uses them.
 fn check_config(_s: &AppState) -> CheckConfig {
     CheckConfig::default()
@@ -144,7 +123,7 @@ pub async fn list_page(
     let paged = match warnings::list(&s.store, auth.user.as_ref(), limit, offset).await {
         Ok(p) => p,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
@@ -263,7 +242,7 @@ async fn issue(
     .await
     {
         Ok(w) => Ok(w),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "heavy_warning.issue",
@@ -314,7 +293,7 @@ async fn step(
     .await
     {
         Ok(w) => Ok(w),
-        Err(e) => Err(refused_or(s, auth, &action, target, e, Some(f.justification.clone())).await),
+        Err(e) => Err(refuse_app(s, auth, &action, target, e, Some(f.justification.clone())).await),
     }
 }
 
@@ -383,7 +362,7 @@ async fn confirm(
     }
     match warnings::confirm(&s.store, auth.user.as_ref(), id, &f.note, &auth.actor()).await {
         Ok(n) => Ok(n),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "warning_notice.confirm",
@@ -422,7 +401,7 @@ async fn report_of(
     .await
     {
         Ok(r) => Ok(r),
-        Err(e) => Err(refused_or(
+        Err(e) => Err(refuse_app(
             s,
             auth,
             "page.view",
@@ -545,7 +524,7 @@ pub async fn api_list(
     let paged = match warnings::list(&s.store, auth.user.as_ref(), limit, offset).await {
         Ok(p) => p,
         Err(e) => {
-            return Err(refused_or(
+            return Err(refuse_app(
                 &s,
                 &auth,
                 "page.view",
