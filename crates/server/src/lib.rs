@@ -19,6 +19,7 @@ pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
 pub mod inspections;
+pub mod participation;
 pub mod ledger;
 pub mod marks;
 pub mod openapi;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(heavy::routes(state.config.evidence_max_bytes))
         .merge(warnings::routes())
         .merge(inspections::routes(state.config.evidence_max_bytes))
+        .merge(participation::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -75,6 +75,15 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("inspection.evidence", "上传督察整改佐证材料"),
     ("inspection.close", "督察整改问题销号"),
     ("inspection.reopen", "重新打开督察整改问题"),
+    ("consultation.create", "发布征求意见"),
+    ("consultation.revise", "修改征求意见"),
+    ("consultation.document", "上传征求意见材料"),
+    ("consultation.comment", "公众提交意见"),
+    ("consultation.moderate", "审核公众意见"),
+    ("consultation.decide", "填写意见采纳情况"),
+    ("consultation.summary", "公布意见采纳情况"),
+    ("consultation.contact_view", "查看意见提交人联系方式"),
+    ("satisfaction.answer", "填写满意度问卷"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -330,6 +339,36 @@ pub fn heavy_grade_event(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a consultation's kind.
+pub fn consultation_kind(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "plan_revision" => "规划修订",
+        "policy" => "政策文件",
+        "project" => "建设项目",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
+/// The Chinese label of a public comment's state.
+pub fn comment_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "pending" => "待审核",
+        "published" => "已公开",
+        "hidden" => "已隐藏",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of how a public comment was handled.
+pub fn comment_decision(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "adopted" => "采纳",
+        "partly" => "部分采纳",
+        "rejected" => "不采纳",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
 /// The Chinese label of a step on an inspection problem.
 pub fn inspection_event(code: &str) -> Cow<'static, str> {
     Cow::Borrowed(match code {
@@ -430,6 +469,9 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("outlets", "排放口"),
     ("reduction_measures", "减排措施"),
     ("inspection", "督察整改问题"),
+    ("consultation", "征求意见"),
+    ("consultation_comment", "公众意见"),
+    ("satisfaction", "满意度问卷"),
     ("measures", "处罚措施"),
     ("password", "访问密码"),
     ("late", "迟报"),

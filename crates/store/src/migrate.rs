@@ -169,6 +169,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_inspections.sql"),
         postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
     },
+    Migration {
+        version: 30,
+        name: "participation",
+        sqlite: include_str!("../migrations/sqlite/0030_participation.sql"),
+        postgres: include_str!("../migrations/postgres/0030_participation.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

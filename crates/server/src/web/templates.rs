@@ -69,6 +69,13 @@ const SOURCES: &[(&str, &str)] = templates!(
     "assessment_inputs.html",
     "station_form.html",
     "import_failed.html",
+    "consultations.html",
+    "consultation.html",
+    "consultation_new.html",
+    "consultation_fields.html",
+    "public_consultations.html",
+    "public_consultation.html",
+    "public_satisfaction.html",
 );
 
 /// The template environment; built once, templates are static.
