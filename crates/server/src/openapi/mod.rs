@@ -488,7 +488,50 @@ pub fn spec() -> Value {
             "/inspections/{id}/reopen": { "post": { "summary": "重新打开已销号的问题（工作人员）；note 为原因", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string", "maxLength": 4000 } } } } } },
-                "responses": ok("问题") } }
+                "responses": ok("问题") } },
+            "/consultations": {
+                "get": { "summary": "公开征求意见清单（公开，无需登录）：规划修订、政策文件、建设项目，按开始日期倒序，每页 100 条", "parameters": [{ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }], "responses": ok("征求意见与总数") },
+                "post": { "summary": "发布征求意见（工作人员）；材料经 /consultations/new 页面表单上传", "security": [{ "bearer": [] }, { "session": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["kind", "title", "body", "contact", "opens_on", "closes_on"], "properties": {
+                        "kind": { "type": "string", "enum": ["plan_revision", "policy", "project"], "description": "规划修订、政策文件、建设项目" },
+                        "title": { "type": "string", "maxLength": 200 }, "body": { "type": "string", "maxLength": 20000, "description": "征求意见说明和正文" },
+                        "contact": { "type": "string", "maxLength": 4000, "description": "其他提交方式和联系方式（《环境保护公众参与办法》第五条）" },
+                        "opens_on": { "type": "string", "format": "date" }, "closes_on": { "type": "string", "format": "date", "description": "截止日期（含当日，北京时间）" } } } } } },
+                    "responses": { "201": { "description": "已发布（第 1 版）" } } } },
+            "/consultations/challenge": { "get": { "summary": "取一道验证问题（公开）：提交意见或问卷时回传 challenge 与答案 challenge_answer；一次有效，30 分钟内有效", "responses": ok("验证问题") } },
+            "/consultations/satisfaction": {
+                "get": { "summary": "满意度问卷及某年结果（公开）：各题各选项人数与占比、满意率、平均分；总体满意率为指标 22 的佐证数据，不是指标值", "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("问卷与结果") },
+                "post": { "summary": "提交满意度问卷（公开，无需登录；每个地址每小时最多 10 次提交，超过返回 429）", "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["answers", "challenge", "challenge_answer"], "properties": {
+                    "answers": { "type": "object", "additionalProperties": { "type": "string" }, "description": "题目编号 → 选项编号，每题必答" }, "challenge": { "type": "string" }, "challenge_answer": { "type": "string" } } } } } },
+                    "responses": { "201": { "description": "已收到" }, "429": { "description": "提交过于频繁" } } } },
+            "/consultations/{id}": { "get": { "summary": "一次征求意见的公开内容（公开）：正文、材料、已公开的意见（分页，不含提交人信息）、公布后的采纳情况", "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }], "responses": ok("征求意见") } },
+            "/consultations/{id}/revise": { "post": { "summary": "修改征求意见（工作人员；公布采纳情况前）：保存为新版本，旧版本保留", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "maxLength": 4000 } }, "description": "字段同发布，另加 reason" } } } },
+                "responses": ok("征求意见") } },
+            "/consultations/{id}/comments": {
+                "get": { "summary": "全部意见（工作人员；姓名、联系方式部分隐去），每页 100 条", "security": [{ "bearer": [] }, { "session": [] }],
+                    "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["pending", "published", "hidden"] }, "description": "待审核、已公开、已隐藏" }, { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
+                    "responses": ok("意见与总数") },
+                "post": { "summary": "提交意见（公开，无需登录；仅在征求意见期内，期外返回 409；每个地址每小时最多 10 次提交）；姓名、联系方式可不填，不公开", "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["body", "challenge", "challenge_answer"], "properties": {
+                        "body": { "type": "string", "maxLength": 2000 }, "name": { "type": "string", "maxLength": 100 }, "contact": { "type": "string", "maxLength": 100 }, "challenge": { "type": "string" }, "challenge_answer": { "type": "string" } } } } } },
+                    "responses": { "201": { "description": "已收到，待审核" }, "409": { "description": "不在征求意见期内" }, "429": { "description": "提交过于频繁" } } } },
+            "/consultations/{id}/decisions": { "post": { "summary": "填写意见采纳情况（工作人员）：一条或一组意见的处理结果与理由", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["comments", "decision", "reason"], "properties": {
+                    "comments": { "type": "array", "items": { "type": "integer" } }, "decision": { "type": "string", "enum": ["adopted", "partly", "rejected"], "description": "采纳、部分采纳、不采纳" }, "reason": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": ok("意见计数") } },
+            "/consultations/{id}/summary": { "post": { "summary": "公布意见采纳情况（工作人员）：征求意见期结束、意见全部审核、未隐藏的意见均已填写采纳情况后", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["summary"], "properties": { "summary": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": ok("征求意见") } },
+            "/consultations/comments/{id}/moderate": { "post": { "summary": "审核意见（工作人员）：公开或隐藏（隐藏须说明原因）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["publish"], "properties": { "publish": { "type": "boolean" }, "reason": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": ok("意见") } },
+            "/consultations/comments/{id}/contact": { "get": { "summary": "意见提交人的姓名和联系方式全文（工作人员；每次查看记入审计日志）", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "responses": ok("姓名和联系方式") } }
         }
     })
 }

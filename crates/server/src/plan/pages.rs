@@ -161,11 +161,19 @@ pub async fn indicator(
     // The form starts at the latest year with data (this indicator's, else any), not 2020.
     let default_year = qingshan_app::report::latest_data_year(&current, Some(i64::from(number)))
         .or_else(|| qingshan_app::report::latest_data_year(&current, None));
+    // Indicator 22 only: the questionnaire's and complaint ratings' supporting figures.
+    let support = qingshan_app::participation::indicator_support(
+        &s.store,
+        number,
+        chrono::Datelike::year(&qingshan_app::beijing::today()),
+    )
+    .await
+    .map_err(AppError::from)?;
     page(
         "indicator.html",
         &auth,
         &s,
-        context! { ind => view, history, divisions, years, default_year, saved => q.saved.is_some(), chart },
+        context! { ind => view, history, divisions, years, default_year, saved => q.saved.is_some(), chart, support },
     )
 }
 
