@@ -70,6 +70,15 @@ const PAGES: &[(&str, &str)] = &[
     ("ledger", "/ledger"),
     ("ledger-task", "/tasks/3/1/items"),
     ("ledger-item", "/ledger/items/3-1-1"),
+    ("consultations", "/consultations"),
+    ("consultation", "/consultations/1"),
+    ("consultation-summarised", "/consultations/2"),
+    ("consultation-new", "/consultations/new"),
+    ("public-consultations", "/public/consultations"),
+    ("public-consultation", "/public/consultations/1"),
+    ("public-consultation-summary", "/public/consultations/2"),
+    ("public-satisfaction", "/public/satisfaction"),
+    ("indicator-22", "/indicators/22"),
 ];
 
 const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
@@ -272,6 +281,90 @@ async fn seed(store: &Store, plan_id: &str) {
         )
         .await
         .unwrap();
+    // Public participation: a consultation open for comment with a document and comments in
+    // every state, one whose period ended with its summary published, and questionnaires.
+    let today = qingshan_app::beijing::today();
+    let day = |d: i64| {
+        (today + chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let draft = |title: &str, opens: i64, closes: i64| qingshan_store::ConsultationFields {
+        kind: "plan_revision".into(),
+        title: title.into(),
+        body: "为落实国家和省有关要求，市生态环境局组织起草了规划修订草案。\n现向社会公开征求意见，欢迎提出意见建议。".into(),
+        contact: "信函请寄忻州市生态环境局规划科（邮编 034000）；电话 0350-3000000；联系人 王工".into(),
+        opens_on: day(opens),
+        closes_on: day(closes),
+    };
+    let doc = qingshan_store::NewEvidence {
+        file_name: "规划修订草案（征求意见稿）.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4\n%layout\n".to_vec(),
+    };
+    let open = store
+        .create_consultation(
+            &draft("忻州市生态文明建设规划（修订草案）", -3, 27),
+            &[doc],
+            &actor,
+        )
+        .await
+        .unwrap();
+    let closed = store
+        .create_consultation(
+            &draft("忻州市重污染天气应急预案（修订）", -40, -10),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    let private = |name: Option<&str>, contact: Option<&str>| qingshan_store::CommentPrivate {
+        author_name: name.map(String::from),
+        author_contact: contact.map(String::from),
+        peer: "192.0.2.10".into(),
+    };
+    for (k, body, p, publish) in [
+        (open.id, "建议把农村生活污水治理率目标提前到 2027 年，并逐县公布进度。", private(Some("张三丰"), Some("13812345678")), Some(true)),
+        (open.id, "希望公开每个国控断面的逐月水质类别。", private(None, None), None),
+        (open.id, "无关广告内容", private(None, Some("ad@example.cn")), Some(false)),
+        (closed.id, "建议橙色预警时增加施工工地停工范围。", private(Some("李四"), None), Some(true)),
+        (closed.id, "建议提前 48 小时发布预警信息。", private(None, None), Some(true)),
+    ] {
+        let m = store.add_consultation_comment(k, body, &p, &actor).await.unwrap();
+        if let Some(publish) = publish {
+            store
+                .moderate_consultation_comment(m.id, publish, if publish { "内容可以公开" } else { "广告" }, &actor)
+                .await
+                .unwrap();
+        }
+    }
+    store
+        .decide_consultation_comments(open.id, &[1], "partly", "目标年份需与省级安排衔接", &actor)
+        .await
+        .unwrap();
+    store
+        .decide_consultation_comments(closed.id, &[4], "adopted", "已在预案第五章补充", &actor)
+        .await
+        .unwrap();
+    store
+        .decide_consultation_comments(closed.id, &[5], "rejected", "预警发布时限按省级预案执行", &actor)
+        .await
+        .unwrap();
+    store
+        .publish_consultation_summary(closed.id, "共收到意见 2 条，采纳 1 条，不采纳 1 条，理由见下表。", &actor)
+        .await
+        .unwrap();
+    let qid = qingshan_app::participation::questionnaire().unwrap().id.clone();
+    for overall in ["very_satisfied", "satisfied", "neutral"] {
+        let answers: Vec<(String, String)> = [("overall", overall), ("air", "satisfied"), ("water", "neutral"), ("disclosure", "dissatisfied")]
+            .iter()
+            .map(|(q, c)| (q.to_string(), c.to_string()))
+            .collect();
+        store
+            .add_satisfaction_response(&qid, chrono::Datelike::year(&today), &answers, "192.0.2.10", &actor)
+            .await
+            .unwrap();
+    }
     // A case on the first incident, decided, in rectification: its page shows the facts, the
     // articles, the steps, the evidence frames and the check form.
     let case = store
