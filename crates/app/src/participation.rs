@@ -952,7 +952,11 @@ pub fn aggregate(
                 .map(|c| (c, count_of(&question.id, &c.id)))
                 .collect();
             let answers: i64 = per.iter().map(|(_, n)| n).sum();
-            let satisfied: i64 = per.iter().filter(|(c, _)| c.satisfied).map(|(_, n)| n).sum();
+            let satisfied: i64 = per
+                .iter()
+                .filter(|(c, _)| c.satisfied)
+                .map(|(_, n)| n)
+                .sum();
             let score: i64 = per.iter().map(|(c, n)| c.score * n).sum();
             QuestionResult {
                 id: question.id.clone(),

@@ -289,13 +289,15 @@ async fn seed(store: &Store, plan_id: &str) {
             .format("%Y-%m-%d")
             .to_string()
     };
-    let draft = |title: &str, opens: i64, closes: i64| qingshan_store::ConsultationFields {
+    let draft = |title: &str, opens: i64, closes: i64| {
+        qingshan_store::ConsultationFields {
         kind: "plan_revision".into(),
         title: title.into(),
         body: "为落实国家和省有关要求，市生态环境局组织起草了规划修订草案。\n现向社会公开征求意见，欢迎提出意见建议。".into(),
         contact: "信函请寄忻州市生态环境局规划科（邮编 034000）；电话 0350-3000000；联系人 王工".into(),
         opens_on: day(opens),
         closes_on: day(closes),
+    }
     };
     let doc = qingshan_store::NewEvidence {
         file_name: "规划修订草案（征求意见稿）.pdf".into(),
@@ -324,16 +326,53 @@ async fn seed(store: &Store, plan_id: &str) {
         peer: "192.0.2.10".into(),
     };
     for (k, body, p, publish) in [
-        (open.id, "建议把农村生活污水治理率目标提前到 2027 年，并逐县公布进度。", private(Some("张三丰"), Some("13812345678")), Some(true)),
-        (open.id, "希望公开每个国控断面的逐月水质类别。", private(None, None), None),
-        (open.id, "无关广告内容", private(None, Some("ad@example.cn")), Some(false)),
-        (closed.id, "建议橙色预警时增加施工工地停工范围。", private(Some("李四"), None), Some(true)),
-        (closed.id, "建议提前 48 小时发布预警信息。", private(None, None), Some(true)),
+        (
+            open.id,
+            "建议把农村生活污水治理率目标提前到 2027 年，并逐县公布进度。",
+            private(Some("张三丰"), Some("13812345678")),
+            Some(true),
+        ),
+        (
+            open.id,
+            "希望公开每个国控断面的逐月水质类别。",
+            private(None, None),
+            None,
+        ),
+        (
+            open.id,
+            "无关广告内容",
+            private(None, Some("ad@example.cn")),
+            Some(false),
+        ),
+        (
+            closed.id,
+            "建议橙色预警时增加施工工地停工范围。",
+            private(Some("李四"), None),
+            Some(true),
+        ),
+        (
+            closed.id,
+            "建议提前 48 小时发布预警信息。",
+            private(None, None),
+            Some(true),
+        ),
     ] {
-        let m = store.add_consultation_comment(k, body, &p, &actor).await.unwrap();
+        let m = store
+            .add_consultation_comment(k, body, &p, &actor)
+            .await
+            .unwrap();
         if let Some(publish) = publish {
             store
-                .moderate_consultation_comment(m.id, publish, if publish { "内容可以公开" } else { "广告" }, &actor)
+                .moderate_consultation_comment(
+                    m.id,
+                    publish,
+                    if publish {
+                        "内容可以公开"
+                    } else {
+                        "广告"
+                    },
+                    &actor,
+                )
                 .await
                 .unwrap();
         }
@@ -347,21 +386,45 @@ async fn seed(store: &Store, plan_id: &str) {
         .await
         .unwrap();
     store
-        .decide_consultation_comments(closed.id, &[5], "rejected", "预警发布时限按省级预案执行", &actor)
+        .decide_consultation_comments(
+            closed.id,
+            &[5],
+            "rejected",
+            "预警发布时限按省级预案执行",
+            &actor,
+        )
         .await
         .unwrap();
     store
-        .publish_consultation_summary(closed.id, "共收到意见 2 条，采纳 1 条，不采纳 1 条，理由见下表。", &actor)
+        .publish_consultation_summary(
+            closed.id,
+            "共收到意见 2 条，采纳 1 条，不采纳 1 条，理由见下表。",
+            &actor,
+        )
         .await
         .unwrap();
-    let qid = qingshan_app::participation::questionnaire().unwrap().id.clone();
+    let qid = qingshan_app::participation::questionnaire()
+        .unwrap()
+        .id
+        .clone();
     for overall in ["very_satisfied", "satisfied", "neutral"] {
-        let answers: Vec<(String, String)> = [("overall", overall), ("air", "satisfied"), ("water", "neutral"), ("disclosure", "dissatisfied")]
-            .iter()
-            .map(|(q, c)| (q.to_string(), c.to_string()))
-            .collect();
+        let answers: Vec<(String, String)> = [
+            ("overall", overall),
+            ("air", "satisfied"),
+            ("water", "neutral"),
+            ("disclosure", "dissatisfied"),
+        ]
+        .iter()
+        .map(|(q, c)| (q.to_string(), c.to_string()))
+        .collect();
         store
-            .add_satisfaction_response(&qid, chrono::Datelike::year(&today), &answers, "192.0.2.10", &actor)
+            .add_satisfaction_response(
+                &qid,
+                chrono::Datelike::year(&today),
+                &answers,
+                "192.0.2.10",
+                &actor,
+            )
             .await
             .unwrap();
     }

@@ -118,7 +118,10 @@ async fn a_consultation_goes_from_draft_to_published_summary() {
             ("csrf_token", &csrf),
             ("kind", "plan_revision"),
             ("title", "忻州市生态文明建设规划修订草案"),
-            ("body", "为适应新形势，市生态环境局起草了规划修订草案。\n现公开征求意见。"),
+            (
+                "body",
+                "为适应新形势，市生态环境局起草了规划修订草案。\n现公开征求意见。",
+            ),
             ("contact", "信函寄市生态环境局规划科；电话 0350-3000000"),
             ("opens_on", &day(-1)),
             ("closes_on", &day(10)),
@@ -196,7 +199,13 @@ async fn a_consultation_goes_from_draft_to_published_summary() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let e: Value = r.json().await.unwrap();
-    assert!(e["message"].as_str().unwrap().contains("验证问题回答不正确"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("验证问题回答不正确"),
+        "{e}"
+    );
     assert!(audited(&store, "consultation.comment", "refused").await >= 2);
 
     // A second comment through the API, with an e-mail address.
@@ -270,7 +279,11 @@ async fn a_consultation_goes_from_draft_to_published_summary() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "hiding needs a reason");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "hiding needs a reason"
+    );
     let r = staff
         .post(server.url("/api/v1/consultations/comments/2/moderate"))
         .header("x-csrf-token", &csrf)
@@ -315,7 +328,10 @@ async fn a_consultation_goes_from_draft_to_published_summary() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let (_, page) = text(&citizen, server.url("/public/consultations/1")).await;
     assert!(!page.contains("意见采纳情况</h2>"));
-    assert!(!page.contains("省级安排衔接"), "a decision shows only with the summary");
+    assert!(
+        !page.contains("省级安排衔接"),
+        "a decision shows only with the summary"
+    );
 
     // The period is moved to have ended (a revision, audited); a comment is then refused.
     let r = staff
@@ -469,8 +485,10 @@ async fn the_questionnaire_aggregates_a_fixture_beside_indicator_22() {
     let (tok, a) = challenge(&c, &server).await;
     let r = c
         .post(server.url("/api/v1/consultations/satisfaction"))
-        .json(&json!({ "answers": { "overall": "satisfied", "air": "satisfied", "water": "superb" },
-                       "challenge": tok, "challenge_answer": a }))
+        .json(
+            &json!({ "answers": { "overall": "satisfied", "air": "satisfied", "water": "superb" },
+                       "challenge": tok, "challenge_answer": a }),
+        )
         .send()
         .await
         .unwrap();
@@ -512,7 +530,10 @@ async fn the_questionnaire_aggregates_a_fixture_beside_indicator_22() {
     let (staff, _) = common::login(&server, "staff").await;
     let (status, page) = text(&staff, server.url("/indicators/22")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("总体满意（非常满意和满意）66.7%，收回问卷 3 份"), "{page}");
+    assert!(
+        page.contains("总体满意（非常满意和满意）66.7%，收回问卷 3 份"),
+        "{page}"
+    );
     assert!(page.contains("不是本指标的数值"));
     let (_, page) = text(&staff, server.url("/indicators/21")).await;
     assert!(!page.contains("indicator-support"));

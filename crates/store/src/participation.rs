@@ -342,7 +342,11 @@ impl Store {
     }
 
     /// One page of consultations, the latest opening first.
-    pub async fn consultations_paged(&self, limit: i64, offset: i64) -> Result<Paged<Consultation>> {
+    pub async fn consultations_paged(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Paged<Consultation>> {
         Ok(with_pool!(self, p => {
             let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM consultations").fetch_one(p).await?.try_get("n")?;
             let rows = sqlx::query(&format!("{CONSULTATION_SELECT} ORDER BY opens_on DESC, id DESC LIMIT $1 OFFSET $2"))

@@ -5890,12 +5890,22 @@ async fn consultations_keep_revisions_comments_and_their_handling(store: Store) 
         content: b"%PDF-1.4 draft".to_vec(),
     };
     let c = store
-        .create_consultation(&consultation_fields("规划修订", "2026-12-01", "2026-12-31"), &[doc], &a)
+        .create_consultation(
+            &consultation_fields("规划修订", "2026-12-01", "2026-12-31"),
+            &[doc],
+            &a,
+        )
         .await
         .unwrap();
     assert_eq!(c.revision, 1);
     let c = store
-        .revise_consultation(c.id, &consultation_fields("规划修订（二）", "2026-12-01", "2027-01-15"), "延长", &[], &a)
+        .revise_consultation(
+            c.id,
+            &consultation_fields("规划修订（二）", "2026-12-01", "2027-01-15"),
+            "延长",
+            &[],
+            &a,
+        )
         .await
         .unwrap();
     assert_eq!((c.revision, c.fields.closes_on.as_str()), (2, "2027-01-15"));
@@ -5905,56 +5915,169 @@ async fn consultations_keep_revisions_comments_and_their_handling(store: Store) 
     assert_eq!(revs[1].reason.as_deref(), Some("延长"));
     let docs = store.consultation_documents(c.id).await.unwrap();
     assert_eq!(docs.len(), 1);
-    let (_, bytes) = store.consultation_document_file(docs[0].id).await.unwrap().unwrap();
+    let (_, bytes) = store
+        .consultation_document_file(docs[0].id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(bytes, b"%PDF-1.4 draft");
 
-    let public = Actor { user_id: None, name: "公众".into(), peer: Some("198.51.100.7".into()) };
+    let public = Actor {
+        user_id: None,
+        name: "公众".into(),
+        peer: Some("198.51.100.7".into()),
+    };
     let private = CommentPrivate {
         author_name: Some("王五".into()),
         author_contact: Some("13900000000".into()),
         peer: "198.51.100.7".into(),
     };
-    let m1 = store.add_consultation_comment(c.id, "意见一", &private, &public).await.unwrap();
-    let m2 = store.add_consultation_comment(c.id, "意见二", &CommentPrivate { peer: "198.51.100.8".into(), ..Default::default() }, &public).await.unwrap();
+    let m1 = store
+        .add_consultation_comment(c.id, "意见一", &private, &public)
+        .await
+        .unwrap();
+    let m2 = store
+        .add_consultation_comment(
+            c.id,
+            "意见二",
+            &CommentPrivate {
+                peer: "198.51.100.8".into(),
+                ..Default::default()
+            },
+            &public,
+        )
+        .await
+        .unwrap();
     assert!(m1.has_name && m1.has_contact && !m2.has_name);
     assert_eq!(m1.state, "pending");
     assert!(!format!("{m1:?}").contains("13900000000"));
-    let p = store.consultation_comment_private(m1.id).await.unwrap().unwrap();
+    let p = store
+        .consultation_comment_private(m1.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(p, private);
     let since = "2000-01-01T00:00:00.000Z";
-    assert_eq!(store.participation_submissions_since("198.51.100.7", since).await.unwrap(), 1);
-    assert_eq!(store.participation_submissions_since("198.51.100.9", since).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .participation_submissions_since("198.51.100.7", since)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .participation_submissions_since("198.51.100.9", since)
+            .await
+            .unwrap(),
+        0
+    );
     let log = store.audit_log(None, 1000).await.unwrap();
-    assert!(log.iter().filter(|e| e.action == "consultation.comment").all(|e| !format!("{e:?}").contains("王五")));
+    assert!(
+        log.iter()
+            .filter(|e| e.action == "consultation.comment")
+            .all(|e| !format!("{e:?}").contains("王五"))
+    );
 
     // Pending and undecided comments hold the summary back.
-    let err = store.publish_consultation_summary(c.id, "说明", &a).await.unwrap_err();
+    let err = store
+        .publish_consultation_summary(c.id, "说明", &a)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
-    store.moderate_consultation_comment(m1.id, true, "可以公开", &a).await.unwrap();
-    store.moderate_consultation_comment(m2.id, false, "无关", &a).await.unwrap();
-    let err = store.decide_consultation_comments(c.id, &[m2.id], "adopted", "x", &a).await.unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "a hidden comment takes no decision: {err}");
-    let counts = store.consultation_comment_counts(c.id).await.unwrap();
-    assert_eq!(counts, CommentCounts { pending: 0, published: 1, hidden: 1, undecided: 1 });
-    assert!(store.publish_consultation_summary(c.id, "说明", &a).await.is_err());
-    store.decide_consultation_comments(c.id, &[m1.id], "partly", "部分可行", &a).await.unwrap();
-    let decided = store
-        .consultation_comments_paged(c.id, &CommentFilter { state: None, decided: true }, 10, 0)
+    store
+        .moderate_consultation_comment(m1.id, true, "可以公开", &a)
         .await
         .unwrap();
-    assert_eq!((decided.total, decided.items[0].decision.as_deref()), (1, Some("partly")));
+    store
+        .moderate_consultation_comment(m2.id, false, "无关", &a)
+        .await
+        .unwrap();
+    let err = store
+        .decide_consultation_comments(c.id, &[m2.id], "adopted", "x", &a)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(_)),
+        "a hidden comment takes no decision: {err}"
+    );
+    let counts = store.consultation_comment_counts(c.id).await.unwrap();
+    assert_eq!(
+        counts,
+        CommentCounts {
+            pending: 0,
+            published: 1,
+            hidden: 1,
+            undecided: 1
+        }
+    );
+    assert!(
+        store
+            .publish_consultation_summary(c.id, "说明", &a)
+            .await
+            .is_err()
+    );
+    store
+        .decide_consultation_comments(c.id, &[m1.id], "partly", "部分可行", &a)
+        .await
+        .unwrap();
+    let decided = store
+        .consultation_comments_paged(
+            c.id,
+            &CommentFilter {
+                state: None,
+                decided: true,
+            },
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (decided.total, decided.items[0].decision.as_deref()),
+        (1, Some("partly"))
+    );
     let published = store
-        .consultation_comments_paged(c.id, &CommentFilter { state: Some("published".into()), decided: false }, 10, 0)
+        .consultation_comments_paged(
+            c.id,
+            &CommentFilter {
+                state: Some("published".into()),
+                decided: false,
+            },
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert_eq!(published.total, 1);
-    let c = store.publish_consultation_summary(c.id, "已逐条研究", &a).await.unwrap();
+    let c = store
+        .publish_consultation_summary(c.id, "已逐条研究", &a)
+        .await
+        .unwrap();
     assert!(c.summary_published_at.is_some());
     for e in [
-        store.moderate_consultation_comment(m1.id, false, "x", &a).await.unwrap_err(),
-        store.decide_consultation_comments(c.id, &[m1.id], "adopted", "x", &a).await.unwrap_err(),
-        store.revise_consultation(c.id, &consultation_fields("x", "2026-12-01", "2026-12-31"), "x", &[], &a).await.unwrap_err(),
-        store.publish_consultation_summary(c.id, "again", &a).await.unwrap_err(),
+        store
+            .moderate_consultation_comment(m1.id, false, "x", &a)
+            .await
+            .unwrap_err(),
+        store
+            .decide_consultation_comments(c.id, &[m1.id], "adopted", "x", &a)
+            .await
+            .unwrap_err(),
+        store
+            .revise_consultation(
+                c.id,
+                &consultation_fields("x", "2026-12-01", "2026-12-31"),
+                "x",
+                &[],
+                &a,
+            )
+            .await
+            .unwrap_err(),
+        store
+            .publish_consultation_summary(c.id, "again", &a)
+            .await
+            .unwrap_err(),
     ] {
         assert!(matches!(e, StoreError::Conflict(_)), "{e}");
     }
@@ -5968,30 +6091,87 @@ async fn consultations_keep_revisions_comments_and_their_handling(store: Store) 
         ("consultation.decide", 1),
         ("consultation.summary", 1),
     ] {
-        assert_eq!(log.iter().filter(|e| e.action == action).count(), n, "{action}");
+        assert_eq!(
+            log.iter().filter(|e| e.action == action).count(),
+            n,
+            "{action}"
+        );
     }
 
     // Challenges: single use; expired ones are not accepted.
-    store.issue_participation_challenge("h1", "12", "198.51.100.7", &text_in(600)).await.unwrap();
-    store.issue_participation_challenge("h2", "9", "198.51.100.7", &text_in(-1)).await.unwrap();
-    assert_eq!(store.take_participation_challenge("h1").await.unwrap().as_deref(), Some("12"));
-    assert_eq!(store.take_participation_challenge("h1").await.unwrap(), None);
-    assert_eq!(store.take_participation_challenge("h2").await.unwrap(), None);
-    assert_eq!(store.take_participation_challenge("nope").await.unwrap(), None);
+    store
+        .issue_participation_challenge("h1", "12", "198.51.100.7", &text_in(600))
+        .await
+        .unwrap();
+    store
+        .issue_participation_challenge("h2", "9", "198.51.100.7", &text_in(-1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_participation_challenge("h1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("12")
+    );
+    assert_eq!(
+        store.take_participation_challenge("h1").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.take_participation_challenge("h2").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.take_participation_challenge("nope").await.unwrap(),
+        None
+    );
 
     // Questionnaires are counted per year, question and choice.
-    let ans = |o: &str| vec![("overall".to_string(), o.to_string()), ("air".to_string(), "satisfied".to_string())];
-    store.add_satisfaction_response("q1", 2026, &ans("satisfied"), "198.51.100.7", &public).await.unwrap();
-    store.add_satisfaction_response("q1", 2026, &ans("satisfied"), "198.51.100.7", &public).await.unwrap();
-    store.add_satisfaction_response("q1", 2026, &ans("neutral"), "198.51.100.7", &public).await.unwrap();
-    store.add_satisfaction_response("q1", 2025, &ans("neutral"), "198.51.100.7", &public).await.unwrap();
-    store.add_satisfaction_response("q2", 2026, &ans("neutral"), "198.51.100.7", &public).await.unwrap();
+    let ans = |o: &str| {
+        vec![
+            ("overall".to_string(), o.to_string()),
+            ("air".to_string(), "satisfied".to_string()),
+        ]
+    };
+    store
+        .add_satisfaction_response("q1", 2026, &ans("satisfied"), "198.51.100.7", &public)
+        .await
+        .unwrap();
+    store
+        .add_satisfaction_response("q1", 2026, &ans("satisfied"), "198.51.100.7", &public)
+        .await
+        .unwrap();
+    store
+        .add_satisfaction_response("q1", 2026, &ans("neutral"), "198.51.100.7", &public)
+        .await
+        .unwrap();
+    store
+        .add_satisfaction_response("q1", 2025, &ans("neutral"), "198.51.100.7", &public)
+        .await
+        .unwrap();
+    store
+        .add_satisfaction_response("q2", 2026, &ans("neutral"), "198.51.100.7", &public)
+        .await
+        .unwrap();
     let (n, counts) = store.satisfaction_counts("q1", 2026).await.unwrap();
     assert_eq!(n, 3);
-    let get = |q: &str, c: &str| counts.iter().find(|x| x.question == q && x.choice == c).map(|x| x.count);
+    let get = |q: &str, c: &str| {
+        counts
+            .iter()
+            .find(|x| x.question == q && x.choice == c)
+            .map(|x| x.count)
+    };
     assert_eq!(get("overall", "satisfied"), Some(2));
     assert_eq!(get("overall", "neutral"), Some(1));
     assert_eq!(get("air", "satisfied"), Some(3));
     assert_eq!(counts.len(), 3);
-    assert_eq!(store.participation_submissions_since("198.51.100.7", since).await.unwrap(), 6);
+    assert_eq!(
+        store
+            .participation_submissions_since("198.51.100.7", since)
+            .await
+            .unwrap(),
+        6
+    );
 }

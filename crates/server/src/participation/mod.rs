@@ -46,8 +46,14 @@ pub fn routes(max_file: usize) -> Router<AppState> {
         .route("/consultations/comments/{id}/moderate", post(moderate_form))
         .route("/public/consultations", get(public_list_page))
         .route("/public/consultations/{id}", get(public_page))
-        .route("/public/consultations/{id}/comments", post(public_comment_form))
-        .route("/public/consultations/documents/{id}", get(document_download))
+        .route(
+            "/public/consultations/{id}/comments",
+            post(public_comment_form),
+        )
+        .route(
+            "/public/consultations/documents/{id}",
+            get(document_download),
+        )
         .route(
             "/public/satisfaction",
             get(satisfaction_page).post(satisfaction_form),
@@ -207,7 +213,11 @@ pub async fn staff_page(
     let target = format!("page:/consultations/{id}");
     let d = match part::detail(&s.store, auth.user.as_ref(), id).await {
         Ok(d) => d,
-        Err(e) => return Err(refuse_app(&s, &auth, "page.view", target, e, None).await.into()),
+        Err(e) => {
+            return Err(refuse_app(&s, &auth, "page.view", target, e, None)
+                .await
+                .into());
+        }
     };
     let n = paging::requested(&pq);
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
@@ -314,7 +324,17 @@ async fn revise(
 ) -> Result<Consultation, AppError> {
     let target = format!("consultation:{id}");
     staff_write(s, auth, "consultation.revise", &target, csrf).await?;
-    match part::revise(&s.store, auth.user.as_ref(), &auth.actor(), id, d, reason, files).await {
+    match part::revise(
+        &s.store,
+        auth.user.as_ref(),
+        &auth.actor(),
+        id,
+        d,
+        reason,
+        files,
+    )
+    .await
+    {
         Ok(c) => Ok(c),
         Err(e) => Err(refuse_app(
             s,
@@ -719,9 +739,7 @@ pub async fn document_download(
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (meta, content) = part::document(&s.store, id)
-        .await
-        .map_err(AppError::from)?;
+    let (meta, content) = part::document(&s.store, id).await.map_err(AppError::from)?;
     Ok(crate::web::download::stored_file(
         content,
         &meta.content_type,
@@ -941,7 +959,9 @@ pub async fn api_comment(
     let m = submit_comment(&s, &auth, id, &input, csrf_of(&headers)).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "comment": m.id, "state": m.state, "state_label": labels::comment_state(&m.state) })),
+        Json(
+            json!({ "comment": m.id, "state": m.state, "state_label": labels::comment_state(&m.state) }),
+        ),
     ))
 }
 
