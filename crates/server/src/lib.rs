@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod orders;
 pub mod params;
 pub mod plan;
+pub mod portal;
 pub mod sources;
 pub mod supervisor;
 pub mod warnings;
@@ -150,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())
+        .merge(portal::routes())
         .merge(web::routes::routes())
         .fallback(web::routes::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -69,6 +69,8 @@ const SOURCES: &[(&str, &str)] = templates!(
     "assessment_inputs.html",
     "station_form.html",
     "import_failed.html",
+    "public_base.html",
+    "public_home.html",
 );
 
 /// The template environment; built once, templates are static.
