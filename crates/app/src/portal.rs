@@ -82,7 +82,7 @@ pub struct WarningNow {
 pub struct SectionClass {
     /// Section name.
     pub name: String,
-    /// River or lake.
+    /// 河流 or 湖库, with the basin when known (`河流（滹沱河）`).
     pub water_body: String,
     /// County name (`—` when none).
     pub county: String,
@@ -294,7 +294,16 @@ pub async fn sections(store: &Store, plan: &Plan, year: i32) -> Result<Vec<Secti
             };
             SectionClass {
                 name: s.section.name.clone(),
-                water_body: s.section.water_body.clone(),
+                water_body: {
+                    let kind = match s.body {
+                        qingshan_water::standard::WaterBody::River => "河流",
+                        qingshan_water::standard::WaterBody::Lake => "湖库",
+                    };
+                    match &s.section.basin {
+                        Some(b) => format!("{kind}（{b}）"),
+                        None => kind.to_string(),
+                    }
+                },
                 county: county_name(plan, s.section.division_code.as_deref()),
                 level: s.section.level.clone(),
                 year,
