@@ -194,3 +194,17 @@ pub async fn sources(
     )?;
     Ok(cacheable(&headers, "text/html; charset=utf-8", MAX_AGE, html))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The stylesheet's level colours are the standard's (HJ 633 Appendix A).
+    #[test]
+    fn badge_colours_are_hj633s() {
+        use qingshan_air::AqiLevel::*;
+        let css = include_str!("../../assets/public.css");
+        for l in [L1, L2, L3, L4, L5, L6] {
+            let rule = format!(".badge.lvl-{} {{ background: {};", l.number(), l.color());
+            assert!(css.contains(&rule), "{rule}");
+        }
+    }
+}
