@@ -217,7 +217,8 @@ fn rfc3339(beijing: &str) -> String {
 
 /// `GET /api/v1/public/home`: what the home shows (the minute's figures).
 pub async fn api_home(State(s): State<AppState>) -> Result<Json<Value>, AppError> {
-    let h = super::cache::home(&s).await.map_err(|e| e.0)?;
+    let m = super::cache::minute(&s).await.map_err(|e| e.0)?;
+    let h = &m.home;
     let stations: Vec<Value> = h
         .stations
         .iter()

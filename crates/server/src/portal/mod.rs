@@ -126,21 +126,22 @@ fn aqi_legend() -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// Renders one of the portal's pages from the home's (cached) figures.
+/// Answers one of the portal's pages from the minute's figures, rendered once a minute.
 async fn portal_page(
     s: &AppState,
     headers: &HeaderMap,
-    template: &str,
+    template: &'static str,
     current: &str,
 ) -> Result<Response, PageError> {
-    let h = cache::home(s).await?;
-    let map = air_map(s, &h);
-    let html = render_public(
-        template,
-        s,
-        context! { h => &*h, map, legend => aqi_legend(), nav_current => current },
-    )?;
-    Ok(cacheable(headers, "text/html; charset=utf-8", MAX_AGE, html))
+    let m = cache::minute(s).await?;
+    let page = m.page(template, || {
+        render_public(
+            template,
+            s,
+            context! { h => &m.home, map => &m.map, legend => aqi_legend(), nav_current => current },
+        )
+    })?;
+    Ok(page.answer(headers, "text/html; charset=utf-8", MAX_AGE))
 }
 
 /// `GET /public`: the portal's home.
@@ -186,11 +187,11 @@ pub async fn sources(
     let pager = Pager::new(page, per, all.len() as i64, "/public/sources", uri.query());
     let start = usize::try_from((pager.page - 1) * per).unwrap_or(0);
     let rows: Vec<_> = all.iter().skip(start).take(per as usize).collect();
-    let h = cache::home(&s).await?;
+    let m = cache::minute(&s).await?;
     let html = render_public(
         "public_sources.html",
         &s,
-        context! { rows, pager, grades => h.grades_published, nav_current => "/public/sources" },
+        context! { rows, pager, grades => m.home.grades_published, nav_current => "/public/sources" },
     )?;
     Ok(cacheable(&headers, "text/html; charset=utf-8", MAX_AGE, html))
 }

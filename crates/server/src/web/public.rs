@@ -42,25 +42,54 @@ pub fn cacheable(
     max_age_seconds: u32,
     body: impl Into<bytes_body::Body>,
 ) -> Response {
-    let body = body.into().0;
-    let tag = etag_of(&body);
-    let cache = format!("public, max-age={max_age_seconds}");
-    let matches = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    let mut headers = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        headers.insert(header::ETAG, v);
+    Rendered::new(body).answer(request, content_type, max_age_seconds)
+}
+
+/// A rendered body kept for reuse with its tag, so that a busy page is neither rendered nor
+/// hashed again for every request.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The body.
+    pub body: axum::body::Bytes,
+    /// Its [`etag_of`].
+    pub etag: String,
+}
+
+impl Rendered {
+    /// Keeps a body with its tag.
+    pub fn new(body: impl Into<bytes_body::Body>) -> Rendered {
+        let body = body.into().0;
+        let etag = etag_of(&body);
+        Rendered {
+            body: body.into(),
+            etag,
+        }
     }
-    if let Ok(v) = HeaderValue::from_str(&cache) {
-        headers.insert(header::CACHE_CONTROL, v);
+
+    /// Answers as [`cacheable`] does, without rendering or hashing again.
+    pub fn answer(
+        &self,
+        request: &HeaderMap,
+        content_type: &'static str,
+        max_age_seconds: u32,
+    ) -> Response {
+        let matches = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == self.etag || t.trim() == "*"));
+        let mut headers = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(&self.etag) {
+            headers.insert(header::ETAG, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age_seconds}")) {
+            headers.insert(header::CACHE_CONTROL, v);
+        }
+        if matches {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        (headers, self.body.clone()).into_response()
     }
-    if matches {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    (headers, body).into_response()
 }
 
 /// The bodies [`cacheable`] takes (HTML text or download bytes).
