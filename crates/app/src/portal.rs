@@ -180,9 +180,7 @@ pub async fn air_now(
     // One read of the last two days covers every station's 24-hour moving means.
     let series = match latest.as_deref().and_then(date_of) {
         Some(day) => {
-            let hours = store
-                .air_hours(None, day - Duration::days(1), day)
-                .await?;
+            let hours = store.air_hours(None, day - Duration::days(1), day).await?;
             series_from_hours(&hours)?
         }
         None => Vec::new(),
@@ -212,10 +210,7 @@ pub async fn air_now(
         out.push(StationNow {
             name: s.name.clone(),
             county: county_name(plan, s.division_code.as_deref()),
-            hour: last
-                .as_deref()
-                .filter(|_| report.is_some())
-                .map(hour_words),
+            hour: last.as_deref().filter(|_| report.is_some()).map(hour_words),
             aqi: report.as_ref().and_then(|r| r.aqi),
             level: level.map(AqiLevel::number),
             category: level.map(AqiLevel::category),
@@ -353,19 +348,24 @@ pub async fn plan_progress(store: &Store, plan: &Plan) -> Result<Vec<IndicatorPr
                 Some((y, v)) => {
                     let mut w = format!("{y} 年为 {v}{unit}");
                     if !ind.baseline_text.is_empty() {
-                        w.push_str(&format!("；基期 {} 年为 {}", plan.meta.baseline_year, ind.baseline_text));
+                        w.push_str(&format!(
+                            "；基期 {} 年为 {}",
+                            plan.meta.baseline_year, ind.baseline_text
+                        ));
                     }
-                    if let Some(t) = ind.targets.iter().filter(|t| i64::from(t.year) >= *y).min_by_key(|t| t.year) {
+                    if let Some(t) = ind
+                        .targets
+                        .iter()
+                        .filter(|t| i64::from(t.year) >= *y)
+                        .min_by_key(|t| t.year)
+                    {
                         w.push_str(&format!("；{} 年目标是 {}", t.year, t.text));
                     }
                     w.push('。');
                     w
                 }
                 None => match next {
-                    Some(_) => format!(
-                        "尚无公布的数值；规划目标：{}。",
-                        targets.join("，")
-                    ),
+                    Some(_) => format!("尚无公布的数值；规划目标：{}。", targets.join("，")),
                     None => "尚无公布的数值。".to_string(),
                 },
             };

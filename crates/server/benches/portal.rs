@@ -160,7 +160,10 @@ async fn seed(store: &Store, plan: &qingshan_plan::Plan, stations: usize, sectio
             });
         }
     }
-    store.record_indicator_values(&values, &actor).await.unwrap();
+    store
+        .record_indicator_values(&values, &actor)
+        .await
+        .unwrap();
     let staff = store
         .create_user(
             &qingshan_store::NewUser {
@@ -246,7 +249,9 @@ async fn bench() {
     let mut compute = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let h = qingshan_app::portal::home(&store, &plan, today).await.unwrap();
+        let h = qingshan_app::portal::home(&store, &plan, today)
+            .await
+            .unwrap();
         compute.push(t.elapsed());
         assert_eq!(h.stations.len(), stations);
     }

@@ -169,7 +169,15 @@ async fn seeded(tag: &str) -> (App, Store) {
 
 /// What no public page, download or answer may carry.
 fn assert_nothing_internal(what: &str, body: &str) {
-    for secret in [MN, CREDIT, "内部备注不公开", "123456", "待处理", "逾期", "/login"] {
+    for secret in [
+        MN,
+        CREDIT,
+        "内部备注不公开",
+        "123456",
+        "待处理",
+        "逾期",
+        "/login",
+    ] {
         assert!(!body.contains(secret), "{what} shows {secret}");
     }
 }
@@ -186,7 +194,10 @@ async fn the_home_shows_air_advice_warning_water_and_plan_without_sign_in() {
     // PM2.5 60 µg/m³ around the clock: IAQI 50 + (60 − 35)·50/40 = 81.25, published 82 (良).
     let aqi = 82;
     let level = AqiLevel::from_aqi(aqi);
-    assert!(html.contains(&format!("AQI {aqi} · {}", level.category())), "{html}");
+    assert!(
+        html.contains(&format!("AQI {aqi} · {}", level.category())),
+        "{html}"
+    );
     assert!(html.contains(level.advice(AqiStandard::Hj633_2012)));
     assert!(html.contains(level.health_effect(AqiStandard::Hj633_2012)));
     assert!(html.contains("首要污染物：PM2.5"));
@@ -201,7 +212,14 @@ async fn the_home_shows_air_advice_warning_water_and_plan_without_sign_in() {
     assert!(html.contains("滹沱河界河铺") && html.contains("河流（滹沱河）"));
     assert!(html.contains("Ⅱ类") || html.contains("Ⅲ类"), "water class");
     assert!(html.contains("2025 年为 12.5"));
-    for link in ["/disclosure", "/credit", "/heavy/grades", "/public/sources", "/public/complaints", "/public/consultations"] {
+    for link in [
+        "/disclosure",
+        "/credit",
+        "/heavy/grades",
+        "/public/sources",
+        "/public/complaints",
+        "/public/consultations",
+    ] {
         assert!(html.contains(&format!("href=\"{link}\"")), "{link}");
     }
     assert_nothing_internal("/public", &html);
@@ -228,7 +246,10 @@ async fn each_section_page_answers_and_keeps_internals_out() {
         let (status, html) = app.text(path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(html.contains(expect), "{path} lacks {expect}");
-        assert!(html.contains("/assets/public.css"), "{path} not in the public layout");
+        assert!(
+            html.contains("/assets/public.css"),
+            "{path} not in the public layout"
+        );
         assert!(html.contains("aria-current=\"page\""), "{path}");
         if path == "/public/sources" {
             // The permit's public part: holder, number, validity; never the device.
@@ -250,20 +271,41 @@ async fn downloads_neutralise_formulas_and_carry_no_internal_field() {
     let (app, _store) = seeded("portal-data").await;
     let r = app.get("/public/data/air-daily.csv?year=2025").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("air-daily-2025.csv"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("air-daily-2025.csv")
+    );
     let csv = r.text().await.unwrap();
     assert!(csv.contains("date,station,county,aqi,category,primary_pollutant"));
-    assert!(csv.contains("2025-01-01,忻州市环境监测站,忻府区,82,良,PM2.5"), "{csv}");
+    assert!(
+        csv.contains("2025-01-01,忻州市环境监测站,忻府区,82,良,PM2.5"),
+        "{csv}"
+    );
     // The station named like a formula is kept as text.
     assert!(csv.contains(",'=1+1监测站,"), "{csv}");
     assert!(!csv.contains(",=1+1"));
     assert_nothing_internal("air csv", &csv);
     assert_eq!(csv.lines().count(), 1 + 2 * 3);
 
-    let water = app.get("/public/data/water-sections.csv").await.text().await.unwrap();
-    assert!(water.contains("2025,滹沱河界河铺,河流（滹沱河）,忻府区,国考"), "{water}");
+    let water = app
+        .get("/public/data/water-sections.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        water.contains("2025,滹沱河界河铺,河流（滹沱河）,忻府区,国考"),
+        "{water}"
+    );
     assert_nothing_internal("water csv", &water);
-    let plan = app.get("/public/data/plan-progress.csv").await.text().await.unwrap();
+    let plan = app
+        .get("/public/data/plan-progress.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(plan.contains(",2025,12.5,"), "{plan}");
     assert_nothing_internal("plan csv", &plan);
 
@@ -300,22 +342,39 @@ async fn the_read_api_is_public_documented_and_rfc3339() {
     assert_eq!(st["name"], "忻州市环境监测站");
     assert_eq!(st["aqi"], 82);
     assert_eq!(st["hour"], "2025-01-03T23:00:00+08:00");
-    assert_eq!(
-        st["advice"],
-        AqiLevel::L2.advice(AqiStandard::Hj633_2012)
-    );
+    assert_eq!(st["advice"], AqiLevel::L2.advice(AqiStandard::Hj633_2012));
     assert_eq!(home["warnings"][0]["level"], "橙色预警（Ⅱ级）");
-    assert!(home["warnings"][0]["since"].as_str().unwrap().ends_with("+08:00"));
+    assert!(
+        home["warnings"][0]["since"]
+            .as_str()
+            .unwrap()
+            .ends_with("+08:00")
+    );
     assert_nothing_internal("/api/v1/public/home", &home.to_string());
-    let days: Value = app.get("/api/v1/public/air/daily?year=2025").await.json().await.unwrap();
+    let days: Value = app
+        .get("/api/v1/public/air/daily?year=2025")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(days["days"].as_array().unwrap().len(), 6);
-    let water: Value = app.get("/api/v1/public/water/sections").await.json().await.unwrap();
+    let water: Value = app
+        .get("/api/v1/public/water/sections")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(water["year"], 2025);
     assert_eq!(water["sections"][0]["name"], "滹沱河界河铺");
     let plan: Value = app.get("/api/v1/public/plan").await.json().await.unwrap();
     assert_nothing_internal("/api/v1/public/plan", &plan.to_string());
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
-    for p in ["/public/home", "/public/air/daily", "/public/water/sections", "/public/plan"] {
+    for p in [
+        "/public/home",
+        "/public/air/daily",
+        "/public/water/sections",
+        "/public/plan",
+    ] {
         assert!(doc["paths"][p]["get"].is_object(), "{p} not documented");
     }
 }

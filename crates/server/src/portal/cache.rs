@@ -33,7 +33,12 @@ impl Minute {
         template: &'static str,
         render: impl FnOnce() -> Result<String, PageError>,
     ) -> Result<Rendered, PageError> {
-        if let Some(r) = self.pages.lock().ok().and_then(|p| p.get(template).cloned()) {
+        if let Some(r) = self
+            .pages
+            .lock()
+            .ok()
+            .and_then(|p| p.get(template).cloned())
+        {
             return Ok(r);
         }
         let r = Rendered::new(render()?);
@@ -54,8 +59,7 @@ struct Entry {
 
 static ENTRIES: LazyLock<Mutex<Vec<Entry>>> = LazyLock::new(|| Mutex::new(Vec::new()));
 /// Serialises recomputation so that 100 clients arriving together compute once.
-static COMPUTING: LazyLock<tokio::sync::Mutex<()>> =
-    LazyLock::new(|| tokio::sync::Mutex::new(()));
+static COMPUTING: LazyLock<tokio::sync::Mutex<()>> = LazyLock::new(|| tokio::sync::Mutex::new(()));
 
 fn lookup(s: &AppState) -> Option<(Instant, Arc<Minute>)> {
     let mut entries = ENTRIES.lock().ok()?;

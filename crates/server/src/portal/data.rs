@@ -91,7 +91,10 @@ async fn water_rows(
     let year = match year {
         Some(y) if (2000..=2100).contains(&y) => Some(y),
         Some(y) => {
-            return Err(AppError::invalid("年份", format!("{y} 不在 2000–2100 之间")));
+            return Err(AppError::invalid(
+                "年份",
+                format!("{y} 不在 2000–2100 之间"),
+            ));
         }
         None => qingshan_app::portal::latest_water_year(&s.store, today).await?,
     };
@@ -104,7 +107,10 @@ async fn water_rows(
 
 fn water_table(year: Option<i32>, rows: Vec<qingshan_app::portal::SectionClass>) -> Table {
     Table {
-        name: format!("{}年断面水质", year.map_or_else(|| "—".into(), |y| y.to_string())),
+        name: format!(
+            "{}年断面水质",
+            year.map_or_else(|| "—".into(), |y| y.to_string())
+        ),
         columns: vec![
             ("year", "年份"),
             ("section", "断面"),

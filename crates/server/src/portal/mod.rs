@@ -193,7 +193,12 @@ pub async fn sources(
         &s,
         context! { rows, pager, grades => m.home.grades_published, nav_current => "/public/sources" },
     )?;
-    Ok(cacheable(&headers, "text/html; charset=utf-8", MAX_AGE, html))
+    Ok(cacheable(
+        &headers,
+        "text/html; charset=utf-8",
+        MAX_AGE,
+        html,
+    ))
 }
 
 #[cfg(test)]

@@ -76,7 +76,10 @@ impl Rendered {
         let matches = request
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == self.etag || t.trim() == "*"));
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim() == self.etag || t.trim() == "*")
+            });
         let mut headers = HeaderMap::new();
         if let Ok(v) = HeaderValue::from_str(&self.etag) {
             headers.insert(header::ETAG, v);
