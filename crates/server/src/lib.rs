@@ -26,6 +26,7 @@ pub mod orders;
 pub mod params;
 pub mod participation;
 pub mod plan;
+pub mod portal;
 pub mod sources;
 pub mod supervisor;
 pub mod warnings;
@@ -152,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())
+        .merge(portal::routes())
         .merge(web::routes::routes())
         .fallback(web::routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
