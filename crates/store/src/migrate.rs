@@ -169,6 +169,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_inspections.sql"),
         postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
     },
+    Migration {
+        version: 29,
+        name: "complaints",
+        sqlite: include_str!("../migrations/sqlite/0029_complaints.sql"),
+        postgres: include_str!("../migrations/postgres/0029_complaints.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

@@ -69,6 +69,12 @@ const SOURCES: &[(&str, &str)] = templates!(
     "assessment_inputs.html",
     "station_form.html",
     "import_failed.html",
+    "complaint_new.html",
+    "complaint_receipt.html",
+    "complaint_track.html",
+    "complaints_public.html",
+    "complaints.html",
+    "complaint.html",
 );
 
 /// The template environment; built once, templates are static.
