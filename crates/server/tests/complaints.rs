@@ -441,6 +441,29 @@ async fn the_eleventh_submission_in_a_minute_from_one_address_is_refused() {
             .iter()
             .any(|a| a.action == "complaint.submit" && a.outcome == "refused")
     );
+    // The API is described.
+    let doc: Value = c
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/complaints/challenge",
+        "/complaints/submissions",
+        "/complaints/track",
+        "/complaints/rate",
+        "/complaints/stats",
+        "/complaints",
+        "/complaints/{id}",
+        "/complaints/{id}/route",
+        "/complaints/{id}/handle",
+        "/plan",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "openapi lacks {p}");
+    }
     // Another address is not held back.
     let (s, _) = file_by_api(&c, &server, "198.51.100.9", "另一地址").await;
     assert_eq!(s, StatusCode::CREATED);
