@@ -20,8 +20,8 @@ use hmac::{Hmac, Mac};
 use qingshan_plan::{DivisionLevel, Plan};
 use qingshan_store::{
     Actor, Complaint, ComplaintContact, ComplaintEvent, ComplaintFile, ComplaintFilter,
-    ComplaintStep, NewComplaint, NewEvidence, NewPhoto, Paged, Role, Store, StoreError,
-    Submitted, User, labels,
+    ComplaintStep, NewComplaint, NewEvidence, NewPhoto, Paged, Role, Store, StoreError, Submitted,
+    User, labels,
 };
 use rand::Rng;
 use serde::Serialize;
@@ -469,7 +469,10 @@ fn check_phone(v: Option<&str>) -> Result<Option<String>> {
     };
     let digits = v.chars().filter(char::is_ascii_digit).count();
     if digits < 5 || !v.chars().all(|c| c.is_ascii_digit() || "+- ()".contains(c)) {
-        return Err(Error::invalid("phone", "应为电话号码（数字，可含 + - 空格）"));
+        return Err(Error::invalid(
+            "phone",
+            "应为电话号码（数字，可含 + - 空格）",
+        ));
     }
     Ok(Some(v))
 }
@@ -585,14 +588,7 @@ pub async fn submit(
         .filter(|k| !k.is_empty())
     };
     let reg = registered(store).await?;
-    let located = locate(
-        plan,
-        &reg,
-        chosen,
-        point,
-        address.as_deref(),
-        &description,
-    );
+    let located = locate(plan, &reg, chosen, point, address.as_deref(), &description);
     let today = crate::beijing::local(now).date();
     let accept_by = ymd(add_working_days(today, settings.accept_working_days));
     let new = NewComplaint {
@@ -835,12 +831,7 @@ pub async fn rate(
         )
         .await
         .map_err(|e| store_err(own.id, e))?;
-    tracked(
-        store,
-        plan,
-        store.complaint(own.id).await?.unwrap_or(own),
-    )
-    .await
+    tracked(store, plan, store.complaint(own.id).await?.unwrap_or(own)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1124,11 +1115,7 @@ pub async fn detail(store: &Store, user: Option<&User>, actor: &Actor, id: i64) 
 }
 
 /// A file of a complaint the user may see, with its content.
-pub async fn file(
-    store: &Store,
-    user: Option<&User>,
-    id: i64,
-) -> Result<(ComplaintFile, Vec<u8>)> {
+pub async fn file(store: &Store, user: Option<&User>, id: i64) -> Result<(ComplaintFile, Vec<u8>)> {
     let (f, content) = store
         .complaint_file(id)
         .await?
@@ -1213,13 +1200,7 @@ pub async fn merge(
         }
     };
     store
-        .complaint_step(
-            id,
-            &ComplaintStep::Merge { into: target },
-            None,
-            &[],
-            actor,
-        )
+        .complaint_step(id, &ComplaintStep::Merge { into: target }, None, &[], actor)
         .await
         .map_err(|e| store_err(id, e))
 }
@@ -1431,9 +1412,7 @@ pub async fn for_enterprise(
 ) -> Result<Vec<EnterpriseComplaint>> {
     let u = user.ok_or(Error::Unauthenticated)?;
     if u.role == Role::Enterprise {
-        return Err(Error::Forbidden(
-            "投诉举报信息不向被投诉企业开放".into(),
-        ));
+        return Err(Error::Forbidden("投诉举报信息不向被投诉企业开放".into()));
     }
     Ok(of_enterprise(store, credit_code)
         .await?
@@ -1541,7 +1520,9 @@ pub async fn public_stats(store: &Store, plan: &Plan, year: i32) -> Result<Publi
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
             .ok_or_else(|| Error::invalid("year", format!("{y} 不是有效的年份")))
     };
-    let c = store.complaint_counts(&start(year)?, &start(year + 1)?).await?;
+    let c = store
+        .complaint_counts(&start(year)?, &start(year + 1)?)
+        .await?;
     let get = |s: &str| {
         c.by_state
             .iter()
@@ -1726,7 +1707,10 @@ mod tests {
         let c = new_tracking_code();
         assert_eq!(c.len(), 24);
         let n = normalise_code(&c.to_lowercase().replace('-', " ")).unwrap();
-        assert_eq!(tracking_hash(&n), tracking_hash(&normalise_code(&c).unwrap()));
+        assert_eq!(
+            tracking_hash(&n),
+            tracking_hash(&normalise_code(&c).unwrap())
+        );
         assert_ne!(new_tracking_code(), c);
         assert!(normalise_code("ABC").is_none());
         assert!(normalise_code("0000-0000-0000-0000-0000").is_none());
@@ -1748,7 +1732,9 @@ mod tests {
         // near-convex county; use the county the point is found in instead of assuming.
         let shape = map.shapes.iter().find(|s| s.code == "140902").unwrap();
         let ring = &shape.polygons[0][0];
-        let (sx, sy) = ring.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+        let (sx, sy) = ring
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
         let (cx, cy) = (sx / ring.len() as f64, sy / ring.len() as f64);
         // The map is GCJ-02; a WGS-84 point about 500 m south-west lands near the same spot.
         let found = county_at(&p, cx - 0.005, cy - 0.001);
@@ -1759,18 +1745,39 @@ mod tests {
             division_code: Some("140981".into()),
             point: Some((cx - 0.005, cy - 0.001)),
         }];
-        let l = locate(&p, &reg, None, Some((cx - 0.005, cy - 0.0012)), None, "冒黑烟");
+        let l = locate(
+            &p,
+            &reg,
+            None,
+            Some((cx - 0.005, cy - 0.0012)),
+            None,
+            "冒黑烟",
+        );
         assert_eq!(l.division_code.as_deref(), Some("140902"));
         assert_eq!(l.division_match.as_deref(), Some("point"));
         assert_eq!(l.enterprise_match.as_deref(), Some("distance"));
-        let l = locate(&p, &reg, None, None, Some("原平市某村东"), "忻州某某焦化有限公司夜间偷排");
+        let l = locate(
+            &p,
+            &reg,
+            None,
+            None,
+            Some("原平市某村东"),
+            "忻州某某焦化有限公司夜间偷排",
+        );
         assert_eq!(l.division_code.as_deref(), Some("140981"));
         assert_eq!(l.division_match.as_deref(), Some("address"));
         assert_eq!(l.enterprise_match.as_deref(), Some("name"));
         let l = locate(&p, &reg, Some("140921"), None, Some("原平市"), "异味");
         assert_eq!(l.division_code.as_deref(), Some("140921"));
         assert_eq!(l.credit_code, None);
-        let l = locate(&p, &reg, None, None, Some("不知道哪里"), "忻州某某焦化有限公司");
+        let l = locate(
+            &p,
+            &reg,
+            None,
+            None,
+            Some("不知道哪里"),
+            "忻州某某焦化有限公司",
+        );
         assert_eq!(l.division_match.as_deref(), Some("enterprise"));
     }
 

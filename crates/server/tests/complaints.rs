@@ -88,7 +88,13 @@ async fn file_by_form(
     let html = r.text().await.unwrap();
     assert_eq!(status, StatusCode::OK, "{html}");
     let start = html.find("id=\"tracking-code\"").unwrap();
-    let code = html[start..].split('>').nth(1).unwrap().split('<').next().unwrap();
+    let code = html[start..]
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
     code.to_string()
 }
 
@@ -104,8 +110,10 @@ async fn file_by_api(
     let r = c
         .post(server.url("/api/v1/complaints/submissions"))
         .header("x-forwarded-for", address)
-        .json(&json!({ "category": "air", "description": description, "address": "忻府区长征街",
-                       "challenge": token, "answer": answer, "anonymous": true }))
+        .json(
+            &json!({ "category": "air", "description": description, "address": "忻府区长征街",
+                       "challenge": token, "answer": answer, "anonymous": true }),
+        )
         .send()
         .await
         .unwrap();
@@ -185,10 +193,7 @@ async fn a_report_goes_from_citizen_to_county_and_back_without_leaking_the_compl
         &server,
         &[
             ("category", "air"),
-            (
-                "description",
-                "忻州青山焦化有限公司夜间冒黑烟，气味刺鼻",
-            ),
+            ("description", "忻州青山焦化有限公司夜间冒黑烟，气味刺鼻"),
             ("address", "原平市某村东"),
             ("occurred_at", "2026-12-01T22:30"),
             ("contact_name", NAME),
@@ -225,7 +230,12 @@ async fn a_report_goes_from_citizen_to_county_and_back_without_leaking_the_compl
     assert_eq!(r.status(), StatusCode::OK);
     let kept = r.bytes().await.unwrap().to_vec();
     assert!(!kept.windows(4).any(|w| w == b"Exif"));
-    assert!(qingshan_app::complaints::photo::strip_jpeg(&kept).unwrap().gps.is_none());
+    assert!(
+        qingshan_app::complaints::photo::strip_jpeg(&kept)
+            .unwrap()
+            .gps
+            .is_none()
+    );
     assert!(kept.starts_with(&[0xFF, 0xD8]) && kept.ends_with(&[0xFF, 0xD9]));
     let (_, page) = text(&staff, server.url("/complaints/1")).await;
     assert!(page.contains(PHONE) && page.contains(NAME));
@@ -261,11 +271,19 @@ async fn a_report_goes_from_citizen_to_county_and_back_without_leaking_the_compl
     let (s, body) = text(&xinfu, server.url("/complaints/1")).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     no_contact("another county's page", &body);
-    let (s, _) = text(&xinfu, server.url(&format!("/complaints/files/{}", files[0].id))).await;
+    let (s, _) = text(
+        &xinfu,
+        server.url(&format!("/complaints/files/{}", files[0].id)),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, body) = text(&xinfu, server.url("/api/v1/complaints")).await;
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["total"], 0);
-    for path in ["/complaints", "/complaints/export.csv", "/api/v1/complaints/1"] {
+    for path in [
+        "/complaints",
+        "/complaints/export.csv",
+        "/api/v1/complaints/1",
+    ] {
         let (_, body) = text(&xinfu, server.url(path)).await;
         no_contact(path, &body);
     }
@@ -529,7 +547,17 @@ async fn an_overdue_case_is_escalated() {
         ..Default::default()
     };
     let filed = store
-        .submit_complaint(2020, &"a".repeat(64), "0a0a", "peer", "2020-01-01T00:00:00.000Z", 10, &old, &[], &Actor::cli())
+        .submit_complaint(
+            2020,
+            &"a".repeat(64),
+            "0a0a",
+            "peer",
+            "2020-01-01T00:00:00.000Z",
+            10,
+            &old,
+            &[],
+            &Actor::cli(),
+        )
         .await
         .unwrap();
     assert!(matches!(filed, Submitted::Filed(_)));
@@ -644,8 +672,10 @@ async fn a_duplicate_is_merged_and_both_complainants_see_the_reply() {
     let r = xinfu
         .post(server.url("/api/v1/complaints/1/handle"))
         .header("x-csrf-token", &xcsrf)
-        .json(&json!({ "investigation": "沿河排查", "finding": "partly", "measures": "封堵暗管",
-                       "reply": "已封堵排污暗管，河道清淤中。" }))
+        .json(
+            &json!({ "investigation": "沿河排查", "finding": "partly", "measures": "封堵暗管",
+                       "reply": "已封堵排污暗管，河道清淤中。" }),
+        )
         .send()
         .await
         .unwrap();

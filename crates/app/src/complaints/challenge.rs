@@ -107,10 +107,7 @@ mod tests {
         assert_eq!(c.question, "7 加 5 等于多少？");
         assert_eq!(verify(&key, &c.token, "12", 1_000_100).unwrap(), "ab12");
         assert_eq!(verify(&key, &c.token, " １２ ", 1_000_100).unwrap(), "ab12");
-        assert_eq!(
-            verify(&key, &c.token, "13", 1_000_100),
-            Err(Refusal::Wrong)
-        );
+        assert_eq!(verify(&key, &c.token, "13", 1_000_100), Err(Refusal::Wrong));
         assert_eq!(
             verify(&key, &c.token, "12", 1_000_000 + MAX_AGE_SECS + 1),
             Err(Refusal::Expired)
@@ -123,10 +120,7 @@ mod tests {
         let moved = c.token.replacen("1000000", "1000050", 1);
         assert_eq!(verify(&key, &moved, "12", 1_000_100), Err(Refusal::Wrong));
         assert_eq!(verify(&key, "x", "12", 0), Err(Refusal::Malformed));
-        assert_eq!(
-            verify(&key, "1.zz.00", "12", 1),
-            Err(Refusal::Malformed)
-        );
+        assert_eq!(verify(&key, "1.zz.00", "12", 1), Err(Refusal::Malformed));
         // The answer is not in the token.
         assert!(!c.token.contains(".12."));
     }

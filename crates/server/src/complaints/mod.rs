@@ -62,10 +62,7 @@ pub fn routes(max_file: usize) -> Router<AppState> {
         .route("/complaints/{id}/handle", post(handle_form).layer(limit()))
         .route("/api/v1/complaints", get(api_list))
         .route("/api/v1/complaints/attention", get(api_attention))
-        .route(
-            "/api/v1/complaints/enterprise/{code}",
-            get(api_enterprise),
-        )
+        .route("/api/v1/complaints/enterprise/{code}", get(api_enterprise))
         .route("/api/v1/complaints/{id}", get(api_get))
         .route("/api/v1/complaints/{id}/accept", post(api_accept))
         .route("/api/v1/complaints/{id}/reject", post(api_reject))
@@ -101,7 +98,10 @@ fn complaint_json(s: &AppState, c: &Complaint, handler: bool) -> Value {
             m.insert("longitude".into(), Value::Null);
             m.insert("latitude".into(), Value::Null);
         }
-        m.insert("state_label".into(), json!(labels::complaint_state(&c.state)));
+        m.insert(
+            "state_label".into(),
+            json!(labels::complaint_state(&c.state)),
+        );
         m.insert(
             "category_label".into(),
             json!(labels::complaint_category(&c.category)),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use chrono::{Datelike, Utc};
 use minijinja::context;
-use qingshan_app::complaints::{self, SubmitOutcome, Submission};
+use qingshan_app::complaints::{self, Submission, SubmitOutcome};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -51,10 +51,7 @@ pub async fn new_page(
     Extension(auth): Extension<Auth>,
 ) -> Result<Response, PageError> {
     let ch = complaints::new_challenge(&s.store, Utc::now()).await?;
-    let max = s
-        .config
-        .evidence_max_bytes
-        .min(complaints::MAX_PHOTO_BYTES);
+    let max = s.config.evidence_max_bytes.min(complaints::MAX_PHOTO_BYTES);
     let r = page(
         "complaint_new.html",
         &auth,
@@ -135,11 +132,16 @@ pub async fn submit_form(
     let photos = match checked {
         Ok(p) => p,
         Err(e) => {
-            return Err(
-                refuse_app(&s, &auth, "complaint.submit", "complaint:new".into(), e, None)
-                    .await
-                    .into(),
-            );
+            return Err(refuse_app(
+                &s,
+                &auth,
+                "complaint.submit",
+                "complaint:new".into(),
+                e,
+                None,
+            )
+            .await
+            .into());
         }
     };
     let sub = submission_of(&up.fields);
@@ -266,7 +268,9 @@ pub async fn public_page(
     Extension(auth): Extension<Auth>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
-    let year = q.year.unwrap_or_else(|| qingshan_app::beijing::today().year());
+    let year = q
+        .year
+        .unwrap_or_else(|| qingshan_app::beijing::today().year());
     let stats = complaints::public_stats(&s.store, &s.plan, year).await?;
     let cases = complaints::published(&s.store, &s.plan, 50).await?;
     page(
@@ -282,7 +286,9 @@ pub async fn api_stats(
     State(s): State<AppState>,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let year = q.year.unwrap_or_else(|| qingshan_app::beijing::today().year());
+    let year = q
+        .year
+        .unwrap_or_else(|| qingshan_app::beijing::today().year());
     let stats = complaints::public_stats(&s.store, &s.plan, year).await?;
     let cases = complaints::published(&s.store, &s.plan, 50).await?;
     Ok(Json(json!({ "stats": stats, "published": cases })))

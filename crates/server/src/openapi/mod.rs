@@ -502,12 +502,13 @@ pub fn spec() -> Value {
 /// The complaints desk's paths (信访投诉举报): the public's without sign-in, the staff's and
 /// handlers' with it.
 fn complaint_paths() -> Value {
-    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
     let auth = json!([{ "bearer": [] }, { "session": [] }]);
     let text = json!({ "type": "string", "maxLength": 2000 });
     json!({
         "/complaints/challenge": { "get": { "summary": "取一道验证题（公开，无需登录）：question 为算术题，token 随提交一并发回；30 分钟内有效，只能用一次", "responses": ok("验证题") } },
-        "/complaints/submissions": { "post": { "summary": "提交投诉举报（公开，无需登录；照片经 /public/complaints/new 页面表单上传）。同一地址每分钟最多 10 件（服务器参数 --complaint-max-per-minute），超出返回 429", 
+        "/complaints/submissions": { "post": { "summary": "提交投诉举报（公开，无需登录；照片经 /public/complaints/new 页面表单上传）。同一地址每分钟最多 10 件（服务器参数 --complaint-max-per-minute），超出返回 429",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["category", "description", "challenge", "answer"], "properties": {
                 "category": { "type": "string", "enum": ["air", "water", "noise", "waste", "soil", "ecology", "other"], "description": "大气、水、噪声、固体废物、土壤、生态破坏、其他" },
                 "description": text, "address": { "type": "string", "maxLength": 200 },
