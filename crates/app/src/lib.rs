@@ -13,6 +13,7 @@ pub mod beijing;
 pub mod cases;
 pub mod cockpit;
 pub mod commands;
+pub mod complaints;
 pub mod demo;
 pub mod display;
 pub mod enterprise;

@@ -93,6 +93,15 @@ enum Command {
         /// Days before its deadline an open inspection problem (督察整改) is listed as at risk.
         #[arg(long, env = "QINGSHAN_INSPECTION_WARN_DAYS", default_value_t = qingshan_app::inspections::DEFAULT_WARN_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
         inspection_warn_days: u32,
+        /// Working days (Monday–Friday) the complaints desk has to accept or reject a report (an option: Fujian's and Shaanxi's practice).
+        #[arg(long, env = "QINGSHAN_COMPLAINT_ACCEPT_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=60))]
+        complaint_accept_working_days: u32,
+        /// Days after acceptance to finish a complaint (an option; the 信访工作条例 allows 60).
+        #[arg(long, env = "QINGSHAN_COMPLAINT_FINISH_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=90))]
+        complaint_finish_days: u32,
+        /// Complaint submissions one address may make per minute (the next is refused, 429).
+        #[arg(long, env = "QINGSHAN_COMPLAINT_MAX_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=10000))]
+        complaint_max_per_minute: i64,
         /// Failed sign-ins from one address (whatever the user names) in 15 minutes before it is refused.
         #[arg(long, default_value_t = qingshan_app::login_throttle::DEFAULT_MAX_FAILURES_PER_ADDRESS)]
         login_max_failures_per_address: i64,
@@ -466,6 +475,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clock_drift_minutes,
             evidence_max_mib,
             inspection_warn_days,
+            complaint_accept_working_days,
+            complaint_finish_days,
+            complaint_max_per_minute,
             login_max_failures_per_address,
             http_header_timeout_secs,
             http_request_timeout_secs,
@@ -490,6 +502,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     secure_cookies,
                     evidence_max_bytes: evidence_max_mib as usize * 1024 * 1024,
                     inspection_warn_days,
+                    complaints: qingshan_app::complaints::Settings {
+                        accept_working_days: complaint_accept_working_days,
+                        finish_days: complaint_finish_days,
+                        max_per_window: complaint_max_per_minute,
+                        window_secs: 60,
+                    },
                     login_max_failures_per_address,
                     http_header_read_timeout: std::time::Duration::from_secs(
                         http_header_timeout_secs,

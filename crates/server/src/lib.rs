@@ -15,6 +15,7 @@ pub mod backfill;
 pub mod cases;
 pub mod cockpit;
 pub mod commands;
+pub mod complaints;
 pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
@@ -88,6 +89,9 @@ pub struct ServerConfig {
     pub watch: qingshan_app::params::WatchConfig,
     /// Days before its deadline an open inspection problem (督察整改) counts as at risk.
     pub inspection_warn_days: u32,
+    /// The complaints desk: deadlines (options, docs/complaints.md) and the submissions allowed
+    /// per address and window.
+    pub complaints: qingshan_app::complaints::Settings,
 }
 
 impl Default for ServerConfig {
@@ -107,6 +111,7 @@ impl Default for ServerConfig {
             transmission_counting: Default::default(),
             watch: qingshan_app::params::WatchConfig::default(),
             inspection_warn_days: qingshan_app::inspections::DEFAULT_WARN_DAYS,
+            complaints: qingshan_app::complaints::Settings::default(),
         }
     }
 }
@@ -155,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .merge(portal::routes())
         .merge(web::routes::routes())
+        .merge(complaints::routes(state.config.evidence_max_bytes))
         .fallback(web::routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -713,6 +713,24 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("GET", "/api/v1/public/air/daily", 200),
         ("GET", "/api/v1/public/water/sections", 200),
         ("GET", "/api/v1/public/plan", 200),
+        // The complaints desk: an enterprise account is refused even the public form (its
+        // people file as citizens, signed out) and never sees who complained about it.
+        ("POST", "/public/complaints/new", 403),
+        ("POST", "/public/complaints/track", 403),
+        ("POST", "/public/complaints/rate", 403),
+        ("POST", "/complaints/1/accept", 403),
+        ("POST", "/complaints/1/reject", 403),
+        ("POST", "/complaints/1/merge", 403),
+        ("POST", "/complaints/1/route", 403),
+        ("POST", "/complaints/1/handle", 403),
+        ("POST", "/api/v1/complaints/submissions", 403),
+        ("POST", "/api/v1/complaints/track", 403),
+        ("POST", "/api/v1/complaints/rate", 403),
+        ("POST", "/api/v1/complaints/1/accept", 403),
+        ("POST", "/api/v1/complaints/1/reject", 403),
+        ("POST", "/api/v1/complaints/1/merge", 403),
+        ("POST", "/api/v1/complaints/1/route", 403),
+        ("POST", "/api/v1/complaints/1/handle", 403),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {

@@ -79,6 +79,11 @@ const PAGES: &[(&str, &str)] = &[
     ("public-consultation-summary", "/public/consultations/2"),
     ("public-satisfaction", "/public/satisfaction"),
     ("indicator-22", "/indicators/22"),
+    ("complaint-new", "/public/complaints/new"),
+    ("complaint-track", "/public/complaints/track"),
+    ("complaints-public", "/public/complaints"),
+    ("complaints", "/complaints"),
+    ("complaint", "/complaints/1"),
     ("public-home", "/public"),
     ("public-air", "/public/air"),
     ("public-water", "/public/water"),
@@ -282,6 +287,46 @@ async fn seed(store: &Store, plan_id: &str) {
             &qingshan_store::InspectionStep::Close,
             "现场核查垃圾已清运，长效管护机制已建立。",
             &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    // A complaint (投诉举报) about the registered plant, with contact details and a photo.
+    let photo = qingshan_app::complaints::check_photos(
+        vec![qingshan_store::NewEvidence {
+            file_name: "现场照片.jpg".into(),
+            content_type: "image/jpeg".into(),
+            content: qingshan_app::complaints::photo::jpeg_with_gps(38.42, 112.73),
+        }],
+        qingshan_app::evidence::DEFAULT_MAX_BYTES,
+    )
+    .unwrap();
+    store
+        .submit_complaint(
+            2026,
+            &"c".repeat(64),
+            "0c0c",
+            "layout",
+            "2026-01-01T00:00:00.000Z",
+            10,
+            &qingshan_store::NewComplaint {
+                category: "air".into(),
+                description: "忻州某热电有限公司夜间冒黑烟，附近居民闻到刺鼻气味。".into(),
+                address: Some("忻府区长征街东段".into()),
+                division_code: Some("140902".into()),
+                division_match: Some("address".into()),
+                credit_code: Some("9144030071526726XG".into()),
+                enterprise_match: Some("name".into()),
+                occurred_at: Some("2026-03-01 22:30".into()),
+                accept_by: "2026-03-04".into(),
+                contact: Some(qingshan_store::ComplaintContact {
+                    name: Some("王小明".into()),
+                    phone: Some("13912345678".into()),
+                    email: None,
+                }),
+                ..Default::default()
+            },
+            &photo,
             &actor,
         )
         .await

@@ -84,6 +84,16 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("consultation.summary", "公布意见采纳情况"),
     ("consultation.contact_view", "查看意见提交人联系方式"),
     ("satisfaction.answer", "填写满意度问卷"),
+    ("complaint.submit", "提交投诉举报"),
+    ("complaint.file", "上传投诉举报照片或佐证材料"),
+    ("complaint.accept", "受理投诉举报"),
+    ("complaint.reject", "不予受理投诉举报"),
+    ("complaint.merge", "合并重复投诉举报"),
+    ("complaint.route", "交办投诉举报"),
+    ("complaint.handle", "办结投诉举报"),
+    ("complaint.rate", "评价投诉举报办理"),
+    ("complaint.contact_view", "查看投诉举报人联系方式"),
+    ("complaint.track", "查询投诉举报办理进度"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -326,6 +336,57 @@ pub fn inspection_state(code: &str) -> Cow<'static, str> {
     })
 }
 
+/// The Chinese label of a complaint's state.
+pub fn complaint_state(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "submitted" => "待受理",
+        "accepted" => "已受理",
+        "routed" => "已交办，办理中",
+        "closed" => "已办结",
+        "rejected" => "不予受理",
+        "merged" => "已合并办理",
+        other => return Cow::Owned(format!("其他状态（{other}）")),
+    })
+}
+
+/// The Chinese label of a step on a complaint.
+pub fn complaint_event(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "submit" => "提交",
+        "accept" => "受理",
+        "reject" => "不予受理",
+        "merge" => "合并",
+        "route" => "交办",
+        "handle" => "办结答复",
+        "rate" => "评价",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
+/// The Chinese label of a complaint's category.
+pub fn complaint_category(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "air" => "大气污染（废气、烟尘、异味）",
+        "water" => "水污染（污水、排污口）",
+        "noise" => "噪声污染",
+        "waste" => "固体废物、危险废物",
+        "soil" => "土壤污染",
+        "ecology" => "生态破坏",
+        "other" => "其他",
+        other => return Cow::Owned(format!("其他类别（{other}）")),
+    })
+}
+
+/// The Chinese label of a complaint's finding.
+pub fn complaint_finding(code: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match code {
+        "substantiated" => "属实",
+        "partly" => "部分属实",
+        "unsubstantiated" => "不属实",
+        other => return Cow::Owned(format!("其他（{other}）")),
+    })
+}
+
 /// The Chinese label of a step on a grade record.
 pub fn heavy_grade_event(code: &str) -> Cow<'static, str> {
     Cow::Borrowed(match code {
@@ -472,6 +533,11 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("consultation", "征求意见"),
     ("consultation_comment", "公众意见"),
     ("satisfaction", "满意度问卷"),
+    ("complaint", "投诉举报"),
+    ("due", "办结期限"),
+    ("finding", "调查结论"),
+    ("rating", "评价"),
+    ("photos", "照片"),
     ("measures", "处罚措施"),
     ("password", "访问密码"),
     ("late", "迟报"),
@@ -543,6 +609,12 @@ pub fn code_word(word: &str) -> Option<Cow<'static, str>> {
         "orange" => "橙色预警",
         "red" => "红色预警",
         "reported" => "已报完成待销号",
+        "submitted" => "待受理",
+        "routed" => "已交办",
+        "merged" => "已合并办理",
+        "substantiated" => "属实",
+        "partly" => "部分属实",
+        "unsubstantiated" => "不属实",
         _ => {
             return marking_rule()
                 .and_then(|r| r.kind(word))

@@ -170,6 +170,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
     },
     Migration {
+        version: 29,
+        name: "complaints",
+        sqlite: include_str!("../migrations/sqlite/0029_complaints.sql"),
+        postgres: include_str!("../migrations/postgres/0029_complaints.sql"),
+    },
+    Migration {
         version: 30,
         name: "participation",
         sqlite: include_str!("../migrations/sqlite/0030_participation.sql"),

@@ -133,6 +133,7 @@ contract!(
     inspection_problems_are_revised_reported_closed_and_reopened,
     permit_holdings_and_section_automation,
     consultations_keep_revisions_comments_and_their_handling,
+    complaints_are_filed_limited_merged_handled_and_rated,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -5861,6 +5862,273 @@ async fn permit_holdings_and_section_automation(store: Store) {
             ("W2", 0, None),
             ("W3", 0, Some("2024-06-30"))
         ]
+    );
+}
+
+/// Complaints: a submission uses its challenge nonce once and counts against its address's
+/// window; contact details are kept apart (none when anonymous); a step the state does not allow
+/// is refused; a merged case follows its main case; a rating is given once; the counts add up;
+/// the challenge key is made once. No audit entry carries the contact details.
+async fn complaints_are_filed_limited_merged_handled_and_rated(store: Store) {
+    let actor = Actor::cli();
+    let new = |anonymous: bool| NewComplaint {
+        category: "air".into(),
+        description: "夜间冒黑烟".into(),
+        address: Some("忻府区长征街".into()),
+        division_code: Some("140902".into()),
+        division_match: Some("address".into()),
+        accept_by: "2026-12-07".into(),
+        anonymous,
+        contact: Some(ComplaintContact {
+            name: Some("王小明".into()),
+            phone: Some("13912345678".into()),
+            email: None,
+        }),
+        ..Default::default()
+    };
+    let photo = NewPhoto {
+        file: NewEvidence {
+            file_name: "a.jpg".into(),
+            content_type: "image/jpeg".into(),
+            content: vec![0xFF, 0xD8, 0xFF, 0xD9],
+        },
+        meta: "已去除：APP1 Exif".into(),
+    };
+    let since = "2000-01-01T00:00:00.000Z";
+    let submit = |hash: String,
+                  nonce: &'static str,
+                  peer: &'static str,
+                  anonymous: bool,
+                  photos: Vec<NewPhoto>| {
+        let store = store.clone();
+        let actor = actor.clone();
+        let c = new(anonymous);
+        async move {
+            store
+                .submit_complaint(2026, &hash, nonce, peer, since, 2, &c, &photos, &actor)
+                .await
+                .unwrap()
+        }
+    };
+    let Submitted::Filed(a) = submit("a".repeat(64), "n1", "p1", false, vec![photo]).await else {
+        panic!("not filed")
+    };
+    assert_eq!(a.case_number, "TS2026-0001");
+    assert_eq!(a.state, "submitted");
+    assert!(matches!(
+        submit("b".repeat(64), "n1", "p2", false, vec![]).await,
+        Submitted::ChallengeUsed
+    ));
+    let Submitted::Filed(b) = submit("b".repeat(64), "n2", "p1", true, vec![]).await else {
+        panic!("not filed")
+    };
+    assert!(matches!(
+        submit("c".repeat(64), "n3", "p1", false, vec![]).await,
+        Submitted::RateLimited
+    ));
+    let Submitted::Filed(c) = submit("c".repeat(64), "n3", "p3", false, vec![]).await else {
+        panic!("not filed")
+    };
+    assert_eq!(
+        store
+            .complaint_contact(a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .phone
+            .as_deref(),
+        Some("13912345678")
+    );
+    assert!(
+        store.complaint_contact(b.id).await.unwrap().is_none(),
+        "anonymous: no contact kept"
+    );
+    assert_eq!(
+        store
+            .complaint_by_tracking(&"b".repeat(64))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        b.id
+    );
+    let files = store.complaint_files(a.id).await.unwrap();
+    assert_eq!((files.len(), files[0].kind.as_str()), (1, "photo"));
+    assert_eq!(
+        store.complaint_file(files[0].id).await.unwrap().unwrap().1,
+        vec![0xFF, 0xD8, 0xFF, 0xD9]
+    );
+
+    // Handling before acceptance, rating before closing: refused.
+    let handle = ComplaintStep::Handle {
+        finding: "substantiated".into(),
+        measures: "整改".into(),
+        reply: "属实".into(),
+    };
+    assert!(matches!(
+        store
+            .complaint_step(a.id, &handle, Some("核查"), &[], &actor)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .complaint_step(a.id, &ComplaintStep::Rate { rating: 5 }, None, &[], &actor)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // b joins a; c joins b, so it follows to a; nothing joins a merged case.
+    store
+        .complaint_step(
+            b.id,
+            &ComplaintStep::Merge { into: a.id },
+            None,
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .complaint_step(
+                c.id,
+                &ComplaintStep::Merge { into: b.id },
+                None,
+                &[],
+                &actor
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .complaint_step(
+                a.id,
+                &ComplaintStep::Merge { into: a.id },
+                None,
+                &[],
+                &actor
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let routed = store
+        .complaint_step(
+            a.id,
+            &ComplaintStep::Route {
+                county: Some("140902".into()),
+                unit: None,
+                due_by: "2027-01-02".into(),
+            },
+            Some("请核查"),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            routed.state.as_str(),
+            routed.route_county.as_deref(),
+            routed.due_by.as_deref()
+        ),
+        ("routed", Some("140902"), Some("2027-01-02"))
+    );
+    let f = ComplaintFilter {
+        route_county: Some("140902".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.complaints_paged(&f, 10, 0).await.unwrap().total, 1);
+    let f = ComplaintFilter {
+        overdue_on: Some("2027-01-03".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.complaints_paged(&f, 10, 0).await.unwrap().total,
+        2,
+        "a past its due day, c past its acceptance day"
+    );
+    let evidence = NewEvidence {
+        file_name: "检查记录.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4".to_vec(),
+    };
+    let closed = store
+        .complaint_step(a.id, &handle, Some("现场核查"), &[evidence], &actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            closed.state.as_str(),
+            closed.finding.as_deref(),
+            closed.investigation.as_deref()
+        ),
+        ("closed", Some("substantiated"), Some("现场核查"))
+    );
+    assert_eq!(store.complaint_files(a.id).await.unwrap().len(), 2);
+    assert_eq!(store.complaints_merged_into(a.id).await.unwrap().len(), 1);
+    store
+        .complaint_step(
+            b.id,
+            &ComplaintStep::Rate { rating: 4 },
+            Some("满意"),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .complaint_step(b.id, &ComplaintStep::Rate { rating: 1 }, None, &[], &actor)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .complaint_step(
+            c.id,
+            &ComplaintStep::Reject,
+            Some("不属于生态环境部门职责"),
+            &[],
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .complaint_step(a.id, &ComplaintStep::Rate { rating: 5 }, None, &[], &actor)
+        .await
+        .unwrap();
+
+    let n = store
+        .complaint_counts("2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(n.by_state.iter().map(|(_, n)| n).sum::<i64>(), 3);
+    assert_eq!((n.rated, n.rating_sum), (2, 9));
+    assert_eq!(n.by_finding, vec![("substantiated".to_string(), 1)]);
+    assert_eq!(n.by_county, vec![(Some("140902".to_string()), 3)]);
+
+    // The challenge key is made once.
+    let k = store.complaint_secret("first").await.unwrap();
+    assert_eq!(k, "first");
+    assert_eq!(store.complaint_secret("second").await.unwrap(), "first");
+
+    let audit = store.audit_log(None, 1000).await.unwrap();
+    for action in [
+        "complaint.submit",
+        "complaint.file",
+        "complaint.merge",
+        "complaint.route",
+        "complaint.handle",
+        "complaint.rate",
+        "complaint.reject",
+    ] {
+        assert!(audit.iter().any(|e| e.action == action), "{action} audited");
+    }
+    assert!(
+        audit
+            .iter()
+            .all(|e| !format!("{e:?}").contains("13912345678")
+                && !format!("{e:?}").contains("王小明"))
     );
 }
 

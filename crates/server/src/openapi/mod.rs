@@ -51,7 +51,7 @@ pub fn spec() -> Value {
         "description": "佐证材料（表单字段名 file 或 files，可重复）：PDF、JPEG、PNG、OFD、DOCX、XLSX，按内容识别" });
     let mut token_responses = err_responses();
     token_responses["201"] = json!({ "description": "令牌（只显示一次）", "content": { "application/json": { "schema": { "type": "object", "properties": { "id": { "type": "integer" }, "token": { "type": "string" }, "user_id": { "type": "integer" } } } } } });
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "青山 qingshan API", "version": env!("CARGO_PKG_VERSION"), "description": "规划指标、任务与填报数据。读接口公开；写接口需会话（附 X-CSRF-Token 请求头）或管理员签发的 API 令牌（Authorization: Bearer）。" },
         "servers": [{ "url": "/api/v1" }],
@@ -539,6 +539,71 @@ pub fn spec() -> Value {
                 "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 2000, "maximum": 2100 }, "description": "年份（默认为有监测数据的最近年份）" }], "responses": ok("断面水质") } },
             "/public/plan": { "get": { "summary": "规划指标进展（公开）：各指标全市历年数值（数据不足的数值不列入）、基期、目标及一句话进展；CSV/Excel 见 /public/data/plan-progress.csv|xlsx", "responses": ok("指标进展") } }
         }
+    });
+    if let Some(paths) = doc["paths"].as_object_mut()
+        && let Value::Object(more) = complaint_paths()
+    {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The complaints desk's paths (信访投诉举报): the public's without sign-in, the staff's and
+/// handlers' with it.
+fn complaint_paths() -> Value {
+    let id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let auth = json!([{ "bearer": [] }, { "session": [] }]);
+    let text = json!({ "type": "string", "maxLength": 2000 });
+    json!({
+        "/complaints/challenge": { "get": { "summary": "取一道验证题（公开，无需登录）：question 为算术题，token 随提交一并发回；30 分钟内有效，只能用一次", "responses": ok("验证题") } },
+        "/complaints/submissions": { "post": { "summary": "提交投诉举报（公开，无需登录；照片经 /public/complaints/new 页面表单上传）。同一地址每分钟最多 10 件（服务器参数 --complaint-max-per-minute），超出返回 429",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["category", "description", "challenge", "answer"], "properties": {
+                "category": { "type": "string", "enum": ["air", "water", "noise", "waste", "soil", "ecology", "other"], "description": "大气、水、噪声、固体废物、土壤、生态破坏、其他" },
+                "description": text, "address": { "type": "string", "maxLength": 200 },
+                "longitude": { "type": "string", "description": "WGS-84 经度（十进制度）" }, "latitude": { "type": "string", "description": "WGS-84 纬度" },
+                "county": { "type": "string", "description": "县（市、区）行政区划代码；不填则按位置或地址匹配" },
+                "occurred_at": { "type": "string", "description": "YYYY-MM-DD 或 YYYY-MM-DD HH:MM（北京时间）" },
+                "anonymous": { "type": "boolean", "description": "匿名：不保留联系方式" },
+                "contact_name": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" },
+                "challenge": { "type": "string" }, "answer": { "type": "string" } } } } } },
+            "responses": { "201": { "description": "已受理登记：case_number 案件编号，tracking_code 查询码（只返回这一次，服务器只保存其摘要），accept_by 受理期限" },
+                           "422": { "description": "输入有误或验证题答案不正确" }, "429": { "description": "提交过于频繁" } } } },
+        "/complaints/track": { "post": { "summary": "凭查询码查询办理进度与答复（公开）；合并办理的重复件显示主件的进度与答复。不含联系方式",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string" } } } } } },
+            "responses": ok("办理进度") } },
+        "/complaints/rate": { "post": { "summary": "投诉人评价办理结果（凭查询码，办结或不予受理后，限一次）",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["code", "rating"], "properties": {
+                "code": { "type": "string" }, "rating": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string", "maxLength": 500 } } } } } },
+            "responses": ok("办理进度") } },
+        "/complaints/stats": { "get": { "summary": "投诉举报办理情况（公开）：年度件数（按状态、区县、类别、调查结论）、评价均值（指标 22 的参考数据），近期办结案件（类别、区县、结论、措施）",
+            "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }], "responses": ok("统计") } },
+        "/complaints": { "get": { "summary": "投诉举报列表（工作人员全部；区县账号仅交办本区县的，部门填报员仅交办本单位的；企业账号无权）。每页 100 条，不含联系方式和坐标", "security": auth,
+            "parameters": [
+                { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["submitted", "accepted", "routed", "closed", "rejected", "merged"] }, "description": "待受理、已受理、已交办、已办结、不予受理、已合并" },
+                { "name": "county", "in": "query", "schema": { "type": "string" } },
+                { "name": "enterprise", "in": "query", "schema": { "type": "string" }, "description": "统一社会信用代码" },
+                { "name": "overdue", "in": "query", "schema": { "type": "string", "enum": ["1"] }, "description": "仅超期（升级督办）" },
+                { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+            ], "responses": ok("案件与总数") } },
+        "/complaints/attention": { "get": { "summary": "超期升级督办的件数（工作人员）：受理超期、办理超期、办理中", "security": auth, "responses": ok("件数") } },
+        "/complaints/enterprise/{code}": { "get": { "summary": "某企业被投诉举报的记录（不含投诉人信息），及本年度属实、部分属实的案件（供信用评价）；企业账号无权", "security": auth,
+            "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string" } }], "responses": ok("记录") } },
+        "/complaints/{id}": { "get": { "summary": "一件投诉举报及其办理经过、照片与材料；联系方式和照片元数据仅承办人员（工作人员、交办的区县或部门）可见，其余脱敏，查看全文留痕", "security": auth,
+            "parameters": id, "responses": ok("案件") } },
+        "/complaints/{id}/accept": { "post": { "summary": "受理（工作人员；待受理）：办结期限为受理后 30 日（--complaint-finish-days）", "security": auth, "parameters": id,
+            "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": text } } } } }, "responses": ok("案件") } },
+        "/complaints/{id}/reject": { "post": { "summary": "不予受理（工作人员；待受理）：note 为理由，投诉人可见", "security": auth, "parameters": id,
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": text } } } } }, "responses": ok("案件") } },
+        "/complaints/{id}/merge": { "post": { "summary": "合并重复件（工作人员）：into 为主件编号或案件编号；主件的答复对所有合并的投诉人可见", "security": auth, "parameters": id,
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["into"], "properties": { "into": { "type": "string" } } } } } }, "responses": ok("案件") } },
+        "/complaints/{id}/route": { "post": { "summary": "交办（工作人员）：county 或 unit 二选一，due_by 办结期限（默认受理后 30 日），note 交办意见；未受理的同时受理", "security": auth, "parameters": id,
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": {
+                "county": { "type": "string" }, "unit": { "type": "string" }, "due_by": { "type": "string", "format": "date" }, "note": text } } } } }, "responses": ok("案件") } },
+        "/complaints/{id}/handle": { "post": { "summary": "办结答复（承办的区县、部门或工作人员）：调查核实情况、结论、处理措施、答复；材料经页面表单上传", "security": auth, "parameters": id,
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["investigation", "finding", "measures", "reply"], "properties": {
+                "investigation": text, "finding": { "type": "string", "enum": ["substantiated", "partly", "unsubstantiated"], "description": "属实、部分属实、不属实" },
+                "measures": text, "reply": text } } } } }, "responses": ok("案件") } }
     })
 }
 

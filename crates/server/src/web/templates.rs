@@ -87,6 +87,12 @@ const SOURCES: &[(&str, &str)] = templates!(
     "public_part_plan.html",
     "public_part_warning.html",
     "public_part_downloads.html",
+    "complaint_new.html",
+    "complaint_receipt.html",
+    "complaint_track.html",
+    "complaints_public.html",
+    "complaints.html",
+    "complaint.html",
 );
 
 /// The template environment; built once, templates are static.
