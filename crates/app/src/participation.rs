@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
 use qingshan_exact::Ratio;
+use qingshan_plan::Plan;
 use qingshan_store::{
     Actor, ChoiceCount, CommentCounts, CommentFilter, CommentPrivate, Consultation,
     ConsultationComment, ConsultationDocument, ConsultationFields, ConsultationRevision,
@@ -1000,7 +1001,7 @@ pub async fn results(store: &Store, year: i32) -> Result<SatisfactionResults> {
 /// The complainants' ratings of handled complaints in a year: their mean and how many.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RatingMean {
-    /// Mean rating, two decimals.
+    /// Mean rating, one decimal (rounded as the complaints desk publishes it).
     pub mean: String,
     /// Out of this many points.
     pub scale: i64,
@@ -1008,15 +1009,20 @@ pub struct RatingMean {
     pub ratings: i64,
 }
 
-/// The complaint ratings' mean of `year`, for the figure beside indicator 22.
-///
-/// TO WIRE: the complaints desk (`qingshan_app::complaints`, issue 19, built on a parallel
-/// branch) had not landed when this was written, so this returns `Ok(None)` and the page says
-/// the figure is not yet available. When it lands, call its function that gives the ratings of
-/// a year (count and sum, or the list) here and build a [`RatingMean`] with
-/// `Ratio::new(sum, count).format_gbt8170(2)`; nothing else needs to change.
-pub async fn complaint_rating_mean(_store: &Store, _year: i32) -> Result<Option<RatingMean>> {
-    Ok(None)
+/// The complaint ratings' mean of `year` (the complainants' 1–5 star ratings of handled
+/// complaints, from the complaints desk's public figures), for the figure beside indicator 22;
+/// `None` when nobody rated a complaint that year.
+pub async fn complaint_rating_mean(
+    store: &Store,
+    plan: &Plan,
+    year: i32,
+) -> Result<Option<RatingMean>> {
+    let stats = crate::complaints::public_stats(store, plan, year).await?;
+    Ok(stats.mean_rating.map(|mean| RatingMean {
+        mean,
+        scale: 5,
+        ratings: stats.rated,
+    }))
 }
 
 /// The supporting figures shown beside indicator 22 (公众对生态环境质量满意度).
@@ -1034,6 +1040,7 @@ pub const SATISFACTION_INDICATOR: u32 = 22;
 /// The supporting figures of `year` for indicator 22; `None` for any other indicator.
 pub async fn indicator_support(
     store: &Store,
+    plan: &Plan,
     indicator: u32,
     year: i32,
 ) -> Result<Option<Indicator22Support>> {
@@ -1042,7 +1049,7 @@ pub async fn indicator_support(
     }
     Ok(Some(Indicator22Support {
         questionnaire: results(store, year).await?,
-        complaint_ratings: complaint_rating_mean(store, year).await?,
+        complaint_ratings: complaint_rating_mean(store, plan, year).await?,
     }))
 }
 

@@ -526,6 +526,52 @@ async fn the_questionnaire_aggregates_a_fixture_beside_indicator_22() {
     assert_eq!(q("air")["mean_score"], "4.00");
     assert_eq!(q("water")["satisfied_percent"], "0.0");
 
+    // Two complaints handled and rated 5 and 4 by their complainants: mean 4.5 of 2 ratings.
+    let actor = Actor::cli();
+    for (n, rating) in [(1, 5), (2, 4)] {
+        let filed = store
+            .submit_complaint(
+                2026,
+                &format!("{n}").repeat(64),
+                &format!("nonce{n}"),
+                "peer",
+                "2000-01-01T00:00:00.000Z",
+                10,
+                &qingshan_store::NewComplaint {
+                    category: "air".into(),
+                    description: "夜间冒黑烟".into(),
+                    accept_by: day(2),
+                    ..Default::default()
+                },
+                &[],
+                &actor,
+            )
+            .await
+            .unwrap();
+        let qingshan_store::Submitted::Filed(c) = filed else {
+            panic!("not filed")
+        };
+        let steps = [
+            qingshan_store::ComplaintStep::Route {
+                county: Some("140902".into()),
+                unit: None,
+                due_by: day(30),
+            },
+            qingshan_store::ComplaintStep::Handle {
+                finding: "substantiated".into(),
+                measures: "责令整改".into(),
+                reply: "经核查属实，已责令整改".into(),
+            },
+            qingshan_store::ComplaintStep::Rate { rating },
+        ];
+        for step in &steps {
+            store
+                .complaint_step(c.id, step, Some("核查"), &[], &actor)
+                .await
+                .unwrap();
+        }
+    }
+
     // Beside indicator 22, as a supporting figure, and only there.
     let (staff, _) = common::login(&server, "staff").await;
     let (status, page) = text(&staff, server.url("/indicators/22")).await;
@@ -535,6 +581,10 @@ async fn the_questionnaire_aggregates_a_fixture_beside_indicator_22() {
         "{page}"
     );
     assert!(page.contains("不是本指标的数值"));
+    assert!(
+        page.contains("平均 4.5 分（5 分制），共 2 条评价"),
+        "{page}"
+    );
     let (_, page) = text(&staff, server.url("/indicators/21")).await;
     assert!(!page.contains("indicator-support"));
     let (_, page) = text(&c, server.url("/public/satisfaction")).await;

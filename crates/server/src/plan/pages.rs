@@ -164,6 +164,7 @@ pub async fn indicator(
     // Indicator 22 only: the questionnaire's and complaint ratings' supporting figures.
     let support = qingshan_app::participation::indicator_support(
         &s.store,
+        &s.plan,
         number,
         chrono::Datelike::year(&qingshan_app::beijing::today()),
     )
