@@ -448,6 +448,55 @@ impl AqiLevel {
             AqiLevel::L6 => "褐红色",
         }
     }
+
+    /// 对健康影响情况 of the level (HJ 633-2012 Table 2; HJ 633-2026 Table 1 with its wording:
+    /// 易感人群 → 敏感人群, 心脏病/肺病 → 心血管系统疾病/呼吸系统疾病).
+    pub fn health_effect(self, standard: AqiStandard) -> &'static str {
+        let new = standard == AqiStandard::Hj633_2026;
+        match self {
+            AqiLevel::L1 => "空气质量令人满意，基本无空气污染",
+            AqiLevel::L2 => "空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响",
+            AqiLevel::L3 if new => "敏感人群症状有轻度加剧，健康人群出现刺激症状",
+            AqiLevel::L3 => "易感人群症状有轻度加剧，健康人群出现刺激症状",
+            AqiLevel::L4 if new => "进一步加剧敏感人群症状，可能对健康人群心脏、呼吸系统有影响",
+            AqiLevel::L4 => "进一步加剧易感人群症状，可能对健康人群心脏、呼吸系统有影响",
+            AqiLevel::L5 if new => {
+                "心血管系统疾病和呼吸系统疾病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状"
+            }
+            AqiLevel::L5 => "心脏病和肺病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
+            AqiLevel::L6 => "健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病",
+        }
+    }
+
+    /// 建议采取的措施 of the level (same tables and wording changes as
+    /// [`AqiLevel::health_effect`]; 2026: 儿童 → 青少年儿童, 心脏病 → 心血管系统疾病).
+    pub fn advice(self, standard: AqiStandard) -> &'static str {
+        let new = standard == AqiStandard::Hj633_2026;
+        match self {
+            AqiLevel::L1 => "各类人群可正常活动",
+            AqiLevel::L2 => "极少数异常敏感人群应减少户外活动",
+            AqiLevel::L3 if new => {
+                "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼"
+            }
+            AqiLevel::L3 => "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
+            AqiLevel::L4 if new => {
+                "青少年儿童、老年人及心血管系统疾病、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动"
+            }
+            AqiLevel::L4 => {
+                "儿童、老年人及心脏病、呼吸系统疾病患者避免长时间、高强度的户外锻炼，一般人群适量减少户外运动"
+            }
+            AqiLevel::L5 if new => {
+                "青少年儿童、老年人和心血管系统疾病、呼吸系统疾病患者应停留在室内，停止户外运动，一般人群减少户外运动"
+            }
+            AqiLevel::L5 => {
+                "儿童、老年人和心脏病、肺病患者应停留在室内，停止户外运动，一般人群减少户外运动"
+            }
+            AqiLevel::L6 if new => {
+                "青少年儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动"
+            }
+            AqiLevel::L6 => "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
+        }
+    }
 }
 
 /// Concentrations given to a report (µg/m³, CO mg/m³); `None` = missing.
@@ -629,6 +678,23 @@ mod tests {
 
     fn c(s: &str) -> Ratio {
         parse_ratio(s).unwrap()
+    }
+
+    #[test]
+    fn health_texts_follow_the_edition_wording() {
+        use AqiLevel::*;
+        for l in [L1, L2, L3, L4, L5, L6] {
+            assert!(!l.health_effect(S12).is_empty() && !l.advice(S26).is_empty());
+            // 2026 renamed the groups; the old words are gone from its texts.
+            for old in ["易感人群", "心脏病", "肺病"] {
+                assert!(!l.health_effect(S26).contains(old), "{l:?}");
+                assert!(!l.advice(S26).contains(old), "{l:?}");
+            }
+        }
+        assert!(L3.advice(S12).starts_with("儿童"));
+        assert!(L3.advice(S26).starts_with("青少年儿童"));
+        assert_eq!(L1.advice(S12), "各类人群可正常活动");
+        assert!(L6.advice(S26).contains("一般人群应避免户外活动"));
     }
 
     fn iv(std: AqiStandard, ind: Indicator, s: &str) -> Option<u32> {

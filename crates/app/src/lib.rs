@@ -31,6 +31,7 @@ pub mod marks;
 pub mod monitoring;
 pub mod orders;
 pub mod params;
+pub mod portal;
 pub mod report;
 pub mod scope;
 pub mod secrets;

@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod orders;
 pub mod params;
 pub mod plan;
+pub mod portal;
 pub mod sources;
 pub mod supervisor;
 pub mod warnings;
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())
+        .merge(portal::routes())
         .merge(web::routes::routes())
         .merge(complaints::routes(state.config.evidence_max_bytes))
         .fallback(web::routes::not_found)

@@ -669,6 +669,8 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/api/v1/ledger/reports/1/review", 403),
         // The complaints desk: an enterprise account is refused even the public form (its
         // people file as citizens, signed out) and never sees who complained about it.
+        ("GET", "/public/complaints", 200),
+        ("GET", "/api/v1/complaints/stats", 200),
         ("POST", "/public/complaints/new", 403),
         ("POST", "/public/complaints/track", 403),
         ("POST", "/public/complaints/rate", 403),
@@ -685,6 +687,22 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/api/v1/complaints/1/merge", 403),
         ("POST", "/api/v1/complaints/1/route", 403),
         ("POST", "/api/v1/complaints/1/handle", 403),
+        // 信息公开: the public portal, its downloads and read API are everyone's.
+        ("GET", "/public", 200),
+        ("GET", "/public/air", 200),
+        ("GET", "/public/water", 200),
+        ("GET", "/public/plan", 200),
+        ("GET", "/public/sources", 200),
+        ("GET", "/public/data/air-daily.csv", 200),
+        ("GET", "/public/data/air-daily.xlsx", 200),
+        ("GET", "/public/data/water-sections.csv", 200),
+        ("GET", "/public/data/water-sections.xlsx", 200),
+        ("GET", "/public/data/plan-progress.csv", 200),
+        ("GET", "/public/data/plan-progress.xlsx", 200),
+        ("GET", "/api/v1/public/home", 200),
+        ("GET", "/api/v1/public/air/daily", 200),
+        ("GET", "/api/v1/public/water/sections", 200),
+        ("GET", "/api/v1/public/plan", 200),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {

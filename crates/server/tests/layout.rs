@@ -75,6 +75,11 @@ const PAGES: &[(&str, &str)] = &[
     ("complaints-public", "/public/complaints"),
     ("complaints", "/complaints"),
     ("complaint", "/complaints/1"),
+    ("public-home", "/public"),
+    ("public-air", "/public/air"),
+    ("public-water", "/public/water"),
+    ("public-plan", "/public/plan"),
+    ("public-sources", "/public/sources"),
 ];
 
 const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t

@@ -488,7 +488,13 @@ pub fn spec() -> Value {
             "/inspections/{id}/reopen": { "post": { "summary": "重新打开已销号的问题（工作人员）；note 为原因", "security": [{ "bearer": [] }, { "session": [] }],
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["note"], "properties": { "note": { "type": "string", "maxLength": 4000 } } } } } },
-                "responses": ok("问题") } }
+                "responses": ok("问题") } },
+            "/public/home": { "get": { "summary": "信息公开首页数据（公开，无需登录，每分钟更新）：各站点最新小时实时 AQI、类别、首要污染物及 HJ 633 健康影响和建议措施，各区县站点最高 AQI，生效中的重污染天气预警，最新年度断面水质类别，规划指标历年数值及进展说明；不含设备 MN、告警和内部备注", "responses": ok("首页数据") } },
+            "/public/air/daily": { "get": { "summary": "各站点日空气质量指数（公开）：日期、站点、区县、AQI（无效为 null）、类别、首要污染物；CSV/Excel 见 /public/data/air-daily.csv|xlsx",
+                "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 2000, "maximum": 2100 }, "description": "年份（默认为有数据的最近年份）" }], "responses": ok("站点日 AQI") } },
+            "/public/water/sections": { "get": { "summary": "断面水质类别（公开）：断面、河流湖库、区县、级别、年度水质类别、水质目标、是否达标；CSV/Excel 见 /public/data/water-sections.csv|xlsx",
+                "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 2000, "maximum": 2100 }, "description": "年份（默认为有监测数据的最近年份）" }], "responses": ok("断面水质") } },
+            "/public/plan": { "get": { "summary": "规划指标进展（公开）：各指标全市历年数值（数据不足的数值不列入）、基期、目标及一句话进展；CSV/Excel 见 /public/data/plan-progress.csv|xlsx", "responses": ok("指标进展") } }
         }
     });
     if let Some(paths) = doc["paths"].as_object_mut()

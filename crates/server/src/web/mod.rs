@@ -17,6 +17,7 @@ pub mod html;
 pub mod import_report;
 pub mod page;
 pub mod paging;
+pub mod public;
 pub mod query;
 pub mod routes;
 pub mod scope;

@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(stylesheet))
         .route("/healthz", get(healthz))
+        .route("/assets/public.css", get(crate::web::public::stylesheet))
 }
 
 /// The embedded stylesheet.

@@ -97,6 +97,10 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/heavy/warnings/{id}"),
     ("GET", "/api/v1/heavy/warnings/{id}/report"),
     ("POST", "/api/v1/heavy/warnings/notices/{id}/confirm"),
+    // The complaints desk's public figures are everyone's; its form and cases are not (an
+    // enterprise's staff file as citizens, signed out, and never see who complained).
+    ("GET", "/public/complaints"),
+    ("GET", "/api/v1/complaints/stats"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/login"),
@@ -104,6 +108,22 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/logout"),
     ("GET", "/assets/*"),
     ("GET", "/healthz"),
+    // 信息公开: the public portal is everyone's, an enterprise's staff included.
+    ("GET", "/public"),
+    ("GET", "/public/air"),
+    ("GET", "/public/water"),
+    ("GET", "/public/plan"),
+    ("GET", "/public/sources"),
+    ("GET", "/public/data/air-daily.csv"),
+    ("GET", "/public/data/air-daily.xlsx"),
+    ("GET", "/public/data/water-sections.csv"),
+    ("GET", "/public/data/water-sections.xlsx"),
+    ("GET", "/public/data/plan-progress.csv"),
+    ("GET", "/public/data/plan-progress.xlsx"),
+    ("GET", "/api/v1/public/home"),
+    ("GET", "/api/v1/public/air/daily"),
+    ("GET", "/api/v1/public/water/sections"),
+    ("GET", "/api/v1/public/plan"),
 ];
 
 /// What an account that must change its password may open meanwhile.

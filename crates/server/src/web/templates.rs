@@ -75,6 +75,17 @@ const SOURCES: &[(&str, &str)] = templates!(
     "complaints_public.html",
     "complaints.html",
     "complaint.html",
+    "public_base.html",
+    "public_home.html",
+    "public_air.html",
+    "public_water.html",
+    "public_plan.html",
+    "public_sources.html",
+    "public_part_air.html",
+    "public_part_water.html",
+    "public_part_plan.html",
+    "public_part_warning.html",
+    "public_part_downloads.html",
 );
 
 /// The template environment; built once, templates are static.
