@@ -5,7 +5,7 @@
 
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use chrono::{Datelike, Utc};
 use minijinja::context;
@@ -17,9 +17,21 @@ use crate::AppState;
 use crate::web::audit::{refuse, refuse_app};
 use crate::web::auth::Auth;
 use crate::web::error::AppError;
-use crate::web::page::{PageError, page};
+use crate::web::page::PageError;
+use crate::web::public::render_public;
 use crate::web::query::Query;
 use crate::web::upload::read_evidence_form;
+
+/// Renders a page of the desk in the public layout (no user, no CSRF token: the same for
+/// everyone), with the portal's navigation on 投诉举报.
+fn public(s: &AppState, name: &str, ctx: minijinja::Value) -> Result<Response, PageError> {
+    let html = render_public(
+        name,
+        s,
+        context! { ..ctx, ..context! { nav_current => "/public/complaints" } },
+    )?;
+    Ok(Html(html).into_response())
+}
 
 fn no_store(mut r: Response) -> Response {
     r.headers_mut().insert(
@@ -46,16 +58,12 @@ fn categories() -> Vec<Value> {
 }
 
 /// `GET /public/complaints/new`: the report form with a fresh challenge (never cached).
-pub async fn new_page(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-) -> Result<Response, PageError> {
+pub async fn new_page(State(s): State<AppState>) -> Result<Response, PageError> {
     let ch = complaints::new_challenge(&s.store, Utc::now()).await?;
     let max = s.config.evidence_max_bytes.min(complaints::MAX_PHOTO_BYTES);
-    let r = page(
-        "complaint_new.html",
-        &auth,
+    let r = public(
         &s,
+        "complaint_new.html",
         context! { challenge => ch, counties => counties(&s), categories => categories(),
         max_photo => qingshan_app::evidence::fmt_size(max as u64), max_photos => complaints::MAX_PHOTOS },
     )?;
@@ -146,10 +154,9 @@ pub async fn submit_form(
     };
     let sub = submission_of(&up.fields);
     let receipt = file(&s, &auth, &sub, &photos).await?;
-    let r = page(
-        "complaint_receipt.html",
-        &auth,
+    let r = public(
         &s,
+        "complaint_receipt.html",
         context! { receipt, photos => photos.len(), anonymous => sub.anonymous },
     )?;
     Ok(no_store(r))
@@ -170,14 +177,10 @@ pub struct TrackForm {
 }
 
 /// `GET /public/complaints/track`: the form asking for the tracking code.
-pub async fn track_page(
-    State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
-) -> Result<Response, PageError> {
-    let r = page(
-        "complaint_track.html",
-        &auth,
+pub async fn track_page(State(s): State<AppState>) -> Result<Response, PageError> {
+    let r = public(
         &s,
+        "complaint_track.html",
         context! { t => Value::Null, code => "" },
     )?;
     Ok(no_store(r))
@@ -206,10 +209,9 @@ pub async fn track_form(
             .into());
         }
     };
-    let r = page(
-        "complaint_track.html",
-        &auth,
+    let r = public(
         &s,
+        "complaint_track.html",
         context! { t, code => code.trim() },
     )?;
     Ok(no_store(r))
@@ -246,10 +248,9 @@ pub async fn rate_form(
             .into());
         }
     };
-    let r = page(
-        "complaint_track.html",
-        &auth,
+    let r = public(
         &s,
+        "complaint_track.html",
         context! { t, code => code.trim(), rated => true },
     )?;
     Ok(no_store(r))
@@ -265,7 +266,6 @@ pub struct YearQuery {
 /// `GET /public/complaints` (anyone): the desk's figures this year and the latest closed cases.
 pub async fn public_page(
     State(s): State<AppState>,
-    Extension(auth): Extension<Auth>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response, PageError> {
     let year = q
@@ -273,12 +273,7 @@ pub async fn public_page(
         .unwrap_or_else(|| qingshan_app::beijing::today().year());
     let stats = complaints::public_stats(&s.store, &s.plan, year).await?;
     let cases = complaints::published(&s.store, &s.plan, 50).await?;
-    page(
-        "complaints_public.html",
-        &auth,
-        &s,
-        context! { stats, cases },
-    )
+    public(&s, "complaints_public.html", context! { stats, cases })
 }
 
 /// `GET /api/v1/complaints/stats` (anyone): the year's figures and the latest closed cases.

@@ -97,6 +97,10 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/heavy/warnings/{id}"),
     ("GET", "/api/v1/heavy/warnings/{id}/report"),
     ("POST", "/api/v1/heavy/warnings/notices/{id}/confirm"),
+    // The complaints desk's public figures are everyone's; its form and cases are not (an
+    // enterprise's staff file as citizens, signed out, and never see who complained).
+    ("GET", "/public/complaints"),
+    ("GET", "/api/v1/complaints/stats"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/login"),
