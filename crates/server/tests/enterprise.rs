@@ -715,6 +715,8 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("GET", "/api/v1/public/plan", 200),
         // The complaints desk: an enterprise account is refused even the public form (its
         // people file as citizens, signed out) and never sees who complained about it.
+        ("GET", "/public/complaints", 200),
+        ("GET", "/api/v1/complaints/stats", 200),
         ("POST", "/public/complaints/new", 403),
         ("POST", "/public/complaints/track", 403),
         ("POST", "/public/complaints/rate", 403),
