@@ -12,6 +12,7 @@ pub mod backfill;
 pub mod beijing;
 pub mod cases;
 pub mod cockpit;
+pub mod credit;
 pub mod commands;
 pub mod demo;
 pub mod display;

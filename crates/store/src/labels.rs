@@ -104,6 +104,14 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("water_section.retire", "停用水质断面"),
     ("water_section.link_device", "关联水质断面设备"),
     ("water_section.unlink_device", "解除水质断面设备关联"),
+    ("credit.compute", "计算企业环境信用评分"),
+    ("credit.publish", "公布企业环境信用评价"),
+    ("credit.finding", "认定一票否决事项"),
+    ("credit.objection", "对信用评价提出异议"),
+    ("credit.objection_decide", "处理信用评价异议"),
+    ("credit.repair", "申请信用修复"),
+    ("credit.repair_decide", "审核信用修复申请"),
+    ("credit.evidence", "上传信用评价佐证材料"),
 ];
 
 /// The Chinese label of an audit action; an unknown one reads "其他操作（code）".
@@ -454,6 +462,9 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("water_section", "水质断面"),
     ("water_sections", "水质断面"),
     ("year", "年份"),
+    ("credit_rating", "信用评价"),
+    ("objection", "异议"),
+    ("repair", "信用修复申请"),
 ];
 
 /// The Chinese label of any stored code word (a source, an alarm status or kind, a task

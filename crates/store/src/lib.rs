@@ -34,6 +34,7 @@ mod refused;
 mod sources;
 mod stations;
 mod water;
+mod credit;
 
 use chrono::{SecondsFormat, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -71,6 +72,7 @@ pub use refused::{
 pub use sources::*;
 pub use stations::{DeviceLinkChange, Retirement, StationKind, StationRevision};
 pub use water::*;
+pub use credit::*;
 
 /// Errors of the storage layer, with stable kinds.
 #[derive(Debug, thiserror::Error)]
