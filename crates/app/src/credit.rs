@@ -928,24 +928,53 @@ pub async fn badge(store: &Store, credit_code: &str) -> Result<Option<Badge>> {
         .and_then(badge_of))
 }
 
+/// The published grade of every rated enterprise (its latest year), by 统一社会信用代码: for
+/// lists such as the registry.
+pub async fn badges(store: &Store) -> Result<std::collections::HashMap<String, Badge>> {
+    let f = CreditFilter {
+        published_only: true,
+        ..Default::default()
+    };
+    let mut out: std::collections::HashMap<String, Badge> = std::collections::HashMap::new();
+    let mut offset = 0;
+    loop {
+        let page = store.credit_ratings_paged(&f, BATCH, offset).await?;
+        let n = page.items.len() as i64;
+        // Latest year first: the first one seen of an enterprise is its latest.
+        for r in &page.items {
+            if !out.contains_key(&r.credit_code)
+                && let Some(b) = badge_of(r)
+            {
+                out.insert(r.credit_code.clone(), b);
+            }
+        }
+        offset += n;
+        if n == 0 || offset >= page.total {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// Columns and rows of the ratings list as exported (XLSX), in Chinese.
-pub fn table(plan: &qingshan_plan::Plan, ratings: &[CreditRating]) -> (Vec<String>, Vec<Vec<String>>) {
-    let columns = [
-        "年度",
-        "统一社会信用代码",
-        "企业名称",
-        "区县",
-        "得分",
-        "信用等级",
-        "对应国家等级",
-        "标识",
-        "一票否决",
-        "状态",
-        "公布时间",
-        "修复前等级",
-    ]
-    .map(String::from)
-    .to_vec();
+pub fn table(
+    plan: &qingshan_plan::Plan,
+    ratings: &[CreditRating],
+) -> (Vec<(&'static str, &'static str)>, Vec<Vec<String>>) {
+    let columns = vec![
+        ("year", "年度"),
+        ("credit_code", "统一社会信用代码"),
+        ("enterprise", "企业名称"),
+        ("county", "区县"),
+        ("score", "得分"),
+        ("grade", "信用等级"),
+        ("national", "对应国家等级"),
+        ("plate", "标识"),
+        ("vetoed", "一票否决"),
+        ("state", "状态"),
+        ("published_at", "公布时间"),
+        ("grade_before_repair", "修复前等级"),
+    ];
     let rules = rules().ok();
     let rows = ratings
         .iter()

@@ -30,6 +30,7 @@ pub mod supervisor;
 pub mod warnings;
 pub mod water;
 pub mod web;
+pub mod credit;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(heavy::routes(state.config.evidence_max_bytes))
         .merge(warnings::routes())
         .merge(inspections::routes(state.config.evidence_max_bytes))
+        .merge(credit::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

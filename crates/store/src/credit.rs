@@ -406,6 +406,19 @@ impl Store {
         }))
     }
 
+    /// One finding.
+    pub async fn credit_finding(&self, id: i64) -> Result<Option<CreditFinding>> {
+        Ok(with_pool!(self, p => {
+            match sqlx::query("SELECT id, credit_code, kind, occurred_on, case_id, note, by_user, at FROM credit_findings WHERE id = $1")
+                .bind(id).fetch_optional(p).await? {
+                Some(r) => Some(CreditFinding { id: r.try_get("id")?, credit_code: r.try_get("credit_code")?, kind: r.try_get("kind")?,
+                    occurred_on: r.try_get("occurred_on")?, case_id: r.try_get("case_id")?, note: r.try_get("note")?,
+                    by_user: r.try_get("by_user")?, at: r.try_get("at")? }),
+                None => None,
+            }
+        }))
+    }
+
     /// Files an objection to one event of a rating (`credit.objection`, with its files).
     pub async fn file_credit_objection(
         &self,
