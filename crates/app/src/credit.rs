@@ -289,7 +289,7 @@ async fn case_events(
             if let Some(kind) = rules.case_kind(&measures, c.penalty_fen) {
                 let fine = c
                     .penalty_fen
-                    .map(|f| format!("，罚款 {} 元", crate::cases::yuan(f)))
+                    .map(|f| format!("，罚款 {}", crate::cases::yuan(f)))
                     .unwrap_or_default();
                 out.push(event(
                     kind,
