@@ -14,6 +14,7 @@ pub mod cases;
 pub mod cockpit;
 pub mod commands;
 pub mod demo;
+pub mod disclosure;
 pub mod display;
 pub mod enterprise;
 mod error;

@@ -4,6 +4,7 @@
 
 mod credit_code;
 pub mod curtailment;
+pub mod disclosure;
 pub mod heavy;
 pub mod legal;
 pub mod marking;

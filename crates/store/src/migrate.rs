@@ -169,6 +169,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_inspections.sql"),
         postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
     },
+    Migration {
+        version: 27,
+        name: "disclosure",
+        sqlite: include_str!("../migrations/sqlite/0027_disclosure.sql"),
+        postgres: include_str!("../migrations/postgres/0027_disclosure.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that
