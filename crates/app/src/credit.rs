@@ -50,16 +50,57 @@ pub fn scope(user: Option<&User>) -> Result<(Option<String>, Option<String>)> {
     crate::scope::enforcement_scope(user, "信用评价明细")
 }
 
-/// The source of late or missing disclosure events. The disclosure half of issue 18 (branch
-/// helper-disclosure) provides the lateness of annual and temporary reports; until it is merged
-/// this returns nothing, so ratings carry no disclosure deductions (docs/credit.md).
+/// Late or missing disclosure (企业环境信息依法披露, 生态环境部令第24号) counted in the rated year:
+/// the lapses [`crate::disclosure::lateness`] reports whose due date falls in `year` — the annual
+/// report on the previous year (due 15 March of `year`) and the temporary reports due in it.
+/// A report filed late is `disclosure_late`; one still missing at `now` is `disclosure_missing`.
 pub async fn disclosure_events(
-    _store: &Store,
-    _credit_code: &str,
-    _year: i32,
-    _now: DateTime<Utc>,
+    store: &Store,
+    credit_code: &str,
+    year: i32,
+    now: DateTime<Utc>,
 ) -> Result<Vec<CreditEvent>> {
-    Ok(Vec::new())
+    let (from, to) = year_bounds(year)?;
+    let as_of = crate::beijing::local(now).date();
+    let mut out = Vec::new();
+    for covered in [year - 1, year] {
+        for l in crate::disclosure::lateness(store, credit_code, i64::from(covered), as_of).await? {
+            if l.due_date < from || l.due_date > to {
+                continue;
+            }
+            let kind = if l.filed_date.is_some() {
+                "disclosure_late"
+            } else {
+                "disclosure_missing"
+            };
+            let link = match l.report_id {
+                Some(id) => format!("/disclosure/reports/{id}"),
+                None => "/disclosure/overdue".to_string(),
+            };
+            let what = match &l.trigger_label {
+                Some(t) => format!("{}（{t}）", l.kind_label),
+                None => format!("{} 年度{}", l.year, l.kind_label),
+            };
+            let how = match l.filed_date {
+                Some(f) => format!("{f} 报送，逾期 {} 天", l.days_late),
+                None => format!("至今未报，已逾期 {} 天", l.days_late),
+            };
+            out.push(event(
+                kind,
+                "disclosure",
+                format!(
+                    "{}/{}/{}",
+                    l.kind.code(),
+                    l.year,
+                    l.trigger_key.as_deref().unwrap_or("annual")
+                ),
+                link,
+                &(l.due_date + chrono::Days::new(1)).to_string(),
+                format!("{what}应于 {} 前披露，{how}", l.due_date),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate)> {

@@ -15,6 +15,7 @@ pub mod cockpit;
 pub mod credit;
 pub mod commands;
 pub mod demo;
+pub mod disclosure;
 pub mod display;
 pub mod enterprise;
 mod error;

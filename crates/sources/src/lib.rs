@@ -5,6 +5,7 @@
 pub mod credit;
 mod credit_code;
 pub mod curtailment;
+pub mod disclosure;
 pub mod heavy;
 pub mod legal;
 pub mod marking;

@@ -75,6 +75,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("inspection.evidence", "上传督察整改佐证材料"),
     ("inspection.close", "督察整改问题销号"),
     ("inspection.reopen", "重新打开督察整改问题"),
+    ("disclosure.list_add", "列入环境信息依法披露企业名单"),
+    ("disclosure.list_remove", "移出环境信息依法披露企业名单"),
+    ("disclosure.trigger", "登记临时报告触发事项"),
+    ("disclosure.draft", "保存环境信息披露报告草稿"),
+    ("disclosure.submit", "提交环境信息披露报告"),
+    ("disclosure.amend", "更正环境信息披露报告"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -438,6 +444,9 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("outlets", "排放口"),
     ("reduction_measures", "减排措施"),
     ("inspection", "督察整改问题"),
+    ("disclosure", "环境信息披露报告"),
+    ("disclosure_list", "环境信息依法披露企业名单"),
+    ("disclosure_trigger", "临时报告触发事项"),
     ("measures", "处罚措施"),
     ("password", "访问密码"),
     ("late", "迟报"),
@@ -630,5 +639,14 @@ mod tests {
         for (code, label) in AUDIT_ACTIONS {
             assert!(!label.is_ascii(), "{code} has no Chinese label");
         }
+    }
+}
+
+/// The Chinese label of a disclosure report kind.
+pub fn disclosure_kind(code: &str) -> Cow<'static, str> {
+    match code {
+        "annual" => Cow::Borrowed("年度报告"),
+        "temporary" => Cow::Borrowed("临时报告"),
+        other => Cow::Owned(format!("其他报告（{other}）")),
     }
 }

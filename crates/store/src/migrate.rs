@@ -170,6 +170,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
     },
     Migration {
+        version: 27,
+        name: "disclosure",
+        sqlite: include_str!("../migrations/sqlite/0027_disclosure.sql"),
+        postgres: include_str!("../migrations/postgres/0027_disclosure.sql"),
+    },
+    Migration {
         version: 28,
         name: "credit",
         sqlite: include_str!("../migrations/sqlite/0028_credit.sql"),

@@ -132,6 +132,7 @@ contract!(
     heavy_warnings_record_each_step_and_its_notices,
     inspection_problems_are_revised_reported_closed_and_reopened,
     permit_holdings_and_section_automation,
+    disclosure_list_reports_and_revisions,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -5859,6 +5860,257 @@ async fn permit_holdings_and_section_automation(store: Store) {
             ("W1", 1, None),
             ("W2", 0, None),
             ("W3", 0, Some("2024-06-30"))
+        ]
+    );
+}
+
+/// 企业环境信息依法披露: a listing is unique per year and enterprise, removed with a reason and
+/// listed again; the name search and the credit code find it. A report's draft is not submitted;
+/// each submission is a revision, the first's filing date stays; the public filter sees only
+/// submitted reports. Triggers and decided cases are found by date. Every write is audited.
+async fn disclosure_list_reports_and_revisions(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let a = Actor::cli();
+    let code = "9144030071526726XG";
+    let l = store
+        .add_disclosure_listing(2025, code, "key_discharger", "重点排污单位名录", &a)
+        .await
+        .unwrap();
+    assert_eq!(l.enterprise_name.as_deref(), Some("某热电有限公司"));
+    assert!(matches!(
+        store
+            .add_disclosure_listing(2025, code, "key_discharger", "再次", &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .add_disclosure_listing(
+            2025,
+            "91110000802100433B",
+            "cleaner_production",
+            "清洁生产审核",
+            &a,
+        )
+        .await
+        .unwrap();
+    let f = DisclosureListFilter {
+        year: Some(2025),
+        query: Some("热电".into()),
+        ..Default::default()
+    };
+    let found = store.disclosure_listings_paged(&f, 10, 0).await.unwrap();
+    assert_eq!(
+        (found.total, found.items[0].credit_code.as_str()),
+        (1, code)
+    );
+    let f = DisclosureListFilter {
+        query: Some(code.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disclosure_listings_paged(&f, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    // A wildcard in the query is literal.
+    let f = DisclosureListFilter {
+        query: Some("%".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disclosure_listings_paged(&f, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let removed = store
+        .remove_disclosure_listing(l.id, "关停", &a)
+        .await
+        .unwrap();
+    assert_eq!(removed.state, "removed");
+    assert!(
+        store
+            .remove_disclosure_listing(l.id, "关停", &a)
+            .await
+            .is_err()
+    );
+    let again = store
+        .add_disclosure_listing(2025, code, "key_discharger", "复产", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.id, again.state.as_str(), again.reason.as_str()),
+        (l.id, "listed", "复产")
+    );
+
+    let key = DisclosureReportKey {
+        credit_code: code.into(),
+        kind: "annual".into(),
+        year: 2025,
+        trigger_key: String::new(),
+    };
+    let d = store
+        .save_disclosure_draft(&key, None, "2026-03-15", "{\"a\":1}", &a)
+        .await
+        .unwrap();
+    assert_eq!((d.revision, d.filed_date.clone()), (0, None));
+    let public = DisclosureReportFilter {
+        submitted_only: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disclosure_reports_paged(&public, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let s1 = store
+        .submit_disclosure_report(
+            &key,
+            None,
+            "2026-03-15",
+            "{\"a\":2}",
+            None,
+            "2026-03-16",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (s1.id, s1.revision, s1.filed_date.as_deref()),
+        (d.id, 1, Some("2026-03-16"))
+    );
+    let s2 = store
+        .submit_disclosure_report(
+            &key,
+            None,
+            "2026-03-15",
+            "{\"a\":3}",
+            Some("更正排放量"),
+            "2026-04-01",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (s2.revision, s2.filed_date.as_deref(), s2.content.as_deref()),
+        (2, Some("2026-03-16"), Some("{\"a\":3}"))
+    );
+    let revs = store.disclosure_revisions(d.id).await.unwrap();
+    assert_eq!(
+        revs.iter()
+            .map(|r| (r.revision, r.content.as_str(), r.filed_date.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, "{\"a\":2}", "2026-03-16"),
+            (2, "{\"a\":3}", "2026-04-01")
+        ]
+    );
+    let public = DisclosureReportFilter {
+        submitted_only: true,
+        query: Some("热电".into()),
+        ..Default::default()
+    };
+    let p = store
+        .disclosure_reports_paged(&public, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((p.total, p.items[0].id), (1, d.id));
+    // A temporary report created by submission directly.
+    let tkey = DisclosureReportKey {
+        credit_code: code.into(),
+        kind: "temporary".into(),
+        year: 2025,
+        trigger_key: "trigger:1".into(),
+    };
+    let t = store
+        .submit_disclosure_report(
+            &tkey,
+            Some("2025-06-02"),
+            "2025-06-09",
+            "{}",
+            None,
+            "2025-06-05",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.revision, t.event_date.as_deref()),
+        (1, Some("2025-06-02"))
+    );
+    assert_eq!(
+        store
+            .disclosure_reports_of(code, Some(2025))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .disclosure_report_by_key(&tkey)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let tr = store
+        .add_disclosure_trigger(
+            &NewDisclosureTrigger {
+                credit_code: code.into(),
+                kind: "permit_change".into(),
+                document: "排污许可证变更".into(),
+                event_date: "2025-07-01".into(),
+                note: None,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .disclosure_triggers_of(code, "2025-01-01", "2025-12-31")
+            .await
+            .unwrap(),
+        vec![tr.clone()]
+    );
+    assert!(
+        store
+            .disclosure_triggers_of(code, "2026-01-01", "2026-12-31")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .decided_cases_of(code, "2025-01-01", "2025-12-31")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let log = store.audit_log(Some("disclosure."), 100).await.unwrap();
+    let mut actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    assert_eq!(
+        actions,
+        [
+            "disclosure.amend",
+            "disclosure.draft",
+            "disclosure.list_add",
+            "disclosure.list_remove",
+            "disclosure.submit",
+            "disclosure.trigger"
         ]
     );
 }
