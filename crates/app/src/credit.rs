@@ -13,9 +13,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use qingshan_sources::credit::{self as model, CreditEvent, CreditRules, Grade, Scored};
 use qingshan_sources::marking::MarkingOptions;
 use qingshan_store::{
-    Actor, CaseFilter, CreditEvidence, CreditFilter, CreditFinding, CreditObjection,
-    CreditRating, CreditRepair, CreditResult, IncidentFilter, NewCreditRating, NewEvidence,
-    OrderFilter, Paged, Role, Store, StoreError, User,
+    Actor, CaseFilter, CreditEvidence, CreditFilter, CreditFinding, CreditObjection, CreditRating,
+    CreditRepair, CreditResult, IncidentFilter, NewCreditRating, NewEvidence, OrderFilter, Paged,
+    Role, Store, StoreError, User,
 };
 use serde::Serialize;
 
@@ -179,9 +179,8 @@ async fn exceedance_events(
     let mut out = Vec::new();
     for i in incidents {
         if !marks.contains_key(&i.mn) {
-            let p =
-                crate::marks::excluded_periods(store, &i.mn, start, end, false, opts, 8 * 3600)
-                    .await?;
+            let p = crate::marks::excluded_periods(store, &i.mn, start, end, false, opts, 8 * 3600)
+                .await?;
             marks.insert(i.mn.clone(), p);
         }
         if marks
@@ -242,7 +241,9 @@ async fn order_events(
                 match e.kind.as_str() {
                     "issue" | "return" => deadline = e.new_deadline.clone().or(deadline),
                     "reply" => {
-                        if deadline.as_deref().is_some_and(|d| e.at.as_str() > d) && late_at.is_none() {
+                        if deadline.as_deref().is_some_and(|d| e.at.as_str() > d)
+                            && late_at.is_none()
+                        {
                             late_at = Some(e.at.clone());
                         }
                     }
@@ -397,8 +398,9 @@ async fn transmission_events(
         }
         let (mut expected, mut valid) = (0u128, 0u128);
         for month in 1..=last_month {
-            let v = crate::sources::device_statistics_at(store, &d.mn, year, month, &limits, now, opts)
-                .await?;
+            let v =
+                crate::sources::device_statistics_at(store, &d.mn, year, month, &limits, now, opts)
+                    .await?;
             let t = &v["month_total"];
             let e = t["expected"].as_u64().unwrap_or(0);
             let r = t["received"].as_u64().unwrap_or(0).min(e);
@@ -678,15 +680,15 @@ pub async fn detail(store: &Store, user: Option<&User>, id: i64) -> Result<Ratin
         ));
     }
     if county.is_some() && county != rating.division_code {
-        return Err(Error::Forbidden("区县账号只能查看本区县企业的信用评价".into()));
+        return Err(Error::Forbidden(
+            "区县账号只能查看本区县企业的信用评价".into(),
+        ));
     }
     let rules = rules()?;
     let published = rating.published_at.as_deref().and_then(beijing_day);
     let objection_until = published.map(|d| {
-        (d + chrono::Days::new(
-            u64::try_from(rules.procedure.objection_days).unwrap_or(0),
-        ))
-        .to_string()
+        (d + chrono::Days::new(u64::try_from(rules.procedure.objection_days).unwrap_or(0)))
+            .to_string()
     });
     let repair_opens = match (published, rules.repair(&rating.grade)) {
         (Some(d), Some(r)) => Some(model::repair_opens(d, r.wait_months).to_string()),
@@ -722,7 +724,9 @@ fn own_enterprise(user: Option<&User>, r: &CreditRating, what: &str) -> Result<(
     let u = user.ok_or(Error::Unauthenticated)?;
     match (u.role, u.credit_code.as_deref()) {
         (Role::Enterprise, Some(c)) if c == r.credit_code => Ok(()),
-        _ => Err(Error::Forbidden(format!("{what}只能由被评价企业本单位账号提出"))),
+        _ => Err(Error::Forbidden(format!(
+            "{what}只能由被评价企业本单位账号提出"
+        ))),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod backfill;
 pub mod cases;
 pub mod cockpit;
 pub mod commands;
+pub mod credit;
 pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
@@ -30,7 +31,6 @@ pub mod supervisor;
 pub mod warnings;
 pub mod water;
 pub mod web;
-pub mod credit;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -92,8 +92,22 @@ async fn seeded() -> (Store, common::ScratchDb, Vec<i64>) {
         )
         .await
         .unwrap();
-    let i1 = exceedance(&store, "MNCRDA0001", "a21026", "20260301080000", "20260301090000").await;
-    let i2 = exceedance(&store, "MNCRDA0001", "a21026", "20260302080000", "20260302090000").await;
+    let i1 = exceedance(
+        &store,
+        "MNCRDA0001",
+        "a21026",
+        "20260301080000",
+        "20260301090000",
+    )
+    .await;
+    let i2 = exceedance(
+        &store,
+        "MNCRDA0001",
+        "a21026",
+        "20260302080000",
+        "20260302090000",
+    )
+    .await;
     // 20260302080000 is Beijing time: 00:00 UTC. The mark covers 07:00–10:00 Beijing.
     let mark = store
         .file_data_mark(
@@ -222,10 +236,22 @@ async fn the_score_is_the_sum_of_traceable_events_and_an_upheld_objection_takes_
     let keys: Vec<&str> = events.iter().map(|e| e["key"].as_str().unwrap()).collect();
     // The incident a valid mark explains is not an event; the other one, the order and the
     // case (10万元 ≥ the 严重 threshold) are, each with its record.
-    assert!(keys.contains(&format!("exceedance:incident:{i1}").as_str()), "{keys:?}");
-    assert!(!keys.iter().any(|k| k.ends_with(&format!("incident:{i2}"))), "{keys:?}");
-    assert!(keys.contains(&format!("order_late:order:{order}").as_str()), "{keys:?}");
-    assert!(keys.contains(&format!("case_serious:case:{case}").as_str()), "{keys:?}");
+    assert!(
+        keys.contains(&format!("exceedance:incident:{i1}").as_str()),
+        "{keys:?}"
+    );
+    assert!(
+        !keys.iter().any(|k| k.ends_with(&format!("incident:{i2}"))),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("order_late:order:{order}").as_str()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&format!("case_serious:case:{case}").as_str()),
+        "{keys:?}"
+    );
     let mut expected_points = 0;
     for e in events {
         let kind = e["kind"].as_str().unwrap();
@@ -309,8 +335,15 @@ async fn the_score_is_the_sum_of_traceable_events_and_an_upheld_objection_takes_
     assert_eq!(rating_of(&v, CODE_A)["score"], score + exceed, "{v}");
     // Audited: the computation, the objection and its decision.
     let audit = store.audit_log(Some("credit."), 100).await.unwrap();
-    for action in ["credit.compute", "credit.objection", "credit.objection_decide"] {
-        assert!(audit.iter().any(|a| a.action == action), "{action} not audited");
+    for action in [
+        "credit.compute",
+        "credit.objection",
+        "credit.objection_decide",
+    ] {
+        assert!(
+            audit.iter().any(|a| a.action == action),
+            "{action} not audited"
+        );
     }
 }
 
@@ -422,8 +455,16 @@ async fn falsified_data_forces_the_lowest_grade_and_a_repair_restores_it() {
     assert_eq!(v["rating"]["vetoed"], false);
     assert_eq!(v["rating"]["grade_before_repair"], lowest);
     // The public sees the restored grade.
-    let (_, v) = get(&common::client(), server.url(&format!("/api/v1/credit/lookup?q={CODE_B}"))).await;
-    assert_eq!(v["ratings"][0]["grade"], rules().grade_for(start).unwrap().code.as_str(), "{v}");
+    let (_, v) = get(
+        &common::client(),
+        server.url(&format!("/api/v1/credit/lookup?q={CODE_B}")),
+    )
+    .await;
+    assert_eq!(
+        v["ratings"][0]["grade"],
+        rules().grade_for(start).unwrap().code.as_str(),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -471,9 +512,15 @@ async fn the_public_lookup_shows_only_published_ratings() {
     assert!(page.contains("某热电有限公司") && !page.contains("某化工有限公司"));
     // The details, drafts included, are not public.
     let (s, _) = get(&anon, server.url("/api/v1/credit/ratings")).await;
-    assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN, "{s}");
+    assert!(
+        s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN,
+        "{s}"
+    );
     let (s, _) = get(&anon, server.url(&format!("/api/v1/credit/ratings/{a}"))).await;
-    assert!(s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN, "{s}");
+    assert!(
+        s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN,
+        "{s}"
+    );
     // The grade on the enterprise's home and in the registry.
     let (ent, _) = common::login(&server, "plant-a").await;
     let home = ent
@@ -488,7 +535,10 @@ async fn the_public_lookup_shows_only_published_ratings() {
         .grade(v_grade(&store, a).await.as_str())
         .unwrap()
         .clone();
-    assert!(home.contains(&format!("credit-{}", grade.code)), "home lacks the grade");
+    assert!(
+        home.contains(&format!("credit-{}", grade.code)),
+        "home lacks the grade"
+    );
     let registry = staff
         .get(server.url("/sources"))
         .send()
@@ -499,8 +549,22 @@ async fn the_public_lookup_shows_only_published_ratings() {
         .unwrap();
     assert!(registry.contains(&format!("credit-badge credit-{}", grade.code)));
     // Lists by grade for other departments, and the export.
-    let (_, v) = get(&staff, server.url(&format!("/api/v1/credit/ratings?year=2026&grade={}", grade.code))).await;
-    assert!(v["ratings"].as_array().unwrap().iter().all(|r| r["grade"] == grade.code.as_str()), "{v}");
+    let (_, v) = get(
+        &staff,
+        server.url(&format!(
+            "/api/v1/credit/ratings?year=2026&grade={}",
+            grade.code
+        )),
+    )
+    .await;
+    assert!(
+        v["ratings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["grade"] == grade.code.as_str()),
+        "{v}"
+    );
     let r = staff
         .get(server.url("/credit/ratings.xlsx?year=2026"))
         .send()
@@ -512,4 +576,97 @@ async fn the_public_lookup_shows_only_published_ratings() {
 
 async fn v_grade(store: &Store, id: i64) -> String {
     store.credit_rating(id).await.unwrap().unwrap().grade
+}
+
+/// An enterprise on the disclosure list for 2025 that has not filed its annual report by
+/// 15 March 2026 shows the lapse from 16 March and loses the points the model gives it.
+#[tokio::test]
+async fn a_missed_annual_disclosure_costs_the_points_the_model_says() {
+    let (store, _db, _) = seeded().await;
+    store
+        .add_disclosure_listing(
+            2025,
+            CODE_B,
+            "key_discharger",
+            "重点排污单位",
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let opts = qingshan_sources::marking::MarkingOptions::default();
+    let at = |d: &str| {
+        chrono::DateTime::parse_from_rfc3339(d)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let disclosure = |evs: &[qingshan_sources::credit::CreditEvent]| {
+        evs.iter()
+            .filter(|e| e.source_kind == "disclosure")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // On 15 March (Beijing) it is not late yet; on 16 March it is.
+    let on_15 = qingshan_app::credit::events(
+        &store,
+        rules(),
+        CODE_B,
+        2026,
+        at("2026-03-15T12:00:00+08:00"),
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert!(disclosure(&on_15).is_empty(), "{on_15:?}");
+    let mut on_16 = qingshan_app::credit::events(
+        &store,
+        rules(),
+        CODE_B,
+        2026,
+        at("2026-03-16T09:00:00+08:00"),
+        &opts,
+    )
+    .await
+    .unwrap();
+    let scored = qingshan_sources::credit::score(rules(), &mut on_16);
+    let lapses = disclosure(&on_16);
+    assert_eq!(lapses.len(), 1, "{on_16:?}");
+    assert_eq!(lapses[0].kind, "disclosure_missing");
+    assert_eq!(lapses[0].occurred_on, "2026-03-16");
+    assert_eq!(
+        lapses[0].points,
+        rules().deduction("disclosure_missing").unwrap().points
+    );
+    let sum: i64 = on_16.iter().map(|e| e.points).sum();
+    assert_eq!(scored.score, rules().rule_set.start_score - sum);
+
+    // Through the API, the rating of 2026 carries the same deduction.
+    let server = common::serve(store.clone()).await;
+    let (staff, csrf) = common::login(&server, "staff").await;
+    let (_, v) = post(
+        &staff,
+        server.url("/api/v1/credit/ratings/compute"),
+        &csrf,
+        json!({ "year": 2026, "credit_code": CODE_B }),
+    )
+    .await;
+    let id = rating_of(&v, CODE_B)["id"].as_i64().unwrap();
+    let (_, d) = get(&staff, server.url(&format!("/api/v1/credit/ratings/{id}"))).await;
+    let e = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source_kind"] == "disclosure")
+        .unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(e["kind"], "disclosure_missing");
+    assert_eq!(
+        e["points"],
+        rules().deduction("disclosure_missing").unwrap().points
+    );
+    let total: i64 = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["points"].as_i64().unwrap())
+        .sum();
+    assert_eq!(d["rating"]["score"], rules().rule_set.start_score - total);
 }

@@ -429,11 +429,15 @@ mod tests {
         let r = shanxi_2024().unwrap();
         let d = r.deduction("exceedance").unwrap();
         let n = d.max_points / d.points + 2;
-        let mut events: Vec<CreditEvent> = (0..n).map(|i| ev("exceedance", &i.to_string())).collect();
+        let mut events: Vec<CreditEvent> =
+            (0..n).map(|i| ev("exceedance", &i.to_string())).collect();
         events.push(ev("order_late", "x"));
         let s = score(r, &mut events);
         let sum: i64 = events.iter().map(|e| e.points).sum();
-        assert_eq!(sum, d.max_points + r.deduction("order_late").unwrap().points);
+        assert_eq!(
+            sum,
+            d.max_points + r.deduction("order_late").unwrap().points
+        );
         assert_eq!(s.score, r.rule_set.start_score - sum);
         assert_eq!(events[(n - 1) as usize].points, 0);
         assert!(!s.vetoed);
@@ -456,12 +460,26 @@ mod tests {
     fn grade_bands_and_case_classes() {
         let r = shanxi_2024().unwrap();
         assert_eq!(r.grade_for(100).unwrap().code, "A");
-        assert_eq!(r.grade_for(r.grade("B").unwrap().min_score).unwrap().code, "B");
-        assert_eq!(r.grade_for(r.grade("B").unwrap().min_score - 1).unwrap().code, "C");
+        assert_eq!(
+            r.grade_for(r.grade("B").unwrap().min_score).unwrap().code,
+            "B"
+        );
+        assert_eq!(
+            r.grade_for(r.grade("B").unwrap().min_score - 1)
+                .unwrap()
+                .code,
+            "C"
+        );
         assert_eq!(r.grade_for(0).unwrap().code, "D");
         assert_eq!(r.case_kind(&["exempt"], None), None);
-        assert_eq!(r.case_kind(&["rectify", "fine"], Some(100_000)), Some("case_general"));
-        assert_eq!(r.case_kind(&["rectify", "fine"], Some(5_000_000)), Some("case_serious"));
+        assert_eq!(
+            r.case_kind(&["rectify", "fine"], Some(100_000)),
+            Some("case_general")
+        );
+        assert_eq!(
+            r.case_kind(&["rectify", "fine"], Some(5_000_000)),
+            Some("case_serious")
+        );
         assert_eq!(r.case_kind(&["suspend"], None), Some("case_serious"));
         assert_eq!(r.veto_of_bases(&["crime-338"]).unwrap().kind, "falsified");
     }
@@ -470,8 +488,14 @@ mod tests {
     fn working_days_skip_weekends() {
         // 2026-12-04 is a Friday.
         let fri = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-        assert_eq!(add_working_days(fri, 1), NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
-        assert_eq!(add_working_days(fri, 10), NaiveDate::from_ymd_opt(2026, 12, 18).unwrap());
+        assert_eq!(
+            add_working_days(fri, 1),
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+        );
+        assert_eq!(
+            add_working_days(fri, 10),
+            NaiveDate::from_ymd_opt(2026, 12, 18).unwrap()
+        );
         assert_eq!(
             repair_opens(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(), 3),
             NaiveDate::from_ymd_opt(2026, 8, 1).unwrap()

@@ -204,7 +204,8 @@ macro_rules! rating_from_row {
         let year: i64 = $r.try_get("year")?;
         CreditRating {
             id: $r.try_get("id")?,
-            year: i32::try_from(year).map_err(|_| StoreError::Corrupt(format!("信用评价年度 {year}")))?,
+            year: i32::try_from(year)
+                .map_err(|_| StoreError::Corrupt(format!("信用评价年度 {year}")))?,
             credit_code: $r.try_get("credit_code")?,
             enterprise: $r.try_get("enterprise")?,
             division_code: $r.try_get("division_code")?,
@@ -252,7 +253,11 @@ impl Store {
     /// Writes a computed rating as a draft (`credit.compute`, audited with old and new result),
     /// replacing the enterprise's draft of that year. A published rating is frozen:
     /// [`StoreError::Conflict`].
-    pub async fn save_credit_draft(&self, n: &NewCreditRating, actor: &Actor) -> Result<CreditRating> {
+    pub async fn save_credit_draft(
+        &self,
+        n: &NewCreditRating,
+        actor: &Actor,
+    ) -> Result<CreditRating> {
         let id: i64 = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let now = now_text();
@@ -342,7 +347,12 @@ impl Store {
     }
 
     /// One page of ratings: latest year first, then grade (best first by code), then name.
-    pub async fn credit_ratings_paged(&self, f: &CreditFilter, limit: i64, offset: i64) -> Result<Paged<CreditRating>> {
+    pub async fn credit_ratings_paged(
+        &self,
+        f: &CreditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Paged<CreditRating>> {
         let year = f.year.map(i64::from);
         let published = i64::from(f.published_only);
         Ok(with_pool!(self, p => {
@@ -391,7 +401,12 @@ impl Store {
     }
 
     /// The findings of an enterprise whose conduct fell within `[from, to]` (YYYY-MM-DD).
-    pub async fn credit_findings(&self, credit_code: &str, from: &str, to: &str) -> Result<Vec<CreditFinding>> {
+    pub async fn credit_findings(
+        &self,
+        credit_code: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<CreditFinding>> {
         Ok(with_pool!(self, p => {
             let rows = sqlx::query("SELECT id, credit_code, kind, occurred_on, case_id, note, by_user, at FROM credit_findings \
                                     WHERE credit_code = $1 AND occurred_on >= $2 AND occurred_on <= $3 ORDER BY occurred_on, id")
@@ -506,7 +521,8 @@ impl Store {
 
     /// The objections to a rating, oldest first.
     pub async fn credit_objections(&self, rating_id: i64) -> Result<Vec<CreditObjection>> {
-        self.credit_objections_where("rating_id = $1", rating_id).await
+        self.credit_objections_where("rating_id = $1", rating_id)
+            .await
     }
 
     async fn credit_objections_where(&self, cond: &str, v: i64) -> Result<Vec<CreditObjection>> {

@@ -13,6 +13,7 @@ mod assessment;
 mod cases;
 mod commands;
 mod coverage;
+mod credit;
 mod disclosure;
 mod evidence;
 mod gaps;
@@ -35,7 +36,6 @@ mod refused;
 mod sources;
 mod stations;
 mod water;
-mod credit;
 
 use chrono::{SecondsFormat, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -50,6 +50,7 @@ pub use assessment::*;
 pub use cases::*;
 pub use commands::*;
 pub use coverage::*;
+pub use credit::*;
 pub use disclosure::*;
 pub use evidence::*;
 pub use gaps::{DataGap, GAP_STATES, GapScan, GapUpdate, NewDataGap};
@@ -74,7 +75,6 @@ pub use refused::{
 pub use sources::*;
 pub use stations::{DeviceLinkChange, Retirement, StationKind, StationRevision};
 pub use water::*;
-pub use credit::*;
 
 /// Errors of the storage layer, with stable kinds.
 #[derive(Debug, thiserror::Error)]

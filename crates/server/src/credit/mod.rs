@@ -46,7 +46,10 @@ pub fn routes(max_file: usize) -> Router<AppState> {
             "/credit/ratings/{id}/repairs",
             post(repair_form).layer(limit()),
         )
-        .route("/credit/objections/{id}/decide", post(objection_decide_form))
+        .route(
+            "/credit/objections/{id}/decide",
+            post(objection_decide_form),
+        )
         .route("/credit/repairs/{id}/decide", post(repair_decide_form))
         .route("/credit/findings", post(finding_form))
         .route("/credit/findings/{id}", get(finding_page))
@@ -63,7 +66,10 @@ pub fn routes(max_file: usize) -> Router<AppState> {
             "/api/v1/credit/objections/{id}/decide",
             post(api_objection_decide),
         )
-        .route("/api/v1/credit/repairs/{id}/decide", post(api_repair_decide))
+        .route(
+            "/api/v1/credit/repairs/{id}/decide",
+            post(api_repair_decide),
+        )
         .route("/api/v1/credit/findings", post(api_finding))
 }
 
@@ -278,15 +284,7 @@ pub async fn export_xlsx(
     Extension(auth): Extension<Auth>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let paged = listed(
-        &s,
-        &auth,
-        &q,
-        EXPORT_MAX,
-        0,
-        "page:/credit/ratings.xlsx",
-    )
-    .await?;
+    let paged = listed(&s, &auth, &q, EXPORT_MAX, 0, "page:/credit/ratings.xlsx").await?;
     let (columns, rows) = credit::table(&s.plan, &paged.items);
     Ok(Table {
         name: "企业环境信用评价".into(),
@@ -545,7 +543,9 @@ async fn step(
     let decision = b.decision.as_deref().unwrap_or("");
     let outcome = b.outcome.as_deref().unwrap_or("");
     let done = match st {
-        Step::Publish => credit::publish(&s.store, user, &actor, id).await.map(|r| r.id),
+        Step::Publish => credit::publish(&s.store, user, &actor, id)
+            .await
+            .map(|r| r.id),
         Step::Object => credit::object(
             &s.store,
             user,
@@ -562,32 +562,22 @@ async fn step(
             .await
             .map(|r| r.rating_id),
         Step::DecideObjection => match outcome {
-            "uphold" | "reject" => credit::decide_objection(
-                &s.store,
-                user,
-                &actor,
-                id,
-                outcome == "uphold",
-                decision,
-            )
-            .await
-            .map(|o| o.rating_id),
+            "uphold" | "reject" => {
+                credit::decide_objection(&s.store, user, &actor, id, outcome == "uphold", decision)
+                    .await
+                    .map(|o| o.rating_id)
+            }
             _ => Err(qingshan_app::Error::invalid(
                 "outcome",
                 "应为 uphold（异议成立）或 reject（不予采纳）",
             )),
         },
         Step::DecideRepair => match outcome {
-            "accept" | "reject" => credit::decide_repair(
-                &s.store,
-                user,
-                &actor,
-                id,
-                outcome == "accept",
-                decision,
-            )
-            .await
-            .map(|r| r.rating_id),
+            "accept" | "reject" => {
+                credit::decide_repair(&s.store, user, &actor, id, outcome == "accept", decision)
+                    .await
+                    .map(|r| r.rating_id)
+            }
             _ => Err(qingshan_app::Error::invalid(
                 "outcome",
                 "应为 accept（修复通过）或 reject（不予修复）",
@@ -709,7 +699,13 @@ async fn api_step(
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let b = body.map(|b| b.0).unwrap_or_default();
     let rating = step(&s, &auth, id, st, &b, &[], csrf).await?;
-    let d = detail(&s, &auth, rating, format!("page:/api/v1/credit/ratings/{rating}")).await?;
+    let d = detail(
+        &s,
+        &auth,
+        rating,
+        format!("page:/api/v1/credit/ratings/{rating}"),
+    )
+    .await?;
     let events: Vec<Value> = d.events.iter().map(event_json).collect();
     Ok(Json(json!({
         "rating": rating_json(&s, &d.rating), "events": events,
@@ -885,9 +881,7 @@ pub async fn api_finding(
     body: Result<Json<FindingBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let csrf = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let b = body
-        .map_err(|r| AppError::rejected_body(&r.body_text()))?
-        .0;
+    let b = body.map_err(|r| AppError::rejected_body(&r.body_text()))?.0;
     let f = finding(&s, &auth, &b, csrf).await?;
     Ok((StatusCode::CREATED, Json(json!({ "finding": f }))))
 }
@@ -901,7 +895,11 @@ pub async fn finding_page(
     let target = format!("page:/credit/findings/{id}");
     let (county, code) = match credit::scope(auth.user.as_ref()) {
         Ok(v) => v,
-        Err(e) => return Err(refuse_app(&s, &auth, "page.view", target, e, None).await.into()),
+        Err(e) => {
+            return Err(refuse_app(&s, &auth, "page.view", target, e, None)
+                .await
+                .into());
+        }
     };
     let Some(f) = s.store.credit_finding(id).await? else {
         return Err(AppError::NotFound(format!("没有编号为 {id} 的一票否决认定")).into());
@@ -915,7 +913,9 @@ pub async fn finding_page(
         || (county.is_some() && county != ent.and_then(|e| e.division_code.clone()));
     if refused {
         let e = qingshan_app::Error::Forbidden("无权查看该一票否决认定".into());
-        return Err(refuse_app(&s, &auth, "page.view", target, e, None).await.into());
+        return Err(refuse_app(&s, &auth, "page.view", target, e, None)
+            .await
+            .into());
     }
     let label = credit::event_label(&f.kind);
     page(
@@ -935,7 +935,13 @@ pub async fn evidence_download(
     let Some((meta, content)) = s.store.credit_evidence_file(id).await? else {
         return Err(AppError::NotFound(format!("没有编号为 {id} 的佐证材料")).into());
     };
-    detail(&s, &auth, meta.rating_id, format!("page:/credit/evidence/{id}")).await?;
+    detail(
+        &s,
+        &auth,
+        meta.rating_id,
+        format!("page:/credit/evidence/{id}"),
+    )
+    .await?;
     Ok(crate::web::download::stored_file(
         content,
         &meta.content_type,

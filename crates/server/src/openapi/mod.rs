@@ -506,7 +506,8 @@ pub async fn document() -> Json<Value> {
 
 /// The paths of 环境信用评价 (issue 18), kept apart from the big literal above.
 fn credit_paths() -> Value {
-    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
     let auth = json!([{ "bearer": [] }, { "session": [] }]);
     let step = |required: &[&str], props: Value| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "required": required, "properties": props } } } });
     json!({
