@@ -133,6 +133,7 @@ contract!(
     inspection_problems_are_revised_reported_closed_and_reopened,
     permit_holdings_and_section_automation,
     disclosure_list_reports_and_revisions,
+    credit_ratings_are_drafted_published_corrected_and_repaired,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -6113,4 +6114,247 @@ async fn disclosure_list_reports_and_revisions(store: Store) {
             "disclosure.trigger"
         ]
     );
+}
+
+fn credit_rating(
+    year: i32,
+    code: &str,
+    name: &str,
+    score: i64,
+    grade: &str,
+    vetoed: bool,
+) -> NewCreditRating {
+    NewCreditRating {
+        year,
+        credit_code: code.into(),
+        enterprise: name.into(),
+        division_code: Some("140902".into()),
+        rule_set: "shanxi-2024".into(),
+        result: CreditResult {
+            score,
+            grade: grade.into(),
+            vetoed,
+            events_json: "[]".into(),
+        },
+    }
+}
+
+/// A rating is a draft until published; recomputing replaces a draft and is refused on a
+/// published one; the public filter sees published ratings only (by name or code); an upheld
+/// objection and an accepted repair rewrite the result in their transaction (the grade before
+/// the repair kept); findings are kept by date; every step is audited.
+async fn credit_ratings_are_drafted_published_corrected_and_repaired(store: Store) {
+    let cli = Actor::cli();
+    let a = store
+        .save_credit_draft(
+            &credit_rating(2026, "CODEA", "甲热电", 80, "B", false),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.state, "draft");
+    let a2 = store
+        .save_credit_draft(
+            &credit_rating(2026, "CODEA", "甲热电", 70, "C", false),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!((a2.id, a2.score, a2.grade.as_str()), (a.id, 70, "C"));
+    let b = store
+        .save_credit_draft(
+            &credit_rating(2026, "CODEB", "乙化工", 100, "D", true),
+            &cli,
+        )
+        .await
+        .unwrap();
+    let public = |q: Option<&str>| CreditFilter {
+        published_only: true,
+        query: q.map(String::from),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .credit_ratings_paged(&public(None), 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    store.publish_credit_rating(a.id, &cli).await.unwrap();
+    assert!(matches!(
+        store.publish_credit_rating(a.id, &cli).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .save_credit_draft(
+                &credit_rating(2026, "CODEA", "甲热电", 90, "A", false),
+                &cli
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    for q in [None, Some("热电"), Some("CODEA")] {
+        let p = store.credit_ratings_paged(&public(q), 10, 0).await.unwrap();
+        assert_eq!((p.total, p.items[0].id), (1, a.id), "{q:?}");
+    }
+    assert_eq!(
+        store
+            .credit_ratings_paged(&public(Some("乙化工")), 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let all = CreditFilter {
+        year: Some(2026),
+        grade: Some("D".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.credit_ratings_paged(&all, 10, 0).await.unwrap().items[0].id,
+        b.id
+    );
+    assert_eq!(
+        store
+            .latest_published_credit("CODEA")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a.id
+    );
+    assert!(
+        store
+            .latest_published_credit("CODEB")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let f = store
+        .record_credit_finding("CODEB", "falsified", "2026-06-01", None, "篡改参数", &cli)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .credit_findings("CODEB", "2026-01-01", "2026-12-31")
+            .await
+            .unwrap(),
+        vec![f.clone()]
+    );
+    assert!(
+        store
+            .credit_findings("CODEB", "2025-01-01", "2025-12-31")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.credit_finding(f.id).await.unwrap(), Some(f));
+
+    let file = NewEvidence {
+        file_name: "说明.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4 x".to_vec(),
+    };
+    let o = store
+        .file_credit_objection(
+            a.id,
+            "exceedance:incident:1",
+            "启炉工况",
+            std::slice::from_ref(&file),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .file_credit_objection(a.id, "exceedance:incident:1", "再次", &[], &cli)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let fixed = CreditResult {
+        score: 72,
+        grade: "C".into(),
+        vetoed: false,
+        events_json: "[1]".into(),
+    };
+    let o = store
+        .decide_credit_objection(o.id, true, "成立", Some(&fixed), &cli)
+        .await
+        .unwrap();
+    assert_eq!(o.state, "upheld");
+    let r = store.credit_rating(a.id).await.unwrap().unwrap();
+    assert_eq!((r.score, r.events_json.as_str()), (72, "[1]"));
+    assert!(matches!(
+        store
+            .decide_credit_objection(o.id, false, "x", None, &cli)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let rep = store
+        .file_credit_repair(
+            b.id,
+            "已整改",
+            "2027-01-15",
+            std::slice::from_ref(&file),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .file_credit_repair(b.id, "again", "2027-01-15", &[], &cli)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let restored = CreditResult {
+        score: 100,
+        grade: "A".into(),
+        vetoed: false,
+        events_json: "[]".into(),
+    };
+    let rep = store
+        .decide_credit_repair(rep.id, true, "通过", Some(&restored), &cli)
+        .await
+        .unwrap();
+    assert_eq!(rep.state, "accepted");
+    let r = store.credit_rating(b.id).await.unwrap().unwrap();
+    assert_eq!(
+        (r.grade.as_str(), r.vetoed, r.grade_before_repair.as_deref()),
+        ("A", false, Some("D"))
+    );
+    assert!(r.repaired_at.is_some());
+    let files = store.credit_evidence(a.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let (meta, content) = store
+        .credit_evidence_file(files[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.parent_kind.as_str(), content),
+        ("objection", file.content.clone())
+    );
+    assert_eq!(store.credit_repairs(b.id).await.unwrap().len(), 1);
+    assert_eq!(store.credit_objections(a.id).await.unwrap().len(), 1);
+
+    let audit = store.audit_log(Some("credit."), 100).await.unwrap();
+    for action in [
+        "credit.compute",
+        "credit.publish",
+        "credit.finding",
+        "credit.objection",
+        "credit.objection_decide",
+        "credit.repair",
+        "credit.repair_decide",
+        "credit.evidence",
+    ] {
+        assert!(
+            audit.iter().any(|e| e.action == action),
+            "{action} not audited"
+        );
+    }
 }
