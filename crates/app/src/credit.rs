@@ -838,7 +838,8 @@ pub async fn apply_repair(
             rule.wait_months
         )));
     }
-    let due = model::add_working_days(today, rule.review_working_days);
+    // The working-day calendar with 调休 is the disclosure rules' (workdays-cn.toml).
+    let due = crate::disclosure::calendar()?.add_working_days(today, rule.review_working_days);
     store
         .file_credit_repair(rating_id, &reason, &due.to_string(), files, actor)
         .await

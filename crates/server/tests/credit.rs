@@ -436,7 +436,10 @@ async fn falsified_data_forces_the_lowest_grade_and_a_repair_restores_it() {
     .unwrap();
     assert_eq!(
         repair.due_by,
-        qingshan_sources::credit::add_working_days(after, rule.review_working_days).to_string()
+        qingshan_app::disclosure::calendar()
+            .unwrap()
+            .add_working_days(after, rule.review_working_days)
+            .to_string()
     );
     let (s, v) = post(
         &staff,

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::{Datelike, Months, NaiveDate, Weekday};
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// The Shanxi pilot rule set (忻州), embedded.
@@ -380,20 +380,6 @@ pub fn repair_opens(published: NaiveDate, wait_months: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// The date `n` working days after `from` (Monday to Friday; the national 调休 calendar is not
-/// held here, docs/credit.md).
-pub fn add_working_days(from: NaiveDate, n: u32) -> NaiveDate {
-    let mut d = from;
-    let mut left = n;
-    while left > 0 {
-        d = d.succ_opt().unwrap_or(d);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -485,17 +471,7 @@ mod tests {
     }
 
     #[test]
-    fn working_days_skip_weekends() {
-        // 2026-12-04 is a Friday.
-        let fri = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-        assert_eq!(
-            add_working_days(fri, 1),
-            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
-        );
-        assert_eq!(
-            add_working_days(fri, 10),
-            NaiveDate::from_ymd_opt(2026, 12, 18).unwrap()
-        );
+    fn repair_opens_after_the_waiting_months() {
         assert_eq!(
             repair_opens(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(), 3),
             NaiveDate::from_ymd_opt(2026, 8, 1).unwrap()
