@@ -240,12 +240,11 @@ async fn order_events(
             for e in store.order_events(o.id).await? {
                 match e.kind.as_str() {
                     "issue" | "return" => deadline = e.new_deadline.clone().or(deadline),
-                    "reply" => {
-                        if deadline.as_deref().is_some_and(|d| e.at.as_str() > d)
-                            && late_at.is_none()
-                        {
-                            late_at = Some(e.at.clone());
-                        }
+                    "reply"
+                        if late_at.is_none()
+                            && deadline.as_deref().is_some_and(|d| e.at.as_str() > d) =>
+                    {
+                        late_at = Some(e.at.clone());
                     }
                     _ => {}
                 }
@@ -886,6 +885,7 @@ pub async fn decide_repair(
 
 /// Staff record an 一票否决 finding (a kind of the rule set) about an enterprise, with its date,
 /// basis and the case that established it (if any); the next computation counts it.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_finding(
     store: &Store,
     user: Option<&User>,
