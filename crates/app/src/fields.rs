@@ -83,6 +83,16 @@ const FIELDS: &[(&str, &str)] = &[
     ("into", "合并到的案件"),
     ("due_by", "办结期限"),
     ("photos", "照片"),
+    ("event_key", "异议事项"),
+    ("objection_reason", "异议理由"),
+    ("repair_reason", "整改及修复说明"),
+    ("decision", "处理意见"),
+    ("finding_kind", "一票否决事项"),
+    ("occurred_on", "发生日期"),
+    ("case_id", "案件编号"),
+    ("grade", "信用等级"),
+    ("enterprise", "排污单位"),
+    ("q", "查询内容"),
 ];
 
 /// The Chinese name of a field. `row N column X` (a cell of an imported file) reads

@@ -16,6 +16,7 @@ pub mod cases;
 pub mod cockpit;
 pub mod commands;
 pub mod complaints;
+pub mod credit;
 pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
@@ -155,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .merge(warnings::routes())
         .merge(inspections::routes(state.config.evidence_max_bytes))
         .merge(participation::routes(state.config.evidence_max_bytes))
+        .merge(credit::routes(state.config.evidence_max_bytes))
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -733,6 +733,31 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/api/v1/complaints/1/merge", 403),
         ("POST", "/api/v1/complaints/1/route", 403),
         ("POST", "/api/v1/complaints/1/handle", 403),
+        // 环境信用 (issue 18): the public lookup, its own ratings (none yet: 404), objections and
+        // repairs on its own; computing, publishing, findings and decisions are the bureau's.
+        ("GET", "/credit", 200),
+        ("GET", "/credit/ratings", 200),
+        ("GET", "/credit/ratings.xlsx", 200),
+        ("GET", "/credit/ratings/1", 404),
+        ("GET", "/credit/findings/1", 404),
+        ("GET", "/credit/evidence/1", 404),
+        ("GET", "/api/v1/credit/rules", 200),
+        ("GET", "/api/v1/credit/lookup", 200),
+        ("GET", "/api/v1/credit/ratings", 200),
+        ("GET", "/api/v1/credit/ratings/1", 404),
+        // Passed by the gate; the table's form body is not the JSON these take.
+        ("POST", "/api/v1/credit/ratings/1/objections", 415),
+        ("POST", "/api/v1/credit/ratings/1/repairs", 415),
+        ("POST", "/credit/ratings/compute", 403),
+        ("POST", "/credit/ratings/1/publish", 403),
+        ("POST", "/credit/findings", 403),
+        ("POST", "/credit/objections/1/decide", 403),
+        ("POST", "/credit/repairs/1/decide", 403),
+        ("POST", "/api/v1/credit/ratings/compute", 403),
+        ("POST", "/api/v1/credit/ratings/1/publish", 403),
+        ("POST", "/api/v1/credit/findings", 403),
+        ("POST", "/api/v1/credit/objections/1/decide", 403),
+        ("POST", "/api/v1/credit/repairs/1/decide", 403),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {

@@ -89,6 +89,9 @@ const PAGES: &[(&str, &str)] = &[
     ("public-water", "/public/water"),
     ("public-plan", "/public/plan"),
     ("public-sources", "/public/sources"),
+    ("credit-lookup", "/credit?q=忻州"),
+    ("credit-ratings", "/credit/ratings"),
+    ("credit-rating", "/credit/ratings/1"),
 ];
 
 const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
@@ -787,6 +790,29 @@ async fn seed(store: &Store, plan_id: &str) {
         )
         .await
         .unwrap();
+    // 环境信用: the 2026 ratings computed from the seeded incidents, orders and cases; the
+    // enterprise's rating published (the public lookup shows it).
+    let admin = store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "layout_admin")
+        .unwrap();
+    let rated = qingshan_app::credit::compute(
+        store,
+        Some(&admin),
+        &actor,
+        2026,
+        None,
+        chrono::Utc::now(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    qingshan_app::credit::publish(store, Some(&admin), &actor, rated[0].id)
+        .await
+        .unwrap();
 }
 
 #[test]
@@ -823,12 +849,18 @@ async fn pages_fit_a_phone_and_speak_chinese() {
             .await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         problems.extend(browser.check(&format!("{base}/"), "public-dashboard").await);
+        problems.extend(
+            browser
+                .check(&format!("{base}/credit?q=忻州"), "public-credit-lookup")
+                .await,
+        );
         // The enterprise account: its home and its own devices, with its narrow menu.
         browser.login(&base, "layout_plant", "correct horse").await;
         for (name, path) in [
             ("enterprise-home", "/enterprise"),
             ("enterprise-sources", "/sources"),
             ("enterprise-device", "/sources/devices/MNLAYOUT0001"),
+            ("enterprise-credit", "/credit/ratings/1"),
         ] {
             problems.extend(browser.check(&format!("{base}{path}"), name).await);
         }

@@ -2,8 +2,10 @@
 //! monitoring devices (数采仪, known by MN) and permits (排污许可证) with per-factor limits;
 //! and the registry file that carries them. Pure: no I/O beyond the reader it is given.
 
+pub mod credit;
 mod credit_code;
 pub mod curtailment;
+pub mod disclosure;
 pub mod heavy;
 pub mod legal;
 pub mod marking;

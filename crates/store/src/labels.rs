@@ -94,6 +94,12 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("complaint.rate", "评价投诉举报办理"),
     ("complaint.contact_view", "查看投诉举报人联系方式"),
     ("complaint.track", "查询投诉举报办理进度"),
+    ("disclosure.list_add", "列入环境信息依法披露企业名单"),
+    ("disclosure.list_remove", "移出环境信息依法披露企业名单"),
+    ("disclosure.trigger", "登记临时报告触发事项"),
+    ("disclosure.draft", "保存环境信息披露报告草稿"),
+    ("disclosure.submit", "提交环境信息披露报告"),
+    ("disclosure.amend", "更正环境信息披露报告"),
     ("indicator_value.import", "批量导入指标数值"),
     ("indicator_value.monitoring", "由监测数据计算指标数值"),
     ("indicator_value.record", "填报指标数值"),
@@ -123,6 +129,14 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("water_section.retire", "停用水质断面"),
     ("water_section.link_device", "关联水质断面设备"),
     ("water_section.unlink_device", "解除水质断面设备关联"),
+    ("credit.compute", "计算企业环境信用评分"),
+    ("credit.publish", "公布企业环境信用评价"),
+    ("credit.finding", "认定一票否决事项"),
+    ("credit.objection", "对信用评价提出异议"),
+    ("credit.objection_decide", "处理信用评价异议"),
+    ("credit.repair", "申请信用修复"),
+    ("credit.repair_decide", "审核信用修复申请"),
+    ("credit.evidence", "上传信用评价佐证材料"),
 ];
 
 /// The Chinese label of an audit action; an unknown one reads "其他操作（code）".
@@ -538,6 +552,9 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("finding", "调查结论"),
     ("rating", "评价"),
     ("photos", "照片"),
+    ("disclosure", "环境信息披露报告"),
+    ("disclosure_list", "环境信息依法披露企业名单"),
+    ("disclosure_trigger", "临时报告触发事项"),
     ("measures", "处罚措施"),
     ("password", "访问密码"),
     ("late", "迟报"),
@@ -562,6 +579,9 @@ const AUDIT_KEYS: &[(&str, &str)] = &[
     ("water_section", "水质断面"),
     ("water_sections", "水质断面"),
     ("year", "年份"),
+    ("credit_rating", "信用评价"),
+    ("objection", "异议"),
+    ("repair", "信用修复申请"),
 ];
 
 /// The Chinese label of any stored code word (a source, an alarm status or kind, a task
@@ -733,5 +753,14 @@ mod tests {
         for (code, label) in AUDIT_ACTIONS {
             assert!(!label.is_ascii(), "{code} has no Chinese label");
         }
+    }
+}
+
+/// The Chinese label of a disclosure report kind.
+pub fn disclosure_kind(code: &str) -> Cow<'static, str> {
+    match code {
+        "annual" => Cow::Borrowed("年度报告"),
+        "temporary" => Cow::Borrowed("临时报告"),
+        other => Cow::Owned(format!("其他报告（{other}）")),
     }
 }

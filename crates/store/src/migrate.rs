@@ -170,6 +170,18 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0026_inspections.sql"),
     },
     Migration {
+        version: 27,
+        name: "disclosure",
+        sqlite: include_str!("../migrations/sqlite/0027_disclosure.sql"),
+        postgres: include_str!("../migrations/postgres/0027_disclosure.sql"),
+    },
+    Migration {
+        version: 28,
+        name: "credit",
+        sqlite: include_str!("../migrations/sqlite/0028_credit.sql"),
+        postgres: include_str!("../migrations/postgres/0028_credit.sql"),
+    },
+    Migration {
         version: 29,
         name: "complaints",
         sqlite: include_str!("../migrations/sqlite/0029_complaints.sql"),

@@ -134,6 +134,8 @@ contract!(
     permit_holdings_and_section_automation,
     consultations_keep_revisions_comments_and_their_handling,
     complaints_are_filed_limited_merged_handled_and_rated,
+    disclosure_list_reports_and_revisions,
+    credit_ratings_are_drafted_published_corrected_and_repaired,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -6442,4 +6444,498 @@ async fn consultations_keep_revisions_comments_and_their_handling(store: Store) 
             .unwrap(),
         6
     );
+}
+
+/// 企业环境信息依法披露: a listing is unique per year and enterprise, removed with a reason and
+/// listed again; the name search and the credit code find it. A report's draft is not submitted;
+/// each submission is a revision, the first's filing date stays; the public filter sees only
+/// submitted reports. Triggers and decided cases are found by date. Every write is audited.
+async fn disclosure_list_reports_and_revisions(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let a = Actor::cli();
+    let code = "9144030071526726XG";
+    let l = store
+        .add_disclosure_listing(2025, code, "key_discharger", "重点排污单位名录", &a)
+        .await
+        .unwrap();
+    assert_eq!(l.enterprise_name.as_deref(), Some("某热电有限公司"));
+    assert!(matches!(
+        store
+            .add_disclosure_listing(2025, code, "key_discharger", "再次", &a)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .add_disclosure_listing(
+            2025,
+            "91110000802100433B",
+            "cleaner_production",
+            "清洁生产审核",
+            &a,
+        )
+        .await
+        .unwrap();
+    let f = DisclosureListFilter {
+        year: Some(2025),
+        query: Some("热电".into()),
+        ..Default::default()
+    };
+    let found = store.disclosure_listings_paged(&f, 10, 0).await.unwrap();
+    assert_eq!(
+        (found.total, found.items[0].credit_code.as_str()),
+        (1, code)
+    );
+    let f = DisclosureListFilter {
+        query: Some(code.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disclosure_listings_paged(&f, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    // A wildcard in the query is literal.
+    let f = DisclosureListFilter {
+        query: Some("%".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disclosure_listings_paged(&f, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let removed = store
+        .remove_disclosure_listing(l.id, "关停", &a)
+        .await
+        .unwrap();
+    assert_eq!(removed.state, "removed");
+    assert!(
+        store
+            .remove_disclosure_listing(l.id, "关停", &a)
+            .await
+            .is_err()
+    );
+    let again = store
+        .add_disclosure_listing(2025, code, "key_discharger", "复产", &a)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.id, again.state.as_str(), again.reason.as_str()),
+        (l.id, "listed", "复产")
+    );
+
+    let key = DisclosureReportKey {
+        credit_code: code.into(),
+        kind: "annual".into(),
+        year: 2025,
+        trigger_key: String::new(),
+    };
+    let d = store
+        .save_disclosure_draft(&key, None, "2026-03-15", "{\"a\":1}", &a)
+        .await
+        .unwrap();
+    assert_eq!((d.revision, d.filed_date.clone()), (0, None));
+    let public = DisclosureReportFilter {
+        submitted_only: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .disclosure_reports_paged(&public, 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let s1 = store
+        .submit_disclosure_report(
+            &key,
+            None,
+            "2026-03-15",
+            "{\"a\":2}",
+            None,
+            "2026-03-16",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (s1.id, s1.revision, s1.filed_date.as_deref()),
+        (d.id, 1, Some("2026-03-16"))
+    );
+    let s2 = store
+        .submit_disclosure_report(
+            &key,
+            None,
+            "2026-03-15",
+            "{\"a\":3}",
+            Some("更正排放量"),
+            "2026-04-01",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (s2.revision, s2.filed_date.as_deref(), s2.content.as_deref()),
+        (2, Some("2026-03-16"), Some("{\"a\":3}"))
+    );
+    let revs = store.disclosure_revisions(d.id).await.unwrap();
+    assert_eq!(
+        revs.iter()
+            .map(|r| (r.revision, r.content.as_str(), r.filed_date.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, "{\"a\":2}", "2026-03-16"),
+            (2, "{\"a\":3}", "2026-04-01")
+        ]
+    );
+    let public = DisclosureReportFilter {
+        submitted_only: true,
+        query: Some("热电".into()),
+        ..Default::default()
+    };
+    let p = store
+        .disclosure_reports_paged(&public, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!((p.total, p.items[0].id), (1, d.id));
+    // A temporary report created by submission directly.
+    let tkey = DisclosureReportKey {
+        credit_code: code.into(),
+        kind: "temporary".into(),
+        year: 2025,
+        trigger_key: "trigger:1".into(),
+    };
+    let t = store
+        .submit_disclosure_report(
+            &tkey,
+            Some("2025-06-02"),
+            "2025-06-09",
+            "{}",
+            None,
+            "2025-06-05",
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.revision, t.event_date.as_deref()),
+        (1, Some("2025-06-02"))
+    );
+    assert_eq!(
+        store
+            .disclosure_reports_of(code, Some(2025))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .disclosure_report_by_key(&tkey)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let tr = store
+        .add_disclosure_trigger(
+            &NewDisclosureTrigger {
+                credit_code: code.into(),
+                kind: "permit_change".into(),
+                document: "排污许可证变更".into(),
+                event_date: "2025-07-01".into(),
+                note: None,
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .disclosure_triggers_of(code, "2025-01-01", "2025-12-31")
+            .await
+            .unwrap(),
+        vec![tr.clone()]
+    );
+    assert!(
+        store
+            .disclosure_triggers_of(code, "2026-01-01", "2026-12-31")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .decided_cases_of(code, "2025-01-01", "2025-12-31")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let log = store.audit_log(Some("disclosure."), 100).await.unwrap();
+    let mut actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    assert_eq!(
+        actions,
+        [
+            "disclosure.amend",
+            "disclosure.draft",
+            "disclosure.list_add",
+            "disclosure.list_remove",
+            "disclosure.submit",
+            "disclosure.trigger"
+        ]
+    );
+}
+
+fn credit_rating(
+    year: i32,
+    code: &str,
+    name: &str,
+    score: i64,
+    grade: &str,
+    vetoed: bool,
+) -> NewCreditRating {
+    NewCreditRating {
+        year,
+        credit_code: code.into(),
+        enterprise: name.into(),
+        division_code: Some("140902".into()),
+        rule_set: "shanxi-2024".into(),
+        result: CreditResult {
+            score,
+            grade: grade.into(),
+            vetoed,
+            events_json: "[]".into(),
+        },
+    }
+}
+
+/// A rating is a draft until published; recomputing replaces a draft and is refused on a
+/// published one; the public filter sees published ratings only (by name or code); an upheld
+/// objection and an accepted repair rewrite the result in their transaction (the grade before
+/// the repair kept); findings are kept by date; every step is audited.
+async fn credit_ratings_are_drafted_published_corrected_and_repaired(store: Store) {
+    let cli = Actor::cli();
+    let a = store
+        .save_credit_draft(
+            &credit_rating(2026, "CODEA", "甲热电", 80, "B", false),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.state, "draft");
+    let a2 = store
+        .save_credit_draft(
+            &credit_rating(2026, "CODEA", "甲热电", 70, "C", false),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert_eq!((a2.id, a2.score, a2.grade.as_str()), (a.id, 70, "C"));
+    let b = store
+        .save_credit_draft(
+            &credit_rating(2026, "CODEB", "乙化工", 100, "D", true),
+            &cli,
+        )
+        .await
+        .unwrap();
+    let public = |q: Option<&str>| CreditFilter {
+        published_only: true,
+        query: q.map(String::from),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .credit_ratings_paged(&public(None), 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    store.publish_credit_rating(a.id, &cli).await.unwrap();
+    assert!(matches!(
+        store.publish_credit_rating(a.id, &cli).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .save_credit_draft(
+                &credit_rating(2026, "CODEA", "甲热电", 90, "A", false),
+                &cli
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    for q in [None, Some("热电"), Some("CODEA")] {
+        let p = store.credit_ratings_paged(&public(q), 10, 0).await.unwrap();
+        assert_eq!((p.total, p.items[0].id), (1, a.id), "{q:?}");
+    }
+    assert_eq!(
+        store
+            .credit_ratings_paged(&public(Some("乙化工")), 10, 0)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let all = CreditFilter {
+        year: Some(2026),
+        grade: Some("D".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.credit_ratings_paged(&all, 10, 0).await.unwrap().items[0].id,
+        b.id
+    );
+    assert_eq!(
+        store
+            .latest_published_credit("CODEA")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        a.id
+    );
+    assert!(
+        store
+            .latest_published_credit("CODEB")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let f = store
+        .record_credit_finding("CODEB", "falsified", "2026-06-01", None, "篡改参数", &cli)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .credit_findings("CODEB", "2026-01-01", "2026-12-31")
+            .await
+            .unwrap(),
+        vec![f.clone()]
+    );
+    assert!(
+        store
+            .credit_findings("CODEB", "2025-01-01", "2025-12-31")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.credit_finding(f.id).await.unwrap(), Some(f));
+
+    let file = NewEvidence {
+        file_name: "说明.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4 x".to_vec(),
+    };
+    let o = store
+        .file_credit_objection(
+            a.id,
+            "exceedance:incident:1",
+            "启炉工况",
+            std::slice::from_ref(&file),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .file_credit_objection(a.id, "exceedance:incident:1", "再次", &[], &cli)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let fixed = CreditResult {
+        score: 72,
+        grade: "C".into(),
+        vetoed: false,
+        events_json: "[1]".into(),
+    };
+    let o = store
+        .decide_credit_objection(o.id, true, "成立", Some(&fixed), &cli)
+        .await
+        .unwrap();
+    assert_eq!(o.state, "upheld");
+    let r = store.credit_rating(a.id).await.unwrap().unwrap();
+    assert_eq!((r.score, r.events_json.as_str()), (72, "[1]"));
+    assert!(matches!(
+        store
+            .decide_credit_objection(o.id, false, "x", None, &cli)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let rep = store
+        .file_credit_repair(
+            b.id,
+            "已整改",
+            "2027-01-15",
+            std::slice::from_ref(&file),
+            &cli,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .file_credit_repair(b.id, "again", "2027-01-15", &[], &cli)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let restored = CreditResult {
+        score: 100,
+        grade: "A".into(),
+        vetoed: false,
+        events_json: "[]".into(),
+    };
+    let rep = store
+        .decide_credit_repair(rep.id, true, "通过", Some(&restored), &cli)
+        .await
+        .unwrap();
+    assert_eq!(rep.state, "accepted");
+    let r = store.credit_rating(b.id).await.unwrap().unwrap();
+    assert_eq!(
+        (r.grade.as_str(), r.vetoed, r.grade_before_repair.as_deref()),
+        ("A", false, Some("D"))
+    );
+    assert!(r.repaired_at.is_some());
+    let files = store.credit_evidence(a.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let (meta, content) = store
+        .credit_evidence_file(files[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.parent_kind.as_str(), content),
+        ("objection", file.content.clone())
+    );
+    assert_eq!(store.credit_repairs(b.id).await.unwrap().len(), 1);
+    assert_eq!(store.credit_objections(a.id).await.unwrap().len(), 1);
+
+    let audit = store.audit_log(Some("credit."), 100).await.unwrap();
+    for action in [
+        "credit.compute",
+        "credit.publish",
+        "credit.finding",
+        "credit.objection",
+        "credit.objection_decide",
+        "credit.repair",
+        "credit.repair_decide",
+        "credit.evidence",
+    ] {
+        assert!(
+            audit.iter().any(|e| e.action == action),
+            "{action} not audited"
+        );
+    }
 }

@@ -92,11 +92,12 @@ pub async fn home_page(
                     "overdue": qingshan_app::orders::is_overdue(o, now) })
         }));
     }
+    let credit = qingshan_app::credit::badge(&s.store, &code).await?;
     page(
         "enterprise_home.html",
         &auth,
         &s,
-        context! { home, limits, division, orders },
+        context! { home, limits, division, orders, credit },
     )
 }
 

@@ -609,5 +609,50 @@ fn complaint_paths() -> Value {
 
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> Json<Value> {
-    Json(spec())
+    let mut doc = spec();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (k, v) in credit_paths().as_object().into_iter().flatten() {
+            paths.insert(k.clone(), v.clone());
+        }
+    }
+    Json(doc)
+}
+
+/// The paths of 环境信用评价 (issue 18), kept apart from the big literal above.
+fn credit_paths() -> Value {
+    let id =
+        json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let auth = json!([{ "bearer": [] }, { "session": [] }]);
+    let step = |required: &[&str], props: Value| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "required": required, "properties": props } } } });
+    json!({
+        "/credit/rules": { "get": { "summary": "信用评价模型（公开）：初始分、各事项扣分与上限、等级分数段与标识颜色、一票否决事项、修复等待期与审核时限，每项附来源和是否已确认", "responses": ok("评分模型") } },
+        "/credit/lookup": { "get": { "summary": "企业环境信用公开查询（无需登录）：按企业名称（包含）或统一社会信用代码查已公布的评价，不含草稿和扣分明细；每页 100 条",
+            "parameters": [{ "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 100 } }, { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
+            "responses": ok("已公布的评价与总数") } },
+        "/credit/ratings": { "get": { "summary": "信用评价列表（含草稿）：工作人员全部，区县账号本区县，排污单位账号仅本单位；按年度、等级、区县筛选（供其他部门按等级实施差别化措施），每页 100 条", "security": auth,
+            "parameters": [{ "name": "year", "in": "query", "schema": { "type": "integer" } }, { "name": "grade", "in": "query", "schema": { "type": "string", "enum": ["A", "B", "C", "D"] } },
+                { "name": "county", "in": "query", "schema": { "type": "string" } }, { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }],
+            "responses": ok("评价与总数") } },
+        "/credit/ratings/compute": { "post": { "summary": "计算某年度的评分草稿（工作人员）：由超标事件（未经有效数据标记说明）、督办单逾期、已决定的案件（一般/严重）、信息披露迟报或未报、有效传输率低于门槛和一票否决认定逐项计算；已公布的评价不变", "security": auth,
+            "requestBody": step(&["year"], json!({ "year": { "type": "integer" }, "credit_code": { "type": "string", "description": "仅计算这家企业；省略则为全部登记企业" } })),
+            "responses": ok("计算出的草稿") } },
+        "/credit/ratings/{id}": { "get": { "summary": "一条信用评价及其扣分事项（每项含原始记录的类型、编号和链接）、异议、修复申请和材料", "security": auth, "parameters": id, "responses": ok("评价") } },
+        "/credit/ratings/{id}/publish": { "post": { "summary": "审核通过并公布（工作人员）：公布后冻结，只有异议成立或修复通过才会改变", "security": auth, "parameters": id, "responses": ok("评价") } },
+        "/credit/ratings/{id}/objections": { "post": { "summary": "对某一扣分事项提出异议（被评价企业本单位账号；草稿期间或公布后异议期内）；材料经页面表单上传", "security": auth, "parameters": id,
+            "requestBody": step(&["event_key", "reason"], json!({ "event_key": { "type": "string", "description": "事项的 key（见评价的 events）" }, "reason": { "type": "string", "maxLength": 2000 } })),
+            "responses": ok("评价") } },
+        "/credit/ratings/{id}/repairs": { "post": { "summary": "申请信用修复（被评价企业本单位账号；已公布、等级可修复且已过等待期）；审核期限按工作日计算；材料经页面表单上传", "security": auth, "parameters": id,
+            "requestBody": step(&["reason"], json!({ "reason": { "type": "string", "maxLength": 2000 } })),
+            "responses": ok("评价") } },
+        "/credit/objections/{id}/decide": { "post": { "summary": "处理异议（工作人员）：uphold 异议成立（该事项不再扣分，重新评分），reject 不予采纳", "security": auth, "parameters": id,
+            "requestBody": step(&["outcome", "decision"], json!({ "outcome": { "type": "string", "enum": ["uphold", "reject"] }, "decision": { "type": "string", "maxLength": 2000 } })),
+            "responses": ok("评价") } },
+        "/credit/repairs/{id}/decide": { "post": { "summary": "审核信用修复申请（工作人员）：accept 修复通过（核销记分，等级随即调整，保留修复前等级），reject 不予修复", "security": auth, "parameters": id,
+            "requestBody": step(&["outcome", "decision"], json!({ "outcome": { "type": "string", "enum": ["accept", "reject"] }, "decision": { "type": "string", "maxLength": 2000 } })),
+            "responses": ok("评价") } },
+        "/credit/findings": { "post": { "summary": "认定一票否决事项（工作人员），如篡改、伪造自动监测数据；下次计算时该企业直接评为最低等级", "security": auth,
+            "requestBody": step(&["credit_code", "kind", "occurred_on", "note"], json!({ "credit_code": { "type": "string" }, "kind": { "type": "string", "description": "见 /credit/rules 的 veto" },
+                "occurred_on": { "type": "string", "format": "date" }, "case_id": { "type": "integer" }, "note": { "type": "string", "maxLength": 2000 } })),
+            "responses": { "201": { "description": "认定记录" } } } }
+    })
 }

@@ -351,11 +351,12 @@ pub async fn sources_page(
     } else {
         (Vec::new(), None)
     };
+    let credit = qingshan_app::credit::badges(&s.store).await?;
     page(
         "sources.html",
         &auth,
         &s,
-        context! { devices, online_count, quarantine, pager, report => report.shown() },
+        context! { devices, online_count, quarantine, pager, report => report.shown(), credit },
     )
 }
 

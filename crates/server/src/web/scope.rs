@@ -101,6 +101,22 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     // enterprise's staff file as citizens, signed out, and never see who complained).
     ("GET", "/public/complaints"),
     ("GET", "/api/v1/complaints/stats"),
+    // 环境信用: the public lookup, its own ratings with their events and files, its objections
+    // and repair applications (qingshan_app::credit confines them to its own).
+    ("GET", "/credit"),
+    ("GET", "/credit/ratings"),
+    ("GET", "/credit/ratings.xlsx"),
+    ("GET", "/credit/ratings/{id}"),
+    ("POST", "/credit/ratings/{id}/objections"),
+    ("POST", "/credit/ratings/{id}/repairs"),
+    ("GET", "/credit/findings/{id}"),
+    ("GET", "/credit/evidence/{id}"),
+    ("GET", "/api/v1/credit/rules"),
+    ("GET", "/api/v1/credit/lookup"),
+    ("GET", "/api/v1/credit/ratings"),
+    ("GET", "/api/v1/credit/ratings/{id}"),
+    ("POST", "/api/v1/credit/ratings/{id}/objections"),
+    ("POST", "/api/v1/credit/ratings/{id}/repairs"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/login"),
