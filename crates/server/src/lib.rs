@@ -15,6 +15,7 @@ pub mod backfill;
 pub mod cases;
 pub mod cockpit;
 pub mod commands;
+pub mod disclosure;
 pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
@@ -147,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(heavy::routes(state.config.evidence_max_bytes))
         .merge(warnings::routes())
         .merge(inspections::routes(state.config.evidence_max_bytes))
+        .merge(disclosure::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

@@ -69,6 +69,13 @@ const SOURCES: &[(&str, &str)] = templates!(
     "assessment_inputs.html",
     "station_form.html",
     "import_failed.html",
+    "disclosure.html",
+    "disclosure_list.html",
+    "disclosure_report.html",
+    "disclosure_mine.html",
+    "disclosure_edit.html",
+    "disclosure_manage.html",
+    "disclosure_overdue.html",
 );
 
 /// The template environment; built once, templates are static.
