@@ -613,6 +613,27 @@ async fn disclosure_deadlines_public_search_and_scope() {
     )
     .await;
     assert_eq!(v["total"], 1, "{v}");
+    let doc: Value = anon
+        .get(server.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/disclosure/reports",
+        "/disclosure/reports/{id}",
+        "/disclosure/list",
+        "/disclosure/list/{id}/remove",
+        "/disclosure/triggers",
+        "/disclosure/overdue",
+        "/disclosure/dues",
+        "/disclosure/draft",
+        "/disclosure/rules",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "openapi lacks {p}");
+    }
     let audited = store.audit_log(Some("disclosure."), 100).await.unwrap();
     for action in [
         "disclosure.list_add",
