@@ -829,12 +829,12 @@ pub async fn prefill(store: &Store, credit_code: &str, year: i64, dues: &[Due]) 
 
 fn temporary_prefill(due: &Due) -> Content {
     let mut v = FieldValues::new();
-    if let Some(k) = &due.trigger_kind {
-        if let Ok(r) = rules() {
-            if let Some(t) = r.trigger(k) {
-                v.insert("matter".into(), t.name.clone());
-            }
-        }
+    if let Some(t) = due
+        .trigger_kind
+        .as_deref()
+        .and_then(|k| rules().ok().and_then(|r| r.trigger(k)))
+    {
+        v.insert("matter".into(), t.name.clone());
     }
     if let Some(l) = &due.trigger_label {
         v.insert("document".into(), l.clone());
@@ -1186,13 +1186,13 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<Paged<DisclosureReport>> {
-    if let Some(k) = kind.as_deref() {
-        if ReportKind::parse(k).is_none() {
-            return Err(Error::invalid(
-                "kind",
-                "应为 annual（年度报告）或 temporary（临时报告）",
-            ));
-        }
+    if let Some(k) = kind.as_deref()
+        && ReportKind::parse(k).is_none()
+    {
+        return Err(Error::invalid(
+            "kind",
+            "应为 annual（年度报告）或 temporary（临时报告）",
+        ));
     }
     let f = DisclosureReportFilter {
         query,

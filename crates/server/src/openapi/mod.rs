@@ -38,10 +38,8 @@ fn import_body() -> Value {
 /// The document.
 pub fn spec() -> Value {
     let mut doc = base_spec();
-    if let Some(paths) = doc["paths"].as_object_mut() {
-        if let Some(more) = disclosure_paths().as_object() {
-            paths.extend(more.clone());
-        }
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), disclosure_paths()) {
+        paths.extend(more);
     }
     doc
 }
