@@ -17,6 +17,7 @@ pub mod cockpit;
 pub mod commands;
 pub mod complaints;
 pub mod credit;
+pub mod disclosure;
 pub mod enterprise;
 pub mod gateway;
 pub mod heavy;
@@ -157,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .merge(inspections::routes(state.config.evidence_max_bytes))
         .merge(participation::routes(state.config.evidence_max_bytes))
         .merge(credit::routes(state.config.evidence_max_bytes))
+        .merge(disclosure::routes())
         .merge(accounts::routes())
         .merge(enterprise::routes())
         .merge(openapi::routes())

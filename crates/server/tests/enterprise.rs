@@ -758,6 +758,40 @@ async fn every_route_decided_for_an_enterprise_account() {
         ("POST", "/api/v1/credit/findings", 403),
         ("POST", "/api/v1/credit/objections/1/decide", 403),
         ("POST", "/api/v1/credit/repairs/1/decide", 403),
+        // 企业环境信息依法披露: what the public reads, its own reports (not on a list here:
+        // nothing owed, so a form is 404), never another's; the list and overdue are staff's.
+        ("GET", "/disclosure", 200),
+        ("GET", "/disclosure/list", 200),
+        ("GET", "/disclosure/reports/1", 404),
+        ("GET", "/disclosure/mine", 200),
+        (
+            "GET",
+            "/disclosure/mine?credit_code=91110000802100433B",
+            403,
+        ),
+        ("GET", "/disclosure/edit", 404),
+        ("POST", "/disclosure/edit", 422),
+        ("GET", "/disclosure/manage", 403),
+        ("POST", "/disclosure/manage/list", 403),
+        ("POST", "/disclosure/manage/list/1/remove", 403),
+        ("POST", "/disclosure/manage/triggers", 403),
+        ("GET", "/disclosure/overdue", 403),
+        ("GET", "/api/v1/disclosure/reports", 200),
+        ("GET", "/api/v1/disclosure/reports/1", 404),
+        ("GET", "/api/v1/disclosure/list", 200),
+        ("POST", "/api/v1/disclosure/list", 403),
+        ("POST", "/api/v1/disclosure/list/1/remove", 403),
+        ("POST", "/api/v1/disclosure/triggers", 403),
+        ("GET", "/api/v1/disclosure/overdue", 403),
+        ("GET", "/api/v1/disclosure/dues", 200),
+        ("GET", "/api/v1/disclosure/draft", 404),
+        (
+            "GET",
+            "/api/v1/disclosure/draft?credit_code=91110000802100433B",
+            403,
+        ),
+        ("POST", "/api/v1/disclosure/draft", 422),
+        ("GET", "/api/v1/disclosure/rules", 200),
     ];
     let mut decided: Vec<String> = Vec::new();
     for (method, path, want) in table {

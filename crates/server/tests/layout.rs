@@ -92,6 +92,15 @@ const PAGES: &[(&str, &str)] = &[
     ("credit-lookup", "/credit?q=忻州"),
     ("credit-ratings", "/credit/ratings"),
     ("credit-rating", "/credit/ratings/1"),
+    ("disclosure", "/disclosure"),
+    ("disclosure-list", "/disclosure/list"),
+    ("disclosure-report", "/disclosure/reports/1"),
+    ("disclosure-manage", "/disclosure/manage"),
+    ("disclosure-overdue", "/disclosure/overdue?as_of=2099-12-31"),
+    (
+        "disclosure-staff-view",
+        "/disclosure/mine?credit_code=9144030071526726XG",
+    ),
 ];
 
 const REGISTRY: &str = "credit_code,enterprise_name,division_code,outlet_code,outlet_name,outlet_kind,mn,protocol,crc_policy,password,interval_secs,permit_number,permit_valid_from,permit_valid_to,factor_code,hourly_limit,use_converted,reference_o2,annual_total_t
@@ -131,6 +140,7 @@ fn hourly(h: u32, value: &str) -> ReceivedFrame {
 
 async fn seed(store: &Store, plan_id: &str) {
     let actor = Actor::cli();
+    seed_disclosure(store).await;
     common::user(store, "layout_admin", Role::Admin, None, None).await;
     store
         .create_user(
@@ -854,6 +864,11 @@ async fn pages_fit_a_phone_and_speak_chinese() {
                 .check(&format!("{base}/credit?q=忻州"), "public-credit-lookup")
                 .await,
         );
+        problems.extend(
+            browser
+                .check(&format!("{base}/disclosure"), "public-disclosure")
+                .await,
+        );
         // The enterprise account: its home and its own devices, with its narrow menu.
         browser.login(&base, "layout_plant", "correct horse").await;
         for (name, path) in [
@@ -861,6 +876,8 @@ async fn pages_fit_a_phone_and_speak_chinese() {
             ("enterprise-sources", "/sources"),
             ("enterprise-device", "/sources/devices/MNLAYOUT0001"),
             ("enterprise-credit", "/credit/ratings/1"),
+            ("enterprise-disclosure", "/disclosure/mine"),
+            ("enterprise-disclosure-edit", "/disclosure/edit?kind=annual"),
         ] {
             problems.extend(browser.check(&format!("{base}{path}"), name).await);
         }
@@ -909,4 +926,67 @@ async fn the_menu_folds_on_a_phone() {
         "menu hidden at desktop width"
     );
     browser.quit().await;
+}
+
+/// 企业环境信息依法披露: the plant on last year's list with a submitted (amended) annual report
+/// (report 1), and a temporary trigger registered by staff that is still owed.
+async fn seed_disclosure(store: &Store) {
+    use chrono::Datelike;
+    let actor = Actor::cli();
+    let year = i64::from(qingshan_app::beijing::today().year()) - 1;
+    let code = "9144030071526726XG";
+    store
+        .add_disclosure_listing(
+            year,
+            code,
+            "key_discharger",
+            "列入重点排污单位名录（大气环境）",
+            &actor,
+        )
+        .await
+        .unwrap();
+    let key = qingshan_store::DisclosureReportKey {
+        credit_code: code.into(),
+        kind: "annual".into(),
+        year,
+        trigger_key: String::new(),
+    };
+    let content = serde_json::json!({
+        "summary": { "summary": "本年度各排放口污染物均达标排放，未发生突发环境事件。" },
+        "basic": { "name": "忻州某热电有限公司", "credit_code": code, "address": "忻州市忻府区长征街 1 号", "industry": "热电联产", "legal_representative": "张三" },
+        "management": { "permits": "排污许可证 P-001，有效期 2024-01-01 至 2028-12-31", "env_tax": "125000.00" },
+        "pollution": { "emissions": "DA001 1号锅炉排放口 二氧化硫：35.2 吨，由 8760 个小时自动监测数据累计（许可年排放量 120 吨）" },
+        "carbon": { "carbon_emissions": "152300" }
+    })
+    .to_string();
+    let due = format!("{}-03-15", year + 1);
+    store
+        .submit_disclosure_report(&key, None, &due, &content, None, &due, &actor)
+        .await
+        .unwrap();
+    store
+        .submit_disclosure_report(
+            &key,
+            None,
+            &due,
+            &content,
+            Some("更正环境保护税金额"),
+            &due,
+            &actor,
+        )
+        .await
+        .unwrap();
+    store
+        .add_disclosure_trigger(
+            &qingshan_store::NewDisclosureTrigger {
+                credit_code: code.into(),
+                kind: "permit_change".into(),
+                document: "忻环许变〔2025〕3号 排污许可证变更".into(),
+                event_date: format!("{year}-09-01"),
+                note: None,
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
 }

@@ -671,6 +671,15 @@ pub fn audit_text(text: &str) -> String {
         .join(" ")
 }
 
+/// The Chinese label of a disclosure report kind.
+pub fn disclosure_kind(code: &str) -> Cow<'static, str> {
+    match code {
+        "annual" => Cow::Borrowed("年度报告"),
+        "temporary" => Cow::Borrowed("临时报告"),
+        other => Cow::Owned(format!("其他报告（{other}）")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -753,14 +762,5 @@ mod tests {
         for (code, label) in AUDIT_ACTIONS {
             assert!(!label.is_ascii(), "{code} has no Chinese label");
         }
-    }
-}
-
-/// The Chinese label of a disclosure report kind.
-pub fn disclosure_kind(code: &str) -> Cow<'static, str> {
-    match code {
-        "annual" => Cow::Borrowed("年度报告"),
-        "temporary" => Cow::Borrowed("临时报告"),
-        other => Cow::Owned(format!("其他报告（{other}）")),
     }
 }

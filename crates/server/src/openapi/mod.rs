@@ -37,6 +37,15 @@ fn import_body() -> Value {
 
 /// The document.
 pub fn spec() -> Value {
+    let mut doc = base_spec();
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), disclosure_paths()) {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The document without the paths kept in their own functions.
+fn base_spec() -> Value {
     let number = json!({ "name": "number", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "指标序号" });
     let mut record_responses = err_responses();
     record_responses["201"] = json!({ "description": "已记录为新的修订版本", "content": { "application/json": { "schema": { "type": "object", "properties": { "value": { "$ref": "#/components/schemas/IndicatorValue" } } } } } });
@@ -654,5 +663,55 @@ fn credit_paths() -> Value {
             "requestBody": step(&["credit_code", "kind", "occurred_on", "note"], json!({ "credit_code": { "type": "string" }, "kind": { "type": "string", "description": "见 /credit/rules 的 veto" },
                 "occurred_on": { "type": "string", "format": "date" }, "case_id": { "type": "integer" }, "note": { "type": "string", "maxLength": 2000 } })),
             "responses": { "201": { "description": "认定记录" } } } }
+    })
+}
+
+/// 企业环境信息依法披露 (`/api/v1/disclosure…`), kept apart so the main literal stays within
+/// the macro's recursion limit.
+fn disclosure_paths() -> Value {
+    let sec = json!([{ "bearer": [] }, { "session": [] }]);
+    let page =
+        json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } });
+    let year = json!({ "name": "year", "in": "query", "schema": { "type": "integer" }, "description": "年度（默认上一年）：年度报告所属年度，或临时报告事项所在年度" });
+    let code = json!({ "name": "credit_code", "in": "query", "schema": { "type": "string" }, "description": "统一社会信用代码（工作人员必填；排污单位账号只能是本单位，默认本单位）" });
+    let id =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    json!({
+        "/disclosure/reports": { "get": { "summary": "已披露报告查询（公开，无需登录）：按企业名称或统一社会信用代码、报告类型、年度；只列出已提交的报告，每页 100 条",
+            "parameters": [{ "name": "q", "in": "query", "schema": { "type": "string" } }, { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["annual", "temporary"] }, "description": "年度报告、临时报告" }, year, page],
+            "responses": ok("报告与总数") } },
+        "/disclosure/reports/{id}": { "get": { "summary": "一份已披露报告（公开）：最新内容按部分列出，及各版本（更正理由、提交时间）；未提交的草稿为 404",
+            "parameters": [id], "responses": ok("报告") } },
+        "/disclosure/list": {
+            "get": { "summary": "某年度环境信息依法披露企业名单（公开；工作人员另可见已移出的条目），每页 100 条",
+                "parameters": [year, { "name": "q", "in": "query", "schema": { "type": "string" } }, page], "responses": ok("名单与总数") },
+            "post": { "summary": "列入名单（工作人员）：企业须在污染源名录中，basis 为规则文件中的依据代码（第七条各项）", "security": sec,
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["year", "credit_code", "basis", "reason"], "properties": {
+                    "year": { "type": "integer" }, "credit_code": { "type": "string" }, "basis": { "type": "string", "enum": ["key_discharger", "cleaner_production", "listed_penalised", "bond_penalised", "other_law"] }, "reason": { "type": "string", "maxLength": 4000 } } } } } },
+                "responses": { "201": { "description": "名单条目" } } } },
+        "/disclosure/list/{id}/remove": { "post": { "summary": "移出名单（工作人员）：须说明理由，条目保留", "security": sec, "parameters": [id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } } } } },
+            "responses": ok("名单条目") } },
+        "/disclosure/triggers": { "post": { "summary": "登记临时报告事项（工作人员）：许可准予、变更、撤销，损害赔偿等；行政处罚由案件的处罚决定自动产生", "security": sec,
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["credit_code", "kind", "document", "event_date"], "properties": {
+                "credit_code": { "type": "string" }, "kind": { "type": "string", "enum": ["permit_grant", "permit_change", "permit_revoke", "compensation", "detention", "criminal", "correction"] },
+                "document": { "type": "string", "description": "法律文书名称及文号" }, "event_date": { "type": "string", "format": "date", "description": "企业收到法律文书的日期" }, "note": { "type": "string" } } } } } },
+            "responses": { "201": { "description": "事项" } } } },
+        "/disclosure/overdue": { "get": { "summary": "逾期情况（工作人员）：名单内企业逾期报送、逾期未报的年度报告和临时报告，每页 100 条", "security": sec,
+            "parameters": [year, { "name": "as_of", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "按哪一天判断（北京时间日期，默认今天）" }, page],
+            "responses": ok("逾期条目（days_late 日历日，working_days_late 工作日）") } },
+        "/disclosure/dues": { "get": { "summary": "某单位某年度应报送的报告：截止日期、状态、披露日期，以及逾期（lapses）", "security": sec,
+            "parameters": [code, year, { "name": "as_of", "in": "query", "schema": { "type": "string", "format": "date" } }], "responses": ok("应报报告") } },
+        "/disclosure/draft": {
+            "get": { "summary": "报告表单：各部分字段及其值（草稿；无草稿时由本平台数据预填）", "security": sec,
+                "parameters": [code, year, { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["annual", "temporary"] } }, { "name": "trigger", "in": "query", "schema": { "type": "string" }, "description": "临时报告的事项键（case:ID 或 trigger:ID）" }],
+                "responses": ok("表单") },
+            "post": { "summary": "保存草稿（submit=false）或提交披露（submit=true，每次提交为一个新版本；更正已披露的报告须填 reason）；仅本单位账号", "security": sec,
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["year", "kind"], "properties": {
+                    "credit_code": { "type": "string" }, "year": { "type": "integer" }, "kind": { "type": "string", "enum": ["annual", "temporary"] }, "trigger_key": { "type": "string" },
+                    "values": { "type": "object", "additionalProperties": { "type": "string" }, "description": "字段值，键为 部分.字段（见 GET 表单的 name）" },
+                    "submit": { "type": "boolean" }, "reason": { "type": "string" } } } } } },
+                "responses": { "200": { "description": "草稿已保存" }, "201": { "description": "已提交（新版本）" } } } },
+        "/disclosure/rules": { "get": { "summary": "披露规则（公开）：名单依据、临时报告事项、年度报告各部分及字段、截止日期及其来源，工作日历的年份", "responses": ok("规则") } }
     })
 }

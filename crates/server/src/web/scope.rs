@@ -153,6 +153,21 @@ pub const ENTERPRISE_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/consultations/satisfaction"),
     ("GET", "/api/v1/consultations/{id}"),
     ("POST", "/api/v1/consultations/{id}/comments"),
+    // 企业环境信息依法披露: its own reports (qingshan_app::disclosure::reader_of/writer_of),
+    // and what the public reads (submitted reports, the published list, the rules).
+    ("GET", "/disclosure"),
+    ("GET", "/disclosure/list"),
+    ("GET", "/disclosure/reports/{id}"),
+    ("GET", "/disclosure/mine"),
+    ("GET", "/disclosure/edit"),
+    ("POST", "/disclosure/edit"),
+    ("GET", "/api/v1/disclosure/reports"),
+    ("GET", "/api/v1/disclosure/reports/{id}"),
+    ("GET", "/api/v1/disclosure/list"),
+    ("GET", "/api/v1/disclosure/dues"),
+    ("GET", "/api/v1/disclosure/draft"),
+    ("POST", "/api/v1/disclosure/draft"),
+    ("GET", "/api/v1/disclosure/rules"),
 ];
 
 /// What an account that must change its password may open meanwhile.

@@ -97,6 +97,13 @@ const SOURCES: &[(&str, &str)] = templates!(
     "complaints_public.html",
     "complaints.html",
     "complaint.html",
+    "disclosure.html",
+    "disclosure_list.html",
+    "disclosure_report.html",
+    "disclosure_mine.html",
+    "disclosure_edit.html",
+    "disclosure_manage.html",
+    "disclosure_overdue.html",
 );
 
 /// The template environment; built once, templates are static.
