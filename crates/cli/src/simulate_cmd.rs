@@ -124,8 +124,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .period_start
         .as_deref()
         .map(|t| {
+            // The parser's own (English) message is left out: the user reads Chinese.
             chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%dT%H:%M")
-                .with_context(|| format!("--period-start“{t}”应为 YYYY-MM-DDTHH:MM"))
+                .map_err(|_| anyhow::anyhow!("--period-start“{t}”应为 YYYY-MM-DDTHH:MM"))
         })
         .transpose()?;
     if !qingshan_app::commands::MIN_INTERVALS.contains(&args.min_interval) {
