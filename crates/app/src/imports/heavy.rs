@@ -153,6 +153,10 @@ fn measure_kind(cell: &str) -> Option<&'static heavy::MeasureKind> {
     })
 }
 
+/// The rows of one enterprise and level: the first row, the entry, and the row that gave each
+/// of [`ENTRY_COLUMNS`].
+type Group = (u64, ReductionForm, BTreeMap<&'static str, u64>);
+
 /// A reduction list file read: the entries, the first row of each, and the file for messages.
 #[derive(Debug)]
 pub struct Reductions {
@@ -168,9 +172,7 @@ pub fn read_reductions(file: ImportFile) -> Result<Reductions, RowErrors> {
     let file = file.with_headers(&HEAVY_REDUCTION_TEMPLATE)?;
     let table = Table::read(&file, &HEAVY_REDUCTION_COLUMNS)?;
     let mut errors = RowErrors::default();
-    // (credit code, level) → (first row, form, the row that gave each entry column).
-    let mut groups: BTreeMap<(String, String), (u64, ReductionForm, BTreeMap<&str, u64>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     for r in &table.rows {
         let mut ok = true;
         let mut bad = |column: &str, message: String| {
@@ -314,16 +316,17 @@ pub fn read_reductions(file: ImportFile) -> Result<Reductions, RowErrors> {
     Ok(Reductions { forms, rows, file })
 }
 
-/// Reads a reduction list file and saves it, all or nothing: every enterprise must be
+/// Reads a reduction list file (CSV or XLSX bytes) and saves it, all or nothing: every enterprise must be
 /// registered and every outlet one of its own, else every such row is listed and nothing is
 /// written. Staff only. Returns how many entries were saved.
 pub async fn import_reductions(
     store: &Store,
     user: Option<&User>,
     actor: &Actor,
-    file: ImportFile,
+    bytes: Vec<u8>,
 ) -> Result<usize> {
     may_manage(user)?;
+    let file = ImportFile::from_bytes(bytes).map_err(|e| Error::invalid("file", e.to_string()))?;
     let read = read_reductions(file)?;
     let reg = store.export_registry().await?;
     let mut errors = RowErrors::default();
