@@ -15,6 +15,7 @@ use qingshan_tabular::{Sheet, TabularError};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
 pub mod air;
+pub mod heavy;
 pub mod water;
 
 /// An import file's content, ready for a CSV reader.
@@ -843,7 +844,7 @@ impl std::fmt::Display for RowErrors {
 impl std::error::Error for RowErrors {}
 
 /// Every import: its name, where it is done, and its columns (for `docs/imports.md`).
-pub const IMPORTS: [(&str, &str, &[TemplateColumn]); 6] = [
+pub const IMPORTS: [(&str, &str, &[TemplateColumn]); 7] = [
     (
         "规划指标数值",
         "网页“规划指标”页上传；`qingshan values import`；`POST /api/v1/values/import`",
@@ -873,6 +874,11 @@ pub const IMPORTS: [(&str, &str, &[TemplateColumn]); 6] = [
         "地表水监测结果",
         "`qingshan water import`（长表：每行一个项目；或宽表：每个监测项目一列，如 氨氮、总磷）",
         &WATER_SAMPLE_TEMPLATE,
+    ),
+    (
+        "应急减排清单",
+        "网页“应急减排清单”页上传（工作人员）；`POST /heavy/reductions/import`（每行一项措施，同一企业同一级别的多行合为一条）",
+        &heavy::HEAVY_REDUCTION_TEMPLATE,
     ),
 ];
 
@@ -1117,13 +1123,14 @@ mod tests {
 
     use super::*;
 
-    const ALL: [&[TemplateColumn]; 6] = [
+    const ALL: [&[TemplateColumn]; 7] = [
         &REGISTRY_TEMPLATE,
         &VALUES_TEMPLATE,
         &WATER_SAMPLE_TEMPLATE,
         &WATER_SECTION_TEMPLATE,
         &AIR_STATION_TEMPLATE,
         &AIR_HOURLY_TEMPLATE,
+        &heavy::HEAVY_REDUCTION_TEMPLATE,
     ];
 
     fn plan() -> Plan {

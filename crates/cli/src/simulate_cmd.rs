@@ -63,6 +63,15 @@ pub struct SimulateArgs {
     /// counting back from now, so a short run fills hours of history).
     #[arg(long, default_value = "2011", value_parser = ["2011", "2051", "2061", "2031"])]
     pub cn: String,
+    /// Period data: the first period to upload, Beijing `YYYY-MM-DDTHH:MM` (default: counted
+    /// back from now so the run ends at the current period).
+    #[arg(long)]
+    pub period_start: Option<String>,
+    /// A device's emission level from a time on, `DEVICE:FACTOR:FROM:SCALE` (FACTOR `*` for
+    /// all, FROM Beijing `YYYY-MM-DDTHH:MM`), e.g. `1:*:2026-11-20T00:00:0.5` = device 1 at half
+    /// from then; repeat the flag for more steps. Devices without a step emit as usual.
+    #[arg(long)]
+    pub emission: Vec<String>,
     /// Resend an upload not acknowledged within this many seconds.
     #[arg(long, default_value_t = 5.0)]
     pub resend_after: f64,
@@ -106,6 +115,20 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     cfg.clock_offset_minutes = args.clock_offset_minutes;
     cfg.min_interval = args.min_interval;
     cfg.answer_commands = !args.no_answer;
+    cfg.emission = args
+        .emission
+        .iter()
+        .map(|e| simulator::EmissionStep::parse(e).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    cfg.period_start = args
+        .period_start
+        .as_deref()
+        .map(|t| {
+            // The parser's own (English) message is left out: the user reads Chinese.
+            chrono::NaiveDateTime::parse_from_str(t.trim(), "%Y-%m-%dT%H:%M")
+                .map_err(|_| anyhow::anyhow!("--period-start“{t}”应为 YYYY-MM-DDTHH:MM"))
+        })
+        .transpose()?;
     if !qingshan_app::commands::MIN_INTERVALS.contains(&args.min_interval) {
         anyhow::bail!("--min-interval 须为 1、2、3、4、5、6、10、12、15、20 或 30 分钟");
     }

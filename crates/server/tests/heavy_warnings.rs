@@ -3,8 +3,8 @@
 //! enterprise confirms; during the warning an enterprise that keeps emitting at its baseline is
 //! flagged 未落实减排措施 after N hours (and alarmed) while one that cuts by its commitment is
 //! not; lifting gives the episode report whose committed and achieved figures are those of the
-//! stored hourly data. The hourly data are HJ 212 2061 uploads stored through the ingest path
-//! (not sent by the simulator over TCP).
+//! stored hourly data. The hourly data are HJ 212 2061 uploads stored through the ingest path;
+//! heavy_warnings_sim.rs proves the same check with the simulator over TCP through the gateway.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

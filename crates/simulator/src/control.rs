@@ -23,6 +23,7 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use qingshan_hj212::{Packet, PacketBuilder, reply_9011, reply_9012, reply_9013};
 
 use crate::analyser::{self, Analyser};
+use crate::emission::Emission;
 use crate::series::{self, FACTORS, Shape};
 
 const TIME14: &str = "%Y%m%d%H%M%S";
@@ -59,6 +60,8 @@ pub struct DeviceState {
     pub analysers: Vec<Analyser>,
     /// What shapes its values.
     pub shape: Shape,
+    /// Its emission level over time (flat: as usual).
+    pub emission: Emission,
 }
 
 /// What a history request makes the device send: data frames paced by the platform's
@@ -120,7 +123,7 @@ impl DeviceState {
             .head("2011", qn, true)
             .item("DataTime", t.format(TIME14).to_string());
         for (code, _, _) in FACTORS {
-            let v = series::minute_value(self.index, code, minute, self.shape);
+            let v = series::emitted_value(self.index, code, minute, self.shape, &self.emission);
             b = b.factor(code, "Rtd", format!("{v:.2}"));
             if code == "a21026" {
                 b = b.factor(code, "ZsRtd", format!("{:.2}", v * 1.1));
@@ -146,7 +149,14 @@ impl DeviceState {
             .head(cn, qn, true)
             .item("DataTime", start.format(TIME14).to_string());
         for (code, _, _) in FACTORS {
-            let a = series::aggregate(self.index, code, start, minutes, self.shape);
+            let a = series::aggregate_emitted(
+                self.index,
+                code,
+                start,
+                minutes,
+                self.shape,
+                &self.emission,
+            );
             b = b
                 .factor(code, "Min", format!("{:.2}", a.min))
                 .factor(code, "Avg", format!("{:.2}", a.avg))
@@ -357,6 +367,7 @@ mod tests {
             realtime: true,
             analysers: analyser::table(),
             shape: Shape::Normal,
+            emission: Emission::default(),
         }
     }
 
@@ -536,6 +547,48 @@ mod tests {
         let job = s.answer(&r, now()).unwrap().history.unwrap();
         assert!(job.frames.is_empty());
         assert_eq!(job.done.param("ExeRtn"), Some("100"));
+    }
+
+    #[test]
+    fn history_carries_the_emission_schedule() {
+        let mut s = state();
+        s.emission = Emission::for_device(
+            &[crate::EmissionStep::parse("2:a21026:2026-12-03T07:00:0.25").unwrap()],
+            2,
+        );
+        let r = req(
+            &s,
+            &Request::History {
+                kind: History::Hourly,
+                begin: "20261203060000".into(),
+                end: "20261203070000".into(),
+            },
+            "123456",
+        );
+        let job = s.answer(&r, now()).unwrap().history.unwrap();
+        let cou = |p: &Packet, f: &str| -> f64 {
+            p.factors()
+                .iter()
+                .find(|x| x.code == f)
+                .and_then(|x| x.get("Cou"))
+                .unwrap()
+                .text()
+                .parse()
+                .unwrap()
+        };
+        let flat = state();
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, TIME14).unwrap();
+        let usual6 = flat
+            .period_upload("2061", "q", t("20261203060000"), 60)
+            .unwrap();
+        let usual7 = flat
+            .period_upload("2061", "q", t("20261203070000"), 60)
+            .unwrap();
+        // 06:00 as usual; 07:00 at a quarter for SO2 only.
+        assert_eq!(cou(&job.frames[0], "a21026"), cou(&usual6, "a21026"));
+        let ratio = cou(&job.frames[1], "a21026") / cou(&usual7, "a21026");
+        assert!((ratio - 0.25).abs() < 0.01, "{ratio}");
+        assert_eq!(cou(&job.frames[1], "a21002"), cou(&usual7, "a21002"));
     }
 
     #[test]

@@ -20,11 +20,13 @@ use tokio::sync::Mutex;
 
 mod analyser;
 mod control;
+mod emission;
 mod series;
 
 pub use analyser::{Analyser, TAMPERED};
 pub use control::{Answer, DeviceState, HistoryJob, beijing};
-pub use series::{Shape, aggregate, minute_of, minute_value};
+pub use emission::{Emission, EmissionStep};
+pub use series::{Shape, aggregate, aggregate_emitted, emitted_value, minute_of, minute_value};
 
 /// A fault to inject into the simulated data; several may be combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +93,14 @@ pub struct SimulatorConfig {
     /// Live uploads per device; after them the device stays connected (answering commands)
     /// until `duration` ends. `None`: uploads for the whole `duration`.
     pub uploads: Option<u64>,
+    /// Each device's emission level over time (see [`EmissionStep`]): e.g. one plant cuts to
+    /// half from a warning's start while another carries on. Devices without a step emit as
+    /// usual (scale 1.0). Applies to live, period and history data alike.
+    pub emission: Vec<EmissionStep>,
+    /// Period data (`cn` 2051/2061/2031): the first period to upload (device time, rounded down
+    /// to a period boundary), the following uploads one period later each. `None`: counted
+    /// back from now so that the run ends at the current period.
+    pub period_start: Option<chrono::NaiveDateTime>,
 }
 
 impl SimulatorConfig {
@@ -117,6 +127,8 @@ impl SimulatorConfig {
             clock_offset_minutes: 15,
             history_window: 16,
             uploads: None,
+            emission: Vec::new(),
+            period_start: None,
         }
     }
 
@@ -155,6 +167,7 @@ impl SimulatorConfig {
             realtime: true,
             analysers: analyser::table(),
             shape: self.shape(),
+            emission: Emission::for_device(&self.emission, i),
         }
     }
 }
@@ -343,10 +356,15 @@ impl Live {
             };
         }
         let step = st.period_minutes(&cfg.cn) * 60;
-        // The run's last upload lands on the current period.
-        let uploads =
-            (cfg.duration.as_secs_f64() / cfg.interval.as_secs_f64().max(1e-3)).ceil() as i64;
-        let t = clock.and_utc().timestamp() - step * uploads;
+        let t = match cfg.period_start {
+            Some(start) => start.and_utc().timestamp(),
+            None => {
+                // The run's last upload lands on the current period.
+                let uploads = (cfg.duration.as_secs_f64() / cfg.interval.as_secs_f64().max(1e-3))
+                    .ceil() as i64;
+                clock.and_utc().timestamp() - step * uploads
+            }
+        };
         let first = chrono::DateTime::from_timestamp(t - t.rem_euclid(step), 0)
             .map_or(clock, |d| d.naive_utc());
         Live {
@@ -589,5 +607,62 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> chrono::NaiveDateTime {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S").unwrap()
+    }
+
+    #[test]
+    fn period_uploads_start_where_configured_and_follow_the_emission_schedule() {
+        let mut cfg = SimulatorConfig::new("127.0.0.1:1".parse().unwrap(), 2);
+        cfg.cn = "2061".into();
+        cfg.period_start = Some(at("20261119233000"));
+        cfg.emission = vec![EmissionStep::parse("1:*:2026-11-20T00:00:0.5").unwrap()];
+        let cou = |p: &Packet| -> f64 {
+            p.factors()
+                .iter()
+                .find(|f| f.code == "a21026")
+                .and_then(|f| f.get("Cou"))
+                .unwrap()
+                .text()
+                .parse()
+                .unwrap()
+        };
+        let mut sent = Vec::new();
+        for i in 0..2 {
+            let st = cfg.device_state(i);
+            let mut live = Live::new(&cfg, &st);
+            let hours: Vec<Packet> = (0..2)
+                .map(|_| live.next(&cfg, &st, "q").0.unwrap())
+                .collect();
+            // Rounded down to the hour, then one hour per upload.
+            assert_eq!(
+                hours
+                    .iter()
+                    .map(|p| p.data_time().unwrap())
+                    .collect::<Vec<_>>(),
+                ["20261119230000", "20261120000000"]
+            );
+            sent.push(hours);
+        }
+        let usual = |i: usize, t: &str| aggregate(i, "a21026", at(t), 60, Shape::Normal).cou;
+        // Device 0 has no step: as usual throughout.
+        assert_eq!(
+            cou(&sent[0][1]),
+            (usual(0, "20261120000000") * 1000.0).round() / 1000.0
+        );
+        // Device 1: as usual before its step, half from it.
+        assert_eq!(
+            cou(&sent[1][0]),
+            (usual(1, "20261119230000") * 1000.0).round() / 1000.0
+        );
+        let ratio = cou(&sent[1][1]) / usual(1, "20261120000000");
+        assert!((ratio - 0.5).abs() < 0.01, "{ratio}");
     }
 }

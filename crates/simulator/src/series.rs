@@ -6,6 +6,8 @@
 
 use chrono::{NaiveDateTime, Timelike};
 
+use crate::emission::Emission;
+
 /// Which fault shapes the values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Shape {
@@ -47,9 +49,21 @@ pub fn minute_of(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp().div_euclid(60)
 }
 
-/// The value of `factor` at minute `minute` (see [`minute_of`]) of device `device`, rounded
-/// to two decimals.
+/// The value of `factor` at minute `minute` (see [`minute_of`]) of device `device` at its usual
+/// emission level, rounded to two decimals.
 pub fn minute_value(device: usize, factor: &str, minute: i64, shape: Shape) -> f64 {
+    emitted_value(device, factor, minute, shape, &Emission::default())
+}
+
+/// The value of `factor` at minute `minute` of device `device` under its emission schedule:
+/// the usual value times the scale in force at that minute, rounded to two decimals.
+pub fn emitted_value(
+    device: usize,
+    factor: &str,
+    minute: i64,
+    shape: Shape,
+    emission: &Emission,
+) -> f64 {
     let Some(&(_, level, swing)) = FACTORS.iter().find(|(c, _, _)| *c == factor) else {
         return 0.0;
     };
@@ -69,7 +83,8 @@ pub fn minute_value(device: usize, factor: &str, minute: i64, shape: Shape) -> f
                 + 0.15 * swing * noise(device, factor, minute)
         }
     };
-    (v.max(0.0) * 100.0).round() / 100.0
+    let v = v.max(0.0) * emission.scale(factor, minute);
+    (v * 100.0).round() / 100.0
 }
 
 /// A period's aggregate of one factor: mean, minimum and maximum of its minutes.
@@ -85,7 +100,8 @@ pub struct Aggregate {
     pub cou: f64,
 }
 
-/// The aggregate of `factor` over `minutes` minutes starting at `start` (device time).
+/// The aggregate of `factor` over `minutes` minutes starting at `start` (device time), at the
+/// device's usual emission level.
 pub fn aggregate(
     device: usize,
     factor: &str,
@@ -93,11 +109,24 @@ pub fn aggregate(
     minutes: i64,
     shape: Shape,
 ) -> Aggregate {
+    aggregate_emitted(device, factor, start, minutes, shape, &Emission::default())
+}
+
+/// The aggregate of `factor` over `minutes` minutes starting at `start` under the device's
+/// emission schedule (each minute scaled by the step in force then).
+pub fn aggregate_emitted(
+    device: usize,
+    factor: &str,
+    start: NaiveDateTime,
+    minutes: i64,
+    shape: Shape,
+    emission: &Emission,
+) -> Aggregate {
     let first = minute_of(start.with_second(0).unwrap_or(start));
     let n = minutes.max(1);
     let (mut sum, mut min, mut max) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
     for m in first..first + n {
-        let v = minute_value(device, factor, m, shape);
+        let v = emitted_value(device, factor, m, shape, emission);
         sum += v;
         min = min.min(v);
         max = max.max(v);
@@ -168,5 +197,44 @@ mod tests {
             six.iter().map(|a| a.min).fold(f64::INFINITY, f64::min)
         );
         assert!(h.min <= h.avg && h.avg <= h.max);
+    }
+
+    #[test]
+    fn an_emission_step_scales_concentration_and_load_from_its_minute() {
+        let steps = [crate::EmissionStep::parse("1:a21026:2026-12-03T08:30:0.5").unwrap()];
+        let e = Emission::for_device(&steps, 1);
+        let start = at("20261203080000");
+        let usual = aggregate(1, "a21026", start, 60, Shape::Normal);
+        let cut = aggregate_emitted(1, "a21026", start, 60, Shape::Normal, &e);
+        // The first half hour as usual, the second at half.
+        let first = aggregate(1, "a21026", start, 30, Shape::Normal);
+        let second = aggregate(
+            1,
+            "a21026",
+            start + chrono::Duration::minutes(30),
+            30,
+            Shape::Normal,
+        );
+        let want = (first.avg + second.avg / 2.0) / 2.0;
+        assert!((cut.avg - want).abs() < 0.01, "{} vs {want}", cut.avg);
+        assert!(cut.avg < usual.avg * 0.8);
+        // The load follows the concentration (Gh = C·Q): same ratio.
+        assert!((cut.cou / usual.cou - cut.avg / usual.avg).abs() < 1e-9);
+        // Other factors and devices are untouched.
+        assert_eq!(
+            aggregate_emitted(1, "a21002", start, 60, Shape::Normal, &e),
+            aggregate(1, "a21002", start, 60, Shape::Normal)
+        );
+        assert_eq!(
+            aggregate_emitted(
+                0,
+                "a21026",
+                start,
+                60,
+                Shape::Normal,
+                &Emission::for_device(&steps, 0)
+            ),
+            aggregate(0, "a21026", start, 60, Shape::Normal)
+        );
     }
 }

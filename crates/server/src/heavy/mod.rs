@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use minijinja::context;
 use qingshan_app::heavy::{self, GradeForm, GradeView, MeasureInput, ReductionForm};
+use qingshan_app::imports::heavy as imp;
 use qingshan_sources::heavy as rules;
 use qingshan_store::{Kg4, NewEvidence, Role, labels};
 use serde::Deserialize;
@@ -55,6 +56,15 @@ pub fn routes(max_file: usize) -> Router<AppState> {
         .route(
             "/api/v1/heavy/reductions",
             get(api_reductions).post(api_save_reduction),
+        )
+        .route("/heavy/reductions/template.csv", get(reductions_template))
+        .route(
+            "/heavy/reductions/template.xlsx",
+            get(reductions_template_xlsx),
+        )
+        .route(
+            "/heavy/reductions/import",
+            post(reductions_import).layer(limit()),
         )
 }
 
@@ -493,6 +503,9 @@ pub async fn document_download(
 pub struct LevelQuery {
     /// yellow (default), orange or red.
     pub level: Option<String>,
+    /// After an import: how many entries it saved.
+    #[serde(default)]
+    pub imported: Option<usize>,
 }
 
 fn level_of(q: &LevelQuery) -> Result<&'static rules::Level, AppError> {
@@ -589,7 +602,7 @@ pub async fn reductions_page(
         &auth,
         &s,
         context! { level => json!({ "code": lvl.code, "label": lvl.label, "response": lvl.response }), levels, entries, check,
-        may_edit => auth.is_staff(), enterprises },
+        may_edit => auth.is_staff(), enterprises, imported => q.imported },
     )
 }
 
@@ -623,6 +636,7 @@ pub async fn edit_page(
     }
     let lvl = level_of(&LevelQuery {
         level: q.level.clone(),
+        imported: None,
     })?;
     let credit = q
         .credit_code
@@ -1116,4 +1130,79 @@ pub async fn api_save_reduction(
         .heavy_reduction(f.credit_code.trim(), f.level.trim())
         .await?;
     Ok(Json(json!({ "entry": e })))
+}
+
+/// `GET /heavy/reductions/template.csv` (staff): the 应急减排清单 file's header.
+pub async fn reductions_template(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Response, AppError> {
+    template_check(&s, &auth, "/heavy/reductions/template.csv").await?;
+    Ok(crate::web::download::csv_attachment(
+        qingshan_app::imports::template_csv(&imp::HEAVY_REDUCTION_TEMPLATE),
+        "reduction-list-template.csv",
+    ))
+}
+
+/// `GET /heavy/reductions/template.xlsx` (staff): the 应急减排清单 workbook to fill in, with
+/// its 说明 sheet and the measure codes.
+pub async fn reductions_template_xlsx(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Response, AppError> {
+    template_check(&s, &auth, "/heavy/reductions/template.xlsx").await?;
+    crate::web::download::xlsx_attachment(
+        qingshan_app::imports::template_xlsx(
+            &imp::HEAVY_REDUCTION_TEMPLATE,
+            &imp::heavy_reduction_notes(),
+        ),
+        "reduction-list-template.xlsx",
+    )
+}
+
+async fn template_check(s: &AppState, auth: &Auth, path: &str) -> Result<(), AppError> {
+    match heavy::may_manage(auth.user.as_ref()) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(refuse(s, auth, "page.view", format!("page:{path}"), e.into(), None).await),
+    }
+}
+
+/// `POST /heavy/reductions/import` (form upload, CSV or XLSX; staff): the 应急减排清单, all
+/// or nothing; a file with bad rows gets the page listing each.
+pub async fn reductions_import(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let mut csrf = None;
+    let mut bytes = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf_token") => csrf = field.text().await.ok(),
+            Some("file") => bytes = field.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let target = "heavy_reductions".to_string();
+    let check = heavy::may_manage(auth.user.as_ref())
+        .map_err(AppError::from)
+        .and_then(|_| auth.check_csrf(csrf.as_deref()));
+    if let Err(e) = check {
+        return Err(refuse(&s, &auth, "heavy_reduction.import", target, e, None)
+            .await
+            .into());
+    }
+    match imp::import_reductions(&s.store, auth.user.as_ref(), &auth.actor(), bytes).await {
+        Ok(n) => Ok(Redirect::to(&format!("/heavy/reductions?imported={n}")).into_response()),
+        Err(e) => {
+            // Bad rows are a refusal too: audited, like the app's other refusals.
+            let e = match e {
+                e @ qingshan_app::Error::Rows(_) => {
+                    refuse(&s, &auth, "heavy_reduction.import", target, e.into(), None).await
+                }
+                e => refuse_app(&s, &auth, "heavy_reduction.import", target, e, None).await,
+            };
+            crate::web::import_report::failed(&s, &auth, e, "应急减排清单导入", "/heavy/reductions")
+        }
+    }
 }
