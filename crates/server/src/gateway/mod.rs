@@ -89,6 +89,9 @@ pub struct GatewayConfig {
     /// The clock watch (时钟偏差) and the analyser-parameter judgement (参数变更) applied to
     /// each committed batch before it is acknowledged.
     pub watch: qingshan_app::params::WatchConfig,
+    /// Whether this server holds the duty lease (servers sharing one PostgreSQL store purge
+    /// refused traffic on the holder only); `None`: this server purges.
+    pub duties: Option<watch::Receiver<bool>>,
 }
 
 impl Default for GatewayConfig {
@@ -118,6 +121,7 @@ impl Default for GatewayConfig {
             command_poll_every: Duration::from_secs(1),
             command_queue_ttl: Duration::from_secs(24 * 3600),
             watch: qingshan_app::params::WatchConfig::default(),
+            duties: None,
         }
     }
 }
@@ -341,7 +345,20 @@ async fn housekeeping(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
     let Some(retention) = inner.config.refused_retention else {
         return;
     };
+    let mut duties = inner.config.duties.clone();
     loop {
+        // Another server holds the duty lease: wait until this one does (or stops).
+        if let Some(d) = duties.as_mut() {
+            let held = tokio::select! {
+                held = d.wait_for(|h| *h) => held.is_ok(),
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            if !held {
+                // The supervisor has stopped: so does the purge, until shutdown.
+                let _ = stop.wait_for(|s| *s).await;
+                return;
+            }
+        }
         let cutoff = chrono::Utc::now()
             - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
         let before = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
