@@ -101,9 +101,10 @@ async fn a_device_registered_through_one_server_is_accepted_by_the_others_gatewa
     let b_store = Store::connect(db.url()).await.unwrap();
     // B's gateway is up (with an empty registry) before the device is registered through A.
     let gw_b = gateway(b_store, GatewayConfig::default()).await;
-    // One device: the first frame of an MN the gateway does not know makes it look at the
-    // registry again (two devices at once may race that look, which is not what this tests).
-    let mut cfg = SimulatorConfig::new(gw_b.addr, 1);
+    // Several devices at once: the first frame of an MN the gateway does not know makes it
+    // look at the registry again, and frames arriving meanwhile wait for that look (they were
+    // quarantined before).
+    let mut cfg = SimulatorConfig::new(gw_b.addr, 8);
     cfg.interval = Duration::from_millis(200);
     cfg.duration = Duration::from_secs(2);
     cfg.resend_after = Duration::from_millis(500);

@@ -91,6 +91,10 @@ pub struct SimulatorConfig {
     /// Live uploads per device; after them the device stays connected (answering commands)
     /// until `duration` ends. `None`: uploads for the whole `duration`.
     pub uploads: Option<u64>,
+    /// Further gateway addresses (several servers behind one DNS name, or a 数采仪's backup
+    /// platform): device `i` starts on address `i` modulo their number, counting `to` first,
+    /// and moves on to the next one whenever a connection attempt fails.
+    pub also: Vec<SocketAddr>,
 }
 
 impl SimulatorConfig {
@@ -117,6 +121,7 @@ impl SimulatorConfig {
             clock_offset_minutes: 15,
             history_window: 16,
             uploads: None,
+            also: Vec::new(),
         }
     }
 
@@ -406,16 +411,21 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
     let mut uploaded = 0u64;
     let mut next_send = Instant::now();
     let mut buf = vec![0u8; 4096];
+    let addrs: Vec<SocketAddr> = std::iter::once(cfg.to)
+        .chain(cfg.also.iter().copied())
+        .collect();
+    let mut at = i % addrs.len();
     // Like a real 数采仪: when the link drops, reconnect and resend what was not acknowledged.
     'connect: loop {
         let mut stream = loop {
             if Instant::now() > give_up {
                 return;
             }
-            match TcpStream::connect(cfg.to).await {
+            match TcpStream::connect(addrs[at]).await {
                 Ok(s) => break s,
                 Err(_) => {
                     shared.errors.fetch_add(1, Ordering::Relaxed);
+                    at = (at + 1) % addrs.len();
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }

@@ -203,7 +203,7 @@ struct Inner {
     config: GatewayConfig,
     devices: RwLock<Devices>,
     /// When the registry version was last looked at.
-    last_check: Mutex<Option<Instant>>,
+    last_check: tokio::sync::Mutex<Option<Instant>>,
     writer: mpsc::Sender<WriteReq>,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     /// Connections refused at the cap since the last log line.
@@ -249,7 +249,7 @@ pub async fn run(
             map: devices,
             version,
         }),
-        last_check: Mutex::new(None),
+        last_check: tokio::sync::Mutex::new(None),
         writer: tx,
         per_ip: Mutex::new(HashMap::new()),
         refused_at_cap: Mutex::new((0, None)),
@@ -477,13 +477,14 @@ impl Inner {
     /// gateway runs is recognised at its next frame, and a flood of unknown MNs costs one
     /// one-row read per interval.
     async fn refresh_registry(&self) {
-        {
-            let mut last = self.last_check.lock().unwrap_or_else(|p| p.into_inner());
-            if last.is_some_and(|t| t.elapsed() < self.config.registry_check_interval) {
-                return;
-            }
-            *last = Some(Instant::now());
+        // Held across the look: a frame arriving while another connection looks waits for
+        // that look instead of going on with the old map. (Returning at once quarantined the
+        // first frames of devices registered moments before, e.g. through another server.)
+        let mut last = self.last_check.lock().await;
+        if last.is_some_and(|t| t.elapsed() < self.config.registry_check_interval) {
+            return;
         }
+        *last = Some(Instant::now());
         let version = match self.store.registry_version().await {
             Ok(v) => v,
             Err(e) => {
@@ -513,7 +514,7 @@ impl Inner {
 
     /// Reloads the devices now if the registry moved (a device confirmed a new password).
     async fn reload_registry(&self) {
-        *self.last_check.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.last_check.lock().await = None;
         self.refresh_registry().await;
     }
 
