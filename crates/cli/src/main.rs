@@ -128,6 +128,13 @@ enum Command {
         /// History requests per gap before it is given up as 无法补传.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..=100))]
         backfill_max_tries: i64,
+        /// Seconds between two supervision passes (rules, retention purge, backfill).
+        #[arg(long, env = "QINGSHAN_SUPERVISOR_PERIOD_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        supervisor_period_secs: u64,
+        /// Servers sharing one PostgreSQL database: seconds within which another server takes
+        /// the duty lease (supervision, backfill, purges) over when its holder dies.
+        #[arg(long, env = "QINGSHAN_LEASE_TAKEOVER_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        lease_takeover_secs: u64,
     },
     /// A demonstration: the server on a new demo database filled with sample data (air
     /// stations with open data, water sections, a registry, simulated devices sending through
@@ -485,6 +492,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             backfill_counting,
             backfill_in_flight,
             backfill_max_tries,
+            supervisor_period_secs,
+            lease_takeover_secs,
         } => {
             // The plan is checked before the database is touched: a bad file changes nothing.
             let (plan, src) = load_plan(&plan)?;
@@ -525,6 +534,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
                     let _ = rx.wait_for(|s| *s).await;
                 };
+                // Whether this server holds the duty lease: the supervisor says, the gateway's
+                // purge of refused traffic listens.
+                let (holding_tx, holding_rx) = tokio::sync::watch::channel(false);
                 let gateway = async {
                     if hj212_addr == "off" {
                         return Ok(());
@@ -542,6 +554,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             hj212_refused_retention_days.saturating_mul(86_400),
                         )),
                         watch: watch.clone(),
+                        duties: Some(holding_rx.clone()),
                         ..Default::default()
                     };
                     qingshan_server::gateway::bind_and_run(
@@ -572,7 +585,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .await
                     .map_err(anyhow::Error::from)
                 };
-                let supervisor = qingshan_server::supervisor::run(
+                let supervisor = qingshan_server::supervisor::run_leased(
                     store.clone(),
                     qingshan_server::supervisor::SupervisorConfig {
                         backfill: qingshan_app::backfill::BackfillConfig {
@@ -580,8 +593,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             max_tries: backfill_max_tries,
                             ..Default::default()
                         },
+                        period: std::time::Duration::from_secs(supervisor_period_secs),
                         ..Default::default()
                     },
+                    qingshan_server::supervisor::LeaseConfig {
+                        takeover: std::time::Duration::from_secs(lease_takeover_secs),
+                        ..Default::default()
+                    },
+                    holding_tx,
                     stopped(stop_rx.clone()),
                 );
                 let supervisor = async {

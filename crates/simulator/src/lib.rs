@@ -101,6 +101,10 @@ pub struct SimulatorConfig {
     /// to a period boundary), the following uploads one period later each. `None`: counted
     /// back from now so that the run ends at the current period.
     pub period_start: Option<chrono::NaiveDateTime>,
+    /// Further gateway addresses (several servers behind one DNS name, or a 数采仪's backup
+    /// platform): device `i` starts on address `i` modulo their number, counting `to` first,
+    /// and moves on to the next one whenever a connection attempt fails.
+    pub also: Vec<SocketAddr>,
 }
 
 impl SimulatorConfig {
@@ -129,6 +133,7 @@ impl SimulatorConfig {
             uploads: None,
             emission: Vec::new(),
             period_start: None,
+            also: Vec::new(),
         }
     }
 
@@ -424,16 +429,21 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
     let mut uploaded = 0u64;
     let mut next_send = Instant::now();
     let mut buf = vec![0u8; 4096];
+    let addrs: Vec<SocketAddr> = std::iter::once(cfg.to)
+        .chain(cfg.also.iter().copied())
+        .collect();
+    let mut at = i % addrs.len();
     // Like a real 数采仪: when the link drops, reconnect and resend what was not acknowledged.
     'connect: loop {
         let mut stream = loop {
             if Instant::now() > give_up {
                 return;
             }
-            match TcpStream::connect(cfg.to).await {
+            match TcpStream::connect(addrs[at]).await {
                 Ok(s) => break s,
                 Err(_) => {
                     shared.errors.fetch_add(1, Ordering::Relaxed);
+                    at = (at + 1) % addrs.len();
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }

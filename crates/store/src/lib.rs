@@ -24,6 +24,7 @@ mod idempotent;
 mod incidents;
 mod inspections;
 pub mod labels;
+mod lease;
 mod ledger;
 mod login_throttle;
 mod marks;
@@ -62,6 +63,7 @@ pub use heavy_warnings::*;
 pub use idempotent::*;
 pub use incidents::{EvidenceFrame, Incident, IncidentAction, IncidentFilter};
 pub use inspections::*;
+pub use lease::{Lease, lease_key};
 pub use ledger::*;
 pub use login_throttle::*;
 use macros::BeginWrite;
@@ -305,17 +307,30 @@ impl Store {
     }
 
     /// Applies pending migrations; returns how many ran.
+    ///
+    /// On PostgreSQL the whole run holds one session advisory lock, so servers started at the
+    /// same moment on one database migrate one after the other (the later ones find nothing
+    /// left to do).
     pub async fn migrate(&self) -> Result<usize> {
-        let applied = migrate::run(self, i64::MAX).await?;
-        // Alarms raised before incidents existed are grouped once, on the first start after.
-        self.backfill_incidents().await?;
-        Ok(applied)
+        let mut lock = migrate::MigrationLock::take(self).await?;
+        let done = async {
+            let applied = migrate::run(self, &mut lock, i64::MAX).await?;
+            // Alarms raised before incidents existed are grouped once, on the first start after.
+            self.backfill_incidents().await?;
+            Ok(applied)
+        }
+        .await;
+        lock.release().await;
+        done
     }
 
     /// Applies pending migrations up to `version` only: how upgrades from an older schema,
     /// with data in it, are tested.
     pub async fn migrate_to(&self, version: i64) -> Result<usize> {
-        migrate::run(self, version).await
+        let mut lock = migrate::MigrationLock::take(self).await?;
+        let done = migrate::run(self, &mut lock, version).await;
+        lock.release().await;
+        done
     }
 
     /// Writes a consistent copy of the whole SQLite database to `path` while the server keeps

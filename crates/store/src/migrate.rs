@@ -211,49 +211,116 @@ fn without_kind_check(sql: &str) -> String {
     }
 }
 
-pub(crate) async fn run(store: &Store, up_to: i64) -> Result<usize> {
-    let mut applied = 0;
-    with_pool!(store, p => {
-        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            .execute(p).await?;
-        for m in MIGRATIONS.iter().filter(|m| m.version <= up_to) {
-            let mut tx = p.begin_write().await?;
-            // Several servers may start at once against one PostgreSQL; the lock makes one migrate.
-            if matches!(store, Store::Postgres(_)) {
-                sqlx::query("SELECT pg_advisory_xact_lock(7262147)").execute(&mut *tx).await?;
+/// The advisory-lock key every server migrating one PostgreSQL database takes.
+const MIGRATION_LOCK: i64 = 7262147;
+
+/// The session-level advisory lock held across a whole migration run on PostgreSQL: from the
+/// creation of `schema_migrations` to the last migration and what runs after it. (A lock taken
+/// inside each migration's transaction left the `CREATE TABLE IF NOT EXISTS` before it to race:
+/// two servers started at once on an empty database collided on `pg_type`.) SQLite's writers
+/// queue on the file's write lock, so it holds nothing.
+pub(crate) struct MigrationLock(Option<sqlx::pool::PoolConnection<sqlx::Postgres>>);
+
+impl MigrationLock {
+    /// Waits for the lock (PostgreSQL) on a connection of the store's pool.
+    pub(crate) async fn take(store: &Store) -> Result<MigrationLock> {
+        match store {
+            Store::Sqlite(..) => Ok(MigrationLock(None)),
+            Store::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(MigrationLock(Some(conn)))
             }
-            let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(m.version).fetch_optional(&mut *tx).await?;
-            if done.is_some() {
-                continue;
-            }
-            let sql = match store { Store::Sqlite(..) => m.sqlite, Store::Postgres(_) => m.postgres };
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            if m.version == ALARM_KINDS_FREED && matches!(store, Store::Sqlite(..)) {
-                // SQLite cannot drop a CHECK: the alarms table is rebuilt from its own stored
-                // definition without the kind list, so columns or indexes other migrations
-                // added stay as they are.
-                let table: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alarms'")
-                    .fetch_one(&mut *tx).await?;
-                let indexes: Vec<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alarms' AND sql IS NOT NULL")
-                    .fetch_all(&mut *tx).await?;
-                let rebuilt = without_kind_check(&table)
-                    .replacen("CREATE TABLE alarms", "CREATE TABLE alarms_rebuilt", 1);
-                sqlx::raw_sql(&rebuilt).execute(&mut *tx).await?;
-                sqlx::raw_sql("INSERT INTO alarms_rebuilt SELECT * FROM alarms; DROP TABLE alarms; ALTER TABLE alarms_rebuilt RENAME TO alarms;")
-                    .execute(&mut *tx).await?;
-                for ix in indexes {
-                    sqlx::raw_sql(&ix).execute(&mut *tx).await?;
-                }
-            }
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(m.version).bind(m.name).bind(now_text()).execute(&mut *tx).await?;
-            tx.commit().await?;
-            tracing::info!(version = m.version, name = m.name, "migration applied");
-            applied += 1;
         }
-    });
-    Ok(applied)
+    }
+
+    /// Gives the lock back. A connection that cannot say it did is closed instead of going
+    /// back to the pool: the session ends and the server drops the lock with it.
+    pub(crate) async fn release(mut self) {
+        let Some(mut conn) = self.0.take() else {
+            return;
+        };
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await;
+        if let Err(e) = unlocked {
+            tracing::warn!(error = %e, "releasing the migration lock failed; closing its connection");
+            let _ = conn.close().await;
+        }
+    }
+}
+
+impl Drop for MigrationLock {
+    fn drop(&mut self) {
+        // Dropped without `release` (the future was cancelled): never hand a locked session
+        // back to the pool.
+        if let Some(conn) = self.0.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
+/// Applies the migrations up to `up_to` that are not yet recorded, holding `lock` (taken
+/// with [`MigrationLock::take`] on the same store).
+pub(crate) async fn run(store: &Store, lock: &mut MigrationLock, up_to: i64) -> Result<usize> {
+    // One body for both backends: `$exec` runs the statements outside a transaction, `$begin`
+    // opens each migration's transaction.
+    macro_rules! apply {
+        ($exec:expr, $begin:expr) => {{
+            let mut applied = 0;
+            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+                .execute($exec).await?;
+            for m in MIGRATIONS.iter().filter(|m| m.version <= up_to) {
+                let mut tx = $begin.await?;
+                let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(m.version).fetch_optional(&mut *tx).await?;
+                if done.is_some() {
+                    continue;
+                }
+                let sql = match store { Store::Sqlite(..) => m.sqlite, Store::Postgres(_) => m.postgres };
+                sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                if m.version == ALARM_KINDS_FREED && matches!(store, Store::Sqlite(..)) {
+                    // SQLite cannot drop a CHECK: the alarms table is rebuilt from its own stored
+                    // definition without the kind list, so columns or indexes other migrations
+                    // added stay as they are.
+                    let table: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'alarms'")
+                        .fetch_one(&mut *tx).await?;
+                    let indexes: Vec<String> = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alarms' AND sql IS NOT NULL")
+                        .fetch_all(&mut *tx).await?;
+                    let rebuilt = without_kind_check(&table)
+                        .replacen("CREATE TABLE alarms", "CREATE TABLE alarms_rebuilt", 1);
+                    sqlx::raw_sql(&rebuilt).execute(&mut *tx).await?;
+                    sqlx::raw_sql("INSERT INTO alarms_rebuilt SELECT * FROM alarms; DROP TABLE alarms; ALTER TABLE alarms_rebuilt RENAME TO alarms;")
+                        .execute(&mut *tx).await?;
+                    for ix in indexes {
+                        sqlx::raw_sql(&ix).execute(&mut *tx).await?;
+                    }
+                }
+                sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version).bind(m.name).bind(now_text()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                tracing::info!(version = m.version, name = m.name, "migration applied");
+                applied += 1;
+            }
+            applied
+        }};
+    }
+    Ok(match store {
+        Store::Postgres(_) => {
+            let Some(conn) = lock.0.as_mut() else {
+                return Err(crate::StoreError::Corrupt(
+                    "迁移锁不属于这个 PostgreSQL 数据库".into(),
+                ));
+            };
+            let conn: &mut sqlx::PgConnection = conn.as_mut();
+            apply!(&mut *conn, sqlx::Connection::begin(&mut *conn))
+        }
+        Store::Sqlite(p, _) => apply!(p, p.begin_write()),
+    })
 }
 
 #[cfg(test)]

@@ -89,6 +89,9 @@ pub struct GatewayConfig {
     /// The clock watch (时钟偏差) and the analyser-parameter judgement (参数变更) applied to
     /// each committed batch before it is acknowledged.
     pub watch: qingshan_app::params::WatchConfig,
+    /// Whether this server holds the duty lease (servers sharing one PostgreSQL store purge
+    /// refused traffic on the holder only); `None`: this server purges.
+    pub duties: Option<watch::Receiver<bool>>,
 }
 
 impl Default for GatewayConfig {
@@ -118,6 +121,7 @@ impl Default for GatewayConfig {
             command_poll_every: Duration::from_secs(1),
             command_queue_ttl: Duration::from_secs(24 * 3600),
             watch: qingshan_app::params::WatchConfig::default(),
+            duties: None,
         }
     }
 }
@@ -199,7 +203,7 @@ struct Inner {
     config: GatewayConfig,
     devices: RwLock<Devices>,
     /// When the registry version was last looked at.
-    last_check: Mutex<Option<Instant>>,
+    last_check: tokio::sync::Mutex<Option<Instant>>,
     writer: mpsc::Sender<WriteReq>,
     per_ip: Mutex<HashMap<IpAddr, usize>>,
     /// Connections refused at the cap since the last log line.
@@ -245,7 +249,7 @@ pub async fn run(
             map: devices,
             version,
         }),
-        last_check: Mutex::new(None),
+        last_check: tokio::sync::Mutex::new(None),
         writer: tx,
         per_ip: Mutex::new(HashMap::new()),
         refused_at_cap: Mutex::new((0, None)),
@@ -341,7 +345,20 @@ async fn housekeeping(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
     let Some(retention) = inner.config.refused_retention else {
         return;
     };
+    let mut duties = inner.config.duties.clone();
     loop {
+        // Another server holds the duty lease: wait until this one does (or stops).
+        if let Some(d) = duties.as_mut() {
+            let held = tokio::select! {
+                held = d.wait_for(|h| *h) => held.is_ok(),
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            if !held {
+                // The supervisor has stopped: so does the purge, until shutdown.
+                let _ = stop.wait_for(|s| *s).await;
+                return;
+            }
+        }
         let cutoff = chrono::Utc::now()
             - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
         let before = cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -460,13 +477,14 @@ impl Inner {
     /// gateway runs is recognised at its next frame, and a flood of unknown MNs costs one
     /// one-row read per interval.
     async fn refresh_registry(&self) {
-        {
-            let mut last = self.last_check.lock().unwrap_or_else(|p| p.into_inner());
-            if last.is_some_and(|t| t.elapsed() < self.config.registry_check_interval) {
-                return;
-            }
-            *last = Some(Instant::now());
+        // Held across the look: a frame arriving while another connection looks waits for
+        // that look instead of going on with the old map. (Returning at once quarantined the
+        // first frames of devices registered moments before, e.g. through another server.)
+        let mut last = self.last_check.lock().await;
+        if last.is_some_and(|t| t.elapsed() < self.config.registry_check_interval) {
+            return;
         }
+        *last = Some(Instant::now());
         let version = match self.store.registry_version().await {
             Ok(v) => v,
             Err(e) => {
@@ -496,7 +514,7 @@ impl Inner {
 
     /// Reloads the devices now if the registry moved (a device confirmed a new password).
     async fn reload_registry(&self) {
-        *self.last_check.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.last_check.lock().await = None;
         self.refresh_registry().await;
     }
 
