@@ -52,7 +52,7 @@ async fn the_registry_list_is_paged_and_filtered_on_the_page_and_the_api() {
     // 模拟排污单位0012x: ten enterprises.
     assert!(search.contains("共 10 台监控设备"), "{search}");
     let searched_pages = get("/sources?q=%E5%8D%95%E4%BD%8D&page=2".into()).await;
-    assert!(searched_pages.contains("sources?q=%E5%8D%95%E4%BD%8D&page=3\" rel=\"next\""));
+    assert!(searched_pages.contains("sources?q=%E5%8D%95%E4%BD%8D&amp;page=3\" rel=\"next\""));
     let none = get("/sources?q=%25".into()).await;
     assert!(none.contains("没有符合条件的监控设备"));
 
