@@ -361,10 +361,7 @@ pub fn hourly_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::pa
             let mut inside = Vec::new();
             for entry in std::fs::read_dir(path)? {
                 let p = entry?.path();
-                if p.is_file()
-                    && p.extension()
-                        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-                {
+                if p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
                     inside.push(p);
                 }
             }

@@ -68,7 +68,11 @@ fn uci_rows() -> Vec<[String; 6]> {
             let rec = rec.unwrap();
             let cell = |i: usize| {
                 let v = rec.get(i).unwrap_or("");
-                if v == "NA" { String::new() } else { v.to_string() }
+                if v == "NA" {
+                    String::new()
+                } else {
+                    v.to_string()
+                }
             };
             // µg/m³ in the UCI files; mg/m³ in `air aqi`.
             let co = rec
@@ -88,7 +92,12 @@ fn write_aqi_input(path: &Path, n: usize) {
     writeln!(w, "id,so2_24h,no2_24h,co_24h,o3_8h,pm10_24h,pm25_24h").unwrap();
     for i in 0..n {
         let r = &source[i % source.len()];
-        writeln!(w, "r{i},{},{},{},{},{},{}", r[0], r[1], r[2], r[3], r[4], r[5]).unwrap();
+        writeln!(
+            w,
+            "r{i},{},{},{},{},{},{}",
+            r[0], r[1], r[2], r[3], r[4], r[5]
+        )
+        .unwrap();
     }
     w.flush().unwrap();
 }
@@ -204,7 +213,11 @@ fn main() {
         )
         .unwrap();
     } else {
-        writeln!(report, "python-aqi not installed (pip install python-aqi): no comparison").unwrap();
+        writeln!(
+            report,
+            "python-aqi not installed (pip install python-aqi): no comparison"
+        )
+        .unwrap();
     }
     std::fs::remove_dir_all(&dir).unwrap();
     print!("{report}");

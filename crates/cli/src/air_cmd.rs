@@ -138,9 +138,9 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
             let report = ReportType::from_code(&report_type)
                 .with_context(|| format!("unknown --type {report_type:?} (daily or realtime)"))?;
             let reader: Box<dyn Read> = match file {
-                Some(p) if p.as_os_str() != "-" => Box::new(
-                    File::open(&p).with_context(|| format!("opening {}", p.display()))?,
-                ),
+                Some(p) if p.as_os_str() != "-" => {
+                    Box::new(File::open(&p).with_context(|| format!("opening {}", p.display()))?)
+                }
                 _ => Box::new(io::stdin().lock()),
             };
             // Row by row into a spool: memory stays flat whatever the input's size, and a

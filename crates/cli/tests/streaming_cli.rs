@@ -33,16 +33,40 @@ fn aqi_streams_a_large_file_and_a_bad_last_row_writes_nothing() {
     let mut f = std::io::BufWriter::new(std::fs::File::create(tmp.path()).unwrap());
     writeln!(f, "id,so2_24h,no2_24h,co_24h,o3_8h,pm10_24h,pm25_24h").unwrap();
     for i in 0..ROWS {
-        writeln!(f, "r{i},{},{},0.{},{},{},{}", i % 90, i % 120, i % 9, i % 200, i % 300, i % 250)
-            .unwrap();
+        writeln!(
+            f,
+            "r{i},{},{},0.{},{},{},{}",
+            i % 90,
+            i % 120,
+            i % 9,
+            i % 200,
+            i % 300,
+            i % 250
+        )
+        .unwrap();
     }
     f.flush().unwrap();
     drop(f);
     let path = tmp.path().to_str().unwrap();
-    let out = qingshan(&["air", "aqi", "--standard", "hj633-2012", "--type", "daily", path]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = qingshan(&[
+        "air",
+        "aqi",
+        "--standard",
+        "hj633-2012",
+        "--type",
+        "daily",
+        path,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.len() > 8 * 1024 * 1024, "the output must pass the spool's memory");
+    assert!(
+        text.len() > 8 * 1024 * 1024,
+        "the output must pass the spool's memory"
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), ROWS + 1);
     assert!(lines[0].starts_with("id,iaqi_so2,"), "{}", lines[0]);
@@ -56,12 +80,26 @@ fn aqi_streams_a_large_file_and_a_bad_last_row_writes_nothing() {
         &qingshan_air::aqi::AqiOptions::default(),
     )
     .unwrap();
-    assert_eq!(Some(lines[1]), String::from_utf8(small).unwrap().lines().nth(1));
+    assert_eq!(
+        Some(lines[1]),
+        String::from_utf8(small).unwrap().lines().nth(1)
+    );
 
-    let mut f = std::fs::OpenOptions::new().append(true).open(tmp.path()).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(tmp.path())
+        .unwrap();
     writeln!(f, "bad,1,1,1,1,1,-5").unwrap();
     drop(f);
-    let out = qingshan(&["air", "aqi", "--standard", "hj633-2012", "--type", "daily", path]);
+    let out = qingshan(&[
+        "air",
+        "aqi",
+        "--standard",
+        "hj633-2012",
+        "--type",
+        "daily",
+        path,
+    ]);
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "a refused file writes nothing");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -75,22 +113,38 @@ fn classify_streams_a_large_file_and_a_bad_last_row_writes_nothing() {
     // CRLF line ends and blank lines: the rows keep their spreadsheet numbers.
     write!(f, "id,water_body,NH3N,TP\r\n\r\n").unwrap();
     for i in 0..ROWS {
-        write!(f, "monitoring-section-{i:012},river,0.{},0.0{}\r\n", i % 10, i % 7).unwrap();
+        write!(
+            f,
+            "monitoring-section-{i:012},river,0.{},0.0{}\r\n",
+            i % 10,
+            i % 7
+        )
+        .unwrap();
     }
     f.flush().unwrap();
     drop(f);
     let path = tmp.path().to_str().unwrap();
     let out = qingshan(&["water", "classify", path]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.len() > 8 * 1024 * 1024, "the output must pass the spool's memory");
+    assert!(
+        text.len() > 8 * 1024 * 1024,
+        "the output must pass the spool's memory"
+    );
     assert_eq!(text.lines().count(), ROWS + 1);
     assert_eq!(
         text.lines().nth(1),
         Some("monitoring-section-000000000000,I,优,I,I,,")
     );
 
-    let mut f = std::fs::OpenOptions::new().append(true).open(tmp.path()).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(tmp.path())
+        .unwrap();
     write!(f, "\r\nbad,river,-1,0.1\r\n").unwrap();
     drop(f);
     let out = qingshan(&["water", "classify", path]);
@@ -102,7 +156,11 @@ fn classify_streams_a_large_file_and_a_bad_last_row_writes_nothing() {
 }
 
 fn json_lines(out: &std::process::Output) -> Vec<Value> {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -139,8 +197,20 @@ fn assess_over_a_directory_matches_per_station_calls() {
     let mut per_call = Vec::new();
     for s in stations {
         for y in years {
-            let out = qingshan(&["air", "assess", "--year", y, "--input", uci(s).to_str().unwrap(), "--json"]);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let out = qingshan(&[
+                "air",
+                "assess",
+                "--year",
+                y,
+                "--input",
+                uci(s).to_str().unwrap(),
+                "--json",
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             per_call.push(serde_json::from_slice::<Value>(&out.stdout).unwrap());
         }
     }
@@ -163,7 +233,10 @@ fn assess_over_a_directory_matches_per_station_calls() {
 
     // Several files: the same again, each file read once.
     let mut args = vec!["air", "assess", "--year", "2014,2015,2016"];
-    let paths: Vec<String> = stations.iter().map(|s| uci(s).display().to_string()).collect();
+    let paths: Vec<String> = stations
+        .iter()
+        .map(|s| uci(s).display().to_string())
+        .collect();
     for p in &paths {
         args.extend(["--input", p.as_str()]);
     }

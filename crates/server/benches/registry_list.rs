@@ -34,7 +34,11 @@ async fn get(conn: &mut BufReader<TcpStream>, path: &str) -> (u16, usize) {
     conn.get_mut().write_all(req.as_bytes()).await.unwrap();
     let mut line = String::new();
     conn.read_line(&mut line).await.unwrap();
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut length = None;
     let mut chunked = false;
     loop {
@@ -81,7 +85,10 @@ fn main() {
         .build()
         .unwrap();
     let quick = !std::env::args().any(|a| a == "--bench");
-    let enterprises = env_or("QINGSHAN_BENCH_ENTERPRISES", if quick { 50 } else { 10_000 }) as usize;
+    let enterprises = env_or(
+        "QINGSHAN_BENCH_ENTERPRISES",
+        if quick { 50 } else { 10_000 },
+    ) as usize;
     let clients = env_or("QINGSHAN_BENCH_CLIENTS", if quick { 4 } else { 100 }) as usize;
     let secs = env_or("QINGSHAN_BENCH_SECS", if quick { 1 } else { 20 });
     let dir = std::env::temp_dir().join(format!("qingshan-bench-registry-{}", std::process::id()));

@@ -45,10 +45,14 @@ async fn the_registry_list_is_paged_and_filtered_on_the_page_and_the_api() {
     assert!(last.contains(&mn(249)) && !last.contains(&mn(199)));
     // Filters: the pager keeps them.
     let water = get("/sources?kind=water".into()).await;
-    assert!(water.contains("共 1 台监控设备") && water.contains(&mn(7)), "{water}");
+    assert!(
+        water.contains("共 1 台监控设备") && water.contains(&mn(7)),
+        "{water}"
+    );
     let county = get("/sources?county=140981".into()).await;
     assert!(county.contains("共 1 台监控设备") && county.contains(&mn(7)));
-    let search = get("/sources?q=%E6%A8%A1%E6%8B%9F%E6%8E%92%E6%B1%A1%E5%8D%95%E4%BD%8D0012".into()).await;
+    let search =
+        get("/sources?q=%E6%A8%A1%E6%8B%9F%E6%8E%92%E6%B1%A1%E5%8D%95%E4%BD%8D0012".into()).await;
     // 模拟排污单位0012x: ten enterprises.
     assert!(search.contains("共 10 台监控设备"), "{search}");
     let searched_pages = get("/sources?q=%E5%8D%95%E4%BD%8D&page=2".into()).await;
@@ -60,7 +64,15 @@ async fn the_registry_list_is_paged_and_filtered_on_the_page_and_the_api() {
     let api = |path: &'static str| {
         let c = public.clone();
         let url = server.url(path);
-        async move { c.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            c.get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
     };
     let p2 = api("/api/v1/sources/devices?page=2").await;
     assert_eq!(p2["total"], 250);
@@ -76,7 +88,11 @@ async fn the_registry_list_is_paged_and_filtered_on_the_page_and_the_api() {
     // The audit log's API pages with the page's filter; the quarantine's API is the staff's.
     for i in 0..120 {
         store
-            .audit(&AuditEntry::ok(&Actor::cli(), "test.fill", format!("fill:{i:03}")))
+            .audit(&AuditEntry::ok(
+                &Actor::cli(),
+                "test.fill",
+                format!("fill:{i:03}"),
+            ))
             .await
             .unwrap();
     }

@@ -5877,7 +5877,14 @@ async fn registry_lists_come_in_pages_with_filters(store: Store) {
     let mut mns = vec![first.items[0].mn.clone(), second.items[0].mn.clone()];
     mns.sort();
     assert_eq!(mns, ["MN0001", "MN0002"]);
-    assert!(store.registry_paged(&all, 1, 2).await.unwrap().items.is_empty());
+    assert!(
+        store
+            .registry_paged(&all, 1, 2)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     let only = |f: RegistryFilter| {
         let store = store.clone();
         async move {
@@ -5898,25 +5905,62 @@ async fn registry_lists_come_in_pages_with_filters(store: Store) {
     assert_eq!(only(f(None, Some("140902"), None, None)).await, ["MN0001"]);
     assert_eq!(only(f(Some("热电"), None, None, None)).await, ["MN0001"]);
     assert_eq!(only(f(Some("MN0002"), None, None, None)).await, ["MN0002"]);
-    assert_eq!(only(f(Some("91110000802100433B"), None, None, None)).await, ["MN0002"]);
+    assert_eq!(
+        only(f(Some("91110000802100433B"), None, None, None)).await,
+        ["MN0002"]
+    );
     assert!(only(f(Some("%"), None, None, None)).await.is_empty());
     assert!(only(f(Some("MN000_"), None, None, None)).await.is_empty());
     assert_eq!(
         only(f(None, None, None, Some("9144030071526726XG"))).await,
         ["MN0001"]
     );
-    assert!(only(f(None, Some("140902"), Some("water"), None)).await.is_empty());
+    assert!(
+        only(f(None, Some("140902"), Some("water"), None))
+            .await
+            .is_empty()
+    );
 
     // Nothing delivered yet: nobody is recent. Then MN0001 delivers.
-    assert_eq!(store.registry_recent_count(&all, |_| "0".into()).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .registry_recent_count(&all, |_| "0".into())
+            .await
+            .unwrap(),
+        0
+    );
     store
         .ingest(&[upload("MN0001", "20260101000000000", "20260101000000", "1")])
         .await
         .unwrap();
-    assert_eq!(store.registry_recent_count(&all, |_| "0".into()).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .registry_recent_count(&all, |_| "0".into())
+            .await
+            .unwrap(),
+        1
+    );
     // The moment is asked per reporting interval (MN0001 reports every 60 s).
-    let since_60_far = |interval: i64| if interval == 60 { "9".into() } else { "0".into() };
-    assert_eq!(store.registry_recent_count(&all, since_60_far).await.unwrap(), 0);
+    let since_60_far = |interval: i64| {
+        if interval == 60 {
+            "9".into()
+        } else {
+            "0".into()
+        }
+    };
+    assert_eq!(
+        store
+            .registry_recent_count(&all, since_60_far)
+            .await
+            .unwrap(),
+        0
+    );
     let water = f(None, None, Some("water"), None);
-    assert_eq!(store.registry_recent_count(&water, |_| "0".into()).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .registry_recent_count(&water, |_| "0".into())
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -146,7 +146,10 @@ impl<R> LineEndTap<R> {
         match self.runs.front() {
             Some(run) if run.start <= at => {
                 let offset = (at - run.start) as usize;
-                let previous = offset.checked_sub(1).and_then(|i| run.bytes.get(i)).copied();
+                let previous = offset
+                    .checked_sub(1)
+                    .and_then(|i| run.bytes.get(i))
+                    .copied();
                 blank_lines(run.bytes.get(offset..).unwrap_or_default(), previous)
             }
             _ => 0,
