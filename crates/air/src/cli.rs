@@ -107,8 +107,29 @@ fn set(input: &mut AqiInput, column: &str, v: Option<Ratio>) {
 
 /// Reads the `air aqi` CSV, computes each row's report and writes the output CSV; returns the row count.
 ///
-/// Transactional: every row is validated before anything is written.
+/// Transactional: every row is validated before anything is written. The output is gathered in
+/// memory first; [`aqi_csv_streaming`] is the row-by-row form for inputs of any size.
 pub fn aqi_csv<R: Read, W: Write>(
+    reader: R,
+    mut writer: W,
+    standard: AqiStandard,
+    report: ReportType,
+    opts: &AqiOptions,
+) -> Result<usize, AqiCsvError> {
+    let mut out = Vec::new();
+    let n = aqi_csv_streaming(reader, &mut out, standard, report, opts)?;
+    writer.write_all(&out)?;
+    writer.flush()?;
+    Ok(n)
+}
+
+/// Row by row: reads one input row, writes its output row, and keeps nothing else, so memory
+/// does not grow with the input. Returns the row count.
+///
+/// Not transactional by itself: on an error the rows before the bad one are already in
+/// `writer`. A caller that must write nothing on a refused file (as `qingshan air aqi` does)
+/// gives it a spool and discards it on error.
+pub fn aqi_csv_streaming<R: Read, W: Write>(
     reader: R,
     writer: W,
     standard: AqiStandard,
@@ -118,6 +139,7 @@ pub fn aqi_csv<R: Read, W: Write>(
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
+        .buffer_capacity(64 * 1024)
         .from_reader(reader);
     let header: Vec<String> = rdr
         .headers()?
@@ -135,9 +157,15 @@ pub fn aqi_csv<R: Read, W: Write>(
             return Err(AqiCsvError::Header(format!("duplicate column `{h}`")));
         }
     }
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec?;
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(64 * 1024)
+        .from_writer(writer);
+    w.write_record(AQI_OUTPUT_HEADER)?;
+    // One record and one number buffer, reused for every row.
+    let mut rec = csv::StringRecord::new();
+    let mut num = String::with_capacity(12);
+    let mut rows = 0usize;
+    while rdr.read_record(&mut rec)? {
         let line = rec.position().map_or(0, |p| p.line());
         if rec.len() != header.len() {
             return Err(AqiCsvError::FieldCount {
@@ -162,31 +190,39 @@ pub fn aqi_csv<R: Read, W: Write>(
             };
             set(&mut input, h, v);
         }
-        rows.push((rec.get(0).unwrap_or("").to_string(), input));
-    }
-    let mut w = csv::Writer::from_writer(writer);
-    w.write_record(AQI_OUTPUT_HEADER)?;
-    for (id, input) in &rows {
-        let r = compute_aqi(standard, report, input, opts);
-        let mut out = vec![id.clone()];
+        let r = compute_aqi(standard, report, &input, opts);
+        w.write_field(rec.get(0).unwrap_or(""))?;
         for s in Slot::ALL {
-            out.push(r.iaqi[s.index()].map_or(String::new(), |v| v.to_string()));
+            w.write_field(fmt_opt(&mut num, r.iaqi[s.index()]))?;
         }
-        out.push(r.aqi.map_or(String::new(), |v| v.to_string()));
-        out.push(r.level.map_or(String::new(), |l| l.number().to_string()));
-        out.push(r.level.map_or(String::new(), |l| l.category().to_string()));
-        out.push(r.level.map_or(String::new(), |l| l.color().to_string()));
-        out.push(
-            r.primary
-                .iter()
-                .map(|s| s.name())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
-        w.write_record(&out)?;
+        w.write_field(fmt_opt(&mut num, r.aqi))?;
+        w.write_field(fmt_opt(&mut num, r.level.map(|l| u32::from(l.number()))))?;
+        w.write_field(r.level.map_or("", |l| l.category()))?;
+        w.write_field(r.level.map_or("", |l| l.color()))?;
+        let mut primary = String::new();
+        for (k, s) in r.primary.iter().enumerate() {
+            if k > 0 {
+                primary.push(';');
+            }
+            primary.push_str(s.name());
+        }
+        w.write_field(&primary)?;
+        w.write_record(None::<&[u8]>)?;
+        rows += 1;
     }
     w.flush()?;
-    Ok(rows.len())
+    Ok(rows)
+}
+
+/// `v` as decimal text in `buf` (empty for `None`).
+fn fmt_opt(buf: &mut String, v: Option<u32>) -> &str {
+    use std::fmt::Write as _;
+    buf.clear();
+    if let Some(v) = v {
+        // Writing to a String cannot fail.
+        let _ = write!(buf, "{v}");
+    }
+    buf.as_str()
 }
 
 /// Why `air assess` failed.

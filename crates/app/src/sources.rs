@@ -471,3 +471,44 @@ pub async fn device_statistics_full(
         json!({ "year": year, "month": month, "counting": counting.label(), "factors": factors, "month_total": month_total, "marked_hours": marked_hours, "days": days, "emissions": emissions }),
     )
 }
+
+/// One page of the registry's devices and the online count of the whole filtered list.
+#[derive(Debug, Clone)]
+pub struct RegistryPage {
+    /// The devices of this page.
+    pub items: Vec<DeviceOverview>,
+    /// Devices the filter keeps, on every page.
+    pub total: i64,
+    /// Of those, the devices online (see [`online`]).
+    pub online: i64,
+}
+
+/// One page (`limit`, `offset`) of the registry as `user` may see it (an enterprise account:
+/// its own devices only), narrowed by `filter`: what the public list `/sources` and
+/// `GET /api/v1/sources/devices` show, read a page at a time whatever the registry's size.
+pub async fn registry_page(
+    store: &Store,
+    user: Option<&User>,
+    mut filter: qingshan_store::RegistryFilter,
+    limit: i64,
+    offset: i64,
+    now: DateTime<Utc>,
+) -> Result<RegistryPage> {
+    if let Some(own) = user.and_then(crate::scope::confined_to) {
+        filter.credit_code = Some(own.to_string());
+    }
+    let page = store.registry_paged(&filter, limit, offset).await?;
+    // Online: an upload within ONLINE_INTERVALS intervals before now, as `online` says; the
+    // stored times are RFC 3339 in UTC with milliseconds, which sort as text.
+    let online = store
+        .registry_recent_count(&filter, |interval| {
+            (now - chrono::Duration::seconds(interval.saturating_mul(ONLINE_INTERVALS)))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        })
+        .await?;
+    Ok(RegistryPage {
+        items: page.items,
+        total: page.total,
+        online,
+    })
+}

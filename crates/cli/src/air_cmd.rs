@@ -2,7 +2,7 @@
 //! station registry and hourly data in the store.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
@@ -13,6 +13,7 @@ use qingshan_app::imports;
 use qingshan_store::{Actor, Store};
 
 use crate::input::{not_imported, read_import, write_template};
+use crate::spool::Spool;
 
 /// Name given to the stored city's assessment.
 const CITY_NAME: &str = "全市（国控站点）";
@@ -31,15 +32,21 @@ pub enum AirCommand {
         /// Input CSV; `-` or absent reads stdin.
         file: Option<PathBuf>,
     },
-    /// HJ 663 annual assessment of one station's hourly data.
+    /// HJ 663 annual assessment of stations' hourly data, or of the stored city.
+    ///
+    /// One file, one year and one station in it: the table (or `--json`'s object) as always.
+    /// Several years (`--year 2014,2015` or repeated), several files, a directory (its `.csv`
+    /// files) or a file with a station column holding several stations: one JSON line per
+    /// station-year, each file read once. Without `--input`, the stored city for each year.
     Assess {
-        /// Calendar year to assess.
+        /// Calendar year(s) to assess: repeat the option or separate with commas.
+        #[arg(long, required = true, value_delimiter = ',')]
+        year: Vec<i32>,
+        /// Hourly CSV (qingshan hourly v1 or UCI layout) or a directory of them; repeat for
+        /// several. Without it, the stored city data (national-network stations) in `--db`
+        /// are assessed.
         #[arg(long)]
-        year: i32,
-        /// Hourly CSV (qingshan hourly v1 or UCI layout); without it, the stored city data
-        /// (national-network stations) in `--db` are assessed.
-        #[arg(long)]
-        input: Option<PathBuf>,
+        input: Vec<PathBuf>,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -131,14 +138,22 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
             let report = ReportType::from_code(&report_type)
                 .with_context(|| format!("unknown --type {report_type:?} (daily or realtime)"))?;
             let reader: Box<dyn Read> = match file {
-                Some(p) if p.as_os_str() != "-" => Box::new(BufReader::new(
-                    File::open(&p).with_context(|| format!("opening {}", p.display()))?,
-                )),
+                Some(p) if p.as_os_str() != "-" => {
+                    Box::new(File::open(&p).with_context(|| format!("opening {}", p.display()))?)
+                }
                 _ => Box::new(io::stdin().lock()),
             };
-            let mut out = BufWriter::new(io::stdout().lock());
-            qingshan_air::cli::aqi_csv(reader, &mut out, std, report, &AqiOptions::default())?;
-            out.flush()?;
+            // Row by row into a spool: memory stays flat whatever the input's size, and a
+            // refused file still writes nothing.
+            let mut spool = Spool::new();
+            qingshan_air::cli::aqi_csv_streaming(
+                BufReader::with_capacity(64 * 1024, reader),
+                &mut spool,
+                std,
+                report,
+                &AqiOptions::default(),
+            )?;
+            spool.release(&mut io::stdout().lock())?;
         }
         AirCommand::Assess {
             year,
@@ -146,24 +161,14 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
             json,
             db,
         } => {
-            let a = match input {
-                Some(path) => {
-                    let file =
-                        File::open(&path).with_context(|| format!("opening {}", path.display()))?;
-                    qingshan_air::cli::assess_csv(
-                        BufReader::new(file),
-                        year,
-                        &AssessOptions::default(),
-                    )?
-                }
-                None => crate::runtime()?.block_on(async move {
+            let opts = AssessOptions::default();
+            if input.is_empty() {
+                let one_year = year.len() == 1;
+                let assessments = crate::runtime()?.block_on(async move {
                     let store = Store::connect(&db).await?;
                     store.migrate().await?;
-                    let (codes, a) = qingshan_app::air::stored_city_assessment(
-                        &store,
-                        CITY_NAME,
-                        year,
-                        &AssessOptions::default(),
+                    let (codes, a) = qingshan_app::air::stored_city_assessments(
+                        &store, CITY_NAME, &year, &opts,
                     )
                     .await?;
                     if codes.is_empty() {
@@ -172,12 +177,37 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
                         );
                     }
                     anyhow::Ok(a)
-                })?,
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&a.to_json())?);
-            } else {
-                print!("{}", a.to_table_zh());
+                })?;
+                match assessments.as_slice() {
+                    [a] if one_year => print_one(a, json)?,
+                    many => print_lines(many)?,
+                }
+                return Ok(());
+            }
+            // One file and one year keep the single answer; anything more is JSON lines.
+            let single = input.len() == 1 && !input[0].is_dir() && year.len() == 1;
+            for path in qingshan_app::air::hourly_files(&input)
+                .context("reading the --input directories")?
+            {
+                let file =
+                    File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                let a = qingshan_app::air::assess_hourly_file(BufReader::new(file), &year, &opts)
+                    .map_err(qingshan_air::cli::AssessError::from);
+                // Among several files, a refused one is named.
+                let a = match a {
+                    Err(e) if !single => {
+                        return Err(anyhow::Error::new(e).context(path.display().to_string()));
+                    }
+                    other => other?,
+                };
+                match a.as_slice() {
+                    [] if single => {
+                        return Err(qingshan_air::cli::AssessError::StationCount(0).into());
+                    }
+                    [one] if single => print_one(one, json)?,
+                    // Printed as soon as its file is read: nothing of it is kept.
+                    many => print_lines(many)?,
+                }
             }
         }
         AirCommand::Stations {
@@ -255,5 +285,25 @@ pub fn run(cmd: AirCommand) -> anyhow::Result<()> {
             })?;
         }
     }
+    Ok(())
+}
+
+/// One assessment as the table, or with `--json` as one pretty object.
+fn print_one(a: &qingshan_air::assess::AnnualAssessment, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&a.to_json())?);
+    } else {
+        print!("{}", a.to_table_zh());
+    }
+    Ok(())
+}
+
+/// Assessments as JSON lines, one per station-year.
+fn print_lines(all: &[qingshan_air::assess::AnnualAssessment]) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    for a in all {
+        writeln!(out, "{}", serde_json::to_string(&a.to_json())?)?;
+    }
+    out.flush()?;
     Ok(())
 }

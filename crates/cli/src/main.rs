@@ -8,6 +8,7 @@ mod input;
 mod plan_cmd;
 mod progress_cmd;
 mod simulate_cmd;
+mod spool;
 mod water_cmd;
 
 use std::path::PathBuf;

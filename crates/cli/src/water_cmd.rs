@@ -1,15 +1,16 @@
 //! `qingshan water …`: surface-water commands (logic lives in `qingshan_water`).
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufReader};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use qingshan_app::imports;
 use qingshan_store::{Actor, Store};
-use qingshan_water::{ClassifyOptions, classify_csv};
+use qingshan_water::{ClassifyOptions, classify_csv_streaming};
 
 use crate::input::{not_imported, read_import, write_template};
+use crate::spool::Spool;
 
 /// Surface-water commands.
 #[derive(Debug, clap::Subcommand)]
@@ -135,21 +136,27 @@ pub fn run(cmd: WaterCommand) -> anyhow::Result<()> {
             &imports::water_sample_notes(),
         ),
         WaterCommand::Classify { file } => {
-            let mut out = BufWriter::new(io::stdout().lock());
+            // Row by row into a spool: memory stays flat whatever the input's size, and a
+            // refused file still writes nothing.
+            let mut spool = Spool::new();
             let options = ClassifyOptions::default();
             match file {
                 Some(path) if path.as_os_str() != "-" => {
                     let f = File::open(&path)
                         .with_context(|| format!("cannot open {}", path.display()))?;
-                    classify_csv(BufReader::new(f), &mut out, &options)
-                        .with_context(|| format!("{}", path.display()))?;
+                    classify_csv_streaming(
+                        BufReader::with_capacity(64 * 1024, f),
+                        &mut spool,
+                        &options,
+                    )
+                    .with_context(|| format!("{}", path.display()))?;
                 }
                 _ => {
-                    classify_csv(io::stdin().lock(), &mut out, &options)
+                    classify_csv_streaming(io::stdin().lock(), &mut spool, &options)
                         .context("standard input")?;
                 }
             }
-            out.flush()?;
+            spool.release(&mut io::stdout().lock())?;
             Ok(())
         }
         WaterCommand::Sections {

@@ -545,8 +545,8 @@ async fn lists_that_grow_with_data_are_paged() {
     );
     assert!(first.contains("MNFLOOD0099") && !first.contains("MNFLOOD0100"));
     assert!(first.contains("第 1 / 3 页，共 250 条"));
-    assert!(first.contains("sources?page=2\" rel=\"next\""));
-    let last = page("/sources?page=3").await;
+    assert!(first.contains("sources?qpage=2\" rel=\"next\""));
+    let last = page("/sources?qpage=3").await;
     assert!(last.contains("MNFLOOD0249") && !last.contains("MNFLOOD0199"));
     assert!(!last.contains("下一页"));
 

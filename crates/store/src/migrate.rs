@@ -193,6 +193,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_participation.sql"),
         postgres: include_str!("../migrations/postgres/0030_participation.sql"),
     },
+    Migration {
+        version: 34,
+        name: "registry_paging",
+        sqlite: include_str!("../migrations/sqlite/0034_registry_paging.sql"),
+        postgres: include_str!("../migrations/postgres/0034_registry_paging.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

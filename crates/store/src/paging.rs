@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::{AuditRecord, QuarantinedDevice, Result, Store};
+use crate::{AuditRecord, DeviceOverview, QuarantinedDevice, Result, Store};
 
 /// One page of a list and how many items the whole list has.
 #[derive(Debug, Clone)]
@@ -61,5 +61,105 @@ impl Store {
             }
             Paged { items, total }
         }))
+    }
+
+    /// One page of the registry's devices (enterprise, outlet, device, last upload), ordered by
+    /// enterprise name, outlet code and MN, narrowed by `filter`.
+    pub async fn registry_paged(
+        &self,
+        filter: &RegistryFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Paged<DeviceOverview>> {
+        let search = filter.search_pattern();
+        Ok(with_pool!(self, p => {
+            // Unfiltered, every device counts (each has its outlet and enterprise): one count
+            // of the smallest index instead of a three-table join per request.
+            let total: i64 = if *filter == RegistryFilter::default() {
+                sqlx::query("SELECT COUNT(*) AS n FROM devices").fetch_one(p).await?.try_get("n")?
+            } else {
+                sqlx::query(&format!("SELECT COUNT(*) AS n FROM devices d JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id WHERE {REGISTRY_WHERE}"))
+                    .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
+                    .fetch_one(p).await?.try_get("n")?
+            };
+            let rows = sqlx::query(&format!("SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind, \
+                                    d.mn, d.protocol, d.interval_secs, s.last_received_at AS last_seen \
+                                    FROM enterprises e JOIN outlets o ON o.enterprise_id = e.id JOIN devices d ON d.outlet_id = o.id LEFT JOIN device_last_seen s ON s.mn = d.mn \
+                                    WHERE {REGISTRY_WHERE} ORDER BY e.name, e.id, o.code, d.mn LIMIT $5 OFFSET $6"))
+                .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
+                .bind(limit).bind(offset).fetch_all(p).await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for r in rows {
+                items.push(DeviceOverview {
+                    credit_code: r.try_get("credit_code")?, enterprise: r.try_get("enterprise")?, division_code: r.try_get("division_code")?,
+                    industry: r.try_get("industry")?, outlet_code: r.try_get("outlet_code")?, outlet_name: r.try_get("outlet_name")?,
+                    outlet_kind: r.try_get("kind")?, mn: r.try_get("mn")?, protocol: r.try_get("protocol")?,
+                    interval_secs: r.try_get("interval_secs")?, last_seen: r.try_get("last_seen")?,
+                });
+            }
+            Paged { items, total }
+        }))
+    }
+
+    /// How many of the devices `filter` keeps delivered an upload at or after the moment
+    /// `since(interval_secs)` gives for their reporting interval (stored form): the online
+    /// count beside a paged registry, without reading every device.
+    pub async fn registry_recent_count(
+        &self,
+        filter: &RegistryFilter,
+        since: impl Fn(i64) -> String,
+    ) -> Result<i64> {
+        let search = filter.search_pattern();
+        Ok(with_pool!(self, p => {
+            let intervals: Vec<i64> = sqlx::query("SELECT DISTINCT interval_secs FROM devices")
+                .fetch_all(p).await?.iter().map(|r| r.try_get::<i64, _>("interval_secs")).collect::<std::result::Result<_, _>>()?;
+            let mut n = 0i64;
+            // One range scan of the last-seen index per reporting interval (there are few).
+            for interval in intervals {
+                let c: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
+                                        WHERE {REGISTRY_WHERE} AND s.last_received_at >= $5 AND d.interval_secs = $6"))
+                    .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
+                    .bind(since(interval)).bind(interval)
+                    .fetch_one(p).await?.try_get("n")?;
+                n += c;
+            }
+            n
+        }))
+    }
+}
+
+/// The conditions of [`RegistryFilter`] over `e` (enterprises), `o` (outlets) and `d`
+/// (devices), binds `$1`…`$4`; an absent filter keeps everything.
+const REGISTRY_WHERE: &str = "($1 IS NULL OR e.division_code = $1) AND ($2 IS NULL OR o.kind = $2) \
+     AND ($3 IS NULL OR e.credit_code = $3) \
+     AND ($4 IS NULL OR e.name LIKE $4 ESCAPE '\\' OR e.credit_code LIKE $4 ESCAPE '\\' OR d.mn LIKE $4 ESCAPE '\\')";
+
+/// What a registry list keeps: every field absent keeps every device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryFilter {
+    /// Part of the enterprise name, credit code or MN.
+    pub search: Option<String>,
+    /// County (GB/T 2260 code).
+    pub division_code: Option<String>,
+    /// `gas` or `water`.
+    pub outlet_kind: Option<String>,
+    /// One enterprise only (an enterprise account's own).
+    pub credit_code: Option<String>,
+}
+
+impl RegistryFilter {
+    /// The search as a LIKE pattern, its own `%`, `_` and backslash taken literally.
+    fn search_pattern(&self) -> Option<String> {
+        self.search.as_deref().map(|s| {
+            let mut p = String::from("%");
+            for c in s.chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    p.push('\\');
+                }
+                p.push(c);
+            }
+            p.push('%');
+            p
+        })
     }
 }

@@ -136,6 +136,7 @@ contract!(
     complaints_are_filed_limited_merged_handled_and_rated,
     disclosure_list_reports_and_revisions,
     credit_ratings_are_drafted_published_corrected_and_repaired,
+    registry_lists_come_in_pages_with_filters,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -6938,4 +6939,105 @@ async fn credit_ratings_are_drafted_published_corrected_and_repaired(store: Stor
             "{action} not audited"
         );
     }
+}
+
+/// The registry list a page at a time with its filters (county, outlet kind, one enterprise,
+/// a search taken literally), and the count of devices seen since a moment per interval.
+async fn registry_lists_come_in_pages_with_filters(store: Store) {
+    use qingshan_store::RegistryFilter;
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    let all = RegistryFilter::default();
+    let first = store.registry_paged(&all, 1, 0).await.unwrap();
+    let second = store.registry_paged(&all, 1, 1).await.unwrap();
+    assert_eq!((first.total, second.total), (2, 2));
+    let mut mns = vec![first.items[0].mn.clone(), second.items[0].mn.clone()];
+    mns.sort();
+    assert_eq!(mns, ["MN0001", "MN0002"]);
+    assert!(
+        store
+            .registry_paged(&all, 1, 2)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let only = |f: RegistryFilter| {
+        let store = store.clone();
+        async move {
+            let p = store.registry_paged(&f, 100, 0).await.unwrap();
+            assert_eq!(p.total, p.items.len() as i64);
+            p.items.into_iter().map(|d| d.mn).collect::<Vec<_>>()
+        }
+    };
+    let f = |search: Option<&str>, county: Option<&str>, kind: Option<&str>, code: Option<&str>| {
+        RegistryFilter {
+            search: search.map(str::to_string),
+            division_code: county.map(str::to_string),
+            outlet_kind: kind.map(str::to_string),
+            credit_code: code.map(str::to_string),
+        }
+    };
+    assert_eq!(only(f(None, None, Some("water"), None)).await, ["MN0002"]);
+    assert_eq!(only(f(None, Some("140902"), None, None)).await, ["MN0001"]);
+    assert_eq!(only(f(Some("热电"), None, None, None)).await, ["MN0001"]);
+    assert_eq!(only(f(Some("MN0002"), None, None, None)).await, ["MN0002"]);
+    assert_eq!(
+        only(f(Some("91110000802100433B"), None, None, None)).await,
+        ["MN0002"]
+    );
+    assert!(only(f(Some("%"), None, None, None)).await.is_empty());
+    assert!(only(f(Some("MN000_"), None, None, None)).await.is_empty());
+    assert_eq!(
+        only(f(None, None, None, Some("9144030071526726XG"))).await,
+        ["MN0001"]
+    );
+    assert!(
+        only(f(None, Some("140902"), Some("water"), None))
+            .await
+            .is_empty()
+    );
+
+    // Nothing delivered yet: nobody is recent. Then MN0001 delivers.
+    assert_eq!(
+        store
+            .registry_recent_count(&all, |_| "0".into())
+            .await
+            .unwrap(),
+        0
+    );
+    store
+        .ingest(&[upload("MN0001", "20260101000000000", "20260101000000", "1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .registry_recent_count(&all, |_| "0".into())
+            .await
+            .unwrap(),
+        1
+    );
+    // The moment is asked per reporting interval (MN0001 reports every 60 s).
+    let since_60_far = |interval: i64| {
+        if interval == 60 {
+            "9".into()
+        } else {
+            "0".into()
+        }
+    };
+    assert_eq!(
+        store
+            .registry_recent_count(&all, since_60_far)
+            .await
+            .unwrap(),
+        0
+    );
+    let water = f(None, None, Some("water"), None);
+    assert_eq!(
+        store
+            .registry_recent_count(&water, |_| "0".into())
+            .await
+            .unwrap(),
+        0
+    );
 }

@@ -78,11 +78,11 @@ fn malformed(err: &csv::Error) -> WaterError {
 
 /// The blank lines at `bytes[start..]`, which the CSV reader skips and counts into the record
 /// after them: `\r\n`, `\n` and `\r` each end one, and a `\n` right after a `\r` is the rest
-/// of the line end before it (the reader stops between the two).
-fn blank_lines(bytes: &[u8], start: usize) -> u64 {
-    let mut previous = start.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+/// of the line end before it (the reader stops between the two). `previous` is the byte before
+/// `start`, if any.
+fn blank_lines(bytes: &[u8], mut previous: Option<u8>) -> u64 {
     let mut n = 0;
-    for &b in bytes.get(start..).unwrap_or_default() {
+    for &b in bytes {
         match b {
             b'\r' => n += 1,
             b'\n' if previous != Some(b'\r') => n += 1,
@@ -94,78 +94,184 @@ fn blank_lines(bytes: &[u8], start: usize) -> u64 {
     n
 }
 
-/// Reads and validates the whole input; on any error nothing is returned.
-///
-/// Rows are numbered as a spreadsheet shows them: one per record, blank lines included (the
-/// CSV reader's own line count is off after CRLF line ends and blank lines), header = row 1.
-pub fn read_classify_csv<R: Read>(mut reader: R) -> Result<ClassifyInput, WaterError> {
-    let mut input = Vec::new();
-    reader.read_to_end(&mut input)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(input.as_slice());
-    let headers = rdr.headers().map_err(|e| malformed(&e))?.clone();
-    let mut columns = Vec::with_capacity(headers.len());
-    let mut items = Vec::new();
-    let (mut has_id, mut has_body) = (false, false);
-    for (i, raw) in headers.iter().enumerate() {
-        // Spreadsheet exports often start with a UTF-8 byte-order mark.
-        let name = raw.trim_start_matches('\u{feff}').trim();
-        let header_err = |problem| WaterError::Header {
-            column_index: i + 1,
-            column: name.to_string(),
-            problem,
-        };
-        let col = if name.eq_ignore_ascii_case("id") {
-            if has_id {
-                return Err(header_err(HeaderProblem::Duplicate));
+/// A run of line-end bytes (`\r`, `\n`) seen in the input, from byte `start`.
+struct LineEndRun {
+    start: u64,
+    bytes: Vec<u8>,
+}
+
+/// The input as the CSV reader reads it, keeping the runs of line-end bytes it has not yet
+/// asked about: the reader's own line count is off after CRLF line ends and blank lines, and
+/// the rows must be numbered as a spreadsheet shows them without holding the whole input.
+/// Runs are dropped once the rows after them are numbered, so what is kept is bounded by
+/// what the reader buffers ahead plus the longest stretch of blank lines.
+struct LineEndTap<R> {
+    inner: R,
+    position: u64,
+    runs: std::collections::VecDeque<LineEndRun>,
+}
+
+impl<R: Read> Read for LineEndTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf.get(..n).unwrap_or_default().iter().enumerate() {
+            if b != b'\r' && b != b'\n' {
+                continue;
             }
-            has_id = true;
-            Column::Id
-        } else if name.eq_ignore_ascii_case("water_body") {
-            if has_body {
-                return Err(header_err(HeaderProblem::Duplicate));
+            let at = self.position + i as u64;
+            match self.runs.back_mut() {
+                Some(run) if run.start + run.bytes.len() as u64 == at => run.bytes.push(b),
+                _ => self.runs.push_back(LineEndRun {
+                    start: at,
+                    bytes: vec![b],
+                }),
             }
-            has_body = true;
-            Column::WaterBody
-        } else if let Some(item) = Item::from_code(name) {
-            if items.contains(&item) {
-                return Err(header_err(HeaderProblem::Duplicate));
-            }
-            items.push(item);
-            Column::Item(item)
-        } else {
-            let accepted = Item::ALL.map(Item::code).join(", ");
-            return Err(header_err(HeaderProblem::Unknown { accepted }));
-        };
-        columns.push(col);
-    }
-    if !has_id {
-        return Err(WaterError::MissingColumn("id"));
-    }
-    if !has_body {
-        return Err(WaterError::MissingColumn("water_body"));
-    }
-    let mut rows = Vec::new();
-    let mut row = 1 + blank_lines(&input, 0);
-    for record in rdr.records() {
-        let record = record.map_err(|e| malformed(&e))?;
-        let start = record.position().map_or(0, |p| p.byte() as usize);
-        row += 1 + blank_lines(&input, start);
-        // A row of only empty cells (what a spreadsheet leaves as `,,,`) is no sample; rows
-        // after it keep their numbers.
-        if record.iter().all(str::is_empty) {
-            continue;
         }
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineEndTap<R> {
+    /// The line ends from byte `at` to the end of the run of line-end bytes holding it (0 if
+    /// `at` is in none); forgets the runs before `at`.
+    fn blank_lines_at(&mut self, at: u64) -> u64 {
+        while self
+            .runs
+            .front()
+            .is_some_and(|r| r.start + r.bytes.len() as u64 <= at)
+        {
+            self.runs.pop_front();
+        }
+        match self.runs.front() {
+            Some(run) if run.start <= at => {
+                let offset = (at - run.start) as usize;
+                let previous = offset
+                    .checked_sub(1)
+                    .and_then(|i| run.bytes.get(i))
+                    .copied();
+                blank_lines(run.bytes.get(offset..).unwrap_or_default(), previous)
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// The classify input read row by row: the header is checked when it is opened, each row
+/// when it is reached, and nothing but the current row is kept.
+pub struct ClassifyReader<R: Read> {
+    rdr: csv::Reader<LineEndTap<R>>,
+    headers: csv::StringRecord,
+    columns: Vec<Column>,
+    items: Vec<Item>,
+    row: u64,
+    record: csv::StringRecord,
+}
+
+impl<R: Read> ClassifyReader<R> {
+    /// Opens the input and checks its header.
+    pub fn new(reader: R) -> Result<ClassifyReader<R>, WaterError> {
+        let tap = LineEndTap {
+            inner: reader,
+            position: 0,
+            runs: std::collections::VecDeque::new(),
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .buffer_capacity(64 * 1024)
+            .from_reader(tap);
+        let headers = rdr.headers().map_err(|e| malformed(&e))?.clone();
+        let mut columns = Vec::with_capacity(headers.len());
+        let mut items = Vec::new();
+        let (mut has_id, mut has_body) = (false, false);
+        for (i, raw) in headers.iter().enumerate() {
+            // Spreadsheet exports often start with a UTF-8 byte-order mark.
+            let name = raw.trim_start_matches('\u{feff}').trim();
+            let header_err = |problem| WaterError::Header {
+                column_index: i + 1,
+                column: name.to_string(),
+                problem,
+            };
+            let col = if name.eq_ignore_ascii_case("id") {
+                if has_id {
+                    return Err(header_err(HeaderProblem::Duplicate));
+                }
+                has_id = true;
+                Column::Id
+            } else if name.eq_ignore_ascii_case("water_body") {
+                if has_body {
+                    return Err(header_err(HeaderProblem::Duplicate));
+                }
+                has_body = true;
+                Column::WaterBody
+            } else if let Some(item) = Item::from_code(name) {
+                if items.contains(&item) {
+                    return Err(header_err(HeaderProblem::Duplicate));
+                }
+                items.push(item);
+                Column::Item(item)
+            } else {
+                let accepted = Item::ALL.map(Item::code).join(", ");
+                return Err(header_err(HeaderProblem::Unknown { accepted }));
+            };
+            columns.push(col);
+        }
+        if !has_id {
+            return Err(WaterError::MissingColumn("id"));
+        }
+        if !has_body {
+            return Err(WaterError::MissingColumn("water_body"));
+        }
+        let row = 1 + rdr.get_mut().blank_lines_at(0);
+        Ok(ClassifyReader {
+            rdr,
+            headers,
+            columns,
+            items,
+            row,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// Item columns in input order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// The next data row, checked; `None` at the end of the input. Rows of only empty cells
+    /// are skipped (their numbers still count).
+    pub fn next_row(&mut self) -> Result<Option<InputRow>, WaterError> {
+        loop {
+            if !self
+                .rdr
+                .read_record(&mut self.record)
+                .map_err(|e| malformed(&e))?
+            {
+                return Ok(None);
+            }
+            let start = self.record.position().map_or(0, |p| p.byte());
+            self.row += 1 + self.rdr.get_mut().blank_lines_at(start);
+            // A row of only empty cells (what a spreadsheet leaves as `,,,`) is no sample;
+            // rows after it keep their numbers.
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            return self.check_row().map(Some);
+        }
+    }
+
+    fn check_row(&self) -> Result<InputRow, WaterError> {
+        let row = self.row;
         let mut id = None;
         let mut body = None;
         let mut values = Vec::new();
-        for (i, (cell, col)) in record.iter().zip(&columns).enumerate() {
+        for (i, (cell, col)) in self.record.iter().zip(&self.columns).enumerate() {
             let cell_err = |problem| WaterError::Cell {
                 row,
                 column_index: i + 1,
-                column: headers
+                column: self
+                    .headers
                     .get(i)
                     .unwrap_or_default()
                     .trim_start_matches('\u{feff}')
@@ -213,9 +319,24 @@ pub fn read_classify_csv<R: Read>(mut reader: R) -> Result<ClassifyInput, WaterE
             water_body,
             values: values.into_iter().collect(),
         };
-        rows.push(InputRow { row, id, sample });
+        Ok(InputRow { row, id, sample })
     }
-    Ok(ClassifyInput { items, rows })
+}
+
+/// Reads and validates the whole input; on any error nothing is returned.
+///
+/// Rows are numbered as a spreadsheet shows them: one per record, blank lines included (the
+/// CSV reader's own line count is off after CRLF line ends and blank lines), header = row 1.
+pub fn read_classify_csv<R: Read>(reader: R) -> Result<ClassifyInput, WaterError> {
+    let mut rdr = ClassifyReader::new(reader)?;
+    let mut rows = Vec::new();
+    while let Some(r) = rdr.next_row()? {
+        rows.push(r);
+    }
+    Ok(ClassifyInput {
+        items: rdr.items,
+        rows,
+    })
 }
 
 /// Formats a multiple for the `exceed` column.
@@ -232,6 +353,63 @@ pub fn format_multiple(multiple: Exact, decimals: u32) -> Result<String, WaterEr
         .ok_or(WaterError::Overflow("formatting a multiple"))
 }
 
+fn write_err(e: csv::Error) -> WaterError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => WaterError::Io(io),
+        other => WaterError::MalformedCsv {
+            row: 0,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// The classify output's header for `items`.
+fn write_header<W: Write>(w: &mut csv::Writer<W>, items: &[Item]) -> Result<(), WaterError> {
+    let mut header = vec!["id".to_string(), "class".into(), "status".into()];
+    header.extend(items.iter().map(|i| format!("class_{}", i.code())));
+    header.extend(["exceed".to_string(), "main_pollutants".to_string()]);
+    w.write_record(&header).map_err(write_err)
+}
+
+/// One output row: `id`'s assessment `a` over the input's `items`.
+fn write_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    items: &[Item],
+    id: &str,
+    a: &Assessment,
+    multiple_decimals: u32,
+) -> Result<(), WaterError> {
+    w.write_field(id).map_err(write_err)?;
+    w.write_field(a.class.map_or("", |c| c.as_str()))
+        .map_err(write_err)?;
+    w.write_field(a.status.map_or("", |s| s.as_str()))
+        .map_err(write_err)?;
+    for item in items {
+        let class = a.item(*item).and_then(|r| r.class);
+        w.write_field(class.map_or("", |c| c.as_str()))
+            .map_err(write_err)?;
+    }
+    let mut exceed = String::new();
+    for (k, (item, m)) in a.exceedances.iter().enumerate() {
+        if k > 0 {
+            exceed.push(';');
+        }
+        exceed.push_str(item.code());
+        exceed.push(':');
+        exceed.push_str(&format_multiple(*m, multiple_decimals)?);
+    }
+    w.write_field(&exceed).map_err(write_err)?;
+    let mut main = String::new();
+    for (k, m) in a.main_pollutants.iter().enumerate() {
+        if k > 0 {
+            main.push(';');
+        }
+        main.push_str(m.item.code());
+    }
+    w.write_field(&main).map_err(write_err)?;
+    w.write_record(None::<&[u8]>).map_err(write_err)
+}
+
 /// Writes the classify output for already assessed rows.
 pub fn write_classify_csv<W: Write>(
     input: &ClassifyInput,
@@ -240,44 +418,9 @@ pub fn write_classify_csv<W: Write>(
     multiple_decimals: u32,
 ) -> Result<(), WaterError> {
     let mut w = csv::Writer::from_writer(out);
-    let write_err = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(io) => WaterError::Io(io),
-        other => WaterError::MalformedCsv {
-            row: 0,
-            message: format!("{other:?}"),
-        },
-    };
-    let mut header = vec!["id".to_string(), "class".into(), "status".into()];
-    header.extend(input.items.iter().map(|i| format!("class_{}", i.code())));
-    header.extend(["exceed".to_string(), "main_pollutants".to_string()]);
-    w.write_record(&header).map_err(write_err)?;
+    write_header(&mut w, &input.items)?;
     for (row, a) in input.rows.iter().zip(results) {
-        let mut rec = vec![
-            row.id.clone(),
-            a.class.map_or("", |c| c.as_str()).to_string(),
-            a.status.map_or("", |s| s.as_str()).to_string(),
-        ];
-        for item in &input.items {
-            let class = a.item(*item).and_then(|r| r.class);
-            rec.push(class.map_or("", |c| c.as_str()).to_string());
-        }
-        let mut exceed = Vec::with_capacity(a.exceedances.len());
-        for (item, m) in &a.exceedances {
-            exceed.push(format!(
-                "{}:{}",
-                item.code(),
-                format_multiple(*m, multiple_decimals)?
-            ));
-        }
-        rec.push(exceed.join(";"));
-        rec.push(
-            a.main_pollutants
-                .iter()
-                .map(|m| m.item.code())
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
-        w.write_record(&rec).map_err(write_err)?;
+        write_row(&mut w, &input.items, &row.id, a, multiple_decimals)?;
     }
     w.flush()?;
     Ok(())
@@ -286,20 +429,44 @@ pub fn write_classify_csv<W: Write>(
 /// Reads the whole input, classifies every row, then writes the output.
 ///
 /// Transactional: any input error is returned before a single byte is
-/// written. Returns the number of data rows written.
+/// written (the output is gathered in memory first; [`classify_csv_streaming`] is the
+/// row-by-row form for inputs of any size). Returns the number of data rows written.
 pub fn classify_csv<R: Read, W: Write>(
+    input: R,
+    mut output: W,
+    options: &ClassifyOptions,
+) -> Result<usize, WaterError> {
+    let mut out = Vec::new();
+    let n = classify_csv_streaming(input, &mut out, options)?;
+    output.write_all(&out)?;
+    output.flush()?;
+    Ok(n)
+}
+
+/// Row by row: reads one row, classifies it and writes its output row, keeping nothing else,
+/// so memory does not grow with the input. Returns the number of data rows written.
+///
+/// Not transactional by itself: on an error the rows before the bad one are already in
+/// `output`. A caller that must write nothing on a refused file (as `qingshan water classify`
+/// does) gives it a spool and discards it on error.
+pub fn classify_csv_streaming<R: Read, W: Write>(
     input: R,
     output: W,
     options: &ClassifyOptions,
 ) -> Result<usize, WaterError> {
-    let parsed = read_classify_csv(input)?;
-    let results = parsed
-        .rows
-        .iter()
-        .map(|r| assess(&r.sample, &options.assess))
-        .collect::<Result<Vec<_>, _>>()?;
-    write_classify_csv(&parsed, &results, output, options.multiple_decimals)?;
-    Ok(parsed.rows.len())
+    let mut rdr = ClassifyReader::new(input)?;
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(64 * 1024)
+        .from_writer(output);
+    write_header(&mut w, rdr.items())?;
+    let mut n = 0;
+    while let Some(row) = rdr.next_row()? {
+        let a = assess(&row.sample, &options.assess)?;
+        write_row(&mut w, rdr.items(), &row.id, &a, options.multiple_decimals)?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub mod stats;
 pub mod tli;
 
 pub use assess::{AssessOptions, Assessment, IndicatorSet, PriorityRule, Rounding, Sample, assess};
-pub use csv_io::{ClassifyOptions, classify_csv};
+pub use csv_io::{ClassifyOptions, classify_csv, classify_csv_streaming};
 pub use error::{ErrorKind, WaterError};
 pub use exact::Exact;
 pub use standard::{Class, Item, Status, WaterBody, classify_item, exceedance_multiple};

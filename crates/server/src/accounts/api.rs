@@ -71,22 +71,31 @@ pub async fn issue_token(
 pub struct AuditQuery {
     /// Only actions starting with this.
     pub action: Option<String>,
-    /// How many, newest first (default 100, at most 1000).
+    /// How many a page, newest first (default 100, at most 1000).
     pub limit: Option<i64>,
+    /// 1-based page of `limit` entries (default 1).
+    pub page: Option<String>,
 }
 
-/// `GET /audit`: the audit log, for staff.
+/// `GET /audit`: the audit log, for staff, a page at a time (`page`, `limit` a page) with
+/// `total` entries matching `action`.
 pub async fn audit(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult {
     auth.require_staff()?;
-    let entries = s
+    let per_page = q.limit.unwrap_or(100).clamp(1, 1000);
+    let n = crate::web::paging::requested(&crate::web::paging::PageQuery {
+        page: q.page.clone(),
+    });
+    let (limit, offset) = crate::web::paging::window(n, per_page);
+    let paged = s
         .store
-        .audit_log(q.action.as_deref(), q.limit.unwrap_or(100).clamp(1, 1000))
+        .audit_paged(q.action.as_deref(), limit, offset)
         .await?;
-    Ok(Json(
-        json!({ "entries": qingshan_app::secrets::mask_audit(entries) }),
-    ))
+    Ok(Json(json!({
+        "entries": qingshan_app::secrets::mask_audit(paged.items),
+        "total": paged.total, "page": n, "per_page": per_page,
+    })))
 }

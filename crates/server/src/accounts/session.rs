@@ -198,11 +198,20 @@ pub async fn logout(
     Ok(resp)
 }
 
-/// `GET /admin/audit`: the audit log, for staff.
+/// The audit log page's filter (as the API's `action`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AuditFilter {
+    /// Only actions starting with this.
+    pub action: Option<String>,
+}
+
+/// `GET /admin/audit`: the audit log, for staff, paged, optionally only actions starting
+/// with `action`.
 pub async fn audit(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(pq): Query<paging::PageQuery>,
+    Query(filter): Query<AuditFilter>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     if let Err(e) = auth.require_staff() {
@@ -211,7 +220,17 @@ pub async fn audit(
     }
     let n = paging::requested(&pq);
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
-    let paged = s.store.audit_paged(None, limit, offset).await?;
+    // The API's filter too: actions starting with `action`.
+    let action = filter
+        .action
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string);
+    let paged = s
+        .store
+        .audit_paged(action.as_deref(), limit, offset)
+        .await?;
     let pager = paging::Pager::new(
         n,
         paging::PER_PAGE,
@@ -220,5 +239,5 @@ pub async fn audit(
         raw.as_deref(),
     );
     let entries = mask_audit(paged.items);
-    page("audit.html", &auth, &s, context! { entries, pager })
+    page("audit.html", &auth, &s, context! { entries, pager, action })
 }

@@ -139,14 +139,20 @@ fn base_spec() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["user_id", "label"], "properties": { "user_id": { "type": "integer" }, "label": { "type": "string" } } } } } },
                 "responses": token_responses } },
             "/audit": { "get": { "summary": "审计日志（工作人员）", "security": [{ "bearer": [] }, { "session": [] }],
-                "parameters": [{ "name": "action", "in": "query", "schema": { "type": "string" } }, { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }],
-                "responses": ok("审计记录") } },
+                "parameters": [{ "name": "action", "in": "query", "schema": { "type": "string" }, "description": "操作代码前缀" }, { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 }, "description": "每页条数（默认 100）" },
+                               { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "页码" }],
+                "responses": ok("审计记录（entries、total、page、per_page），新的在前") } },
             "/openapi.json": { "get": { "summary": "本文档", "responses": ok("OpenAPI 文档") } },
             "/enterprise": { "get": { "summary": "排污单位账号的本单位概况：登记信息、排放口、设备及最新小时值、许可与限值、未处理告警（仅排污单位账号）", "security": [{ "bearer": [] }, { "session": [] }], "responses": ok("本单位概况") } },
             "/enterprise-accounts": { "post": { "summary": "为名录中的排污单位开通账号（工作人员）；初始密码仅在应答中出现一次，首次登录须修改", "security": [{ "bearer": [] }, { "session": [] }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["credit_code", "username"], "properties": { "credit_code": { "type": "string", "description": "统一社会信用代码（18 位，含校验位）" }, "username": { "type": "string" }, "display_name": { "type": "string" } } } } } },
                 "responses": { "201": { "description": "账号及初始密码（initial_password）", "content": { "application/json": { "schema": { "type": "object" } } } } } } },
-            "/sources/devices": { "get": { "summary": "监控设备及在线状态", "responses": ok("设备列表") } },
+            "/sources/devices": { "get": { "summary": "监控设备及在线状态，按单位名称、排放口编码、MN 排序，分页（每页 100 台）；total 与 online 为筛选后全部设备的台数与在线台数",
+                "parameters": [{ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "页码，每页 100 台" },
+                               { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "单位名称、统一社会信用代码或 MN 的一部分" },
+                               { "name": "county", "in": "query", "schema": { "type": "string" }, "description": "区县行政区划代码" },
+                               { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["gas", "water"] }, "description": "gas 废气、water 废水" }],
+                "responses": ok("设备列表（devices、total、online、page、per_page）") } },
             "/sources/devices/{mn}/data": { "get": { "summary": "设备某因子的监测数据（时间范围）",
                 "parameters": [{ "name": "mn", "in": "path", "required": true, "schema": { "type": "string" } },
                                { "name": "factor", "in": "query", "required": true, "schema": { "type": "string" } },
@@ -546,7 +552,10 @@ fn base_spec() -> Value {
                 "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 2000, "maximum": 2100 }, "description": "年份（默认为有数据的最近年份）" }], "responses": ok("站点日 AQI") } },
             "/public/water/sections": { "get": { "summary": "断面水质类别（公开）：断面、河流湖库、区县、级别、年度水质类别、水质目标、是否达标；CSV/Excel 见 /public/data/water-sections.csv|xlsx",
                 "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 2000, "maximum": 2100 }, "description": "年份（默认为有监测数据的最近年份）" }], "responses": ok("断面水质") } },
-            "/public/plan": { "get": { "summary": "规划指标进展（公开）：各指标全市历年数值（数据不足的数值不列入）、基期、目标及一句话进展；CSV/Excel 见 /public/data/plan-progress.csv|xlsx", "responses": ok("指标进展") } }
+            "/public/plan": { "get": { "summary": "规划指标进展（公开）：各指标全市历年数值（数据不足的数值不列入）、基期、目标及一句话进展；CSV/Excel 见 /public/data/plan-progress.csv|xlsx", "responses": ok("指标进展") } },
+            "/sources/quarantine": { "get": { "summary": "隔离区：未登记的 MN 及其帧数、首次与最近时间、来源地址（工作人员），按 MN 排序，分页", "security": [{ "bearer": [] }, { "session": [] }],
+                "parameters": [{ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "页码，每页 100 条" }],
+                "responses": ok("隔离区（quarantine、total、page、per_page）") } }
         }
     });
     if let Some(paths) = doc["paths"].as_object_mut()

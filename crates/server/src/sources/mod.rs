@@ -60,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/alarms.xlsx", get(api_alarms_xlsx))
         .route("/api/v1/alarms/{id}/acknowledge", post(api_acknowledge))
         .route("/api/v1/alarms/{id}/close", post(api_close))
+        .route("/api/v1/sources/quarantine", get(api_quarantine))
 }
 
 fn device_json(d: &DeviceOverview, now: DateTime<Utc>) -> Value {
@@ -87,21 +88,59 @@ async fn device_visible(s: &AppState, auth: &Auth, mn: &str, action: &str) -> Re
     }
 }
 
-/// `GET /api/v1/sources/devices`: every device with its enterprise, outlet and online status
-/// (an enterprise account: its own devices only).
+/// `GET /api/v1/sources/devices`: the devices with their enterprise, outlet and online status,
+/// a page at a time (`page`, 100 a page) and narrowed by `q`, `county` and `kind` as on
+/// `/sources` (an enterprise account: its own devices only). `total` and `online` count the
+/// whole filtered list.
 pub async fn api_devices(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
+    Query(pq): Query<paging::PageQuery>,
+    Query(rq): Query<RegistryQuery>,
 ) -> Result<Json<Value>, AppError> {
     let now = Utc::now();
-    let devices: Vec<Value> = qingshan_app::scope::visible_devices(
+    let n = paging::requested(&pq);
+    let (limit, offset) = paging::window(n, paging::PER_PAGE);
+    let list = qingshan_app::sources::registry_page(
+        &s.store,
         auth.user.as_ref(),
-        s.store.registry_overview().await?,
+        rq.filter(),
+        limit,
+        offset,
+        now,
     )
-    .iter()
-    .map(|d| device_json(d, now))
-    .collect();
-    Ok(Json(json!({ "devices": devices })))
+    .await?;
+    let devices: Vec<Value> = list.items.iter().map(|d| device_json(d, now)).collect();
+    Ok(Json(json!({
+        "devices": devices, "total": list.total, "online": list.online,
+        "page": n, "per_page": paging::PER_PAGE,
+    })))
+}
+
+/// `GET /api/v1/sources/quarantine`: the unknown MNs waiting in quarantine (staff), by MN, a
+/// page at a time (`page`, 100 a page) as on `/sources`.
+pub async fn api_quarantine(
+    State(s): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Query(pq): Query<paging::PageQuery>,
+) -> Result<Json<Value>, AppError> {
+    if let Err(e) = auth.require_staff() {
+        return Err(refuse(
+            &s,
+            &auth,
+            "page.view",
+            "page:/api/v1/sources/quarantine".into(),
+            e.into(),
+            None,
+        )
+        .await);
+    }
+    let n = paging::requested(&pq);
+    let (limit, offset) = paging::window(n, paging::PER_PAGE);
+    let q = s.store.quarantine_paged(limit, offset).await?;
+    Ok(Json(json!({
+        "quarantine": q.items, "total": q.total, "page": n, "per_page": paging::PER_PAGE,
+    })))
 }
 
 /// Query of a device's hourly series.
@@ -324,39 +363,89 @@ pub async fn template_xlsx() -> Result<Response, AppError> {
     )
 }
 
-/// `GET /sources`: enterprises, outlets and devices with their online status.
+/// The filters of the registry list, on the page and the API alike.
+#[derive(Debug, Default, Deserialize)]
+pub struct RegistryQuery {
+    /// Part of the enterprise name, credit code or MN.
+    pub q: Option<String>,
+    /// County (GB/T 2260 code).
+    pub county: Option<String>,
+    /// `gas` (废气) or `water` (废水).
+    pub kind: Option<String>,
+    /// Page of the quarantine list on `/sources` (the devices use `page`).
+    pub qpage: Option<String>,
+}
+
+impl RegistryQuery {
+    fn filter(&self) -> qingshan_store::RegistryFilter {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        qingshan_store::RegistryFilter {
+            search: given(&self.q),
+            division_code: given(&self.county),
+            outlet_kind: given(&self.kind),
+            credit_code: None,
+        }
+    }
+}
+
+/// `GET /sources`: enterprises, outlets and devices with their online status, a page at a time
+/// (`page`), narrowed by `q`, `county` and `kind`.
 pub async fn sources_page(
     State(s): State<AppState>,
     Extension(auth): Extension<Auth>,
     Query(pq): Query<paging::PageQuery>,
+    Query(rq): Query<RegistryQuery>,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
     Query(report): Query<import_report::ImportReport>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
-    let devices: Vec<Value> = qingshan_app::scope::visible_devices(
+    let n = paging::requested(&pq);
+    let (limit, offset) = paging::window(n, paging::PER_PAGE);
+    let list = qingshan_app::sources::registry_page(
+        &s.store,
         auth.user.as_ref(),
-        s.store.registry_overview().await?,
+        rq.filter(),
+        limit,
+        offset,
+        now,
     )
-    .iter()
-    .map(|d| device_json(d, now))
-    .collect();
-    let online_count = devices.iter().filter(|d| d["online"] == true).count();
-    // An unknown-MN flood leaves one row per MN: the list is paged.
-    let (quarantine, pager) = if auth.is_staff() {
-        let n = paging::requested(&pq);
+    .await?;
+    let devices: Vec<Value> = list.items.iter().map(|d| device_json(d, now)).collect();
+    let pager = paging::Pager::new(n, paging::PER_PAGE, list.total, "/sources", raw.as_deref());
+    // An unknown-MN flood leaves one row per MN: the list is paged too, by `qpage`.
+    let (quarantine, quarantine_pager) = if auth.is_staff() {
+        let n = paging::requested(&paging::PageQuery {
+            page: rq.qpage.clone(),
+        });
         let (limit, offset) = paging::window(n, paging::PER_PAGE);
         let q = s.store.quarantine_paged(limit, offset).await?;
-        let pager = paging::Pager::new(n, paging::PER_PAGE, q.total, "/sources", raw.as_deref());
+        let pager = paging::Pager::for_param(
+            "qpage",
+            n,
+            paging::PER_PAGE,
+            q.total,
+            "/sources",
+            raw.as_deref(),
+        );
         (q.items, Some(pager))
     } else {
         (Vec::new(), None)
     };
     let credit = qingshan_app::credit::badges(&s.store).await?;
+    let filter = context! { q => rq.q, county => rq.county, kind => rq.kind };
     page(
         "sources.html",
         &auth,
         &s,
-        context! { devices, online_count, quarantine, pager, report => report.shown(), credit },
+        context! {
+            devices, total => list.total, online_count => list.online, pager, filter,
+            quarantine, quarantine_pager, report => report.shown(), credit
+        },
     )
 }
 

@@ -50,15 +50,29 @@ impl Pager {
     /// The pager of page `page` over `total` items, linking to `path` with the request's other
     /// query parameters (`raw_query`, still percent-encoded) kept.
     pub fn new(page: i64, per_page: i64, total: i64, path: &str, raw_query: Option<&str>) -> Pager {
+        Pager::for_param("page", page, per_page, total, path, raw_query)
+    }
+
+    /// As [`Pager::new`], for a page that shows two paged lists: this one's page number is
+    /// the query parameter `param`.
+    pub fn for_param(
+        param: &str,
+        page: i64,
+        per_page: i64,
+        total: i64,
+        path: &str,
+        raw_query: Option<&str>,
+    ) -> Pager {
         let pages = ((total + per_page - 1) / per_page.max(1)).max(1);
+        let own = format!("{param}=");
         let kept: Vec<&str> = raw_query
             .unwrap_or("")
             .split('&')
-            .filter(|kv| !kv.is_empty() && !kv.starts_with("page="))
+            .filter(|kv| !kv.is_empty() && !kv.starts_with(&own))
             .collect();
         let link = |n: i64| {
             let mut q = kept.clone();
-            let p = format!("page={n}");
+            let p = format!("{param}={n}");
             q.push(&p);
             format!("{path}?{}", q.join("&"))
         };
@@ -109,5 +123,7 @@ mod tests {
         assert_eq!(last.next, None);
         assert_eq!(last.prev.as_deref(), Some("/sources?page=2"));
         assert_eq!(Pager::new(1, 100, 0, "/x", None).pages, 1);
+        let q = Pager::for_param("qpage", 1, 100, 250, "/sources", Some("page=2&qpage=1"));
+        assert_eq!(q.next.as_deref(), Some("/sources?page=2&qpage=2"));
     }
 }
