@@ -26,7 +26,9 @@ pub enum InjectArg {
 /// Arguments of `qingshan hj212 simulate`.
 #[derive(Debug, clap::Args)]
 pub struct SimulateArgs {
-    /// Gateway address, HOST:PORT.
+    /// Gateway address, HOST:PORT; several, comma-separated, for servers sharing one
+    /// PostgreSQL: device i starts on the i-th (modulo their number) and moves on to the next
+    /// when its own cannot be reached.
     #[arg(long)]
     pub to: String,
     /// Number of devices (one connection each).
@@ -85,14 +87,22 @@ pub struct SimulateArgs {
 
 /// Runs the simulator.
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
-    let to = std::net::ToSocketAddrs::to_socket_addrs(&args.to)
-        .with_context(|| format!("无法解析地址 {}", args.to))?
-        .next()
-        .with_context(|| format!("无法解析地址 {}", args.to))?;
+    let mut gateways = Vec::new();
+    for one in args.to.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let addr = std::net::ToSocketAddrs::to_socket_addrs(one)
+            .with_context(|| format!("无法解析地址 {one}"))?
+            .next()
+            .with_context(|| format!("无法解析地址 {one}"))?;
+        gateways.push(addr);
+    }
+    let Some((&to, also)) = gateways.split_first() else {
+        anyhow::bail!("--to 须给出网关地址 HOST:PORT");
+    };
     if !(args.interval > 0.0 && args.duration >= 0.0 && args.resend_after > 0.0) {
         anyhow::bail!("--interval 与 --resend-after 须为正数，--duration 不能为负");
     }
     let mut cfg = SimulatorConfig::new(to, args.devices);
+    cfg.also = also.to_vec();
     cfg.interval = Duration::from_secs_f64(args.interval);
     cfg.duration = Duration::from_secs_f64(args.duration);
     cfg.resend_after = Duration::from_secs_f64(args.resend_after);
