@@ -118,7 +118,7 @@ fn write_classify_input(path: &Path, n: usize) {
 }
 
 /// Wall seconds and peak RSS (KiB, from `/usr/bin/time -v`) of `cmd > out`.
-fn measure(mut cmd: Command, out: &Path) -> (f64, Option<u64>) {
+fn measure(cmd: Command, out: &Path) -> (f64, Option<u64>) {
     let timed = Path::new("/usr/bin/time").exists();
     let mut c = if timed {
         let mut t = Command::new("/usr/bin/time");

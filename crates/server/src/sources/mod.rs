@@ -130,7 +130,7 @@ pub async fn api_quarantine(
             &auth,
             "page.view",
             "page:/api/v1/sources/quarantine".into(),
-            e.into(),
+            e,
             None,
         )
         .await);
