@@ -69,6 +69,7 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("heavy_baseline.save", "填报基准排放量"),
     ("heavy_reduction.save", "修改应急减排清单"),
     ("heavy_reduction.remove", "移出应急减排清单"),
+    ("heavy_reduction.import", "导入应急减排清单"),
     ("inspection.register", "登记督察整改问题"),
     ("inspection.revise", "修改督察整改问题"),
     ("inspection.report", "报送督察整改进展"),
