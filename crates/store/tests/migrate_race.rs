@@ -71,14 +71,19 @@ async fn all_come_up(backend: Backend) {
     let failed: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert!(failed.is_empty(), "servers failed to migrate: {failed:?}");
     let applied: usize = results.iter().map(|r| *r.as_ref().unwrap()).sum();
-    // One server applied every migration, the others found them done.
+    // Every migration applied exactly once across the servers.
     assert_eq!(applied as i64, recorded, "{results:?}");
     assert!(recorded > 20, "only {recorded} migrations recorded");
-    let max = results.iter().map(|r| *r.as_ref().unwrap()).max().unwrap();
-    assert_eq!(
-        max as i64, recorded,
-        "the migrations were split: {results:?}"
-    );
+    // PostgreSQL: the session lock covers the whole run, so one server applies them all.
+    // SQLite locks the file per migration, so servers may share the run (each migration still
+    // applied once, as checked above).
+    if backend == Backend::Postgres {
+        let max = results.iter().map(|r| *r.as_ref().unwrap()).max().unwrap();
+        assert_eq!(
+            max as i64, recorded,
+            "the migrations were split: {results:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
