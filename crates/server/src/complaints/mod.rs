@@ -24,7 +24,7 @@ use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
 use crate::web::paging;
-use crate::web::query::Query;
+use crate::web::query::{Query, filled};
 use crate::web::table::Table;
 use crate::web::upload::read_evidence_form;
 
@@ -176,15 +176,8 @@ pub struct ListQuery {
     pub overdue: Option<String>,
 }
 
-fn some(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
-    let state = some(&q.state);
+    let state = filled(&q.state);
     if state
         .as_deref()
         .is_some_and(|k| !complaints::STATES.contains(&k))
@@ -196,9 +189,9 @@ fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
     }
     Ok(ListFilter {
         state,
-        county: some(&q.county),
-        credit_code: some(&q.enterprise),
-        overdue: some(&q.overdue).is_some_and(|v| v == "1" || v == "true"),
+        county: filled(&q.county),
+        credit_code: filled(&q.enterprise),
+        overdue: filled(&q.overdue).is_some_and(|v| v == "1" || v == "true"),
     })
 }
 

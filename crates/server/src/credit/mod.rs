@@ -23,7 +23,7 @@ use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
 use crate::web::paging;
-use crate::web::query::Query;
+use crate::web::query::{Query, filled};
 use crate::web::table::Table;
 use crate::web::upload::{EvidenceForm, read_evidence_form};
 
@@ -186,15 +186,8 @@ pub struct ListQuery {
     pub county: Option<String>,
 }
 
-fn some(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
-    let year = match some(&q.year) {
+    let year = match filled(&q.year) {
         None => None,
         Some(y) => Some(
             y.parse::<i32>()
@@ -203,8 +196,8 @@ fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
     };
     Ok(ListFilter {
         year,
-        grade: some(&q.grade),
-        county: some(&q.county),
+        grade: filled(&q.grade),
+        county: filled(&q.county),
     })
 }
 
@@ -270,7 +263,7 @@ pub async fn list_page(
         &s,
         context! { ratings, total => paged.total, pager, counties, grades => rules.grade.clone(),
         vetoes => rules.veto.clone(), staff => credit::may_manage(auth.user.as_ref()).is_ok(),
-        q => json!({ "year": some(&q.year), "grade": some(&q.grade), "county": some(&q.county) }),
+        q => json!({ "year": filled(&q.year), "grade": filled(&q.grade), "county": filled(&q.county) }),
         export_query, last_year => this_year - 1 },
     )
 }
@@ -322,11 +315,11 @@ async fn compute(
     if let Err(e) = check {
         return Err(refuse(s, auth, "credit.compute", target, e, None).await);
     }
-    let year = match some(&b.year).map(|y| y.parse::<i32>()) {
+    let year = match filled(&b.year).map(|y| y.parse::<i32>()) {
         Some(Ok(y)) => y,
         _ => return Err(AppError::invalid("year", "应为四位年份")),
     };
-    let only = some(&b.credit_code);
+    let only = filled(&b.credit_code);
     match credit::compute(
         &s.store,
         auth.user.as_ref(),
@@ -350,7 +343,7 @@ pub async fn compute_form(
     Form(b): Form<ComputeBody>,
 ) -> Result<Response, PageError> {
     compute(&s, &auth, &b, b.csrf_token.as_deref()).await?;
-    let year = some(&b.year).unwrap_or_default();
+    let year = filled(&b.year).unwrap_or_default();
     Ok(Redirect::to(&format!("/credit/ratings?year={year}")).into_response())
 }
 

@@ -22,7 +22,7 @@ use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
 use crate::web::paging;
-use crate::web::query::Query;
+use crate::web::query::{Query, filled};
 
 /// The pages and API of legally required disclosure.
 pub fn routes() -> Router<AppState> {
@@ -55,15 +55,8 @@ fn today() -> NaiveDate {
     qingshan_app::beijing::today()
 }
 
-fn some(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 fn year_param(v: &Option<String>, default: i64) -> Result<i64, AppError> {
-    match some(v) {
+    match filled(v) {
         None => Ok(default),
         Some(y) => y
             .parse::<i64>()
@@ -74,7 +67,7 @@ fn year_param(v: &Option<String>, default: i64) -> Result<i64, AppError> {
 }
 
 fn date_param(field: &str, v: &Option<String>) -> Result<NaiveDate, AppError> {
-    match some(v) {
+    match filled(v) {
         None => Ok(today()),
         Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| {
             AppError::invalid(field, format!("「{d}」不是有效的日期，应为 YYYY-MM-DD"))
@@ -118,11 +111,11 @@ async fn searched(
     n: i64,
 ) -> Result<qingshan_store::Paged<qingshan_store::DisclosureReport>, AppError> {
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
-    let year = match some(&q.year) {
+    let year = match filled(&q.year) {
         None => None,
         Some(_) => Some(year_param(&q.year, 0)?),
     };
-    Ok(disclosure::search(&s.store, some(&q.q), some(&q.kind), year, limit, offset).await?)
+    Ok(disclosure::search(&s.store, filled(&q.q), filled(&q.kind), year, limit, offset).await?)
 }
 
 /// `GET /disclosure` (anyone): search submitted reports by name or credit code.
@@ -143,7 +136,7 @@ pub async fn search_page(
         &auth,
         &s,
         context! { reports, total => p.total, pager, staff,
-        q => json!({ "q": some(&q.q), "kind": some(&q.kind), "year": some(&q.year) }) },
+        q => json!({ "q": filled(&q.q), "kind": filled(&q.kind), "year": filled(&q.year) }) },
     )
 }
 
@@ -196,7 +189,7 @@ async fn listed(
         year: Some(year),
         // The public sees the published list only; staff may ask for removed entries.
         state: if staff { state } else { Some("listed".into()) },
-        query: some(&q.q),
+        query: filled(&q.q),
         credit_code: None,
     };
     Ok((
@@ -226,7 +219,7 @@ pub async fn list_page(
         "disclosure_list.html",
         &auth,
         &s,
-        context! { year, listings => p.items, total => p.total, pager, q => json!({ "q": some(&q.q) }) },
+        context! { year, listings => p.items, total => p.total, pager, q => json!({ "q": filled(&q.q) }) },
     )
 }
 
@@ -245,7 +238,7 @@ pub async fn api_list(
 }
 
 fn kind_of(v: &Option<String>) -> Result<ReportKind, AppError> {
-    match some(v).as_deref() {
+    match filled(v).as_deref() {
         None | Some("annual") => Ok(ReportKind::Annual),
         Some("temporary") => Ok(ReportKind::Temporary),
         Some(_) => Err(AppError::invalid(
@@ -342,7 +335,7 @@ pub async fn edit_page(
     let code = reader(&s, &auth, &q, "page:/disclosure/edit").await?;
     let year = year_param(&q.year, default_year())?;
     let kind = kind_of(&q.kind)?;
-    let trigger = some(&q.trigger).unwrap_or_default();
+    let trigger = filled(&q.trigger).unwrap_or_default();
     let form = disclosure::form(&s.store, &code, year, kind, &trigger, today())
         .await
         .map_err(AppError::from)?;
@@ -365,7 +358,7 @@ pub async fn api_draft(
     let code = reader(&s, &auth, &q, "page:/api/v1/disclosure/draft").await?;
     let year = year_param(&q.year, default_year())?;
     let kind = kind_of(&q.kind)?;
-    let trigger = some(&q.trigger).unwrap_or_default();
+    let trigger = filled(&q.trigger).unwrap_or_default();
     let form = disclosure::form(&s.store, &code, year, kind, &trigger, today()).await?;
     Ok(Json(json!(form)))
 }
@@ -541,7 +534,7 @@ pub async fn manage_page(
         &auth,
         &s,
         context! { year, listings => p.items, total => p.total, pager, bases => &rules.basis,
-        reasons => &rules.penalty_reason, triggers, q => json!({ "q": some(&q.q) }) },
+        reasons => &rules.penalty_reason, triggers, q => json!({ "q": filled(&q.q) }) },
     )
 }
 

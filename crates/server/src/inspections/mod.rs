@@ -22,7 +22,7 @@ use crate::web::auth::{Auth, CSRF_HEADER};
 use crate::web::error::AppError;
 use crate::web::page::{PageError, page};
 use crate::web::paging;
-use crate::web::query::Query;
+use crate::web::query::{Query, filled};
 use crate::web::table::Table;
 use crate::web::upload::{EvidenceForm, read_evidence_form};
 
@@ -116,15 +116,8 @@ pub struct ListQuery {
     pub due: Option<String>,
 }
 
-fn some(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
 fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
-    let source = some(&q.source);
+    let source = filled(&q.source);
     if source
         .as_deref()
         .is_some_and(|k| !inspections::SOURCE_KINDS.contains(&k))
@@ -134,7 +127,7 @@ fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
             "应为 central（中央生态环境保护督察）、provincial（省级生态环境保护督察）、audit（审计）或 other（其他督查检查）",
         ));
     }
-    let state = some(&q.state);
+    let state = filled(&q.state);
     if state
         .as_deref()
         .is_some_and(|k| !inspections::STATES.contains(&k))
@@ -144,7 +137,7 @@ fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
             "应为 rectifying（整改中）、reported（已报完成待销号）或 closed（已销号）",
         ));
     }
-    let due = match some(&q.due).as_deref() {
+    let due = match filled(&q.due).as_deref() {
         None => None,
         Some("overdue") => Some(Due::Overdue),
         Some("at_risk") => Some(Due::AtRisk),
@@ -158,8 +151,8 @@ fn filter_of(q: &ListQuery) -> Result<ListFilter, AppError> {
     Ok(ListFilter {
         source_kind: source,
         state,
-        county: some(&q.county),
-        unit: some(&q.unit),
+        county: filled(&q.county),
+        unit: filled(&q.unit),
         due,
     })
 }

@@ -164,6 +164,15 @@ where
     }
 }
 
+/// A text parameter with its surrounding blanks removed; `None` when it is absent or blank (an
+/// empty select or search box means "no filter").
+pub fn filled(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
