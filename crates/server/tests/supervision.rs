@@ -271,13 +271,21 @@ async fn offline_alarm_opens_after_silence_and_ends_when_data_returns() {
     let later = run_once(&store, bj(2029, 3, 2, 0, 0), &cfg).await.unwrap();
     assert_eq!(later.purged, 3);
     assert_eq!(store.ingest_stats().await.unwrap().total, 3);
-    assert!(
-        store.audit_log(Some("raw_archive.purge"), 5).await.unwrap()[0]
-            .detail
-            .as_deref()
-            .unwrap()
-            .contains("3 条")
-    );
+    // Audited with the count: one entry on SQLite; on PostgreSQL one per month partition
+    // dropped whole (February UTC) plus one for the rows deleted from the month of the cut-off.
+    let counted: u64 = store
+        .audit_log(Some("raw_archive.purge"), 5)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let d = a.detail.as_deref().unwrap();
+            let head = &d[..d.find(" 条").unwrap()];
+            let digits = head.len() - head.bytes().rev().take_while(u8::is_ascii_digit).count();
+            head[digits..].parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(counted, 3);
 }
 
 struct App {

@@ -177,14 +177,17 @@ impl Store {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let mut audit =
-                AuditEntry::ok(&Actor::system(), "raw_archive.purge", "raw_frames".into());
-            audit.detail = Some(format!(
-                "删除 {} 接收的原始报文分区 {}（{n} 条，保存期限到期）",
-                part.month.format("%Y年%m月"),
-                part.name
-            ));
-            insert_audit!(&mut *tx, &audit);
+            // Like the row-by-row purge, audited when frames went (an empty month is no record).
+            if n > 0 {
+                let mut audit =
+                    AuditEntry::ok(&Actor::system(), "raw_archive.purge", "raw_frames".into());
+                audit.detail = Some(format!(
+                    "删除 {} 接收的原始报文分区 {}（{n} 条，保存期限到期）",
+                    part.month.format("%Y年%m月"),
+                    part.name
+                ));
+                insert_audit!(&mut *tx, &audit);
+            }
             tx.commit().await?;
             dropped += n as u64;
         }
