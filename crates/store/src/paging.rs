@@ -115,12 +115,21 @@ impl Store {
                 .fetch_all(p).await?.iter().map(|r| r.try_get::<i64, _>("interval_secs")).collect::<std::result::Result<_, _>>()?;
             let mut n = 0i64;
             // One range scan of the last-seen index per reporting interval (there are few).
+            // Unfiltered, every device counts (each has its outlet and enterprise): the join
+            // stops at the devices.
+            let unfiltered = *filter == RegistryFilter::default();
             for interval in intervals {
-                let c: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
+                let c: i64 = if unfiltered {
+                    sqlx::query("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn WHERE s.last_received_at >= $1 AND d.interval_secs = $2")
+                        .bind(since(interval)).bind(interval)
+                        .fetch_one(p).await?.try_get("n")?
+                } else {
+                    sqlx::query(&format!("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
                                         WHERE {REGISTRY_WHERE} AND s.last_received_at >= $5 AND d.interval_secs = $6"))
-                    .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
-                    .bind(since(interval)).bind(interval)
-                    .fetch_one(p).await?.try_get("n")?;
+                        .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
+                        .bind(since(interval)).bind(interval)
+                        .fetch_one(p).await?.try_get("n")?
+                };
                 n += c;
             }
             n
