@@ -9,6 +9,10 @@
 //! per phase: the first page, a page deep in the list, a search, and the API's first page. Reported per
 //! phase: requests/s, p50/p99/max latency, the answer's size.
 //!
+//! `QINGSHAN_BENCH_FRESH_MS` sets how long the anonymous list is served again
+//! (`ServerConfig::public_list_fresh_for`, 5 s by default); 0 reads and renders it for every
+//! request.
+//!
 //! Run: `cargo bench -p qingshan-server --bench registry_list` (not part of `cargo test`;
 //! under `cargo test --benches` it runs a tiny registry only).
 
@@ -128,12 +132,20 @@ fn main() {
                 .unwrap();
         }
         let plan = Arc::new(qingshan_plan::xinzhou().unwrap());
+        let mut config = ServerConfig::default();
+        if let Ok(ms) = std::env::var("QINGSHAN_BENCH_FRESH_MS") {
+            config.public_list_fresh_for = Duration::from_millis(ms.parse().unwrap());
+        }
+        println!(
+            "the anonymous list is served again for {} ms",
+            config.public_list_fresh_for.as_millis()
+        );
         let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             qingshan_server::serve(
                 store,
                 plan,
-                ServerConfig::default(),
+                config,
                 "127.0.0.1:0",
                 |a| {
                     let _ = addr_tx.send(a);
@@ -153,7 +165,10 @@ fn main() {
     println!("{enterprises} enterprises, {clients} clients, {secs} s a phase");
     let deep = format!("/sources?page={}", (enterprises / 100 / 2).max(1));
     // A search as the public types it: part of a name, matched anywhere (a LIKE over every row).
-    let search = format!("/sources?q={}", urlencode(&format!("单位{:04}", enterprises / 3)));
+    let search = format!(
+        "/sources?q={}",
+        urlencode(&format!("单位{:04}", enterprises / 3))
+    );
     for path in [
         "/sources",
         deep.as_str(),
@@ -176,7 +191,12 @@ fn urlencode(s: &str) -> String {
 async fn rate(store: &Store, registry: &qingshan_sources::Registry) -> usize {
     let cli = Actor::cli();
     let mut n = 0;
-    for (i, e) in registry.enterprises.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+    for (i, e) in registry
+        .enterprises
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+    {
         let years: &[i32] = if i % 6 == 0 { &[2024, 2025] } else { &[2025] };
         for &year in years {
             let grade = ["A", "B", "C", "D"][(i / 2 + year as usize) % 4];
