@@ -164,10 +164,11 @@ fn main() {
         .unwrap();
     println!("{enterprises} enterprises, {clients} clients, {secs} s a phase");
     let deep = format!("/sources?page={}", (enterprises / 100 / 2).max(1));
-    // A search as the public types it: part of a name, matched anywhere (a LIKE over every row).
+    // A search as the public types it: part of a name, matched anywhere (a LIKE over every
+    // row); the names are 模拟排污单位NNNNN, so "单位0333" finds ten of 10,000.
     let search = format!(
         "/sources?q={}",
-        urlencode(&format!("单位{:04}", enterprises / 3))
+        urlencode(&format!("单位{:04}", enterprises / 30))
     );
     for path in [
         "/sources",
