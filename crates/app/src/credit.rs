@@ -366,12 +366,7 @@ async fn transmission_events(
     else {
         return Ok(Vec::new());
     };
-    let devices: Vec<_> = store
-        .registry_overview()
-        .await?
-        .into_iter()
-        .filter(|d| d.credit_code == credit_code)
-        .collect();
+    let devices = store.enterprise_devices(credit_code).await?;
     let last_month = {
         let local = crate::beijing::local(now).date();
         use chrono::Datelike;
@@ -974,32 +969,21 @@ pub async fn badge(store: &Store, credit_code: &str) -> Result<Option<Badge>> {
         .and_then(badge_of))
 }
 
-/// The published grade of every rated enterprise (its latest year), by 统一社会信用代码: for
-/// lists such as the registry.
-pub async fn badges(store: &Store) -> Result<std::collections::HashMap<String, Badge>> {
-    let f = CreditFilter {
-        published_only: true,
-        ..Default::default()
-    };
-    let mut out: std::collections::HashMap<String, Badge> = std::collections::HashMap::new();
-    let mut offset = 0;
-    loop {
-        let page = store.credit_ratings_paged(&f, BATCH, offset).await?;
-        let n = page.items.len() as i64;
-        // Latest year first: the first one seen of an enterprise is its latest.
-        for r in &page.items {
-            if !out.contains_key(&r.credit_code)
-                && let Some(b) = badge_of(r)
-            {
-                out.insert(r.credit_code.clone(), b);
-            }
-        }
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
-    Ok(out)
+/// The published grade (latest year) of each of these enterprises that has one, by 统一社会信用代码:
+/// for a page of a list such as the registry, which asks only for the enterprises it shows.
+pub async fn badges(
+    store: &Store,
+    credit_codes: &[&str],
+) -> Result<std::collections::HashMap<String, Badge>> {
+    let mut codes = credit_codes.to_vec();
+    codes.sort_unstable();
+    codes.dedup();
+    Ok(store
+        .latest_published_credits(&codes)
+        .await?
+        .into_iter()
+        .filter_map(|(code, r)| badge_of(&r).map(|b| (code, b)))
+        .collect())
 }
 
 /// Columns and rows of the ratings list as exported (XLSX), in Chinese.

@@ -101,12 +101,7 @@ pub async fn home(store: &Store, credit_code: &str, now: DateTime<Utc>) -> Resul
     let supervised = store.supervised_limits(&date).await?;
     let mut devices = Vec::new();
     let mut open_alarms = Vec::new();
-    for d in store
-        .registry_overview()
-        .await?
-        .into_iter()
-        .filter(|d| mine(&d.credit_code))
-    {
+    for d in store.enterprise_devices(credit_code).await? {
         let mut latest = Vec::new();
         for l in supervised.iter().filter(|l| l.mn == d.mn) {
             let series = store

@@ -118,10 +118,8 @@ pub async fn file_mark(
     device_utc_offset_secs: i32,
 ) -> Result<DataMark> {
     let device = store
-        .registry_overview()
+        .device_overview(&input.mn)
         .await?
-        .into_iter()
-        .find(|d| d.mn == input.mn)
         .ok_or_else(|| Error::NotFound(format!("没有 MN 为 {} 的设备", input.mn)))?;
     may_file_mark(user, &device)?;
     let kind = rule()?

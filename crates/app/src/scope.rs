@@ -62,8 +62,9 @@ pub async fn may_see_device(store: &Store, user: Option<&User>, mn: &str) -> Res
     let Some(own) = user.and_then(confined_to) else {
         return Ok(());
     };
-    match device_owners(store).await?.get(mn) {
-        Some(code) => may_see_enterprise(user, code),
+    // One device's owner, not the whole registry's.
+    match store.device_overview(mn).await? {
+        Some(d) => may_see_enterprise(user, &d.credit_code),
         None if own.is_empty() => may_see_enterprise(user, "-"),
         None => Err(Error::Forbidden(format!(
             "设备 {mn} 不属于本单位，排污单位账号无权查看"

@@ -1,11 +1,17 @@
 //! Benchmark of the public registry list (`/sources`, and `/api/v1/sources/devices`) with
 //! `QINGSHAN_BENCH_ENTERPRISES` enterprises (10,000; one outlet and one device each) in a
-//! SQLite store in a temporary directory, served by the real server on 127.0.0.1.
+//! SQLite store in a temporary directory, served by the real server on 127.0.0.1. Every other
+//! enterprise has a published credit rating (its grade is shown beside it) and every other
+//! device has reported (the online count reads them).
 //!
 //! `QINGSHAN_BENCH_CLIENTS` clients (100), each on its own keep-alive HTTP/1.1 connection,
 //! ask for the page again as soon as the last answer arrived, for `QINGSHAN_BENCH_SECS` (20 s)
-//! per phase: the first page, a page deep in the list, and the API's first page. Reported per
+//! per phase: the first page, a page deep in the list, a search, and the API's first page. Reported per
 //! phase: requests/s, p50/p99/max latency, the answer's size.
+//!
+//! `QINGSHAN_BENCH_FRESH_MS` sets how long the anonymous list is served again
+//! (`ServerConfig::public_list_fresh_for`, 5 s by default); 0 reads and renders it for every
+//! request.
 //!
 //! Run: `cargo bench -p qingshan-server --bench registry_list` (not part of `cargo test`;
 //! under `cargo test --benches` it runs a tiny registry only).
@@ -17,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use qingshan_server::ServerConfig;
 use qingshan_simulator::{self as simulator, SimulatorConfig};
-use qingshan_store::{Actor, Store};
+use qingshan_store::{Actor, CreditResult, NewCreditRating, Store};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -99,21 +105,47 @@ fn main() {
         store.migrate().await.unwrap();
         let started = Instant::now();
         let cfg = SimulatorConfig::new("127.0.0.1:1".parse().unwrap(), enterprises);
+        let registry = simulator::registry(&cfg);
         store
-            .import_registry(&simulator::registry(&cfg), &Actor::cli())
+            .import_registry(&registry, &Actor::cli())
             .await
             .unwrap();
         println!(
             "registry of {enterprises} enterprises imported in {:.1} s",
             started.elapsed().as_secs_f64()
         );
+        let started = Instant::now();
+        let rated = rate(&store, &registry).await;
+        println!(
+            "{rated} published credit ratings (every other enterprise, some over two years) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        // Half the devices reporting: the online count reads the recent ones. Their last upload
+        // is dated an hour ahead so that they stay online however long the run takes.
+        if let Store::Sqlite(p, _) = &store {
+            let at = (chrono::Utc::now() + chrono::Duration::hours(1))
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            sqlx::query("INSERT INTO device_last_seen (mn, last_received_at) SELECT mn, $1 FROM devices WHERE rowid % 2 = 0")
+                .bind(at)
+                .execute(p)
+                .await
+                .unwrap();
+        }
         let plan = Arc::new(qingshan_plan::xinzhou().unwrap());
+        let mut config = ServerConfig::default();
+        if let Ok(ms) = std::env::var("QINGSHAN_BENCH_FRESH_MS") {
+            config.public_list_fresh_for = Duration::from_millis(ms.parse().unwrap());
+        }
+        println!(
+            "the anonymous list is served again for {} ms",
+            config.public_list_fresh_for.as_millis()
+        );
         let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             qingshan_server::serve(
                 store,
                 plan,
-                ServerConfig::default(),
+                config,
                 "127.0.0.1:0",
                 |a| {
                     let _ = addr_tx.send(a);
@@ -130,12 +162,69 @@ fn main() {
         .thread_name("clients")
         .build()
         .unwrap();
+    println!("{enterprises} enterprises, {clients} clients, {secs} s a phase");
     let deep = format!("/sources?page={}", (enterprises / 100 / 2).max(1));
-    for path in ["/sources", deep.as_str(), "/api/v1/sources/devices"] {
+    // A search as the public types it: part of a name, matched anywhere (a LIKE over every
+    // row); the names are 模拟排污单位NNNNN, so "单位0333" finds ten of 10,000.
+    let search = format!(
+        "/sources?q={}",
+        urlencode(&format!("单位{:04}", enterprises / 30))
+    );
+    for path in [
+        "/sources",
+        deep.as_str(),
+        search.as_str(),
+        "/api/v1/sources/devices",
+    ] {
         client_rt.block_on(phase(addr, path, clients, Duration::from_secs(secs)));
     }
     drop(server_rt);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `s` percent-encoded for a query string.
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Publishes a credit rating for every other enterprise (and, for every sixth, an older year
+/// too, so that the latest one must be picked): the grades shown beside the registry.
+async fn rate(store: &Store, registry: &qingshan_sources::Registry) -> usize {
+    let cli = Actor::cli();
+    let mut n = 0;
+    for (i, e) in registry
+        .enterprises
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+    {
+        let years: &[i32] = if i % 6 == 0 { &[2024, 2025] } else { &[2025] };
+        for &year in years {
+            let grade = ["A", "B", "C", "D"][(i / 2 + year as usize) % 4];
+            let r = store
+                .save_credit_draft(
+                    &NewCreditRating {
+                        year,
+                        credit_code: e.credit_code.clone(),
+                        enterprise: e.name.clone(),
+                        division_code: e.division_code.clone(),
+                        rule_set: "shanxi-2024".into(),
+                        result: CreditResult {
+                            score: 90,
+                            grade: grade.into(),
+                            vetoed: false,
+                            events_json: "[]".into(),
+                        },
+                    },
+                    &cli,
+                )
+                .await
+                .unwrap();
+            store.publish_credit_rating(r.id, &cli).await.unwrap();
+            n += 1;
+        }
+    }
+    n
 }
 
 async fn phase(addr: std::net::SocketAddr, path: &str, clients: usize, length: Duration) {

@@ -94,6 +94,9 @@ pub struct ServerConfig {
     /// The complaints desk: deadlines (options, docs/complaints.md) and the submissions allowed
     /// per address and window.
     pub complaints: qingshan_app::complaints::Settings,
+    /// How long the public registry list (`/sources` and its API, as anonymous visitors see it)
+    /// is served again before it is read anew (5 s; zero: every request reads it).
+    pub public_list_fresh_for: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -114,6 +117,7 @@ impl Default for ServerConfig {
             watch: qingshan_app::params::WatchConfig::default(),
             inspection_warn_days: qingshan_app::inspections::DEFAULT_WARN_DAYS,
             complaints: qingshan_app::complaints::Settings::default(),
+            public_list_fresh_for: std::time::Duration::from_secs(5),
         }
     }
 }

@@ -136,3 +136,102 @@ async fn the_registry_list_is_paged_and_filtered_on_the_page_and_the_api() {
         .unwrap();
     assert!(r.status().is_client_error());
 }
+
+/// The anonymous list is kept for the configured time (page and API alike, per query), with
+/// the grades of the enterprises on the page; signed-in users always read it anew; a time of
+/// zero keeps nothing.
+#[tokio::test]
+async fn the_public_list_is_kept_for_its_freshness_time_and_shows_the_pages_grades() {
+    let (store, _db) = fresh_store("registry-kept").await;
+    let cfg = SimulatorConfig::new("127.0.0.1:1".parse().unwrap(), 150);
+    let reg = simulator::registry(&cfg);
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    // A published grade for an enterprise on page 2 (the list is by name, as the MNs are).
+    let rated = &reg.enterprises[120];
+    let cli = Actor::cli();
+    let draft = store
+        .save_credit_draft(
+            &qingshan_store::NewCreditRating {
+                year: 2025,
+                credit_code: rated.credit_code.clone(),
+                enterprise: rated.name.clone(),
+                division_code: rated.division_code.clone(),
+                rule_set: "shanxi-2024".into(),
+                result: qingshan_store::CreditResult {
+                    score: 95,
+                    grade: "A".into(),
+                    vetoed: false,
+                    events_json: "[]".into(),
+                },
+            },
+            &cli,
+        )
+        .await
+        .unwrap();
+    store.publish_credit_rating(draft.id, &cli).await.unwrap();
+    let server = common::serve_with(
+        store.clone(),
+        qingshan_server::ServerConfig {
+            public_list_fresh_for: std::time::Duration::from_secs(600),
+            ..Default::default()
+        },
+    )
+    .await;
+    let text = |c: reqwest::Client, path: &'static str| {
+        let url = server.url(path);
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.text().await.unwrap()
+        }
+    };
+    let public = client();
+    let first = text(public.clone(), "/sources").await;
+    assert!(first.contains("共 150 台监控设备"), "{first}");
+    assert!(!first.contains("credit-badge"), "no grade on page 1");
+    let second = text(public.clone(), "/sources?page=2").await;
+    assert!(
+        second.contains("credit-badge credit-A") && second.contains(&rated.name),
+        "{second}"
+    );
+    assert_eq!(second.matches("credit-badge").count(), 1);
+    let api: Value =
+        serde_json::from_str(&text(public.clone(), "/api/v1/sources/devices").await).unwrap();
+    assert_eq!(api["total"], 150);
+
+    // Ten more enterprises: the public keeps seeing the kept list, staff the new one.
+    let more = simulator::registry(&SimulatorConfig::new("127.0.0.1:1".parse().unwrap(), 160));
+    store.import_registry(&more, &Actor::cli()).await.unwrap();
+    assert!(
+        text(public.clone(), "/sources")
+            .await
+            .contains("共 150 台监控设备")
+    );
+    let api: Value =
+        serde_json::from_str(&text(public.clone(), "/api/v1/sources/devices").await).unwrap();
+    assert_eq!(api["total"], 150);
+    // Another query is read now.
+    let api: Value =
+        serde_json::from_str(&text(public.clone(), "/api/v1/sources/devices?page=1").await)
+            .unwrap();
+    assert_eq!(api["total"], 160);
+    user(&store, "staff", Role::Staff, None, None).await;
+    let (staff, _) = login(&server, "staff").await;
+    assert!(text(staff, "/sources").await.contains("共 160 台监控设备"));
+
+    // Kept for no time: every request reads the registry.
+    let fresh = common::serve_with(
+        store.clone(),
+        qingshan_server::ServerConfig {
+            public_list_fresh_for: std::time::Duration::ZERO,
+            ..Default::default()
+        },
+    )
+    .await;
+    let r = public.get(fresh.url("/sources")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("共 160 台监控设备"));
+    let even = simulator::registry(&SimulatorConfig::new("127.0.0.1:1".parse().unwrap(), 170));
+    store.import_registry(&even, &Actor::cli()).await.unwrap();
+    let r = public.get(fresh.url("/sources")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("共 170 台监控设备"));
+}

@@ -195,6 +195,9 @@ pub struct CreditEvidence {
 const RATING_SELECT: &str = "SELECT id, year, credit_code, enterprise, division_code, rule_set, score, grade, vetoed, events, state, \
      computed_by, computed_at, published_by, published_at, grade_before_repair, repaired_at FROM credit_ratings r";
 
+/// The most credit codes bound in one query (SQLite allows 32,766 binds, PostgreSQL 65,535).
+const CODES_CHUNK: usize = 500;
+
 const RATING_WHERE: &str = "WHERE ($1 IS NULL OR r.year = $1) AND ($2 IS NULL OR r.grade = $2) AND ($3 IS NULL OR r.division_code = $3) \
      AND ($4 IS NULL OR r.credit_code = $4) AND ($5 = 0 OR r.state = 'published') \
      AND ($6 IS NULL OR r.credit_code = $6 OR r.enterprise LIKE '%' || $6 || '%')";
@@ -344,6 +347,33 @@ impl Store {
                 None => None,
             }
         }))
+    }
+
+    /// The latest published rating of each of these enterprises that has one, by 统一社会信用代码:
+    /// the grades beside a page of a list (the registry), one query for the page instead of
+    /// reading every rating.
+    pub async fn latest_published_credits(
+        &self,
+        credit_codes: &[&str],
+    ) -> Result<std::collections::HashMap<String, CreditRating>> {
+        let mut out = std::collections::HashMap::new();
+        // Bounded lists of binds: a page is 100 rows, but callers may pass more.
+        for chunk in credit_codes.chunks(CODES_CHUNK) {
+            with_pool!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new(format!("{RATING_SELECT} WHERE r.state = 'published' AND r.credit_code IN ("));
+                let mut sep = qb.separated(", ");
+                for code in chunk {
+                    sep.push_bind(*code);
+                }
+                // Latest year first: the first row of an enterprise is its latest.
+                qb.push(") ORDER BY r.credit_code, r.year DESC");
+                for r in qb.build().fetch_all(p).await? {
+                    let rating = rating_from_row!(r);
+                    out.entry(rating.credit_code.clone()).or_insert(rating);
+                }
+            });
+        }
+        Ok(out)
     }
 
     /// One page of ratings: latest year first, then grade (best first by code), then name.

@@ -82,10 +82,15 @@ impl Store {
                     .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
                     .fetch_one(p).await?.try_get("n")?
             };
+            // CROSS JOIN fixes SQLite's join order (PostgreSQL plans it as the inner join it
+            // is): enterprises by name, then their outlets and devices by index, already in the
+            // list's order, stopping after the page. Left to itself, SQLite without table
+            // statistics (nothing runs ANALYZE) scans every device and sorts the whole join for
+            // each request: 5 ms instead of 0.3 ms at 10,000 devices.
             let rows = sqlx::query(&format!("SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind, \
                                     d.mn, d.protocol, d.interval_secs, s.last_received_at AS last_seen \
-                                    FROM enterprises e JOIN outlets o ON o.enterprise_id = e.id JOIN devices d ON d.outlet_id = o.id LEFT JOIN device_last_seen s ON s.mn = d.mn \
-                                    WHERE {REGISTRY_WHERE} ORDER BY e.name, e.id, o.code, d.mn LIMIT $5 OFFSET $6"))
+                                    FROM enterprises e CROSS JOIN outlets o CROSS JOIN devices d LEFT JOIN device_last_seen s ON s.mn = d.mn \
+                                    WHERE o.enterprise_id = e.id AND d.outlet_id = o.id AND {REGISTRY_WHERE} ORDER BY e.name, e.id, o.code, d.mn LIMIT $5 OFFSET $6"))
                 .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
                 .bind(limit).bind(offset).fetch_all(p).await?;
             let mut items = Vec::with_capacity(rows.len());
@@ -115,12 +120,21 @@ impl Store {
                 .fetch_all(p).await?.iter().map(|r| r.try_get::<i64, _>("interval_secs")).collect::<std::result::Result<_, _>>()?;
             let mut n = 0i64;
             // One range scan of the last-seen index per reporting interval (there are few).
+            // Unfiltered, every device counts (each has its outlet and enterprise): the join
+            // stops at the devices.
+            let unfiltered = *filter == RegistryFilter::default();
             for interval in intervals {
-                let c: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
+                let c: i64 = if unfiltered {
+                    sqlx::query("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn WHERE s.last_received_at >= $1 AND d.interval_secs = $2")
+                        .bind(since(interval)).bind(interval)
+                        .fetch_one(p).await?.try_get("n")?
+                } else {
+                    sqlx::query(&format!("SELECT COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
                                         WHERE {REGISTRY_WHERE} AND s.last_received_at >= $5 AND d.interval_secs = $6"))
-                    .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
-                    .bind(since(interval)).bind(interval)
-                    .fetch_one(p).await?.try_get("n")?;
+                        .bind(&filter.division_code).bind(&filter.outlet_kind).bind(&filter.credit_code).bind(&search)
+                        .bind(since(interval)).bind(interval)
+                        .fetch_one(p).await?.try_get("n")?
+                };
                 n += c;
             }
             n

@@ -166,7 +166,7 @@ pub struct QuarantinedDevice {
 }
 
 /// A device with its enterprise and outlet, as the registry pages show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceOverview {
     /// 统一社会信用代码.
     pub credit_code: String,
@@ -225,6 +225,31 @@ pub fn device_uploads_sql(cn: &str) -> &'static str {
 }
 
 /// Rows per multi-row statement, under SQLite's 32766 bound parameters.
+/// The columns of a [`DeviceOverview`] over `e` (enterprises), `o` (outlets), `d` (devices)
+/// and `s` (their last upload).
+const OVERVIEW_SELECT: &str = "SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind, \
+     d.mn, d.protocol, d.interval_secs, s.last_received_at AS last_seen \
+     FROM devices d LEFT JOIN device_last_seen s ON s.mn = d.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id";
+
+/// Builds a [`DeviceOverview`] from a row of [`OVERVIEW_SELECT`].
+macro_rules! overview_from_row {
+    ($r:expr) => {{
+        DeviceOverview {
+            credit_code: $r.try_get("credit_code")?,
+            enterprise: $r.try_get("enterprise")?,
+            division_code: $r.try_get("division_code")?,
+            industry: $r.try_get("industry")?,
+            outlet_code: $r.try_get("outlet_code")?,
+            outlet_name: $r.try_get("outlet_name")?,
+            outlet_kind: $r.try_get("kind")?,
+            mn: $r.try_get("mn")?,
+            protocol: $r.try_get("protocol")?,
+            interval_secs: $r.try_get("interval_secs")?,
+            last_seen: $r.try_get("last_seen")?,
+        }
+    }};
+}
+
 const UPLOAD_CHUNK: usize = 3000;
 const RAW_CHUNK: usize = 3000;
 
@@ -510,16 +535,36 @@ impl Store {
     /// Every registered device with its enterprise, outlet and when it was last heard from.
     pub async fn registry_overview(&self) -> Result<Vec<DeviceOverview>> {
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind,                  d.mn, d.protocol, d.interval_secs, s.last_received_at AS last_seen                  FROM devices d LEFT JOIN device_last_seen s ON s.mn = d.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id ORDER BY e.name, o.code, d.mn")
+            let rows = sqlx::query(&format!("{OVERVIEW_SELECT} ORDER BY e.name, o.code, d.mn"))
                 .fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push(DeviceOverview {
-                    credit_code: r.try_get("credit_code")?, enterprise: r.try_get("enterprise")?, division_code: r.try_get("division_code")?,
-                    industry: r.try_get("industry")?, outlet_code: r.try_get("outlet_code")?, outlet_name: r.try_get("outlet_name")?,
-                    outlet_kind: r.try_get("kind")?, mn: r.try_get("mn")?, protocol: r.try_get("protocol")?,
-                    interval_secs: r.try_get("interval_secs")?, last_seen: r.try_get("last_seen")?,
-                });
+                out.push(overview_from_row!(r));
+            }
+            out
+        }))
+    }
+
+    /// One registered device with its enterprise, outlet and last upload, if `mn` is
+    /// registered: a device's pages and checks ask for it instead of reading the whole registry.
+    pub async fn device_overview(&self, mn: &str) -> Result<Option<DeviceOverview>> {
+        Ok(with_pool!(self, p => {
+            match sqlx::query(&format!("{OVERVIEW_SELECT} WHERE d.mn = $1"))
+                .bind(mn).fetch_optional(p).await? {
+                Some(r) => Some(overview_from_row!(r)),
+                None => None,
+            }
+        }))
+    }
+
+    /// The registered devices of one enterprise (统一社会信用代码), ordered as the registry.
+    pub async fn enterprise_devices(&self, credit_code: &str) -> Result<Vec<DeviceOverview>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{OVERVIEW_SELECT} WHERE e.credit_code = $1 ORDER BY e.name, o.code, d.mn"))
+                .bind(credit_code).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(overview_from_row!(r));
             }
             out
         }))

@@ -137,6 +137,7 @@ contract!(
     disclosure_list_reports_and_revisions,
     credit_ratings_are_drafted_published_corrected_and_repaired,
     registry_lists_come_in_pages_with_filters,
+    one_device_one_enterprise_and_a_page_of_grades,
 );
 
 /// Item reports are revisions per item and party; a review moves only a submitted revision; web
@@ -7039,5 +7040,110 @@ async fn registry_lists_come_in_pages_with_filters(store: Store) {
             .await
             .unwrap(),
         0
+    );
+}
+
+/// One device, one enterprise's devices and the latest published grade of a page's
+/// enterprises, each read on its own: the same rows the whole registry and the ratings give.
+async fn one_device_one_enterprise_and_a_page_of_grades(store: Store) {
+    let reg = qingshan_sources::read_registry(REGISTRY.as_bytes()).unwrap();
+    store.import_registry(&reg, &Actor::cli()).await.unwrap();
+    store
+        .ingest(&[upload("MN0002", "20260101000000000", "20260101000000", "1")])
+        .await
+        .unwrap();
+    let all = store.registry_overview().await.unwrap();
+    for d in &all {
+        assert_eq!(
+            store.device_overview(&d.mn).await.unwrap().as_ref(),
+            Some(d)
+        );
+    }
+    let two = store.device_overview("MN0002").await.unwrap().unwrap();
+    assert_eq!(
+        (two.credit_code.as_str(), two.outlet_kind.as_str()),
+        ("91110000802100433B", "water")
+    );
+    assert!(two.last_seen.is_some());
+    assert!(store.device_overview("MN9999").await.unwrap().is_none());
+    // A pattern is not a match: the MN is compared whole.
+    assert!(store.device_overview("MN000%").await.unwrap().is_none());
+    let of = |code: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .enterprise_devices(code)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.mn)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(of("9144030071526726XG").await, ["MN0001"]);
+    assert_eq!(of("91110000802100433B").await, ["MN0002"]);
+    assert!(of("NOSUCHCODE").await.is_empty());
+
+    // Grades: A has 2025 and 2026 published (2026 is the latest), B only a draft, C a
+    // published 2026 and a draft 2027 (the draft is not shown).
+    let cli = Actor::cli();
+    let publish = |year: i32, code: &'static str, grade: &'static str| {
+        let store = store.clone();
+        let cli = cli.clone();
+        async move {
+            let r = store
+                .save_credit_draft(&credit_rating(year, code, code, 90, grade, false), &cli)
+                .await
+                .unwrap();
+            store.publish_credit_rating(r.id, &cli).await.unwrap()
+        }
+    };
+    publish(2025, "CODEA", "B").await;
+    let a = publish(2026, "CODEA", "A").await;
+    store
+        .save_credit_draft(&credit_rating(2026, "CODEB", "CODEB", 70, "C", false), &cli)
+        .await
+        .unwrap();
+    let c = publish(2026, "CODEC", "D").await;
+    store
+        .save_credit_draft(&credit_rating(2027, "CODEC", "CODEC", 95, "A", false), &cli)
+        .await
+        .unwrap();
+    let got = store
+        .latest_published_credits(&["CODEA", "CODEB", "CODEC", "NONE"])
+        .await
+        .unwrap();
+    let mut codes: Vec<_> = got.keys().cloned().collect();
+    codes.sort();
+    assert_eq!(codes, ["CODEA", "CODEC"]);
+    assert_eq!(got["CODEA"], a);
+    assert_eq!(got["CODEC"], c);
+    assert_eq!(
+        Some(&got["CODEA"]),
+        store
+            .latest_published_credit("CODEA")
+            .await
+            .unwrap()
+            .as_ref()
+    );
+    assert!(
+        store
+            .latest_published_credits(&[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // More codes than one query binds: every one still answered.
+    let many: Vec<String> = (0..1200).map(|i| format!("X{i:04}")).collect();
+    let mut asked: Vec<&str> = many.iter().map(String::as_str).collect();
+    asked.push("CODEC");
+    assert_eq!(
+        store
+            .latest_published_credits(&asked)
+            .await
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["CODEC"]
     );
 }

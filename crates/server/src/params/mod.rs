@@ -42,13 +42,7 @@ async fn device(
     if let Err(e) = qingshan_app::scope::may_see_device(&s.store, auth.user.as_ref(), mn).await {
         return Err(refuse(s, auth, action, target, e.into(), None).await);
     }
-    let Some(dev) = s
-        .store
-        .registry_overview()
-        .await?
-        .into_iter()
-        .find(|d| d.mn == mn)
-    else {
+    let Some(dev) = s.store.device_overview(mn).await? else {
         return Err(AppError::NotFound(format!("没有设备 {mn}")));
     };
     if let Err(e) = qingshan_app::params::may_see(auth.user.as_ref(), &dev) {

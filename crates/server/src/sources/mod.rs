@@ -1,6 +1,7 @@
 //! Pollution-source supervision on the web: the registry, device status, a device's hourly
 //! values against its permit limit, and the alarm centre.
 
+mod cache;
 mod incidents;
 
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use crate::web::query::Query;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use chrono::{DateTime, Utc};
@@ -30,9 +31,10 @@ use crate::web::chart;
 use crate::web::download::{csv_attachment, xlsx_attachment};
 use crate::web::error::AppError;
 use crate::web::import_report;
-use crate::web::page::{PageError, page};
+use crate::web::page::{PageError, page, page_context};
 use crate::web::paging;
 use crate::web::table::Table;
+use crate::web::templates::render;
 
 /// The registry, device and alarm pages and their JSON API.
 pub fn routes() -> Router<AppState> {
@@ -97,9 +99,30 @@ pub async fn api_devices(
     Extension(auth): Extension<Auth>,
     Query(pq): Query<paging::PageQuery>,
     Query(rq): Query<RegistryQuery>,
-) -> Result<Json<Value>, AppError> {
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, AppError> {
+    let body = if auth.user.is_none() {
+        let key = format!("api?{}", raw.unwrap_or_default());
+        cache::public(&s, key, || devices_json(&s, &auth, &pq, &rq)).await?
+    } else {
+        devices_json(&s, &auth, &pq, &rq).await?
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
+}
+
+/// The body of [`api_devices`].
+async fn devices_json(
+    s: &AppState,
+    auth: &Auth,
+    pq: &paging::PageQuery,
+    rq: &RegistryQuery,
+) -> Result<Bytes, AppError> {
     let now = Utc::now();
-    let n = paging::requested(&pq);
+    let n = paging::requested(pq);
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
     let list = qingshan_app::sources::registry_page(
         &s.store,
@@ -111,10 +134,11 @@ pub async fn api_devices(
     )
     .await?;
     let devices: Vec<Value> = list.items.iter().map(|d| device_json(d, now)).collect();
-    Ok(Json(json!({
+    let body = json!({
         "devices": devices, "total": list.total, "online": list.online,
         "page": n, "per_page": paging::PER_PAGE,
-    })))
+    });
+    Ok(Bytes::from(body.to_string()))
 }
 
 /// `GET /api/v1/sources/quarantine`: the unknown MNs waiting in quarantine (staff), by MN, a
@@ -403,8 +427,27 @@ pub async fn sources_page(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
     Query(report): Query<import_report::ImportReport>,
 ) -> Result<Response, PageError> {
+    let raw = raw.as_deref();
+    let body = if auth.user.is_none() {
+        let key = format!("page?{}", raw.unwrap_or_default());
+        cache::public(&s, key, || sources_html(&s, &auth, &pq, &rq, raw, report)).await?
+    } else {
+        sources_html(&s, &auth, &pq, &rq, raw, report).await?
+    };
+    Ok(Html(body).into_response())
+}
+
+/// The body of [`sources_page`].
+async fn sources_html(
+    s: &AppState,
+    auth: &Auth,
+    pq: &paging::PageQuery,
+    rq: &RegistryQuery,
+    raw: Option<&str>,
+    report: import_report::ImportReport,
+) -> Result<Bytes, PageError> {
     let now = Utc::now();
-    let n = paging::requested(&pq);
+    let n = paging::requested(pq);
     let (limit, offset) = paging::window(n, paging::PER_PAGE);
     let list = qingshan_app::sources::registry_page(
         &s.store,
@@ -416,7 +459,7 @@ pub async fn sources_page(
     )
     .await?;
     let devices: Vec<Value> = list.items.iter().map(|d| device_json(d, now)).collect();
-    let pager = paging::Pager::new(n, paging::PER_PAGE, list.total, "/sources", raw.as_deref());
+    let pager = paging::Pager::new(n, paging::PER_PAGE, list.total, "/sources", raw);
     // An unknown-MN flood leaves one row per MN: the list is paged too, by `qpage`.
     let (quarantine, quarantine_pager) = if auth.is_staff() {
         let n = paging::requested(&paging::PageQuery {
@@ -424,29 +467,22 @@ pub async fn sources_page(
         });
         let (limit, offset) = paging::window(n, paging::PER_PAGE);
         let q = s.store.quarantine_paged(limit, offset).await?;
-        let pager = paging::Pager::for_param(
-            "qpage",
-            n,
-            paging::PER_PAGE,
-            q.total,
-            "/sources",
-            raw.as_deref(),
-        );
+        let pager =
+            paging::Pager::for_param("qpage", n, paging::PER_PAGE, q.total, "/sources", raw);
         (q.items, Some(pager))
     } else {
         (Vec::new(), None)
     };
-    let credit = qingshan_app::credit::badges(&s.store).await?;
+    // The grades of the enterprises on this page only (not every published rating).
+    let codes: Vec<&str> = list.items.iter().map(|d| d.credit_code.as_str()).collect();
+    let credit = qingshan_app::credit::badges(&s.store, &codes).await?;
     let filter = context! { q => rq.q, county => rq.county, kind => rq.kind };
-    page(
-        "sources.html",
-        &auth,
-        &s,
-        context! {
-            devices, total => list.total, online_count => list.online, pager, filter,
-            quarantine, quarantine_pager, report => report.shown(), credit
-        },
-    )
+    let ctx = context! {
+        devices, total => list.total, online_count => list.online, pager, filter,
+        quarantine, quarantine_pager, report => report.shown(), credit
+    };
+    let html = render("sources.html", context! { ..ctx, ..page_context(auth, s) })?;
+    Ok(Bytes::from(html))
 }
 
 /// `GET /sources/devices/{mn}`: a device's hourly values of the last days against its limits.
@@ -458,10 +494,10 @@ pub async fn device_page(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     device_visible(&s, &auth, &mn, "page.view").await?;
-    let overview = s.store.registry_overview().await?;
-    let Some(dev) = overview.iter().find(|d| d.mn == mn) else {
+    let Some(dev) = s.store.device_overview(&mn).await? else {
         return Err(AppError::NotFound(format!("没有设备 {mn}")).into());
     };
+    let dev = &dev;
     let now = Utc::now();
     let local = qingshan_app::beijing::local(now);
     let from = (local - chrono::Duration::days(7))
