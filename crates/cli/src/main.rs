@@ -94,6 +94,10 @@ enum Command {
         /// Days before its deadline an open inspection problem (督察整改) is listed as at risk.
         #[arg(long, env = "QINGSHAN_INSPECTION_WARN_DAYS", default_value_t = qingshan_app::inspections::DEFAULT_WARN_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
         inspection_warn_days: u32,
+        /// Seconds the public registry list (`/sources`, `/api/v1/sources/devices`) served to
+        /// visitors who are not signed in is kept and reused per query; 0 reads it anew each time.
+        #[arg(long, env = "QINGSHAN_PUBLIC_LIST_FRESH_SECS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=300))]
+        public_list_fresh_secs: u32,
         /// Working days (on the State Council holiday calendar, workdays-cn.toml) the complaints desk has to accept or reject a report (an option: Fujian's and Shaanxi's practice).
         #[arg(long, env = "QINGSHAN_COMPLAINT_ACCEPT_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=60))]
         complaint_accept_working_days: u32,
@@ -483,6 +487,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clock_drift_minutes,
             evidence_max_mib,
             inspection_warn_days,
+            public_list_fresh_secs,
             complaint_accept_working_days,
             complaint_finish_days,
             complaint_max_per_minute,
@@ -525,6 +530,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     http_request_timeout: std::time::Duration::from_secs(http_request_timeout_secs),
                     trusted_proxies,
                     transmission_counting: backfill_counting,
+                    public_list_fresh_for: std::time::Duration::from_secs(u64::from(
+                        public_list_fresh_secs,
+                    )),
                     ..Default::default()
                 };
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
