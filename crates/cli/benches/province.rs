@@ -78,6 +78,9 @@ fn env_or(name: &str, default: u64) -> u64 {
 struct Knobs {
     quick: bool,
     devices: usize,
+    kill_devices: usize,
+    sqlite_devices: usize,
+    per_process: usize,
     interval: Duration,
     secs: u64,
     kill_at: u64,
@@ -97,10 +100,15 @@ impl Knobs {
         // `cargo bench` passes --bench; `cargo test --benches` passes nothing: a tiny run then.
         let quick = !std::env::args().any(|a| a == "--bench");
         let q = |full: u64, small: u64| if quick { small } else { full };
-        let devices = env_or("QS_BENCH_DEVICES", q(50_000, 40)) as usize;
+        let devices = env_or("QS_BENCH_DEVICES", q(39_000, 40)) as usize;
+        let kill_devices = (env_or("QS_BENCH_KILL_DEVICES", q(19_500, 40)) as usize).min(devices);
         Knobs {
             quick,
             devices,
+            kill_devices,
+            sqlite_devices: (env_or("QS_BENCH_SQLITE_DEVICES", kill_devices as u64) as usize)
+                .min(devices),
+            per_process: env_or("QS_BENCH_PER_PROCESS", q(15_000, 25)) as usize,
             interval: Duration::from_millis(env_or("QS_BENCH_INTERVAL_MS", q(30_000, 500))),
             secs: env_or("QS_BENCH_SECS", q(120, 5)),
             kill_at: env_or("QS_BENCH_KILL_AT_SECS", q(60, 2)),
@@ -118,11 +126,11 @@ impl Knobs {
 
     /// Seconds between two hourly records of one hourly device, so that the hourly fleet
     /// together delivers what `devices` devices' hourly data would: devices / 3600 per second.
-    fn hourly_interval(&self) -> Duration {
+    fn hourly_interval(&self, devices: usize) -> Duration {
         if self.quick {
             return Duration::from_millis(500);
         }
-        Duration::from_secs_f64(self.hourly_devices as f64 * 3600.0 / self.devices.max(1) as f64)
+        Duration::from_secs_f64(self.hourly_devices as f64 * 3600.0 / devices.max(1) as f64)
     }
 
     fn bind(&self) -> Vec<IpAddr> {
@@ -281,8 +289,8 @@ struct Fleets {
     exceeding: SimulatorConfig,
 }
 
-fn fleets(k: &Knobs, gateways: &[SocketAddr], record: bool) -> Fleets {
-    let mut live = SimulatorConfig::new(gateways[0], k.devices);
+fn fleets(k: &Knobs, gateways: &[SocketAddr], record: bool, devices: usize) -> Fleets {
+    let mut live = SimulatorConfig::new(gateways[0], devices);
     live.also = gateways[1..].to_vec();
     live.bind = k.bind();
     live.interval = k.interval;
@@ -294,7 +302,7 @@ fn fleets(k: &Knobs, gateways: &[SocketAddr], record: bool) -> Fleets {
     hourly.devices = k.hourly_devices;
     hourly.first_index = k.devices;
     hourly.cn = "2061".into();
-    hourly.interval = k.hourly_interval();
+    hourly.interval = k.hourly_interval(devices);
     let mut exceeding = hourly.clone();
     exceeding.devices = 1;
     exceeding.first_index = k.devices + k.hourly_devices;
@@ -343,12 +351,18 @@ impl Connected {
     }
 }
 
-fn print_run(phase: &str, k: &Knobs, live: &SimulatorReport, hourly: &SimulatorReport) {
-    let offered = k.devices as f64 / k.interval.as_secs_f64()
-        + k.hourly_devices as f64 / k.hourly_interval().as_secs_f64();
+fn print_run(
+    phase: &str,
+    k: &Knobs,
+    devices: usize,
+    live: &SimulatorReport,
+    hourly: &SimulatorReport,
+) {
+    let offered = devices as f64 / k.interval.as_secs_f64()
+        + k.hourly_devices as f64 / k.hourly_interval(devices).as_secs_f64();
     println!(
         "province[{phase}]: devices={} interval_ms={} secs={} offered_fps={offered:.0} real-time sent={} acked={} resent={} conn_errors={} hourly sent={} acked={} acked_fps={:.0} p50_ms={:.2} p99_ms={:.2} hourly_p99_ms={:.2}",
-        k.devices,
+        devices,
         k.interval.as_millis(),
         k.secs,
         live.sent,
@@ -378,8 +392,8 @@ async fn steady(
     );
     let rss_before: Vec<u64> = pids.iter().map(|p| rss_kib(*p)).collect();
     let sockets_before: Vec<u64> = pids.iter().map(|p| sockets(*p)).collect();
-    let live = tokio::spawn(simulator::run(f.live.clone()));
-    let hourly = tokio::spawn(simulator::run(hourly_cfg));
+    let live = tokio::spawn(run_fleet(f.live.clone(), k.per_process));
+    let hourly = tokio::spawn(run_fleet(hourly_cfg, k.per_process));
     // Devices start spread over one interval: all are in after it (and a margin).
     let settle = (k.interval + Duration::from_secs(3)).min(Duration::from_secs(k.secs) * 3 / 4);
     tokio::time::sleep(settle).await;
@@ -425,7 +439,7 @@ async fn exceedance_incidents(store: &Store, mn: &str) -> i64 {
 /// The kill run: returns the survivor.
 async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgPool) -> Server {
     let gateways: Vec<SocketAddr> = servers.iter().map(|s| s.gateway).collect();
-    let f = fleets(k, &gateways, true);
+    let f = fleets(k, &gateways, true, k.kill_devices);
     let exceeding_mn = simulator::device_mn(f.exceeding.first_index);
     let start = Instant::now();
     let first = loop {
@@ -448,9 +462,9 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
     let mut holder = holder.pop().unwrap();
     let survivor = survivor.into_iter().next().unwrap();
     let began = Instant::now();
-    let live = tokio::spawn(simulator::run(f.live.clone()));
-    let hourly = tokio::spawn(simulator::run(f.hourly.clone()));
-    let exceeding = tokio::spawn(simulator::run(f.exceeding.clone()));
+    let live = tokio::spawn(run_fleet(f.live.clone(), k.per_process));
+    let hourly = tokio::spawn(run_fleet(f.hourly.clone(), k.per_process));
+    let exceeding = tokio::spawn(run_fleet(f.exceeding.clone(), k.per_process));
     // The holder's supervisor raises the exceedance while the devices send…
     while exceedance_incidents(store, &exceeding_mn).await == 0
         || began.elapsed() < Duration::from_secs(k.kill_at)
@@ -483,7 +497,7 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
     // Two more supervision passes on the survivor over everything that came in.
     tokio::time::sleep(Duration::from_secs(k.supervisor * 2 + 1)).await;
 
-    print_run("kill", k, &live, &hourly);
+    print_run("kill", k, k.kill_devices, &live, &hourly);
     let keys: Vec<&(String, String)> = live
         .acked_keys
         .iter()
@@ -504,12 +518,17 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
         .filter(|key| !stored.contains_key(**key))
         .count();
     let twice = stored.values().filter(|n| **n > 1).count();
+    // The devices of this run (the registry holds the steady run's larger fleet).
+    let in_run: std::collections::HashSet<String> = (0..k.kill_devices)
+        .chain(f.hourly.first_index..f.hourly.first_index + f.hourly.devices)
+        .map(simulator::device_mn)
+        .collect();
     let silent: Vec<String> = store
         .last_seen()
         .await
         .unwrap()
         .into_iter()
-        .filter(|d| d.mn != exceeding_mn)
+        .filter(|d| in_run.contains(&d.mn))
         .filter(|d| {
             d.last_seen
                 .as_deref()
@@ -791,7 +810,7 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
         std::mem::forget(db);
     }
     let placeholder: SocketAddr = "127.0.0.1:1".parse().unwrap();
-    let f = fleets(k, &[placeholder], false);
+    let f = fleets(k, &[placeholder], false, k.devices);
     let migrate = Command::new(env!("CARGO_BIN_EXE_qingshan"))
         .args(["migrate", "--db", &url])
         .output()
@@ -824,10 +843,10 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
     });
 
     // 1. Steady load on both servers.
-    let f = fleets(k, &gateways, false);
+    let f = fleets(k, &gateways, false, k.devices);
     let size0 = rt.block_on(database_size(&pg));
     let (live, hourly, connected) = rt.block_on(steady(k, &f, &pids));
-    print_run("steady 2×PostgreSQL", k, &live, &hourly);
+    print_run("steady 2×PostgreSQL", k, k.devices, &live, &hourly);
     connected.print("steady 2×PostgreSQL");
     let (size1, uploads, raw) = rt.block_on(async {
         (
@@ -881,17 +900,17 @@ fn sqlite(k: &Knobs, rt: &tokio::runtime::Runtime) {
     let file = qingshan_testkit::TempPath::new("province", ".db");
     let url = format!("sqlite://{}", file.path().display());
     let placeholder: SocketAddr = "127.0.0.1:1".parse().unwrap();
-    let f = fleets(k, &[placeholder], false);
+    let f = fleets(k, &[placeholder], false, k.sqlite_devices);
     let imported = import_registry(&url, &[&f.live, &f.hourly]);
     println!(
         "province: registry of {} devices imported into SQLite in {:.1} s",
-        k.devices + k.hourly_devices,
+        k.sqlite_devices + k.hourly_devices,
         imported.as_secs_f64()
     );
     let server = listening(spawn(&url, k));
-    let f = fleets(k, &[server.gateway], false);
+    let f = fleets(k, &[server.gateway], false, k.sqlite_devices);
     let (live, hourly, connected) = rt.block_on(steady(k, &f, &[server.pid()]));
-    print_run("steady 1×SQLite", k, &live, &hourly);
+    print_run("steady 1×SQLite", k, k.sqlite_devices, &live, &hourly);
     connected.print("steady 1×SQLite");
     let size = rt.block_on(async {
         let store = Store::connect(&url).await.unwrap();
@@ -907,7 +926,131 @@ fn sqlite(k: &Knobs, rt: &tokio::runtime::Runtime) {
     let _ = std::fs::remove_file(format!("{}-shm", file.path().display()));
 }
 
+/// Runs `cfg` in worker processes of at most `per_process` devices each: a process holds one
+/// descriptor per device, and its hard limit may be lower than the fleet.
+async fn run_fleet(cfg: SimulatorConfig, per_process: usize) -> SimulatorReport {
+    let per_process = per_process.max(1);
+    let end = cfg.first_index + cfg.devices;
+    let mut workers = Vec::new();
+    let mut first = cfg.first_index;
+    while first < end {
+        let n = per_process.min(end - first);
+        let spec = serde_json::json!({
+            "to": std::iter::once(cfg.to).chain(cfg.also.iter().copied()).map(|a| a.to_string()).collect::<Vec<_>>(),
+            "bind": cfg.bind.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "first": first,
+            "devices": n,
+            "interval_ms": cfg.interval.as_millis() as u64,
+            "duration_ms": cfg.duration.as_millis() as u64,
+            "resend_ms": cfg.resend_after.as_millis() as u64,
+            "grace_ms": cfg.grace.as_millis() as u64,
+            "cn": cfg.cn,
+            "exceed": cfg.has(Inject::Exceed),
+            "record": cfg.record_acks,
+            "period_start": cfg.period_start.map(|t| t.format("%Y%m%d%H%M%S").to_string()),
+        });
+        workers.push(tokio::task::spawn_blocking(move || {
+            let out = Command::new(std::env::current_exe().unwrap())
+                .env("QS_BENCH_WORKER", spec.to_string())
+                .stderr(Stdio::inherit())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "a fleet worker failed");
+            out.stdout
+        }));
+        first += n;
+    }
+    let mut total = SimulatorReport::default();
+    for w in workers {
+        let out = w.await.unwrap();
+        for line in out.split(|b| *b == b'\n') {
+            let line = std::str::from_utf8(line).unwrap();
+            if let Some(json) = line.strip_prefix("R ") {
+                let r: serde_json::Value = serde_json::from_str(json).unwrap();
+                let n = |f: &str| r[f].as_u64().unwrap_or(0);
+                total.sent += n("sent");
+                total.acked += n("acked");
+                total.resent += n("resent");
+                total.connection_errors += n("connection_errors");
+                total.commands += n("commands");
+                total.history_frames += n("history_frames");
+                total.elapsed_secs = total
+                    .elapsed_secs
+                    .max(r["elapsed_secs"].as_f64().unwrap_or(0.0));
+            } else if let Some(us) = line.strip_prefix("L ") {
+                total.latencies_us.push(us.parse().unwrap());
+            } else if let Some(key) = line.strip_prefix("K ") {
+                let (mn, qn) = key.split_once(' ').unwrap();
+                total.acked_keys.push((mn.to_string(), qn.to_string()));
+            }
+        }
+    }
+    total.latencies_us.sort_unstable();
+    let ms: Vec<f64> = total
+        .latencies_us
+        .iter()
+        .map(|us| *us as f64 / 1000.0)
+        .collect();
+    total.p50_ms = percentile(&ms, 0.5);
+    total.p99_ms = percentile(&ms, 0.99);
+    total
+}
+
+/// A fleet worker (see [`run_fleet`]): runs the slice `QS_BENCH_WORKER` describes and writes
+/// its report, latencies and acknowledged keys to stdout.
+fn worker(spec: &str) {
+    use std::io::Write;
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let spec: serde_json::Value = serde_json::from_str(spec).unwrap();
+    let addrs: Vec<SocketAddr> = spec["to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().parse().unwrap())
+        .collect();
+    let ms = |f: &str| Duration::from_millis(spec[f].as_u64().unwrap());
+    let mut cfg = SimulatorConfig::new(addrs[0], spec["devices"].as_u64().unwrap() as usize);
+    cfg.also = addrs[1..].to_vec();
+    cfg.bind = spec["bind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().parse().unwrap())
+        .collect();
+    cfg.first_index = spec["first"].as_u64().unwrap() as usize;
+    cfg.interval = ms("interval_ms");
+    cfg.duration = ms("duration_ms");
+    cfg.resend_after = ms("resend_ms");
+    cfg.grace = ms("grace_ms");
+    cfg.cn = spec["cn"].as_str().unwrap().to_string();
+    if spec["exceed"].as_bool().unwrap() {
+        cfg.injects = vec![Inject::Exceed];
+    }
+    cfg.record_acks = spec["record"].as_bool().unwrap();
+    cfg.period_start = spec["period_start"]
+        .as_str()
+        .map(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S").unwrap());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = rt.block_on(simulator::run(cfg));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "R {}", serde_json::to_string(&report).unwrap()).unwrap();
+    for us in &report.latencies_us {
+        writeln!(out, "L {us}").unwrap();
+    }
+    for (mn, qn) in &report.acked_keys {
+        writeln!(out, "K {mn} {qn}").unwrap();
+    }
+    out.flush().unwrap();
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("QS_BENCH_WORKER") {
+        worker(&spec);
+        return;
+    }
     let k = Knobs::read();
     // Every device holds a descriptor here and one in a server (which inherits this limit).
     let _ = rlimit::increase_nofile_limit(u64::MAX);
@@ -917,10 +1060,16 @@ fn main() {
         if k.quick { "quick" } else { "full" },
         k.bind()
     );
-    if (soft as usize) < k.devices * 2 + 1000 {
+    // Each server holds one descriptor per device connected to it: two servers hold the
+    // steady fleet, the survivor of the kill the whole kill fleet, and the SQLite server its own.
+    let cap = qingshan_server::gateway::connection_cap(soft, 16) as usize;
+    let need = (k.devices + k.hourly_devices + 1)
+        .div_ceil(2)
+        .max(k.kill_devices + k.hourly_devices + 1)
+        .max(k.sqlite_devices + k.hourly_devices);
+    if need > cap {
         eprintln!(
-            "province: WARNING the descriptor limit {soft} is short of {} devices (raise the hard limit: prlimit --pid $$ --nofile=1048576:1048576)",
-            k.devices
+            "province: WARNING a server may hold {cap} device connections under the descriptor limit {soft}; this run needs {need} (raise the hard limit: prlimit --pid $$ --nofile=1048576:1048576)"
         );
     }
     let rt = tokio::runtime::Builder::new_multi_thread()

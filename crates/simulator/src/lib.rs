@@ -208,6 +208,10 @@ pub struct SimulatorReport {
     /// (MN, QN) of every acknowledged upload, when asked for.
     #[serde(skip)]
     pub acked_keys: Vec<(String, String)>,
+    /// Every acknowledgement latency, microseconds, sorted: fleets run in several processes
+    /// (one descriptor per device each) merge them into one set of percentiles.
+    #[serde(skip)]
+    pub latencies_us: Vec<u64>,
 }
 
 /// The MN of simulated device `i`.
@@ -343,6 +347,7 @@ pub async fn run(cfg: SimulatorConfig) -> SimulatorReport {
         history_frames: shared.history_frames.load(Ordering::Relaxed),
         withheld: shared.withheld.load(Ordering::Relaxed),
         acked_keys,
+        latencies_us: lat,
     }
 }
 
