@@ -31,22 +31,31 @@
 //! 5. **sqlite** — the steady phase against one `qingshan serve` on SQLite (`QS_BENCH_SQLITE=0`
 //!    skips it).
 //!
-//! Full run (as root, with a PostgreSQL of its own; docs/operations.md has the figures):
+//! The fleet runs in worker processes of this same binary (`QS_BENCH_PER_PROCESS` devices each),
+//! since every device holds a descriptor. A server holds one per device connected to it, so
+//! the hard `RLIMIT_NOFILE` bounds the run: at 20,000 (this machine's, which a process here
+//! cannot raise) a server takes at most 19,696 devices (20,000 less the gateway's reserve of
+//! 256 and 3 per database connection), the two servers of the steady phase 39,392, and the
+//! survivor of the kill all of the kill run's devices, hence the defaults below. Where the hard
+//! limit is higher, raise it and the counts (`QS_BENCH_DEVICES=50000 QS_BENCH_KILL_DEVICES=50000`).
+//!
+//! Full run (with a PostgreSQL of its own; docs/operations.md has the figures):
 //! ```text
-//! prlimit --pid $$ --nofile=1048576:1048576
 //! TEST_DATABASE_URL=postgres://postgres@127.0.0.1:55433/postgres \
 //!   cargo bench -p qingshan --bench province
 //! ```
 //! Without `--bench` (`cargo test --benches`) it runs a tiny load (40 devices, seconds) and
-//! checks the same things; without `TEST_DATABASE_URL` it says so loudly and skips (a failure
-//! under CI). Knobs (defaults full/quick): `QS_BENCH_DEVICES` (50000/40), `QS_BENCH_INTERVAL_MS`
-//! (30000/500), `QS_BENCH_SECS` steady and kill phases each (120/5), `QS_BENCH_KILL_AT_SECS`
-//! (60/2), `QS_BENCH_TAKEOVER_SECS` (10/2), `QS_BENCH_SUPERVISOR_SECS` (15/1),
-//! `QS_BENCH_HOURLY_DEVICES` (50/2), `QS_BENCH_SOURCES` loopback source addresses 127.0.0.2…
-//! (devices / 8000 rounded up), `QS_BENCH_YEAR_DEVICES` (2000/2), `QS_BENCH_YEAR_GB` (10/1),
-//! `QS_BENCH_REALTIME_DAYS` (365/1), `QS_BENCH_PAGE_REQUESTS` (100/5), `QS_BENCH_SQLITE`
-//! (1/1), `QS_BENCH_KEEP_DB=1` keeps the PostgreSQL database, `QS_BENCH_LOG` the servers' log
-//! filter (warn).
+//! checks the same things; without `TEST_DATABASE_URL` it says so loudly and skips the
+//! PostgreSQL phases (a failure under CI). Knobs (defaults full/quick): `QS_BENCH_DEVICES`
+//! steady phase (39000/40), `QS_BENCH_KILL_DEVICES` (19500/40), `QS_BENCH_SQLITE_DEVICES`
+//! (the kill run's), `QS_BENCH_PER_PROCESS` (15000/25), `QS_BENCH_INTERVAL_MS` (30000/500),
+//! `QS_BENCH_SECS` for the steady and kill phases each (120/5), `QS_BENCH_KILL_AT_SECS` (60/2),
+//! `QS_BENCH_TAKEOVER_SECS` (10/2), `QS_BENCH_SUPERVISOR_SECS` (15/1), `QS_BENCH_HOURLY_DEVICES`
+//! (50/2), `QS_BENCH_SOURCES` loopback source addresses 127.0.0.2… (devices / 8000 rounded
+//! up), `QS_BENCH_YEAR_DEVICES` (2000/2), `QS_BENCH_YEAR_GB` (10/1), `QS_BENCH_REALTIME_DAYS`
+//! (365/1), `QS_BENCH_PAGE_REQUESTS` (30/5), `QS_BENCH_SQLITE` (1/1; 0 skips),
+//! `QS_BENCH_KEEP_DB=1` keeps the PostgreSQL database, `QS_BENCH_LOG` the servers' log filter
+//! (warn).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -119,7 +128,7 @@ impl Knobs {
             year_devices: env_or("QS_BENCH_YEAR_DEVICES", q(2_000, 2)) as usize,
             year_gb: env_or("QS_BENCH_YEAR_GB", q(10, 1)) as f64,
             realtime_days: env_or("QS_BENCH_REALTIME_DAYS", q(365, 1)) as i64,
-            page_requests: env_or("QS_BENCH_PAGE_REQUESTS", q(100, 5)) as usize,
+            page_requests: env_or("QS_BENCH_PAGE_REQUESTS", q(30, 5)) as usize,
             sqlite: env_or("QS_BENCH_SQLITE", 1) == 1,
         }
     }
@@ -1069,7 +1078,7 @@ fn main() {
         .max(k.sqlite_devices + k.hourly_devices);
     if need > cap {
         eprintln!(
-            "province: WARNING a server may hold {cap} device connections under the descriptor limit {soft}; this run needs {need} (raise the hard limit: prlimit --pid $$ --nofile=1048576:1048576)"
+            "province: WARNING a server may hold {cap} device connections under the descriptor limit {soft}; this run needs {need} (raise the hard limit, e.g. prlimit --pid $$ --nofile=1048576:1048576, or lower the device counts)"
         );
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
