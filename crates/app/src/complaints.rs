@@ -15,7 +15,7 @@
 pub mod challenge;
 pub mod photo;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use qingshan_plan::{DivisionLevel, Plan};
 use qingshan_store::{
@@ -77,18 +77,10 @@ impl Default for Settings {
     }
 }
 
-/// `d` plus `n` working days, Monday to Friday (public holidays and 调休 are not known here;
-/// the deadline is the later for it, never the earlier by more than the holidays).
-pub fn add_working_days(d: NaiveDate, n: u32) -> NaiveDate {
-    let mut d = d;
-    let mut left = n;
-    while left > 0 {
-        d = d.succ_opt().unwrap_or(d);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
+/// `d` plus `n` working days on the State Council's calendar (weekends, public holidays and
+/// 调休 working days: `workdays-cn.toml`, the one the disclosure and credit deadlines use).
+pub fn add_working_days(d: NaiveDate, n: u32) -> Result<NaiveDate> {
+    Ok(crate::disclosure::calendar()?.add_working_days(d, n))
 }
 
 fn days_after(d: NaiveDate, n: u32) -> NaiveDate {
@@ -590,7 +582,7 @@ pub async fn submit(
     let reg = registered(store).await?;
     let located = locate(plan, &reg, chosen, point, address.as_deref(), &description);
     let today = crate::beijing::local(now).date();
-    let accept_by = ymd(add_working_days(today, settings.accept_working_days));
+    let accept_by = ymd(add_working_days(today, settings.accept_working_days)?);
     let new = NewComplaint {
         category: category.to_string(),
         description,
@@ -1694,12 +1686,19 @@ mod tests {
     }
 
     #[test]
-    fn working_days_skip_the_weekend() {
+    fn working_days_skip_weekends_and_holidays() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let add = |s: &str, n| add_working_days(d(s), n).unwrap();
         // Thursday + 2 working days = Monday.
-        assert_eq!(add_working_days(d("2026-12-03"), 2), d("2026-12-07"));
-        assert_eq!(add_working_days(d("2026-12-07"), 2), d("2026-12-09"));
-        assert_eq!(add_working_days(d("2026-12-05"), 0), d("2026-12-05"));
+        assert_eq!(add("2026-12-03", 2), d("2026-12-07"));
+        assert_eq!(add("2026-12-07", 2), d("2026-12-09"));
+        assert_eq!(add("2026-12-05", 0), d("2026-12-05"));
+        // 国庆节 1–7 October 2026 is off; Saturday 10 October is a 调休 working day.
+        assert_eq!(add("2026-09-30", 1), d("2026-10-08"));
+        assert_eq!(add("2026-10-08", 2), d("2026-10-10"));
+        // 春节 15–23 February 2026: Saturday the 14th is worked, the 24th is the next day.
+        assert_eq!(add("2026-02-13", 1), d("2026-02-14"));
+        assert_eq!(add("2026-02-14", 1), d("2026-02-24"));
     }
 
     #[test]

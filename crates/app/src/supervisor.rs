@@ -108,6 +108,8 @@ pub async fn run_once(
         water_days: water_days_from_hj212(store, now, cfg).await?,
         ..RunSummary::default()
     };
+    // Next months' partitions (PostgreSQL) are made ahead by whoever holds the duty.
+    store.maintain_partitions(now).await?;
     if let Some(days) = cfg.raw_retention_days {
         let before = (now - chrono::Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

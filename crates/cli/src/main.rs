@@ -94,7 +94,7 @@ enum Command {
         /// Days before its deadline an open inspection problem (督察整改) is listed as at risk.
         #[arg(long, env = "QINGSHAN_INSPECTION_WARN_DAYS", default_value_t = qingshan_app::inspections::DEFAULT_WARN_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
         inspection_warn_days: u32,
-        /// Working days (Monday–Friday) the complaints desk has to accept or reject a report (an option: Fujian's and Shaanxi's practice).
+        /// Working days (on the State Council holiday calendar, workdays-cn.toml) the complaints desk has to accept or reject a report (an option: Fujian's and Shaanxi's practice).
         #[arg(long, env = "QINGSHAN_COMPLAINT_ACCEPT_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=60))]
         complaint_accept_working_days: u32,
         /// Days after acceptance to finish a complaint (an option; the 信访工作条例 allows 60).

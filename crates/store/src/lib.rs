@@ -35,6 +35,7 @@ mod orders;
 mod paging;
 mod params;
 mod participation;
+mod partitions;
 mod refused;
 mod sources;
 mod stations;
@@ -73,6 +74,7 @@ pub use orders::*;
 pub use paging::*;
 pub use params::*;
 pub use participation::*;
+pub use partitions::{MonthPartition, MonthPartitioned};
 use qingshan_plan::Plan;
 pub use refused::{
     GarbageRecord, GarbageSession, OVERFLOW_KEY, RefusedBudget, RefusedCount, ReleaseSummary,

@@ -199,6 +199,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_registry_paging.sql"),
         postgres: include_str!("../migrations/postgres/0034_registry_paging.sql"),
     },
+    Migration {
+        version: 35,
+        name: "month_partitions",
+        sqlite: include_str!("../migrations/sqlite/0035_month_partitions.sql"),
+        postgres: include_str!("../migrations/postgres/0035_month_partitions.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

@@ -527,7 +527,9 @@ impl Store {
 
     /// Deletes archived raw frames received before `before` (stored form): the retention rule.
     /// Uploaded data is kept; only the raw evidence expires. Audited when anything was removed.
+    /// On PostgreSQL whole expired months are dropped first; the rows left are deleted.
     pub async fn purge_raw_frames(&self, before: &str) -> Result<u64> {
+        let dropped = self.drop_expired_raw_months(before).await?;
         let n = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let n = sqlx::query("DELETE FROM raw_frames WHERE received_at < $1").bind(before).execute(&mut *tx).await?.rows_affected();
@@ -539,7 +541,7 @@ impl Store {
             tx.commit().await?;
             n
         });
-        Ok(n)
+        Ok(dropped + n)
     }
 
     /// When each device (pollution source, air or water station) last delivered an upload.
