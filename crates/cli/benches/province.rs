@@ -653,6 +653,32 @@ async fn load(
 async fn year(k: &Knobs, pg: &sqlx::PgPool) -> (usize, f64, f64) {
     let end = qingshan_app::beijing::local(chrono::Utc::now());
     let end = end - chrono::Duration::seconds(end.and_utc().timestamp().rem_euclid(3600));
+    // Month partitions (PostgreSQL migration 0035): a database that has held a year has one
+    // per month of it, as the migration and the duty holder make them; without them the year
+    // would land in the default partitions.
+    let partitioned = count(
+        pg,
+        "SELECT COUNT(*) FROM pg_proc WHERE proname = 'qingshan_month_partition'",
+    )
+    .await
+        > 0;
+    if partitioned {
+        for (table, key, fmt) in [
+            ("uploads", "data_time", "YYYYMM"),
+            ("raw_frames", "received_at", "YYYY-MM"),
+        ] {
+            sqlx::query(
+                "SELECT qingshan_month_partition($1, $2, $3, m::date) \
+                 FROM generate_series(date_trunc('month', now() - interval '367 days'), date_trunc('month', now()), interval '1 month') m",
+            )
+            .bind(table)
+            .bind(key)
+            .bind(fmt)
+            .execute(pg)
+            .await
+            .unwrap();
+        }
+    }
     let mn0 = vec![simulator::device_mn(0)];
     let t0 = Instant::now();
     let size0 = database_size(pg).await;
