@@ -375,7 +375,7 @@ fn print_run(
     let offered = devices as f64 / k.interval.as_secs_f64()
         + k.hourly_devices as f64 / k.hourly_interval(devices).as_secs_f64();
     println!(
-        "province[{phase}]: devices={} interval_ms={} secs={} offered_fps={offered:.0} real-time sent={} acked={} resent={} conn_errors={} hourly sent={} acked={} acked_fps={:.0} p50_ms={:.2} p99_ms={:.2} hourly_p99_ms={:.2}",
+        "province[{phase}]: devices={} interval_ms={} secs={} offered_fps={offered:.0} real-time sent={} acked={} resent={} conn_errors={} hourly sent={} acked={} acked_per_s_of_run={:.0} p50_ms={:.2} p99_ms={:.2} hourly_p99_ms={:.2}",
         devices,
         k.interval.as_millis(),
         k.secs,
@@ -385,8 +385,8 @@ fn print_run(
         live.connection_errors,
         hourly.sent,
         hourly.acked,
-        // Device i starts within the first interval and sends for `secs`: the fleet's sending
-        // spans secs + one interval.
+        // Device i starts within the first interval and sends for `secs` (the steady rate is
+        // the `stored … frames/s` line).
         (live.acked + hourly.acked) as f64 / (k.secs as f64 + k.interval.as_secs_f64()),
         live.p50_ms,
         live.p99_ms,
@@ -399,6 +399,7 @@ async fn steady(
     k: &Knobs,
     f: &Fleets,
     pids: &[u32],
+    db: &str,
 ) -> (SimulatorReport, SimulatorReport, Connected) {
     // The kill run's hourly records count back from now: these go before them, no hour twice.
     let mut hourly_cfg = f.hourly.clone();
@@ -419,6 +420,22 @@ async fn steady(
         sockets_before,
         sockets_after: pids.iter().map(|p| sockets(*p)).collect(),
     };
+    // The stored rate while every device sends: from here to a few seconds before the first
+    // device stops (each sends from its start, within the first interval, for `secs`).
+    let store = Store::connect(db).await.unwrap();
+    let t1 = Instant::now();
+    let n1 = store.ingest_stats().await.unwrap().total;
+    let window_end = Duration::from_secs(k.secs).saturating_sub(Duration::from_secs(3));
+    if window_end > settle + Duration::from_secs(5) {
+        tokio::time::sleep(window_end - settle).await;
+        let n2 = store.ingest_stats().await.unwrap().total;
+        let secs = t1.elapsed().as_secs_f64();
+        println!(
+            "province[steady]: stored {} uploads in {secs:.1} s with every device sending: {:.0} frames/s",
+            n2 - n1,
+            (n2 - n1) as f64 / secs
+        );
+    }
     (live.await.unwrap(), hourly.await.unwrap(), connected)
 }
 
@@ -887,7 +904,7 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
     // 1. Steady load on both servers.
     let f = fleets(k, &gateways, false, k.devices);
     let size0 = rt.block_on(database_size(&pg));
-    let (live, hourly, connected) = rt.block_on(steady(k, &f, &pids));
+    let (live, hourly, connected) = rt.block_on(steady(k, &f, &pids, &url));
     print_run("steady 2×PostgreSQL", k, k.devices, &live, &hourly);
     connected.print("steady 2×PostgreSQL");
     let (size1, uploads, raw) = rt.block_on(async {
@@ -951,7 +968,7 @@ fn sqlite(k: &Knobs, rt: &tokio::runtime::Runtime) {
     );
     let server = listening(spawn(&url, k));
     let f = fleets(k, &[server.gateway], false, k.sqlite_devices);
-    let (live, hourly, connected) = rt.block_on(steady(k, &f, &[server.pid()]));
+    let (live, hourly, connected) = rt.block_on(steady(k, &f, &[server.pid()], &url));
     print_run("steady 1×SQLite", k, k.sqlite_devices, &live, &hourly);
     connected.print("steady 1×SQLite");
     let size = rt.block_on(async {
