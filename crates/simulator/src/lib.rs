@@ -105,6 +105,10 @@ pub struct SimulatorConfig {
     /// platform): device `i` starts on address `i` modulo their number, counting `to` first,
     /// and moves on to the next one whenever a connection attempt fails.
     pub also: Vec<SocketAddr>,
+    /// Local (source) addresses to connect from: device `i` binds to address `i` modulo their
+    /// number. Empty: the system's choice. One source address has about 28,000 ephemeral
+    /// ports on Linux, so a fleet larger than that uses several (127.0.0.2, 127.0.0.3, …).
+    pub bind: Vec<std::net::IpAddr>,
 }
 
 impl SimulatorConfig {
@@ -134,6 +138,7 @@ impl SimulatorConfig {
             emission: Vec::new(),
             period_start: None,
             also: Vec::new(),
+            bind: Vec::new(),
         }
     }
 
@@ -203,6 +208,10 @@ pub struct SimulatorReport {
     /// (MN, QN) of every acknowledged upload, when asked for.
     #[serde(skip)]
     pub acked_keys: Vec<(String, String)>,
+    /// Every acknowledgement latency, microseconds, sorted: fleets run in several processes
+    /// (one descriptor per device each) merge them into one set of percentiles.
+    #[serde(skip)]
+    pub latencies_us: Vec<u64>,
 }
 
 /// The MN of simulated device `i`.
@@ -338,6 +347,7 @@ pub async fn run(cfg: SimulatorConfig) -> SimulatorReport {
         history_frames: shared.history_frames.load(Ordering::Relaxed),
         withheld: shared.withheld.load(Ordering::Relaxed),
         acked_keys,
+        latencies_us: lat,
     }
 }
 
@@ -408,6 +418,20 @@ impl Live {
     }
 }
 
+/// Connects to `to`, from `from` when given.
+async fn connect(to: SocketAddr, from: Option<std::net::IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(from) = from else {
+        return TcpStream::connect(to).await;
+    };
+    let socket = if to.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(to).await
+}
+
 async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
     let mut st = cfg.device_state(i);
     let mn = st.mn.clone();
@@ -439,7 +463,7 @@ async fn device(cfg: Arc<SimulatorConfig>, i: usize, shared: Arc<Shared>) {
             if Instant::now() > give_up {
                 return;
             }
-            match TcpStream::connect(addrs[at]).await {
+            match connect(addrs[at], cfg.bind.get(i % cfg.bind.len().max(1)).copied()).await {
                 Ok(s) => break s,
                 Err(_) => {
                     shared.errors.fetch_add(1, Ordering::Relaxed);
