@@ -1,10 +1,10 @@
-//! A province's scale on one machine (issue 20): simulated devices split over TWO real
-//! `qingshan serve` processes on ONE PostgreSQL database, then the same load against ONE server
-//! on SQLite, side by side.
+//! A province's scale on one machine (issue 20): simulated devices split over two (or
+//! `QS_BENCH_SERVERS`) real `qingshan serve` processes on ONE PostgreSQL database, then the same
+//! load against ONE server on SQLite, side by side.
 //!
 //! Phases, each printing `province:` lines:
-//! 1. **steady** — `QS_BENCH_DEVICES` devices (even indexes on server A, odd on B; each moves to
-//!    the other gateway when its own cannot be reached), one real-time 2011 frame per
+//! 1. **steady** — `QS_BENCH_DEVICES` devices (device i on server i mod servers; each moves to
+//!    the next gateway when its own cannot be reached), one real-time 2011 frame per
 //!    `QS_BENCH_INTERVAL_MS` each, plus hourly 2061 data: `QS_BENCH_HOURLY_DEVICES` further
 //!    devices whose uploads together arrive at the rate the whole fleet's hourly data would
 //!    (devices / 3600 per second; each of them sends an hour's record every
@@ -37,7 +37,9 @@
 //! cannot raise) a server takes at most 19,696 devices (20,000 less the gateway's reserve of
 //! 256 and 3 per database connection), the two servers of the steady phase 39,392, and the
 //! survivor of the kill all of the kill run's devices, hence the defaults below. Where the hard
-//! limit is higher, raise it and the counts (`QS_BENCH_DEVICES=50000 QS_BENCH_KILL_DEVICES=50000`).
+//! limit is higher, raise it and the counts (`QS_BENCH_DEVICES=50000 QS_BENCH_KILL_DEVICES=50000`);
+//! where it is not, a third server holds 50,000 (`QS_BENCH_SERVERS=3 QS_BENCH_DEVICES=50000
+//! QS_BENCH_KILL_DEVICES=38000`: the two survivors of the kill share its fleet).
 //!
 //! Full run (with a PostgreSQL of its own; docs/operations.md has the figures):
 //! ```text
@@ -51,7 +53,7 @@
 //! (the kill run's), `QS_BENCH_PER_PROCESS` (15000/25), `QS_BENCH_INTERVAL_MS` (30000/500),
 //! `QS_BENCH_SECS` for the steady and kill phases each (120/5), `QS_BENCH_KILL_AT_SECS` (60/2),
 //! `QS_BENCH_TAKEOVER_SECS` (10/2), `QS_BENCH_SUPERVISOR_SECS` (15/1), `QS_BENCH_HOURLY_DEVICES`
-//! (50/2), `QS_BENCH_SOURCES` loopback source addresses 127.0.0.2… (devices / 8000 rounded
+//! (50/2), `QS_BENCH_SERVERS` PostgreSQL servers (2), `QS_BENCH_SOURCES` loopback source addresses 127.0.0.2… (devices / 8000 rounded
 //! up), `QS_BENCH_YEAR_DEVICES` (2000/2), `QS_BENCH_YEAR_GB` (10/1), `QS_BENCH_REALTIME_DAYS`
 //! (365/1), `QS_BENCH_PAGE_REQUESTS` (30/5), `QS_BENCH_SQLITE` (1/1; 0 skips),
 //! `QS_BENCH_KEEP_DB=1` keeps the PostgreSQL database, `QS_BENCH_LOG` the servers' log filter
@@ -86,6 +88,7 @@ fn env_or(name: &str, default: u64) -> u64 {
 
 struct Knobs {
     quick: bool,
+    servers: usize,
     devices: usize,
     kill_devices: usize,
     sqlite_devices: usize,
@@ -110,9 +113,16 @@ impl Knobs {
         let quick = !std::env::args().any(|a| a == "--bench");
         let q = |full: u64, small: u64| if quick { small } else { full };
         let devices = env_or("QS_BENCH_DEVICES", q(39_000, 40)) as usize;
-        let kill_devices = (env_or("QS_BENCH_KILL_DEVICES", q(19_500, 40)) as usize).min(devices);
+        let servers = (env_or("QS_BENCH_SERVERS", 2) as usize).max(2);
+        // The survivors of the kill hold its whole fleet.
+        let kill_devices = (env_or(
+            "QS_BENCH_KILL_DEVICES",
+            q(19_500 * (servers as u64 - 1), 40),
+        ) as usize)
+            .min(devices);
         Knobs {
             quick,
+            servers,
             devices,
             kill_devices,
             sqlite_devices: (env_or("QS_BENCH_SQLITE_DEVICES", kill_devices as u64) as usize)
@@ -469,8 +479,13 @@ async fn exceedance_incidents(store: &Store, mn: &str) -> i64 {
     store.count_incidents(&filter).await.unwrap()
 }
 
-/// The kill run: returns the survivor.
-async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgPool) -> Server {
+/// The kill run: returns the survivors, the new lease holder first.
+async fn kill_run(
+    k: &Knobs,
+    servers: Vec<Server>,
+    store: &Store,
+    pg: &sqlx::PgPool,
+) -> Vec<Server> {
     let gateways: Vec<SocketAddr> = servers.iter().map(|s| s.gateway).collect();
     let f = fleets(k, &gateways, true, k.kill_devices);
     let exceeding_mn = simulator::device_mn(f.exceeding.first_index);
@@ -485,7 +500,7 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let (mut holder, survivor): (Vec<Server>, Vec<Server>) =
+    let (mut holder, mut survivors): (Vec<Server>, Vec<Server>) =
         servers.into_iter().partition(|s| s.pid() == first);
     assert_eq!(
         holder.len(),
@@ -493,7 +508,7 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
         "the lease holder {first} is not one of ours"
     );
     let mut holder = holder.pop().unwrap();
-    let survivor = survivor.into_iter().next().unwrap();
+    let survivor_pids: Vec<u32> = survivors.iter().map(Server::pid).collect();
     let began = Instant::now();
     let live = tokio::spawn(run_fleet(f.live.clone(), k.per_process));
     let hourly = tokio::spawn(run_fleet(f.hourly.clone(), k.per_process));
@@ -515,7 +530,10 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
     let killed = Instant::now();
     let killed_at = chrono::Utc::now();
     let takeover = loop {
-        if holder_pid(store).await == Some(survivor.pid()) {
+        if let Some(pid) = holder_pid(store).await
+            && survivor_pids.contains(&pid)
+        {
+            survivors.sort_by_key(|s| s.pid() != pid);
             break killed.elapsed();
         }
         assert!(
@@ -605,7 +623,7 @@ async fn kill_run(k: &Knobs, servers: Vec<Server>, store: &Store, pg: &sqlx::PgP
     );
     assert_eq!(exceedances, 1, "{figures}");
     assert_eq!(open_twice_incidents + open_twice_alarms, 0, "{figures}");
-    survivor
+    survivors
 }
 
 /// The template of loaded rows: one stored upload of `cn` from the run, by its uploads and
@@ -886,8 +904,10 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
         k.devices + k.hourly_devices + 1,
         imported.as_secs_f64()
     );
-    let (a, b) = (spawn(&url, k), spawn(&url, k));
-    let servers = vec![listening(a), listening(b)];
+    // Started together: the migrations and the lease are raced for, as in a real deployment.
+    let children: Vec<Child> = (0..k.servers).map(|_| spawn(&url, k)).collect();
+    let servers: Vec<Server> = children.into_iter().map(listening).collect();
+    let phase = format!("steady {}×PostgreSQL", k.servers);
     let gateways: Vec<SocketAddr> = servers.iter().map(|s| s.gateway).collect();
     let pids: Vec<u32> = servers.iter().map(Server::pid).collect();
     let (store, pg) = rt.block_on(async {
@@ -901,12 +921,12 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
         )
     });
 
-    // 1. Steady load on both servers.
+    // 1. Steady load on every server.
     let f = fleets(k, &gateways, false, k.devices);
     let size0 = rt.block_on(database_size(&pg));
     let (live, hourly, connected) = rt.block_on(steady(k, &f, &pids, &url));
-    print_run("steady 2×PostgreSQL", k, k.devices, &live, &hourly);
-    connected.print("steady 2×PostgreSQL");
+    print_run(&phase, k, k.devices, &live, &hourly);
+    connected.print(&phase);
     let (size1, uploads, raw) = rt.block_on(async {
         (
             database_size(&pg).await,
@@ -915,7 +935,7 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
         )
     });
     println!(
-        "province[steady 2×PostgreSQL]: uploads={uploads} raw_frames={raw} database_growth_mib={} bytes_per_upload={:.0}",
+        "province[{phase}]: uploads={uploads} raw_frames={raw} database_growth_mib={} bytes_per_upload={:.0}",
         (size1 - size0) >> 20,
         (size1 - size0) as f64 / uploads.max(1) as f64
     );
@@ -924,7 +944,7 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
     }
 
     // 2. The kill run.
-    let survivor = rt.block_on(kill_run(k, servers, &store, &pg));
+    let survivors = rt.block_on(kill_run(k, servers, &store, &pg));
 
     // 3. A year of data, 4. page times on the survivor.
     let (loaded, per_rt, per_hourly) = rt.block_on(year(k, &pg));
@@ -951,8 +971,8 @@ fn postgres(k: &Knobs, rt: &tokio::runtime::Runtime) {
         let partitioned = count(&pg, "SELECT COUNT(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = 'uploads'").await;
         if partitioned > 0 { "partitioned uploads" } else { "unpartitioned uploads" }
     });
-    rt.block_on(pages(k, &survivor.web, &pg, layout));
-    drop(survivor);
+    rt.block_on(pages(k, &survivors[0].web, &pg, layout));
+    drop(survivors);
 }
 
 fn sqlite(k: &Knobs, rt: &tokio::runtime::Runtime) {
@@ -1115,16 +1135,17 @@ fn main() {
     let _ = rlimit::increase_nofile_limit(u64::MAX);
     let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap_or((0, 0));
     println!(
-        "province: {} run; nofile soft={soft} hard={hard}; source addresses {:?}",
+        "province: {} run, {} servers on PostgreSQL; nofile soft={soft} hard={hard}; source addresses {:?}",
         if k.quick { "quick" } else { "full" },
+        k.servers,
         k.bind()
     );
-    // Each server holds one descriptor per device connected to it: two servers hold the
-    // steady fleet, the survivor of the kill the whole kill fleet, and the SQLite server its own.
+    // Each server holds one descriptor per device connected to it: the servers share the
+    // steady fleet, the survivors of the kill its fleet, and the SQLite server its own.
     let cap = qingshan_server::gateway::connection_cap(soft, 16) as usize;
     let need = (k.devices + k.hourly_devices + 1)
-        .div_ceil(2)
-        .max(k.kill_devices + k.hourly_devices + 1)
+        .div_ceil(k.servers)
+        .max((k.kill_devices + k.hourly_devices + 1).div_ceil(k.servers - 1))
         .max(k.sqlite_devices + k.hourly_devices);
     if need > cap {
         eprintln!(
