@@ -399,6 +399,22 @@ pub async fn excluded_periods(
     let marks = store
         .data_marks_overlapping(mn, &stored_time(from), &stored_time(to))
         .await?;
+    Ok(periods_of(
+        &marks,
+        for_transmission,
+        opts,
+        device_utc_offset_secs,
+    ))
+}
+
+/// The periods that the given marks (one device's, already read) take out of the exceedance
+/// judgement, or out of the transmission rate when `for_transmission`.
+pub fn periods_of(
+    marks: &[qingshan_store::DataMark],
+    for_transmission: bool,
+    opts: &MarkingOptions,
+    device_utc_offset_secs: i32,
+) -> Periods {
     let rule = qingshan_store::labels::marking_rule();
     let mut out = Periods::default();
     for m in marks.iter().filter(|m| is_valid(&m.state, opts)) {
@@ -424,7 +440,7 @@ pub async fn excluded_periods(
             ));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Marked periods: (factor or empty for all, start, end) in device local time.

@@ -130,29 +130,35 @@ pub async fn run_once(
     }
     let year = local.format("%Y").to_string();
     let year_start = format!("{year}0101000000");
-    for (mn, limits) in &by_device {
-        // Hours under a valid data mark are no basis for an exceedance finding (§A.6).
-        let marked = crate::marks::excluded_periods(
-            store,
-            mn,
-            now - chrono::Duration::hours(cfg.lookback_hours + 1),
-            now + chrono::Duration::hours(1),
-            false,
-            &cfg.marking,
-            cfg.device_utc_offset_secs,
+    // One read of the window's marks for every device rather than two per device: at a
+    // province's tens of thousands of devices the per-device reads made a pass outlast its
+    // period.
+    let mut marks_by_device: BTreeMap<String, Vec<qingshan_store::DataMark>> = BTreeMap::new();
+    for m in store
+        .data_marks_overlapping_all(
+            &crate::marks::stored_time(now - chrono::Duration::hours(cfg.lookback_hours + 1)),
+            &crate::marks::stored_time(now + chrono::Duration::hours(1)),
         )
-        .await?;
-        // Marks filed ahead of their data are checked against the data as they arrive.
-        for m in store
-            .data_marks_overlapping(
-                mn,
-                &crate::marks::stored_time(now - chrono::Duration::hours(cfg.lookback_hours)),
-                &crate::marks::stored_time(now),
-            )
-            .await?
-            .into_iter()
-            .filter(|m| m.state != "rejected")
-        {
+        .await?
+    {
+        marks_by_device.entry(m.mn.clone()).or_default().push(m);
+    }
+    let (recheck_from, recheck_to) = (
+        crate::marks::stored_time(now - chrono::Duration::hours(cfg.lookback_hours)),
+        crate::marks::stored_time(now),
+    );
+    for (mn, limits) in &by_device {
+        let marks = marks_by_device.get(mn).map(Vec::as_slice).unwrap_or(&[]);
+        // Hours under a valid data mark are no basis for an exceedance finding (§A.6).
+        let marked =
+            crate::marks::periods_of(marks, false, &cfg.marking, cfg.device_utc_offset_secs);
+        // Marks filed ahead of their data are checked against the data as they arrive: those
+        // overlapping the look-back period (the stored times compare as text, as in SQL).
+        for m in marks.iter().filter(|m| {
+            m.state != "rejected"
+                && m.start_time < recheck_to
+                && m.end_time.as_ref().is_none_or(|e| *e > recheck_from)
+        }) {
             if let Err(e) =
                 crate::marks::recheck(store, m.id, now, &cfg.marking, cfg.device_utc_offset_secs)
                     .await
@@ -162,6 +168,12 @@ pub async fn run_once(
         }
         let ytd = if limits.iter().any(|l| l.annual_total_t.is_some()) {
             store.uploads_between(mn, "2061", &year_start, &to).await?
+        } else {
+            Vec::new()
+        };
+        // The look-back window's hourly data, read once for all the device's factors.
+        let window = if limits.iter().any(|l| l.hourly_limit.is_some()) {
+            store.uploads_between(mn, "2061", &from, &to).await?
         } else {
             Vec::new()
         };
@@ -207,18 +219,20 @@ pub async fn run_once(
                 continue;
             };
             // Hourly data (2061); the permit decides whether the converted (Zs) mean is judged.
-            let series = store.measurements(mn, "2061", factor, &from, &to).await?;
             let converted = l.use_converted;
-            let points: Vec<Point> = series
-                .into_iter()
-                .map(|m| Point {
-                    time: m.data_time,
-                    value: if converted {
-                        m.values.zs_avg.or(m.values.avg)
-                    } else {
-                        m.values.avg
-                    },
-                    flag: m.values.flag,
+            let points: Vec<Point> = window
+                .iter()
+                .filter_map(|(time, fs)| {
+                    let values = fs.iter().find(|f| &f.factor == factor)?;
+                    Some(Point {
+                        time: time.clone(),
+                        value: if converted {
+                            values.zs_avg.clone().or(values.avg.clone())
+                        } else {
+                            values.avg.clone()
+                        },
+                        flag: values.flag.clone(),
+                    })
                 })
                 .collect();
             for e in supervision::exceedances(&unmarked(&points, &marked, factor), limit) {
@@ -248,6 +262,13 @@ pub async fn run_once(
         }
     }
 
+    let mut ongoing_offline: BTreeMap<String, Vec<qingshan_store::Alarm>> = BTreeMap::new();
+    for a in store
+        .ongoing_alarms_of_kind(AlarmKind::Offline.code())
+        .await?
+    {
+        ongoing_offline.entry(a.mn.clone()).or_default().push(a);
+    }
     for seen in store.last_seen().await? {
         let (mn, last) = (seen.mn, seen.last_seen);
         // A device that never reported is judged from its registration.
@@ -255,7 +276,7 @@ pub async fn run_once(
         let anchor_secs = DateTime::parse_from_rfc3339(anchor)
             .ok()
             .map(|t| t.timestamp());
-        let ongoing = store.ongoing_alarms(AlarmKind::Offline.code(), &mn).await?;
+        let ongoing = ongoing_offline.remove(&mn).unwrap_or_default();
         let start = match &last {
             Some(t) => t.clone(),
             None => format!("never:{}", seen.registered_at),

@@ -250,6 +250,18 @@ impl Store {
         }))
     }
 
+    /// Open alarms of one kind, every device, whose episode has not ended: one read for the
+    /// supervisor's pass instead of one per device.
+    pub async fn ongoing_alarms_of_kind(&self, kind: &str) -> Result<Vec<Alarm>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{ALARM_SELECT} WHERE a.kind = $1 AND a.end_time IS NULL AND a.status <> 'closed' ORDER BY a.mn, a.id"))
+                .bind(kind).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows { out.push(alarm_from_row!(r)); }
+            out
+        }))
+    }
+
     /// Moves an alarm along its lifecycle: `acknowledge` (open → acknowledged) or `close`
     /// (open or acknowledged → closed, with a disposition note). Audited with old and new status.
     pub async fn transition_alarm(

@@ -254,6 +254,21 @@ impl Store {
         }))
     }
 
+    /// The marks of every device, in any state, whose period overlaps `[from, to)` (RFC 3339
+    /// UTC), by device and then oldest first: one read for the supervisor's pass instead of one
+    /// per device.
+    pub async fn data_marks_overlapping_all(&self, from: &str, to: &str) -> Result<Vec<DataMark>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query(&format!("{MARK_SELECT} WHERE m.start_time < $2 AND (m.end_time IS NULL OR m.end_time > $1) ORDER BY m.mn, m.start_time, m.id"))
+                .bind(from).bind(to).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(mark_from_row!(r));
+            }
+            out
+        }))
+    }
+
     /// Accepts or rejects a pending mark (`data_mark.accept` / `data_mark.reject`, audited with
     /// the note). A mark already reviewed is [`StoreError::Conflict`]; an unknown one
     /// [`StoreError::NotFound`].

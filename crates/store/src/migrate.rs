@@ -205,6 +205,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0035_month_partitions.sql"),
         postgres: include_str!("../migrations/postgres/0035_month_partitions.sql"),
     },
+    Migration {
+        version: 36,
+        name: "ongoing_alarms",
+        sqlite: include_str!("../migrations/sqlite/0036_ongoing_alarms.sql"),
+        postgres: include_str!("../migrations/postgres/0036_ongoing_alarms.sql"),
+    },
 ];
 
 /// The migration after which alarm kinds are the code's alone (`AlarmKind`): the CHECK that

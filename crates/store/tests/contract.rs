@@ -1101,6 +1101,39 @@ async fn alarms_filter_and_count_by_county(store: Store) {
             );
         }
     }
+    // The supervisor's one read of a kind's ongoing alarms: every device's, and only those
+    // whose episode has not ended; each as the per-device read gives it.
+    store
+        .raise_alarm(&AlarmEpisode {
+            kind: "offline".into(),
+            mn: "MN0001".into(),
+            factor: String::new(),
+            start_time: "2026-01-01T00:00:00.000Z".into(),
+            end_time: Some("2026-01-02T00:00:00.000Z".into()),
+            peak: None,
+            peak_time: None,
+            records: 0,
+            context: "离线；已恢复".into(),
+        })
+        .await
+        .unwrap();
+    let ongoing = store.ongoing_alarms_of_kind("offline").await.unwrap();
+    assert_eq!(
+        ongoing.iter().map(|a| a.mn.as_str()).collect::<Vec<_>>(),
+        ["MN0002"]
+    );
+    let ids = |v: &[qingshan_store::Alarm]| v.iter().map(|a| a.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&ongoing),
+        ids(&store.ongoing_alarms("offline", "MN0002").await.unwrap())
+    );
+    assert!(
+        store
+            .ongoing_alarms_of_kind("exceedance")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn registry_import_and_devices(store: Store) {
@@ -3897,6 +3930,30 @@ async fn data_marks_are_filed_reviewed_and_audited(store: Store) {
             .unwrap()
             .len(),
         1
+    );
+    // Every device's at once, by device: what the per-device reads give, one after the other.
+    let (from, to) = ("2026-02-15T00:00:00Z", "2026-03-01T05:00:00Z");
+    let mut each = store
+        .data_marks_overlapping("MN0001", from, to)
+        .await
+        .unwrap();
+    each.extend(
+        store
+            .data_marks_overlapping("MN0002", from, to)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(each.len(), 2);
+    assert_eq!(
+        store.data_marks_overlapping_all(from, to).await.unwrap(),
+        each
+    );
+    assert!(
+        store
+            .data_marks_overlapping_all("2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z")
+            .await
+            .unwrap()
+            .is_empty()
     );
 
     // Filters and paging.

@@ -140,6 +140,7 @@ pub async fn run_leased(
 /// One pass of the work that must happen once: the rules, then the backfill.
 async fn duties(store: &Store, cfg: &SupervisorConfig) {
     let now = Utc::now();
+    let began = std::time::Instant::now();
     match run_once(store, now, cfg).await {
         Ok(s) if s.raised > 0 => {
             tracing::info!(raised = s.raised, updated = s.updated, "supervision run")
@@ -157,5 +158,17 @@ async fn duties(store: &Store, cfg: &SupervisorConfig) {
         ),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "backfill run failed"),
+    }
+    // A pass longer than its period delays the next one: the operator should know before the
+    // alarms come late.
+    let took = began.elapsed();
+    if took > cfg.period {
+        tracing::warn!(
+            took_ms = took.as_millis() as u64,
+            period_ms = cfg.period.as_millis() as u64,
+            "supervision pass took longer than its period"
+        );
+    } else {
+        tracing::debug!(took_ms = took.as_millis() as u64, "supervision pass");
     }
 }
