@@ -381,12 +381,7 @@ async fn transmission_events(
     let mut out = Vec::new();
     for d in devices {
         let date = format!("{year}-12-31");
-        let limits: Vec<_> = store
-            .supervised_limits(&date)
-            .await?
-            .into_iter()
-            .filter(|l| l.mn == d.mn)
-            .collect();
+        let limits = store.supervised_limits_of(&d.mn, &date).await?;
         if limits.is_empty() {
             continue;
         }

@@ -98,12 +98,11 @@ pub async fn home(store: &Store, credit_code: &str, now: DateTime<Utc>) -> Resul
         .format("%Y%m%d%H%M%S")
         .to_string();
     let date = local.format("%Y-%m-%d").to_string();
-    let supervised = store.supervised_limits(&date).await?;
     let mut devices = Vec::new();
     let mut open_alarms = Vec::new();
     for d in store.enterprise_devices(credit_code).await? {
         let mut latest = Vec::new();
-        for l in supervised.iter().filter(|l| l.mn == d.mn) {
+        for l in &store.supervised_limits_of(&d.mn, &date).await? {
             let series = store
                 .measurements(&d.mn, "2061", &l.factor, &from, &to)
                 .await?;

@@ -17,6 +17,14 @@ use crate::{Error, Result};
 /// Devices count as online while data arrived within this many intervals.
 pub const ONLINE_INTERVALS: i64 = 3;
 
+/// The earliest upload time (stored form) that keeps a device of this reporting interval
+/// online at `now`, as [`online`] judges: the stored times are RFC 3339 in UTC with
+/// milliseconds, which sort as text.
+pub fn online_since(now: DateTime<Utc>, interval_secs: i64) -> String {
+    (now - chrono::Duration::seconds(interval_secs.saturating_mul(ONLINE_INTERVALS)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// Whether a device delivered within [`ONLINE_INTERVALS`] of its interval before `now`.
 pub fn online(d: &DeviceOverview, now: DateTime<Utc>) -> bool {
     d.last_seen
@@ -501,10 +509,7 @@ pub async fn registry_page(
     // Online: an upload within ONLINE_INTERVALS intervals before now, as `online` says; the
     // stored times are RFC 3339 in UTC with milliseconds, which sort as text.
     let online = store
-        .registry_recent_count(&filter, |interval| {
-            (now - chrono::Duration::seconds(interval.saturating_mul(ONLINE_INTERVALS)))
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        })
+        .registry_recent_count(&filter, |interval| online_since(now, interval))
         .await?;
     Ok(RegistryPage {
         items: page.items,

@@ -97,11 +97,27 @@ fn episode(kind: AlarmKind, mn: &str, factor: &str, e: Episode) -> AlarmEpisode 
     }
 }
 
-/// One pass of every rule as of `now`.
+/// One pass of every rule as of `now`, over every device.
 pub async fn run_once(
     store: &Store,
     now: DateTime<Utc>,
     cfg: &SupervisorConfig,
+) -> Result<RunSummary, StoreError> {
+    run_pass(store, now, cfg, None).await
+}
+
+/// One pass of every rule as of `now`. With `changed_since`, the hourly rules (超标, 设备异常,
+/// 疑似异常, 排放总量) judge only the devices whose hourly data were stored from that time on
+/// (as received) or that have a data mark in the look-back period: at a province's tens of
+/// thousands of devices, re-reading every device's 48 hours each minute made a pass outlast
+/// its period, while a device without new data would be judged as before. The schedule runs a
+/// full pass ([`run_once`]) on taking the duty and every hour, which picks up what arrives
+/// otherwise (a permit edited, quarantined data released).
+pub async fn run_pass(
+    store: &Store,
+    now: DateTime<Utc>,
+    cfg: &SupervisorConfig,
+    changed_since: Option<DateTime<Utc>>,
 ) -> Result<RunSummary, StoreError> {
     let mut summary = RunSummary {
         air_hours: air_hours_from_hj212(store, now, cfg).await?,
@@ -147,7 +163,24 @@ pub async fn run_once(
         crate::marks::stored_time(now - chrono::Duration::hours(cfg.lookback_hours)),
         crate::marks::stored_time(now),
     );
+    let changed = match changed_since {
+        Some(t) => Some(
+            store
+                .devices_stored_since(
+                    "2061",
+                    &t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                )
+                .await?,
+        ),
+        None => None,
+    };
     for (mn, limits) in &by_device {
+        if changed
+            .as_ref()
+            .is_some_and(|c| !c.contains(mn) && !marks_by_device.contains_key(mn))
+        {
+            continue;
+        }
         let marks = marks_by_device.get(mn).map(Vec::as_slice).unwrap_or(&[]);
         // Hours under a valid data mark are no basis for an exceedance finding (§A.6).
         let marked =
@@ -407,12 +440,7 @@ pub async fn rejudge_with(
         mn: mn.to_string(),
         ..Rejudged::default()
     };
-    for l in store
-        .supervised_limits(&date)
-        .await?
-        .into_iter()
-        .filter(|l| l.mn == mn)
-    {
+    for l in store.supervised_limits_of(mn, &date).await? {
         let Some(limit) = l
             .hourly_limit
             .as_deref()

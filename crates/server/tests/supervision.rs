@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{DateTime, TimeZone, Utc};
-use qingshan_app::supervisor::{SupervisorConfig, run_once};
+use qingshan_app::supervisor::{SupervisorConfig, run_once, run_pass};
 use qingshan_store::{
     Actor, AlarmFilter, FactorValues, FrameVerdict, ReceivedFrame, Role, Store, Upload,
 };
@@ -67,6 +67,37 @@ async fn store() -> (Store, common::ScratchDb) {
         .await
         .unwrap();
     (store, db)
+}
+
+/// Between the schedule's full passes, a pass judges only the devices whose hourly data came in
+/// since the time it is given (the raw archive's arrival time); the full pass judges all.
+#[tokio::test]
+async fn a_pass_over_changed_devices_judges_only_new_hourly_data() {
+    let (store, _db) = store().await;
+    let cfg = SupervisorConfig::default();
+    // Over the limit at 01:00 and 02:00; the 02:00 record arrives at 03:05.
+    store
+        .ingest(&[
+            hourly(0, "20", "N"),
+            hourly(1, "40", "N"),
+            hourly(2, "50.5", "N"),
+        ])
+        .await
+        .unwrap();
+    let now = bj(2026, 3, 1, 3, 10);
+    let after = run_pass(&store, now, &cfg, Some(bj(2026, 3, 1, 3, 6)))
+        .await
+        .unwrap();
+    assert_eq!(after.raised, 0, "nothing arrived since 03:06");
+    let since = run_pass(&store, now, &cfg, Some(bj(2026, 3, 1, 3, 5)))
+        .await
+        .unwrap();
+    assert_eq!(since.raised, 1, "the 02:00 record arrived at 03:05");
+    assert_eq!(run_once(&store, now, &cfg).await.unwrap().raised, 0);
+    assert_eq!(
+        store.count_alarms(&AlarmFilter::default()).await.unwrap(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -300,6 +300,25 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("告警 {id}")))
     }
 
+    /// One device's permitted limits in force on `date` (YYYY-MM-DD): [`Store::supervised_limits`]
+    /// for one device, without reading a province's every limit.
+    pub async fn supervised_limits_of(&self, mn: &str, date: &str) -> Result<Vec<DeviceLimit>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted, l.annual_total_t FROM devices d \
+                 JOIN permit_limits l ON l.outlet_id = d.outlet_id JOIN permits pm ON pm.id = l.permit_id \
+                 WHERE d.mn = $2 AND pm.valid_from <= $1 AND pm.valid_to >= $1 ORDER BY d.mn, l.factor_code")
+                .bind(date).bind(mn).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(DeviceLimit {
+                    mn: r.try_get("mn")?, interval_secs: r.try_get("interval_secs")?, factor: r.try_get("factor_code")?,
+                    hourly_limit: r.try_get("hourly_limit")?, use_converted: r.try_get("use_converted")?, annual_total_t: r.try_get("annual_total_t")?,
+                });
+            }
+            out
+        }))
+    }
+
     /// Devices with their permitted limits in force on `date` (YYYY-MM-DD).
     pub async fn supervised_limits(&self, date: &str) -> Result<Vec<DeviceLimit>> {
         Ok(with_pool!(self, p => {

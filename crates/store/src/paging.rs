@@ -106,6 +106,34 @@ impl Store {
         }))
     }
 
+    /// Per county (division code of the enterprise): how many devices are registered and how
+    /// many delivered an upload at or after the moment `since(interval_secs)` gives for their
+    /// reporting interval (stored form). The dashboard's counts, without reading every device.
+    pub async fn device_counts_by_county(
+        &self,
+        since: impl Fn(i64) -> String,
+    ) -> Result<std::collections::BTreeMap<String, (i64, i64)>> {
+        let mut out: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        with_pool!(self, p => {
+            for r in sqlx::query("SELECT e.division_code, COUNT(*) AS n FROM devices d JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id GROUP BY e.division_code")
+                .fetch_all(p).await? {
+                out.entry(r.try_get("division_code")?).or_default().0 = r.try_get("n")?;
+            }
+            let intervals: Vec<i64> = sqlx::query("SELECT DISTINCT interval_secs FROM devices")
+                .fetch_all(p).await?.iter().map(|r| r.try_get::<i64, _>("interval_secs")).collect::<std::result::Result<_, _>>()?;
+            // One range scan of the last-seen index per reporting interval (there are few).
+            for interval in intervals {
+                for r in sqlx::query("SELECT e.division_code, COUNT(*) AS n FROM device_last_seen s JOIN devices d ON d.mn = s.mn JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id \
+                                      WHERE s.last_received_at >= $1 AND d.interval_secs = $2 GROUP BY e.division_code")
+                    .bind(since(interval)).bind(interval).fetch_all(p).await? {
+                    let n: i64 = r.try_get("n")?;
+                    out.entry(r.try_get("division_code")?).or_default().1 += n;
+                }
+            }
+        });
+        Ok(out)
+    }
+
     /// How many of the devices `filter` keeps delivered an upload at or after the moment
     /// `since(interval_secs)` gives for their reporting interval (stored form): the online
     /// count beside a paged registry, without reading every device.

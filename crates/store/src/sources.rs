@@ -589,6 +589,24 @@ impl Store {
         Ok(dropped + n)
     }
 
+    /// The devices with uploads of this CN stored from `received_from` on (RFC 3339 UTC, as
+    /// received), from the raw archive's arrival index.
+    pub async fn devices_stored_since(
+        &self,
+        cn: &str,
+        received_from: &str,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        Ok(with_pool!(self, p => {
+            let rows = sqlx::query("SELECT DISTINCT mn FROM raw_frames WHERE received_at >= $1 AND cn = $2 AND verdict = 'stored' AND mn IS NOT NULL")
+                .bind(received_from).bind(cn).fetch_all(p).await?;
+            let mut out = std::collections::BTreeSet::new();
+            for r in rows {
+                out.insert(r.try_get::<String, _>("mn")?);
+            }
+            out
+        }))
+    }
+
     /// When each device (pollution source, air or water station) last delivered an upload.
     pub async fn last_seen_of_all(&self) -> Result<std::collections::BTreeMap<String, String>> {
         let mut out = std::collections::BTreeMap::new();

@@ -7098,6 +7098,32 @@ async fn registry_lists_come_in_pages_with_filters(store: Store) {
             .unwrap(),
         0
     );
+    // The dashboard's counts per county: what the whole registry gives, counted by hand.
+    let sinces: [fn(i64) -> String; 2] = [|_| "0".into(), since_60_far];
+    for since in sinces {
+        let mut want: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for d in store.registry_overview().await.unwrap() {
+            let e = want.entry(d.division_code.clone().unwrap()).or_default();
+            e.0 += 1;
+            if d.last_seen
+                .as_deref()
+                .is_some_and(|t| t >= since(d.interval_secs).as_str())
+            {
+                e.1 += 1;
+            }
+        }
+        assert_eq!(store.device_counts_by_county(since).await.unwrap(), want);
+    }
+    assert_eq!(
+        store
+            .device_counts_by_county(|_| "0".into())
+            .await
+            .unwrap()
+            .values()
+            .map(|c| c.1)
+            .sum::<i64>(),
+        1
+    );
 }
 
 /// One device, one enterprise's devices and the latest published grade of a page's
@@ -7125,6 +7151,28 @@ async fn one_device_one_enterprise_and_a_page_of_grades(store: Store) {
     assert!(store.device_overview("MN9999").await.unwrap().is_none());
     // A pattern is not a match: the MN is compared whole.
     assert!(store.device_overview("MN000%").await.unwrap().is_none());
+    // One device's limits: the rows of every device's limits that are its own.
+    let key = |l: &qingshan_store::DeviceLimit| format!("{l:?}");
+    let every = store.supervised_limits("2026-03-01").await.unwrap();
+    assert!(!every.is_empty());
+    for d in &all {
+        let own: Vec<String> = every.iter().filter(|l| l.mn == d.mn).map(key).collect();
+        let of: Vec<String> = store
+            .supervised_limits_of(&d.mn, "2026-03-01")
+            .await
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        assert_eq!(of, own, "{}", d.mn);
+    }
+    assert!(
+        store
+            .supervised_limits_of("MN0001", "1999-01-01")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let of = |code: &'static str| {
         let store = store.clone();
         async move {

@@ -507,13 +507,7 @@ pub async fn device_page(
         .format("%Y%m%d%H%M%S")
         .to_string();
     let date = local.format("%Y-%m-%d").to_string();
-    let limits: Vec<DeviceLimit> = s
-        .store
-        .supervised_limits(&date)
-        .await?
-        .into_iter()
-        .filter(|l| l.mn == mn)
-        .collect();
+    let limits: Vec<DeviceLimit> = s.store.supervised_limits_of(&mn, &date).await?;
     let mut charts = Vec::new();
     for l in limits.iter().filter(|l| l.hourly_limit.is_some()) {
         let data = s
@@ -675,13 +669,7 @@ pub async fn api_statistics(
 ) -> Result<Json<Value>, AppError> {
     device_visible(&s, &auth, &mn, "data.view").await?;
     let date = format!("{:04}-{:02}-01", q.year, q.month.clamp(1, 12));
-    let limits: Vec<DeviceLimit> = s
-        .store
-        .supervised_limits(&date)
-        .await?
-        .into_iter()
-        .filter(|l| l.mn == mn)
-        .collect();
+    let limits: Vec<DeviceLimit> = s.store.supervised_limits_of(&mn, &date).await?;
     Ok(Json(
         qingshan_app::sources::device_statistics_counting(
             &s.store,

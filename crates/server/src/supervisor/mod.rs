@@ -1,5 +1,6 @@
-//! The supervisor's schedule: runs [`qingshan_app::supervisor::run_once`] every period until
-//! shutdown, and after it the automatic backfill ([`qingshan_app::backfill::run`]: it looks
+//! The supervisor's schedule: runs [`qingshan_app::supervisor::run_once`] on taking the duty
+//! and in each new hour, and in between the passes over the devices with new hourly data
+//! ([`qingshan_app::supervisor::run_pass`]), every period until shutdown, and after it the automatic backfill ([`qingshan_app::backfill::run`]: it looks
 //! at each hour once it is complete and follows the open gaps). What a run does lives in the
 //! app, so the command line and tests run it directly.
 //!
@@ -12,8 +13,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use chrono::Utc;
-use qingshan_app::supervisor::run_once;
+use chrono::{DateTime, Timelike, Utc};
+use qingshan_app::supervisor::run_pass;
 pub use qingshan_app::supervisor::{RunSummary, SupervisorConfig};
 use qingshan_store::Store;
 use tokio::sync::watch;
@@ -96,6 +97,8 @@ pub async fn run_leased(
             tracing::info!(holder = %lease.holder, "duty lease taken: supervision, backfill and purges run on this server");
         }
         holding.send_replace(true);
+        // A new holder judges every device first: it does not know what its predecessor saw.
+        let mut last_pass: Option<DateTime<Utc>> = None;
         let mut tick = tokio::time::interval(cfg.period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut check = tokio::time::interval(every);
@@ -116,7 +119,9 @@ pub async fn run_leased(
                     // The hold is checked while the pass runs: a pass that outlives the lease
                     // is cut off (its open transaction rolls back) rather than run beside the
                     // new holder's.
-                    let pass = duties(&store, &cfg);
+                    let now = Utc::now();
+                    let pass = duties(&store, &cfg, now, changed_since(last_pass, now));
+                    last_pass = Some(now);
                     tokio::pin!(pass);
                     loop {
                         tokio::select! {
@@ -137,11 +142,27 @@ pub async fn run_leased(
     }
 }
 
+/// Frames received this long before a pass began may still have been in the gateway's batch,
+/// not yet committed, when it read the data: the next pass looks back over them again.
+const COMMIT_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// Which devices the pass at `now` judges: every one (`None`) on the first pass and in each new
+/// hour, otherwise those with hourly data received since the last pass (less a margin).
+fn changed_since(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let last = last?;
+    let same_hour = last.date_naive() == now.date_naive() && last.hour() == now.hour();
+    same_hour.then(|| last - COMMIT_MARGIN)
+}
+
 /// One pass of the work that must happen once: the rules, then the backfill.
-async fn duties(store: &Store, cfg: &SupervisorConfig) {
-    let now = Utc::now();
+async fn duties(
+    store: &Store,
+    cfg: &SupervisorConfig,
+    now: DateTime<Utc>,
+    changed_since: Option<DateTime<Utc>>,
+) {
     let began = std::time::Instant::now();
-    match run_once(store, now, cfg).await {
+    match run_pass(store, now, cfg, changed_since).await {
         Ok(s) if s.raised > 0 => {
             tracing::info!(raised = s.raised, updated = s.updated, "supervision run")
         }
@@ -166,9 +187,31 @@ async fn duties(store: &Store, cfg: &SupervisorConfig) {
         tracing::warn!(
             took_ms = took.as_millis() as u64,
             period_ms = cfg.period.as_millis() as u64,
+            full = changed_since.is_none(),
             "supervision pass took longer than its period"
         );
     } else {
-        tracing::debug!(took_ms = took.as_millis() as u64, "supervision pass");
+        tracing::debug!(
+            took_ms = took.as_millis() as u64,
+            full = changed_since.is_none(),
+            "supervision pass"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_pass_is_full_first_and_in_each_new_hour() {
+        let at = |h, m| Utc.with_ymd_and_hms(2026, 12, 3, h, m, 0).unwrap();
+        assert_eq!(changed_since(None, at(10, 5)), None);
+        assert_eq!(changed_since(Some(at(10, 5)), at(10, 6)), Some(at(10, 3)));
+        assert_eq!(changed_since(Some(at(10, 59)), at(11, 0)), None);
+        // The same hour of another day is a new hour.
+        let next_day = Utc.with_ymd_and_hms(2026, 12, 4, 10, 6, 0).unwrap();
+        assert_eq!(changed_since(Some(at(10, 5)), next_day), None);
     }
 }
