@@ -303,29 +303,29 @@ impl Store {
     /// One device's permitted limits in force on `date` (YYYY-MM-DD): [`Store::supervised_limits`]
     /// for one device, without reading a province's every limit.
     pub async fn supervised_limits_of(&self, mn: &str, date: &str) -> Result<Vec<DeviceLimit>> {
-        Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted, l.annual_total_t FROM devices d \
-                 JOIN permit_limits l ON l.outlet_id = d.outlet_id JOIN permits pm ON pm.id = l.permit_id \
-                 WHERE d.mn = $2 AND pm.valid_from <= $1 AND pm.valid_to >= $1 ORDER BY d.mn, l.factor_code")
-                .bind(date).bind(mn).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(DeviceLimit {
-                    mn: r.try_get("mn")?, interval_secs: r.try_get("interval_secs")?, factor: r.try_get("factor_code")?,
-                    hourly_limit: r.try_get("hourly_limit")?, use_converted: r.try_get("use_converted")?, annual_total_t: r.try_get("annual_total_t")?,
-                });
-            }
-            out
-        }))
+        self.limits_in_force(date, Some(mn)).await
     }
 
     /// Devices with their permitted limits in force on `date` (YYYY-MM-DD).
     pub async fn supervised_limits(&self, date: &str) -> Result<Vec<DeviceLimit>> {
+        self.limits_in_force(date, None).await
+    }
+
+    /// The limits in force on `date`, of one device or of all. Two statements rather than
+    /// `($2 IS NULL OR d.mn = $2)`, which a generic plan may not serve from the device index.
+    async fn limits_in_force(&self, date: &str, mn: Option<&str>) -> Result<Vec<DeviceLimit>> {
+        let sql = format!(
+            "SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted, l.annual_total_t FROM devices d \
+             JOIN permit_limits l ON l.outlet_id = d.outlet_id JOIN permits pm ON pm.id = l.permit_id \
+             WHERE {} pm.valid_from <= $1 AND pm.valid_to >= $1 ORDER BY d.mn, l.factor_code",
+            if mn.is_some() { "d.mn = $2 AND" } else { "" }
+        );
         Ok(with_pool!(self, p => {
-            let rows = sqlx::query("SELECT d.mn, d.interval_secs, l.factor_code, l.hourly_limit, l.use_converted, l.annual_total_t FROM devices d \
-                 JOIN permit_limits l ON l.outlet_id = d.outlet_id JOIN permits pm ON pm.id = l.permit_id \
-                 WHERE pm.valid_from <= $1 AND pm.valid_to >= $1 ORDER BY d.mn, l.factor_code")
-                .bind(date).fetch_all(p).await?;
+            let mut q = sqlx::query(&sql).bind(date);
+            if let Some(mn) = mn {
+                q = q.bind(mn);
+            }
+            let rows = q.fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 out.push(DeviceLimit {
