@@ -499,7 +499,10 @@ pub async fn cockpit(
         counties
             .iter()
             .map(|(code, name)| {
-                let (here, online) = devices.get(*code).copied().unwrap_or((0, 0));
+                let (here, online) = devices
+                    .get(&Some(code.to_string()))
+                    .copied()
+                    .unwrap_or((0, 0));
                 CountyAttention {
                     code: code.to_string(),
                     name: name.to_string(),

@@ -75,12 +75,14 @@ pub async fn attention(store: &Store, user: Option<&User>) -> Result<Option<Valu
     // Consecutive alarms are one incident: the line counts incidents waiting to be handled.
     let open_alarms = crate::incidents::open_count(store, division_code.as_deref()).await?;
     let now = Utc::now();
-    let devices = store.registry_overview().await?;
-    let offline = devices
-        .iter()
-        .filter(|d| division_code.is_none() || d.division_code == division_code)
-        .filter(|d| !online(d, now))
-        .count();
+    // Counted in the database: a province's registry is too large to read per page view.
+    let offline: i64 = store
+        .device_counts_by_county(|interval| online_since(now, interval))
+        .await?
+        .into_iter()
+        .filter(|(county, _)| division_code.is_none() || *county == division_code)
+        .map(|(_, (devices, online))| devices - online)
+        .sum();
     let county = division_code
         .as_deref()
         .map(|c| format!("&county={c}"))

@@ -542,6 +542,22 @@ async fn alarms_are_scoped_to_the_county() {
         home.contains("待处理事件 <a href=\"&#x2f;alarms?status=open&amp;county=140902\">1</a> 个"),
         "{home}"
     );
+    // The offline count is the county's devices not online, as the registry judges each.
+    let offline = store
+        .registry_overview()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|d| d.division_code.as_deref() == Some("140902"))
+        .filter(|d| !qingshan_app::sources::online(d, chrono::Utc::now()))
+        .count();
+    assert!(offline > 0);
+    assert!(
+        home.contains(&format!(
+            "离线监控设备 <a href=\"/sources\">{offline}</a> 台"
+        )),
+        "{home}"
+    );
     assert_eq!(list(own.clone(), "").await, (StatusCode::OK, 1));
     let page = own
         .get(srv.url("/alarms"))

@@ -106,14 +106,14 @@ impl Store {
         }))
     }
 
-    /// Per county (division code of the enterprise): how many devices are registered and how
+    /// Per county (division code of the enterprise, `None` where it has none): how many devices are registered and how
     /// many delivered an upload at or after the moment `since(interval_secs)` gives for their
     /// reporting interval (stored form). The dashboard's counts, without reading every device.
     pub async fn device_counts_by_county(
         &self,
         since: impl Fn(i64) -> String,
-    ) -> Result<std::collections::BTreeMap<String, (i64, i64)>> {
-        let mut out: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    ) -> Result<std::collections::BTreeMap<Option<String>, (i64, i64)>> {
+        let mut out: std::collections::BTreeMap<Option<String>, (i64, i64)> = Default::default();
         with_pool!(self, p => {
             for r in sqlx::query("SELECT e.division_code, COUNT(*) AS n FROM devices d JOIN outlets o ON o.id = d.outlet_id JOIN enterprises e ON e.id = o.enterprise_id GROUP BY e.division_code")
                 .fetch_all(p).await? {
