@@ -253,21 +253,7 @@ pub async fn run_pass(
             };
             // Hourly data (2061); the permit decides whether the converted (Zs) mean is judged.
             let converted = l.use_converted;
-            let points: Vec<Point> = window
-                .iter()
-                .filter_map(|(time, fs)| {
-                    let values = fs.iter().find(|f| &f.factor == factor)?;
-                    Some(Point {
-                        time: time.clone(),
-                        value: if converted {
-                            values.zs_avg.clone().or(values.avg.clone())
-                        } else {
-                            values.avg.clone()
-                        },
-                        flag: values.flag.clone(),
-                    })
-                })
-                .collect();
+            let points = hourly_points(&window, factor, converted);
             for e in supervision::exceedances(&unmarked(&points, &marked, factor), limit) {
                 tally(
                     &mut summary,
@@ -368,6 +354,30 @@ pub async fn run_pass(
     Ok(summary)
 }
 
+/// One factor's hourly series from a device's uploads (DataTime, factors), as judged: the
+/// converted (Zs) mean where the permit says so, else the mean.
+fn hourly_points(
+    uploads: &[(String, Vec<qingshan_store::FactorValues>)],
+    factor: &str,
+    converted: bool,
+) -> Vec<Point> {
+    uploads
+        .iter()
+        .filter_map(|(time, fs)| {
+            let values = fs.iter().find(|f| f.factor == factor)?;
+            Some(Point {
+                time: time.clone(),
+                value: if converted {
+                    values.zs_avg.clone().or(values.avg.clone())
+                } else {
+                    values.avg.clone()
+                },
+                flag: values.flag.clone(),
+            })
+        })
+        .collect()
+}
+
 /// The series with the values of marked hours taken out (the records stay: a marked hour
 /// breaks a run of exceeding hours, as a missing one does).
 fn unmarked(points: &[Point], marked: &crate::marks::Periods, factor: &str) -> Vec<Point> {
@@ -448,21 +458,10 @@ pub async fn rejudge_with(
         else {
             continue;
         };
-        let series = store
-            .measurements(mn, "2061", &l.factor, &fmt(from), &fmt(to))
+        let window = store
+            .uploads_between(mn, "2061", &fmt(from), &fmt(to))
             .await?;
-        let points: Vec<Point> = series
-            .into_iter()
-            .map(|m| Point {
-                time: m.data_time,
-                value: if l.use_converted {
-                    m.values.zs_avg.or(m.values.avg)
-                } else {
-                    m.values.avg
-                },
-                flag: m.values.flag,
-            })
-            .collect();
+        let points = hourly_points(&window, &l.factor, l.use_converted);
         for e in supervision::exceedances(&unmarked(&points, &marked, &l.factor), limit) {
             match store
                 .raise_alarm(&episode(AlarmKind::Exceedance, mn, &l.factor, e))

@@ -224,7 +224,6 @@ pub fn device_uploads_sql(cn: &str) -> &'static str {
     }
 }
 
-/// Rows per multi-row statement, under SQLite's 32766 bound parameters.
 /// The columns of a [`DeviceOverview`] over `e` (enterprises), `o` (outlets), `d` (devices)
 /// and `s` (their last upload).
 const OVERVIEW_SELECT: &str = "SELECT e.credit_code, e.name AS enterprise, e.division_code, e.industry, o.code AS outlet_code, o.name AS outlet_name, o.kind, \
@@ -250,6 +249,7 @@ macro_rules! overview_from_row {
     }};
 }
 
+/// Rows per multi-row statement, under SQLite's 32766 bound parameters.
 const UPLOAD_CHUNK: usize = 3000;
 const RAW_CHUNK: usize = 3000;
 
